@@ -1,0 +1,90 @@
+"""The commands that start each server of the stack, shared by the dev stack and tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from devstack import binaries
+from devstack.processes import python_module
+
+
+@dataclass(frozen=True)
+class StackPorts:
+    auth: int = 8001
+    chat: int = 8002
+    mail_health: int = 8003
+    nats: int = 4222
+    nats_monitor: int = 8222
+    redis: int = 6379
+    smtp: int = 1025
+    mail_ui: int = 1080
+
+    def labelled(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def nats_command(port: int, monitor_port: int, store_dir: Path) -> list[str]:
+    return [
+        str(binaries.nats_server()),
+        "--jetstream",
+        "--addr", "127.0.0.1",
+        "--port", str(port),
+        "--http_port", str(monitor_port),
+        "--store_dir", str(store_dir),
+    ]  # fmt: skip
+
+
+def redis_command(port: int, data_dir: Path) -> list[str]:
+    return [
+        str(binaries.redis_server()),
+        "--bind", "127.0.0.1",
+        "--port", str(port),
+        "--dir", str(data_dir),
+        "--save", "",
+        "--appendonly", "no",
+        "--protected-mode", "yes",
+    ]  # fmt: skip
+
+
+def maildev_command(smtp_port: int, ui_port: int) -> list[str]:
+    return [
+        str(binaries.maildev()),
+        "--smtp", str(smtp_port),
+        "--web", str(ui_port),
+        "--ip", "127.0.0.1",
+        "--web-ip", "127.0.0.1",
+    ]  # fmt: skip
+
+
+def service_command(service: str, port: int, host: str = "127.0.0.1") -> list[str]:
+    """One place that chooses the ASGI server for every service (see docs/performance.md)."""
+    return python_module(
+        "uvicorn",
+        f"{service}.asgi:app",
+        "--host", host,
+        "--port", str(port),
+        "--timeout-graceful-shutdown", "3",
+        "--no-server-header",
+    )  # fmt: skip
+
+
+def service_environment(ports: StackPorts, *, app_env: str = "development") -> dict[str, str]:
+    """The variables that wire the services to each other and to the infrastructure."""
+    auth_url = f"http://127.0.0.1:{ports.auth}"
+    chat_url = f"http://127.0.0.1:{ports.chat}"
+    return {
+        "APP_ENV": app_env,
+        "NATS_URL": f"nats://127.0.0.1:{ports.nats}",
+        "REDIS_URL": f"redis://127.0.0.1:{ports.redis}/0",
+        "AUTH_PORT": str(ports.auth),
+        "AUTH_PUBLIC_URL": auth_url,
+        "AUTH_CHAT_PUBLIC_URL": chat_url,
+        "CHAT_PORT": str(ports.chat),
+        "CHAT_PUBLIC_URL": chat_url,
+        "CHAT_AUTH_PUBLIC_URL": auth_url,
+        "CHAT_AUTH_INTERNAL_URL": auth_url,
+        "MAIL_PORT": str(ports.mail_health),
+        "MAIL_SMTP_HOST": "127.0.0.1",
+        "MAIL_SMTP_PORT": str(ports.smtp),
+    }

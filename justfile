@@ -1,0 +1,41 @@
+# Recipes run inside the project venv; `./run <recipe>` installs everything first.
+set shell := ["bash", "-euo", "pipefail", "-c"]
+export PATH := justfile_directory() + "/.venv/bin:" + env_var('PATH')
+
+# List the recipes
+default:
+    @just --list
+
+# Start the whole app: NATS, Valkey, maildev and the three services (ports: --help)
+dev *ARGS:
+    python -m devstack {{ARGS}}
+
+# The whole test suite: unit, integration, browser
+test *ARGS:
+    pytest {{ARGS}}
+
+# Fast tests that need no server
+test-unit *ARGS:
+    pytest tests/unit {{ARGS}}
+
+# Tests against real NATS, Valkey and SMTP servers started by fixtures
+test-integration *ARGS:
+    pytest tests/integration {{ARGS}}
+
+# The user's scenario in a real Chromium against the whole stack
+test-e2e *ARGS:
+    pytest tests/e2e {{ARGS}}
+
+# ruff (lint + format check) and mypy strict
+lint:
+    ruff check .
+    ruff format --check .
+    mypy .
+
+# Format and auto-fix
+fmt:
+    ruff format .
+    ruff check --fix .
+
+# What CI runs
+ci: lint test

@@ -1,0 +1,22 @@
+"""mail_svc application factory: a worker with a small HTTP port for health checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from quart import Quart
+
+from mail_svc.settings import MailSettings
+from service_kit.lifecycle import manage_infrastructure
+from service_kit.web import create_base_app, install_error_pages
+
+SERVICE = "mail_svc"
+
+
+def create_app(settings: MailSettings | None = None) -> Quart:
+    settings = settings or MailSettings()
+    app = create_base_app(__name__, Path(__file__).parent / "templates")
+    app.extensions["settings"] = settings
+    manage_infrastructure(app, settings, SERVICE)
+    install_error_pages(app)
+    return app

@@ -1,0 +1,1 @@
+"""What every service shares: settings base, event contracts, NATS/JetStream, store, web."""

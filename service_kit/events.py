@@ -1,0 +1,141 @@
+"""Event contracts shared by publishers and consumers.
+
+Every event is a frozen, typed model with ``id``, ``occurred_at`` and ``schema_version``,
+named in the past tense, and published on exactly one subject (``SUBJECT``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+from uuid import UUID, uuid4
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Event(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    SUBJECT: ClassVar[str]
+
+    id: UUID = Field(default_factory=uuid4)
+    occurred_at: datetime = Field(default_factory=utc_now)
+    schema_version: int = 1
+
+    def to_bytes(self) -> bytes:
+        return self.model_dump_json().encode()
+
+
+# --- auth_svc -> mail_svc -------------------------------------------------------------
+
+
+class SignUpRequested(Event):
+    """A person asked for an account; mail_svc sends them the set-password link."""
+
+    SUBJECT: ClassVar[str] = "auth.sign_up.requested"
+    email: EmailStr
+    display_name: str
+    link: str
+    expires_at: datetime
+
+
+class SignUpAttemptedForExistingAccount(Event):
+    """Someone signed up with an address that already has an account (no new link)."""
+
+    SUBJECT: ClassVar[str] = "auth.sign_up.existing_account"
+    email: EmailStr
+    display_name: str
+    sign_in_link: str
+    reset_link: str
+
+
+class UserSignedIn(Event):
+    """A new session was created; mail_svc sends a sign-in notification."""
+
+    SUBJECT: ClassVar[str] = "auth.user.signed_in"
+    user_id: str
+    email: EmailStr
+    display_name: str
+    user_agent: str
+    ip_address: str
+
+
+class PasswordResetRequested(Event):
+    SUBJECT: ClassVar[str] = "auth.password_reset.requested"
+    email: EmailStr
+    display_name: str
+    link: str
+    expires_at: datetime
+
+
+class PasswordChanged(Event):
+    SUBJECT: ClassVar[str] = "auth.password.changed"
+    user_id: str
+    email: EmailStr
+    display_name: str
+
+
+# --- auth_svc -> chat_svc -------------------------------------------------------------
+
+
+class UserCreated(Event):
+    SUBJECT: ClassVar[str] = "auth.user.created"
+    user_id: str
+    email: EmailStr
+    display_name: str
+
+
+class SessionRevoked(Event):
+    """A session ended (sign-out, sign-out everywhere, password reset)."""
+
+    SUBJECT: ClassVar[str] = "auth.session.revoked"
+    user_id: str
+    session_id: str
+
+
+# --- chat_svc -> chat_svc replicas ----------------------------------------------------
+
+
+class MessagePosted(Event):
+    SUBJECT: ClassVar[str] = "chat.message.posted"
+    message_id: int
+    author_id: str
+    author_name: str
+    body: str
+    posted_at: datetime
+
+
+EVENT_TYPES: tuple[type[Event], ...] = (
+    SignUpRequested,
+    SignUpAttemptedForExistingAccount,
+    UserSignedIn,
+    PasswordResetRequested,
+    PasswordChanged,
+    UserCreated,
+    SessionRevoked,
+    MessagePosted,
+)
+EVENT_BY_SUBJECT: dict[str, type[Event]] = {cls.SUBJECT: cls for cls in EVENT_TYPES}
+
+
+class MalformedEventError(ValueError):
+    """The bytes on a subject do not form the event that subject carries."""
+
+
+def decode_event(subject: str, data: bytes) -> Event:
+    event_type = EVENT_BY_SUBJECT.get(subject)
+    if event_type is None:
+        raise MalformedEventError(f"no event type is published on subject {subject!r}")
+    try:
+        return event_type.model_validate_json(data)
+    except ValidationError as error:
+        raise MalformedEventError(f"invalid {event_type.__name__}: {error}") from error
+
+
+def event_summary(event: Event) -> dict[str, Any]:
+    """Fields safe to log: never links (they carry tokens) nor message bodies."""
+    return {"event_type": type(event).__name__, "event_id": str(event.id)}

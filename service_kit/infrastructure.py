@@ -1,0 +1,85 @@
+"""The connections a service holds for its lifetime: NATS/JetStream, Redis, document store."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from beanie import Document
+from nats.aio.client import Client as NATS
+from nats.js import JetStreamContext
+from redis.asyncio import Redis
+
+from service_kit.document_store import DocumentStore, open_document_store
+from service_kit.jetstream import Topology, connect_nats, ensure_streams, load_topology
+from service_kit.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+ReadinessCheck = Callable[[], Awaitable[object]]
+
+
+@dataclass
+class Infrastructure:
+    nats: NATS
+    js: JetStreamContext
+    redis: Redis
+    store: DocumentStore | None
+    topology: Topology
+
+    @classmethod
+    async def open(
+        cls,
+        settings: ServiceSettings,
+        service: str,
+        models: Sequence[type[Document]] = (),
+        *,
+        startup_timeout: float = 30.0,
+    ) -> Infrastructure:
+        nc = await _wait_for_nats(settings.nats_url, service, startup_timeout)
+        js = nc.jetstream()
+        topology = load_topology(replicas=settings.nats_stream_replicas)
+        await ensure_streams(js, topology)
+        redis = Redis.from_url(
+            settings.redis_url, socket_connect_timeout=2, socket_timeout=2, health_check_interval=30
+        )
+        store = None
+        if models:
+            store = await open_document_store(
+                settings.mongodb_url, settings.mongodb_database, models, service
+            )
+        return cls(nats=nc, js=js, redis=redis, store=store, topology=topology)
+
+    def readiness_checks(self) -> dict[str, ReadinessCheck]:
+        checks: dict[str, ReadinessCheck] = {
+            "nats": self._check_nats,
+            "redis": self.redis.ping,
+        }
+        if self.store is not None:
+            checks["store"] = self.store.ping
+        return checks
+
+    async def _check_nats(self) -> None:
+        if not self.nats.is_connected:
+            raise ConnectionError("not connected")
+        await self.js.account_info()
+
+    async def close(self) -> None:
+        await self.nats.drain()
+        await self.redis.aclose()
+        if self.store is not None:
+            await self.store.close()
+
+
+async def _wait_for_nats(url: str, service: str, patience: float) -> NATS:
+    deadline = asyncio.get_running_loop().time() + patience
+    while True:
+        try:
+            return await connect_nats(url, service, allow_reconnect=True)
+        except Exception as error:
+            if asyncio.get_running_loop().time() > deadline:
+                raise ConnectionError(f"NATS at {url} did not answer within {patience}s") from error
+            log.warning("waiting for NATS at %s: %s", url, error)
+            await asyncio.sleep(1.0)

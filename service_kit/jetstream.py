@@ -1,0 +1,235 @@
+"""NATS connection, JetStream topology, publishing and durable consumers.
+
+Publishing always sets ``Nats-Msg-Id`` to the event id, so a retried publish is dropped by
+the stream's duplicate window. Consumers ack only after their handler returned; a handler
+that raises gets the message back later (nak with backoff), and a message that cannot be
+decoded or keeps failing is copied to ``DEAD_LETTERS`` and terminated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nats.aio.client import Client as NATS
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js import JetStreamContext
+from nats.js.api import ConsumerConfig, StreamConfig
+from nats.js.errors import NotFoundError
+
+import nats
+from service_kit.events import Event, MalformedEventError, decode_event, event_summary
+
+log = logging.getLogger(__name__)
+
+TOPOLOGY_FILE = Path(__file__).resolve().parent.parent / "nats" / "jetstream.json"
+DEAD_LETTER_STREAM = "DEAD_LETTERS"
+DEAD_LETTER_PREFIX = "dead_letter"
+
+
+async def connect_nats(url: str, name: str, **options: Any) -> NATS:
+    """Connect with unlimited reconnects so a NATS restart is ridden out, not fatal."""
+
+    async def on_disconnect() -> None:
+        log.warning("NATS disconnected", extra={"client": name})
+
+    async def on_reconnect() -> None:
+        log.info("NATS reconnected", extra={"client": name})
+
+    async def on_error(error: Exception) -> None:
+        log.warning("NATS error: %s", error, extra={"client": name})
+
+    defaults: dict[str, Any] = {
+        "name": name,
+        "max_reconnect_attempts": -1,
+        "reconnect_time_wait": 0.5,
+        "connect_timeout": 2,
+        "disconnected_cb": on_disconnect,
+        "reconnected_cb": on_reconnect,
+        "error_cb": on_error,
+    }
+    return await nats.connect(url, **(defaults | options))
+
+
+@dataclass(frozen=True)
+class Topology:
+    streams: list[StreamConfig]
+    consumers: dict[str, tuple[str, ConsumerConfig]]  # durable name -> (stream, config)
+
+
+def load_topology(path: Path = TOPOLOGY_FILE, replicas: int = 1) -> Topology:
+    raw = json.loads(path.read_text())
+    streams = [StreamConfig(**spec, num_replicas=replicas) for spec in raw["streams"]]
+    consumers = {
+        spec["durable_name"]: (
+            spec["stream"],
+            ConsumerConfig(**{k: v for k, v in spec.items() if k != "stream"}),
+        )
+        for spec in raw["consumers"]
+    }
+    return Topology(streams=streams, consumers=consumers)
+
+
+async def ensure_streams(js: JetStreamContext, topology: Topology) -> None:
+    """Create each stream, or bring an existing one to the declared config."""
+    for config in topology.streams:
+        assert config.name is not None
+        try:
+            await js.stream_info(config.name)
+        except NotFoundError:
+            await js.add_stream(config)
+            log.info("created stream", extra={"stream": config.name})
+        else:
+            await js.update_stream(config)
+
+
+async def ensure_consumer(js: JetStreamContext, topology: Topology, durable: str) -> str:
+    """Create or update a durable consumer; returns its stream name.
+
+    The server keeps an existing durable's config unless told otherwise, so the declared
+    config is always sent (JetStream updates the editable fields in place).
+    """
+    stream, config = topology.consumers[durable]
+    await js.add_consumer(stream, config)
+    return stream
+
+
+async def publish_event(js: JetStreamContext, event: Event, ack_timeout: float = 2.0) -> bool:
+    """Publish durably; returns False when the stream had already seen this event id."""
+    ack = await js.publish(
+        event.SUBJECT,
+        event.to_bytes(),
+        timeout=ack_timeout,
+        headers={"Nats-Msg-Id": str(event.id)},
+    )
+    return not ack.duplicate
+
+
+EventHandler = Callable[[Event], Awaitable[None]]
+
+
+class DeadLetterError(Exception):
+    """Raised by a handler for an event that can never succeed (no retry)."""
+
+
+@dataclass
+class ConsumerStats:
+    handled: int = 0
+    retried: int = 0
+    dead_lettered: int = 0
+
+
+@dataclass
+class DurableConsumer:
+    """Pulls a durable consumer's messages and hands decoded events to one handler.
+
+    ``backoff`` is the nak delay by delivery attempt; after ``max_attempts`` the message is
+    dead-lettered. Runs until ``stop()``; NATS outages are waited out.
+    """
+
+    js: JetStreamContext
+    topology: Topology
+    durable: str
+    handler: EventHandler
+    max_attempts: int | None = None  # default: the consumer's max_deliver
+    backoff: tuple[float, ...] = (1.0, 2.0, 5.0, 15.0, 30.0)
+    batch: int = 10
+    stats: ConsumerStats = field(default_factory=ConsumerStats)
+    bound: asyncio.Event = field(default_factory=asyncio.Event)
+    _stopping: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        if self.max_attempts is None:
+            declared = self.topology.consumers[self.durable][1].max_deliver
+            self.max_attempts = declared if declared and declared > 0 else 5
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                stream = await ensure_consumer(self.js, self.topology, self.durable)
+                subscription = await self.js.pull_subscribe_bind(self.durable, stream)
+            except Exception as error:  # NATS down at start-up: keep trying
+                log.warning("cannot bind consumer %s: %s", self.durable, error)
+                await self._sleep(1.0)
+                continue
+            self.bound.set()
+            log.info("consumer bound", extra={"durable": self.durable, "stream": stream})
+            try:
+                await self._pull(subscription)
+            finally:
+                self.bound.clear()
+                await subscription.unsubscribe()
+
+    async def _pull(self, subscription: JetStreamContext.PullSubscription) -> None:
+        while not self._stopping.is_set():
+            try:
+                messages = await subscription.fetch(self.batch, timeout=1.0)
+            except NatsTimeoutError:
+                continue
+            except Exception as error:
+                log.warning("fetch failed on %s: %s", self.durable, error)
+                await self._sleep(0.5)
+                if isinstance(error, NotFoundError):
+                    return  # consumer deleted: rebind
+                continue
+            for message in messages:
+                await self.process(message)
+
+    async def process(self, message: Msg) -> None:
+        attempt = message.metadata.num_delivered
+        try:
+            event = decode_event(message.subject, message.data)
+        except MalformedEventError as error:
+            await self._dead_letter(message, f"malformed: {error}")
+            return
+        summary = event_summary(event) | {"durable": self.durable, "attempt": attempt}
+        try:
+            await self.handler(event)
+        except DeadLetterError as error:
+            await self._dead_letter(message, str(error), summary)
+        except Exception as error:
+            if attempt >= (self.max_attempts or 1):
+                await self._dead_letter(message, f"gave up after {attempt} attempts: {error}")
+                return
+            delay = self.backoff[min(attempt - 1, len(self.backoff) - 1)]
+            self.stats.retried += 1
+            log.warning("handler failed, retrying in %.1fs: %s", delay, error, extra=summary)
+            await message.nak(delay=delay)
+        else:
+            await message.ack()
+            self.stats.handled += 1
+            log.debug("event handled", extra=summary)
+
+    async def _dead_letter(
+        self, message: Msg, reason: str, summary: dict[str, Any] | None = None
+    ) -> None:
+        headers = {
+            "Nats-Msg-Id": f"{self.durable}:{message.metadata.sequence.stream}",
+            "Dead-Letter-Reason": reason[:500],
+            "Dead-Letter-Consumer": self.durable,
+            "Original-Subject": message.subject,
+        }
+        await self.js.publish(
+            f"{DEAD_LETTER_PREFIX}.{message.subject}", message.data, headers=headers
+        )
+        await message.term()
+        self.stats.dead_lettered += 1
+        log.error(
+            "event dead-lettered: %s",
+            reason,
+            extra=(summary or {}) | {"durable": self.durable, "subject": message.subject},
+        )
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+
+    def stop(self) -> None:
+        self._stopping.set()

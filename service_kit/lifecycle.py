@@ -1,0 +1,47 @@
+"""Open a service's connections when it starts serving and close them when it stops."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from beanie import Document
+from quart import Quart, current_app
+
+from service_kit.infrastructure import Infrastructure
+from service_kit.settings import ServiceSettings
+from service_kit.web import health_blueprint
+
+_KEY = "infrastructure"
+
+
+def manage_infrastructure(
+    app: Quart,
+    settings: ServiceSettings,
+    service: str,
+    models: Sequence[type[Document]] = (),
+) -> None:
+    """Register ``/healthz`` + ``/readyz`` and the open/close hooks.
+
+    Register this before any hook that needs the connections: Quart runs
+    ``before_serving`` hooks in registration order.
+    """
+    health = health_blueprint()
+    app.register_blueprint(health)
+
+    @app.before_serving
+    async def _open() -> None:
+        infrastructure = await Infrastructure.open(settings, service, models)
+        app.extensions[_KEY] = infrastructure
+        health.checks.update(infrastructure.readiness_checks())  # type: ignore[attr-defined]
+
+    @app.after_serving
+    async def _close() -> None:
+        infrastructure: Infrastructure | None = app.extensions.pop(_KEY, None)
+        if infrastructure is not None:
+            await infrastructure.close()
+
+
+def infrastructure_of(app: Quart | None = None) -> Infrastructure:
+    target = app if app is not None else current_app
+    infrastructure: Infrastructure = target.extensions[_KEY]
+    return infrastructure

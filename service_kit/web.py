@@ -1,0 +1,155 @@
+"""What every Quart service shares on the web side.
+
+Templates come from the service's own folder first, then ``web_templates/`` (layouts,
+macros, error pages); static files (pinned htmx, the stylesheet) from ``web_templates/static``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChoiceLoader, FileSystemLoader
+from jinja2_fragments.quart import render_block
+from quart import Blueprint, Quart, Response, render_template, request
+from quart.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+from service_kit.infrastructure import ReadinessCheck
+
+log = logging.getLogger(__name__)
+
+WEB_TEMPLATES = Path(__file__).resolve().parent.parent / "web_templates"
+STATIC_FOLDER = WEB_TEMPLATES / "static"
+MAX_REQUEST_BYTES = 64 * 1024  # forms are small; anything larger is refused with 413
+
+ERROR_TEXT: Mapping[int, tuple[str, str]] = {
+    400: ("Bad request", "The request could not be understood. Please go back and try again."),
+    403: ("Forbidden", "You are not allowed to do that."),
+    404: ("Page not found", "There is nothing at this address."),
+    405: ("Method not allowed", "This address does not accept that kind of request."),
+    413: ("Request too large", "What you sent is larger than this service accepts."),
+    415: ("Unsupported content", "This service expects a normal web form."),
+    429: ("Too many requests", "You are going a little fast. Please wait a moment and retry."),
+    500: ("Something went wrong", "An unexpected error happened on our side. It is logged."),
+    503: ("Temporarily unavailable", "A service we depend on is not answering. Retry soon."),
+}
+
+
+def create_base_app(import_name: str, service_templates: Path) -> Quart:
+    app = Quart(import_name, static_folder=str(STATIC_FOLDER), static_url_path="/static")
+    app.jinja_loader = ChoiceLoader(
+        [FileSystemLoader(str(service_templates)), FileSystemLoader(str(WEB_TEMPLATES))]
+    )
+    app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    app.jinja_env.globals["service_name"] = import_name.split(".")[0]
+    return app
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+async def render_page(
+    template: str, block: str | None = None, status: int = 200, **context: Any
+) -> ResponseReturnValue:
+    """Render the whole page, or only ``block`` when HTMX asked for a fragment."""
+    if block is not None and is_htmx():
+        return await render_block(template, block, **context), status
+    return await render_template(template, **context), status
+
+
+def content_security_policy(form_action_origins: Iterable[str] = ()) -> str:
+    form_action = " ".join(["'self'", *form_action_origins])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            f"form-action {form_action}",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+def install_security_headers(app: Quart, form_action_origins: Iterable[str] = ()) -> None:
+    policy = content_security_policy(form_action_origins)
+
+    @app.after_request
+    async def _headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", policy)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if is_htmx():
+            response.vary.add("HX-Request")
+        return response
+
+
+async def render_error(
+    status: int, message: str | None = None, template: str = "errors/error.html", **context: Any
+) -> tuple[str, int]:
+    """An HTML error page; services pass their own ``template`` to add actions."""
+    title, default_message = ERROR_TEXT.get(status, ERROR_TEXT[500])
+    body = await render_template(
+        template, status=status, title=title, message=message or default_message, **context
+    )
+    return body, status
+
+
+def install_error_pages(app: Quart) -> None:
+    """Every error is an HTML page with a clear explanation, never a traceback or JSON."""
+
+    @app.errorhandler(HTTPException)
+    async def _http_error(error: HTTPException) -> ResponseReturnValue:
+        body, status = await render_error(error.code or 500)
+        response = Response(body, status=status, content_type="text/html; charset=utf-8")
+        allowed = error.get_response().headers.get("Allow")
+        if allowed:
+            response.headers["Allow"] = allowed
+        return response
+
+    @app.errorhandler(Exception)
+    async def _unexpected(error: Exception) -> ResponseReturnValue:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return await render_error(500)
+
+
+def health_blueprint(
+    checks: Mapping[str, ReadinessCheck] | None = None, timeout: float = 2.0
+) -> Blueprint:
+    """``/healthz``: the process answers. ``/readyz``: every dependency answers in time.
+
+    ``checks`` may be filled in after start-up (connections open in ``before_serving``).
+    """
+    blueprint = Blueprint("health", __name__)
+    registered: dict[str, ReadinessCheck] = dict(checks or {})
+    blueprint.checks = registered  # type: ignore[attr-defined]
+
+    @blueprint.get("/healthz")
+    async def healthz() -> ResponseReturnValue:
+        return {"status": "ok"}
+
+    @blueprint.get("/readyz")
+    async def readyz() -> ResponseReturnValue:
+        results: dict[str, str] = {}
+        for name, check in registered.items():
+            try:
+                await asyncio.wait_for(check(), timeout)
+                results[name] = "ok"
+            except Exception as error:
+                results[name] = f"failing: {type(error).__name__}: {error}"[:200]
+        ready = bool(registered) and all(v == "ok" for v in results.values())
+        return {"status": "ready" if ready else "not ready", "checks": results}, (
+            200 if ready else 503
+        )
+
+    return blueprint

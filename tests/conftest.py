@@ -1,0 +1,143 @@
+"""Shared fixtures: real NATS and Valkey per session, a clean slate per test.
+
+The document store is MongoDB when ``MONGODB_URL`` is set (a fresh database per test) and
+the in-memory store otherwise, so the same persistence tests run on both.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from nats.aio.client import Client as NATS
+from nats.js import JetStreamContext
+from redis.asyncio import Redis
+
+from devstack.processes import ProcessGroup
+from service_kit.jetstream import connect_nats
+from tests.support.servers import NatsServer, RedisServer, start_nats, start_redis
+from tests.support.smtp_sink import SmtpSink
+
+
+@pytest.fixture(scope="session")
+def server_group(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProcessGroup]:
+    group = ProcessGroup(log_dir=tmp_path_factory.mktemp("server-logs"))
+    yield group
+    group.stop_all()
+
+
+@pytest.fixture(scope="session")
+def nats_server(server_group: ProcessGroup, tmp_path_factory: pytest.TempPathFactory) -> NatsServer:
+    return start_nats(server_group, tmp_path_factory.mktemp("nats"))
+
+
+@pytest.fixture(scope="session")
+def redis_server(
+    server_group: ProcessGroup, tmp_path_factory: pytest.TempPathFactory
+) -> RedisServer:
+    return start_redis(server_group, tmp_path_factory.mktemp("valkey"))
+
+
+@pytest.fixture
+def nats_url(nats_server: NatsServer) -> Iterator[str]:
+    if not nats_server.running:  # a previous test took it down and failed before restoring
+        nats_server.start()
+    yield nats_server.url
+    if not nats_server.running:
+        nats_server.start()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> Iterator[str]:
+    if not redis_server.running:
+        redis_server.start()
+    yield redis_server.url
+    if not redis_server.running:
+        redis_server.start()
+
+
+@pytest.fixture
+async def nats_client(nats_url: str) -> AsyncIterator[NATS]:
+    """A connection to a JetStream with no streams left over from earlier tests."""
+    nc = await connect_nats(nats_url, "tests")
+    js = nc.jetstream()
+    for stream in await js.streams_info():
+        assert stream.config.name is not None
+        await js.delete_stream(stream.config.name)
+    yield nc
+    await nc.close()
+
+
+@pytest.fixture
+def jetstream(nats_client: NATS) -> JetStreamContext:
+    return nats_client.jetstream()
+
+
+@pytest.fixture
+async def redis_client(redis_url: str) -> AsyncIterator[Redis]:
+    client = Redis.from_url(redis_url)
+    await client.flushall()
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture(scope="session")
+def mongodb_url() -> str | None:
+    return os.environ.get("MONGODB_URL") or None
+
+
+@pytest.fixture
+async def mongodb_database(mongodb_url: str | None) -> AsyncIterator[str]:
+    """A database name no other test uses; dropped afterwards on a real MongoDB."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    yield name
+    if mongodb_url:
+        from pymongo import AsyncMongoClient
+
+        client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(mongodb_url)
+        await client.drop_database(name)
+        await client.close()
+
+
+@pytest.fixture
+def infrastructure_env(
+    nats_client: NATS,
+    redis_client: Redis,
+    nats_url: str,
+    redis_url: str,
+    mongodb_url: str | None,
+    mongodb_database: str,
+) -> dict[str, object]:
+    """Settings fields that point a service at the test servers with a clean slate."""
+    return {
+        "app_env": "test",
+        "nats_url": nats_url,
+        "redis_url": redis_url,
+        "mongodb_url": mongodb_url,
+        "mongodb_database": mongodb_database,
+    }
+
+
+@pytest.fixture
+async def smtp_sink() -> AsyncIterator[SmtpSink]:
+    sink = SmtpSink()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    return Path(__file__).resolve().parent.parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        parts = Path(str(item.fspath)).parts
+        if "integration" in parts:
+            item.add_marker(pytest.mark.integration)
+        elif "e2e" in parts:
+            item.add_marker(pytest.mark.e2e)

@@ -1,0 +1,77 @@
+"""Real servers for tests: nats-server with JetStream and Valkey, on free ports in temp dirs.
+
+Each can be stopped and started again on the same port and data directory, so tests can
+take a dependency down mid-flow and prove that nothing is lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from devstack.processes import ManagedProcess, ProcessGroup, free_port, http_probe, tcp_probe
+from devstack.servers import nats_command, redis_command
+
+
+@dataclass
+class RestartableServer:
+    name: str
+    argv: list[str]
+    probe_url: str | None
+    port: int
+    group: ProcessGroup
+    process: ManagedProcess | None = field(default=None)
+
+    def start(self) -> None:
+        ready = http_probe(self.probe_url) if self.probe_url else tcp_probe(self.port)
+        self.process = self.group.start(self.name, self.argv, ready=ready, timeout=20)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.group.stop(self.process)
+            self.group.children.remove(self.process)
+            self.process = None
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.process.poll() is None
+
+
+@dataclass
+class NatsServer(RestartableServer):
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+
+@dataclass
+class RedisServer(RestartableServer):
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+
+def start_nats(group: ProcessGroup, data_dir: Path) -> NatsServer:
+    port, monitor = free_port(), free_port()
+    server = NatsServer(
+        name=f"nats-{port}",
+        argv=nats_command(port, monitor, data_dir),
+        probe_url=f"http://127.0.0.1:{monitor}/healthz?js-enabled-only=true",
+        port=port,
+        group=group,
+    )
+    server.start()
+    return server
+
+
+def start_redis(group: ProcessGroup, data_dir: Path) -> RedisServer:
+    port = free_port()
+    server = RedisServer(
+        name=f"valkey-{port}",
+        argv=redis_command(port, data_dir),
+        probe_url=None,
+        port=port,
+        group=group,
+    )
+    server.start()
+    return server
