@@ -39,7 +39,13 @@ async def open_document_store(
         store = DocumentStore(client, client[database], in_memory=False)
         log.info("document store: MongoDB", extra={"database": database})
     else:
-        from service_kit.in_memory_document_store import open_in_memory_database
+        try:
+            from service_kit.in_memory_document_store import open_in_memory_database
+        except ImportError as error:  # production images leave the fallback out
+            raise RuntimeError(
+                "MONGODB_URL is not set and the in-memory store is not installed "
+                "(uv dependency group 'in-memory-store'): set MONGODB_URL"
+            ) from error
 
         client, db = open_in_memory_database(database, service)
         store = DocumentStore(client, db, in_memory=True)
