@@ -26,11 +26,16 @@ test-integration *ARGS:
 test-e2e *ARGS:
     pytest tests/e2e {{ARGS}}
 
-# ruff (lint + format check) and mypy strict
-lint:
+# ruff (lint + format check), mypy strict, hadolint and dclint
+lint: lint-deploy
     ruff check .
     ruff format --check .
     mypy .
+
+# Dockerfile and compose files, checked without a Docker engine
+lint-deploy:
+    hadolint Dockerfile
+    node_modules/.bin/dclint compose.yml compose.override.yml --max-warnings 0
 
 # Format and auto-fix
 fmt:
