@@ -35,7 +35,10 @@ DEAD_LETTER_PREFIX = "dead_letter"
 
 
 async def connect_nats(url: str, name: str, **options: Any) -> NATS:
-    """Connect with unlimited reconnects so a NATS restart is ridden out, not fatal."""
+    """Connect with unlimited reconnects so a NATS restart is ridden out, not fatal.
+
+    ``url`` may list several servers separated by commas (a cluster).
+    """
 
     async def on_disconnect() -> None:
         log.warning("NATS disconnected", extra={"client": name})
@@ -55,7 +58,8 @@ async def connect_nats(url: str, name: str, **options: Any) -> NATS:
         "reconnected_cb": on_reconnect,
         "error_cb": on_error,
     }
-    return await nats.connect(url, **(defaults | options))
+    servers = [server.strip() for server in url.split(",") if server.strip()]
+    return await nats.connect(servers, **(defaults | options))
 
 
 @dataclass(frozen=True)
