@@ -1,4 +1,4 @@
-"""mail_svc application factory: a worker with a small HTTP port for health checks."""
+"""mail_svc application factory: a worker with a small HTTP port for health and metrics."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from pathlib import Path
 
 from quart import Quart
 
+from mail_svc.blueprints.metrics import metrics
+from mail_svc.lib.mail_worker import manage_mail_worker
 from mail_svc.settings import MailSettings
 from service_kit.lifecycle import manage_infrastructure
 from service_kit.web import create_base_app, install_error_pages
@@ -18,5 +20,7 @@ def create_app(settings: MailSettings | None = None) -> Quart:
     app = create_base_app(__name__, Path(__file__).parent / "templates")
     app.extensions["settings"] = settings
     manage_infrastructure(app, settings, SERVICE)
+    manage_mail_worker(app, settings)
     install_error_pages(app)
+    app.register_blueprint(metrics)
     return app

@@ -1,0 +1,124 @@
+"""The table from event type to the e-mail it triggers: template, subject and values.
+
+Links are taken from the event as auth_svc built them from its configured public URL;
+nothing here looks at request headers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from mail_svc.settings import MailSettings
+from service_kit.events import (
+    Event,
+    PasswordChanged,
+    PasswordResetRequested,
+    SignUpAttemptedForExistingAccount,
+    SignUpRequested,
+    UserSignedIn,
+)
+
+MAX_USER_AGENT_CHARS = 200
+
+
+@dataclass(frozen=True)
+class EmailDraft:
+    """What to send to whom, before rendering."""
+
+    to: str
+    template: str
+    subject: str
+    context: dict[str, object]
+
+
+def readable_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%d %B %Y, %H:%M UTC")
+
+
+def _base_context(settings: MailSettings, display_name: str) -> dict[str, object]:
+    return {"product_name": settings.product_name, "display_name": display_name}
+
+
+def sign_up_requested_email(event: SignUpRequested, settings: MailSettings) -> EmailDraft:
+    return EmailDraft(
+        to=event.email,
+        template="sign_up_requested",
+        subject=settings.subject_sign_up_requested,
+        context=_base_context(settings, event.display_name)
+        | {"link": event.link, "expires_at": readable_time(event.expires_at)},
+    )
+
+
+def existing_account_email(
+    event: SignUpAttemptedForExistingAccount, settings: MailSettings
+) -> EmailDraft:
+    return EmailDraft(
+        to=event.email,
+        template="sign_up_existing_account",
+        subject=settings.subject_sign_up_existing_account,
+        context=_base_context(settings, event.display_name)
+        | {"sign_in_link": event.sign_in_link, "reset_link": event.reset_link},
+    )
+
+
+def user_signed_in_email(event: UserSignedIn, settings: MailSettings) -> EmailDraft:
+    user_agent = event.user_agent.strip() or "unknown"
+    if len(user_agent) > MAX_USER_AGENT_CHARS:
+        user_agent = user_agent[:MAX_USER_AGENT_CHARS] + "…"
+    return EmailDraft(
+        to=event.email,
+        template="user_signed_in",
+        subject=settings.subject_user_signed_in,
+        context=_base_context(settings, event.display_name)
+        | {
+            "signed_in_at": readable_time(event.occurred_at),
+            "user_agent": user_agent,
+            "ip_address": event.ip_address,
+        },
+    )
+
+
+def password_reset_requested_email(
+    event: PasswordResetRequested, settings: MailSettings
+) -> EmailDraft:
+    return EmailDraft(
+        to=event.email,
+        template="password_reset_requested",
+        subject=settings.subject_password_reset_requested,
+        context=_base_context(settings, event.display_name)
+        | {"link": event.link, "expires_at": readable_time(event.expires_at)},
+    )
+
+
+def password_changed_email(event: PasswordChanged, settings: MailSettings) -> EmailDraft:
+    return EmailDraft(
+        to=event.email,
+        template="password_changed",
+        subject=settings.subject_password_changed,
+        context=_base_context(settings, event.display_name)
+        | {"changed_at": readable_time(event.occurred_at)},
+    )
+
+
+# Each composer takes its own event class; the table is keyed by that class.
+EMAIL_FOR_EVENT: dict[type[Event], Callable[[Any, MailSettings], EmailDraft]] = {
+    SignUpRequested: sign_up_requested_email,
+    SignUpAttemptedForExistingAccount: existing_account_email,
+    UserSignedIn: user_signed_in_email,
+    PasswordResetRequested: password_reset_requested_email,
+    PasswordChanged: password_changed_email,
+}
+
+
+class NoEmailForEventError(LookupError):
+    """mail_svc received an event type it has no e-mail for."""
+
+
+def draft_email(event: Event, settings: MailSettings) -> EmailDraft:
+    composer = EMAIL_FOR_EVENT.get(type(event))
+    if composer is None:
+        raise NoEmailForEventError(f"no e-mail for {type(event).__name__}")
+    return composer(event, settings)

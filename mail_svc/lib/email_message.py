@@ -1,0 +1,30 @@
+"""Builds the MIME message: a plain-text part and an HTML alternative."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from uuid import UUID
+
+from mail_svc.lib.email_rendering import RenderedEmail
+from service_kit.events import utc_now
+
+
+def message_id_for(event_id: UUID, sender: str) -> str:
+    """Stable per event, so a mail client can spot a copy that slipped through anyway."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    return f"<{event_id}@{domain}>"
+
+
+def build_email_message(
+    rendered: RenderedEmail, *, sender: str, to: str, event_id: UUID
+) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = rendered.subject
+    message["Date"] = format_datetime(utc_now())
+    message["Message-ID"] = message_id_for(event_id, sender)
+    message.set_content(rendered.text)
+    message.add_alternative(rendered.html, subtype="html")
+    return message
