@@ -12,7 +12,9 @@ from service_kit.events import utc_now
 
 def message_id_for(event_id: UUID, sender: str) -> str:
     """Stable per event, so a mail client can spot a copy that slipped through anyway."""
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    _, at, domain = parseaddr(sender)[1].rpartition("@")
+    if not (at and domain):
+        domain = "localhost"
     return f"<{event_id}@{domain}>"
 
 
