@@ -10,6 +10,10 @@ default:
 dev *ARGS:
     python -m devstack {{ARGS}}
 
+# The staging rehearsal on real processes: 3-node NATS cluster (R3 streams), 2 chat replicas
+stage *ARGS:
+    python -m devstack --stage {{ARGS}}
+
 # The whole test suite: unit, integration, browser
 test *ARGS:
     pytest {{ARGS}}

@@ -15,15 +15,9 @@ from pathlib import Path
 from types import FrameType
 
 from devstack.binaries import PROJECT_ROOT, MissingBinaryError
-from devstack.processes import ProcessGroup, StartupError, http_probe, port_is_free, tcp_probe
-from devstack.servers import (
-    StackPorts,
-    maildev_command,
-    nats_command,
-    redis_command,
-    service_command,
-    service_environment,
-)
+from devstack.processes import ProcessGroup, StartupError, port_is_free
+from devstack.servers import StackPorts
+from devstack.topology import Topology, start_topology
 
 PORT_OPTIONS = {
     "auth": "auth_svc HTTP",
@@ -37,7 +31,7 @@ PORT_OPTIONS = {
 }
 
 
-def parse_args(argv: list[str] | None) -> tuple[StackPorts, Path]:
+def parse_args(argv: list[str] | None) -> tuple[StackPorts, Path, argparse.Namespace]:
     parser = argparse.ArgumentParser(prog="devstack", description=__doc__)
     defaults = StackPorts()
     for name, label in PORT_OPTIONS.items():
@@ -55,9 +49,21 @@ def parse_args(argv: list[str] | None) -> tuple[StackPorts, Path]:
         default=PROJECT_ROOT / ".devstack",
         help="where NATS keeps its JetStream data and logs go",
     )
+    parser.add_argument("--chat-replicas", type=int, default=1, help="chat_svc processes")
+    parser.add_argument(
+        "--nats-nodes", type=int, default=1, help="NATS servers (3 = a JetStream cluster, R3)"
+    )
+    parser.add_argument(
+        "--stage",
+        action="store_true",
+        help="the staging rehearsal: 3 NATS nodes with R3 streams and 2 chat replicas",
+    )
     args = parser.parse_args(argv)
+    if args.stage:
+        args.chat_replicas = max(args.chat_replicas, 2)
+        args.nats_nodes = max(args.nats_nodes, 3)
     ports = StackPorts(**{name: getattr(args, name) for name in PORT_OPTIONS})
-    return ports, args.data_dir
+    return ports, args.data_dir, args
 
 
 def check_ports(ports: StackPorts) -> list[str]:
@@ -73,23 +79,29 @@ def check_ports(ports: StackPorts) -> list[str]:
     return problems
 
 
-def banner(ports: StackPorts, data_dir: Path, mongodb_url: str | None) -> str:
+def banner(topology: Topology, data_dir: Path) -> str:
+    ports = topology.ports
+    mongodb_url = topology.env.get("MONGODB_URL")
     store = (
         f"MongoDB at {mongodb_url}"
         if mongodb_url
         else "IN-MEMORY (MONGODB_URL unset: data is lost when you stop, not shared between "
         "processes)"
     )
+    chats = "\n".join(
+        f"  Chat{f' replica {i + 1}' if len(topology.chat_urls) > 1 else '':<16}{url}/"
+        for i, url in enumerate(topology.chat_urls)
+    )
+    nats = ", ".join(f"nats://127.0.0.1:{node.port}" for node in topology.nats_nodes)
     lines = [
         "",
         "The chat app is up:",
-        f"  Sign up / sign in   http://127.0.0.1:{ports.auth}/sign-up",
-        f"  Chat                http://127.0.0.1:{ports.chat}/",
+        f"  Sign up / sign in   {topology.auth_url}/sign-up",
+        chats,
         f"  Mail inbox (UI)     http://127.0.0.1:{ports.mail_ui}/",
-        f"  Mail API            http://127.0.0.1:{ports.mail_ui}/api/email",
+        f"  Mail API            {topology.mail_api_url}",
         f"  mail_svc health     http://127.0.0.1:{ports.mail_health}/readyz",
-        f"  NATS                nats://127.0.0.1:{ports.nats}  "
-        f"(monitoring http://127.0.0.1:{ports.nats_monitor}/)",
+        f"  NATS                {nats}  (monitoring http://127.0.0.1:{ports.nats_monitor}/)",
         f"  Valkey              redis://127.0.0.1:{ports.redis}/0",
         f"  Document store      {store}",
         f"  Data and logs       {data_dir}",
@@ -100,7 +112,7 @@ def banner(ports: StackPorts, data_dir: Path, mongodb_url: str | None) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ports, data_dir = parse_args(argv)
+    ports, data_dir, options = parse_args(argv)
     problems = check_ports(ports)
     if problems:
         print("devstack: cannot start:\n  " + "\n  ".join(problems), file=sys.stderr)
@@ -116,43 +128,14 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, request_stop)
 
     group = ProcessGroup(echo=sys.stdout)
-    env = service_environment(ports)
-    mongodb_url = os.environ.get("MONGODB_URL") or None
     try:
-        (data_dir / "nats").mkdir(parents=True, exist_ok=True)
-        (data_dir / "valkey").mkdir(parents=True, exist_ok=True)
-        say("starting NATS with JetStream")
-        group.start(
-            "nats",
-            nats_command(ports.nats, ports.nats_monitor, data_dir / "nats"),
-            ready=http_probe(f"http://127.0.0.1:{ports.nats_monitor}/healthz?js-enabled-only=true"),
-        )
-        say("starting Valkey")
-        group.start(
-            "valkey", redis_command(ports.redis, data_dir / "valkey"), ready=tcp_probe(ports.redis)
-        )
-        say("starting the maildev mail catcher")
-        group.start(
-            "maildev",
-            maildev_command(ports.smtp, ports.mail_ui),
-            ready=http_probe(f"http://127.0.0.1:{ports.mail_ui}/api/email"),
-        )
-        for name, port in (("auth_svc", ports.auth), ("chat_svc", ports.chat)):
-            say(f"starting {name}")
-            group.start(
-                name,
-                service_command(name, port),
-                env=env,
-                cwd=PROJECT_ROOT,
-                ready=http_probe(f"http://127.0.0.1:{port}/readyz"),
-            )
-        say("starting mail_svc")
-        group.start(
-            "mail_svc",
-            service_command("mail_svc", ports.mail_health),
-            env=env,
-            cwd=PROJECT_ROOT,
-            ready=http_probe(f"http://127.0.0.1:{ports.mail_health}/readyz"),
+        topology = start_topology(
+            data_dir,
+            group,
+            ports=ports,
+            chat_replicas=options.chat_replicas,
+            nats_nodes=options.nats_nodes,
+            say=say,
         )
     except (MissingBinaryError, StartupError) as error:
         print(f"devstack: cannot start: {error}", file=sys.stderr)
@@ -162,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         group.stop_all()
         raise
 
-    print(banner(ports, data_dir, mongodb_url), flush=True)
+    print(banner(topology, data_dir), flush=True)
     exit_code = 0
     while not stopping:
         crashed = group.first_exited()

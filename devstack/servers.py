@@ -88,3 +88,22 @@ def service_environment(ports: StackPorts, *, app_env: str = "development") -> d
         "MAIL_SMTP_HOST": "127.0.0.1",
         "MAIL_SMTP_PORT": str(ports.smtp),
     }
+
+
+def nats_cluster_node_command(
+    name: str,
+    port: int,
+    monitor_port: int,
+    cluster_port: int,
+    route_ports: list[int],
+    store_dir: Path,
+) -> list[str]:
+    """One node of a JetStream cluster; streams then replicate across the nodes (R3)."""
+    routes = ",".join(f"nats://127.0.0.1:{p}" for p in route_ports)
+    return [
+        *nats_command(port, monitor_port, store_dir),
+        "--server_name", name,
+        "--cluster_name", "stage",
+        "--cluster", f"nats://127.0.0.1:{cluster_port}",
+        "--routes", routes,
+    ]  # fmt: skip

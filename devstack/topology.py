@@ -1,0 +1,177 @@
+"""Start the whole system as real processes: the dev stack, the staging rehearsal, e2e tests.
+
+One NATS server or a JetStream cluster of several, Valkey, maildev, auth_svc, mail_svc and
+one or more chat_svc replicas, each waited for until it answers.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from devstack.binaries import PROJECT_ROOT
+from devstack.processes import ManagedProcess, ProcessGroup, free_port, http_probe, tcp_probe
+from devstack.servers import (
+    StackPorts,
+    maildev_command,
+    nats_cluster_node_command,
+    nats_command,
+    redis_command,
+    service_command,
+    service_environment,
+)
+
+
+@dataclass
+class NatsNode:
+    name: str
+    port: int
+    monitor_port: int
+    argv: list[str]
+
+    @property
+    def health_url(self) -> str:
+        return f"http://127.0.0.1:{self.monitor_port}/healthz"
+
+
+@dataclass
+class Topology:
+    ports: StackPorts
+    chat_ports: list[int]
+    nats_nodes: list[NatsNode]
+    env: dict[str, str]
+    group: ProcessGroup
+    processes: dict[str, ManagedProcess] = field(default_factory=dict)
+
+    @property
+    def auth_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.auth}"
+
+    @property
+    def chat_urls(self) -> list[str]:
+        return [f"http://127.0.0.1:{port}" for port in self.chat_ports]
+
+    @property
+    def mail_api_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.mail_ui}/api/email"
+
+    def chat_env(self, port: int) -> dict[str, str]:
+        return self.env | {"CHAT_PORT": str(port), "CHAT_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+
+    def start_nats_node(self, node: NatsNode) -> None:
+        # A cluster node first only accepts connections: JetStream (and /healthz) waits until
+        # its peers are up and a meta leader is elected, so start all before waiting on that.
+        self.processes[node.name] = self.group.start(
+            node.name, node.argv, ready=tcp_probe(node.port)
+        )
+
+    def start_chat(self, index: int) -> None:
+        port = self.chat_ports[index]
+        name = f"chat_svc-{index + 1}" if len(self.chat_ports) > 1 else "chat_svc"
+        self.processes[name] = self.group.start(
+            name,
+            service_command("chat_svc", port),
+            env=self.chat_env(port),
+            cwd=PROJECT_ROOT,
+            ready=http_probe(f"http://127.0.0.1:{port}/readyz"),
+            timeout=60,
+        )
+
+    def stop_process(self, name: str) -> None:
+        process = self.processes.pop(name)
+        self.group.stop(process)
+        self.group.children.remove(process)
+
+    def stop(self) -> None:
+        self.group.stop_all()
+
+
+def start_topology(
+    data_dir: Path,
+    group: ProcessGroup,
+    *,
+    ports: StackPorts | None = None,
+    chat_replicas: int = 1,
+    nats_nodes: int = 1,
+    app_env: str = "development",
+    say: Callable[[str], None] = lambda _message: None,
+) -> Topology:
+    ports = ports or StackPorts(*(free_port() for _ in range(8)))
+    chat_ports = [ports.chat] + [free_port() for _ in range(chat_replicas - 1)]
+    nodes = _nats_nodes(ports, nats_nodes, data_dir)
+    env = service_environment(ports, app_env=app_env)
+    env["NATS_URL"] = ",".join(f"nats://127.0.0.1:{node.port}" for node in nodes)
+    env["NATS_STREAM_REPLICAS"] = str(min(3, nats_nodes))
+    if os.environ.get("MONGODB_URL"):
+        env["MONGODB_URL"] = os.environ["MONGODB_URL"]
+    topology = Topology(ports, chat_ports, nodes, env, group)
+    try:
+        say("starting NATS with JetStream" + (f" ({nats_nodes} nodes)" if nats_nodes > 1 else ""))
+        for node in nodes:
+            topology.start_nats_node(node)
+        for node in nodes:  # JetStream is up once the cluster has elected its leaders
+            group.wait_ready(topology.processes[node.name], http_probe(node.health_url), 60)
+        say("starting Valkey")
+        (data_dir / "valkey").mkdir(parents=True, exist_ok=True)
+        topology.processes["valkey"] = group.start(
+            "valkey", redis_command(ports.redis, data_dir / "valkey"), ready=tcp_probe(ports.redis)
+        )
+        say("starting the maildev mail catcher")
+        topology.processes["maildev"] = group.start(
+            "maildev",
+            maildev_command(ports.smtp, ports.mail_ui),
+            ready=http_probe(topology.mail_api_url),
+        )
+        say("starting auth_svc")
+        topology.processes["auth_svc"] = group.start(
+            "auth_svc",
+            service_command("auth_svc", ports.auth),
+            env=env,
+            cwd=PROJECT_ROOT,
+            ready=http_probe(f"{topology.auth_url}/readyz"),
+            timeout=60,
+        )
+        for index in range(chat_replicas):
+            say(f"starting chat_svc replica {index + 1} of {chat_replicas}")
+            topology.start_chat(index)
+        say("starting mail_svc")
+        topology.processes["mail_svc"] = group.start(
+            "mail_svc",
+            service_command("mail_svc", ports.mail_health),
+            env=env,
+            cwd=PROJECT_ROOT,
+            ready=http_probe(f"http://127.0.0.1:{ports.mail_health}/readyz"),
+            timeout=60,
+        )
+    except BaseException:
+        group.stop_all()
+        raise
+    return topology
+
+
+def _nats_nodes(ports: StackPorts, count: int, data_dir: Path) -> list[NatsNode]:
+    if count == 1:
+        store = data_dir / "nats"
+        store.mkdir(parents=True, exist_ok=True)
+        return [
+            NatsNode(
+                "nats",
+                ports.nats,
+                ports.nats_monitor,
+                nats_command(ports.nats, ports.nats_monitor, store),
+            )
+        ]
+    client = [ports.nats] + [free_port() for _ in range(count - 1)]
+    monitor = [ports.nats_monitor] + [free_port() for _ in range(count - 1)]
+    cluster = [free_port() for _ in range(count)]
+    nodes = []
+    for i in range(count):
+        store = data_dir / f"nats-{i + 1}"
+        store.mkdir(parents=True, exist_ok=True)
+        argv = nats_cluster_node_command(
+            f"nats-{i + 1}", client[i], monitor[i], cluster[i], cluster, store
+        )
+        nodes.append(NatsNode(f"nats-{i + 1}", client[i], monitor[i], argv))
+    return nodes
