@@ -14,9 +14,10 @@ from mail_svc.lib.email_catalog import EMAIL_FOR_EVENT, draft_email
 from mail_svc.lib.email_rendering import EMAIL_TEMPLATES, EmailRenderer, RenderedEmail
 from mail_svc.settings import MailSettings
 from service_kit.events import Event, UserCreated, UserSignedIn
+from service_kit.settings import AppEnv
 from tests.unit.mail_svc.sample_events import sample_events
 
-SETTINGS = MailSettings(app_env="test")
+SETTINGS = MailSettings(app_env=AppEnv.TEST)
 SAMPLES = sample_events()
 UNRENDERED = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
 
@@ -51,7 +52,7 @@ def test_css_is_inlined_into_the_html_part(event: Event, links: list[str]) -> No
 
 
 def test_subjects_come_from_settings() -> None:
-    settings = MailSettings(app_env="test", subject_password_changed="Password updated!")
+    settings = MailSettings(app_env=AppEnv.TEST, subject_password_changed="Password updated!")
     event = next(e for e, _ in SAMPLES if type(e).__name__ == "PasswordChanged")
     draft = draft_email(event, settings)
     rendered = EmailRenderer().render(draft.template, draft.subject, draft.context)

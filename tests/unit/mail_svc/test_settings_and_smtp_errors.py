@@ -8,16 +8,17 @@ from pydantic import ValidationError
 
 from mail_svc.lib.smtp_client import is_permanent
 from mail_svc.settings import MailSettings
+from service_kit.settings import AppEnv
 
 
 def test_implicit_tls_and_starttls_together_are_refused() -> None:
     with pytest.raises(ValidationError, match="not both"):
-        MailSettings(app_env="test", smtp_tls=True, smtp_starttls=True)
+        MailSettings(app_env=AppEnv.TEST, smtp_tls=True, smtp_starttls=True)
 
 
 def test_username_without_password_is_refused() -> None:
     with pytest.raises(ValidationError, match="go together"):
-        MailSettings(app_env="test", smtp_username="mailer")
+        MailSettings(app_env=AppEnv.TEST, smtp_username="mailer")
 
 
 def test_settings_read_the_mail_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
