@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 
 DURABLE = "mail_svc"
 _KEY = "mail_worker"
+# NATS already answered when the infrastructure opened, so binding normally takes
+# milliseconds; waiting for it makes the service ready as soon as it serves.
+BIND_PATIENCE_SECONDS = 5.0
 
 
 class ConsumerNotBoundError(RuntimeError):
@@ -112,6 +115,8 @@ def manage_mail_worker(app: Quart, settings: MailSettings) -> None:
         checks["consumer"] = worker.check_bound
         checks["smtp"] = worker.delivery.smtp.ping
         worker.start()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(worker.consumer.bound.wait(), BIND_PATIENCE_SECONDS)
         try:
             yield
         finally:

@@ -13,6 +13,7 @@ from chat_svc.settings import ChatSettings
 from mail_svc.app import create_app as create_mail
 from mail_svc.settings import MailSettings
 from tests.support.servers import RedisServer
+from tests.support.smtp_sink import SmtpSink
 
 FACTORIES: list[tuple[Callable[[Any], Quart], type[Any]]] = [
     (create_auth, AuthSettings),
@@ -23,9 +24,14 @@ FACTORIES: list[tuple[Callable[[Any], Quart], type[Any]]] = [
 
 @pytest.mark.parametrize(("factory", "settings_class"), FACTORIES)
 async def test_service_is_alive_and_ready(
-    factory: Callable[[Any], Quart], settings_class: type[Any], infrastructure_env: dict[str, Any]
+    factory: Callable[[Any], Quart],
+    settings_class: type[Any],
+    infrastructure_env: dict[str, Any],
+    smtp_sink: SmtpSink,
 ) -> None:
-    app = factory(settings_class(**infrastructure_env))
+    # mail_svc is ready only when its SMTP server answers.
+    smtp = {"smtp_port": smtp_sink.port} if settings_class is MailSettings else {}
+    app = factory(settings_class(**infrastructure_env, **smtp))
     async with app.test_app() as test_app:
         client = test_app.test_client()
         assert (await client.get("/healthz")).status_code == 200
