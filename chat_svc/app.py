@@ -4,21 +4,54 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 from quart import Quart
+from quart.typing import ResponseReturnValue
 
+from chat_svc.blueprints.chat import chat_blueprint
+from chat_svc.blueprints.session import session_pages
+from chat_svc.lib.auth_client import AuthUnavailableError
+from chat_svc.lib.event_stream import route_event_stream
+from chat_svc.lib.rate_limits import install_rate_limiter
+from chat_svc.lib.runtime import manage_chat_runtime
+from chat_svc.models.messages import DOCUMENT_MODELS
+from chat_svc.models.users import ChatUser
 from chat_svc.settings import ChatSettings
 from service_kit.lifecycle import manage_infrastructure
-from service_kit.web import create_base_app, install_error_pages, install_security_headers
+from service_kit.web import (
+    create_base_app,
+    install_error_pages,
+    install_security_headers,
+    render_error,
+)
 
 SERVICE = "chat_svc"
 
 
-def create_app(settings: ChatSettings | None = None) -> Quart:
+def create_app(
+    settings: ChatSettings | None = None, *, auth_transport: httpx.AsyncBaseTransport | None = None
+) -> Quart:
+    """``auth_transport`` replaces the HTTP connection to auth_svc (tests use a fake)."""
     settings = settings or ChatSettings()
     app = create_base_app(__name__, Path(__file__).parent / "templates")
     app.config["SECRET_KEY"] = settings.secret_key
+    # Browsers share cookies across ports: auth_svc on the same host must not see ours.
+    app.config["SESSION_COOKIE_NAME"] = "chat_form_session"
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_SECURE"] = settings.is_production
     app.extensions["settings"] = settings
-    manage_infrastructure(app, settings, SERVICE, models=())
+    manage_infrastructure(app, settings, SERVICE, models=(ChatUser, *DOCUMENT_MODELS))
+    manage_chat_runtime(app, settings, auth_transport)
     install_security_headers(app, form_action_origins=[settings.auth_public_url])
     install_error_pages(app)
+    install_rate_limiter(settings.redis_url).init_app(app)
+    app.register_blueprint(chat_blueprint(settings))
+    app.register_blueprint(session_pages)
+
+    @app.errorhandler(AuthUnavailableError)
+    async def _auth_unavailable(error: AuthUnavailableError) -> ResponseReturnValue:
+        app.logger.warning("auth_svc unavailable: %s", error)
+        return await render_error(503, "Signing in is not possible right now. Retry soon.")
+
+    route_event_stream(app)
     return app

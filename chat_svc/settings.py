@@ -18,3 +18,21 @@ class ChatSettings(ServiceSettings):
     auth_public_url: str = "http://127.0.0.1:8001"
     auth_internal_url: str = "http://127.0.0.1:8001"
     secret_key: str = Field(dev_secret("chat-secret-key"))
+
+    # A valid token-check answer is reused this long; a SessionRevoked event drops it at once.
+    token_cache_seconds: float = Field(5.0, ge=0)
+    auth_timeout_seconds: float = Field(3.0, gt=0)
+
+    message_max_chars: int = Field(2000, ge=1)
+    page_size: int = Field(10, ge=1)
+    # Redis keeps this many of the newest messages: the page and most resumes read only Redis.
+    latest_cache_size: int = Field(200, ge=10)
+    # A reconnecting client missing more than this many messages reloads the list instead.
+    max_resume_backlog: int = Field(200, ge=1)
+
+    # Frames waiting for one client; past this the client is too slow and is dropped.
+    client_buffer_frames: int = Field(512, ge=8)
+    heartbeat_seconds: float = Field(15.0, gt=0)
+
+    message_rate_count: int = Field(20, ge=1)
+    message_rate_period_seconds: float = Field(10.0, gt=0)

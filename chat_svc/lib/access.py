@@ -1,0 +1,79 @@
+"""Who is asking: the ``chat_session`` cookie checked against auth_svc on every request."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import ParamSpec
+from urllib.parse import urlencode
+
+from quart import Response, g, request
+from quart.typing import ResponseReturnValue
+
+from chat_svc.lib.auth_client import Viewer
+from chat_svc.lib.runtime import runtime_of
+from service_kit.web import is_htmx
+
+SESSION_COOKIE = "chat_session"
+
+P = ParamSpec("P")
+
+
+async def current_viewer() -> Viewer | None:
+    """The signed-in person, checked once per request (auth answers are cached briefly)."""
+    if "viewer" in g:
+        cached: Viewer | None = g.viewer
+        return cached
+    token = request.cookies.get(SESSION_COOKIE)
+    viewer = None
+    if token:
+        runtime = runtime_of()
+        viewer = await runtime.auth.check(token)
+        if viewer is not None:
+            await runtime.remember_user(viewer)
+    g.viewer = viewer
+    return viewer
+
+
+def signed_in_viewer() -> Viewer:
+    """The viewer inside a view guarded by ``signed_in``."""
+    viewer: Viewer = g.viewer
+    return viewer
+
+
+def safe_next_path(candidate: str | None, default: str = "/") -> str:
+    """Only a path on this site: never another origin (``//host``, ``/\\host``, ``https:``)."""
+    if (
+        not candidate
+        or not candidate.startswith("/")
+        or candidate.startswith(("//", "/\\"))
+        or any(ch in candidate for ch in "\r\n\\")
+    ):
+        return default
+    return candidate
+
+
+def sign_in_url(auth_public_url: str, next_path: str) -> str:
+    return f"{auth_public_url}/sign-in?{urlencode({'next': safe_next_path(next_path)})}"
+
+
+def sign_in_redirect() -> Response:
+    """Pages redirect to auth's sign-in; HTMX requests get ``HX-Redirect`` instead."""
+    settings = runtime_of().settings
+    back_to = request.full_path.rstrip("?") if request.method == "GET" and not is_htmx() else "/"
+    target = sign_in_url(settings.auth_public_url, back_to)
+    if is_htmx():
+        return Response("", status=401, headers={"HX-Redirect": target})
+    return Response("", status=303, headers={"Location": target})
+
+
+def signed_in(
+    view: Callable[P, Awaitable[ResponseReturnValue]],
+) -> Callable[P, Awaitable[ResponseReturnValue]]:
+    @wraps(view)
+    async def guarded(*args: P.args, **kwargs: P.kwargs) -> ResponseReturnValue:
+        if await current_viewer() is None:
+            return sign_in_redirect()
+        return await view(*args, **kwargs)
+
+    return guarded

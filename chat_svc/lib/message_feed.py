@@ -1,0 +1,81 @@
+"""Posting and reading messages: the store first, then the Redis cache, then NATS.
+
+Redis is a cache here: when it is down the page is served from the store (and it is logged).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from nats.js import JetStreamContext
+from redis.exceptions import RedisError
+
+from chat_svc.lib.auth_client import Viewer
+from chat_svc.lib.latest_cache import LatestCache, latest_through_cache
+from chat_svc.models.messages import (
+    MessageRecord,
+    insert_message,
+    select_latest_messages,
+    select_messages_after,
+)
+from service_kit.events import MessagePosted
+from service_kit.jetstream import publish_event
+
+log = logging.getLogger(__name__)
+
+CACHE_ERRORS = (RedisError, OSError)
+
+
+class TooFarBehindError(Exception):
+    """More messages were missed than a resume replays: the client reloads instead."""
+
+
+@dataclass(frozen=True)
+class MessageFeed:
+    cache: LatestCache
+    js: JetStreamContext
+
+    async def post(self, author: Viewer, body: str) -> MessageRecord:
+        message = await insert_message(author.user_id, author.display_name, body)
+        fields = {"message_id": message.message_id, "user_id": author.user_id}
+        try:
+            await self.cache.add(message)
+        except CACHE_ERRORS as error:
+            # The store has it; the cache is rebuilt from the store once Redis is back.
+            log.warning("latest cache not updated: %s", error, extra=fields)
+        try:
+            await publish_event(
+                self.js,
+                MessagePosted(
+                    message_id=message.message_id,
+                    author_id=message.author_id,
+                    author_name=message.author_name,
+                    body=message.body,
+                    posted_at=message.posted_at,
+                ),
+            )
+        except Exception as error:
+            # Stored already: open pages will get it when they resume or reload.
+            log.error("message stored but not published: %s", error, extra=fields)
+        log.info("message posted", extra=fields)
+        return message
+
+    async def latest(self, count: int) -> list[MessageRecord]:
+        try:
+            return await latest_through_cache(self.cache, count, select_latest_messages)
+        except CACHE_ERRORS as error:
+            log.warning("latest cache unavailable, reading the store: %s", error)
+            return await select_latest_messages(count)
+
+    async def after(self, after_id: int, limit: int) -> list[MessageRecord]:
+        """Messages newer than ``after_id`` in order; raises when more than ``limit``."""
+        try:
+            cached = await self.cache.after(after_id)
+        except CACHE_ERRORS as error:
+            log.warning("latest cache unavailable for a resume: %s", error)
+            cached = None
+        missed = cached if cached is not None else await select_messages_after(after_id, limit + 1)
+        if len(missed) > limit:
+            raise TooFarBehindError(f"{len(missed)} messages missed")
+        return missed

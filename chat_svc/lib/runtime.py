@@ -1,0 +1,105 @@
+"""What chat_svc holds while serving, opened after the shared infrastructure."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+import httpx
+from quart import Quart, current_app
+
+from chat_svc.lib.auth_client import AuthClient, Viewer, open_auth_client
+from chat_svc.lib.fanout import Fanout
+from chat_svc.lib.latest_cache import LatestCache
+from chat_svc.lib.live_updates import LiveUpdates
+from chat_svc.lib.message_feed import MessageFeed
+from chat_svc.lib.rendering import MessageRenderer
+from chat_svc.lib.users_consumer import users_consumer
+from chat_svc.models.users import upsert_user
+from chat_svc.settings import ChatSettings
+from service_kit.jetstream import DurableConsumer
+from service_kit.lifecycle import infrastructure_of
+
+log = logging.getLogger(__name__)
+
+_KEY = "chat_runtime"
+
+
+@dataclass
+class ChatRuntime:
+    settings: ChatSettings
+    auth: AuthClient
+    fanout: Fanout
+    feed: MessageFeed
+    live: LiveUpdates
+    consumer: DurableConsumer
+    consumer_task: asyncio.Task[None]
+    # Users this process already wrote to the store, so a token check upserts only once.
+    known_users: set[str] = field(default_factory=set)
+
+    async def remember_user(self, viewer: Viewer) -> None:
+        """A valid session is served even before its UserCreated event arrives."""
+        if viewer.user_id in self.known_users:
+            return
+        await upsert_user(viewer.user_id, viewer.email, viewer.display_name)
+        self.known_users.add(viewer.user_id)
+
+
+def manage_chat_runtime(
+    app: Quart, settings: ChatSettings, auth_transport: httpx.AsyncBaseTransport | None = None
+) -> None:
+    """Open after ``manage_infrastructure`` (hooks run in registration order).
+
+    ``auth_transport`` lets tests stand in for auth_svc's internal API.
+    """
+
+    @app.before_serving
+    async def _open() -> None:
+        infrastructure = infrastructure_of(app)
+        auth = open_auth_client(
+            settings.auth_internal_url,
+            settings.service_secret,
+            settings.token_cache_seconds,
+            settings.auth_timeout_seconds,
+            transport=auth_transport,
+        )
+        fanout = Fanout()
+        live = LiveUpdates(
+            infrastructure.nats,
+            fanout,
+            MessageRenderer(app.jinja_env),
+            auth,
+            settings.heartbeat_seconds,
+        )
+        await live.start()
+        consumer = users_consumer(infrastructure.js, infrastructure.topology)
+        app.extensions[_KEY] = ChatRuntime(
+            settings=settings,
+            auth=auth,
+            fanout=fanout,
+            feed=MessageFeed(
+                LatestCache(infrastructure.redis, settings.latest_cache_size), infrastructure.js
+            ),
+            live=live,
+            consumer=consumer,
+            consumer_task=asyncio.create_task(consumer.run()),
+        )
+
+    @app.after_serving
+    async def _close() -> None:
+        runtime: ChatRuntime | None = app.extensions.pop(_KEY, None)
+        if runtime is None:
+            return
+        runtime.consumer.stop()
+        with contextlib.suppress(Exception):
+            await runtime.consumer_task
+        await runtime.live.stop()
+        await runtime.auth.http.aclose()
+
+
+def runtime_of(app: Quart | None = None) -> ChatRuntime:
+    target = app if app is not None else current_app
+    runtime: ChatRuntime = target.extensions[_KEY]
+    return runtime

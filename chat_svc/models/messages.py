@@ -1,0 +1,113 @@
+"""Messages in the store (the source of truth), ordered by a server-assigned id."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from beanie import Document, Indexed
+from pydantic import BaseModel, ConfigDict
+from pymongo import ReturnDocument
+
+
+class ChatMessage(Document):
+    message_id: Indexed(int, unique=True)  # type: ignore[valid-type]
+    author_id: str
+    author_name: str
+    body: str
+    posted_at: datetime
+
+    class Settings:
+        name = "messages"
+
+
+class Counter(Document):
+    """One document per sequence; ``$inc`` on it hands out increasing ids atomically."""
+
+    name: Indexed(str, unique=True)  # type: ignore[valid-type]
+    value: int = 0
+
+    class Settings:
+        name = "counters"
+
+
+class MessageRecord(BaseModel):
+    """A message as the page, the Redis cache and the live stream see it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    message_id: int
+    author_id: str
+    author_name: str
+    body: str
+    posted_at: datetime
+
+
+def _record(document: ChatMessage) -> MessageRecord:
+    posted_at = document.posted_at
+    if posted_at.tzinfo is None:  # the in-memory store drops the zone
+        posted_at = posted_at.replace(tzinfo=UTC)
+    return MessageRecord(
+        message_id=document.message_id,
+        author_id=document.author_id,
+        author_name=document.author_name,
+        body=document.body,
+        posted_at=posted_at,
+    )
+
+
+async def next_message_id() -> int:
+    # Raw pymongo so the same atomic upsert works on MongoDB and the in-memory store.
+    counter = await Counter.get_pymongo_collection().find_one_and_update(
+        {"name": "messages"},
+        {"$inc": {"value": 1}},
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
+    )
+    assert counter is not None  # upsert with ReturnDocument.AFTER always returns it
+    return int(counter["value"])
+
+
+async def insert_message(author_id: str, author_name: str, body: str) -> MessageRecord:
+    # MongoDB keeps milliseconds: truncate now so the cached and stored copies are equal.
+    now = datetime.now(UTC)
+    posted_at = now.replace(microsecond=now.microsecond // 1000 * 1000)
+    document = ChatMessage(
+        message_id=await next_message_id(),
+        author_id=author_id,
+        author_name=author_name,
+        body=body,
+        posted_at=posted_at,
+    )
+    await document.insert()
+    return _record(document)
+
+
+async def select_latest_messages(limit: int) -> list[MessageRecord]:
+    """The newest ``limit`` messages, oldest first."""
+    newest = await ChatMessage.find().sort(-ChatMessage.message_id).limit(limit).to_list()
+    return [_record(document) for document in reversed(newest)]
+
+
+async def select_messages_before(before_id: int, limit: int) -> list[MessageRecord]:
+    """The ``limit`` messages just older than ``before_id``, oldest first."""
+    older = (
+        await ChatMessage.find(ChatMessage.message_id < before_id)
+        .sort(-ChatMessage.message_id)
+        .limit(limit)
+        .to_list()
+    )
+    return [_record(document) for document in reversed(older)]
+
+
+async def select_messages_after(after_id: int, limit: int) -> list[MessageRecord]:
+    """Up to ``limit`` messages newer than ``after_id``, oldest first."""
+    newer = (
+        await ChatMessage.find(ChatMessage.message_id > after_id)
+        .sort(+ChatMessage.message_id)
+        .limit(limit)
+        .to_list()
+    )
+    return [_record(document) for document in newer]
+
+
+DOCUMENT_MODELS = (ChatMessage, Counter)

@@ -1,0 +1,31 @@
+"""Chat's own copy of the people who can chat (filled from UserCreated and token checks)."""
+
+from __future__ import annotations
+
+from beanie import Document, Indexed
+
+
+class ChatUser(Document):
+    user_id: Indexed(str, unique=True)  # type: ignore[valid-type]
+    email: str
+    display_name: str
+
+    class Settings:
+        name = "users"
+
+
+async def upsert_user(user_id: str, email: str, display_name: str) -> None:
+    """Idempotent: the same user arriving twice (event redelivery, token check) stays one."""
+    await ChatUser.get_pymongo_collection().update_one(
+        {"user_id": user_id},
+        {"$set": {"email": email, "display_name": display_name}},
+        upsert=True,
+    )
+
+
+async def select_user(user_id: str) -> ChatUser | None:
+    return await ChatUser.find_one(ChatUser.user_id == user_id)
+
+
+async def count_users(user_id: str) -> int:
+    return await ChatUser.find(ChatUser.user_id == user_id).count()

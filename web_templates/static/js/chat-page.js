@@ -1,0 +1,141 @@
+/* The chat page: keep live messages in id order exactly once, resume after a dropped
+   stream from the last id held (htmx's SSE extension does not send Last-Event-ID on its
+   own reconnects), keep the newest in view, Enter sends and Shift+Enter adds a line. */
+(function () {
+  "use strict";
+
+  function messageId(element) {
+    return Number(element.getAttribute("data-message-id")) || 0;
+  }
+
+  function lastMessageId() {
+    var last = 0;
+    document.querySelectorAll("#messages [data-message-id]").forEach(function (item) {
+      last = Math.max(last, messageId(item));
+    });
+    return last;
+  }
+
+  // The extension re-reads sse-connect when it reconnects: point it past what we hold.
+  function updateResumePoint() {
+    var live = document.getElementById("live");
+    if (live) {
+      live.setAttribute("sse-connect", "/events?after=" + lastMessageId());
+    }
+  }
+
+  function showLocalTimes(root) {
+    root.querySelectorAll("time[datetime]").forEach(function (time) {
+      var when = new Date(time.getAttribute("datetime"));
+      if (!isNaN(when.getTime())) {
+        time.textContent = when.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+      }
+    });
+  }
+
+  function nearBottom(log) {
+    return log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+  }
+
+  function scrollToNewest(force) {
+    var log = document.getElementById("chat-log");
+    if (log && (force || nearBottom(log))) {
+      log.scrollTop = log.scrollHeight;
+    }
+  }
+
+  // A message appended by the extension: drop it if we already have it, else move it
+  // before any newer one (replicas may publish two close messages out of order).
+  function settleNewest(list) {
+    var item = list.lastElementChild;
+    if (!item || !item.hasAttribute("data-message-id")) {
+      return;
+    }
+    var id = messageId(item);
+    if (list.querySelectorAll('[data-message-id="' + id + '"]').length > 1) {
+      item.remove();
+      return;
+    }
+    var before = item.previousElementSibling;
+    while (before && messageId(before) > id) {
+      before = before.previousElementSibling;
+    }
+    if (before !== item.previousElementSibling) {
+      list.insertBefore(item, before ? before.nextElementSibling : list.firstElementChild);
+    }
+    showLocalTimes(item);
+  }
+
+  document.addEventListener("htmx:sseBeforeMessage", function () {
+    var log = document.getElementById("chat-log");
+    document.body.dataset.stickToBottom = log && nearBottom(log) ? "yes" : "no";
+  });
+
+  document.addEventListener("htmx:sseMessage", function (event) {
+    var list = document.getElementById("messages");
+    if (!list || event.target !== list) {
+      return;
+    }
+    settleNewest(list);
+    var empty = document.querySelector(".empty-chat");
+    if (empty) {
+      empty.remove();
+    }
+    updateResumePoint();
+    scrollToNewest(document.body.dataset.stickToBottom === "yes");
+  });
+
+  document.addEventListener("htmx:sseOpen", function (event) {
+    var source = event.detail.source;
+    if (!source || source.chatHooked) {
+      return;
+    }
+    source.chatHooked = true;
+    source.addEventListener("signed-out", function () {
+      source.close();
+      window.location.reload(); // the page itself redirects to sign in
+    });
+    source.addEventListener("reload", function () {
+      source.close();
+      // Too far behind to replay: fetch the latest list (and a fresh stream) instead.
+      htmx.ajax("GET", "/", { target: "#conversation", swap: "outerHTML" });
+    });
+  });
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.elt;
+    if (!target) {
+      return;
+    }
+    if (target.id === "conversation") {
+      showLocalTimes(target);
+      scrollToNewest(true);
+    } else if (target.id === "older-messages") {
+      showLocalTimes(target);
+    } else if (target.id === "message-form") {
+      var box = target.querySelector("textarea");
+      if (box) {
+        box.focus();
+      }
+    }
+  });
+
+  document.addEventListener("keydown", function (event) {
+    var box = event.target;
+    if (!(box instanceof HTMLTextAreaElement) || !box.form || box.form.id !== "message-form") {
+      return;
+    }
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      if (box.value.trim() !== "") {
+        box.form.requestSubmit();
+      }
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    showLocalTimes(document);
+    updateResumePoint();
+    scrollToNewest(true);
+  });
+})();
