@@ -2,25 +2,87 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from pathlib import Path
 
 from quart import Quart
+from quart.typing import ResponseReturnValue
+from quart_auth import QuartAuth
+from quart_rate_limiter import RateLimiter, RateLimitExceeded
 
-from auth_svc.blueprints.pages import pages
+from auth_svc.blueprints.internal import internal_blueprint
+from auth_svc.blueprints.passwords import passwords_blueprint
+from auth_svc.blueprints.sign_in import sign_in_blueprint
+from auth_svc.blueprints.sign_up import sign_up_blueprint
+from auth_svc.lib.outbox_relay import OutboxRelay
+from auth_svc.lib.passwords import PasswordHashing
+from auth_svc.lib.rate_limits import ExpiringRedisStore
+from auth_svc.lib.web import HASHING_KEY, RELAY_KEY, whole_page_error
+from auth_svc.models.documents import DOCUMENT_MODELS
 from auth_svc.settings import AuthSettings
-from service_kit.lifecycle import manage_infrastructure
+from service_kit.lifecycle import infrastructure_of, manage_infrastructure
 from service_kit.web import create_base_app, install_error_pages, install_security_headers
 
 SERVICE = "auth_svc"
+AUTH_COOKIE = "auth_session"
+CSRF_COOKIE = "auth_csrf"  # Quart's session cookie, used only for CSRF tokens
 
 
 def create_app(settings: AuthSettings | None = None) -> Quart:
     settings = settings or AuthSettings()
     app = create_base_app(__name__, Path(__file__).parent / "templates")
-    app.config["SECRET_KEY"] = settings.secret_key
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_NAME=CSRF_COOKIE,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SECURE=settings.cookies_secure,
+    )
     app.extensions["settings"] = settings
-    manage_infrastructure(app, settings, SERVICE, models=())
+    app.extensions[HASHING_KEY] = PasswordHashing(
+        memory_cost=settings.argon2_memory_cost,
+        time_cost=settings.argon2_time_cost,
+        parallelism=settings.argon2_parallelism,
+    )
+    manage_infrastructure(app, settings, SERVICE, models=DOCUMENT_MODELS)
+    _run_outbox_relay(app)
+    QuartAuth(
+        app,
+        cookie_name=AUTH_COOKIE,
+        cookie_secure=settings.cookies_secure,
+        cookie_samesite="Lax",
+        duration=settings.session_absolute_ttl,
+    )
+    RateLimiter(app, store=ExpiringRedisStore(settings.redis_url))
     install_security_headers(app, form_action_origins=[settings.chat_public_url])
     install_error_pages(app)
-    app.register_blueprint(pages)
+
+    @app.errorhandler(RateLimitExceeded)
+    async def _too_many_requests(error: RateLimitExceeded) -> ResponseReturnValue:
+        response = await whole_page_error(
+            429,
+            "Too many attempts in a short time. Please wait a minute, then try again.",
+            "rate_limited.html",
+            retry_after=error.retry_after,
+        )
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
+
+    app.register_blueprint(sign_in_blueprint(settings))
+    app.register_blueprint(sign_up_blueprint(settings))
+    app.register_blueprint(passwords_blueprint(settings))
+    app.register_blueprint(internal_blueprint(settings))
     return app
+
+
+def _run_outbox_relay(app: Quart) -> None:
+    """Publish outbox entries while serving: starts once the connections are open (the
+    infrastructure's ``before_serving``) and stops before they close (``after_serving``)."""
+
+    @app.while_serving
+    async def _relay() -> AsyncGenerator[None, None]:
+        relay = OutboxRelay(infrastructure_of(app).js)
+        app.extensions[RELAY_KEY] = relay
+        relay.start()
+        yield
+        await relay.stop()

@@ -17,3 +17,30 @@ class AuthSettings(ServiceSettings):
     public_url: str = "http://127.0.0.1:8001"
     chat_public_url: str = "http://127.0.0.1:8002"
     secret_key: str = Field(dev_secret("auth-secret-key"))
+
+    # Tokens mailed to people (seconds).
+    verification_token_ttl: int = Field(24 * 3600, gt=0)
+    reset_token_ttl: int = Field(3600, gt=0)
+    # Sessions: idle and absolute lifetimes (seconds); hand-off codes live this long.
+    session_idle_ttl: int = Field(12 * 3600, gt=0)
+    session_absolute_ttl: int = Field(14 * 24 * 3600, gt=0)
+    handoff_code_ttl: int = Field(60, gt=0)
+
+    # Rate limits: attempts per window, per client address and per e-mail address.
+    rate_limit_window: int = Field(60, gt=0)
+    sign_in_per_ip: int = Field(20, gt=0)
+    sign_in_per_account: int = Field(5, gt=0)
+    sign_up_per_ip: int = Field(10, gt=0)
+    sign_up_per_email: int = Field(3, gt=0)
+    forgot_password_per_ip: int = Field(10, gt=0)
+    forgot_password_per_email: int = Field(3, gt=0)
+
+    # argon2id, OWASP's first recommended profile: 19 MiB, 2 passes, 1 lane.
+    argon2_memory_cost: int = Field(19456, ge=8)
+    argon2_time_cost: int = Field(2, ge=1)
+    argon2_parallelism: int = Field(1, ge=1)
+
+    @property
+    def cookies_secure(self) -> bool:
+        """Secure cookies everywhere but on a developer's plain-HTTP laptop."""
+        return self.public_url.startswith("https://") or self.is_production

@@ -1,0 +1,138 @@
+"""Pages reached from mailed links (set password, reset password) and "forgot password".
+
+The token travels in the query string of the mailed link and of the form's action; these
+pages answer ``Cache-Control: no-store`` and ``Referrer-Policy: no-referrer``.
+"""
+
+from __future__ import annotations
+
+from quart import Blueprint, Response, request
+from quart.typing import ResponseReturnValue
+from quart_rate_limiter import rate_limit
+
+from auth_svc.lib.accounts import (
+    Outcome,
+    complete_password_reset,
+    complete_sign_up,
+    request_password_reset,
+)
+from auth_svc.lib.forms import ForgotPasswordForm, NewPasswordForm
+from auth_svc.lib.rate_limits import per_address_and_email
+from auth_svc.lib.tokens import hash_token
+from auth_svc.lib.web import hashing, no_store, redirect_after_post, relay, whole_page_error
+from auth_svc.models.mailed_tokens import select_usable_password_reset, select_usable_sign_up
+from auth_svc.settings import AuthSettings
+from service_kit.web import render_page
+
+TOKEN_MAX_LENGTH = 100  # ours are 43 characters; anything much longer is not one of ours
+
+SET_PASSWORD = {
+    "template": "set_password.html",
+    "action": "/set-password",
+    "retry_url": "/sign-up",
+    "retry_label": "Sign up again to get a new link",
+}
+RESET_PASSWORD = {
+    "template": "reset_password.html",
+    "action": "/reset-password",
+    "retry_url": "/forgot-password",
+    "retry_label": "Ask for a new reset link",
+}
+
+
+def _token() -> str:
+    return request.args.get("token", "")[:TOKEN_MAX_LENGTH]
+
+
+async def _bad_token(page: dict[str, str]) -> ResponseReturnValue:
+    return await whole_page_error(
+        403,
+        "This link is invalid, has expired or was already used. Links work once, "
+        "and only for a limited time.",
+        template="token_invalid.html",
+        retry_url=page["retry_url"],
+        retry_label=page["retry_label"],
+    )
+
+
+def passwords_blueprint(settings: AuthSettings) -> Blueprint:
+    blueprint = Blueprint("passwords", __name__)
+
+    @blueprint.after_request
+    async def _token_headers(response: Response) -> Response:
+        if request.endpoint in {
+            "passwords.set_password_page",
+            "passwords.set_password",
+            "passwords.reset_password_page",
+            "passwords.reset_password",
+        }:
+            return no_store(response)
+        return response
+
+    @blueprint.get("/set-password")
+    async def set_password_page() -> ResponseReturnValue:
+        token = _token()
+        if not token or await select_usable_sign_up(hash_token(token)) is None:
+            return await _bad_token(SET_PASSWORD)
+        form = await NewPasswordForm.from_request()
+        return await render_page(SET_PASSWORD["template"], form=form, token=token)
+
+    @blueprint.post("/set-password")
+    async def set_password() -> ResponseReturnValue:
+        token = _token()
+        if not token or await select_usable_sign_up(hash_token(token)) is None:
+            return await _bad_token(SET_PASSWORD)
+        form = await NewPasswordForm.from_request()
+        if not form.validate():
+            return await render_page(
+                SET_PASSWORD["template"], block="form", status=422, form=form, token=token
+            )
+        outcome = await complete_sign_up(relay(), hashing(), token, form.password.data)
+        if outcome is Outcome.BAD_TOKEN:
+            return await _bad_token(SET_PASSWORD)
+        if outcome is Outcome.ACCOUNT_EXISTS:
+            return redirect_after_post("/sign-in?notice=account-exists")
+        return redirect_after_post("/sign-in?notice=password-set")
+
+    @blueprint.get("/forgot-password")
+    async def forgot_password_page() -> ResponseReturnValue:
+        form = await ForgotPasswordForm.from_request()
+        return await render_page("forgot_password.html", form=form)
+
+    @blueprint.post("/forgot-password")
+    @rate_limit(
+        limits=per_address_and_email(
+            settings, settings.forgot_password_per_ip, settings.forgot_password_per_email
+        )
+    )
+    async def forgot_password() -> ResponseReturnValue:
+        form = await ForgotPasswordForm.from_request()
+        if not form.validate():
+            return await render_page("forgot_password.html", block="form", status=422, form=form)
+        await request_password_reset(settings, relay(), form.email.data)
+        return redirect_after_post("/check-your-inbox?for=reset")
+
+    @blueprint.get("/reset-password")
+    async def reset_password_page() -> ResponseReturnValue:
+        token = _token()
+        if not token or await select_usable_password_reset(hash_token(token)) is None:
+            return await _bad_token(RESET_PASSWORD)
+        form = await NewPasswordForm.from_request()
+        return await render_page(RESET_PASSWORD["template"], form=form, token=token)
+
+    @blueprint.post("/reset-password")
+    async def reset_password() -> ResponseReturnValue:
+        token = _token()
+        if not token or await select_usable_password_reset(hash_token(token)) is None:
+            return await _bad_token(RESET_PASSWORD)
+        form = await NewPasswordForm.from_request()
+        if not form.validate():
+            return await render_page(
+                RESET_PASSWORD["template"], block="form", status=422, form=form, token=token
+            )
+        outcome = await complete_password_reset(relay(), hashing(), token, form.password.data)
+        if outcome is not Outcome.DONE:
+            return await _bad_token(RESET_PASSWORD)
+        return redirect_after_post("/sign-in?notice=password-changed")
+
+    return blueprint

@@ -1,0 +1,117 @@
+"""Sign-in (then the hand-off to chat_svc), sign-out, sign-out everywhere, the start page."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from quart import Blueprint, request
+from quart.typing import ResponseReturnValue
+from quart_auth import AuthUser, login_user, logout_user
+from quart_rate_limiter import RateLimit, rate_limit
+
+from auth_svc.lib.forms import SignInForm, SignOutForm
+from auth_svc.lib.rate_limits import client_address_key, submitted_email_key
+from auth_svc.lib.sessions import end_every_session, end_session, peek_token, sign_in
+from auth_svc.lib.web import (
+    client_address,
+    cookie_token,
+    hashing,
+    redirect_after_post,
+    relay,
+    whole_page_error,
+)
+from auth_svc.settings import AuthSettings
+from service_kit.web import render_page
+
+NOTICES = {
+    "password-set": "Your password is set and your account is ready. Sign in to start chatting.",
+    "password-changed": "Your password was changed and every session was signed out. "
+    "Sign in with the new password.",
+    "account-exists": "This address already has an account. Sign in, or reset the password.",
+    "signed-out": "You are signed out.",
+    "signed-out-everywhere": "You are signed out on every device.",
+}
+BAD_CREDENTIALS = "Wrong e-mail address or password."
+
+
+def sign_in_blueprint(settings: AuthSettings) -> Blueprint:
+    blueprint = Blueprint("sign_in", __name__)
+    window = timedelta(seconds=settings.rate_limit_window)
+
+    @blueprint.get("/")
+    async def home() -> ResponseReturnValue:
+        token = cookie_token()
+        session = await peek_token(settings, token) if token else None
+        return await render_page(
+            "home.html",
+            session=session,
+            sign_out_form=await SignOutForm.from_request(),
+            chat_url=settings.chat_public_url,
+        )
+
+    @blueprint.get("/sign-in")
+    async def sign_in_page() -> ResponseReturnValue:
+        notice = NOTICES.get(request.args.get("notice", ""))
+        return await render_page(
+            "sign_in.html", form=await SignInForm.from_request(), notice=notice
+        )
+
+    @blueprint.post("/sign-in")
+    @rate_limit(
+        limits=[
+            RateLimit(settings.sign_in_per_ip, window, key_function=client_address_key),
+            RateLimit(settings.sign_in_per_account, window, key_function=submitted_email_key),
+        ]
+    )
+    async def sign_in_submit() -> ResponseReturnValue:
+        form = await SignInForm.from_request()
+        if not form.validate():
+            return await render_page("sign_in.html", block="form", status=422, form=form)
+        signed_in = await sign_in(
+            settings,
+            relay(),
+            hashing(),
+            form.email.data,
+            form.password.data,
+            user_agent=request.headers.get("User-Agent", ""),
+            ip_address=client_address(),
+        )
+        if signed_in is None:
+            form.form_errors.append(BAD_CREDENTIALS)
+            return await render_page("sign_in.html", block="form", status=401, form=form)
+        login_user(AuthUser(signed_in.access_token))
+        query = urlencode({"code": signed_in.handoff_code})
+        return redirect_after_post(f"{settings.chat_public_url}/session/start?{query}")
+
+    async def _valid_sign_out_form() -> bool:
+        valid: bool = (await SignOutForm.from_request()).validate()
+        return valid
+
+    @blueprint.post("/sign-out")
+    async def sign_out() -> ResponseReturnValue:
+        if not await _valid_sign_out_form():
+            return await _expired_form()
+        token = cookie_token()
+        if token:
+            await end_session(settings, relay(), token)
+        logout_user()
+        return redirect_after_post("/sign-in?notice=signed-out")
+
+    @blueprint.post("/sign-out-everywhere")
+    async def sign_out_everywhere() -> ResponseReturnValue:
+        if not await _valid_sign_out_form():
+            return await _expired_form()
+        token = cookie_token()
+        if token:
+            await end_every_session(settings, relay(), token)
+        logout_user()
+        return redirect_after_post("/sign-in?notice=signed-out-everywhere")
+
+    return blueprint
+
+
+async def _expired_form() -> ResponseReturnValue:
+    return await whole_page_error(
+        400, "Your form expired. Go back, reload the page and try again.", "errors/error.html"
+    )

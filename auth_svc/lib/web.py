@@ -1,0 +1,69 @@
+"""Small web helpers shared by auth_svc's blueprints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quart import Response, current_app, request
+from quart_auth import current_user
+
+from auth_svc.lib.outbox_relay import OutboxRelay
+from auth_svc.lib.passwords import PasswordHashing
+from auth_svc.settings import AuthSettings
+from service_kit.web import is_htmx, render_error
+
+RELAY_KEY = "outbox_relay"
+HASHING_KEY = "password_hashing"
+
+
+def settings() -> AuthSettings:
+    value: AuthSettings = current_app.extensions["settings"]
+    return value
+
+
+def relay() -> OutboxRelay:
+    value: OutboxRelay = current_app.extensions[RELAY_KEY]
+    return value
+
+
+def hashing() -> PasswordHashing:
+    value: PasswordHashing = current_app.extensions[HASHING_KEY]
+    return value
+
+
+def redirect_after_post(location: str) -> Response:
+    """303 for a plain form post; HX-Redirect (a full page load) for HTMX."""
+    if is_htmx():
+        response = Response("", status=200)
+        response.headers["HX-Redirect"] = location
+        return response
+    response = Response("", status=303)
+    response.headers["Location"] = location
+    return response
+
+
+def client_address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def cookie_token() -> str | None:
+    """The access token in auth's own cookie (signature checked by quart-auth)."""
+    return current_user.auth_id
+
+
+def no_store(response: Response) -> Response:
+    """Pages that carry a token in their URL: keep it out of caches and Referer headers."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+async def whole_page_error(status: int, message: str, template: str, **context: Any) -> Response:
+    """An error page; under HTMX its ``<main>`` replaces the page's, not just the form."""
+    body, status = await render_error(status, message, template=template, **context)
+    response = Response(body, status=status, content_type="text/html; charset=utf-8")
+    if is_htmx():
+        response.headers["HX-Retarget"] = "main"
+        response.headers["HX-Reselect"] = "main"
+        response.headers["HX-Reswap"] = "outerHTML"
+    return response

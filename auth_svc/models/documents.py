@@ -1,0 +1,117 @@
+"""What auth_svc keeps in the document store (one beanie class per collection).
+
+Reads go through these classes; writes that must be atomic use the PyMongo collection
+(``get_pymongo_collection()``) with explicit filters, so single use and expiry are decided
+by the store, not by a read followed by a write.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from beanie import Document
+from pydantic import Field
+from pymongo import ASCENDING, IndexModel
+
+from auth_svc.lib.tokens import new_id
+
+
+def as_utc(moment: datetime) -> datetime:
+    """MongoDB hands back aware datetimes, the in-memory store naive UTC ones."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+class UserDocument(Document):
+    id: str = Field(default_factory=new_id)  # type: ignore[assignment]
+    email: str
+    display_name: str
+    password_hash: str
+    created_at: datetime
+    password_changed_at: datetime
+
+    class Settings:
+        name = "users"
+        indexes = [IndexModel("email", unique=True)]
+
+
+class SignUpDocument(Document):
+    """A pending sign-up, one per e-mail address: a new request replaces the token."""
+
+    id: str  # type: ignore[assignment]  # the normalised e-mail address
+    display_name: str
+    token_hash: str
+    requested_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+
+    class Settings:
+        name = "sign_ups"
+        indexes = [IndexModel("token_hash")]
+
+
+class PasswordResetDocument(Document):
+    """A pending password reset, one per user: a new request replaces the token."""
+
+    id: str  # type: ignore[assignment]  # the user id
+    token_hash: str
+    requested_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+
+    class Settings:
+        name = "password_resets"
+        indexes = [IndexModel("token_hash")]
+
+
+class SessionDocument(Document):
+    """One signed-in browser. ``token_hashes`` holds auth's own cookie token and, once the
+    hand-off code is redeemed, chat's token: revoking the session ends both."""
+
+    id: str = Field(default_factory=new_id)  # type: ignore[assignment]
+    user_id: str
+    token_hashes: list[str]
+    handoff_code_hash: str | None = None
+    handoff_expires_at: datetime | None = None
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    user_agent: str = ""
+    ip_address: str = ""
+    revoked_at: datetime | None = None
+
+    class Settings:
+        name = "sessions"
+        indexes = [
+            IndexModel("token_hashes"),
+            IndexModel("handoff_code_hash", sparse=True),
+            IndexModel([("user_id", ASCENDING), ("revoked_at", ASCENDING)]),
+        ]
+
+
+class OutboxDocument(Document):
+    """A state change and the events it causes, written as one document (see outbox.py)."""
+
+    id: str = Field(default_factory=new_id)  # type: ignore[assignment]
+    created_at: datetime
+    changes: list[dict[str, Any]]
+    events: list[dict[str, str]]  # subject, event_id, payload; emptied once sent
+    event_ids: list[str]
+    applied_at: datetime | None = None
+    sent_at: datetime | None = None
+    discarded_at: datetime | None = None
+    attempts: int = 0
+    lease_until: datetime
+
+    class Settings:
+        name = "outbox"
+        indexes = [IndexModel([("sent_at", ASCENDING), ("lease_until", ASCENDING)])]
+
+
+DOCUMENT_MODELS: list[type[Document]] = [
+    UserDocument,
+    SignUpDocument,
+    PasswordResetDocument,
+    SessionDocument,
+    OutboxDocument,
+]

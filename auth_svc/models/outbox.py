@@ -1,0 +1,243 @@
+"""The transactional outbox: a state change and its events are one document.
+
+MongoDB makes a single-document write atomic, but a write that spans two collections needs
+a transaction, and transactions need a replica set we cannot count on. So a flow does not
+write "the user" and then "the event"; it inserts ONE outbox document that holds both:
+the state changes (typed, idempotent: upserts keyed by id, ``$setOnInsert``,
+compare-and-set on timestamps) and the events to publish. That insert is the commit point.
+
+Then the changes are applied right away in the request (so the next page sees them), and
+the relay (lib/outbox_relay.py) publishes the events and marks the entry sent. A crash at
+any step loses nothing: an entry whose changes were never applied is applied by the relay
+before its events go out, so an event never describes a state that does not exist, and a
+change applied twice is a no-op. Events are published with ``Nats-Msg-Id`` = event id, so
+a relay that publishes and dies before marking the entry sent causes no duplicate inside
+the stream's window (consumers are idempotent by event id beyond it).
+
+Once sent, an entry's event payloads are emptied: they carry links with tokens, which
+should not sit at rest longer than needed.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, TypeAdapter
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from auth_svc.models.documents import (
+    OutboxDocument,
+    PasswordResetDocument,
+    SessionDocument,
+    SignUpDocument,
+    UserDocument,
+)
+from service_kit.events import Event, utc_now
+
+log = logging.getLogger(__name__)
+
+
+class ChangeRejectedError(Exception):
+    """The change conflicts with the stored state (e.g. the e-mail is taken): drop the entry."""
+
+
+class StoreSignUp(BaseModel):
+    kind: Literal["store_sign_up"] = "store_sign_up"
+    email: str
+    display_name: str
+    token_hash: str
+    requested_at: datetime
+    expires_at: datetime
+
+    async def apply(self) -> None:
+        fields = self.model_dump(exclude={"kind", "email"}) | {"used_at": None}
+        # Only a newer request replaces the pending one; replaying an old entry is a no-op.
+        await _upsert_unless_newer(
+            SignUpDocument, self.email, "requested_at", self.requested_at, fields
+        )
+
+
+class StorePasswordReset(BaseModel):
+    kind: Literal["store_password_reset"] = "store_password_reset"
+    user_id: str
+    token_hash: str
+    requested_at: datetime
+    expires_at: datetime
+
+    async def apply(self) -> None:
+        fields = self.model_dump(exclude={"kind", "user_id"}) | {"used_at": None}
+        await _upsert_unless_newer(
+            PasswordResetDocument, self.user_id, "requested_at", self.requested_at, fields
+        )
+
+
+class CreateUser(BaseModel):
+    kind: Literal["create_user"] = "create_user"
+    user_id: str
+    email: str
+    display_name: str
+    password_hash: str
+    created_at: datetime
+
+    async def apply(self) -> None:
+        fields = {
+            "email": self.email,
+            "display_name": self.display_name,
+            "password_hash": self.password_hash,
+            "created_at": self.created_at,
+            "password_changed_at": self.created_at,
+        }
+        try:
+            await UserDocument.get_pymongo_collection().update_one(
+                {"_id": self.user_id}, {"$setOnInsert": fields}, upsert=True
+            )
+        except DuplicateKeyError as error:  # another account holds this e-mail already
+            raise ChangeRejectedError("e-mail address already has an account") from error
+
+
+class ChangePassword(BaseModel):
+    kind: Literal["change_password"] = "change_password"
+    user_id: str
+    password_hash: str
+    changed_at: datetime
+
+    async def apply(self) -> None:
+        await UserDocument.get_pymongo_collection().update_one(
+            {"_id": self.user_id, "password_changed_at": {"$lt": self.changed_at}},
+            {"$set": {"password_hash": self.password_hash, "password_changed_at": self.changed_at}},
+        )
+
+
+class CreateSession(BaseModel):
+    kind: Literal["create_session"] = "create_session"
+    session_id: str
+    user_id: str
+    token_hash: str
+    handoff_code_hash: str
+    handoff_expires_at: datetime
+    created_at: datetime
+    expires_at: datetime
+    user_agent: str
+    ip_address: str
+
+    async def apply(self) -> None:
+        fields = {
+            "user_id": self.user_id,
+            "token_hashes": [self.token_hash],
+            "handoff_code_hash": self.handoff_code_hash,
+            "handoff_expires_at": self.handoff_expires_at,
+            "created_at": self.created_at,
+            "last_seen_at": self.created_at,
+            "expires_at": self.expires_at,
+            "user_agent": self.user_agent,
+            "ip_address": self.ip_address,
+            "revoked_at": None,
+        }
+        await SessionDocument.get_pymongo_collection().update_one(
+            {"_id": self.session_id}, {"$setOnInsert": fields}, upsert=True
+        )
+
+
+class RevokeSessions(BaseModel):
+    """Revoke the listed sessions, or every session of the user when ``session_ids`` is None."""
+
+    kind: Literal["revoke_sessions"] = "revoke_sessions"
+    user_id: str
+    session_ids: list[str] | None
+    revoked_at: datetime
+
+    async def apply(self) -> None:
+        query: dict[str, Any] = {"user_id": self.user_id, "revoked_at": None}
+        if self.session_ids is not None:
+            query["_id"] = {"$in": self.session_ids}
+        await SessionDocument.get_pymongo_collection().update_many(
+            query, {"$set": {"revoked_at": self.revoked_at}}
+        )
+
+
+Change = Annotated[
+    StoreSignUp | StorePasswordReset | CreateUser | ChangePassword | CreateSession | RevokeSessions,
+    Field(discriminator="kind"),
+]
+_changes = TypeAdapter(list[Change])
+
+
+async def _upsert_unless_newer(
+    document: type[Any], key: str, stamp_field: str, stamp: datetime, fields: dict[str, Any]
+) -> None:
+    try:
+        await document.get_pymongo_collection().update_one(
+            {"_id": key, stamp_field: {"$lte": stamp}}, {"$set": fields}, upsert=True
+        )
+    except DuplicateKeyError:
+        log.info("a newer request superseded this one", extra={"collection": document.__name__})
+
+
+async def insert_outbox_entry(changes: list[Change], events: list[Event]) -> OutboxDocument:
+    """The commit point of a flow: one atomic write holding its changes and its events."""
+    now = utc_now()
+    entry = OutboxDocument(
+        created_at=now,
+        changes=[change.model_dump(mode="python") for change in changes],
+        events=[
+            {
+                "subject": event.SUBJECT,
+                "event_id": str(event.id),
+                "payload": event.to_bytes().decode(),
+            }
+            for event in events
+        ],
+        event_ids=[str(event.id) for event in events],
+        lease_until=now,
+    )
+    await entry.insert()
+    return entry
+
+
+async def apply_outbox_changes(entry: OutboxDocument) -> None:
+    """Apply the entry's changes (idempotent) and record that they are applied.
+
+    Raises ChangeRejectedError after marking the entry discarded: its events never go out.
+    """
+    collection = OutboxDocument.get_pymongo_collection()
+    try:
+        for change in _changes.validate_python(entry.changes):
+            await change.apply()
+    except ChangeRejectedError:
+        await collection.update_one({"_id": entry.id}, {"$set": {"discarded_at": utc_now()}})
+        raise
+    entry.applied_at = utc_now()
+    await collection.update_one(
+        {"_id": entry.id, "applied_at": None}, {"$set": {"applied_at": entry.applied_at}}
+    )
+
+
+async def claim_next_outbox_entry(lease: timedelta) -> OutboxDocument | None:
+    """Take the oldest unsent entry nobody else holds, for ``lease`` (one relay per entry)."""
+    now = utc_now()
+    raw = await OutboxDocument.get_pymongo_collection().find_one_and_update(
+        {"sent_at": None, "discarded_at": None, "lease_until": {"$lte": now}},
+        {"$set": {"lease_until": now + lease}, "$inc": {"attempts": 1}},
+        sort=[("created_at", 1)],
+        return_document=ReturnDocument.AFTER,
+    )
+    return None if raw is None else OutboxDocument.model_validate(raw)
+
+
+async def mark_outbox_entry_sent(entry_id: str) -> None:
+    await OutboxDocument.get_pymongo_collection().update_one(
+        {"_id": entry_id}, {"$set": {"sent_at": utc_now(), "events": []}}
+    )
+
+
+async def postpone_outbox_entry(entry_id: str, delay: timedelta) -> None:
+    await OutboxDocument.get_pymongo_collection().update_one(
+        {"_id": entry_id, "sent_at": None}, {"$set": {"lease_until": utc_now() + delay}}
+    )
+
+
+async def count_pending_outbox_entries() -> int:
+    return await OutboxDocument.find({"sent_at": None, "discarded_at": None}).count()
