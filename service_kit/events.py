@@ -133,7 +133,12 @@ def decode_event(subject: str, data: bytes) -> Event:
     try:
         return event_type.model_validate_json(data)
     except ValidationError as error:
-        raise MalformedEventError(f"invalid {event_type.__name__}: {error}") from error
+        # Never echo input values: a malformed event may still carry a token link.
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in problem['loc']) or 'payload'}: {problem['msg']}"
+            for problem in error.errors(include_input=False, include_url=False)
+        )
+        raise MalformedEventError(f"invalid {event_type.__name__}: {problems}") from error
 
 
 def event_summary(event: Event) -> dict[str, Any]:

@@ -169,7 +169,8 @@ class DurableConsumer:
                 await self._pull(subscription)
             finally:
                 self.bound.clear()
-                await subscription.unsubscribe()
+                with contextlib.suppress(Exception):  # the connection may be gone already
+                    await subscription.unsubscribe()
 
     async def _pull(self, subscription: JetStreamContext.PullSubscription) -> None:
         while not self._stopping.is_set():
@@ -184,7 +185,14 @@ class DurableConsumer:
                     return  # consumer deleted: rebind
                 continue
             for message in messages:
-                await self.process(message)
+                try:
+                    await self.process(message)
+                except Exception as error:  # ack/nak lost in a NATS outage: redelivered later
+                    log.warning(
+                        "could not settle a message on %s (it will be redelivered): %s",
+                        self.durable,
+                        error,
+                    )
 
     async def process(self, message: Msg) -> None:
         attempt = message.metadata.num_delivered

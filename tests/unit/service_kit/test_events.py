@@ -47,3 +47,13 @@ def test_occurred_at_defaults_to_now_in_utc() -> None:
     before = datetime.now(UTC)
     event = UserCreated(user_id="u1", email="ada@example.com", display_name="Ada")
     assert before <= event.occurred_at <= datetime.now(UTC)
+
+
+def test_a_malformed_event_error_never_quotes_the_input() -> None:
+    payload = (
+        b'{"user_id": "u1", "email": "https://x/set-password?token=SECRET", "display_name": 1}'
+    )
+    with pytest.raises(MalformedEventError) as raised:
+        decode_event(UserCreated.SUBJECT, payload)
+    assert "SECRET" not in str(raised.value)
+    assert "email" in str(raised.value)

@@ -1,37 +1,87 @@
-from auth_svc.app import create_app
-from auth_svc.settings import AuthSettings
+"""The shared web layer: base layout, HTMX fragments, security headers, error pages."""
+
+from pathlib import Path
+
+import pytest
+from quart import Quart
+from quart.typing import ResponseReturnValue
+
+from service_kit.web import (
+    create_base_app,
+    install_error_pages,
+    install_security_headers,
+    render_page,
+)
 
 
-async def test_the_base_layout_renders_with_pinned_local_assets() -> None:
-    app = create_app(AuthSettings())
+@pytest.fixture
+def app() -> Quart:
+    app = create_base_app("sample_svc.app", Path(__file__).parent / "templates")
+    install_security_headers(app, form_action_origins=["http://chat.example"])
+    install_error_pages(app)
+
+    @app.get("/")
+    async def page() -> ResponseReturnValue:
+        return await render_page("sample_page.html", block="greeting")
+
+    @app.get("/boom")
+    async def boom() -> ResponseReturnValue:
+        raise RuntimeError("internal detail 4711")
+
+    return app
+
+
+async def test_the_base_layout_renders_with_pinned_local_assets(app: Quart) -> None:
     response = await app.test_client().get("/")
     assert response.status_code == 200
     html = await response.get_data(as_text=True)
-    assert "<title>Welcome · Chat</title>" in html
+    assert "<title>Sample · Chat</title>" in html
+    assert "Hello from the sample page" in html
     assert 'src="/static/vendor/htmx.min.js"' in html
     assert "//" not in html.split('src="')[1].split('"')[0]  # never a CDN
 
 
-async def test_security_headers_forbid_inline_scripts_and_framing() -> None:
-    app = create_app(AuthSettings())
+async def test_an_htmx_request_gets_only_the_named_block(app: Quart) -> None:
+    response = await app.test_client().get("/", headers={"HX-Request": "true"})
+    html = await response.get_data(as_text=True)
+    assert html.strip() == "Hello from the sample page"
+    assert "HX-Request" in response.headers["Vary"]
+
+
+async def test_security_headers_forbid_inline_scripts_and_framing(app: Quart) -> None:
     response = await app.test_client().get("/")
     csp = response.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp
     assert "unsafe-inline" not in csp
     assert "frame-ancestors 'none'" in csp
+    assert "form-action 'self' http://chat.example" in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
-async def test_unknown_pages_get_an_html_error_page() -> None:
-    app = create_app(AuthSettings())
-    response = await app.test_client().get("/no-such-page")
-    assert response.status_code == 404
+@pytest.mark.parametrize(("path", "status", "title"), [("/nope", 404, "Page not found")])
+async def test_http_errors_are_html_pages(app: Quart, path: str, status: int, title: str) -> None:
+    response = await app.test_client().get(path)
+    assert response.status_code == status
     assert response.content_type.startswith("text/html")
-    assert "Page not found" in await response.get_data(as_text=True)
+    assert title in await response.get_data(as_text=True)
 
 
-async def test_pinned_htmx_is_served_from_our_static_files() -> None:
-    app = create_app(AuthSettings())
+async def test_a_crash_is_a_500_page_without_a_traceback(app: Quart) -> None:
+    response = await app.test_client().get("/boom")
+    assert response.status_code == 500
+    html = await response.get_data(as_text=True)
+    assert "Something went wrong" in html
+    assert "Traceback" not in html
+    assert "4711" not in html
+
+
+async def test_a_wrong_method_is_a_405_page_with_allow(app: Quart) -> None:
+    response = await app.test_client().post("/")
+    assert response.status_code == 405
+    assert "GET" in response.headers["Allow"]
+
+
+async def test_pinned_htmx_is_served_from_our_static_files(app: Quart) -> None:
     response = await app.test_client().get("/static/vendor/htmx.min.js")
     assert response.status_code == 200
     assert b"htmx" in await response.get_data()
