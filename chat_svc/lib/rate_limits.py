@@ -32,6 +32,12 @@ class FailOpenRedisStore(RedisStore):
             log.warning("rate limit store unavailable: %s", error)
 
 
+    async def after_serving(self) -> None:
+        if self._redis is not None:
+            await self._redis.aclose()
+            self._redis = None
+
+
 async def viewer_key() -> str:
     viewer = await current_viewer()
     return f"user:{viewer.user_id}" if viewer is not None else f"ip:{request.remote_addr}"

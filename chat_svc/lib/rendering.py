@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jinja2 import Environment
+from jinja2 import BaseLoader, Environment, select_autoescape
 
 from chat_svc.lib.sse import frame
 from chat_svc.models.messages import MessageRecord
@@ -11,7 +11,10 @@ MESSAGE_TEMPLATE = "_message.html"
 
 
 class MessageRenderer:
-    def __init__(self, environment: Environment) -> None:
+    def __init__(self, loader: BaseLoader) -> None:
+        # A synchronous environment of its own: Quart's is async-only, and this renders
+        # inside the NATS callback where one plain call per message is all we want.
+        environment = Environment(loader=loader, autoescape=select_autoescape(["html"]))
         self._template = environment.get_template(MESSAGE_TEMPLATE)
 
     def html(self, message: MessageRecord) -> str:

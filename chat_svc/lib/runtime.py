@@ -66,10 +66,11 @@ def manage_chat_runtime(
             transport=auth_transport,
         )
         fanout = Fanout()
+        assert app.jinja_loader is not None  # create_base_app sets it
         live = LiveUpdates(
             infrastructure.nats,
             fanout,
-            MessageRenderer(app.jinja_env),
+            MessageRenderer(app.jinja_loader),
             auth,
             settings.heartbeat_seconds,
         )

@@ -1,0 +1,73 @@
+"""chat_svc against real NATS, Valkey and the store; auth_svc's internal API is faked."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from nats.js import JetStreamContext
+from quart import Quart
+
+from chat_svc.app import create_app
+from chat_svc.settings import ChatSettings
+from devstack.processes import free_port
+from tests.integration.chat_svc.fake_auth import SERVICE_SECRET, FakeAuth
+
+AppFactory = Callable[..., Quart]
+
+
+@pytest.fixture
+def fake_auth(jetstream: JetStreamContext) -> FakeAuth:
+    return FakeAuth(js=jetstream)
+
+
+@pytest.fixture
+def make_chat_app(infrastructure_env: dict[str, Any], fake_auth: FakeAuth) -> AppFactory:
+    def make(**overrides: Any) -> Quart:
+        settings = ChatSettings(
+            **(infrastructure_env | {"service_secret": SERVICE_SECRET} | overrides)
+        )
+        return create_app(settings, auth_transport=httpx.ASGITransport(app=fake_auth))
+
+    return make
+
+
+@asynccontextmanager
+async def serve(app: Quart) -> AsyncIterator[str]:
+    """Run ``app`` under uvicorn on a free port (real sockets, real streaming)."""
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    async with asyncio.timeout(20):
+        while not server.started:
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        server.force_exit = True  # open event streams would otherwise hold the shutdown
+        await task
+
+
+CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token_in(html: str) -> str:
+    match = CSRF_PATTERN.search(html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
+    assert match is not None, "no CSRF token on the page"
+    return match.group(1)
+
+
+def message_ids_in(html: str) -> list[int]:
+    return [int(found) for found in re.findall(r'data-message-id="(\d+)"', html)]

@@ -1,0 +1,162 @@
+"""The chat page: who may see it, and the latest messages from Redis or the store."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+from redis.asyncio import Redis
+
+from chat_svc.lib.latest_cache import READY_KEY
+from chat_svc.lib.runtime import runtime_of
+from chat_svc.models.users import count_users, select_user
+from tests.integration.chat_svc.conftest import AppFactory, message_ids_in
+from tests.integration.chat_svc.fake_auth import FakeAuth, FakeSession
+from tests.support.servers import RedisServer
+
+
+async def post_directly(app: object, session: FakeSession, count: int) -> None:
+    runtime = runtime_of(app)  # type: ignore[arg-type]
+    viewer = await runtime.auth.check(session.token)
+    assert viewer is not None
+    for number in range(1, count + 1):
+        await runtime.feed.post(viewer, f"message {number}")
+
+
+async def test_page_shows_exactly_the_latest_ten_oldest_first(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    session = fake_auth.sign_in("Ada")
+    app = make_chat_app()
+    async with app.test_app() as test_app:
+        await post_directly(app, session, 12)
+        client = test_app.test_client()
+        client.set_cookie("localhost", "chat_session", session.token)
+        response = await client.get("/")
+        html = await response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert message_ids_in(html) == list(range(3, 13))
+    assert "message 12" in html and "message 2<" not in html
+    assert html.count("<time datetime=") == 10
+    assert 'aria-live="polite"' in html
+    assert 'sse-connect="/events?after=12"' in html
+    assert 'href="/messages?before=3"' in html  # the no-JavaScript way to older messages
+    assert 'action="/sign-out"' in html
+
+
+async def test_older_messages_come_from_the_store_page_by_page(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    session = fake_auth.sign_in("Ada")
+    app = make_chat_app()
+    async with app.test_app() as test_app:
+        await post_directly(app, session, 25)
+        client = test_app.test_client()
+        client.set_cookie("localhost", "chat_session", session.token)
+        page = await client.get("/messages?before=16")
+        fragment = await client.get("/messages?before=6", headers={"HX-Request": "true"})
+        page_html = await page.get_data(as_text=True)
+        fragment_html = await fragment.get_data(as_text=True)
+    assert message_ids_in(page_html) == list(range(6, 16))
+    assert 'href="/messages?before=6"' in page_html
+    assert message_ids_in(fragment_html) == [1, 2, 3, 4, 5]
+    assert "<html" not in fragment_html
+    assert 'hx-swap-oob="outerHTML"' in fragment_html and "before=" not in fragment_html
+
+
+@pytest.mark.parametrize("cookie", [None, "not-a-token", "revoked"])
+async def test_without_a_valid_session_the_page_redirects_to_sign_in(
+    make_chat_app: AppFactory, fake_auth: FakeAuth, cookie: str | None
+) -> None:
+    app = make_chat_app(auth_public_url="http://auth.test")
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        if cookie == "revoked":
+            session = fake_auth.sign_in("Ada")
+            session.revoked = True
+            cookie = session.token
+        if cookie:
+            client.set_cookie("localhost", "chat_session", cookie)
+        page = await client.get("/messages?before=5")
+        htmx = await client.get("/", headers={"HX-Request": "true"})
+    assert page.status_code == 303
+    assert page.headers["Location"] == "http://auth.test/sign-in?next=%2Fmessages%3Fbefore%3D5"
+    assert htmx.headers["HX-Redirect"] == "http://auth.test/sign-in?next=%2F"
+
+
+async def test_a_revoked_session_is_refused_at_once_despite_the_cache(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    session = fake_auth.sign_in("Ada")
+    app = make_chat_app(token_cache_seconds=3600)
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        client.set_cookie("localhost", "chat_session", session.token)
+        assert (await client.get("/")).status_code == 200
+        checks_before = fake_auth.calls.count("/internal/token-check")
+        assert (await client.get("/")).status_code == 200
+        assert fake_auth.calls.count("/internal/token-check") == checks_before  # cached
+        await fake_auth.revoke(session)  # publishes SessionRevoked on real NATS
+        async with asyncio.timeout(10):  # a safety net, not a timed assertion
+            while (response := await client.get("/")).status_code == 200:
+                await asyncio.sleep(0.01)
+        assert response.status_code == 303
+
+
+async def test_a_valid_session_is_served_before_its_user_created_event(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    session = fake_auth.sign_in("Grace", user_id="user-not-copied-yet")
+    app = make_chat_app()
+    async with app.test_app() as test_app:
+        assert await select_user("user-not-copied-yet") is None
+        client = test_app.test_client()
+        client.set_cookie("localhost", "chat_session", session.token)
+        response = await client.get("/")
+        assert response.status_code == 200
+        assert "Grace" in await response.get_data(as_text=True)
+        user = await select_user("user-not-copied-yet")
+        assert user is not None and user.display_name == "Grace"
+        assert await count_users("user-not-copied-yet") == 1
+
+
+async def test_a_flushed_cache_is_rebuilt_from_the_store(
+    make_chat_app: AppFactory, fake_auth: FakeAuth, redis_client: Redis
+) -> None:
+    session = fake_auth.sign_in("Ada")
+    app = make_chat_app()
+    async with app.test_app() as test_app:
+        await post_directly(app, session, 11)
+        await redis_client.flushall()
+        client = test_app.test_client()
+        client.set_cookie("localhost", "chat_session", session.token)
+        html = await (await client.get("/")).get_data(as_text=True)
+        assert message_ids_in(html) == list(range(2, 12))
+        assert await redis_client.exists(READY_KEY)
+        cached = await runtime_of(app).feed.cache.latest(10)
+        assert [m.message_id for m in cached] == list(range(2, 12))
+
+
+async def test_with_redis_down_the_page_is_served_from_the_store(
+    make_chat_app: AppFactory,
+    fake_auth: FakeAuth,
+    redis_server: RedisServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    session = fake_auth.sign_in("Ada")
+    app = make_chat_app()
+    async with app.test_app() as test_app:
+        await post_directly(app, session, 3)
+        client = test_app.test_client()
+        client.set_cookie("localhost", "chat_session", session.token)
+        redis_server.stop()
+        try:
+            with caplog.at_level(logging.WARNING):
+                response = await client.get("/")
+            html = await response.get_data(as_text=True)
+        finally:
+            redis_server.start()
+    assert response.status_code == 200
+    assert message_ids_in(html) == [1, 2, 3]
+    assert "latest cache unavailable" in caplog.text
