@@ -22,6 +22,11 @@ class ExpiringRedisStore(RedisStore):
         # Past its theoretical arrival time the stored value equals the default: drop it.
         await self._redis.set(key, tat.timestamp(), pxat=int(tat.timestamp() * 1000) + 1000)
 
+    async def after_serving(self) -> None:
+        if self._redis is not None:
+            await self._redis.aclose()
+            self._redis = None
+
 
 async def client_address_key() -> str:
     return f"ip:{request.remote_addr or 'unknown'}"

@@ -1,0 +1,116 @@
+"""An auth_svc app against the real test servers, and helpers to drive its pages."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
+from quart import Quart
+from quart.testing import QuartClient
+
+from auth_svc.app import create_app
+from auth_svc.settings import AuthSettings
+from service_kit.events import Event, SignUpRequested, decode_event
+
+PASSWORD = "correct horse battery"
+CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+@pytest.fixture
+def auth_settings(infrastructure_env: dict[str, Any]) -> AuthSettings:
+    return AuthSettings(**infrastructure_env)
+
+
+@pytest.fixture
+async def auth_app(auth_settings: AuthSettings) -> AsyncIterator[Quart]:
+    app = create_app(auth_settings)
+    async with app.test_app():
+        yield app
+
+
+@pytest.fixture
+def client(auth_app: Quart) -> QuartClient:
+    return auth_app.test_client()
+
+
+async def csrf_token(client: QuartClient, path: str) -> str:
+    response = await client.get(path)
+    match = CSRF_FIELD.search(await response.get_data(as_text=True))
+    assert match is not None, f"no CSRF field on {path}"
+    return match.group(1)
+
+
+async def submit(client: QuartClient, path: str, htmx: bool = False, **fields: str) -> Any:
+    """GET the form's page for a CSRF token, then POST the fields like a browser would."""
+    data = {"csrf_token": await csrf_token(client, path), **fields}
+    headers = {"HX-Request": "true"} if htmx else {}
+    return await client.post(path, form=data, headers=headers)
+
+
+async def wait_for_events(
+    js: JetStreamContext, subject: str, count: int = 1, timeout: float = 10.0
+) -> list[Event]:
+    """Every event on ``subject`` in AUTH_EVENTS once at least ``count`` have arrived."""
+    async with asyncio.timeout(timeout):
+        while True:
+            try:
+                info = await js.stream_info("AUTH_EVENTS", subjects_filter=subject)
+            except NotFoundError:
+                info = None
+            found = (info.state.subjects or {}).get(subject, 0) if info else 0
+            if found >= count:
+                break
+            await asyncio.sleep(0.05)
+    events = []
+    subscription = await js.subscribe(subject, ordered_consumer=True)
+    for _ in range(found):
+        message = await subscription.next_msg(timeout=5)
+        events.append(decode_event(message.subject, message.data))
+    await subscription.unsubscribe()
+    return events
+
+
+def token_from(link: str) -> str:
+    return parse_qs(urlsplit(link).query)["token"][0]
+
+
+async def sign_up(
+    client: QuartClient,
+    js: JetStreamContext,
+    email: str = "ada@example.com",
+    display_name: str = "Ada",
+    password: str = PASSWORD,
+) -> None:
+    """The whole sign-up: request, read the link from the event, set the password."""
+    before = await _count(js, SignUpRequested.SUBJECT)
+    response = await submit(client, "/sign-up", email=email, display_name=display_name)
+    assert response.status_code == 303
+    events = await wait_for_events(js, SignUpRequested.SUBJECT, before + 1)
+    event = events[-1]
+    assert isinstance(event, SignUpRequested)
+    path = f"/set-password?token={token_from(event.link)}"
+    response = await submit(client, path, password=password, confirm_password=password)
+    assert response.status_code == 303, await response.get_data(as_text=True)
+
+
+async def _count(js: JetStreamContext, subject: str) -> int:
+    try:
+        info = await js.stream_info("AUTH_EVENTS", subjects_filter=subject)
+    except NotFoundError:
+        return 0
+    return (info.state.subjects or {}).get(subject, 0)
+
+
+async def sign_in(
+    client: QuartClient, email: str = "ada@example.com", password: str = PASSWORD
+) -> str:
+    """Sign in; returns the hand-off code from the redirect to chat_svc."""
+    response = await submit(client, "/sign-in", email=email, password=password)
+    assert response.status_code == 303, await response.get_data(as_text=True)
+    return parse_qs(urlsplit(response.headers["Location"]).query)["code"][0]

@@ -1,0 +1,174 @@
+"""Sign-in, the hand-off to chat_svc, the internal API and sign-out."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from urllib.parse import urlsplit
+
+from nats.js import JetStreamContext
+from quart.testing import QuartClient
+
+from auth_svc.app import create_app
+from auth_svc.settings import AuthSettings
+from service_kit.events import SessionRevoked, UserSignedIn
+from tests.integration.auth_svc.conftest import PASSWORD, sign_in, sign_up, submit, wait_for_events
+
+SECRET = {"Authorization": "Bearer dev-only-service-secret-change-me"}
+
+
+async def _redeem(client: QuartClient, code: str) -> Any:
+    return await client.post("/internal/handoff/redeem", json={"code": code}, headers=SECRET)
+
+
+async def _check(client: QuartClient, token: str) -> dict[str, Any]:
+    response = await client.post("/internal/token-check", json={"token": token}, headers=SECRET)
+    assert response.status_code == 200
+    body: dict[str, Any] = await response.get_json()
+    return body
+
+
+async def test_sign_in_hands_off_to_chat_with_a_one_time_code(
+    client: QuartClient, jetstream: JetStreamContext
+) -> None:
+    await sign_up(client, jetstream)
+    response = await submit(client, "/sign-in", email=" ADA@example.com", password=PASSWORD)
+    assert response.status_code == 303
+    location = urlsplit(response.headers["Location"])
+    assert f"{location.scheme}://{location.netloc}{location.path}" == (
+        "http://127.0.0.1:8002/session/start"
+    )
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("auth_session=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    code = location.query.removeprefix("code=")
+
+    redeemed = await _redeem(client, code)
+    assert redeemed.status_code == 200
+    body = await redeemed.get_json()
+    assert body["email"] == "ada@example.com" and body["display_name"] == "Ada"
+    assert body["access_token"] not in response.headers["Location"]
+    assert (await _redeem(client, code)).status_code == 404  # single use
+    assert (await (await _redeem(client, "made-up")).get_json()) == {"error": "invalid_code"}
+
+    check = await _check(client, body["access_token"])
+    assert check["valid"] is True
+    assert check["user_id"] == body["user_id"] and check["session_id"] == body["session_id"]
+    assert check["email"] == "ada@example.com" and check["expires_at"]
+
+    [signed_in] = await wait_for_events(jetstream, UserSignedIn.SUBJECT)
+    assert isinstance(signed_in, UserSignedIn)
+    assert (signed_in.user_id, signed_in.email) == (body["user_id"], "ada@example.com")
+
+    home = await client.get("/")
+    assert "You are signed in as <strong>Ada</strong>" in await home.get_data(as_text=True)
+
+
+async def test_wrong_password_and_unknown_email_get_the_same_401(
+    client: QuartClient, jetstream: JetStreamContext
+) -> None:
+    await sign_up(client, jetstream)
+    wrong = await submit(client, "/sign-in", email="ada@example.com", password="not the password")
+    unknown = await submit(client, "/sign-in", email="who@example.com", password="not the password")
+    for response in (wrong, unknown):
+        assert response.status_code == 401
+        html = await response.get_data(as_text=True)
+        assert "Wrong e-mail address or password." in html and "<html" in html
+        assert not [c for c in response.headers.getlist("Set-Cookie") if "auth_session" in c]
+    fragment = await submit(
+        client, "/sign-in", htmx=True, email="who@example.com", password="not the password"
+    )
+    assert fragment.status_code == 401
+    assert (await fragment.get_data(as_text=True)).lstrip().startswith("<form")
+
+
+async def test_token_check_rejects_calls_without_the_service_secret(client: QuartClient) -> None:
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "dev-only"}):
+        for path in (
+            "/internal/token-check",
+            "/internal/handoff/redeem",
+            "/internal/sessions/revoke",
+        ):
+            response = await client.post(path, json={"token": "x", "code": "x"}, headers=headers)
+            assert response.status_code == 401
+
+
+async def test_token_check_says_invalid_for_unknown_and_expired_tokens(
+    infrastructure_env: dict[str, Any], jetstream: JetStreamContext
+) -> None:
+    app = create_app(AuthSettings(**infrastructure_env | {"session_absolute_ttl": 1}))
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        assert await _check(client, "unknown") == {"valid": False}
+        await sign_up(client, jetstream)
+        token = (await (await _redeem(client, await sign_in(client))).get_json())["access_token"]
+        async with asyncio.timeout(5):
+            while (await _check(client, token))["valid"]:
+                await asyncio.sleep(0.2)
+        assert await _check(client, token) == {"valid": False}
+
+
+async def test_sign_out_revokes_the_session_and_publishes_session_revoked(
+    client: QuartClient, jetstream: JetStreamContext
+) -> None:
+    await sign_up(client, jetstream)
+    body = await (await _redeem(client, await sign_in(client))).get_json()
+    token = await _csrf_from_home(client)
+    response = await client.post("/sign-out", form={"csrf_token": token})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/sign-in?notice=signed-out"
+    assert await _check(client, body["access_token"]) == {"valid": False}
+    [revoked] = await wait_for_events(jetstream, SessionRevoked.SUBJECT)
+    assert isinstance(revoked, SessionRevoked)
+    assert (revoked.user_id, revoked.session_id) == (body["user_id"], body["session_id"])
+    assert "You are signed in" not in await (await client.get("/")).get_data(as_text=True)
+
+
+async def test_sign_out_without_csrf_is_refused_and_changes_nothing(
+    client: QuartClient, jetstream: JetStreamContext
+) -> None:
+    await sign_up(client, jetstream)
+    body = await (await _redeem(client, await sign_in(client))).get_json()
+    for form in ({}, {"csrf_token": "forged"}):
+        assert (await client.post("/sign-out", form=form)).status_code == 400
+        assert (await client.post("/sign-out-everywhere", form=form)).status_code == 400
+    assert (await _check(client, body["access_token"]))["valid"] is True
+
+
+async def test_sign_out_everywhere_revokes_every_session_of_the_user(
+    client: QuartClient, auth_app: Any, jetstream: JetStreamContext
+) -> None:
+    await sign_up(client, jetstream)
+    other_browser = auth_app.test_client()
+    first = await (await _redeem(client, await sign_in(other_browser))).get_json()
+    second = await (await _redeem(client, await sign_in(client))).get_json()
+    response = await client.post(
+        "/sign-out-everywhere", form={"csrf_token": await _csrf_from_home(client)}
+    )
+    assert response.status_code == 303
+    for body in (first, second):
+        assert await _check(client, body["access_token"]) == {"valid": False}
+    revoked = await wait_for_events(jetstream, SessionRevoked.SUBJECT, 2)
+    assert {e.session_id for e in revoked if isinstance(e, SessionRevoked)} == {
+        first["session_id"],
+        second["session_id"],
+    }
+
+
+async def test_chat_can_revoke_a_session_through_the_internal_api(
+    client: QuartClient, jetstream: JetStreamContext
+) -> None:
+    await sign_up(client, jetstream)
+    body = await (await _redeem(client, await sign_in(client))).get_json()
+    response = await client.post(
+        "/internal/sessions/revoke", json={"token": body["access_token"]}, headers=SECRET
+    )
+    assert response.status_code == 204
+    assert await _check(client, body["access_token"]) == {"valid": False}
+    [revoked] = await wait_for_events(jetstream, SessionRevoked.SUBJECT)
+    assert isinstance(revoked, SessionRevoked) and revoked.session_id == body["session_id"]
+
+
+async def _csrf_from_home(client: QuartClient) -> str:
+    from tests.integration.auth_svc.conftest import csrf_token
+
+    return await csrf_token(client, "/")

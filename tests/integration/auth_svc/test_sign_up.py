@@ -1,0 +1,179 @@
+"""Sign-up and the set-password page reached from the e-mail."""
+
+from __future__ import annotations
+
+from nats.js import JetStreamContext
+from quart.testing import QuartClient
+
+from service_kit.events import SignUpAttemptedForExistingAccount, SignUpRequested, UserCreated
+from tests.integration.auth_svc.conftest import (
+    PASSWORD,
+    sign_up,
+    submit,
+    token_from,
+    wait_for_events,
+)
+
+
+async def _requested_link(client: QuartClient, js: JetStreamContext, count: int = 1) -> str:
+    events = await wait_for_events(js, SignUpRequested.SUBJECT, count)
+    event = events[-1]
+    assert isinstance(event, SignUpRequested)
+    return event.link
+
+
+async def test_sign_up_mails_a_link_and_the_link_creates_the_account(
+    client: QuartClient, jetstream: JetStreamContext
+) -> None:
+    response = await submit(
+        client, "/sign-up", email="  Ada@Example.COM ", display_name=" Ada Lovelace "
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/check-your-inbox"
+    [requested] = await wait_for_events(jetstream, SignUpRequested.SUBJECT)
+    assert isinstance(requested, SignUpRequested)
+    assert requested.email == "ada@example.com"
+    assert requested.display_name == "Ada Lovelace"
+    assert requested.link.startswith("http://127.0.0.1:8001/set-password?token=")
+    assert len(token_from(requested.link)) >= 43  # 256 bits, URL-safe base64
+
+    path = f"/set-password?token={token_from(requested.link)}"
+    page = await client.get(path)
+    assert page.status_code == 200
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert page.headers["Cache-Control"] == "no-store"
+
+    response = await submit(client, path, password=PASSWORD, confirm_password=PASSWORD)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/sign-in?notice=password-set"
+    [created] = await wait_for_events(jetstream, UserCreated.SUBJECT)
+    assert isinstance(created, UserCreated)
+    assert (created.email, created.display_name) == ("ada@example.com", "Ada Lovelace")
+    assert created.user_id
+
+    notice = await client.get(response.headers["Location"])
+    assert "Your password is set" in await notice.get_data(as_text=True)
+
+
+async def test_a_used_token_gets_a_403_page_that_offers_a_new_link(
+    client: QuartClient, jetstream: JetStreamContext
+) -> None:
+    await submit(client, "/sign-up", email="ada@example.com", display_name="Ada")
+    path = f"/set-password?token={token_from(await _requested_link(client, jetstream))}"
+    await submit(client, path, password=PASSWORD, confirm_password=PASSWORD)
+
+    for response in (
+        await client.get(path),
+        await submit(client, "/sign-up", email="x@example.com", display_name="X")
+        and await client.post(path, form={"password": PASSWORD, "confirm_password": PASSWORD}),
+    ):
+        assert response.status_code == 403
+        html = await response.get_data(as_text=True)
+        assert "already used" in html
+        assert 'href="/sign-up"' in html
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+async def test_unknown_and_expired_tokens_get_403(
+    infrastructure_env: dict[str, object], jetstream: JetStreamContext
+) -> None:
+    from auth_svc.app import create_app
+    from auth_svc.settings import AuthSettings
+
+    app = create_app(AuthSettings(**infrastructure_env | {"verification_token_ttl": 1}))
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        assert (await client.get("/set-password?token=nonsense")).status_code == 403
+        assert (await client.get("/set-password")).status_code == 403
+        await submit(client, "/sign-up", email="ada@example.com", display_name="Ada")
+        link = await _requested_link(client, jetstream)
+        # The token lives 1 s; wait until the store itself says it expired.
+        import asyncio
+
+        path = f"/set-password?token={token_from(link)}"
+        async with asyncio.timeout(5):
+            while (await client.get(path)).status_code == 200:
+                await asyncio.sleep(0.2)
+        assert (await client.get(path)).status_code == 403
+
+
+async def test_a_new_sign_up_invalidates_the_previous_link(
+    client: QuartClient, jetstream: JetStreamContext
+) -> None:
+    await submit(client, "/sign-up", email="ada@example.com", display_name="Ada")
+    first = await _requested_link(client, jetstream)
+    await submit(client, "/sign-up", email="ada@example.com", display_name="Ada")
+    second = await _requested_link(client, jetstream, count=2)
+    assert (await client.get(f"/set-password?token={token_from(first)}")).status_code == 403
+    assert (await client.get(f"/set-password?token={token_from(second)}")).status_code == 200
+
+
+async def test_an_existing_address_gets_the_same_page_and_a_warning_instead_of_a_link(
+    client: QuartClient, jetstream: JetStreamContext
+) -> None:
+    await sign_up(client, jetstream, email="ada@example.com")
+    known = await submit(client, "/sign-up", email="ada@example.com", display_name="Someone")
+    unknown = await submit(client, "/sign-up", email="bob@example.com", display_name="Bob")
+    assert known.status_code == unknown.status_code == 303
+    assert known.headers["Location"] == unknown.headers["Location"]
+    assert await known.get_data() == await unknown.get_data()
+
+    [warning] = await wait_for_events(jetstream, SignUpAttemptedForExistingAccount.SUBJECT)
+    assert isinstance(warning, SignUpAttemptedForExistingAccount)
+    assert warning.email == "ada@example.com"
+    assert warning.display_name == "Ada"  # the account's name, not what was typed
+    assert warning.reset_link == "http://127.0.0.1:8001/forgot-password"
+    requested = await wait_for_events(jetstream, SignUpRequested.SUBJECT, 2)
+    assert [e.email for e in requested if isinstance(e, SignUpRequested)] == [
+        "ada@example.com",
+        "bob@example.com",
+    ]
+
+
+async def test_mismatched_and_weak_passwords_are_rerendered_with_errors(
+    client: QuartClient, jetstream: JetStreamContext
+) -> None:
+    await submit(client, "/sign-up", email="ada@example.com", display_name="Ada")
+    path = f"/set-password?token={token_from(await _requested_link(client, jetstream))}"
+    cases = {
+        "The two passwords do not match.": (PASSWORD, PASSWORD + "x"),
+        "Use between 12 and 128 characters.": ("short", "short"),
+        "This password is too common.": ("password1234", "password1234"),
+    }
+    for message, (password, confirm) in cases.items():
+        page = await submit(client, path, password=password, confirm_password=confirm)
+        fragment = await submit(
+            client, path, htmx=True, password=password, confirm_password=confirm
+        )
+        page_html = await page.get_data(as_text=True)
+        fragment_html = await fragment.get_data(as_text=True)
+        assert page.status_code == fragment.status_code == 422
+        assert message in page_html and message in fragment_html
+        assert "<html" in page_html
+        assert "<html" not in fragment_html and fragment_html.lstrip().startswith("<form")
+    # Nothing was consumed: the link still works.
+    assert (await client.get(path)).status_code == 200
+
+
+async def test_invalid_sign_up_input_is_a_422_not_a_500(client: QuartClient) -> None:
+    for email in ("not-an-address", "a" * 300 + "@example.com", ""):
+        response = await submit(client, "/sign-up", email=email, display_name="Ada")
+        assert response.status_code == 422
+        assert "field-error" in await response.get_data(as_text=True)
+    response = await submit(client, "/sign-up", email="ada@example.com", display_name="x" * 51)
+    assert response.status_code == 422
+
+
+async def test_a_sign_up_without_a_valid_csrf_token_is_refused(
+    client: QuartClient, jetstream: JetStreamContext
+) -> None:
+    await client.get("/sign-up")
+    for form in (
+        {"email": "ada@example.com", "display_name": "Ada"},
+        {"email": "ada@example.com", "display_name": "Ada", "csrf_token": "forged"},
+    ):
+        response = await client.post("/sign-up", form=form)
+        assert response.status_code == 422
+        assert "Your form expired" in await response.get_data(as_text=True)
+    info = await jetstream.stream_info("AUTH_EVENTS")
+    assert info.state.messages == 0
