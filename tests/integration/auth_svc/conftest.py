@@ -12,7 +12,7 @@ import pytest
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 from quart import Quart
-from quart.testing import QuartClient
+from quart.typing import TestClientProtocol as Client
 
 from auth_svc.app import create_app
 from auth_svc.settings import AuthSettings
@@ -35,18 +35,18 @@ async def auth_app(auth_settings: AuthSettings) -> AsyncIterator[Quart]:
 
 
 @pytest.fixture
-def client(auth_app: Quart) -> QuartClient:
+def client(auth_app: Quart) -> Client:
     return auth_app.test_client()
 
 
-async def csrf_token(client: QuartClient, path: str) -> str:
+async def csrf_token(client: Client, path: str) -> str:
     response = await client.get(path)
     match = CSRF_FIELD.search(await response.get_data(as_text=True))
     assert match is not None, f"no CSRF field on {path}"
     return match.group(1)
 
 
-async def submit(client: QuartClient, path: str, htmx: bool = False, **fields: str) -> Any:
+async def submit(client: Client, path: str, htmx: bool = False, **fields: str) -> Any:
     """GET the form's page for a CSRF token, then POST the fields like a browser would."""
     data = {"csrf_token": await csrf_token(client, path), **fields}
     headers = {"HX-Request": "true"} if htmx else {}
@@ -81,7 +81,7 @@ def token_from(link: str) -> str:
 
 
 async def sign_up(
-    client: QuartClient,
+    client: Client,
     js: JetStreamContext,
     email: str = "ada@example.com",
     display_name: str = "Ada",
@@ -107,10 +107,9 @@ async def _count(js: JetStreamContext, subject: str) -> int:
     return (info.state.subjects or {}).get(subject, 0)
 
 
-async def sign_in(
-    client: QuartClient, email: str = "ada@example.com", password: str = PASSWORD
-) -> str:
+async def sign_in(client: Client, email: str = "ada@example.com", password: str = PASSWORD) -> str:
     """Sign in; returns the hand-off code from the redirect to chat_svc."""
     response = await submit(client, "/sign-in", email=email, password=password)
     assert response.status_code == 303, await response.get_data(as_text=True)
-    return parse_qs(urlsplit(response.headers["Location"]).query)["code"][0]
+    code: str = parse_qs(urlsplit(response.headers["Location"]).query)["code"][0]
+    return code

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from nats.js import JetStreamContext
-from quart.testing import QuartClient
+from quart.typing import TestClientProtocol as Client
 
 from auth_svc.app import create_app
 from auth_svc.settings import AuthSettings
@@ -17,11 +17,11 @@ from tests.integration.auth_svc.conftest import PASSWORD, sign_in, sign_up, subm
 SECRET = {"Authorization": "Bearer dev-only-service-secret-change-me"}
 
 
-async def _redeem(client: QuartClient, code: str) -> Any:
+async def _redeem(client: Client, code: str) -> Any:
     return await client.post("/internal/handoff/redeem", json={"code": code}, headers=SECRET)
 
 
-async def _check(client: QuartClient, token: str) -> dict[str, Any]:
+async def _check(client: Client, token: str) -> dict[str, Any]:
     response = await client.post("/internal/token-check", json={"token": token}, headers=SECRET)
     assert response.status_code == 200
     body: dict[str, Any] = await response.get_json()
@@ -29,7 +29,7 @@ async def _check(client: QuartClient, token: str) -> dict[str, Any]:
 
 
 async def test_sign_in_hands_off_to_chat_with_a_one_time_code(
-    client: QuartClient, jetstream: JetStreamContext
+    client: Client, jetstream: JetStreamContext
 ) -> None:
     await sign_up(client, jetstream)
     response = await submit(client, "/sign-in", email=" ADA@example.com", password=PASSWORD)
@@ -64,7 +64,7 @@ async def test_sign_in_hands_off_to_chat_with_a_one_time_code(
 
 
 async def test_wrong_password_and_unknown_email_get_the_same_401(
-    client: QuartClient, jetstream: JetStreamContext
+    client: Client, jetstream: JetStreamContext
 ) -> None:
     await sign_up(client, jetstream)
     wrong = await submit(client, "/sign-in", email="ada@example.com", password="not the password")
@@ -81,7 +81,7 @@ async def test_wrong_password_and_unknown_email_get_the_same_401(
     assert (await fragment.get_data(as_text=True)).lstrip().startswith("<form")
 
 
-async def test_token_check_rejects_calls_without_the_service_secret(client: QuartClient) -> None:
+async def test_token_check_rejects_calls_without_the_service_secret(client: Client) -> None:
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "dev-only"}):
         for path in (
             "/internal/token-check",
@@ -108,7 +108,7 @@ async def test_token_check_says_invalid_for_unknown_and_expired_tokens(
 
 
 async def test_sign_out_revokes_the_session_and_publishes_session_revoked(
-    client: QuartClient, jetstream: JetStreamContext
+    client: Client, jetstream: JetStreamContext
 ) -> None:
     await sign_up(client, jetstream)
     body = await (await _redeem(client, await sign_in(client))).get_json()
@@ -124,7 +124,7 @@ async def test_sign_out_revokes_the_session_and_publishes_session_revoked(
 
 
 async def test_sign_out_without_csrf_is_refused_and_changes_nothing(
-    client: QuartClient, jetstream: JetStreamContext
+    client: Client, jetstream: JetStreamContext
 ) -> None:
     await sign_up(client, jetstream)
     body = await (await _redeem(client, await sign_in(client))).get_json()
@@ -135,7 +135,7 @@ async def test_sign_out_without_csrf_is_refused_and_changes_nothing(
 
 
 async def test_sign_out_everywhere_revokes_every_session_of_the_user(
-    client: QuartClient, auth_app: Any, jetstream: JetStreamContext
+    client: Client, auth_app: Any, jetstream: JetStreamContext
 ) -> None:
     await sign_up(client, jetstream)
     other_browser = auth_app.test_client()
@@ -155,7 +155,7 @@ async def test_sign_out_everywhere_revokes_every_session_of_the_user(
 
 
 async def test_chat_can_revoke_a_session_through_the_internal_api(
-    client: QuartClient, jetstream: JetStreamContext
+    client: Client, jetstream: JetStreamContext
 ) -> None:
     await sign_up(client, jetstream)
     body = await (await _redeem(client, await sign_in(client))).get_json()
@@ -168,7 +168,7 @@ async def test_chat_can_revoke_a_session_through_the_internal_api(
     assert isinstance(revoked, SessionRevoked) and revoked.session_id == body["session_id"]
 
 
-async def _csrf_from_home(client: QuartClient) -> str:
+async def _csrf_from_home(client: Client) -> str:
     from tests.integration.auth_svc.conftest import csrf_token
 
     return await csrf_token(client, "/")

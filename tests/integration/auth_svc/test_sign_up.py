@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from nats.js import JetStreamContext
-from quart.testing import QuartClient
+from quart.typing import TestClientProtocol as Client
 
 from service_kit.events import SignUpAttemptedForExistingAccount, SignUpRequested, UserCreated
 from tests.integration.auth_svc.conftest import (
@@ -15,7 +17,7 @@ from tests.integration.auth_svc.conftest import (
 )
 
 
-async def _requested_link(client: QuartClient, js: JetStreamContext, count: int = 1) -> str:
+async def _requested_link(client: Client, js: JetStreamContext, count: int = 1) -> str:
     events = await wait_for_events(js, SignUpRequested.SUBJECT, count)
     event = events[-1]
     assert isinstance(event, SignUpRequested)
@@ -23,7 +25,7 @@ async def _requested_link(client: QuartClient, js: JetStreamContext, count: int 
 
 
 async def test_sign_up_mails_a_link_and_the_link_creates_the_account(
-    client: QuartClient, jetstream: JetStreamContext
+    client: Client, jetstream: JetStreamContext
 ) -> None:
     response = await submit(
         client, "/sign-up", email="  Ada@Example.COM ", display_name=" Ada Lovelace "
@@ -56,7 +58,7 @@ async def test_sign_up_mails_a_link_and_the_link_creates_the_account(
 
 
 async def test_a_used_token_gets_a_403_page_that_offers_a_new_link(
-    client: QuartClient, jetstream: JetStreamContext
+    client: Client, jetstream: JetStreamContext
 ) -> None:
     await submit(client, "/sign-up", email="ada@example.com", display_name="Ada")
     path = f"/set-password?token={token_from(await _requested_link(client, jetstream))}"
@@ -75,7 +77,7 @@ async def test_a_used_token_gets_a_403_page_that_offers_a_new_link(
 
 
 async def test_unknown_and_expired_tokens_get_403(
-    infrastructure_env: dict[str, object], jetstream: JetStreamContext
+    infrastructure_env: dict[str, Any], jetstream: JetStreamContext
 ) -> None:
     from auth_svc.app import create_app
     from auth_svc.settings import AuthSettings
@@ -98,7 +100,7 @@ async def test_unknown_and_expired_tokens_get_403(
 
 
 async def test_a_new_sign_up_invalidates_the_previous_link(
-    client: QuartClient, jetstream: JetStreamContext
+    client: Client, jetstream: JetStreamContext
 ) -> None:
     await submit(client, "/sign-up", email="ada@example.com", display_name="Ada")
     first = await _requested_link(client, jetstream)
@@ -109,7 +111,7 @@ async def test_a_new_sign_up_invalidates_the_previous_link(
 
 
 async def test_an_existing_address_gets_the_same_page_and_a_warning_instead_of_a_link(
-    client: QuartClient, jetstream: JetStreamContext
+    client: Client, jetstream: JetStreamContext
 ) -> None:
     await sign_up(client, jetstream, email="ada@example.com")
     known = await submit(client, "/sign-up", email="ada@example.com", display_name="Someone")
@@ -131,7 +133,7 @@ async def test_an_existing_address_gets_the_same_page_and_a_warning_instead_of_a
 
 
 async def test_mismatched_and_weak_passwords_are_rerendered_with_errors(
-    client: QuartClient, jetstream: JetStreamContext
+    client: Client, jetstream: JetStreamContext
 ) -> None:
     await submit(client, "/sign-up", email="ada@example.com", display_name="Ada")
     path = f"/set-password?token={token_from(await _requested_link(client, jetstream))}"
@@ -155,7 +157,7 @@ async def test_mismatched_and_weak_passwords_are_rerendered_with_errors(
     assert (await client.get(path)).status_code == 200
 
 
-async def test_invalid_sign_up_input_is_a_422_not_a_500(client: QuartClient) -> None:
+async def test_invalid_sign_up_input_is_a_422_not_a_500(client: Client) -> None:
     for email in ("not-an-address", "a" * 300 + "@example.com", ""):
         response = await submit(client, "/sign-up", email=email, display_name="Ada")
         assert response.status_code == 422
@@ -165,7 +167,7 @@ async def test_invalid_sign_up_input_is_a_422_not_a_500(client: QuartClient) -> 
 
 
 async def test_a_sign_up_without_a_valid_csrf_token_is_refused(
-    client: QuartClient, jetstream: JetStreamContext
+    client: Client, jetstream: JetStreamContext
 ) -> None:
     await client.get("/sign-up")
     for form in (
