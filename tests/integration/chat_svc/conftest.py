@@ -53,8 +53,7 @@ async def serve(app: Quart) -> AsyncIterator[str]:
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        server.should_exit = True
-        server.force_exit = True  # open event streams would otherwise hold the shutdown
+        server.should_exit = True  # callers close their streams first: uvicorn waits for them
         await task
 
 

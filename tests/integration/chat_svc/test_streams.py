@@ -1,0 +1,179 @@
+"""The live stream over real sockets: fan-out across replicas, resume, sign-out."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from httpx_sse import ServerSentEvent, aconnect_sse
+
+from tests.integration.chat_svc.conftest import AppFactory, csrf_token_in, serve
+from tests.integration.chat_svc.fake_auth import FakeAuth, FakeSession
+
+Events = AsyncIterator[ServerSentEvent]
+
+
+@asynccontextmanager
+async def open_stream(
+    base_url: str, token: str, query: str = "", last_event_id: int | None = None
+) -> AsyncIterator[tuple[httpx.Response, Events]]:
+    headers = {"Last-Event-ID": str(last_event_id)} if last_event_id is not None else {}
+    async with (
+        httpx.AsyncClient(base_url=base_url, cookies={"chat_session": token}) as client,
+        aconnect_sse(client, "GET", f"/events{query}", headers=headers) as source,
+    ):
+        yield source.response, source.aiter_sse()
+
+
+async def next_event(events: Events) -> ServerSentEvent | None:
+    """The next real event (the opening ``retry:`` line is skipped); None once closed."""
+    async with asyncio.timeout(10):  # a safety net, not a timed assertion
+        async for event in events:
+            if event.event == "message" and not event.data:
+                continue
+            return event
+    return None
+
+
+async def next_ids(events: Events, count: int) -> list[int]:
+    ids = []
+    for _ in range(count):
+        event = await next_event(events)
+        assert event is not None and event.event == "message"
+        ids.append(int(event.id))
+    return ids
+
+
+@asynccontextmanager
+async def signed_in_client(base_url: str, session: FakeSession) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(
+        base_url=base_url, cookies={"chat_session": session.token}
+    ) as client:
+        yield client
+
+
+async def post(client: httpx.AsyncClient, body: str) -> None:
+    page = await client.get("/")
+    response = await client.post(
+        "/messages", data={"body": body, "csrf_token": csrf_token_in(page.text)}
+    )
+    assert response.status_code == 303, response.text
+
+
+async def test_a_message_posted_on_one_replica_reaches_clients_of_both_in_order(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    ada, grace = fake_auth.sign_in("Ada"), fake_auth.sign_in("Grace")
+    async with (
+        serve(make_chat_app()) as first,
+        serve(make_chat_app()) as second,
+        open_stream(first, ada.token, "?after=0") as (response, on_first),
+        open_stream(second, grace.token, "?after=0") as (_, on_second),
+        signed_in_client(first, ada) as poster,
+    ):
+        assert response.headers["content-type"].startswith("text/event-stream")
+        assert response.headers["x-accel-buffering"] == "no"
+        await post(poster, "one")
+        await post(poster, "<script>alert(1)</script>\ntwo lines")
+        await post(poster, "three")
+        first_ids = await next_ids(on_first, 3)
+        second_ids = await next_ids(on_second, 3)
+    assert first_ids == second_ids
+    assert first_ids == sorted(first_ids) and len(set(first_ids)) == 3
+
+
+async def test_a_message_event_carries_escaped_html_with_its_line_breaks(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    ada = fake_auth.sign_in("Ada")
+    async with (
+        serve(make_chat_app()) as base,
+        open_stream(base, ada.token, "?after=0") as (_, events),
+        signed_in_client(base, ada) as poster,
+    ):
+        await post(poster, "<script>alert(1)</script>\nsecond line")
+        event = await next_event(events)
+    assert event is not None and event.id == "1"
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;\nsecond line" in event.data
+    assert "<script>" not in event.data
+    assert '<time datetime="' in event.data and "Ada" in event.data
+
+
+async def test_a_reconnecting_client_gets_exactly_the_missed_messages_once(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    ada = fake_auth.sign_in("Ada")
+    async with serve(make_chat_app()) as base, signed_in_client(base, ada) as poster:
+        async with open_stream(base, ada.token, "?after=0") as (_, events):
+            await post(poster, "before the drop")
+            assert await next_ids(events, 1) == [1]
+        # The connection dropped; two messages are sent during the gap.
+        await post(poster, "during the gap 1")
+        await post(poster, "during the gap 2")
+        # The page's own reconnect (?after=) and the browser's (Last-Event-ID, which wins).
+        async with (
+            open_stream(base, ada.token, "?after=1") as (_, by_query),
+            open_stream(base, ada.token, "?after=0", last_event_id=1) as (_, by_header),
+        ):
+            assert await next_ids(by_query, 2) == [2, 3]
+            assert await next_ids(by_header, 2) == [2, 3]
+            await post(poster, "after the reconnect")
+            assert await next_ids(by_query, 1) == [4]
+            assert await next_ids(by_header, 1) == [4]
+
+
+async def test_a_client_too_far_behind_is_told_to_reload(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    ada = fake_auth.sign_in("Ada")
+    async with (
+        serve(make_chat_app(max_resume_backlog=2)) as base,
+        signed_in_client(base, ada) as poster,
+    ):
+        for number in range(4):
+            await post(poster, f"message {number}")
+        async with open_stream(base, ada.token, "?after=1") as (_, events):
+            event = await next_event(events)
+            assert event is not None and event.event == "reload"
+            assert await next_event(events) is None  # and the stream is closed
+
+
+async def test_an_invalid_session_gets_a_closed_stream(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    async with (
+        serve(make_chat_app(auth_public_url="http://auth.test")) as base,
+        open_stream(base, "not-a-token") as (_, events),
+    ):
+        event = await next_event(events)
+        assert event is not None and event.event == "signed-out"
+        assert event.data.startswith("http://auth.test/sign-in")
+        assert await next_event(events) is None
+
+
+async def test_signing_out_in_one_tab_closes_the_stream_of_another_on_another_replica(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    ada = fake_auth.sign_in("Ada")
+    bob = fake_auth.sign_in("Bob")
+    async with (
+        serve(make_chat_app(auth_public_url="http://auth.test")) as first,
+        serve(make_chat_app()) as second,
+        open_stream(second, ada.token, "?after=0") as (_, ada_events),
+        open_stream(second, bob.token, "?after=0") as (_, bob_events),
+        signed_in_client(first, ada) as tab,
+    ):
+        page = await tab.get("/")
+        response = await tab.post("/sign-out", data={"csrf_token": csrf_token_in(page.text)})
+        assert response.status_code == 303
+        assert response.headers["location"] == "http://auth.test/sign-in"
+        assert response.headers["set-cookie"].startswith("chat_session=; ")
+        closing = await next_event(ada_events)
+        assert closing is not None and closing.event == "signed-out"
+        assert await next_event(ada_events) is None
+        # Another person's stream stays open and keeps receiving.
+        async with signed_in_client(first, bob) as other:
+            await post(other, "still here")
+        assert await next_ids(bob_events, 1) == [1]
