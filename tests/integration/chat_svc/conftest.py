@@ -61,9 +61,7 @@ CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
 def csrf_token_in(html: str) -> str:
-    match = CSRF_PATTERN.search(html) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', html
-    )
+    match = CSRF_PATTERN.search(html) or re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
     assert match is not None, "no CSRF token on the page"
     return match.group(1)
 
