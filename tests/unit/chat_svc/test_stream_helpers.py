@@ -1,0 +1,46 @@
+"""SSE framing, resume points and safe return paths."""
+
+from __future__ import annotations
+
+import pytest
+
+from chat_svc.lib.access import safe_next_path
+from chat_svc.lib.event_stream import resume_point
+from chat_svc.lib.sse import frame
+
+
+def test_a_frame_has_an_id_and_one_data_line_per_line() -> None:
+    assert frame("message", "<li>a\r\nb\rc</li>", event_id=7) == (
+        b"id: 7\nevent: message\ndata: <li>a\ndata: b\ndata: c</li>\n\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("headers", "query", "expected"),
+    [
+        ([], b"", None),
+        ([], b"after=12", 12),
+        ([(b"last-event-id", b"15")], b"after=12", 15),
+        ([(b"last-event-id", b"junk")], b"after=12", 12),
+        ([], b"after=-3", None),
+    ],
+)
+def test_the_resume_point_prefers_last_event_id(
+    headers: list[tuple[bytes, bytes]], query: bytes, expected: int | None
+) -> None:
+    assert resume_point({"headers": headers, "query_string": query}) == expected
+
+
+@pytest.mark.parametrize(
+    ("candidate", "expected"),
+    [
+        ("/messages?before=3", "/messages?before=3"),
+        (None, "/"),
+        ("//evil.test", "/"),
+        ("/\\evil.test", "/"),
+        ("https://evil.test", "/"),
+        ("/ok\r\nSet-Cookie: x", "/"),
+    ],
+)
+def test_only_paths_on_this_site_are_returned_to(candidate: str | None, expected: str) -> None:
+    assert safe_next_path(candidate) == expected
