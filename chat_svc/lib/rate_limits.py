@@ -31,7 +31,6 @@ class FailOpenRedisStore(RedisStore):
         except (RedisError, OSError) as error:
             log.warning("rate limit store unavailable: %s", error)
 
-
     async def after_serving(self) -> None:
         if self._redis is not None:
             await self._redis.aclose()
