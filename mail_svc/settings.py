@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from service_kit.processed_events import DEFAULT_TTL_SECONDS
@@ -54,6 +54,12 @@ class MailSettings(ServiceSettings):
     fetch_batch: int = Field(4, ge=1, le=100)
     # Sent event ids are remembered longer than AUTH_EVENTS keeps messages (7 days).
     sent_ids_ttl_seconds: int = Field(DEFAULT_TTL_SECONDS + 24 * 3600, gt=0)
+
+    @field_validator("smtp_username", "smtp_password", mode="before")
+    @classmethod
+    def _blank_means_unset(cls, value: object) -> object:
+        # compose passes `${SMTP_USERNAME:-}`: an empty variable means "no login".
+        return None if value == "" else value
 
     @model_validator(mode="after")
     def _one_tls_mode(self) -> Self:

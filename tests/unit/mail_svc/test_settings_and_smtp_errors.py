@@ -53,3 +53,11 @@ def test_only_refusals_of_the_message_itself_are_permanent(
     error: aiosmtplib.SMTPException, permanent: bool
 ) -> None:
     assert is_permanent(error) is permanent
+
+
+def test_blank_smtp_credentials_mean_no_login(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MAIL_SMTP_USERNAME", "")
+    monkeypatch.setenv("MAIL_SMTP_PASSWORD", "")
+    settings = MailSettings()
+    assert settings.smtp_username is None
+    assert settings.smtp_password is None
