@@ -22,8 +22,10 @@ def manage_infrastructure(
 ) -> None:
     """Register ``/healthz`` + ``/readyz`` and the open/close hooks.
 
-    Register this before any hook that needs the connections: Quart runs
-    ``before_serving`` hooks in registration order.
+    Register this before any hook that needs the connections: Quart runs ``before_serving``
+    hooks in registration order. Quart also runs ``after_serving`` hooks in registration
+    order, so the close hook is appended only at start-up: it runs after every hook the
+    service registered, and the connections outlive everything that uses them.
     """
     health = health_blueprint()
     app.register_blueprint(health)
@@ -33,8 +35,9 @@ def manage_infrastructure(
         infrastructure = await Infrastructure.open(settings, service, models)
         app.extensions[_KEY] = infrastructure
         health.checks.update(infrastructure.readiness_checks())  # type: ignore[attr-defined]
+        if _close not in app.after_serving_funcs:
+            app.after_serving_funcs.append(_close)
 
-    @app.after_serving
     async def _close() -> None:
         infrastructure: Infrastructure | None = app.extensions.pop(_KEY, None)
         if infrastructure is not None:
