@@ -13,6 +13,7 @@ from redis.exceptions import RedisError
 
 from chat_svc.lib.auth_client import Viewer
 from chat_svc.lib.latest_cache import LatestCache, latest_through_cache
+from chat_svc.lib.message_ids import MessageIdSequence
 from chat_svc.models.messages import (
     MessageRecord,
     insert_message,
@@ -35,9 +36,11 @@ class TooFarBehindError(Exception):
 class MessageFeed:
     cache: LatestCache
     js: JetStreamContext
+    ids: MessageIdSequence
 
     async def post(self, author: Viewer, body: str) -> MessageRecord:
-        message = await insert_message(author.user_id, author.display_name, body)
+        message_id = await self.ids.next_id()
+        message = await insert_message(message_id, author.user_id, author.display_name, body)
         fields = {"message_id": message.message_id, "user_id": author.user_id}
         try:
             await self.cache.add(message)

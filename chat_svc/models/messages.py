@@ -67,12 +67,19 @@ async def next_message_id() -> int:
     return int(counter["value"])
 
 
-async def insert_message(author_id: str, author_name: str, body: str) -> MessageRecord:
+async def select_highest_message_id() -> int:
+    newest = await ChatMessage.find().sort(-ChatMessage.message_id).limit(1).to_list()
+    return newest[0].message_id if newest else 0
+
+
+async def insert_message(
+    message_id: int, author_id: str, author_name: str, body: str
+) -> MessageRecord:
     # MongoDB keeps milliseconds: truncate now so the cached and stored copies are equal.
     now = datetime.now(UTC)
     posted_at = now.replace(microsecond=now.microsecond // 1000 * 1000)
     document = ChatMessage(
-        message_id=await next_message_id(),
+        message_id=message_id,
         author_id=author_id,
         author_name=author_name,
         body=body,
