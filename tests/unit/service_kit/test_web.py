@@ -85,3 +85,24 @@ async def test_pinned_htmx_is_served_from_our_static_files(app: Quart) -> None:
     response = await app.test_client().get("/static/vendor/htmx.min.js")
     assert response.status_code == 200
     assert b"htmx" in await response.get_data()
+
+
+async def test_form_fields_carry_only_meaningful_attributes(app: Quart) -> None:
+    from quart import render_template
+    from wtforms import Form, StringField
+    from wtforms.validators import DataRequired
+
+    class SampleForm(Form):
+        name = StringField("Name", validators=[DataRequired(message="Say who you are.")])
+        email = StringField("E-mail")
+
+    form = SampleForm(data={"name": "", "email": "a@example.com"})
+    form.validate()
+    async with app.app_context():
+        html = await render_template("sample_form.html", form=form)
+    assert "None" not in html  # wtforms prints a None attribute value as text
+    assert 'aria-invalid="true"' in html  # only the field in error
+    assert html.count("aria-invalid") == 1
+    assert 'aria-describedby="name-hint name-error"' in html
+    assert 'autocomplete="nickname"' in html
+    assert "Say who you are." in html
