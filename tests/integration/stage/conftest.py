@@ -1,0 +1,63 @@
+"""The ``--stage`` topology (3 NATS nodes with R3 streams, 2 chat replicas), once per module."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from devstack.processes import ProcessGroup
+from devstack.topology import Topology, start_topology
+from tests.support.http_accounts import HttpAccounts, Mailbox
+
+# The rehearsal sends far more requests from one address in a minute than a person would:
+# the limits are raised so they measure delivery, not the rate limiter.
+GENEROUS_LIMITS = {
+    "AUTH_SIGN_UP_PER_IP": "1000",
+    "AUTH_SIGN_UP_PER_EMAIL": "1000",
+    "AUTH_SIGN_IN_PER_IP": "1000",
+    "AUTH_FORGOT_PASSWORD_PER_IP": "1000",
+    "AUTH_FORGOT_PASSWORD_PER_EMAIL": "1000",
+    "CHAT_MESSAGE_RATE_COUNT": "1000",
+}
+
+
+@pytest.fixture(scope="module")
+def stage(tmp_path_factory: pytest.TempPathFactory, mongodb_url: str | None) -> Iterator[Topology]:
+    database = f"stage_{uuid.uuid4().hex[:12]}"  # every process shares it on a real MongoDB
+    work_dir = tmp_path_factory.mktemp("stage")
+    # Children inherit the environment (start_topology passes MONGODB_URL through); it stays
+    # set for the module so a process restarted by a test gets the same settings.
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in GENEROUS_LIMITS.items():
+            env.setenv(name, value)
+        env.setenv("MONGODB_DATABASE", database)
+        topology = start_topology(
+            work_dir,
+            ProcessGroup(log_dir=work_dir / "logs"),
+            nats_nodes=3,
+            chat_replicas=2,
+            app_env="test",
+        )
+        try:
+            yield topology
+        finally:
+            topology.stop()
+            if mongodb_url:
+                _drop_database(mongodb_url, database)
+
+
+def _drop_database(url: str, name: str) -> None:
+    from pymongo import MongoClient
+
+    client: MongoClient[dict[str, object]] = MongoClient(url)
+    try:
+        client.drop_database(name)
+    finally:
+        client.close()
+
+
+@pytest.fixture(scope="module")
+def accounts(stage: Topology) -> HttpAccounts:
+    return HttpAccounts(stage.auth_url, Mailbox(stage.mail_api_url))
