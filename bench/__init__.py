@@ -1,0 +1,1 @@
+"""Benchmarks: speed, capacity and cost of the chat stack (``just bench``; see README.md)."""

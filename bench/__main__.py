@@ -1,0 +1,92 @@
+"""``python -m bench [--quick] [--only NAME ...] [--out DIR]``: run, save JSON, plot, report."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import platform
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.modes import FULL, QUICK, Mode
+from bench.proc import LOAD_CORE, pin_self
+from bench.sse_load import raise_file_limit
+
+RESULTS = Path(__file__).resolve().parent / "results"
+BENCHMARKS = ("limits", "servers", "peer", "connections", "sign_in")
+
+log = logging.getLogger("bench")
+
+
+def _commit() -> str:
+    done = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607 - git from PATH
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    return done.stdout.strip()
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": _commit(),
+        "python": platform.python_version(),
+        "cpus": len(__import__("os").sched_getaffinity(0)),
+        "cpu_model": next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            "unknown",
+        ),
+        "shared_machine": True,
+    }
+
+
+async def run(mode: Mode, only: tuple[str, ...], out: Path) -> dict[str, Any]:
+    from bench import suites
+
+    out.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {"meta": machine() | {"mode": mode.name}}
+    logs = out / "logs"
+    for name in only:
+        started = time.monotonic()
+        log.info("running %s", name)
+        result = await getattr(suites, f"bench_{name}")(mode, logs)
+        result["seconds"] = round(time.monotonic() - started, 1)
+        results[name] = result
+        (out / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    (out / "meta.json").write_text(json.dumps(results["meta"], indent=2) + "\n")
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="tiny loads: only prove it runs")
+    parser.add_argument("--only", nargs="+", choices=BENCHMARKS, default=list(BENCHMARKS))
+    parser.add_argument("--out", type=Path, help="results folder (default bench/results[/quick])")
+    parser.add_argument("--no-report", action="store_true", help="skip plots and the doc tables")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    mode = QUICK if args.quick else FULL
+    out = args.out or (RESULTS / "quick" if args.quick else RESULTS)
+    raise_file_limit()
+    pin_self(LOAD_CORE)
+    asyncio.run(run(mode, tuple(args.only), out))
+    if not args.no_report:
+        from bench.report import write_report
+
+        write_report(out, update_doc=not args.quick and args.out is None)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

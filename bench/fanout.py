@@ -1,0 +1,125 @@
+"""Fan-out: POST on replica A, N subscribers on replica B, open-loop rate rising by steps.
+
+A step is repeated ``repeats`` times; the ramp stops after the first step whose median p99
+passes the target or that dropped a message (a drop is reported as a bug, not a figure).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from bench.proc import CpuMeter
+from bench.publisher import Poster, publish_open_loop
+from bench.sse_load import SseCrowd
+from bench.stats import latency_summary, median_and_spread
+
+log = logging.getLogger(__name__)
+
+P99_TARGET_MS = 50.0
+
+
+@dataclass(frozen=True)
+class FanoutPlan:
+    subscribers: int
+    rates: tuple[float, ...]
+    seconds_per_step: float
+    repeats: int
+
+
+async def run_step(
+    crowd: SseCrowd,
+    poster: Poster,
+    rate: float,
+    seconds: float,
+    first_seq: int,
+    meter: CpuMeter,
+    infrastructure: CpuMeter,
+) -> dict[str, Any]:
+    crowd.reset()
+    count = max(5, int(rate * seconds))
+    wall, own = time.monotonic(), time.process_time()
+    meter.start()
+    infrastructure.start()
+    published = await publish_open_loop(poster, rate, count, first_seq)
+    complete = await crowd.wait_for(count, patience=10)
+    server_cpu = meter.stop()
+    infrastructure_cpu = infrastructure.stop()
+    client_cpu = round(100 * (time.process_time() - own) / (time.monotonic() - wall), 1)
+    problems = crowd.check(list(published.scheduled))
+    latencies = crowd.latencies_ms(published.scheduled)
+    arrivals = [a for s in crowd.streams for a in s.arrivals]
+    span = (max(arrivals) - min(published.scheduled.values())) if arrivals else float("inf")
+    return {
+        "rate": rate,
+        "messages": count,
+        "deliveries": len(latencies),
+        "deliveries_per_s": round(len(latencies) / span, 1),
+        **latency_summary(latencies),
+        "server_cpu_pct": server_cpu,
+        "nats_redis_cpu_pct": infrastructure_cpu,
+        "load_client_cpu_pct": client_cpu,
+        "publisher_late_ms": published.late_start_ms,
+        "failed_posts": published.failed,
+        "complete": complete and not problems and not published.failed,
+        "problems": problems[:5],
+    }
+
+
+async def run_ramp(
+    url_events: str,
+    poster: Poster,
+    plan: FanoutPlan,
+    cookies: list[str],
+    meter: CpuMeter,
+    infrastructure: CpuMeter,
+) -> dict[str, Any]:
+    crowd = SseCrowd()
+    await crowd.open(url_events, plan.subscribers, cookies)
+    await poster.prepare()
+    await asyncio.sleep(0.5)
+    steps: list[dict[str, Any]] = []
+    seq = 0
+    try:
+        for rate in plan.rates:
+            runs = []
+            for _ in range(plan.repeats):
+                runs.append(
+                    await run_step(
+                        crowd, poster, rate, plan.seconds_per_step, seq, meter, infrastructure
+                    )
+                )
+                seq += runs[-1]["messages"]
+                await asyncio.sleep(0.3)
+            step = median_and_spread(runs) | {
+                "rate": rate,
+                "complete": all(r["complete"] for r in runs),
+                "problems": [p for r in runs for p in r["problems"]][:5],
+            }
+            steps.append(step)
+            log.info(
+                "fan-out %s msg/s: p50 %.1f ms, p99 %.1f ms, %s deliveries/s, server %s%% CPU",
+                rate, step["p50_ms"], step["p99_ms"], step["deliveries_per_s"],
+                step["server_cpu_pct"],
+            )  # fmt: skip
+            if not step["complete"] or step["p99_ms"] > P99_TARGET_MS:
+                break
+    finally:
+        crowd.close()
+        await poster.close()
+    return {"subscribers": plan.subscribers, "steps": steps, **ramp_summary(steps)}
+
+
+def ramp_summary(steps: list[dict[str, Any]]) -> dict[str, Any]:
+    complete = [s for s in steps if s["complete"]]
+    within = [s for s in complete if s["p99_ms"] <= P99_TARGET_MS]
+    at_20 = next((s for s in steps if s["rate"] == 20), None)
+    return {
+        "max_deliveries_per_s": max((s["deliveries_per_s"] for s in complete), default=0),
+        "max_rate_within_p99_target": max((s["rate"] for s in within), default=0),
+        "dropped": any(not s["complete"] for s in steps),
+        "at_20_per_s": at_20,
+    }

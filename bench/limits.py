@@ -1,0 +1,80 @@
+"""The floor under every latency figure, measured on the same machine and pinning:
+a loopback TCP round trip, a NATS publish-to-subscriber hop and a Redis GET.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import sys
+import time
+from typing import Any
+
+from nats.aio.msg import Msg
+from redis.asyncio import Redis
+
+from bench.proc import SERVER_CORE, pinned
+from bench.stack import Stack
+from bench.stats import latency_summary
+from devstack.processes import free_port, tcp_probe
+from service_kit.jetstream import connect_nats
+
+
+def loopback_round_trips(port: int, samples: int) -> list[float]:
+    timings = []
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for _ in range(samples):
+            start = time.perf_counter()
+            sock.sendall(b"x")
+            sock.recv(16)
+            timings.append((time.perf_counter() - start) * 1000)
+    return timings
+
+
+async def nats_hops(url: str, samples: int) -> list[float]:
+    publisher = await connect_nats(url, "bench-pub")
+    subscriber = await connect_nats(url, "bench-sub")
+    arrived: asyncio.Queue[float] = asyncio.Queue()
+
+    async def on_message(_: Msg) -> None:
+        arrived.put_nowait(time.perf_counter())
+
+    await subscriber.subscribe("bench.floor", cb=on_message)
+    await subscriber.flush()
+    timings = []
+    for _ in range(samples):
+        start = time.perf_counter()
+        await publisher.publish("bench.floor", b"x" * 300)
+        await publisher.flush()
+        timings.append((await arrived.get() - start) * 1000)
+    await publisher.close()
+    await subscriber.close()
+    return timings
+
+
+async def redis_gets(url: str, samples: int) -> list[float]:
+    redis = Redis.from_url(url)
+    await redis.set("bench:floor", b"x" * 300)
+    timings = []
+    for _ in range(samples):
+        start = time.perf_counter()
+        await redis.get("bench:floor")
+        timings.append((time.perf_counter() - start) * 1000)
+    await redis.aclose()
+    return timings
+
+
+async def measure_floor(stack: Stack, samples: int) -> dict[str, Any]:
+    port = free_port()
+    stack.group.start(
+        "echo",
+        pinned([sys.executable, "-m", "bench.echo_server", str(port)], SERVER_CORE),
+        ready=tcp_probe(port),
+        timeout=10,
+    )
+    return {
+        "loopback_round_trip": latency_summary(loopback_round_trips(port, samples)),
+        "nats_publish_to_subscriber": latency_summary(await nats_hops(stack.nats_url, samples)),
+        "redis_get": latency_summary(await redis_gets(stack.redis_url, samples)),
+    }

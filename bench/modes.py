@@ -1,0 +1,47 @@
+"""How much each benchmark does: ``quick`` only proves the scripts run (CI), ``full`` measures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bench.fanout import FanoutPlan
+
+
+@dataclass(frozen=True)
+class Mode:
+    name: str
+    fanout: FanoutPlan
+    page_seconds: float
+    page_connections: int
+    repeats: int
+    idle_levels: tuple[int, ...]
+    limit_samples: int
+    sign_in_seconds: float
+
+
+QUICK = Mode(
+    name="quick",
+    fanout=FanoutPlan(subscribers=40, rates=(20.0,), seconds_per_step=1.0, repeats=1),
+    page_seconds=1,
+    page_connections=8,
+    repeats=1,
+    idle_levels=(100,),
+    limit_samples=200,
+    sign_in_seconds=1.0,
+)
+
+FULL = Mode(
+    name="full",
+    fanout=FanoutPlan(
+        subscribers=1000,
+        rates=(20.0, 50.0, 100.0, 200.0, 400.0, 800.0),
+        seconds_per_step=3.0,
+        repeats=3,
+    ),
+    page_seconds=8,
+    page_connections=32,
+    repeats=3,
+    idle_levels=(1000, 5000, 10000),
+    limit_samples=5000,
+    sign_in_seconds=8.0,
+)

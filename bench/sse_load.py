@@ -1,0 +1,167 @@
+"""An SSE load client that holds thousands of streams from one process.
+
+Each stream is a bare asyncio protocol (no HTTP library per connection): it sends one GET,
+then only looks for ``id:`` lines and the ``bench:<seq>:`` marker the publisher puts in every
+message body, and records when each arrived. ``check()`` then proves every client got every
+message exactly once and in the same order as every other client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import resource
+import time
+from array import array
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+ID_LINE = re.compile(rb"(?:^|\n)id: (\d+)\r?\n")
+SEQ_MARK = re.compile(rb"bench:(\d+):")
+FRAME_ENDS = (b"\n\n", b"\r\n\r\n")
+
+
+def raise_file_limit() -> int:
+    """Up to the hard limit: each stream is one file descriptor on each side."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return hard
+
+
+class SseStream(asyncio.Protocol):
+    def __init__(self, request: bytes) -> None:
+        self.request = request
+        self.transport: asyncio.Transport | None = None
+        self.opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.closed = False
+        self.status = 0
+        self.head = b""
+        self.tail = b""
+        self.ids = array("q")
+        self.seqs = array("q")
+        self.arrivals = array("d")
+        self.other_events: list[bytes] = []
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        transport.write(self.request)
+
+    def data_received(self, data: bytes) -> None:
+        now = time.time()
+        if not self.status:
+            self.head += data
+            end = self.head.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            self.status = int(self.head.split(b" ", 2)[1])
+            data, self.head = self.head[end + 4 :], b""
+            if not self.opened.done():
+                self.opened.set_result(None)
+        buffer = self.tail + data
+        cut = max(buffer.rfind(end) + len(end) if end in buffer else 0 for end in FRAME_ENDS)
+        complete, self.tail = buffer[:cut], buffer[cut:]
+        if not complete:
+            return
+        ids = ID_LINE.findall(complete)
+        if ids:
+            seqs = SEQ_MARK.findall(complete)
+            self.ids.extend(int(i) for i in ids)
+            self.seqs.extend(int(s) for s in seqs)
+            self.arrivals.extend(now for _ in ids)
+        if b"event: reload" in complete or b"event: signed-out" in complete:
+            self.other_events.append(complete[:200])
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        if not self.opened.done():
+            self.opened.set_exception(ConnectionError(f"closed before answering: {exc}"))
+
+    def reset(self) -> None:
+        self.ids, self.seqs, self.arrivals = array("q"), array("q"), array("d")
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+
+
+@dataclass
+class SseCrowd:
+    """Many streams to one ``/events`` URL, opened in batches."""
+
+    streams: list[SseStream] = field(default_factory=list)
+
+    async def open(self, url: str, count: int, cookies: Sequence[str], batch: int = 250) -> None:
+        parts = urlsplit(url)
+        host, port = parts.hostname or "127.0.0.1", parts.port or 80
+        loop = asyncio.get_running_loop()
+
+        async def one(index: int) -> SseStream:
+            request = (
+                f"GET {parts.path or '/events'} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                f"Accept: text/event-stream\r\nCookie: {cookies[index % len(cookies)]}\r\n\r\n"
+            ).encode()
+            _, stream = await loop.create_connection(lambda: SseStream(request), host, port)
+            await asyncio.wait_for(stream.opened, 30)
+            if stream.status != 200:
+                raise ConnectionError(f"/events answered {stream.status}")
+            return stream
+
+        for start in range(len(self.streams), len(self.streams) + count, batch):
+            size = min(batch, len(self.streams) + count - start)
+            self.streams.extend(await asyncio.gather(*(one(start + i) for i in range(size))))
+
+    def reset(self) -> None:
+        for stream in self.streams:
+            stream.reset()
+
+    def received(self) -> int:
+        return sum(len(stream.seqs) for stream in self.streams)
+
+    async def wait_for(self, expected_each: int, patience: float) -> bool:
+        """True once every stream holds ``expected_each`` messages (polled, bounded)."""
+        deadline = time.monotonic() + patience
+        while time.monotonic() < deadline:
+            if all(len(s.seqs) >= expected_each for s in self.streams):
+                return True
+            await asyncio.sleep(0.05)
+        return False
+
+    def check(self, expected: Sequence[int]) -> list[str]:
+        """Problems found: a missing, duplicated or reordered message, a closed stream."""
+        problems: list[str] = []
+        wanted = sorted(expected)
+        reference: list[int] | None = None
+        for index, stream in enumerate(self.streams):
+            got = list(stream.seqs)
+            if stream.closed:
+                problems.append(f"client {index}: stream closed by the server")
+            if stream.other_events:
+                problems.append(f"client {index}: {stream.other_events[0][:60]!r}")
+            if sorted(got) != wanted:
+                missing = len(set(wanted) - set(got))
+                problems.append(
+                    f"client {index}: {len(got)} of {len(wanted)} messages, {missing} missing"
+                )
+            elif len(stream.ids) != len(got) or list(stream.ids) != sorted(stream.ids):
+                problems.append(f"client {index}: message ids out of order")
+            if reference is None:
+                reference = got
+            elif got != reference and sorted(got) == wanted:
+                problems.append(f"client {index}: order differs from client 0")
+            if len(problems) > 20:
+                break
+        return problems
+
+    def latencies_ms(self, scheduled: dict[int, float]) -> list[float]:
+        return [
+            (arrival - scheduled[seq]) * 1000
+            for stream in self.streams
+            for seq, arrival in zip(stream.seqs, stream.arrivals, strict=False)
+            if seq in scheduled
+        ]
+
+    def close(self) -> None:
+        for stream in self.streams:
+            stream.close()

@@ -1,0 +1,157 @@
+"""Each benchmark as one coroutine: start its processes, measure, return a JSON-able dict."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench import limits, sign_in
+from bench.fanout import run_ramp
+from bench.modes import Mode
+from bench.page import WrkMissingError, run_wrk
+from bench.proc import CpuMeter, rss_bytes
+from bench.publisher import ChatPoster, PeerPoster, publish_open_loop
+from bench.sse_load import SseCrowd
+from bench.stack import ASGI_SERVERS, Stack, running_stack
+from bench.stats import latency_summary, median_and_spread
+
+log = logging.getLogger(__name__)
+
+SUBSCRIBER_COOKIES = [f"chat_session=bench-reader{n}" for n in range(20)]
+PAGE_COOKIE = "chat_session=bench-page"
+
+
+async def bench_limits(mode: Mode, logs: Path) -> dict[str, Any]:
+    with running_stack(logs) as stack:
+        return await limits.measure_floor(stack, mode.limit_samples)
+
+
+async def _warm_page(url: str) -> None:
+    poster = ChatPoster(url)
+    await poster.prepare()
+    for seq in range(12):  # a full page of messages, cached in Redis
+        await poster.post(-1 - seq)
+    await poster.close()
+    async with httpx.AsyncClient(cookies={"chat_session": "bench-page"}) as http:
+        (await http.get(f"{url}/")).raise_for_status()
+
+
+def _page(stack: Stack, url: str, mode: Mode, name: str) -> dict[str, Any]:
+    runs = []
+    for _ in range(mode.repeats):
+        meter = CpuMeter([stack.pid(name)])
+        runs.append(
+            run_wrk(f"{url}/", PAGE_COOKIE, mode.page_seconds, mode.page_connections, meter)
+        )
+    return median_and_spread(runs) | {"connections": mode.page_connections}
+
+
+async def bench_servers(mode: Mode, logs: Path) -> dict[str, Any]:
+    """The chat page and the fan-out under each ASGI server."""
+    results: dict[str, Any] = {}
+    for server in ASGI_SERVERS:
+        with running_stack(logs / server) as stack:
+            poster_url = stack.start_chat("chat-a", server)
+            reader_url = stack.start_chat("chat-b", server)
+            await _warm_page(poster_url)
+            try:
+                page: dict[str, Any] = _page(stack, poster_url, mode, "chat-a")
+            except WrkMissingError as error:
+                page = {"skipped": str(error)}
+            fanout = await run_ramp(
+                f"{reader_url}/events",
+                ChatPoster(poster_url),
+                mode.fanout,
+                SUBSCRIBER_COOKIES,
+                CpuMeter([stack.pid("chat-b")]),
+                CpuMeter(stack.infrastructure_pids() + [stack.pid("chat-a")]),
+            )
+            results[server] = {"page": page, "fanout": fanout}
+            log.info("%s: page %s", server, page)
+    return results
+
+
+async def bench_peer(mode: Mode, logs: Path) -> dict[str, Any]:
+    """Starlette + sse-starlette + Redis pub/sub under uvicorn, the same workload."""
+    with running_stack(logs / "peer") as stack:
+        poster_url = stack.start_peer("peer-a")
+        reader_url = stack.start_peer("peer-b")
+        fanout = await run_ramp(
+            f"{reader_url}/events",
+            PeerPoster(poster_url),
+            mode.fanout,
+            ["x=1"],
+            CpuMeter([stack.pid("peer-b")]),
+            CpuMeter(stack.infrastructure_pids() + [stack.pid("peer-a")]),
+        )
+    return {"server": "uvicorn", "fanout": fanout}
+
+
+async def _probe_health(url: str, samples: int = 50) -> dict[str, float]:
+    timings = []
+    async with httpx.AsyncClient() as http:
+        for _ in range(samples):
+            start = time.perf_counter()
+            (await http.get(f"{url}/healthz")).raise_for_status()
+            timings.append((time.perf_counter() - start) * 1000)
+    return latency_summary(timings)
+
+
+async def bench_connections(mode: Mode, logs: Path) -> dict[str, Any]:
+    """Idle streams on one chat process: memory each, and how healthy its loop stays."""
+    levels: list[dict[str, Any]] = []
+    with running_stack(logs / "connections") as stack:
+        url = stack.start_chat("chat-idle")
+        pid = stack.pid("chat-idle")
+        poster = ChatPoster(url)
+        await poster.prepare()
+        crowd = SseCrowd()
+        await crowd.open(f"{url}/events", 10, SUBSCRIBER_COOKIES)  # warm every code path
+        crowd.close()
+        await asyncio.sleep(1.0)
+        baseline = rss_bytes(pid)
+        crowd = SseCrowd()
+        seq = 0
+        for level in mode.idle_levels:
+            started = time.monotonic()
+            await crowd.open(f"{url}/events", level - len(crowd.streams), SUBSCRIBER_COOKIES)
+            open_seconds = time.monotonic() - started
+            await asyncio.sleep(1.0)
+            rss = rss_bytes(pid)
+            health = await _probe_health(url)
+            crowd.reset()
+            meter = CpuMeter([pid])
+            meter.start()
+            published = await publish_open_loop(poster, 1.0, 1, seq)
+            seq += 1
+            reached = await crowd.wait_for(1, patience=30)
+            arrivals = [s.arrivals[0] for s in crowd.streams if s.arrivals]
+            due = published.scheduled[seq - 1]
+            levels.append(
+                {
+                    "clients": level,
+                    "rss_mb": round(rss / 2**20, 1),
+                    "kb_per_client": round((rss - baseline) / level / 1024, 2),
+                    "open_seconds": round(open_seconds, 2),
+                    "healthz": health,
+                    "broadcast_all_ms": round((max(arrivals) - due) * 1000, 1) if reached else None,
+                    "broadcast_median_ms": round((statistics.median(arrivals) - due) * 1000, 1),
+                    "broadcast_cpu_pct": meter.stop(),
+                    "all_reached": reached,
+                }
+            )
+            log.info("idle streams: %s", levels[-1])
+        crowd.close()
+        await poster.close()
+    return {"baseline_rss_mb": round(baseline / 2**20, 1), "levels": levels}
+
+
+async def bench_sign_in(mode: Mode, logs: Path) -> dict[str, Any]:
+    with running_stack(logs / "sign_in") as stack:
+        return await sign_in.measure(stack, mode)
