@@ -124,8 +124,9 @@ class LiveStream:
             self.connected.set()
             self._notify()
             async for event in source.aiter_sse():
-                if event.event != "message" or not event.id:
-                    continue  # the opening ``retry:`` and comment heartbeats
+                if event.event != "message" or not event.data:
+                    # The opening ``retry:`` and heartbeats (which repeat the last id).
+                    continue
                 match = MESSAGE_BODY.search(event.data)
                 assert match is not None, f"a message event without a body: {event.data!r}"
                 message_id = int(event.id)

@@ -21,7 +21,10 @@ stopped process and a refused connection stand in for a lost machine.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
+import urllib.request
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -29,12 +32,17 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from devstack.topology import Topology
+from devstack.processes import http_probe
+from devstack.topology import NatsNode, Topology
 from tests.integration.stage.live_stream import LiveStream
 from tests.support.http_accounts import (
+    RESET_PASSWORD_SUBJECT,
     SESSION_COOKIE,
+    SET_PASSWORD_SUBJECT,
     HttpAccounts,
+    chat_client,
     chat_csrf_token,
+    link_in,
     post_message,
 )
 
@@ -112,3 +120,190 @@ async def test_a_message_posted_to_one_replica_reaches_streams_on_both_in_order(
         assert stream.ids == sorted(set(stream.ids)), stream.name
     assert on_first.ids == on_second.ids == same_person_on_second.ids
     assert {item.via for item in on_second.received} == {second}
+
+
+def service_connections(node: NatsNode) -> int:
+    url = f"http://127.0.0.1:{node.monitor_port}/connz?limit=1000"
+    with urllib.request.urlopen(url, timeout=5) as response:
+        connections = json.loads(response.read()).get("connections") or []
+    return sum(1 for c in connections if c.get("name") in SERVICES)
+
+
+def busiest_node(stage: Topology) -> NatsNode:
+    """The node most service connections use: losing it makes the most clients fail over."""
+    return max(stage.nats_nodes, key=service_connections)
+
+
+def restart_nats_node(stage: Topology, node: NatsNode) -> None:
+    stage.start_nats_node(node)
+    # Healthy once it has rejoined the cluster and caught up on JetStream.
+    stage.group.wait_ready(stage.processes[node.name], http_probe(node.health_url), 60)
+
+
+@dataclass
+class Traffic:
+    """Messages through both replicas and e-mail-triggering requests, one after another."""
+
+    posters: list[Poster]
+    accounts: HttpAccounts
+    reset_address: str
+    resets_requested: int = 0
+    sign_ups_requested: list[str] = field(default_factory=list)
+    label: str = "traffic"
+    rounds: int = 0
+    _stopping: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def posted(self) -> list[str]:
+        return sorted(
+            (body for poster in self.posters for body in poster.posted),
+            key=lambda body: int(body.rsplit("-", 1)[1]),
+        )
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            poster = self.posters[self.rounds % len(self.posters)]
+            await poster.post(f"{self.label}-{self.rounds}")
+            if self.rounds % 3 == 0:
+                response = await self.accounts.request_password_reset(self.reset_address)
+                assert response.status_code == 303, f"forgot password: {response.status_code}"
+                self.resets_requested += 1
+            if self.rounds % 5 == 0:
+                newcomer = address("newcomer")
+                response = await self.accounts.request_sign_up(newcomer, "Newcomer")
+                assert response.status_code == 303, f"sign-up: {response.status_code}"
+                self.sign_ups_requested.append(newcomer)
+            self.rounds += 1
+            await asyncio.sleep(0.05)
+
+    async def until(self, rounds: int, task: asyncio.Task[None]) -> None:
+        """Wait until ``rounds`` rounds are done; a failure of the traffic is raised."""
+        while self.rounds < rounds:
+            if task.done():
+                task.result()
+                raise AssertionError("the traffic stopped early")
+            await asyncio.sleep(0.05)
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+
+async def test_a_nats_node_lost_during_traffic_loses_no_message_and_no_email(
+    stage: Topology, accounts: HttpAccounts
+) -> None:
+    first, second = stage.chat_urls
+    reset_address = address("resets")
+    await accounts.sign_up(reset_address, "Resets")
+    async with (
+        chat_user(accounts, "Ada", first) as ada,
+        chat_user(accounts, "Grace", second) as grace,
+    ):
+        streams = [
+            LiveStream("ada on A", ada.session_token, [first]),
+            LiveStream("grace on B", grace.session_token, [second]),
+            LiveStream("ada on B", ada.session_token, [second]),
+        ]
+        traffic = Traffic([ada, grace], accounts, reset_address, label=unique("outage"))
+        async with live_streams(*streams):
+            task = asyncio.create_task(traffic.run())
+            try:
+                await traffic.until(6, task)
+                node = busiest_node(stage)
+                assert service_connections(node) > 0
+                await asyncio.to_thread(stage.stop_process, node.name)
+                log.info("stopped %s after %d rounds", node.name, traffic.rounds)
+                await traffic.until(traffic.rounds + 20, task)
+                await asyncio.to_thread(restart_nats_node, stage, node)
+                log.info("%s healthy again after %d rounds", node.name, traffic.rounds)
+                await traffic.until(traffic.rounds + 10, task)
+            finally:
+                traffic.stop()
+                await task
+            for stream in streams:
+                await stream.wait_for_bodies(traffic.posted)
+    for stream in streams:
+        assert sorted(stream.bodies, key=traffic.posted.index) == traffic.posted, stream.name
+        assert len(stream.ids) == len(set(stream.ids)) == len(traffic.posted), stream.name
+        # Sorted by id they read as posted: one sequence across both replicas.
+        by_id = [item.body for item in sorted(stream.received, key=lambda r: r.message_id)]
+        assert by_id == traffic.posted, stream.name
+
+    # Every request that was answered mailed exactly once: none lost, none sent twice.
+    resets = await accounts.mailbox.wait_for(
+        reset_address, RESET_PASSWORD_SUBJECT, count=traffic.resets_requested
+    )
+    assert len(resets) == traffic.resets_requested
+    assert len({link_in(email) for email in resets}) == traffic.resets_requested
+    for newcomer in traffic.sign_ups_requested:
+        assert len(await accounts.mailbox.wait_for(newcomer, SET_PASSWORD_SUBJECT)) == 1
+
+
+async def test_clients_of_a_lost_chat_replica_catch_up_on_the_other_exactly_once(
+    stage: Topology, accounts: HttpAccounts
+) -> None:
+    first, second = stage.chat_urls
+    lost = "chat_svc-2"
+    async with (
+        chat_user(accounts, "Ada", first) as ada,
+        chat_user(accounts, "Bob", second) as bob,
+        chat_user(accounts, "Carol", second) as carol,
+    ):
+        # Bob's and Carol's pages stream from the second replica; the edge would send their
+        # reconnects to whichever replica answers.
+        streams = [
+            LiveStream("bob", bob.session_token, [second, first]),
+            LiveStream("carol", carol.session_token, [second, first]),
+        ]
+        async with live_streams(*streams):
+            for number in range(3):
+                await ada.post(unique(f"before {number}"))
+            for stream in streams:
+                await stream.wait_for_bodies(ada.posted)
+                stream.may_reconnect.clear()  # hold the reconnect, as a page's retry delay does
+
+            await asyncio.to_thread(stage.stop_process, lost)
+            for stream in streams:
+                await stream.wait_until_disconnected(1)
+            for number in range(4):
+                await ada.post(unique(f"while away {number}"))
+            for stream in streams:
+                stream.may_reconnect.set()
+                await stream.wait_for_bodies(ada.posted)
+            for number in range(2):
+                await ada.post(unique(f"after {number}"))
+            for stream in streams:
+                await stream.wait_for_bodies(ada.posted)
+
+    for stream in streams:
+        assert stream.bodies == ada.posted, stream.name  # every message once, in order
+        assert stream.ids == sorted(set(stream.ids)), stream.name
+        resumed = stream.connections[-1]
+        assert resumed == f"{first}?after={stream.ids[2]}", stream.connections
+        assert [item.via for item in stream.received[3:]] == [first] * 6
+
+
+async def test_a_restarted_chat_replica_serves_again(
+    stage: Topology, accounts: HttpAccounts
+) -> None:
+    first, second = stage.chat_urls
+    if "chat_svc-2" not in stage.processes:  # the previous test left it stopped
+        await asyncio.to_thread(stage.start_chat, 1)
+    assert await asyncio.to_thread(http_probe(f"{second}/readyz"))
+    async with (
+        chat_user(accounts, "Dora", first) as dora,
+        chat_client(second, dora.session_token) as on_second,
+    ):
+        page = await on_second.get("/")
+        assert page.status_code == 200
+        poster = Poster(on_second, await chat_csrf_token(on_second))
+        on_both = [
+            LiveStream("dora on A", dora.session_token, [first]),
+            LiveStream("dora on B", dora.session_token, [second]),
+        ]
+        async with live_streams(*on_both):
+            await poster.post(unique("from the restarted replica"))
+            await dora.post(unique("to the restarted replica"))
+            for stream in on_both:
+                await stream.wait_for_bodies(poster.posted + dora.posted)
+    for stream in on_both:
+        assert stream.bodies == poster.posted + dora.posted, stream.name
