@@ -16,7 +16,10 @@ own users and messages, so nothing here shows that two replicas read the same hi
 the store: a resume reaching past Valkey's window, or a page after Valkey lost its data,
 would show only one replica's messages. Set MONGODB_URL to run the same tests with one shared
 store. Nor does it exercise the edge proxy (Caddy), containers or real network faults: a
-stopped process and a refused connection stand in for a lost machine.
+stopped process and a refused connection stand in for a lost machine. Live delivery uses a
+plain NATS subscription per replica, so a message published during the few milliseconds a
+replica takes to reconnect to another node would miss that replica's streams: the outage
+test would catch such a loss, but it cannot force that race.
 """
 
 from __future__ import annotations
@@ -238,11 +241,10 @@ async def test_a_nats_node_lost_during_traffic_loses_no_message_and_no_email(
         assert len(await accounts.mailbox.wait_for(newcomer, SET_PASSWORD_SUBJECT)) == 1
 
 
-async def test_clients_of_a_lost_chat_replica_catch_up_on_the_other_exactly_once(
+async def test_clients_of_a_lost_chat_replica_catch_up_on_the_other_then_it_serves_again(
     stage: Topology, accounts: HttpAccounts
 ) -> None:
     first, second = stage.chat_urls
-    lost = "chat_svc-2"
     async with (
         chat_user(accounts, "Ada", first) as ada,
         chat_user(accounts, "Bob", second) as bob,
@@ -254,56 +256,64 @@ async def test_clients_of_a_lost_chat_replica_catch_up_on_the_other_exactly_once
             LiveStream("bob", bob.session_token, [second, first]),
             LiveStream("carol", carol.session_token, [second, first]),
         ]
-        async with live_streams(*streams):
-            for number in range(3):
-                await ada.post(unique(f"before {number}"))
-            for stream in streams:
-                await stream.wait_for_bodies(ada.posted)
-                stream.may_reconnect.clear()  # hold the reconnect, as a page's retry delay does
-
-            await asyncio.to_thread(stage.stop_process, lost)
-            for stream in streams:
-                await stream.wait_until_disconnected(1)
-            for number in range(4):
-                await ada.post(unique(f"while away {number}"))
-            for stream in streams:
-                stream.may_reconnect.set()
-                await stream.wait_for_bodies(ada.posted)
-            for number in range(2):
-                await ada.post(unique(f"after {number}"))
-            for stream in streams:
-                await stream.wait_for_bodies(ada.posted)
+        try:
+            async with live_streams(*streams):
+                await lose_second_replica_while_posting(stage, ada, streams)
+        finally:
+            if "chat_svc-2" not in stage.processes:  # stopped above: bring it back
+                await asyncio.to_thread(stage.start_chat, 1)
+        await restarted_replica_serves(second, first, bob, ada)
 
     for stream in streams:
-        assert stream.bodies == ada.posted, stream.name  # every message once, in order
+        assert stream.bodies == ada.posted[:9], stream.name  # every message once, in order
         assert stream.ids == sorted(set(stream.ids)), stream.name
         resumed = stream.connections[-1]
         assert resumed == f"{first}?after={stream.ids[2]}", stream.connections
         assert [item.via for item in stream.received[3:]] == [first] * 6
 
 
-async def test_a_restarted_chat_replica_serves_again(
-    stage: Topology, accounts: HttpAccounts
+async def lose_second_replica_while_posting(
+    stage: Topology, poster: Poster, streams: list[LiveStream]
 ) -> None:
-    first, second = stage.chat_urls
-    if "chat_svc-2" not in stage.processes:  # the previous test left it stopped
-        await asyncio.to_thread(stage.start_chat, 1)
-    assert await asyncio.to_thread(http_probe(f"{second}/readyz"))
-    async with (
-        chat_user(accounts, "Dora", first) as dora,
-        chat_client(second, dora.session_token) as on_second,
-    ):
-        page = await on_second.get("/")
+    """Three messages live, the replica stops, four while its clients are away, two more."""
+    for number in range(3):
+        await poster.post(unique(f"before {number}"))
+    for stream in streams:
+        await stream.wait_for_bodies(poster.posted)
+        stream.may_reconnect.clear()  # hold the reconnect, as a page's retry delay does
+    await asyncio.to_thread(stage.stop_process, "chat_svc-2")
+    for stream in streams:
+        await stream.wait_until_disconnected(1)
+    for number in range(4):
+        await poster.post(unique(f"while away {number}"))
+    for stream in streams:
+        stream.may_reconnect.set()
+        await stream.wait_for_bodies(poster.posted)
+    for number in range(2):
+        await poster.post(unique(f"after {number}"))
+    for stream in streams:
+        await stream.wait_for_bodies(poster.posted)
+
+
+async def restarted_replica_serves(
+    restarted: str, other: str, visitor: Poster, poster_on_other: Poster
+) -> None:
+    """The page shows what was posted while it was down; messages flow both ways again."""
+    async with chat_client(restarted, visitor.session_token) as client:
+        page = await client.get("/")
         assert page.status_code == 200
-        poster = Poster(on_second, await chat_csrf_token(on_second))
-        on_both = [
-            LiveStream("dora on A", dora.session_token, [first]),
-            LiveStream("dora on B", dora.session_token, [second]),
+        for body in poster_on_other.posted[-5:]:
+            assert body in page.text
+        via_restarted = Poster(client, await chat_csrf_token(client))
+        streams = [
+            LiveStream("on the restarted replica", visitor.session_token, [restarted]),
+            LiveStream("on the other replica", visitor.session_token, [other]),
         ]
-        async with live_streams(*on_both):
-            await poster.post(unique("from the restarted replica"))
-            await dora.post(unique("to the restarted replica"))
-            for stream in on_both:
-                await stream.wait_for_bodies(poster.posted + dora.posted)
-    for stream in on_both:
-        assert stream.bodies == poster.posted + dora.posted, stream.name
+        async with live_streams(*streams):
+            await via_restarted.post(unique("from the restarted replica"))
+            await poster_on_other.post(unique("to the restarted replica"))
+            expected = [via_restarted.posted[-1], poster_on_other.posted[-1]]
+            for stream in streams:
+                await stream.wait_for_bodies(expected)
+    for stream in streams:
+        assert stream.bodies == expected, stream.name
