@@ -61,7 +61,7 @@ async def sign_out() -> ResponseReturnValue:
         runtime.fanout.close_session(viewer.session_id)
         runtime.auth.forget_session(viewer.session_id)
         log.info("signed out", extra={"user_id": viewer.user_id})
-    target = f"{runtime.settings.auth_public_url}/sign-in"
+    target = f"{runtime.settings.auth_public_url}/sign-in?notice=signed-out"
     response = Response("", status=303, headers={"Location": target})
     if is_htmx():
         response = Response("", status=200, headers={"HX-Redirect": target})

@@ -27,6 +27,8 @@ def build_email_message(
     message["Subject"] = rendered.subject
     message["Date"] = format_datetime(utc_now())
     message["Message-ID"] = message_id_for(event_id, sender)
-    message.set_content(rendered.text)
-    message.add_alternative(rendered.html, subtype="html")
+    # Quoted-printable keeps the message 7-bit clean: raw 8-bit bodies (Python's default for
+    # non-ASCII text) are garbled by relays and catchers that lack 8BITMIME handling.
+    message.set_content(rendered.text, cte="quoted-printable")
+    message.add_alternative(rendered.html, subtype="html", cte="quoted-printable")
     return message

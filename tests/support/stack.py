@@ -44,6 +44,12 @@ class RunningStack:
             if any(to.get("address", "").lower() == address.lower() for to in m.get("to", []))
         ]
 
+    def email_html(self, email_id: str) -> str:
+        """The HTML part as the catcher stored it (maildev serves it without a charset)."""
+        url = f"{self.mail_api_url}/{email_id}/html"
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback
+            return bytes(response.read()).decode("utf-8")
+
     def wait_for_email(
         self, address: str, subject_part: str, timeout: float = 20.0
     ) -> dict[str, Any]:

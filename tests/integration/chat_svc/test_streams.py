@@ -190,7 +190,7 @@ async def test_signing_out_in_one_tab_closes_the_stream_of_another_on_another_re
         page = await tab.get("/")
         response = await tab.post("/sign-out", data={"csrf_token": csrf_token_in(page.text)})
         assert response.status_code == 303
-        assert response.headers["location"] == "http://auth.test/sign-in"
+        assert response.headers["location"] == "http://auth.test/sign-in?notice=signed-out"
         assert response.headers["set-cookie"].startswith("chat_session=; ")
         closing = await next_event(ada_events)
         assert closing is not None and closing.event == "signed-out"

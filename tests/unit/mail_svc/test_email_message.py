@@ -28,3 +28,16 @@ def test_message_has_text_and_html_alternatives() -> None:
 def test_message_id_falls_back_when_sender_has_no_domain() -> None:
     event_id = uuid4()
     assert message_id_for(event_id, "no-reply") == f"<{event_id}@localhost>"
+
+
+def test_every_part_travels_7_bit_clean_with_its_charset() -> None:
+    rendered = RenderedEmail(subject="Hi", html="<p>— Ünïcode</p>", text="— Ünïcode")
+    message = build_email_message(
+        rendered, sender="Chat <no-reply@chat.test>", to="ada@example.com", event_id=uuid4()
+    )
+    raw = message.as_bytes()
+    assert raw.isascii()
+    for part in message.iter_parts():
+        assert part["Content-Transfer-Encoding"] == "quoted-printable"
+        assert part.get_content_charset() == "utf-8"
+        assert "— Ünïcode" in part.get_content()

@@ -85,15 +85,68 @@
     scrollToNewest(document.body.dataset.stickToBottom === "yes");
   });
 
+  // Tell the person whether new messages arrive live; the stream resumes by itself.
+  var STATUS_TEXT = {
+    live: "Live",
+    reconnecting: "Reconnecting…",
+    offline: "Offline: messages sent meanwhile appear when you are back online.",
+  };
+  var activeSource = null;
+  function showLiveState(state) {
+    var live = document.getElementById("live");
+    var status = document.getElementById("live-status");
+    if (live) {
+      live.dataset.state = state;
+    }
+    if (status) {
+      status.textContent = STATUS_TEXT[state] || "";
+      status.dataset.state = state;
+    }
+  }
+
+  document.addEventListener("htmx:sseError", function () {
+    showLiveState("reconnecting");
+  });
+
+  // A dropped network often leaves a half-open connection that looks alive for minutes:
+  // close the stream when the browser goes offline and resume from the last id held when
+  // it is back (a fresh #live element makes the extension connect again).
+  window.addEventListener("offline", function () {
+    if (activeSource) {
+      activeSource.close();
+      activeSource = null;
+    }
+    showLiveState("offline");
+  });
+
+  window.addEventListener("online", function () {
+    var live = document.getElementById("live");
+    if (!live || live.dataset.state !== "offline") {
+      return;
+    }
+    updateResumePoint();
+    var fresh = live.cloneNode(true);
+    fresh.dataset.state = "connecting";
+    live.replaceWith(fresh);
+    htmx.process(fresh);
+    showLiveState("reconnecting");
+  });
+
   document.addEventListener("htmx:sseOpen", function (event) {
+    showLiveState("live");
     var source = event.detail.source;
+    activeSource = source;
     if (!source || source.chatHooked) {
       return;
     }
     source.chatHooked = true;
     source.addEventListener("signed-out", function () {
       source.close();
-      window.location.reload(); // the page itself redirects to sign in
+      // This tab's own sign-out is already navigating away; other tabs reload, and the
+      // page itself then redirects to sign in.
+      if (document.body.dataset.leaving !== "yes") {
+        window.location.reload();
+      }
     });
     source.addEventListener("reload", function () {
       source.close();
@@ -117,6 +170,12 @@
       if (box) {
         box.focus();
       }
+    }
+  });
+
+  document.addEventListener("submit", function (event) {
+    if (event.target instanceof HTMLFormElement && event.target.classList.contains("sign-out")) {
+      document.body.dataset.leaving = "yes";
     }
   });
 

@@ -1,0 +1,112 @@
+"""Steps a person takes in the browser, shared by the scenario tests.
+
+Every wait is on a condition (a locator, a URL, an e-mail arriving), never a fixed sleep.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from tests.support.stack import RunningStack
+
+LINK = re.compile(r"https?://[^\s\"'<>]+")
+
+
+@dataclass
+class Person:
+    email: str
+    name: str
+    password: str
+
+
+def new_person(name: str) -> Person:
+    return Person(
+        email=f"{name.lower()}-{uuid.uuid4().hex[:8]}@example.com",
+        name=name,
+        password=f"correct horse battery {uuid.uuid4().hex[:6]}",
+    )
+
+
+def link_in(message: dict[str, Any], path: str) -> str:
+    text = str(message.get("text", ""))
+    links = [link for link in LINK.findall(text) if path in link]
+    assert links, f"no {path} link in e-mail {message.get('subject')!r}"
+    return str(links[0])
+
+
+def mark_page(page: Page) -> None:
+    """Tag the live document: if the tag survives an action, the page was not reloaded."""
+    page.evaluate("window.__noReload = 'still here'")
+
+
+def page_was_not_reloaded(page: Page) -> bool:
+    return bool(page.evaluate("window.__noReload === 'still here'"))
+
+
+def request_sign_up(page: Page, stack: RunningStack, person: Person) -> None:
+    page.goto(f"{stack.auth_url}/sign-up")
+    page.get_by_label("E-mail address").fill(person.email)
+    page.get_by_label("Display name").fill(person.name)
+    page.get_by_role("button", name="Send me the link").click()
+    expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
+
+
+def set_password_from_email(page: Page, stack: RunningStack, person: Person) -> str:
+    email = stack.wait_for_email(person.email, "set your password")
+    link = link_in(email, "/set-password")
+    page.goto(link)
+    expect(page.get_by_role("heading", name="Choose your password")).to_be_visible()
+    page.get_by_label("New password").fill(person.password)
+    page.get_by_label("Confirm password").fill(person.password)
+    page.get_by_role("button", name="Create my account").click()
+    expect(page.get_by_text("Your password is set")).to_be_visible()
+    return link
+
+
+def sign_in(page: Page, stack: RunningStack, person: Person, password: str | None = None) -> None:
+    if not page.url.startswith(f"{stack.auth_url}/sign-in"):
+        page.goto(f"{stack.auth_url}/sign-in")
+    page.get_by_label("E-mail address").fill(person.email)
+    page.get_by_label("Password", exact=True).fill(password or person.password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def open_account(page: Page, stack: RunningStack, person: Person) -> None:
+    """Sign up, verify by e-mail, sign in: the person ends on the chat page."""
+    request_sign_up(page, stack, person)
+    set_password_from_email(page, stack, person)
+    sign_in(page, stack, person)
+    wait_until_live(page)
+
+
+def wait_until_live(page: Page) -> None:
+    """The chat page's script runs and its event stream is open."""
+    expect(page.locator("#live-status")).to_have_text("Live")
+
+
+def send_message(page: Page, text: str) -> None:
+    box = page.get_by_role("textbox", name="Message")
+    box.fill(text)
+    box.press("Enter")
+    expect(box).to_have_value("")
+
+
+def message_ids(page: Page) -> list[int]:
+    found = page.locator("#messages [data-message-id]").evaluate_all(
+        "items => items.map(item => Number(item.dataset.messageId))"
+    )
+    return [int(value) for value in found]
+
+
+def bodies(page: Page) -> list[str]:
+    return [text.strip() for text in page.locator("#messages .message-body").all_inner_texts()]
+
+
+def shoot(page: Page, folder: Path, name: str) -> None:
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
