@@ -30,6 +30,11 @@ test-integration *ARGS:
 test-e2e *ARGS:
     pytest tests/e2e {{ARGS}}
 
+# Run the browser tests and refresh the README's screenshots from what they saw
+screenshots:
+    pytest tests/e2e
+    cp test-artifacts/screenshots/*.png docs/screenshots/
+
 # ruff (lint + format check), mypy strict, hadolint and dclint
 lint: lint-deploy
     ruff check .
