@@ -15,7 +15,7 @@ Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
-TOKEN_PREFIX = "bench-"
+TOKEN_PREFIX = "bench-"  # noqa: S105 - a prefix, not a secret
 
 
 def session_for(token: str) -> dict[str, str] | None:
@@ -43,7 +43,8 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if not message.get("more_body"):
             break
     secret = os.environ.get("SERVICE_SECRET", "")
-    status, answer = 404, {"error": "not_found"}
+    status = 404
+    answer: dict[str, object] = {"error": "not_found"}
     if dict(scope["headers"]).get(b"authorization") != f"Bearer {secret}".encode():
         status, answer = 401, {"error": "unauthorized"}
     elif scope["path"] == "/internal/token-check":

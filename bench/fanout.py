@@ -7,15 +7,16 @@ passes the target or that dropped a message (a drop is reported as a bug, not a 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import sys
 import time
 from dataclasses import dataclass
 from typing import Any
 
-from bench.proc import CpuMeter
-from bench.publisher import Poster, publish_open_loop
+from bench.proc import LOAD_CORE, CpuMeter, pinned
 from bench.sse_load import SseCrowd
-from bench.stats import latency_summary, median_and_spread
+from bench.stats import latency_summary, median_and_spread, percentile
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +31,30 @@ class FanoutPlan:
     repeats: int
 
 
+async def publish_in_own_process(
+    post_url: str, peer: bool, rate: float, count: int, first_seq: int
+) -> dict[str, Any]:
+    """The publisher runs pinned to the load core in its own process (``bench.publisher``)."""
+    start = time.time() + 1.5  # past the child's start-up, so message 0 leaves on time
+    argv = [
+        sys.executable, "-m", "bench.publisher", "--url", post_url, "--rate", str(rate),
+        "--count", str(count), "--first-seq", str(first_seq), "--start", repr(start),
+        *(["--peer"] if peer else []),
+    ]  # fmt: skip
+    child = await asyncio.create_subprocess_exec(
+        *pinned(argv, LOAD_CORE), stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await child.communicate()
+    if child.returncode != 0:
+        raise RuntimeError(f"the publisher failed with exit code {child.returncode}")
+    result: dict[str, Any] = json.loads(out)
+    return result
+
+
 async def run_step(
     crowd: SseCrowd,
-    poster: Poster,
+    post_url: str,
+    peer: bool,
     rate: float,
     seconds: float,
     first_seq: int,
@@ -44,15 +66,17 @@ async def run_step(
     wall, own = time.monotonic(), time.process_time()
     meter.start()
     infrastructure.start()
-    published = await publish_open_loop(poster, rate, count, first_seq)
-    complete = await crowd.wait_for(count, patience=10)
+    published = await publish_in_own_process(post_url, peer, rate, count, first_seq)
+    await crowd.wait_for(count, patience=10)
     server_cpu = meter.stop()
     infrastructure_cpu = infrastructure.stop()
     client_cpu = round(100 * (time.process_time() - own) / (time.monotonic() - wall), 1)
-    problems = crowd.check(list(published.scheduled))
-    latencies = crowd.latencies_ms(published.scheduled)
+    crowd.parse()
+    expected = [int(seq) for seq in published["scheduled"]]
+    problems = crowd.check(expected)
+    latencies = crowd.latencies_ms()
     arrivals = [a for s in crowd.streams for a in s.arrivals]
-    span = (max(arrivals) - min(published.scheduled.values())) if arrivals else float("inf")
+    span = (max(arrivals) - min(published["scheduled"].values())) if arrivals else float("inf")
     return {
         "rate": rate,
         "messages": count,
@@ -60,18 +84,21 @@ async def run_step(
         "deliveries_per_s": round(len(latencies) / span, 1),
         **latency_summary(latencies),
         "server_cpu_pct": server_cpu,
-        "nats_redis_cpu_pct": infrastructure_cpu,
+        "poster_nats_redis_cpu_pct": infrastructure_cpu,
         "load_client_cpu_pct": client_cpu,
-        "publisher_late_ms": published.late_start_ms,
-        "failed_posts": published.failed,
-        "complete": complete and not problems and not published.failed,
+        "publisher_late_ms": published["late_start_ms"],
+        "post_p50_ms": round(percentile(published["post_ms"], 0.5), 3),
+        "post_p99_ms": round(percentile(published["post_ms"], 0.99), 3),
+        "failed_posts": published["failed"],
+        "complete": not problems and not published["failed"],
         "problems": problems[:5],
     }
 
 
 async def run_ramp(
     url_events: str,
-    poster: Poster,
+    post_url: str,
+    peer: bool,
     plan: FanoutPlan,
     cookies: list[str],
     meter: CpuMeter,
@@ -79,7 +106,6 @@ async def run_ramp(
 ) -> dict[str, Any]:
     crowd = SseCrowd()
     await crowd.open(url_events, plan.subscribers, cookies)
-    await poster.prepare()
     await asyncio.sleep(0.5)
     steps: list[dict[str, Any]] = []
     seq = 0
@@ -89,7 +115,14 @@ async def run_ramp(
             for _ in range(plan.repeats):
                 runs.append(
                     await run_step(
-                        crowd, poster, rate, plan.seconds_per_step, seq, meter, infrastructure
+                        crowd,
+                        post_url,
+                        peer,
+                        rate,
+                        plan.seconds_per_step,
+                        seq,
+                        meter,
+                        infrastructure,
                     )
                 )
                 seq += runs[-1]["messages"]
@@ -101,15 +134,15 @@ async def run_ramp(
             }
             steps.append(step)
             log.info(
-                "fan-out %s msg/s: p50 %.1f ms, p99 %.1f ms, %s deliveries/s, server %s%% CPU",
+                "fan-out %s msg/s: p50 %.1f ms, p99 %.1f ms, %s deliveries/s, server %s%% CPU, "
+                "load client %s%% CPU",
                 rate, step["p50_ms"], step["p99_ms"], step["deliveries_per_s"],
-                step["server_cpu_pct"],
+                step["server_cpu_pct"], step["load_client_cpu_pct"],
             )  # fmt: skip
             if not step["complete"] or step["p99_ms"] > P99_TARGET_MS:
                 break
     finally:
         crowd.close()
-        await poster.close()
     return {"subscribers": plan.subscribers, "steps": steps, **ramp_summary(steps)}
 
 

@@ -82,9 +82,3 @@ class CpuMeter:
         used = sum(cpu_seconds(pid) for pid in self.pids) - self._cpu
         elapsed = max(time.monotonic() - self._wall, 1e-9)
         return round(100 * used / elapsed, 1)
-
-
-def own_cpu_percent(since_cpu: float, since_wall: float) -> float:
-    return round(
-        100 * (time.process_time() - since_cpu) / max(time.monotonic() - since_wall, 1e-9), 1
-    )

@@ -5,8 +5,12 @@ a slow server cannot hide its delay by slowing the sender down.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import dataclasses
+import json
 import re
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -16,13 +20,14 @@ import httpx
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
-def message_body(seq: int) -> str:
-    return f"bench:{seq}: a message of ordinary length from the benchmark publisher"
+def message_body(seq: int, due: float) -> str:
+    """The scheduled send time travels in the body, so the readers need no side channel."""
+    return f"bench:{seq}:{round(due * 1_000_000)}: a message of ordinary length from the bench"
 
 
 class Poster(Protocol):
     async def prepare(self) -> None: ...
-    async def post(self, seq: int) -> int: ...
+    async def post(self, seq: int, due: float) -> int: ...
     async def close(self) -> None: ...
 
 
@@ -51,9 +56,9 @@ class ChatPoster:
             raise RuntimeError("no CSRF token on the chat page")
         self._csrf = match.group(1)
 
-    async def post(self, seq: int) -> int:
+    async def post(self, seq: int, due: float) -> int:
         response = await self.http.post(
-            "/messages", data={"csrf_token": self._csrf, "body": message_body(seq)}
+            "/messages", data={"csrf_token": self._csrf, "body": message_body(seq, due)}
         )
         return response.status_code
 
@@ -76,8 +81,8 @@ class PeerPoster:
     async def prepare(self) -> None:
         (await self.http.get("/healthz")).raise_for_status()
 
-    async def post(self, seq: int) -> int:
-        response = await self.http.post("/messages", data={"body": message_body(seq)})
+    async def post(self, seq: int, due: float) -> int:
+        response = await self.http.post("/messages", data={"body": message_body(seq, due)})
         return response.status_code
 
     async def close(self) -> None:
@@ -89,14 +94,22 @@ class PublishResult:
     scheduled: dict[int, float]
     failed: int
     late_start_ms: float  # how far behind schedule the sender itself ever got
+    post_ms: list[float]  # scheduled send time to the POST's answer
 
 
 async def publish_open_loop(
-    poster: Poster, rate: float, count: int, first_seq: int
+    poster: Poster, rate: float, count: int, first_seq: int, start: float | None = None
 ) -> PublishResult:
     scheduled: dict[int, float] = {}
+    answered: list[float] = []
     tasks: list[asyncio.Task[int]] = []
-    start = time.time() + 0.05
+
+    async def timed(seq: int, due: float) -> int:
+        status = await poster.post(seq, due)
+        answered.append((time.time() - due) * 1000)
+        return status
+
+    start = start if start is not None else time.time() + 0.05
     worst_late = 0.0
     for i in range(count):
         due = start + i / rate
@@ -106,7 +119,38 @@ async def publish_open_loop(
         worst_late = max(worst_late, time.time() - due)
         seq = first_seq + i
         scheduled[seq] = due
-        tasks.append(asyncio.create_task(poster.post(seq)))
+        tasks.append(asyncio.create_task(timed(seq, due)))
     statuses = await asyncio.gather(*tasks, return_exceptions=True)
     failed = sum(1 for s in statuses if not isinstance(s, int) or s >= 400)
-    return PublishResult(scheduled, failed, round(worst_late * 1000, 3))
+    return PublishResult(scheduled, failed, round(worst_late * 1000, 3), answered)
+
+
+def main() -> int:
+    """``python -m bench.publisher``: one open-loop burst in its own process (JSON on stdout),
+    so the readers' work in the load process never delays a send."""
+    parser = argparse.ArgumentParser(prog="bench.publisher")
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--peer", action="store_true")
+    parser.add_argument("--rate", type=float, required=True)
+    parser.add_argument("--count", type=int, required=True)
+    parser.add_argument("--first-seq", type=int, default=0)
+    parser.add_argument("--start", type=float, required=True, help="epoch seconds of message 0")
+    args = parser.parse_args()
+
+    async def burst() -> PublishResult:
+        poster: Poster = PeerPoster(args.url) if args.peer else ChatPoster(args.url)
+        await poster.prepare()
+        try:
+            return await publish_open_loop(
+                poster, args.rate, args.count, args.first_seq, start=args.start
+            )
+        finally:
+            await poster.close()
+
+    result = asyncio.run(burst())
+    sys.stdout.write(json.dumps(dataclasses.asdict(result)) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,1 +1,155 @@
-"""Placeholder, filled in below."""
+"""Sign-in throughput next to the raw argon2id rate with the same parameters.
+
+auth_svc runs for real (its own process on the server core); one account is created the
+way a person would (sign-up, the set-password link read from the SignUpRequested event on
+NATS, set password), then a few browsers sign in in a closed loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import subprocess
+import sys
+import time
+from typing import Any
+
+import httpx
+from nats.aio.msg import Msg
+
+from auth_svc.settings import AuthSettings
+from bench.modes import Mode
+from bench.proc import SERVER_CORE, CpuMeter, pinned
+from bench.stack import SERVICE_SECRET, Stack, asgi_command
+from bench.stats import latency_summary, median_and_spread
+from devstack.processes import free_port, http_probe
+from service_kit.events import SignUpRequested
+from service_kit.jetstream import connect_nats
+
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+PASSWORD = "correct horse battery staple 42"  # noqa: S105 - a benchmark account
+EMAIL = "bench@example.com"
+BROWSERS = 4  # concurrent sign-ins: more than the 2 argon2 slots, so the hasher never idles
+
+RAW_ARGON2 = """
+import json, sys, time
+from argon2 import PasswordHasher, Type
+memory, passes, lanes, seconds = (int(a) for a in sys.argv[1:5])
+hasher = PasswordHasher(time_cost=passes, memory_cost=memory, parallelism=lanes, type=Type.ID)
+stored = hasher.hash("correct horse battery staple 42")
+count, start = 0, time.perf_counter()
+while time.perf_counter() - start < seconds:
+    hasher.verify(stored, "correct horse battery staple 42")
+    count += 1
+print(json.dumps({"verifies_per_s": count / (time.perf_counter() - start)}))
+"""
+
+
+def raw_argon2_rate(seconds: float) -> dict[str, Any]:
+    """argon2id verifies per second, one thread on the server core, auth_svc's parameters."""
+    defaults = AuthSettings()
+    params = [defaults.argon2_memory_cost, defaults.argon2_time_cost, defaults.argon2_parallelism]
+    argv = [sys.executable, "-c", RAW_ARGON2, *(str(p) for p in params), str(int(seconds))]
+    done = subprocess.run(
+        pinned(argv, SERVER_CORE), capture_output=True, text=True, check=True, timeout=120
+    )
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result | {"memory_kib": params[0], "passes": params[1], "lanes": params[2]}
+
+
+async def _form_post(http: httpx.AsyncClient, page: str, fields: dict[str, str]) -> httpx.Response:
+    form_page = await http.get(page)
+    match = CSRF.search(form_page.text)
+    if match is None:
+        raise RuntimeError(f"no CSRF token on {page}")
+    return await http.post(page, data={"csrf_token": match.group(1), **fields})
+
+
+async def create_account(stack: Stack, auth_url: str) -> None:
+    nc = await connect_nats(stack.nats_url, "bench-sign-up")
+    links: asyncio.Queue[str] = asyncio.Queue()
+
+    async def on_sign_up(msg: Msg) -> None:
+        links.put_nowait(SignUpRequested.model_validate_json(msg.data).link)
+
+    await nc.subscribe(SignUpRequested.SUBJECT, cb=on_sign_up)
+    await nc.flush()
+    async with httpx.AsyncClient(base_url=auth_url, timeout=30) as http:
+        answer = await _form_post(http, "/sign-up", {"email": EMAIL, "display_name": "Bench"})
+        if answer.status_code != 303:
+            raise RuntimeError(f"sign-up answered {answer.status_code}")
+        link = await asyncio.wait_for(links.get(), 30)
+        path = link.removeprefix(auth_url)
+        fields = {"password": PASSWORD, "confirm_password": PASSWORD}
+        answer = await _form_post(http, path, fields)
+        if answer.status_code != 303 or "password-set" not in answer.headers["location"]:
+            raise RuntimeError(f"set-password answered {answer.status_code}")
+    await nc.close()
+
+
+async def _browser(auth_url: str, until: float, timings: list[float]) -> int:
+    failures = 0
+    async with httpx.AsyncClient(base_url=auth_url, timeout=30) as http:
+        page = await http.get("/sign-in")
+        match = CSRF.search(page.text)
+        assert match is not None
+        fields = {"csrf_token": match.group(1), "email": EMAIL, "password": PASSWORD}
+        while time.monotonic() < until:
+            start = time.perf_counter()
+            answer = await http.post("/sign-in", data=fields)
+            timings.append((time.perf_counter() - start) * 1000)
+            failures += answer.status_code != 303
+    return failures
+
+
+async def sign_in_run(auth_url: str, seconds: float, meter: CpuMeter) -> dict[str, Any]:
+    timings: list[float] = []
+    meter.start()
+    started = time.monotonic()
+    failures = await asyncio.gather(
+        *(_browser(auth_url, started + seconds, timings) for _ in range(BROWSERS))
+    )
+    elapsed = time.monotonic() - started
+    return {
+        "sign_ins_per_s": round(len(timings) / elapsed, 2),
+        **latency_summary(timings),
+        "failed": sum(failures),
+        "server_cpu_pct": meter.stop(),
+    }
+
+
+async def measure(stack: Stack, mode: Mode) -> dict[str, Any]:
+    port = free_port()
+    auth_url = f"http://127.0.0.1:{port}"
+    process = stack.group.start(
+        "auth",
+        pinned(asgi_command("uvicorn", "auth_svc.asgi:app", port), SERVER_CORE),
+        env={
+            "APP_ENV": "development",
+            "NATS_URL": stack.nats_url,
+            "REDIS_URL": stack.redis_url,
+            "SERVICE_SECRET": SERVICE_SECRET,
+            "LOG_LEVEL": "WARNING",
+            "AUTH_PUBLIC_URL": auth_url,
+            # The benchmark signs in one account many times a second, from one address.
+            "AUTH_SIGN_IN_PER_IP": "1000000",
+            "AUTH_SIGN_IN_PER_ACCOUNT": "1000000",
+        },
+        ready=http_probe(f"{auth_url}/readyz"),
+        timeout=60,
+    )
+    await create_account(stack, auth_url)
+    runs = [
+        await sign_in_run(auth_url, mode.sign_in_seconds, CpuMeter([process.process.pid]))
+        for _ in range(mode.repeats)
+    ]
+    raw = [raw_argon2_rate(max(1.0, mode.sign_in_seconds / 2)) for _ in range(mode.repeats)]
+    sign_ins = median_and_spread(runs)
+    argon2 = median_and_spread(raw) | {k: raw[0][k] for k in ("memory_kib", "passes", "lanes")}
+    return {
+        "browsers": BROWSERS,
+        "sign_in": sign_ins,
+        "raw_argon2id": argon2,
+        "share_of_raw_rate": round(sign_ins["sign_ins_per_s"] / argon2["verifies_per_s"], 3),
+    }

@@ -18,18 +18,21 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 ID_LINE = re.compile(rb"(?:^|\n)id: (\d+)\r?\n")
-SEQ_MARK = re.compile(rb"bench:(\d+):")
+SEQ_MARK = re.compile(rb"bench:(\d+):(\d+):")
 FRAME_ENDS = (b"\n\n", b"\r\n\r\n")
 
 
 def raise_file_limit() -> int:
     """Up to the hard limit: each stream is one file descriptor on each side."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     return hard
 
 
 class SseStream(asyncio.Protocol):
+    """Reading costs one append per network read; frames are parsed after the step, so the
+    load client's own work delays the arrival times it records as little as possible."""
+
     def __init__(self, request: bytes) -> None:
         self.request = request
         self.transport: asyncio.Transport | None = None
@@ -37,9 +40,11 @@ class SseStream(asyncio.Protocol):
         self.closed = False
         self.status = 0
         self.head = b""
-        self.tail = b""
+        self.chunks: list[tuple[float, bytes]] = []
+        self.seen = 0  # frames with an id so far (a cheap count, exact after parse())
         self.ids = array("q")
         self.seqs = array("q")
+        self.due = array("d")
         self.arrivals = array("d")
         self.other_events: list[bytes] = []
 
@@ -49,37 +54,55 @@ class SseStream(asyncio.Protocol):
         transport.write(self.request)
 
     def data_received(self, data: bytes) -> None:
-        now = time.time()
-        if not self.status:
-            self.head += data
-            end = self.head.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            self.status = int(self.head.split(b" ", 2)[1])
-            data, self.head = self.head[end + 4 :], b""
-            if not self.opened.done():
-                self.opened.set_result(None)
-        buffer = self.tail + data
-        cut = max(buffer.rfind(end) + len(end) if end in buffer else 0 for end in FRAME_ENDS)
-        complete, self.tail = buffer[:cut], buffer[cut:]
-        if not complete:
+        if self.status:
+            self.chunks.append((time.time(), data))
+            self.seen += data.count(b"\nid: ")
             return
-        ids = ID_LINE.findall(complete)
-        if ids:
-            seqs = SEQ_MARK.findall(complete)
-            self.ids.extend(int(i) for i in ids)
-            self.seqs.extend(int(s) for s in seqs)
-            self.arrivals.extend(now for _ in ids)
-        if b"event: reload" in complete or b"event: signed-out" in complete:
-            self.other_events.append(complete[:200])
+        self.head += data
+        end = self.head.find(b"\r\n\r\n")
+        if end < 0:
+            return
+        self.status = int(self.head.split(b" ", 2)[1])
+        rest, self.head = self.head[end + 4 :], b""
+        if not self.opened.done():
+            self.opened.set_result(None)
+        if rest:
+            self.data_received(rest)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         if not self.opened.done():
             self.opened.set_exception(ConnectionError(f"closed before answering: {exc}"))
 
+    def parse(self) -> None:
+        """Turn the raw reads into (id, seq, due, arrival) rows; a frame arrives with the read
+        that completes it."""
+        tail = b""
+        for arrival, data in self.chunks:
+            buffer = tail + data
+            cut = max(buffer.rfind(end) + len(end) if end in buffer else 0 for end in FRAME_ENDS)
+            complete, tail = buffer[:cut], buffer[cut:]
+            if not complete:
+                continue
+            ids = ID_LINE.findall(complete)
+            marks = SEQ_MARK.findall(complete)
+            self.ids.extend(int(i) for i in ids)
+            self.seqs.extend(int(seq) for seq, _ in marks)
+            self.due.extend(int(due) / 1_000_000 for _, due in marks)
+            self.arrivals.extend(arrival for _ in marks)
+            if b"event: reload" in complete or b"event: signed-out" in complete:
+                self.other_events.append(complete[:200])
+        self.chunks = []
+        self.seen = len(self.ids)
+
     def reset(self) -> None:
-        self.ids, self.seqs, self.arrivals = array("q"), array("q"), array("d")
+        self.chunks, self.seen = [], 0
+        self.ids, self.seqs, self.due, self.arrivals = (
+            array("q"),
+            array("q"),
+            array("d"),
+            array("d"),
+        )
 
     def close(self) -> None:
         if self.transport is not None:
@@ -116,14 +139,15 @@ class SseCrowd:
         for stream in self.streams:
             stream.reset()
 
-    def received(self) -> int:
-        return sum(len(stream.seqs) for stream in self.streams)
+    def parse(self) -> None:
+        for stream in self.streams:
+            stream.parse()
 
     async def wait_for(self, expected_each: int, patience: float) -> bool:
         """True once every stream holds ``expected_each`` messages (polled, bounded)."""
         deadline = time.monotonic() + patience
         while time.monotonic() < deadline:
-            if all(len(s.seqs) >= expected_each for s in self.streams):
+            if all(s.seen >= expected_each for s in self.streams):
                 return True
             await asyncio.sleep(0.05)
         return False
@@ -154,12 +178,12 @@ class SseCrowd:
                 break
         return problems
 
-    def latencies_ms(self, scheduled: dict[int, float]) -> list[float]:
+    def latencies_ms(self) -> list[float]:
+        """Arrival minus the scheduled send time carried in each message (after parse())."""
         return [
-            (arrival - scheduled[seq]) * 1000
+            (arrival - due) * 1000
             for stream in self.streams
-            for seq, arrival in zip(stream.seqs, stream.arrivals, strict=False)
-            if seq in scheduled
+            for due, arrival in zip(stream.due, stream.arrivals, strict=True)
         ]
 
     def close(self) -> None:

@@ -16,7 +16,7 @@ from bench.fanout import run_ramp
 from bench.modes import Mode
 from bench.page import WrkMissingError, run_wrk
 from bench.proc import CpuMeter, rss_bytes
-from bench.publisher import ChatPoster, PeerPoster, publish_open_loop
+from bench.publisher import ChatPoster, publish_open_loop
 from bench.sse_load import SseCrowd
 from bench.stack import ASGI_SERVERS, Stack, running_stack
 from bench.stats import latency_summary, median_and_spread
@@ -36,7 +36,7 @@ async def _warm_page(url: str) -> None:
     poster = ChatPoster(url)
     await poster.prepare()
     for seq in range(12):  # a full page of messages, cached in Redis
-        await poster.post(-1 - seq)
+        await poster.post(-1 - seq, time.time())
     await poster.close()
     async with httpx.AsyncClient(cookies={"chat_session": "bench-page"}) as http:
         (await http.get(f"{url}/")).raise_for_status()
@@ -66,11 +66,12 @@ async def bench_servers(mode: Mode, logs: Path) -> dict[str, Any]:
                 page = {"skipped": str(error)}
             fanout = await run_ramp(
                 f"{reader_url}/events",
-                ChatPoster(poster_url),
+                poster_url,
+                False,
                 mode.fanout,
                 SUBSCRIBER_COOKIES,
                 CpuMeter([stack.pid("chat-b")]),
-                CpuMeter(stack.infrastructure_pids() + [stack.pid("chat-a")]),
+                CpuMeter([*stack.infrastructure_pids(), stack.pid("chat-a")]),
             )
             results[server] = {"page": page, "fanout": fanout}
             log.info("%s: page %s", server, page)
@@ -84,11 +85,12 @@ async def bench_peer(mode: Mode, logs: Path) -> dict[str, Any]:
         reader_url = stack.start_peer("peer-b")
         fanout = await run_ramp(
             f"{reader_url}/events",
-            PeerPoster(poster_url),
+            poster_url,
+            True,
             mode.fanout,
             ["x=1"],
             CpuMeter([stack.pid("peer-b")]),
-            CpuMeter(stack.infrastructure_pids() + [stack.pid("peer-a")]),
+            CpuMeter([*stack.infrastructure_pids(), stack.pid("peer-a")]),
         )
     return {"server": "uvicorn", "fanout": fanout}
 
@@ -117,8 +119,7 @@ async def bench_connections(mode: Mode, logs: Path) -> dict[str, Any]:
         await asyncio.sleep(1.0)
         baseline = rss_bytes(pid)
         crowd = SseCrowd()
-        seq = 0
-        for level in mode.idle_levels:
+        for seq, level in enumerate(mode.idle_levels):
             started = time.monotonic()
             await crowd.open(f"{url}/events", level - len(crowd.streams), SUBSCRIBER_COOKIES)
             open_seconds = time.monotonic() - started
@@ -129,10 +130,10 @@ async def bench_connections(mode: Mode, logs: Path) -> dict[str, Any]:
             meter = CpuMeter([pid])
             meter.start()
             published = await publish_open_loop(poster, 1.0, 1, seq)
-            seq += 1
             reached = await crowd.wait_for(1, patience=30)
+            crowd.parse()
             arrivals = [s.arrivals[0] for s in crowd.streams if s.arrivals]
-            due = published.scheduled[seq - 1]
+            due = published.scheduled[seq]
             levels.append(
                 {
                     "clients": level,
