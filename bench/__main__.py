@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import platform
 import subprocess
 import sys
@@ -37,7 +38,7 @@ def machine() -> dict[str, Any]:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": _commit(),
         "python": platform.python_version(),
-        "cpus": len(__import__("os").sched_getaffinity(0)),
+        "cpus": os.cpu_count(),
         "cpu_model": next(
             (
                 line.split(":", 1)[1].strip()

@@ -1,7 +1,8 @@
 """Fan-out: POST on replica A, N subscribers on replica B, open-loop rate rising by steps.
 
-A step is repeated ``repeats`` times; the ramp stops after the first step whose median p99
-passes the target or that dropped a message (a drop is reported as a bug, not a figure).
+A step is repeated ``repeats`` times. The ramp records the highest rate whose median p99 stays
+within the 50 ms target, then goes on until the server saturates, to find the throughput
+ceiling; a dropped message ends it (a drop is reported as a bug, not a figure).
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from bench.stats import latency_summary, median_and_spread, percentile
 log = logging.getLogger(__name__)
 
 P99_TARGET_MS = 50.0
+# Past the target the ramp goes on to find the throughput ceiling, until the server is
+# clearly saturated (queues grow for the whole step) or a message is lost.
+P99_SATURATED_MS = 1000.0
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,7 @@ async def publish_in_own_process(
     post_url: str, peer: bool, rate: float, count: int, first_seq: int
 ) -> dict[str, Any]:
     """The publisher runs pinned to the load core in its own process (``bench.publisher``)."""
-    start = time.time() + 1.5  # past the child's start-up, so message 0 leaves on time
+    start = time.time() + 1.0  # past the child's start-up, so message 0 leaves on time
     argv = [
         sys.executable, "-m", "bench.publisher", "--url", post_url, "--rate", str(rate),
         "--count", str(count), "--first-seq", str(first_seq), "--start", repr(start),
@@ -139,7 +143,7 @@ async def run_ramp(
                 rate, step["p50_ms"], step["p99_ms"], step["deliveries_per_s"],
                 step["server_cpu_pct"], step["load_client_cpu_pct"],
             )  # fmt: skip
-            if not step["complete"] or step["p99_ms"] > P99_TARGET_MS:
+            if not step["complete"] or step["p99_ms"] > P99_SATURATED_MS:
                 break
     finally:
         crowd.close()

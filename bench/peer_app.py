@@ -47,7 +47,7 @@ class Hub:
                 payload = json.loads(message["data"])
                 payload["posted_at"] = datetime.fromisoformat(payload["posted_at"])
                 html = template.render(message=payload).strip()
-                event = ServerSentEvent(data=html, event="message", id=payload["message_id"])
+                event = ServerSentEvent(data=html, event="message", id=str(payload["message_id"]))
                 for queue in self.queues:
                     queue.put_nowait(event)
 

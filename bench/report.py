@@ -1,7 +1,237 @@
-"""Placeholder."""
+"""Plots (PNG) and the results tables in docs/performance.md, from ``results/*.json``."""
 
+from __future__ import annotations
+
+import json
 from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display
+import matplotlib.pyplot as plt
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
+START, END = "<!-- bench:results:start -->", "<!-- bench:results:end -->"
+SERVERS = ("uvicorn", "hypercorn", "granian")
+
+
+def _load(out: Path) -> dict[str, Any]:
+    return {path.stem: json.loads(path.read_text()) for path in sorted(out.glob("*.json"))}
+
+
+def _fanouts(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    stacks = {
+        f"chat_svc ({server})": data["fanout"]
+        for server, data in results.get("servers", {}).items()
+        if isinstance(data, dict) and "fanout" in data
+    }
+    if "peer" in results:
+        stacks["peer: Starlette + sse-starlette + Redis (uvicorn)"] = results["peer"]["fanout"]
+    return stacks
+
+
+def plot_fanout(results: dict[str, Any], out: Path) -> Path | None:
+    stacks = _fanouts(results)
+    if not stacks:
+        return None
+    figure, (latency, throughput) = plt.subplots(1, 2, figsize=(12, 4.5))
+    for label, fanout in stacks.items():
+        rates = [s["rate"] for s in fanout["steps"]]
+        latency.plot(rates, [s["p99_ms"] for s in fanout["steps"]], marker="o", label=label)
+        throughput.plot(
+            rates, [s["deliveries_per_s"] for s in fanout["steps"]], marker="o", label=label
+        )
+    subscribers = next(iter(stacks.values()))["subscribers"]
+    latency.axhline(50, color="red", linestyle="--", label="target p99 50 ms")
+    latency.set(xscale="log", yscale="log", xlabel="messages/s (open loop)", ylabel="p99 ms")
+    latency.set_title(f"Post-to-delivery p99, {subscribers} subscribers on another replica")
+    throughput.axhline(60_000, color="red", linestyle="--", label="target 60,000/s")
+    throughput.set(xscale="log", xlabel="messages/s (open loop)", ylabel="SSE deliveries/s")
+    throughput.set_title("Deliveries per second, one process")
+    latency.legend(fontsize=7)
+    throughput.legend(fontsize=7)
+    figure.tight_layout()
+    path = out / "fanout.png"
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path
+
+
+def plot_page_and_connections(results: dict[str, Any], out: Path) -> Path | None:
+    pages = {
+        server: data["page"]
+        for server, data in results.get("servers", {}).items()
+        if isinstance(data, dict) and "requests_per_s" in data.get("page", {})
+    }
+    levels = results.get("connections", {}).get("levels", [])
+    if not pages and not levels:
+        return None
+    figure, (page_axis, memory_axis) = plt.subplots(1, 2, figsize=(12, 4.5))
+    names = list(pages)
+    page_axis.bar(names, [pages[n]["requests_per_s"] for n in names], color="tab:blue")
+    page_axis.errorbar(
+        names,
+        [pages[n]["requests_per_s"] for n in names],
+        yerr=[
+            [pages[n]["requests_per_s"] - pages[n]["requests_per_s_spread"][0] for n in names],
+            [pages[n]["requests_per_s_spread"][1] - pages[n]["requests_per_s"] for n in names],
+        ],
+        fmt="none",
+        color="black",
+        capsize=4,
+    )
+    page_axis.axhline(2000, color="red", linestyle="--", label="target 2,000/s")
+    for index, name in enumerate(names):
+        page_axis.annotate(
+            f"p99 {pages[name]['p99_ms']:.0f} ms\n{pages[name]['server_cpu_pct']:.0f}% CPU",
+            (index, pages[name]["requests_per_s"]),
+            ha="center",
+            va="bottom",
+            fontsize=8,
+        )
+    page_axis.set(ylabel="requests/s (median, min-max bars)", title="Chat page GET /")
+    page_axis.legend(fontsize=8)
+    if levels:
+        clients = [level["clients"] for level in levels]
+        memory_axis.plot(clients, [lv["kb_per_client"] for lv in levels], marker="o", label="KB")
+        memory_axis.axhline(25, color="red", linestyle="--", label="target 25 KB")
+        memory_axis.set(xlabel="idle SSE clients", ylabel="RSS KB per client")
+        memory_axis.set_title("Memory per open stream, one chat_svc process")
+        memory_axis.legend(fontsize=8)
+    figure.tight_layout()
+    path = out / "page_and_connections.png"
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path
+
+
+def _spread(data: dict[str, Any], key: str, digits: int = 0) -> str:
+    low, high = data.get(f"{key}_spread", [data[key], data[key]])
+    return f"{data[key]:,.{digits}f} ({low:,.{digits}f}-{high:,.{digits}f})"
+
+
+def tables(results: dict[str, Any]) -> str:
+    lines: list[str] = []
+    meta = results.get("meta", {})
+    lines.append(
+        f"Run {meta.get('date', '?')} on commit `{meta.get('commit', '?')}`, mode "
+        f"`{meta.get('mode', '?')}`, {meta.get('cpus', '?')} cores ({meta.get('cpu_model', '?')}),"
+        " a machine shared with other engineers' test runs. Medians of repeated runs with"
+        " (min-max) in brackets; CPU is % of one core."
+    )
+    if "limits" in results:
+        lines += ["", "| floor (same machine, same pinning) | p50 ms | p99 ms |", "|---|---|---|"]
+        for name, data in results["limits"].items():
+            if isinstance(data, dict):
+                lines.append(f"| {name.replace('_', ' ')} | {data['p50_ms']} | {data['p99_ms']} |")
+    servers = results.get("servers", {})
+    if servers:
+        lines += [
+            "",
+            "| ASGI server | page req/s | page p99 ms | page CPU % | req per CPU-s |"
+            " fan-out max deliveries/s | p50 / p99 ms at 20 msg/s |"
+            " highest rate with p99 ≤ 50 ms |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for server in SERVERS:
+            data = servers.get(server)
+            if not isinstance(data, dict):
+                continue
+            page, fanout = data["page"], data["fanout"]
+            at_20 = fanout.get("at_20_per_s") or {}
+            page_cells = (
+                f"{_spread(page, 'requests_per_s')} | {_spread(page, 'p99_ms', 1)} | "
+                f"{page['server_cpu_pct']:.0f} | "
+                f"{page['requests_per_s'] / max(page['server_cpu_pct'], 1) * 100:,.0f}"
+                if "requests_per_s" in page
+                else "skipped | | |"
+            )
+            lines.append(
+                f"| {server} | {page_cells} | {fanout['max_deliveries_per_s']:,.0f} | "
+                f"{at_20.get('p50_ms', float('nan')):.1f} / {at_20.get('p99_ms', float('nan')):.1f}"
+                f" | {fanout['max_rate_within_p99_target']:.0f} msg/s"
+                f"{' (dropped!)' if fanout['dropped'] else ''} |"
+            )
+    for label, fanout in _fanouts(results).items():
+        lines += [
+            "",
+            f"Fan-out, {label}, {fanout['subscribers']} subscribers:",
+            "",
+            "| msg/s | deliveries/s | p50 ms | p99 ms | max ms | POST p50 ms | server CPU % |"
+            " poster+NATS+Redis CPU % | load client CPU % | complete |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for step in fanout["steps"]:
+            lines.append(
+                f"| {step['rate']:.0f} | {_spread(step, 'deliveries_per_s')} | "
+                f"{_spread(step, 'p50_ms', 1)} | {_spread(step, 'p99_ms', 1)} | "
+                f"{step['max_ms']:.1f} | {step['post_p50_ms']:.1f} | {step['server_cpu_pct']:.0f} |"
+                f" {step['poster_nats_redis_cpu_pct']:.0f} | {step['load_client_cpu_pct']:.0f} |"
+                f" {'yes' if step['complete'] else 'NO: ' + '; '.join(step['problems'][:2])} |"
+            )
+    chat = servers.get("uvicorn", {}).get("fanout") if servers else None
+    if chat and "peer" in results:
+        peer = results["peer"]["fanout"]
+        ours, theirs = chat.get("at_20_per_s") or {}, peer.get("at_20_per_s") or {}
+        lines += ["", "| ours ÷ peer (uvicorn both) | ratio |", "|---|---|"]
+        lines.append(
+            "| max deliveries/s | "
+            f"{chat['max_deliveries_per_s'] / max(peer['max_deliveries_per_s'], 1):.2f} |"
+        )
+        if ours and theirs:
+            lines.append(f"| p99 at 20 msg/s (lower is better) | "
+                         f"{ours['p99_ms'] / max(theirs['p99_ms'], 1e-9):.2f} |")  # fmt: skip
+        lines.append(
+            "| highest rate with p99 ≤ 50 ms | "
+            f"{chat['max_rate_within_p99_target']:.0f} vs "
+            f"{peer['max_rate_within_p99_target']:.0f} msg/s |"
+        )
+    if "connections" in results:
+        lines += [
+            "",
+            f"Idle streams on one chat_svc process (baseline RSS "
+            f"{results['connections']['baseline_rss_mb']} MB):",
+            "",
+            "| clients | RSS MB | KB per client | /healthz p50 / p99 ms | one message to all: "
+            "median / last ms | CPU % during it |",
+            "|---|---|---|---|---|---|",
+        ]
+        for level in results["connections"]["levels"]:
+            health = level["healthz"]
+            lines.append(
+                f"| {level['clients']:,} | {level['rss_mb']} | {level['kb_per_client']} | "
+                f"{health['p50_ms']:.1f} / {health['p99_ms']:.1f} | "
+                f"{level['broadcast_median_ms']} / {level['broadcast_all_ms']} | "
+                f"{level['broadcast_cpu_pct']} |"
+            )
+    if "sign_in" in results:
+        data = results["sign_in"]
+        sign_in, raw = data["sign_in"], data["raw_argon2id"]
+        lines += [
+            "",
+            "| sign-in | value |",
+            "|---|---|",
+            f"| sign-ins/s ({data['browsers']} browsers) | "
+            f"{_spread(sign_in, 'sign_ins_per_s', 1)} |",
+            f"| sign-in p50 / p99 ms | {sign_in['p50_ms']:.0f} / {sign_in['p99_ms']:.0f} |",
+            f"| auth_svc CPU % | {sign_in['server_cpu_pct']:.0f} |",
+            f"| raw argon2id verifies/s (one thread, {raw['memory_kib']} KiB, {raw['passes']} "
+            f"passes, {raw['lanes']} lane) | {_spread(raw, 'verifies_per_s', 1)} |",
+            f"| sign-ins ÷ raw rate | {data['share_of_raw_rate']:.0%} |",
+        ]
+    return "\n".join(lines) + "\n"
 
 
 def write_report(out: Path, update_doc: bool) -> None:
-    return None
+    results = _load(out)
+    plot_fanout(results, out)
+    plot_page_and_connections(results, out)
+    text = tables(results)
+    (out / "summary.md").write_text(text)
+    if update_doc and DOC.exists():
+        document = DOC.read_text()
+        if START in document and END in document:
+            head, rest = document.split(START, 1)
+            _, tail = rest.split(END, 1)
+            DOC.write_text(f"{head}{START}\n{text}{END}{tail}")

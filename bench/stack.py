@@ -39,7 +39,8 @@ def asgi_command(server: str, target: str, port: int) -> list[str]:
         return [
             python, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1",
             "--port", str(port), "--workers", "1", "--runtime-threads", "1",
-            "--loop", "uvloop", "--log-level", "warning", "--no-ws", target,
+            "--loop", "uvloop", "--log-level", "warning", "--no-ws",
+            "--workers-kill-timeout", "2", target,
         ]  # fmt: skip
     raise ValueError(f"unknown ASGI server {server!r}")
 
@@ -95,15 +96,22 @@ class Stack:
         }
 
     def start_chat(self, name: str, server: str = "uvicorn") -> str:
-        port = free_port()
-        self.services[name] = self.group.start(
-            name,
-            pinned(asgi_command(server, "chat_svc.asgi:app", port), SERVER_CORE),
-            env=self.chat_environment(port),
-            ready=http_probe(f"http://127.0.0.1:{port}/readyz"),
-            timeout=60,
-        )
-        return f"http://127.0.0.1:{port}"
+        return self.start_chats([name], server)[0]
+
+    def start_chats(self, names: list[str], server: str = "uvicorn") -> list[str]:
+        """Start the replicas together, then wait for each to be ready."""
+        urls = []
+        for name in names:
+            port = free_port()
+            self.services[name] = self.group.start(
+                name,
+                pinned(asgi_command(server, "chat_svc.asgi:app", port), SERVER_CORE),
+                env=self.chat_environment(port),
+            )
+            urls.append(f"http://127.0.0.1:{port}")
+        for name, url in zip(names, urls, strict=True):
+            self.group.wait_ready(self.services[name], http_probe(f"{url}/readyz"), 60)
+        return urls
 
     def start_peer(self, name: str, server: str = "uvicorn") -> str:
         port = free_port()
@@ -116,8 +124,8 @@ class Stack:
         )
         return f"http://127.0.0.1:{port}"
 
-    def stop(self, name: str) -> None:
-        self.group.stop(self.services.pop(name))
+    def stop(self, name: str) -> int | None:
+        return self.group.stop(self.services.pop(name))
 
     def pid(self, name: str) -> int:
         return self.services[name].process.pid

@@ -52,13 +52,29 @@ def _page(stack: Stack, url: str, mode: Mode, name: str) -> dict[str, Any]:
     return median_and_spread(runs) | {"connections": mode.page_connections}
 
 
+async def _graceful_shutdown(stack: Stack, name: str, events_url: str) -> dict[str, Any]:
+    """SIGTERM with streams open: the server must end them and exit cleanly, in time."""
+    crowd = SseCrowd()
+    await crowd.open(events_url, 20, SUBSCRIBER_COOKIES)
+    started = time.monotonic()
+    exit_code = await asyncio.to_thread(stack.stop, name)
+    seconds = time.monotonic() - started
+    await asyncio.sleep(0.2)
+    closed = sum(stream.closed for stream in crowd.streams)
+    crowd.close()
+    return {
+        "exit_code": exit_code,
+        "seconds": round(seconds, 2),
+        "streams_closed": f"{closed}/{len(crowd.streams)}",
+    }
+
+
 async def bench_servers(mode: Mode, logs: Path) -> dict[str, Any]:
     """The chat page and the fan-out under each ASGI server."""
     results: dict[str, Any] = {}
-    for server in ASGI_SERVERS:
-        with running_stack(logs / server) as stack:
-            poster_url = stack.start_chat("chat-a", server)
-            reader_url = stack.start_chat("chat-b", server)
+    with running_stack(logs / "servers") as stack:
+        for server in ASGI_SERVERS:
+            poster_url, reader_url = stack.start_chats(["chat-a", "chat-b"], server)
             await _warm_page(poster_url)
             try:
                 page: dict[str, Any] = _page(stack, poster_url, mode, "chat-a")
@@ -73,8 +89,10 @@ async def bench_servers(mode: Mode, logs: Path) -> dict[str, Any]:
                 CpuMeter([stack.pid("chat-b")]),
                 CpuMeter([*stack.infrastructure_pids(), stack.pid("chat-a")]),
             )
-            results[server] = {"page": page, "fanout": fanout}
-            log.info("%s: page %s", server, page)
+            shutdown = await _graceful_shutdown(stack, "chat-b", f"{reader_url}/events")
+            results[server] = {"page": page, "fanout": fanout, "shutdown": shutdown}
+            log.info("%s: page %s, shutdown %s", server, page, shutdown)
+            stack.stop("chat-a")
     return results
 
 
