@@ -13,7 +13,13 @@ from nats.js import JetStreamContext
 from redis.asyncio import Redis
 
 from service_kit.document_store import DocumentStore, open_document_store
-from service_kit.jetstream import Topology, connect_nats, ensure_streams, load_topology
+from service_kit.jetstream import (
+    ReconnectListener,
+    Topology,
+    connect_nats,
+    ensure_streams,
+    load_topology,
+)
 from service_kit.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -28,6 +34,8 @@ class Infrastructure:
     redis: Redis
     store: DocumentStore | None
     topology: Topology
+    # Run after every NATS reconnect (see connect_nats); services append their own.
+    reconnect_listeners: list[ReconnectListener]
 
     @classmethod
     async def open(
@@ -38,7 +46,8 @@ class Infrastructure:
         *,
         startup_timeout: float = 30.0,
     ) -> Infrastructure:
-        nc = await _wait_for_nats(settings.nats_url, service, startup_timeout)
+        reconnect_listeners: list[ReconnectListener] = []
+        nc = await _wait_for_nats(settings.nats_url, service, startup_timeout, reconnect_listeners)
         js = nc.jetstream()
         topology = load_topology(replicas=settings.nats_stream_replicas)
         await ensure_streams(js, topology)
@@ -50,7 +59,14 @@ class Infrastructure:
             store = await open_document_store(
                 settings.mongodb_url, settings.mongodb_database, models, service
             )
-        return cls(nats=nc, js=js, redis=redis, store=store, topology=topology)
+        return cls(
+            nats=nc,
+            js=js,
+            redis=redis,
+            store=store,
+            topology=topology,
+            reconnect_listeners=reconnect_listeners,
+        )
 
     def readiness_checks(self) -> dict[str, ReadinessCheck]:
         checks: dict[str, ReadinessCheck] = {
@@ -73,11 +89,13 @@ class Infrastructure:
             await self.store.close()
 
 
-async def _wait_for_nats(url: str, service: str, patience: float) -> NATS:
+async def _wait_for_nats(
+    url: str, service: str, patience: float, reconnect_listeners: list[ReconnectListener]
+) -> NATS:
     deadline = asyncio.get_running_loop().time() + patience
     while True:
         try:
-            return await connect_nats(url, service, allow_reconnect=True)
+            return await connect_nats(url, service, reconnect_listeners, allow_reconnect=True)
         except Exception as error:
             if asyncio.get_running_loop().time() > deadline:
                 raise ConnectionError(f"NATS at {url} did not answer within {patience}s") from error

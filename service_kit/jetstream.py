@@ -34,17 +34,33 @@ DEAD_LETTER_STREAM = "DEAD_LETTERS"
 DEAD_LETTER_PREFIX = "dead_letter"
 
 
-async def connect_nats(url: str, name: str, **options: Any) -> NATS:
+ReconnectListener = Callable[[], Awaitable[None]]
+
+
+async def connect_nats(
+    url: str,
+    name: str,
+    reconnect_listeners: list[ReconnectListener] | None = None,
+    **options: Any,
+) -> NATS:
     """Connect with unlimited reconnects so a NATS restart is ridden out, not fatal.
 
-    ``url`` may list several servers separated by commas (a cluster).
+    ``url`` may list several servers separated by commas (a cluster). Core NATS drops what
+    is published while a client reconnects: ``reconnect_listeners`` (which may be added to
+    after connecting) run after each reconnect so their owners can catch up.
     """
+    listeners = reconnect_listeners if reconnect_listeners is not None else []
 
     async def on_disconnect() -> None:
         log.warning("NATS disconnected", extra={"client": name})
 
     async def on_reconnect() -> None:
         log.info("NATS reconnected", extra={"client": name})
+        for listener in listeners:
+            try:
+                await listener()
+            except Exception:
+                log.exception("a NATS reconnect listener failed", extra={"client": name})
 
     async def on_error(error: Exception) -> None:
         log.warning("NATS error: %s", error, extra={"client": name})

@@ -62,6 +62,19 @@ async def render_page(
     return await render_template(template, **context), status
 
 
+def safe_next_path(candidate: str | None, default: str = "/") -> str:
+    """Only a path on this site: never another origin (``//host``, ``/\\host``, ``https:``)."""
+    if (
+        not candidate
+        or len(candidate) > 512
+        or not candidate.startswith("/")
+        or candidate.startswith(("//", "/\\"))
+        or any(ch in candidate for ch in "\r\n\\")
+    ):
+        return default
+    return candidate
+
+
 def content_security_policy(form_action_origins: Iterable[str] = ()) -> str:
     form_action = " ".join(["'self'", *form_action_origins])
     return "; ".join(

@@ -141,3 +141,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.integration)
         elif "e2e" in parts:
             item.add_marker(pytest.mark.e2e)
+    # Browser tests last: sync Playwright keeps its own event loop running in this thread
+    # until the session ends, and pytest-asyncio cannot run async tests after that.
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)

@@ -22,7 +22,7 @@ from auth_svc.lib.web import (
     whole_page_error,
 )
 from auth_svc.settings import AuthSettings
-from service_kit.web import render_page
+from service_kit.web import render_page, safe_next_path
 
 NOTICES = {
     "password-set": "Your password is set and your account is ready. Sign in to start chatting.",
@@ -54,7 +54,10 @@ def sign_in_blueprint(settings: AuthSettings) -> Blueprint:
     async def sign_in_page() -> ResponseReturnValue:
         notice = NOTICES.get(request.args.get("notice", ""))
         return await render_page(
-            "sign_in.html", form=await SignInForm.from_request(), notice=notice
+            "sign_in.html",
+            form=await SignInForm.from_request(),
+            notice=notice,
+            next_path=_next_path(),
         )
 
     @blueprint.post("/sign-in")
@@ -67,7 +70,9 @@ def sign_in_blueprint(settings: AuthSettings) -> Blueprint:
     async def sign_in_submit() -> ResponseReturnValue:
         form = await SignInForm.from_request()
         if not form.validate():
-            return await render_page("sign_in.html", block="form", status=422, form=form)
+            return await render_page(
+                "sign_in.html", block="form", status=422, form=form, next_path=_next_path()
+            )
         signed_in = await sign_in(
             settings,
             relay(),
@@ -79,9 +84,12 @@ def sign_in_blueprint(settings: AuthSettings) -> Blueprint:
         )
         if signed_in is None:
             form.form_errors.append(BAD_CREDENTIALS)
-            return await render_page("sign_in.html", block="form", status=401, form=form)
+            return await render_page(
+                "sign_in.html", block="form", status=401, form=form, next_path=_next_path()
+            )
         login_user(AuthUser(signed_in.access_token))
-        query = urlencode({"code": signed_in.handoff_code})
+        # Where chat sent the person from: chat checks the path again when it redirects.
+        query = urlencode({"code": signed_in.handoff_code, "next": _next_path()})
         return redirect_after_post(f"{settings.chat_public_url}/session/start?{query}")
 
     async def _valid_sign_out_form() -> bool:
@@ -109,6 +117,11 @@ def sign_in_blueprint(settings: AuthSettings) -> Blueprint:
         return redirect_after_post("/sign-in?notice=signed-out-everywhere")
 
     return blueprint
+
+
+def _next_path() -> str:
+    """The chat page to return to after signing in (a path on chat's site, never a URL)."""
+    return safe_next_path(request.args.get("next"))
 
 
 async def _expired_form() -> ResponseReturnValue:

@@ -7,10 +7,10 @@ import logging
 from quart import Blueprint, Response, request
 from quart.typing import ResponseReturnValue
 
-from chat_svc.lib.access import SESSION_COOKIE, current_viewer, safe_next_path
+from chat_svc.lib.access import SESSION_COOKIE, current_viewer
 from chat_svc.lib.forms import SignOutForm
 from chat_svc.lib.runtime import runtime_of
-from service_kit.web import is_htmx, render_error
+from service_kit.web import is_htmx, render_error, safe_next_path
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from quart.typing import ResponseReturnValue
 
 from chat_svc.lib.auth_client import Viewer
 from chat_svc.lib.runtime import runtime_of
-from service_kit.web import is_htmx
+from service_kit.web import is_htmx, safe_next_path
 
 SESSION_COOKIE = "chat_session"
 
@@ -39,18 +39,6 @@ def signed_in_viewer() -> Viewer:
     """The viewer inside a view guarded by ``signed_in``."""
     viewer: Viewer = g.viewer
     return viewer
-
-
-def safe_next_path(candidate: str | None, default: str = "/") -> str:
-    """Only a path on this site: never another origin (``//host``, ``/\\host``, ``https:``)."""
-    if (
-        not candidate
-        or not candidate.startswith("/")
-        or candidate.startswith(("//", "/\\"))
-        or any(ch in candidate for ch in "\r\n\\")
-    ):
-        return default
-    return candidate
 
 
 def sign_in_url(auth_public_url: str, next_path: str) -> str:

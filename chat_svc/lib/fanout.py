@@ -16,6 +16,8 @@ class CloseReason(Enum):
     TOO_SLOW = "too_slow"
     SIGNED_OUT = "signed_out"
     SHUTDOWN = "shutdown"
+    # This replica may have missed live messages: the client reconnects and resumes.
+    RESYNC = "resync"
 
 
 class StreamClient:
@@ -107,9 +109,9 @@ class Fanout:
             client.close(CloseReason.SIGNED_OUT)
         return len(clients)
 
-    def close_all(self) -> None:
+    def close_all(self, reason: CloseReason = CloseReason.SHUTDOWN) -> None:
         for client in list(self.clients):
-            client.close(CloseReason.SHUTDOWN)
+            client.close(reason)
 
     @property
     def sessions(self) -> list[str]:

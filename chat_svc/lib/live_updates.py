@@ -17,7 +17,7 @@ from nats.aio.subscription import Subscription
 from pydantic import ValidationError
 
 from chat_svc.lib.auth_client import AuthClient
-from chat_svc.lib.fanout import Fanout
+from chat_svc.lib.fanout import CloseReason, Fanout
 from chat_svc.lib.rendering import MessageRenderer
 from chat_svc.lib.sse import HEARTBEAT
 from chat_svc.models.messages import MessageRecord
@@ -84,6 +84,14 @@ class LiveUpdates:
         self.auth.forget_session(event.session_id)
         closed = self.fanout.close_session(event.session_id)
         log.info("session revoked", extra={"session_id": event.session_id, "streams": closed})
+
+    async def after_reconnect(self) -> None:
+        """Core NATS drops what was published while this replica reconnected: end every
+        stream so each client resumes from the last id it holds (Last-Event-ID or
+        ``?after=``), and gets its session checked again, through the tested resume path."""
+        streams = len(self.fanout.clients)
+        self.fanout.close_all(CloseReason.RESYNC)
+        log.warning("NATS reconnected: streams asked to resume", extra={"streams": streams})
 
     async def _beat(self) -> None:
         while True:

@@ -76,6 +76,7 @@ def manage_chat_runtime(
             settings.heartbeat_seconds,
         )
         await live.start()
+        infrastructure.reconnect_listeners.append(live.after_reconnect)
         consumer = users_consumer(infrastructure.js, infrastructure.topology)
         app.extensions[_KEY] = ChatRuntime(
             settings=settings,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 from nats.js import JetStreamContext
 from quart.typing import TestClientProtocol as Client
@@ -40,7 +40,9 @@ async def test_sign_in_hands_off_to_chat_with_a_one_time_code(
     )
     cookie = response.headers["Set-Cookie"]
     assert cookie.startswith("auth_session=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    code = location.query.removeprefix("code=")
+    query = parse_qs(location.query)
+    code = query["code"][0]
+    assert query["next"] == ["/"]
 
     redeemed = await _redeem(client, code)
     assert redeemed.status_code == 200
@@ -61,6 +63,20 @@ async def test_sign_in_hands_off_to_chat_with_a_one_time_code(
 
     home = await client.get("/")
     assert "You are signed in as <strong>Ada</strong>" in await home.get_data(as_text=True)
+
+
+async def test_sign_in_returns_to_the_chat_page_it_came_from_but_never_elsewhere(
+    client: Client, jetstream: JetStreamContext
+) -> None:
+    await sign_up(client, jetstream)
+    page = await client.get("/sign-in?next=/messages?before=42")
+    assert 'action="/sign-in?next=%2Fmessages%3Fbefore%3D42"' in await page.get_data(as_text=True)
+    for asked, kept in (("/messages?before=42", "/messages?before=42"), ("//evil.test", "/")):
+        response = await submit(
+            client, f"/sign-in?next={quote(asked)}", email="ada@example.com", password=PASSWORD
+        )
+        assert response.status_code == 303
+        assert parse_qs(urlsplit(response.headers["Location"]).query)["next"] == [kept]
 
 
 async def test_wrong_password_and_unknown_email_get_the_same_401(

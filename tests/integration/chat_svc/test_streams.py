@@ -11,6 +11,7 @@ from httpx_sse import ServerSentEvent, aconnect_sse
 
 from tests.integration.chat_svc.conftest import AppFactory, csrf_token_in, serve
 from tests.integration.chat_svc.fake_auth import FakeAuth, FakeSession
+from tests.support.servers import NatsServer
 
 Events = AsyncIterator[ServerSentEvent]
 
@@ -144,6 +145,26 @@ async def test_a_reconnecting_client_gets_exactly_the_missed_messages_once(
             await post(poster, "after the reconnect")
             assert await next_ids(by_query, 1) == [4]
             assert await next_ids(by_header, 1) == [4]
+
+
+async def test_after_a_nats_reconnect_streams_resume_and_miss_nothing(
+    make_chat_app: AppFactory, fake_auth: FakeAuth, nats_server: NatsServer
+) -> None:
+    # Core NATS drops what is published while a replica reconnects, so the replica ends its
+    # streams and every client resumes from the last id it holds.
+    ada = fake_auth.sign_in("Ada")
+    async with serve(make_chat_app()) as base, signed_in_client(base, ada) as poster:
+        async with open_stream(base, ada.token, "?after=0") as (_, events):
+            await post(poster, "before the outage")
+            assert await next_ids(events, 1) == [1]
+            nats_server.stop()
+            try:
+                await post(poster, "while NATS is down")  # stored and cached, not published
+            finally:
+                nats_server.start()
+            assert await next_event(events) is None  # the stream ends once NATS is back
+        async with open_stream(base, ada.token, last_event_id=1) as (_, resumed):
+            assert await next_ids(resumed, 1) == [2]
 
 
 async def test_a_client_too_far_behind_is_told_to_reload(

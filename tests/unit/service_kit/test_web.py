@@ -11,6 +11,7 @@ from service_kit.web import (
     install_error_pages,
     install_security_headers,
     render_page,
+    safe_next_path,
 )
 
 
@@ -106,3 +107,19 @@ async def test_form_fields_carry_only_meaningful_attributes(app: Quart) -> None:
     assert 'aria-describedby="name-hint name-error"' in html
     assert 'autocomplete="nickname"' in html
     assert "Say who you are." in html
+
+
+@pytest.mark.parametrize(
+    ("candidate", "expected"),
+    [
+        ("/messages?before=3", "/messages?before=3"),
+        (None, "/"),
+        ("/" + "x" * 600, "/"),
+        ("//evil.test", "/"),
+        ("/\\evil.test", "/"),
+        ("https://evil.test", "/"),
+        ("/ok\r\nSet-Cookie: x", "/"),
+    ],
+)
+def test_only_paths_on_this_site_are_returned_to(candidate: str | None, expected: str) -> None:
+    assert safe_next_path(candidate) == expected

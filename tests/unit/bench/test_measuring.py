@@ -1,0 +1,92 @@
+"""The benchmark's own arithmetic and checks: a benchmark that miscounts is worse than none."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bench.page import parse_wrk
+from bench.sse_load import SseCrowd, SseStream
+from bench.stats import median_and_spread, percentile
+
+WRK_OUTPUT = """Running 8s test @ http://127.0.0.1:8002/
+  1 threads and 32 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency    81.01ms   20.10ms 245.56ms   80.12%
+  Latency Distribution
+     50%   80.25ms
+     75%   90.11ms
+     90%  100.00ms
+     99%    1.20s
+  2901 requests in 8.00s, 21.12MB read
+  Non-2xx or 3xx responses: 3
+Requests/sec:    362.51
+Transfer/sec:      2.64MB
+"""
+
+
+def test_wrk_output_is_read_with_units() -> None:
+    assert parse_wrk(WRK_OUTPUT) == {
+        "requests_per_s": 362.51,
+        "p50_ms": 80.25,
+        "p99_ms": 1200.0,
+        "non_2xx": 3,
+    }
+
+
+def test_percentiles_and_spread() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert percentile(values, 0.5) == 51.0
+    assert percentile(values, 0.99) == 99.0
+    summary = median_and_spread([{"rate": 1.0, "ok": True}, {"rate": 3.0, "ok": True},
+                                 {"rate": 2.0, "ok": False}])  # fmt: skip
+    assert summary["rate"] == 2.0
+    assert summary["rate_spread"] == [1.0, 3.0]
+    assert "ok" not in summary
+
+
+def _frame(message_id: int, seq: int, due_us: int) -> bytes:
+    return (
+        f"id: {message_id}\nevent: message\ndata: <li>\ndata: bench:{seq}:{due_us}: hi\n"
+        "data: </li>\n\n"
+    ).encode()
+
+
+async def _stream_receiving(*reads: bytes) -> SseStream:
+    stream = SseStream(b"")
+    stream.data_received(
+        b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n\r\nretry: 2000\n\n"
+    )
+    for read in reads:
+        stream.data_received(read)
+    await asyncio.sleep(0)
+    return stream
+
+
+async def test_frames_split_across_reads_are_counted_once_in_order() -> None:
+    first, second = _frame(7, 0, 1_000_000), _frame(8, 1, 2_000_000)
+    stream = await _stream_receiving(first[:10], first[10:] + second[:5], second[5:])
+    crowd = SseCrowd([stream])
+    crowd.parse()
+    assert list(stream.ids) == [7, 8]
+    assert list(stream.seqs) == [0, 1]
+    assert crowd.check([0, 1]) == []
+    assert len(crowd.latencies_ms()) == 2
+
+
+@pytest.mark.parametrize(
+    ("reads", "problem"),
+    [
+        ((_frame(7, 0, 1),), "1 of 2 messages, 1 missing"),
+        ((_frame(8, 1, 1), _frame(7, 0, 1)), "message ids out of order"),
+        ((_frame(7, 0, 1), _frame(8, 1, 1), b"event: reload\ndata: too far behind\n\n"), "reload"),
+    ],
+)
+async def test_a_lost_reordered_or_reloaded_stream_is_a_problem(
+    reads: tuple[bytes, ...], problem: str
+) -> None:
+    crowd = SseCrowd([await _stream_receiving(*reads)])
+    crowd.parse()
+    problems = crowd.check([0, 1])
+    assert any(problem in found for found in problems), problems
