@@ -17,9 +17,10 @@ the store: a resume reaching past Valkey's window, or a page after Valkey lost i
 would show only one replica's messages. Set MONGODB_URL to run the same tests with one shared
 store. Nor does it exercise the edge proxy (Caddy), containers or real network faults: a
 stopped process and a refused connection stand in for a lost machine. Live delivery uses a
-plain NATS subscription per replica, so a message published during the few milliseconds a
-replica takes to reconnect to another node would miss that replica's streams: the outage
-test would catch such a loss, but it cannot force that race.
+plain NATS subscription per replica, which drops what is published while the replica
+reconnects to another node; the replica then ends its streams so clients resume from the
+shared cache (tests/integration/chat_svc proves that path by forcing the gap, which this
+outage test cannot time).
 """
 
 from __future__ import annotations
