@@ -51,5 +51,11 @@ fmt:
     ruff format .
     ruff check --fix .
 
+# Benchmarks (bench/README.md): full numbers (~10 min) into docs/performance.md; --quick only
+# proves the scripts run (under a minute, what CI's test does)
+bench *ARGS:
+    bench/ensure_wrk.sh
+    python -m bench {{ARGS}}
+
 # What CI runs
 ci: lint test

@@ -1,0 +1,43 @@
+"""``just bench --quick`` runs every benchmark end to end on tiny loads (no timing asserted)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = ("limits", "servers", "peer", "connections", "sign_in")
+
+
+@pytest.mark.timeout(300)
+def test_quick_mode_runs_every_benchmark(project_root: Path, tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--out", str(tmp_path)],
+        cwd=project_root,
+        capture_output=True,
+        text=True,
+        timeout=280,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = {name: json.loads((tmp_path / f"{name}.json").read_text()) for name in BENCHMARKS}
+
+    for server in ("uvicorn", "hypercorn", "granian"):
+        measured = results["servers"][server]
+        # The raw ASGI /events path delivered every message, in order, under each server.
+        assert all(step["complete"] for step in measured["fanout"]["steps"]), measured["fanout"]
+        assert measured["fanout"]["steps"][0]["deliveries"] > 0
+        assert measured["shutdown"]["streams_closed"] == "20/20"
+        if shutil.which("wrk"):
+            assert measured["page"]["non_2xx"] == 0
+        else:
+            assert "apt-get install -y wrk" in measured["page"]["skipped"]
+    assert all(step["complete"] for step in results["peer"]["fanout"]["steps"])
+    assert all(level["all_reached"] for level in results["connections"]["levels"])
+    assert results["sign_in"]["sign_in"]["failed"] == 0
+    assert (tmp_path / "summary.md").read_text().count("|") > 20
+    assert (tmp_path / "fanout.png").stat().st_size > 0
