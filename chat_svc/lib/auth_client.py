@@ -6,6 +6,7 @@ a SessionRevoked event drops them at once (``forget_session``). Tokens are never
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
@@ -53,6 +54,7 @@ class AuthClient:
     cache_seconds: float
     _cache: dict[str, tuple[float, Viewer]] = field(default_factory=dict)
     _tokens_by_session: dict[str, set[str]] = field(default_factory=dict)
+    _in_flight: dict[str, asyncio.Future[Viewer | None]] = field(default_factory=dict)
 
     async def _post(self, path: str, payload: dict[str, str]) -> httpx.Response:
         try:
@@ -80,6 +82,16 @@ class AuthClient:
         now = time.monotonic()
         if cached is not None and cached[0] > now:
             return cached[1]
+        # Concurrent checks of one token share one call: when every page reconnects at once
+        # (a deploy, a network blip) auth sees one call per session, not one per stream.
+        pending = self._in_flight.get(token)
+        if pending is None:
+            pending = asyncio.ensure_future(self._ask_auth(token))
+            self._in_flight[token] = pending
+            pending.add_done_callback(lambda _: self._in_flight.pop(token, None))
+        return await asyncio.shield(pending)
+
+    async def _ask_auth(self, token: str) -> Viewer | None:
         response = await self._post("/internal/token-check", {"token": token})
         if response.status_code != 200:
             raise AuthUnavailableError(f"token-check: HTTP {response.status_code}")
