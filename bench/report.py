@@ -111,6 +111,12 @@ def _spread(data: dict[str, Any], key: str, digits: int = 0) -> str:
     return f"{data[key]:,.{digits}f} ({low:,.{digits}f}-{high:,.{digits}f})"
 
 
+def per_cpu_second(step: dict[str, Any]) -> float:
+    """Deliveries per second of the stream process's CPU: the capacity of one process,
+    whatever else shared its core during the step."""
+    return float(step["deliveries_per_s"]) / max(float(step["server_cpu_pct"]) / 100, 0.01)
+
+
 def tables(results: dict[str, Any]) -> str:
     lines: list[str] = []
     meta = results.get("meta", {})
@@ -130,9 +136,10 @@ def tables(results: dict[str, Any]) -> str:
         lines += [
             "",
             "| ASGI server | page req/s | page p99 ms | page CPU % | req per CPU-s |"
+            " bare /healthz req/s |"
             " fan-out max deliveries/s | p50 / p99 ms at 20 msg/s |"
             " highest rate with p99 ≤ 50 ms |",
-            "|---|---|---|---|---|---|---|---|",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         for server in SERVERS:
             data = servers.get(server)
@@ -147,24 +154,28 @@ def tables(results: dict[str, Any]) -> str:
                 if "requests_per_s" in page
                 else "skipped | | |"
             )
+            bare = data.get("healthz", {})
+            bare_cell = _spread(bare, "requests_per_s") if "requests_per_s" in bare else "-"
             lines.append(
-                f"| {server} | {page_cells} | {fanout['max_deliveries_per_s']:,.0f} | "
+                f"| {server} | {page_cells} | {bare_cell} | "
+                f"{fanout['max_deliveries_per_s']:,.0f} | "
                 f"{at_20.get('p50_ms', float('nan')):.1f} / {at_20.get('p99_ms', float('nan')):.1f}"
                 f" | {fanout['max_rate_within_p99_target']:.0f} msg/s"
-                f"{' (dropped!)' if fanout['dropped'] else ''} |"
+                f"{' (then lost/reordered!)' if fanout['dropped'] else ''} |"
             )
     for label, fanout in _fanouts(results).items():
         lines += [
             "",
             f"Fan-out, {label}, {fanout['subscribers']} subscribers:",
             "",
-            "| msg/s | deliveries/s | p50 ms | p99 ms | max ms | POST p50 ms | server CPU % |"
-            " poster+NATS+Redis CPU % | load client CPU % | complete |",
-            "|---|---|---|---|---|---|---|---|---|---|",
+            "| msg/s | deliveries/s | per CPU-s | p50 ms | p99 ms | max ms | POST p50 ms |"
+            " server CPU % | poster+NATS+Redis CPU % | load client CPU % | complete |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for step in fanout["steps"]:
             lines.append(
                 f"| {step['rate']:.0f} | {_spread(step, 'deliveries_per_s')} | "
+                f"{per_cpu_second(step):,.0f} | "
                 f"{_spread(step, 'p50_ms', 1)} | {_spread(step, 'p99_ms', 1)} | "
                 f"{step['max_ms']:.1f} | {step['post_p50_ms']:.1f} | {step['server_cpu_pct']:.0f} |"
                 f" {step['poster_nats_redis_cpu_pct']:.0f} | {step['load_client_cpu_pct']:.0f} |"
@@ -179,6 +190,10 @@ def tables(results: dict[str, Any]) -> str:
             "| max deliveries/s | "
             f"{chat['max_deliveries_per_s'] / max(peer['max_deliveries_per_s'], 1):.2f} |"
         )
+        ours_cpu = max((per_cpu_second(s) for s in chat["steps"] if s["complete"]), default=0)
+        theirs_cpu = max((per_cpu_second(s) for s in peer["steps"] if s["complete"]), default=0)
+        lines.append(f"| deliveries per CPU-second of the stream process | "
+                     f"{ours_cpu / max(theirs_cpu, 1):.2f} |")  # fmt: skip
         if ours and theirs:
             lines.append(f"| p99 at 20 msg/s (lower is better) | "
                          f"{ours['p99_ms'] / max(theirs['p99_ms'], 1e-9):.2f} |")  # fmt: skip

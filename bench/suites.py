@@ -42,12 +42,12 @@ async def _warm_page(url: str) -> None:
         (await http.get(f"{url}/")).raise_for_status()
 
 
-def _page(stack: Stack, url: str, mode: Mode, name: str) -> dict[str, Any]:
+def _page(stack: Stack, url: str, mode: Mode, name: str, path: str = "/") -> dict[str, Any]:
     runs = []
     for _ in range(mode.repeats):
         meter = CpuMeter([stack.pid(name)])
         runs.append(
-            run_wrk(f"{url}/", PAGE_COOKIE, mode.page_seconds, mode.page_connections, meter)
+            run_wrk(f"{url}{path}", PAGE_COOKIE, mode.page_seconds, mode.page_connections, meter)
         )
     return median_and_spread(runs) | {"connections": mode.page_connections}
 
@@ -78,8 +78,10 @@ async def bench_servers(mode: Mode, logs: Path) -> dict[str, Any]:
             await _warm_page(poster_url)
             try:
                 page: dict[str, Any] = _page(stack, poster_url, mode, "chat-a")
+                # The same app's smallest Quart answer: the framework's own ceiling here.
+                bare = _page(stack, poster_url, mode, "chat-a", "/healthz")
             except WrkMissingError as error:
-                page = {"skipped": str(error)}
+                page = bare = {"skipped": str(error)}
             fanout = await run_ramp(
                 f"{reader_url}/events",
                 poster_url,
@@ -90,7 +92,12 @@ async def bench_servers(mode: Mode, logs: Path) -> dict[str, Any]:
                 CpuMeter([*stack.infrastructure_pids(), stack.pid("chat-a")]),
             )
             shutdown = await _graceful_shutdown(stack, "chat-b", f"{reader_url}/events")
-            results[server] = {"page": page, "fanout": fanout, "shutdown": shutdown}
+            results[server] = {
+                "page": page,
+                "healthz": bare,
+                "fanout": fanout,
+                "shutdown": shutdown,
+            }
             log.info("%s: page %s, shutdown %s", server, page, shutdown)
             stack.stop("chat-a")
     return results
