@@ -37,11 +37,18 @@ def plot_fanout(results: dict[str, Any], out: Path) -> Path | None:
         return None
     figure, (latency, throughput) = plt.subplots(1, 2, figsize=(12, 4.5))
     for label, fanout in stacks.items():
-        rates = [s["rate"] for s in fanout["steps"]]
-        latency.plot(rates, [s["p99_ms"] for s in fanout["steps"]], marker="o", label=label)
-        throughput.plot(
-            rates, [s["deliveries_per_s"] for s in fanout["steps"]], marker="o", label=label
-        )
+        steps = fanout["steps"]
+        rates = [s["rate"] for s in steps]
+        line = latency.plot(rates, [s["p99_ms"] for s in steps], marker="o", label=label)[0]
+        throughput.plot(rates, [s["deliveries_per_s"] for s in steps], marker="o", label=label)
+        # A step that lost or reordered a message is marked with a cross: not a valid result.
+        broken = [s for s in steps if not s["complete"]]
+        for axis, key in ((latency, "p99_ms"), (throughput, "deliveries_per_s")):
+            axis.scatter(
+                [s["rate"] for s in broken], [s[key] for s in broken],
+                marker="x", s=120, color=line.get_color(), zorder=5,
+            )  # fmt: skip
+    all_rates = sorted({s["rate"] for f in stacks.values() for s in f["steps"]})
     subscribers = next(iter(stacks.values()))["subscribers"]
     latency.axhline(50, color="red", linestyle="--", label="target p99 50 ms")
     latency.set(xscale="log", yscale="log", xlabel="messages/s (open loop)", ylabel="p99 ms")
@@ -49,7 +56,10 @@ def plot_fanout(results: dict[str, Any], out: Path) -> Path | None:
     throughput.axhline(60_000, color="red", linestyle="--", label="target 60,000/s")
     throughput.set(xscale="log", xlabel="messages/s (open loop)", ylabel="SSE deliveries/s")
     throughput.set_title("Deliveries per second, one process")
-    latency.legend(fontsize=7)
+    for axis in (latency, throughput):
+        axis.set_xticks(all_rates, [f"{r:g}" for r in all_rates])
+        axis.minorticks_off()
+    latency.legend(fontsize=7, title="x = a message lost or out of order", title_fontsize=7)
     throughput.legend(fontsize=7)
     figure.tight_layout()
     path = out / "fanout.png"
