@@ -51,8 +51,7 @@ fmt:
     ruff format .
     ruff check --fix .
 
-# Benchmarks (bench/README.md): full numbers (~10 min) into docs/performance.md; --quick only
-# proves the scripts run (under a minute, what CI's test does)
+# Benchmarks into docs/performance.md (~10 min); `--quick` only proves they run (bench/README.md)
 bench *ARGS:
     bench/ensure_wrk.sh
     python -m bench {{ARGS}}
