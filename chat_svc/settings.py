@@ -33,6 +33,8 @@ class ChatSettings(ServiceSettings):
     # Frames waiting for one client; past this the client is too slow and is dropped.
     client_buffer_frames: int = Field(512, ge=8)
     heartbeat_seconds: float = Field(15.0, gt=0)
+    # How long a replica holds a live message whose predecessor id has not arrived yet.
+    reorder_window_seconds: float = Field(0.5, gt=0, le=10)
 
     message_rate_count: int = Field(20, ge=1)
     message_rate_period_seconds: float = Field(10.0, gt=0)

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from chat_svc.lib.auth_client import AuthClient
 from chat_svc.lib.fanout import CloseReason, Fanout
+from chat_svc.lib.id_order import IdOrder
 from chat_svc.lib.rendering import MessageRenderer
 from chat_svc.lib.sse import HEARTBEAT
 from chat_svc.models.messages import MessageRecord
@@ -35,10 +36,13 @@ class LiveUpdates:
     renderer: MessageRenderer
     auth: AuthClient
     heartbeat_seconds: float
+    reorder_window_seconds: float = 0.5
     _subscriptions: list[Subscription] = field(default_factory=list)
     _heartbeat: asyncio.Task[None] | None = None
+    _in_order: IdOrder | None = None
 
     async def start(self) -> None:
+        self._in_order = IdOrder(self.fanout.deliver, self.reorder_window_seconds)
         self._subscriptions = [
             await self.nats.subscribe(
                 MessagePosted.SUBJECT,
@@ -58,6 +62,8 @@ class LiveUpdates:
         for subscription in self._subscriptions:
             with contextlib.suppress(Exception):
                 await subscription.unsubscribe()
+        if self._in_order is not None:
+            self._in_order.close()
         self.fanout.close_all()
 
     async def _on_message_posted(self, msg: Msg) -> None:
@@ -73,7 +79,8 @@ class LiveUpdates:
             body=event.body,
             posted_at=event.posted_at,
         )
-        self.fanout.deliver(record.message_id, self.renderer.frame(record))
+        assert self._in_order is not None  # start() ran
+        self._in_order.offer(record.message_id, self.renderer.frame(record))
 
     async def _on_session_revoked(self, msg: Msg) -> None:
         try:

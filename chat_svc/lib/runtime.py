@@ -74,6 +74,7 @@ def manage_chat_runtime(
             MessageRenderer(app.jinja_loader),
             auth,
             settings.heartbeat_seconds,
+            settings.reorder_window_seconds,
         )
         await live.start()
         infrastructure.reconnect_listeners.append(live.after_reconnect)

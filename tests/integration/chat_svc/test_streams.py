@@ -107,6 +107,38 @@ async def test_messages_posted_through_both_replicas_share_one_order(
     assert len(set(first_ids)) == 6
 
 
+async def test_concurrent_posts_on_two_replicas_reach_every_stream_in_id_order(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    # Ids are taken before the message is stored and published, so posts in flight at once
+    # reach NATS in either order; a stream must still only see ids go up, or a resume from
+    # Last-Event-ID would skip the one that came late.
+    ada, grace = fake_auth.sign_in("Ada"), fake_auth.sign_in("Grace")
+    async with (
+        serve(make_chat_app()) as first,
+        serve(make_chat_app()) as second,
+        open_stream(first, ada.token, "?after=0") as (_, on_first),
+        open_stream(second, grace.token, "?after=0") as (_, on_second),
+        signed_in_client(first, ada) as via_first,
+        signed_in_client(second, grace) as via_second,
+    ):
+        # Each person has the page open (one CSRF token), then sends quickly.
+        tokens = [csrf_token_in((await client.get("/")).text) for client in (via_first, via_second)]
+        responses = await asyncio.gather(
+            *(
+                client.post("/messages", data={"body": f"{n}", "csrf_token": token})
+                for n in range(12)
+                for client, token in zip((via_first, via_second), tokens, strict=True)
+            )
+        )
+        assert [response.status_code for response in responses] == [303] * 24
+        first_ids = await next_ids(on_first, 24)
+        second_ids = await next_ids(on_second, 24)
+    assert first_ids == sorted(first_ids)
+    assert second_ids == first_ids
+    assert len(set(first_ids)) == 24
+
+
 async def test_a_message_event_carries_escaped_html_with_its_line_breaks(
     make_chat_app: AppFactory, fake_auth: FakeAuth
 ) -> None:
