@@ -200,10 +200,12 @@ def tables(results: dict[str, Any]) -> str:
             "| max deliveries/s | "
             f"{chat['max_deliveries_per_s'] / max(peer['max_deliveries_per_s'], 1):.2f} |"
         )
-        ours_cpu = max((per_cpu_second(s) for s in chat["steps"] if s["complete"]), default=0)
-        theirs_cpu = max((per_cpu_second(s) for s in peer["steps"] if s["complete"]), default=0)
-        lines.append(f"| deliveries per CPU-second of the stream process | "
-                     f"{ours_cpu / max(theirs_cpu, 1):.2f} |")  # fmt: skip
+        if ours and theirs:
+            # At the same rate: saturated steps batch writes and are not comparable.
+            lines.append(
+                "| deliveries per CPU-second of the stream process at 20 msg/s | "
+                f"{per_cpu_second(ours) / max(per_cpu_second(theirs), 1):.2f} |"
+            )
         if ours and theirs:
             lines.append(f"| p99 at 20 msg/s (lower is better) | "
                          f"{ours['p99_ms'] / max(theirs['p99_ms'], 1e-9):.2f} |")  # fmt: skip
