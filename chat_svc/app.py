@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from flask.templating import _default_template_ctx_processor as flask_sync_processor
 from quart import Quart
 from quart.typing import ResponseReturnValue
 
@@ -48,10 +47,6 @@ def create_app(
     install_rate_limiter(settings.redis_url).init_app(app)
     app.register_blueprint(chat_blueprint(settings))
     app.register_blueprint(session_pages)
-    # Blueprints inherit Flask's synchronous default context processor, which Quart runs in a
-    # worker thread on every render; the app's async one already adds g, request and session.
-    for processors in app.template_context_processors.values():
-        processors[:] = [p for p in processors if p is not flask_sync_processor]
 
     @app.errorhandler(AuthUnavailableError)
     async def _auth_unavailable(error: AuthUnavailableError) -> ResponseReturnValue:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import httpx
@@ -47,3 +48,22 @@ async def test_an_auth_outage_is_an_error_not_a_sign_out() -> None:
     http = httpx.AsyncClient(base_url="http://auth.test", transport=httpx.MockTransport(handle))
     with pytest.raises(AuthUnavailableError):
         await AuthClient(http=http, cache_seconds=5).check("token-1")
+
+
+async def test_concurrent_checks_of_one_token_share_one_call() -> None:
+    seen: list[str] = []
+    release = asyncio.Event()
+
+    async def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(json.loads(request.content)["token"])
+        await release.wait()  # every stream of a reconnect storm asks before auth answers
+        return httpx.Response(200, json=VALID)
+
+    http = httpx.AsyncClient(base_url="http://auth.test", transport=httpx.MockTransport(handle))
+    auth = AuthClient(http=http, cache_seconds=60)
+    checks = [asyncio.create_task(auth.check("token-1")) for _ in range(50)]
+    await asyncio.sleep(0.05)
+    release.set()
+    viewers = await asyncio.gather(*checks)
+    assert seen == ["token-1"]
+    assert all(viewer is not None and viewer.user_id == "u-1" for viewer in viewers)

@@ -123,3 +123,23 @@ async def test_form_fields_carry_only_meaningful_attributes(app: Quart) -> None:
 )
 def test_only_paths_on_this_site_are_returned_to(candidate: str | None, expected: str) -> None:
     assert safe_next_path(candidate) == expected
+
+
+async def test_rendering_needs_no_worker_thread_once_serving(app: Quart) -> None:
+    from flask.templating import _default_template_ctx_processor as flask_sync_processor
+    from quart import Blueprint
+
+    pages = Blueprint("pages", __name__)  # blueprints bring Flask's sync processor along
+
+    @pages.get("/from-a-blueprint")
+    async def from_a_blueprint() -> ResponseReturnValue:
+        return await render_page("sample_page.html")
+
+    app.register_blueprint(pages)
+    before = [p for ps in app.template_context_processors.values() for p in ps]
+    assert flask_sync_processor in before
+    async with app.test_app() as test_app:
+        processors = [p for ps in app.template_context_processors.values() for p in ps]
+        assert flask_sync_processor not in processors
+        response = await test_app.test_client().get("/from-a-blueprint")
+        assert "Hello from the sample page" in await response.get_data(as_text=True)
