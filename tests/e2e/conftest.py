@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Playwright, expect, sync_playwright
 
 from tests.support.stack import RunningStack, start_stack
 
@@ -25,6 +25,8 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+# A ceiling for every condition-based wait, not a sleep: CI runs on a busy 2-core machine.
+expect.set_options(timeout=10_000)
 
 
 @pytest.fixture(scope="session")

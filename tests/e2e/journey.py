@@ -40,6 +40,15 @@ def link_in(message: dict[str, Any], path: str) -> str:
     return str(links[0])
 
 
+def htmx_settled(page: Page) -> None:
+    """No htmx request, swap or settle under way: htmx moves focus to ``autofocus`` while it
+    settles a swapped form, which would steal focus from a field being filled."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+        " && document.activeElement !== null"
+    )
+
+
 def mark_page(page: Page) -> None:
     """Tag the live document: if the tag survives an action, the page was not reloaded."""
     page.evaluate("window.__noReload = 'still here'")
@@ -72,6 +81,7 @@ def set_password_from_email(page: Page, stack: RunningStack, person: Person) -> 
 def sign_in(page: Page, stack: RunningStack, person: Person, password: str | None = None) -> None:
     if not page.url.startswith(f"{stack.auth_url}/sign-in"):
         page.goto(f"{stack.auth_url}/sign-in")
+    htmx_settled(page)
     page.get_by_label("E-mail address").fill(person.email)
     page.get_by_label("Password", exact=True).fill(password or person.password)
     page.get_by_role("button", name="Sign in").click()

@@ -12,6 +12,7 @@ from playwright.sync_api import Browser, BrowserContext, expect
 
 from tests.e2e.journey import (
     bodies,
+    htmx_settled,
     link_in,
     mark_page,
     message_ids,
@@ -60,6 +61,7 @@ def test_1_to_5_sign_up_verify_and_sign_in(
     expect(page.get_by_text("The two passwords do not match.")).to_be_visible()
     assert page_was_not_reloaded(page)
     shoot(page, screenshots, "02-set-password-error")
+    htmx_settled(page)
     page.get_by_label("New password").fill(ada.password)
     page.get_by_label("Confirm password").fill(ada.password)
     page.get_by_role("button", name="Create my account").click()
