@@ -16,7 +16,7 @@ from auth_svc.lib.accounts import (
     complete_sign_up,
     request_password_reset,
 )
-from auth_svc.lib.forms import ForgotPasswordForm, NewPasswordForm
+from auth_svc.lib.forms import ForgotPasswordForm, NewPasswordForm, validated_text
 from auth_svc.lib.rate_limits import per_address_and_email
 from auth_svc.lib.tokens import hash_token
 from auth_svc.lib.web import hashing, no_store, redirect_after_post, relay, whole_page_error
@@ -87,7 +87,7 @@ def passwords_blueprint(settings: AuthSettings) -> Blueprint:
             return await render_page(
                 SET_PASSWORD["template"], block="form", status=422, form=form, token=token
             )
-        outcome = await complete_sign_up(relay(), hashing(), token, form.password.data)
+        outcome = await complete_sign_up(relay(), hashing(), token, validated_text(form.password))
         if outcome is Outcome.BAD_TOKEN:
             return await _bad_token(SET_PASSWORD)
         if outcome is Outcome.ACCOUNT_EXISTS:
@@ -109,7 +109,7 @@ def passwords_blueprint(settings: AuthSettings) -> Blueprint:
         form = await ForgotPasswordForm.from_request()
         if not form.validate():
             return await render_page("forgot_password.html", block="form", status=422, form=form)
-        await request_password_reset(settings, relay(), form.email.data)
+        await request_password_reset(settings, relay(), validated_text(form.email))
         return redirect_after_post("/check-your-inbox?for=reset")
 
     @blueprint.get("/reset-password")
@@ -130,7 +130,9 @@ def passwords_blueprint(settings: AuthSettings) -> Blueprint:
             return await render_page(
                 RESET_PASSWORD["template"], block="form", status=422, form=form, token=token
             )
-        outcome = await complete_password_reset(relay(), hashing(), token, form.password.data)
+        outcome = await complete_password_reset(
+            relay(), hashing(), token, validated_text(form.password)
+        )
         if outcome is not Outcome.DONE:
             return await _bad_token(RESET_PASSWORD)
         return redirect_after_post("/sign-in?notice=password-changed")

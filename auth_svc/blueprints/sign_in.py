@@ -10,7 +10,7 @@ from quart.typing import ResponseReturnValue
 from quart_auth import AuthUser, login_user, logout_user
 from quart_rate_limiter import RateLimit, rate_limit
 
-from auth_svc.lib.forms import SignInForm, SignOutForm
+from auth_svc.lib.forms import SignInForm, SignOutForm, validated_text
 from auth_svc.lib.rate_limits import client_address_key, submitted_email_key
 from auth_svc.lib.sessions import end_every_session, end_session, peek_token, sign_in
 from auth_svc.lib.web import (
@@ -77,8 +77,8 @@ def sign_in_blueprint(settings: AuthSettings) -> Blueprint:
             settings,
             relay(),
             hashing(),
-            form.email.data,
-            form.password.data,
+            validated_text(form.email),
+            validated_text(form.password),
             user_agent=request.headers.get("User-Agent", ""),
             ip_address=client_address(),
         )

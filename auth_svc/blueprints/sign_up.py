@@ -7,7 +7,7 @@ from quart.typing import ResponseReturnValue
 from quart_rate_limiter import rate_limit
 
 from auth_svc.lib.accounts import request_sign_up
-from auth_svc.lib.forms import SignUpForm
+from auth_svc.lib.forms import SignUpForm, validated_text
 from auth_svc.lib.rate_limits import per_address_and_email
 from auth_svc.lib.web import redirect_after_post, relay
 from auth_svc.settings import AuthSettings
@@ -29,7 +29,9 @@ def sign_up_blueprint(settings: AuthSettings) -> Blueprint:
         form = await SignUpForm.from_request()
         if not form.validate():
             return await render_page("sign_up.html", block="form", status=422, form=form)
-        await request_sign_up(settings, relay(), form.email.data, form.display_name.data)
+        await request_sign_up(
+            settings, relay(), validated_text(form.email), validated_text(form.display_name)
+        )
         return redirect_after_post("/check-your-inbox")
 
     @blueprint.get("/check-your-inbox")

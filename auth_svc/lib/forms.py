@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, Self
 
 from quart import current_app, request, session
-
-# wtforms ships no type information and no stubs are installed: used behind these classes.
-from wtforms import EmailField, Form, PasswordField, StringField  # type: ignore[import-untyped]
-from wtforms.csrf.session import SessionCSRF  # type: ignore[import-untyped]
-from wtforms.validators import (  # type: ignore[import-untyped]
+from wtforms import EmailField, Field, Form, PasswordField, StringField
+from wtforms.csrf.session import SessionCSRF
+from wtforms.validators import (
     DataRequired,
     Email,
     EqualTo,
@@ -32,14 +30,22 @@ def strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-class CsrfForm(Form):  # type: ignore[misc]
+def validated_text(field: Field) -> str:
+    """A field's text once the form validated: its validators already required a value."""
+    data = field.data
+    if not isinstance(data, str):
+        raise TypeError(f"{field.name} has no text: validate the form first")
+    return data
+
+
+class CsrfForm(Form):
     class Meta:
         csrf = True
         csrf_class = SessionCSRF
         csrf_time_limit = timedelta(hours=2)
 
     @classmethod
-    async def from_request(cls, **kwargs: Any) -> CsrfForm:
+    async def from_request(cls, **kwargs: Any) -> Self:
         """A form bound to the submitted data on POST, empty on GET."""
         formdata = await request.form if request.method == "POST" else None
         meta = {

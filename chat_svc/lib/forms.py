@@ -6,10 +6,8 @@ from typing import Any
 
 from quart import current_app, session
 from werkzeug.datastructures import MultiDict
-
-# wtforms ships no type information and no stubs are installed: used behind these classes.
-from wtforms import Form, TextAreaField, ValidationError  # type: ignore[import-untyped]
-from wtforms.csrf.session import SessionCSRF  # type: ignore[import-untyped]
+from wtforms import Form, TextAreaField, ValidationError
+from wtforms.csrf.session import SessionCSRF
 
 
 def csrf_meta() -> dict[str, Any]:
@@ -28,7 +26,7 @@ def normalise_body(value: str | None) -> str:
     return (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
-class MessageForm(Form):  # type: ignore[misc]
+class MessageForm(Form):
     body = TextAreaField("Message", filters=[normalise_body])
 
     def __init__(self, formdata: MultiDict[str, str] | None, *, max_chars: int) -> None:
@@ -45,6 +43,6 @@ class MessageForm(Form):  # type: ignore[misc]
             )
 
 
-class SignOutForm(Form):  # type: ignore[misc]
+class SignOutForm(Form):
     def __init__(self, formdata: MultiDict[str, str] | None) -> None:
         super().__init__(formdata, meta=csrf_meta())

@@ -90,10 +90,10 @@ async def test_pinned_htmx_is_served_from_our_static_files(app: Quart) -> None:
 
 async def test_form_fields_carry_only_meaningful_attributes(app: Quart) -> None:
     from quart import render_template
-    from wtforms import Form, StringField  # type: ignore[import-untyped]
-    from wtforms.validators import DataRequired  # type: ignore[import-untyped]
+    from wtforms import Form, StringField
+    from wtforms.validators import DataRequired
 
-    class SampleForm(Form):  # type: ignore[misc]
+    class SampleForm(Form):
         name = StringField("Name", validators=[DataRequired(message="Say who you are.")])
         email = StringField("E-mail")
 
