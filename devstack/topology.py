@@ -67,17 +67,24 @@ class Topology:
             node.name, node.argv, ready=tcp_probe(node.port)
         )
 
-    def start_chat(self, index: int) -> None:
-        port = self.chat_ports[index]
-        name = f"chat_svc-{index + 1}" if len(self.chat_ports) > 1 else "chat_svc"
+    def start_service(
+        self, service: str, port: int, name: str | None = None, env: dict[str, str] | None = None
+    ) -> None:
+        """One of our services under the ASGI server, ready once its /readyz answers."""
+        name = name or service
         self.processes[name] = self.group.start(
             name,
-            service_command("chat_svc", port),
-            env=self.chat_env(port),
+            service_command(service, port),
+            env=env or self.env,
             cwd=PROJECT_ROOT,
             ready=http_probe(f"http://127.0.0.1:{port}/readyz"),
             timeout=60,
         )
+
+    def start_chat(self, index: int) -> None:
+        port = self.chat_ports[index]
+        name = f"chat_svc-{index + 1}" if len(self.chat_ports) > 1 else "chat_svc"
+        self.start_service("chat_svc", port, name, self.chat_env(port))
 
     def stop_process(self, name: str) -> None:
         process = self.processes.pop(name)
@@ -125,26 +132,12 @@ def start_topology(
             ready=http_probe(topology.mail_api_url),
         )
         say("starting auth_svc")
-        topology.processes["auth_svc"] = group.start(
-            "auth_svc",
-            service_command("auth_svc", ports.auth),
-            env=env,
-            cwd=PROJECT_ROOT,
-            ready=http_probe(f"{topology.auth_url}/readyz"),
-            timeout=60,
-        )
+        topology.start_service("auth_svc", ports.auth)
         for index in range(chat_replicas):
             say(f"starting chat_svc replica {index + 1} of {chat_replicas}")
             topology.start_chat(index)
         say("starting mail_svc")
-        topology.processes["mail_svc"] = group.start(
-            "mail_svc",
-            service_command("mail_svc", ports.mail_health),
-            env=env,
-            cwd=PROJECT_ROOT,
-            ready=http_probe(f"http://127.0.0.1:{ports.mail_health}/readyz"),
-            timeout=60,
-        )
+        topology.start_service("mail_svc", ports.mail_health)
     except BaseException:
         group.stop_all()
         raise

@@ -123,12 +123,14 @@ async def ensure_consumer(js: JetStreamContext, topology: Topology, durable: str
 
 async def publish_event(js: JetStreamContext, event: Event, ack_timeout: float = 2.0) -> bool:
     """Publish durably; returns False when the stream had already seen this event id."""
-    ack = await js.publish(
-        event.SUBJECT,
-        event.to_bytes(),
-        timeout=ack_timeout,
-        headers={"Nats-Msg-Id": str(event.id)},
-    )
+    return await publish_payload(js, event.SUBJECT, event.to_bytes(), str(event.id), ack_timeout)
+
+
+async def publish_payload(
+    js: JetStreamContext, subject: str, payload: bytes, event_id: str, ack_timeout: float = 2.0
+) -> bool:
+    """``publish_event`` for an event already serialised (an outbox keeps the bytes)."""
+    ack = await js.publish(subject, payload, timeout=ack_timeout, headers={"Nats-Msg-Id": event_id})
     return not ack.duplicate
 
 

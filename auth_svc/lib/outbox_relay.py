@@ -26,6 +26,7 @@ from auth_svc.models.outbox import (
     postpone_outbox_entry,
 )
 from service_kit.events import Event
+from service_kit.jetstream import publish_payload
 
 log = logging.getLogger(__name__)
 
@@ -82,11 +83,12 @@ class OutboxRelay:
             if entry.applied_at is None:
                 await apply_outbox_changes(entry)
             for event in entry.events:
-                await self.js.publish(
+                await publish_payload(
+                    self.js,
                     event["subject"],
                     event["payload"].encode(),
-                    timeout=self.publish_timeout,
-                    headers={"Nats-Msg-Id": event["event_id"]},
+                    event["event_id"],
+                    self.publish_timeout,
                 )
             await mark_outbox_entry_sent(entry.id)
         except ChangeRejectedError:

@@ -16,6 +16,11 @@ from redis.asyncio import Redis
 from chat_svc.models.messages import next_message_id, select_highest_message_id
 
 SEQUENCE_KEY = "chat:message_id"
+# One round trip per post: increment only a sequence that exists (nil means seed it first).
+INCREMENT_IF_SEEDED = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+return redis.call('INCR', KEYS[1])
+"""
 
 
 class MessageIdSequence(Protocol):
@@ -30,11 +35,14 @@ class StoreSequence:
 class RedisSequence:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
+        self._increment = redis.register_script(INCREMENT_IF_SEEDED)
 
     async def next_id(self) -> int:
-        if not await self.redis.exists(SEQUENCE_KEY):
+        taken = await self._increment(keys=[SEQUENCE_KEY])
+        if taken is None:  # first post since Redis started or was flushed
             await self.redis.set(SEQUENCE_KEY, await select_highest_message_id(), nx=True)
-        return int(await self.redis.incr(SEQUENCE_KEY))
+            return int(await self.redis.incr(SEQUENCE_KEY))
+        return int(taken)
 
 
 def shared_message_ids(store_in_memory: bool, redis: Redis) -> MessageIdSequence:

@@ -85,28 +85,6 @@ async def test_a_message_posted_on_one_replica_reaches_clients_of_both_in_order(
     assert first_ids == sorted(first_ids) and len(set(first_ids)) == 3
 
 
-async def test_messages_posted_through_both_replicas_share_one_order(
-    make_chat_app: AppFactory, fake_auth: FakeAuth
-) -> None:
-    # Each replica may have its own in-memory store: ids must still come from one sequence.
-    ada, grace = fake_auth.sign_in("Ada"), fake_auth.sign_in("Grace")
-    async with (
-        serve(make_chat_app()) as first,
-        serve(make_chat_app()) as second,
-        open_stream(first, ada.token, "?after=0") as (_, on_first),
-        open_stream(second, grace.token, "?after=0") as (_, on_second),
-        signed_in_client(first, ada) as via_first,
-        signed_in_client(second, grace) as via_second,
-    ):
-        for round_ in range(3):
-            await post(via_first, f"ada {round_}")
-            await post(via_second, f"grace {round_}")
-        first_ids = sorted(await next_ids(on_first, 6))
-        second_ids = sorted(await next_ids(on_second, 6))
-    assert first_ids == second_ids
-    assert len(set(first_ids)) == 6
-
-
 async def test_concurrent_posts_on_two_replicas_reach_every_stream_in_id_order(
     make_chat_app: AppFactory, fake_auth: FakeAuth
 ) -> None:
