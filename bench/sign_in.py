@@ -129,6 +129,7 @@ async def measure(stack: Stack, mode: Mode) -> dict[str, Any]:
             "APP_ENV": "development",
             "NATS_URL": stack.nats_url,
             "REDIS_URL": stack.redis_url,
+            "MONGODB_URL": stack.mongodb_url,
             "SERVICE_SECRET": SERVICE_SECRET,
             "LOG_LEVEL": "WARNING",
             "AUTH_PUBLIC_URL": auth_url,

@@ -1,6 +1,6 @@
 """Start what a benchmark measures as separate processes pinned to the server core.
 
-NATS, Valkey, a fake auth_svc and chat_svc replicas (or the Starlette peer) all run on
+NATS, Valkey, FerretDB, a fake auth_svc and chat_svc replicas (or the Starlette peer) all run on
 ``SERVER_CORE``; the load generators run on ``LOAD_CORE``.
 """
 
@@ -14,8 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.proc import SERVER_CORE, pinned
-from devstack.processes import ManagedProcess, ProcessGroup, free_port, http_probe, tcp_probe
-from devstack.servers import nats_command, redis_command
+from devstack.processes import (
+    ManagedProcess,
+    ProcessGroup,
+    free_port,
+    http_probe,
+    mongodb_probe,
+    tcp_probe,
+)
+from devstack.servers import ferretdb_command, mongodb_url, nats_command, redis_command
 
 ASGI_SERVERS = ("uvicorn", "hypercorn", "granian")
 SERVICE_SECRET = "bench-service-secret"  # noqa: S105 - a loopback-only benchmark value
@@ -50,6 +57,7 @@ class Stack:
     group: ProcessGroup
     nats_url: str = ""
     redis_url: str = ""
+    mongodb_url: str = ""
     auth_url: str = ""
     services: dict[str, ManagedProcess] = field(default_factory=dict)
 
@@ -69,6 +77,14 @@ class Stack:
             ready=tcp_probe(redis_port),
             timeout=20,
         )
+        database_port = free_port()
+        self.mongodb_url = mongodb_url(database_port)
+        self.group.start(
+            "ferretdb",
+            pinned(ferretdb_command(database_port, data_dir / "ferretdb"), SERVER_CORE),
+            ready=mongodb_probe(self.mongodb_url),
+            timeout=20,
+        )
         self.nats_url = f"nats://127.0.0.1:{nats_port}"
         self.redis_url = f"redis://127.0.0.1:{redis_port}/0"
         auth_port = free_port()
@@ -86,6 +102,7 @@ class Stack:
             "APP_ENV": "development",
             "NATS_URL": self.nats_url,
             "REDIS_URL": self.redis_url,
+            "MONGODB_URL": self.mongodb_url,
             "SERVICE_SECRET": SERVICE_SECRET,
             "LOG_LEVEL": "WARNING",  # one INFO line per posted message would be measured too
             "CHAT_PORT": str(port),
@@ -131,7 +148,8 @@ class Stack:
         return self.services[name].process.pid
 
     def infrastructure_pids(self) -> list[int]:
-        return [c.process.pid for c in self.group.children if c.name in ("nats", "valkey")]
+        names = ("nats", "valkey", "ferretdb")
+        return [c.process.pid for c in self.group.children if c.name in names]
 
 
 @contextmanager

@@ -28,6 +28,7 @@ PORT_OPTIONS = {
     "redis": "Valkey/Redis",
     "smtp": "mail catcher SMTP",
     "mail_ui": "mail catcher web UI",
+    "mongodb": "FerretDB (MongoDB protocol)",
 }
 
 
@@ -47,7 +48,7 @@ def parse_args(argv: list[str] | None) -> tuple[StackPorts, Path, argparse.Names
         "--data-dir",
         type=Path,
         default=PROJECT_ROOT / ".devstack",
-        help="where NATS keeps its JetStream data and logs go",
+        help="where NATS, FerretDB and Valkey keep their data (kept across restarts)",
     )
     parser.add_argument("--chat-replicas", type=int, default=1, help="chat_svc processes")
     parser.add_argument(
@@ -69,6 +70,8 @@ def parse_args(argv: list[str] | None) -> tuple[StackPorts, Path, argparse.Names
 def check_ports(ports: StackPorts) -> list[str]:
     problems = []
     for name, port in ports.labelled().items():
+        if name == "mongodb" and os.environ.get("MONGODB_URL"):
+            continue  # the database is the user's own MongoDB, not ours
         if not port_is_free(port):
             flag = f"--{name.replace('_', '-')}-port"
             problems.append(
@@ -81,12 +84,11 @@ def check_ports(ports: StackPorts) -> list[str]:
 
 def banner(topology: Topology, data_dir: Path) -> str:
     ports = topology.ports
-    mongodb_url = topology.env.get("MONGODB_URL")
+    url = topology.env["MONGODB_URL"]
     store = (
-        f"MongoDB at {mongodb_url}"
-        if mongodb_url
-        else "IN-MEMORY (MONGODB_URL unset: data is lost when you stop, not shared between "
-        "processes)"
+        f"FerretDB at {url} (kept in the data dir)"
+        if "ferretdb" in topology.processes
+        else (f"MongoDB at {url} (from MONGODB_URL)")
     )
     chats = "\n".join(
         f"  Chat{f' replica {i + 1}' if len(topology.chat_urls) > 1 else '':<16}{url}/"
@@ -103,7 +105,7 @@ def banner(topology: Topology, data_dir: Path) -> str:
         f"  mail_svc health     http://127.0.0.1:{ports.mail_health}/readyz",
         f"  NATS                {nats}  (monitoring http://127.0.0.1:{ports.nats_monitor}/)",
         f"  Valkey              redis://127.0.0.1:{ports.redis}/0",
-        f"  Document store      {store}",
+        f"  Database            {store}",
         f"  Data and logs       {data_dir}",
         "Press Ctrl-C to stop everything.",
         "",

@@ -50,6 +50,20 @@ def redis_server() -> Path:
     )
 
 
+FERRETDB_VERSION = "v1.24.2"  # pinned; scripts/build-ferretdb builds exactly this
+
+
+def ferretdb() -> Path:
+    """FerretDB (MongoDB wire protocol on SQLite), built from source by ./run into .tools/."""
+    candidate = PROJECT_ROOT / ".tools" / "bin" / "ferretdb"
+    if candidate.exists():
+        return candidate
+    raise MissingBinaryError(
+        f"ferretdb not found in .tools/bin. Run ./run (it builds FerretDB {FERRETDB_VERSION} "
+        "with Go; install Go 1.26 first) or scripts/build-ferretdb."
+    )
+
+
 def maildev() -> Path:
     candidate = PROJECT_ROOT / "node_modules" / ".bin" / "maildev"
     if candidate.exists():

@@ -63,6 +63,27 @@ def http_probe(url: str) -> ReadyProbe:
     return probe
 
 
+def mongodb_probe(url: str) -> ReadyProbe:
+    """Ready once the server answers ``ping`` (a listening port alone is not enough)."""
+
+    def probe() -> bool:
+        from pymongo import MongoClient
+        from pymongo.errors import PyMongoError
+
+        client: MongoClient[dict[str, object]] = MongoClient(
+            url, serverSelectionTimeoutMS=500, connectTimeoutMS=500
+        )
+        try:
+            client.admin.command("ping")
+            return True
+        except PyMongoError:
+            return False
+        finally:
+            client.close()
+
+    return probe
+
+
 @dataclass
 class ManagedProcess:
     name: str

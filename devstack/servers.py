@@ -19,6 +19,7 @@ class StackPorts:
     redis: int = 6379
     smtp: int = 1025
     mail_ui: int = 1080
+    mongodb: int = 27017
 
     def labelled(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -45,6 +46,26 @@ def redis_command(port: int, data_dir: Path) -> list[str]:
         "--appendonly", "no",
         "--protected-mode", "yes",
     ]  # fmt: skip
+
+
+def ferretdb_command(port: int, data_dir: Path) -> list[str]:
+    """FerretDB on its SQLite backend: one file per database under ``data_dir/sqlite``."""
+    sqlite_dir = data_dir / "sqlite"
+    sqlite_dir.mkdir(parents=True, exist_ok=True)
+    return [
+        str(binaries.ferretdb()),
+        "--handler", "sqlite",
+        "--sqlite-url", f"file:{sqlite_dir}/",
+        "--state-dir", str(data_dir),
+        "--listen-addr", f"127.0.0.1:{port}",
+        "--debug-addr", "-",  # no metrics listener: it would need a port of its own
+        "--telemetry", "disable",
+        "--log-level", "warn",
+    ]  # fmt: skip
+
+
+def mongodb_url(port: int) -> str:
+    return f"mongodb://127.0.0.1:{port}/"
 
 
 def maildev_command(smtp_port: int, ui_port: int) -> list[str]:

@@ -1,7 +1,8 @@
 """Start the whole system as real processes: the dev stack, the staging rehearsal, e2e tests.
 
-One NATS server or a JetStream cluster of several, Valkey, maildev, auth_svc, mail_svc and
-one or more chat_svc replicas, each waited for until it answers.
+One NATS server or a JetStream cluster of several, Valkey, FerretDB (the database, unless
+``MONGODB_URL`` names a MongoDB), maildev, auth_svc, mail_svc and one or more chat_svc
+replicas, each waited for until it answers.
 """
 
 from __future__ import annotations
@@ -12,10 +13,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from devstack.binaries import PROJECT_ROOT
-from devstack.processes import ManagedProcess, ProcessGroup, free_port, http_probe, tcp_probe
+from devstack.processes import (
+    ManagedProcess,
+    ProcessGroup,
+    free_port,
+    http_probe,
+    mongodb_probe,
+    tcp_probe,
+)
 from devstack.servers import (
     StackPorts,
+    ferretdb_command,
     maildev_command,
+    mongodb_url,
     nats_cluster_node_command,
     nats_command,
     redis_command,
@@ -67,6 +77,15 @@ class Topology:
             node.name, node.argv, ready=tcp_probe(node.port)
         )
 
+    def start_ferretdb(self, data_dir: Path) -> None:
+        """The database; its files stay in ``data_dir``, so data survives a restart."""
+        self.processes["ferretdb"] = self.group.start(
+            "ferretdb",
+            ferretdb_command(self.ports.mongodb, data_dir),
+            ready=mongodb_probe(self.env["MONGODB_URL"]),
+            timeout=30,
+        )
+
     def start_service(
         self, service: str, port: int, name: str | None = None, env: dict[str, str] | None = None
     ) -> None:
@@ -105,16 +124,19 @@ def start_topology(
     app_env: str = "development",
     say: Callable[[str], None] = lambda _message: None,
 ) -> Topology:
-    ports = ports or StackPorts(*(free_port() for _ in range(8)))
+    ports = ports or StackPorts(*(free_port() for _ in range(9)))
     chat_ports = [ports.chat] + [free_port() for _ in range(chat_replicas - 1)]
     nodes = _nats_nodes(ports, nats_nodes, data_dir)
     env = service_environment(ports, app_env=app_env)
     env["NATS_URL"] = ",".join(f"nats://127.0.0.1:{node.port}" for node in nodes)
     env["NATS_STREAM_REPLICAS"] = str(min(3, nats_nodes))
-    if os.environ.get("MONGODB_URL"):
-        env["MONGODB_URL"] = os.environ["MONGODB_URL"]
+    external_database = os.environ.get("MONGODB_URL")  # a real MongoDB wins
+    env["MONGODB_URL"] = external_database or mongodb_url(ports.mongodb)
     topology = Topology(ports, chat_ports, nodes, env, group)
     try:
+        if not external_database:
+            say("starting FerretDB (the database, SQLite files under the data dir)")
+            topology.start_ferretdb(data_dir / "ferretdb")
         say("starting NATS with JetStream" + (f" ({nats_nodes} nodes)" if nats_nodes > 1 else ""))
         for node in nodes:
             topology.start_nats_node(node)

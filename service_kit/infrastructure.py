@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from service_kit.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 ReadinessCheck = Callable[[], Awaitable[object]]
+DATABASE_STARTUP_WAIT_SECONDS = 5.0
 
 
 @dataclass
@@ -56,9 +58,13 @@ class Infrastructure:
         )
         store = None
         if models:
-            store = await open_document_store(
+            store = open_document_store(
                 settings.mongodb_url, settings.mongodb_database, models, service
             )
+            # Usually the database answers at once and the service starts ready; if it is
+            # down, start anyway (readyz says so) and let the store set itself up later.
+            with contextlib.suppress(TimeoutError):
+                await store.wait_ready(DATABASE_STARTUP_WAIT_SECONDS)
         return cls(
             nats=nc,
             js=js,
@@ -74,7 +80,7 @@ class Infrastructure:
             "redis": self.redis.ping,
         }
         if self.store is not None:
-            checks["store"] = self.store.ping
+            checks["database"] = self.store.ping
         return checks
 
     async def _check_nats(self) -> None:

@@ -1,7 +1,8 @@
 """Settings base: shared infrastructure from unprefixed variables, the rest per service prefix.
 
 Shared infrastructure (``APP_ENV``, ``NATS_URL``, ``REDIS_URL``, ``MONGODB_URL``,
-``MONGODB_DATABASE``) is read unprefixed because every service points at the same servers;
+``MONGODB_DATABASE``; each service uses the database ``<MONGODB_DATABASE>_<service>``) is
+read unprefixed because every service points at the same servers;
 each service's own settings use its prefix (``AUTH_``, ``CHAT_``, ``MAIL_``).
 """
 
@@ -45,8 +46,8 @@ class ServiceSettings(BaseSettings):
     # 1 for a single NATS server; 3 in a JetStream cluster (staging and production).
     nats_stream_replicas: int = Field(1, ge=1, le=5, validation_alias="NATS_STREAM_REPLICAS")
     redis_url: str = Field("redis://127.0.0.1:6379/0", validation_alias="REDIS_URL")
-    # Unset means the in-memory document store (dev and CI only; see document_store.py).
-    mongodb_url: str | None = Field(None, validation_alias="MONGODB_URL")
+    # The dev default is the FerretDB that `./run dev` starts; production must name its own.
+    mongodb_url: str = Field("mongodb://127.0.0.1:27017/", validation_alias="MONGODB_URL")
     mongodb_database: str = Field("chat_app", validation_alias="MONGODB_DATABASE")
     log_json: bool = Field(False, validation_alias="LOG_JSON")
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
@@ -71,9 +72,9 @@ class ServiceSettings(BaseSettings):
                 "APP_ENV=production but these settings still hold development placeholders: "
                 + ", ".join(offending)
             )
-        if self.mongodb_url is None:
+        if "mongodb_url" not in self.model_fields_set:
             raise InsecureSettingsError(
-                "APP_ENV=production requires MONGODB_URL: the in-memory store loses all data"
+                "APP_ENV=production requires MONGODB_URL (the default is the dev database)"
             )
         return self
 

@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from beanie.exceptions import CollectionWasNotInitialized
 from flask.templating import _default_template_ctx_processor as flask_sync_processor
 from jinja2 import ChoiceLoader, FileSystemLoader
 from jinja2_fragments.quart import render_block
+from pymongo.errors import ConnectionFailure, ExecutionTimeout
 from quart import Blueprint, Quart, Response, render_template, request
 from quart.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from service_kit.document_store import DatabaseNotReadyError
 from service_kit.infrastructure import ReadinessCheck
 
 log = logging.getLogger(__name__)
@@ -145,10 +149,60 @@ def install_error_pages(app: Quart) -> None:
             response.headers["Allow"] = allowed
         return response
 
+    database_log = ThrottledLog(log, DATABASE_LOG_SECONDS)
+
+    @app.errorhandler(ConnectionFailure)  # unreachable, timed out, pool exhausted
+    @app.errorhandler(ExecutionTimeout)
+    @app.errorhandler(CollectionWasNotInitialized)
+    @app.errorhandler(DatabaseNotReadyError)
+    async def _database_unavailable(error: Exception) -> ResponseReturnValue:
+        # A dead or restarting database: a clear 503, never a 500; nothing was stored.
+        database_log.warning(
+            "database unavailable on %s %s: %s", request.method, request.path, error
+        )
+        if is_htmx():
+            body = DATABASE_DOWN_FRAGMENT
+        else:
+            body, _ = await render_error(503, DATABASE_DOWN_MESSAGE)
+        return Response(
+            body,
+            status=503,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            content_type="text/html; charset=utf-8",
+        )
+
     @app.errorhandler(Exception)
     async def _unexpected(error: Exception) -> ResponseReturnValue:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return await render_error(500)
+
+
+DATABASE_LOG_SECONDS = 5.0
+RETRY_AFTER_SECONDS = 5
+DATABASE_DOWN_MESSAGE = (
+    "Our database is not answering right now, so nothing you just sent was saved. "
+    "Please retry in a few seconds."
+)
+DATABASE_DOWN_FRAGMENT = f'<p class="error" role="alert">{DATABASE_DOWN_MESSAGE}</p>'
+
+
+class ThrottledLog:
+    """At most one line per ``interval`` (a dead dependency fails every request)."""
+
+    def __init__(self, logger: logging.Logger, interval: float) -> None:
+        self.logger = logger
+        self.interval = interval
+        self._last = -interval
+        self._suppressed = 0
+
+    def warning(self, message: str, *args: object) -> None:
+        now = time.monotonic()
+        if now - self._last < self.interval:
+            self._suppressed += 1
+            return
+        suffix = f" ({self._suppressed} more since the last line)" if self._suppressed else ""
+        self.logger.warning(message + suffix, *args)
+        self._last, self._suppressed = now, 0
 
 
 def health_blueprint(

@@ -1,7 +1,7 @@
-"""Shared fixtures: real NATS and Valkey per session, a clean slate per test.
+"""Shared fixtures: real NATS, Valkey and database per session, a clean slate per test.
 
-The document store is MongoDB when ``MONGODB_URL`` is set (a fresh database per test) and
-the in-memory store otherwise, so the same persistence tests run on both.
+The database is the FerretDB these fixtures start, or the MongoDB that ``MONGODB_URL``
+names (the same tests then prove the code on MongoDB); each test gets fresh databases.
 """
 
 from __future__ import annotations
@@ -18,7 +18,14 @@ from redis.asyncio import Redis
 
 from devstack.processes import ProcessGroup
 from service_kit.jetstream import connect_nats
-from tests.support.servers import NatsServer, RedisServer, start_nats, start_redis
+from tests.support.servers import (
+    FerretDbServer,
+    NatsServer,
+    RedisServer,
+    start_ferretdb,
+    start_nats,
+    start_redis,
+)
 from tests.support.smtp_sink import SmtpSink
 
 
@@ -85,21 +92,38 @@ async def redis_client(redis_url: str) -> AsyncIterator[Redis]:
 
 
 @pytest.fixture(scope="session")
-def mongodb_url() -> str | None:
-    return os.environ.get("MONGODB_URL") or None
+def ferretdb_server(
+    server_group: ProcessGroup, tmp_path_factory: pytest.TempPathFactory
+) -> FerretDbServer | None:
+    if os.environ.get("MONGODB_URL"):
+        return None
+    return start_ferretdb(server_group, tmp_path_factory.mktemp("ferretdb"))
 
 
 @pytest.fixture
-async def mongodb_database(mongodb_url: str | None) -> AsyncIterator[str]:
-    """A database name no other test uses; dropped afterwards on a real MongoDB."""
+def mongodb_url(ferretdb_server: FerretDbServer | None) -> Iterator[str]:
+    if ferretdb_server is None:
+        yield os.environ["MONGODB_URL"]
+        return
+    if not ferretdb_server.running:  # a previous test took it down and failed before restoring
+        ferretdb_server.start()
+    yield ferretdb_server.url
+    if not ferretdb_server.running:
+        ferretdb_server.start()
+
+
+@pytest.fixture
+async def mongodb_database(mongodb_url: str) -> AsyncIterator[str]:
+    """A base name no other test uses; every database under it is dropped afterwards."""
     name = f"test_{uuid.uuid4().hex[:12]}"
     yield name
-    if mongodb_url:
-        from pymongo import AsyncMongoClient
+    from pymongo import AsyncMongoClient
 
-        client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(mongodb_url)
-        await client.drop_database(name)
-        await client.close()
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(mongodb_url)
+    for database in await client.list_database_names():
+        if database.startswith(name):
+            await client.drop_database(database)
+    await client.close()
 
 
 @pytest.fixture
@@ -108,7 +132,7 @@ def infrastructure_env(
     redis_client: Redis,
     nats_url: str,
     redis_url: str,
-    mongodb_url: str | None,
+    mongodb_url: str,
     mongodb_database: str,
 ) -> dict[str, object]:
     """Settings fields that point a service at the test servers with a clean slate."""

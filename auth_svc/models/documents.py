@@ -15,10 +15,11 @@ from pydantic import Field
 from pymongo import ASCENDING, IndexModel
 
 from auth_svc.lib.tokens import new_id
+from service_kit.store_compat import Claim
 
 
 def as_utc(moment: datetime) -> datetime:
-    """MongoDB hands back aware datetimes, the in-memory store naive UTC ones."""
+    """The client is tz-aware; a naive value can only come from an older document."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
@@ -89,6 +90,16 @@ class SessionDocument(Document):
         ]
 
 
+class SessionActivity(Document):
+    """When a session was last used (see auth_svc/models/sessions.py for why apart)."""
+
+    id: str  # type: ignore[assignment]  # the session id
+    last_seen_at: datetime
+
+    class Settings:
+        name = "session_activity"
+
+
 class OutboxDocument(Document):
     """A state change and the events it causes, written as one document (see outbox.py)."""
 
@@ -113,5 +124,7 @@ DOCUMENT_MODELS: list[type[Document]] = [
     SignUpDocument,
     PasswordResetDocument,
     SessionDocument,
+    SessionActivity,
     OutboxDocument,
+    Claim,
 ]

@@ -36,6 +36,7 @@ from auth_svc.models.documents import (
     UserDocument,
 )
 from service_kit.events import Event, utc_now
+from service_kit.store_compat import upsert_retrying
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,9 @@ class CreateUser(BaseModel):
             await UserDocument.get_pymongo_collection().update_one(
                 {"_id": self.user_id}, {"$setOnInsert": fields}, upsert=True
             )
-        except DuplicateKeyError as error:  # another account holds this e-mail already
+        except DuplicateKeyError as error:
+            if await UserDocument.find_one({"_id": self.user_id}) is not None:
+                return  # the same change applied at once by the request and the relay
             raise ChangeRejectedError("e-mail address already has an account") from error
 
 
@@ -136,8 +139,10 @@ class CreateSession(BaseModel):
             "ip_address": self.ip_address,
             "revoked_at": None,
         }
-        await SessionDocument.get_pymongo_collection().update_one(
-            {"_id": self.session_id}, {"$setOnInsert": fields}, upsert=True
+        await upsert_retrying(
+            SessionDocument.get_pymongo_collection(),
+            {"_id": self.session_id},
+            {"$setOnInsert": fields},
         )
 
 

@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass
 
 from nats.js import JetStreamContext
+from pymongo.errors import DuplicateKeyError
 from redis.exceptions import RedisError
 
 from chat_svc.lib.auth_client import Viewer
@@ -26,6 +27,7 @@ from service_kit.jetstream import publish_event
 log = logging.getLogger(__name__)
 
 CACHE_ERRORS = (RedisError, OSError)
+ID_ATTEMPTS = 3
 
 
 class TooFarBehindError(Exception):
@@ -39,8 +41,7 @@ class MessageFeed:
     ids: MessageIdSequence
 
     async def post(self, author: Viewer, body: str) -> MessageRecord:
-        message_id = await self.ids.next_id()
-        message = await insert_message(message_id, author.user_id, author.display_name, body)
+        message = await self._store(author, body)
         fields = {"message_id": message.message_id, "user_id": author.user_id}
         try:
             await self.cache.add(message)
@@ -63,6 +64,15 @@ class MessageFeed:
             log.error("message stored but not published: %s", error, extra=fields)
         log.info("message posted", extra=fields)
         return message
+
+    async def _store(self, author: Viewer, body: str) -> MessageRecord:
+        for _ in range(ID_ATTEMPTS):
+            message_id = await self.ids.next_id()
+            try:
+                return await insert_message(message_id, author.user_id, author.display_name, body)
+            except DuplicateKeyError:  # the sequence was re-seeded under an id in flight
+                log.warning("message id %d taken, taking another", message_id)
+        raise RuntimeError(f"no free message id after {ID_ATTEMPTS} attempts")
 
     async def latest(self, count: int) -> list[MessageRecord]:
         try:

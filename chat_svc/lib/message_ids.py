@@ -1,19 +1,17 @@
 """Message ids: one increasing sequence shared by every chat replica, so all see one order.
 
-With MongoDB the counter document in the store is that sequence. The in-memory store lives
-inside one process, so replicas on it would hand out the same ids: they take ids from Redis
-instead (shared by every replica), seeded from the store's highest id when the key is
-missing. After a Redis flush in that dev-only mode a replica seeds from its own store, which
-may lag another's: run several replicas on a real MongoDB (docs/deploy.md).
+The sequence is a Redis counter (``INCR`` is atomic; a counter document in the database is
+not, on FerretDB: service_kit/store_compat). When the key is missing (Redis restarted or
+was flushed) it is seeded from the highest id in the database, which every replica shares.
+An id handed out just before a flush may be handed out again after it; the unique index on
+message ids refuses the second insert and the feed takes a fresh id (message_feed.py).
 """
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from redis.asyncio import Redis
 
-from chat_svc.models.messages import next_message_id, select_highest_message_id
+from chat_svc.models.messages import select_highest_message_id
 
 SEQUENCE_KEY = "chat:message_id"
 # One round trip per post: increment only a sequence that exists (nil means seed it first).
@@ -23,16 +21,7 @@ return redis.call('INCR', KEYS[1])
 """
 
 
-class MessageIdSequence(Protocol):
-    async def next_id(self) -> int: ...
-
-
-class StoreSequence:
-    async def next_id(self) -> int:
-        return await next_message_id()
-
-
-class RedisSequence:
+class MessageIdSequence:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
         self._increment = redis.register_script(INCREMENT_IF_SEEDED)
@@ -43,7 +32,3 @@ class RedisSequence:
             await self.redis.set(SEQUENCE_KEY, await select_highest_message_id(), nx=True)
             return int(await self.redis.incr(SEQUENCE_KEY))
         return int(taken)
-
-
-def shared_message_ids(store_in_memory: bool, redis: Redis) -> MessageIdSequence:
-    return RedisSequence(redis) if store_in_memory else StoreSequence()

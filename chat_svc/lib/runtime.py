@@ -15,7 +15,7 @@ from chat_svc.lib.fanout import Fanout
 from chat_svc.lib.latest_cache import LatestCache
 from chat_svc.lib.live_updates import LiveUpdates
 from chat_svc.lib.message_feed import MessageFeed
-from chat_svc.lib.message_ids import shared_message_ids
+from chat_svc.lib.message_ids import MessageIdSequence
 from chat_svc.lib.rendering import MessageRenderer
 from chat_svc.lib.users_consumer import users_consumer
 from chat_svc.models.users import upsert_user
@@ -86,10 +86,7 @@ def manage_chat_runtime(
             feed=MessageFeed(
                 LatestCache(infrastructure.redis, settings.latest_cache_size),
                 infrastructure.js,
-                shared_message_ids(
-                    infrastructure.store is None or infrastructure.store.in_memory,
-                    infrastructure.redis,
-                ),
+                MessageIdSequence(infrastructure.redis),
             ),
             live=live,
             consumer=consumer,

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 from beanie import Document, Indexed
 from pydantic import BaseModel, ConfigDict
-from pymongo import ReturnDocument
 
 
 class ChatMessage(Document):
@@ -18,16 +17,6 @@ class ChatMessage(Document):
 
     class Settings:
         name = "messages"
-
-
-class Counter(Document):
-    """One document per sequence; ``$inc`` on it hands out increasing ids atomically."""
-
-    name: Indexed(str, unique=True)  # type: ignore[valid-type]
-    value: int = 0
-
-    class Settings:
-        name = "counters"
 
 
 class MessageRecord(BaseModel):
@@ -43,28 +32,13 @@ class MessageRecord(BaseModel):
 
 
 def _record(document: ChatMessage) -> MessageRecord:
-    posted_at = document.posted_at
-    if posted_at.tzinfo is None:  # the in-memory store drops the zone
-        posted_at = posted_at.replace(tzinfo=UTC)
     return MessageRecord(
         message_id=document.message_id,
         author_id=document.author_id,
         author_name=document.author_name,
         body=document.body,
-        posted_at=posted_at,
+        posted_at=document.posted_at,  # aware: the client is tz_aware
     )
-
-
-async def next_message_id() -> int:
-    # Raw pymongo so the same atomic upsert works on MongoDB and the in-memory store.
-    counter = await Counter.get_pymongo_collection().find_one_and_update(
-        {"name": "messages"},
-        {"$inc": {"value": 1}},
-        upsert=True,
-        return_document=ReturnDocument.AFTER,
-    )
-    assert counter is not None  # upsert with ReturnDocument.AFTER always returns it
-    return int(counter["value"])
 
 
 async def select_highest_message_id() -> int:
@@ -117,4 +91,4 @@ async def select_messages_after(after_id: int, limit: int) -> list[MessageRecord
     return [_record(document) for document in newer]
 
 
-DOCUMENT_MODELS = (ChatMessage, Counter)
+DOCUMENT_MODELS = (ChatMessage,)

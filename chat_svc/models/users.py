@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from beanie import Document, Indexed
 
+from service_kit.store_compat import upsert_retrying
+
 
 class ChatUser(Document):
     user_id: Indexed(str, unique=True)  # type: ignore[valid-type]
@@ -16,10 +18,10 @@ class ChatUser(Document):
 
 async def upsert_user(user_id: str, email: str, display_name: str) -> None:
     """Idempotent: the same user arriving twice (event redelivery, token check) stays one."""
-    await ChatUser.get_pymongo_collection().update_one(
+    await upsert_retrying(
+        ChatUser.get_pymongo_collection(),
         {"user_id": user_id},
         {"$set": {"email": email, "display_name": display_name}},
-        upsert=True,
     )
 
 

@@ -1,4 +1,4 @@
-"""Real servers for tests: nats-server with JetStream and Valkey, on free ports in temp dirs.
+"""Real servers for tests: nats-server with JetStream, Valkey and FerretDB, on free ports.
 
 Each can be stopped and started again on the same port and data directory, so tests can
 take a dependency down mid-flow and prove that nothing is lost.
@@ -9,8 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devstack.processes import ManagedProcess, ProcessGroup, free_port, http_probe, tcp_probe
-from devstack.servers import nats_command, redis_command
+from devstack.processes import (
+    ManagedProcess,
+    ProcessGroup,
+    ReadyProbe,
+    free_port,
+    http_probe,
+    mongodb_probe,
+    tcp_probe,
+)
+from devstack.servers import ferretdb_command, mongodb_url, nats_command, redis_command
 
 
 @dataclass
@@ -23,8 +31,10 @@ class RestartableServer:
     process: ManagedProcess | None = field(default=None)
 
     def start(self) -> None:
-        ready = http_probe(self.probe_url) if self.probe_url else tcp_probe(self.port)
-        self.process = self.group.start(self.name, self.argv, ready=ready, timeout=20)
+        self.process = self.group.start(self.name, self.argv, ready=self.ready_probe(), timeout=20)
+
+    def ready_probe(self) -> ReadyProbe:
+        return http_probe(self.probe_url) if self.probe_url else tcp_probe(self.port)
 
     def stop(self) -> None:
         if self.process is not None:
@@ -69,6 +79,29 @@ def start_redis(group: ProcessGroup, data_dir: Path) -> RedisServer:
     server = RedisServer(
         name=f"valkey-{port}",
         argv=redis_command(port, data_dir),
+        probe_url=None,
+        port=port,
+        group=group,
+    )
+    server.start()
+    return server
+
+
+@dataclass
+class FerretDbServer(RestartableServer):
+    @property
+    def url(self) -> str:
+        return mongodb_url(self.port)
+
+    def ready_probe(self) -> ReadyProbe:
+        return mongodb_probe(self.url)
+
+
+def start_ferretdb(group: ProcessGroup, data_dir: Path) -> FerretDbServer:
+    port = free_port()
+    server = FerretDbServer(
+        name=f"ferretdb-{port}",
+        argv=ferretdb_command(port, data_dir),
         probe_url=None,
         port=port,
         group=group,

@@ -19,7 +19,7 @@ def get(url: str) -> tuple[int, bytes]:
 
 
 def test_dev_stack_starts_everything_and_stops_cleanly(tmp_path: Path, project_root: Path) -> None:
-    ports = StackPorts(*(free_port() for _ in range(8)))
+    ports = StackPorts(*(free_port() for _ in range(9)))
     args = [f"--{name.replace('_', '-')}-port={port}" for name, port in ports.labelled().items()]
     env = {k: v for k, v in os.environ.items() if k != "MONGODB_URL"}
     process = subprocess.Popen(
@@ -44,7 +44,7 @@ def test_dev_stack_starts_everything_and_stops_cleanly(tmp_path: Path, project_r
         text = "".join(output)
         assert "The chat app is up" in text, text[-3000:]
         assert f"http://127.0.0.1:{ports.chat}/" in text
-        assert "IN-MEMORY" in text
+        assert f"FerretDB at mongodb://127.0.0.1:{ports.mongodb}/" in text
         for port in (ports.auth, ports.chat, ports.mail_health):
             status, body = get(f"http://127.0.0.1:{port}/readyz")
             assert status == 200, body

@@ -28,7 +28,7 @@ def test_production_refuses_development_secrets(
         settings_class()
 
 
-def test_production_refuses_the_in_memory_store(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_production_requires_its_own_database_url(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("SERVICE_SECRET", "a-real-secret-from-a-vault")
     with pytest.raises(ValidationError, match="MONGODB_URL"):

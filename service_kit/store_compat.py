@@ -1,0 +1,64 @@
+"""Where FerretDB 1.24 (dev, CI, tests) and MongoDB (production) differ, in one place.
+
+The same code runs on both, so it keeps to what both do atomically. What FerretDB lacks,
+and what the code does instead (docs/deploy.md lists what we rely on):
+
+1. **Conditional updates are not atomic.** FerretDB's SQLite handler reads the matching
+   document, applies the update in Go and writes the whole document back, outside one
+   transaction (FerretDB/FerretDB#3040). Measured on 1.24.2 with 40 concurrent callers:
+   ``update_one({"_id": x, "used_at": None}, {"$set": ...})`` reported up to 9 winners,
+   ``find_one_and_update`` 19, and ``$inc`` lost 33 of 40 increments. Writers of different
+   fields of one document can also undo each other (the last whole document wins).
+   Instead: a decision that must happen once (a token spent, a hand-off code redeemed) is an
+   insert into a unique index (``claim_once``), atomic on both; counters live in Redis
+   (``INCR``); fields written often and concurrently (a session's last use) live in their
+   own document, so they never overwrite a rarer, important write (a revocation).
+2. **No multi-document transactions.** A flow that changes state and emits events writes
+   one outbox document (auth_svc/models/outbox.py).
+3. **Concurrent upserts of one new key** can fail with ``DuplicateKeyError`` (on MongoDB
+   too, more rarely): ``upsert_retrying`` tries once more, when the document now exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from beanie import Document
+from pydantic import Field
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+
+class Claim(Document):
+    """One document per decision taken once; its ``_id`` is the decision's key."""
+
+    id: str  # type: ignore[assignment]
+    claimed_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+
+    class Settings:
+        name = "claims"
+
+
+async def claim_once(key: str) -> bool:
+    """True for exactly one caller per ``key``, on MongoDB and FerretDB alike."""
+    try:
+        await Claim.get_pymongo_collection().insert_one(
+            {"_id": key, "claimed_at": datetime.now(UTC)}
+        )
+    except DuplicateKeyError:
+        return False
+    return True
+
+
+async def upsert_retrying(
+    collection: AsyncCollection[Mapping[str, Any]],
+    query: Mapping[str, Any],
+    update: Mapping[str, Any],
+) -> None:
+    """``update_one(..., upsert=True)`` that survives a concurrent insert of the same key."""
+    try:
+        await collection.update_one(query, update, upsert=True)
+    except DuplicateKeyError:
+        await collection.update_one(query, update, upsert=True)
