@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 
@@ -24,11 +25,14 @@ GENEROUS_LIMITS = {
 
 
 @pytest.fixture(scope="module")
-def stage(tmp_path_factory: pytest.TempPathFactory, mongodb_url: str | None) -> Iterator[Topology]:
-    database = f"stage_{uuid.uuid4().hex[:12]}"  # every process shares it on a real MongoDB
+def stage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
+    # Every process shares one database: the topology's own FerretDB, or the MongoDB that
+    # MONGODB_URL names (under a fresh name, dropped afterwards).
+    database = f"stage_{uuid.uuid4().hex[:12]}"
+    mongodb_url = os.environ.get("MONGODB_URL")
     work_dir = tmp_path_factory.mktemp("stage")
-    # Children inherit the environment (start_topology passes MONGODB_URL through); it stays
-    # set for the module so a process restarted by a test gets the same settings.
+    # Children inherit the environment; it stays set for the module so a process restarted
+    # by a test gets the same settings.
     with pytest.MonkeyPatch.context() as env:
         for name, value in GENEROUS_LIMITS.items():
             env.setenv(name, value)
@@ -48,12 +52,14 @@ def stage(tmp_path_factory: pytest.TempPathFactory, mongodb_url: str | None) -> 
                 _drop_database(mongodb_url, database)
 
 
-def _drop_database(url: str, name: str) -> None:
+def _drop_database(url: str, base_name: str) -> None:
     from pymongo import MongoClient
 
     client: MongoClient[dict[str, object]] = MongoClient(url)
     try:
-        client.drop_database(name)
+        for name in client.list_database_names():
+            if name.startswith(base_name):
+                client.drop_database(name)
     finally:
         client.close()
 
