@@ -121,6 +121,12 @@ async def _backlog(runtime: ChatRuntime, client: StreamClient, after_id: int | N
     except TooFarBehindError:
         client.close(CloseReason.TOO_SLOW)
         return b""
+    except DATABASE_ERRORS as error:
+        # Neither cache nor database can say what was missed: end the stream; the browser
+        # retries with the same Last-Event-ID a moment later.
+        log.warning("event stream: resume postponed, database unavailable: %s", error)
+        client.close(CloseReason.DISCONNECTED)
+        return b""
     renderer = runtime.live.renderer
     client.go_live(frozenset(m.message_id for m in missed))
     return b"".join(renderer.frame(m) for m in missed)
