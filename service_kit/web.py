@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from werkzeug.exceptions import HTTPException
 
 from service_kit.document_store import DatabaseNotReadyError
 from service_kit.infrastructure import ReadinessCheck
+from service_kit.logging_setup import ThrottledLog
 
 log = logging.getLogger(__name__)
 
@@ -184,25 +184,6 @@ DATABASE_DOWN_MESSAGE = (
     "Please retry in a few seconds."
 )
 DATABASE_DOWN_FRAGMENT = f'<p class="error" role="alert">{DATABASE_DOWN_MESSAGE}</p>'
-
-
-class ThrottledLog:
-    """At most one line per ``interval`` (a dead dependency fails every request)."""
-
-    def __init__(self, logger: logging.Logger, interval: float) -> None:
-        self.logger = logger
-        self.interval = interval
-        self._last = -interval
-        self._suppressed = 0
-
-    def warning(self, message: str, *args: object) -> None:
-        now = time.monotonic()
-        if now - self._last < self.interval:
-            self._suppressed += 1
-            return
-        suffix = f" ({self._suppressed} more since the last line)" if self._suppressed else ""
-        self.logger.warning(message + suffix, *args)
-        self._last, self._suppressed = now, 0
 
 
 def health_blueprint(
