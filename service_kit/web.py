@@ -18,6 +18,7 @@ from jinja2_fragments.quart import render_block
 from quart import Blueprint, Quart, Response, redirect, render_template, request, url_for
 from quart.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
+from wtforms import Form
 
 from service_kit.infrastructure import ReadinessCheck
 
@@ -51,6 +52,7 @@ def create_base_app(import_name: str, service_templates: Path) -> Quart:
     )
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.jinja_env.globals["service_name"] = import_name.split(".")[0]
+    app.jinja_env.globals["first_invalid_field_id"] = first_invalid_field_id
 
     @app.get("/favicon.ico")
     async def _favicon() -> ResponseReturnValue:
@@ -71,6 +73,15 @@ def drop_sync_template_processors(app: Quart) -> None:
     start-up, once every blueprint is registered."""
     for processors in app.template_context_processors.values():
         processors[:] = [p for p in processors if p is not flask_sync_processor]
+
+
+def first_invalid_field_id(form: Form) -> str | None:
+    """The id of the form's first field in error, in the order the form declares them:
+    the field to focus after a failed submit (the CSRF token is no field a person fixes)."""
+    for field in form:
+        if field.errors and field.type != "CSRFTokenField":
+            return str(field.id)
+    return None
 
 
 def is_htmx() -> bool:

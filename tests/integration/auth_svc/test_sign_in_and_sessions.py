@@ -97,6 +97,30 @@ async def test_wrong_password_and_unknown_email_get_the_same_401(
     assert (await fragment.get_data(as_text=True)).lstrip().startswith("<form")
 
 
+async def test_a_sign_in_error_replaces_the_success_notice(
+    client: Client, jetstream: JetStreamContext
+) -> None:
+    """The notice lives inside the form htmx swaps, so an error never shows beside it."""
+    await sign_up(client, jetstream)
+    page = await (await client.get("/sign-in?notice=password-set")).get_data(as_text=True)
+    form = page[page.index("<form") : page.index("</form>")]
+    assert "Your password is set" in form
+    response = await client.post(
+        "/sign-in?notice=password-set",
+        form={"csrf_token": _csrf_in(page), "email": "ada@example.com", "password": "nope"},
+        headers={"HX-Request": "true"},
+    )
+    fragment = await response.get_data(as_text=True)
+    assert response.status_code == 401
+    assert "Wrong e-mail address or password." in fragment
+    assert "Your password is set" not in fragment
+    assert fragment.lstrip().startswith("<form")
+
+
+def _csrf_in(html: str) -> str:
+    return html.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+
+
 async def test_token_check_rejects_calls_without_the_service_secret(client: Client) -> None:
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "dev-only"}):
         for path in (

@@ -181,3 +181,37 @@ async def test_rendering_needs_no_worker_thread_once_serving(app: Quart) -> None
         assert flask_sync_processor not in processors
         response = await test_app.test_client().get("/from-a-blueprint")
         assert "Hello from the sample page" in await response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("data", "focused"),
+    [
+        ({"name": "Ada", "email": ""}, "email"),  # only the second field is in error
+        ({"name": "", "email": ""}, "name"),  # the first of several in error
+        ({"name": "Ada", "email": "a@example.com"}, "name"),  # no error: the page's choice
+    ],
+)
+async def test_the_first_field_in_error_takes_the_focus(
+    app: Quart, data: dict[str, str], focused: str
+) -> None:
+    import re
+
+    from quart import render_template
+    from wtforms import Form, StringField
+    from wtforms.validators import DataRequired
+
+    class SampleForm(Form):
+        name = StringField("Name", validators=[DataRequired()])
+        email = StringField("E-mail", validators=[DataRequired()])
+
+    form = SampleForm(data=data)
+    form.validate()
+    async with app.app_context():
+        html = await render_template("sample_focus_form.html", form=form)
+    inputs = re.findall(r"<input[^>]*>", html)
+    autofocused = [
+        match.group(1)
+        for tag in inputs
+        if " autofocus" in tag and (match := re.search(r'\bid="(\w+)"', tag))
+    ]
+    assert autofocused == [focused]
