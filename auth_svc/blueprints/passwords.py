@@ -156,7 +156,7 @@ def passwords_blueprint(settings: AuthSettings) -> Blueprint:
                 RESET_PASSWORD["template"], block="form", status=422, form=form, token=token
             )
         outcome = await complete_password_reset(
-            relay(), hashing(), token, validated_text(form.password)
+            settings, relay(), hashing(), token, validated_text(form.password)
         )
         if outcome is not Outcome.DONE:
             return await _bad_token(RESET_PASSWORD)

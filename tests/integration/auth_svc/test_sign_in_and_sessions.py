@@ -60,9 +60,21 @@ async def test_sign_in_hands_off_to_chat_with_a_one_time_code(
     [signed_in] = await wait_for_events(jetstream, UserSignedIn.SUBJECT)
     assert isinstance(signed_in, UserSignedIn)
     assert (signed_in.user_id, signed_in.email) == (body["user_id"], "ada@example.com")
+    assert signed_in.reset_link == "http://127.0.0.1:8001/forgot-password"
 
     home = await client.get("/")
     assert "You are signed in as <strong>Ada</strong>" in await home.get_data(as_text=True)
+
+
+async def test_only_the_first_sign_in_of_an_account_is_marked_first(
+    client: Client, jetstream: JetStreamContext
+) -> None:
+    """mail_svc sends no "new sign-in" notice for it: the person just signed up."""
+    await sign_up(client, jetstream)
+    await sign_in(client)
+    await sign_in(client)
+    events = await wait_for_events(jetstream, UserSignedIn.SUBJECT, 2)
+    assert [e.first_sign_in for e in events if isinstance(e, UserSignedIn)] == [True, False]
 
 
 async def test_sign_in_returns_to_the_chat_page_it_came_from_but_never_elsewhere(
