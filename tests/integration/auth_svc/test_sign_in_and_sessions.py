@@ -220,6 +220,37 @@ async def test_chat_can_revoke_a_session_through_the_internal_api(
     assert isinstance(revoked, SessionRevoked) and revoked.session_id == body["session_id"]
 
 
+async def test_chat_can_sign_out_every_device_through_the_internal_api(
+    client: Client, auth_app: Any, jetstream: JetStreamContext
+) -> None:
+    await sign_up(client, jetstream)
+    await sign_up(client, jetstream, email="bob@example.com", display_name="Bob")
+    laptop = await (await _redeem(client, await sign_in(auth_app.test_client()))).get_json()
+    phone = await (await _redeem(client, await sign_in(client))).get_json()
+    bob = await (await _redeem(client, await sign_in(client, "bob@example.com"))).get_json()
+    unauthorised = await client.post(
+        "/internal/sessions/revoke-all", json={"token": phone["access_token"]}
+    )
+    assert unauthorised.status_code == 401
+    assert (await _check(client, phone["access_token"]))["valid"] is True
+    response = await client.post(
+        "/internal/sessions/revoke-all", json={"token": phone["access_token"]}, headers=SECRET
+    )
+    assert response.status_code == 204
+    for body in (laptop, phone):
+        assert await _check(client, body["access_token"]) == {"valid": False}
+    assert (await _check(client, bob["access_token"]))["valid"] is True  # only Ada's
+    revoked = await wait_for_events(jetstream, SessionRevoked.SUBJECT, 2)
+    assert {e.session_id for e in revoked if isinstance(e, SessionRevoked)} == {
+        laptop["session_id"],
+        phone["session_id"],
+    }
+    unknown = await client.post(
+        "/internal/sessions/revoke-all", json={"token": "made-up"}, headers=SECRET
+    )
+    assert unknown.status_code == 204
+
+
 async def _csrf_from_home(client: Client) -> str:
     from tests.integration.auth_svc.conftest import csrf_token
 
