@@ -63,7 +63,9 @@ async def test_sign_in_hands_off_to_chat_with_a_one_time_code(
     assert signed_in.reset_link == "http://127.0.0.1:8001/forgot-password"
 
     home = await client.get("/")
-    assert "You are signed in as <strong>Ada</strong>" in await home.get_data(as_text=True)
+    assert 'You are signed in as <strong dir="auto">Ada</strong>' in await home.get_data(
+        as_text=True
+    )
 
 
 async def test_only_the_first_sign_in_of_an_account_is_marked_first(

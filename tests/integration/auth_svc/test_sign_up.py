@@ -174,6 +174,12 @@ async def test_mismatched_and_weak_passwords_are_rerendered_with_errors(
     assert (await client.get(path)).status_code == 200
 
 
+async def test_the_display_name_field_takes_the_direction_of_its_text(client: Client) -> None:
+    html = await (await client.get("/sign-up")).get_data(as_text=True)
+    [display_name] = [tag for tag in html.split("<input")[1:] if 'id="display_name"' in tag]
+    assert 'dir="auto"' in display_name
+
+
 async def test_invalid_sign_up_input_is_a_422_not_a_500(client: Client) -> None:
     for email in ("not-an-address", "a" * 300 + "@example.com", ""):
         response = await submit(client, "/sign-up", email=email, display_name="Ada")
