@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Response, expect
 
+from tests.e2e.contrast import CONTRAST_JS
 from tests.e2e.journey import (
     htmx_settled,
     link_in,
@@ -17,31 +18,6 @@ from tests.e2e.journey import (
     sign_in,
 )
 from tests.support.stack import RunningStack
-
-# WCAG 2 contrast of an element's text against the first opaque background behind it.
-CONTRAST_JS = """
-(element) => {
-  const rgb = (value) => value.match(/[\\d.]+/g).map(Number);
-  const luminance = ([r, g, b]) => {
-    const channel = (c) => {
-      c /= 255;
-      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-    };
-    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
-  };
-  let behind = element;
-  let background = null;
-  while (behind) {
-    const parts = rgb(getComputedStyle(behind).backgroundColor);
-    if (parts.length < 4 || parts[3] > 0) { background = parts; break; }
-    behind = behind.parentElement;
-  }
-  background = background || [255, 255, 255];
-  const a = luminance(rgb(getComputedStyle(element).color));
-  const b = luminance(background);
-  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-}
-"""
 
 
 @pytest.fixture(params=["light", "dark"])
@@ -156,6 +132,30 @@ def test_a_used_sign_up_link_says_the_account_is_ready(
     ).to_be_visible()
     page.get_by_role("link", name="Sign in").click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+def test_a_link_used_in_another_tab_shows_the_whole_answer_page(
+    context: BrowserContext, stack: RunningStack
+) -> None:
+    """The second tab's form gets a 403 page under htmx: its heading and title replace the
+    form page's, not only its <main>."""
+    first, second = context.new_page(), context.new_page()
+    person = new_person("Tove")
+    request_sign_up(first, stack, person)
+    link = link_in(stack.wait_for_email(person.email, "set your password"), "/set-password")
+    for page in (first, second):
+        page.goto(link)
+        htmx_settled(page)
+        page.get_by_label("New password").fill(person.password)
+        page.get_by_label("Confirm password").fill(person.password)
+    first.get_by_role("button", name="Create my account").click()
+    expect(first.get_by_text("Your password is set")).to_be_visible()
+    second.get_by_role("button", name="Create my account").click()
+    heading = "This link was already used: your account is ready"
+    expect(second.get_by_role("heading", name=heading)).to_be_visible()
+    expect(second.get_by_role("heading")).to_have_count(1)
+    expect(second).to_have_title(f"{heading} · Chat")
+    expect(second.get_by_role("link", name="Sign in")).to_be_visible()
 
 
 def test_a_sign_in_error_replaces_the_success_notice(

@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.axe import ColorScheme
+from tests.e2e.contrast import CONTRAST_JS
 from tests.e2e.journey import new_person, open_account
-from tests.e2e.test_auth_pages_ux import CONTRAST_JS
 from tests.support.stack import RunningStack
 
 STATUS = "#live-status"
