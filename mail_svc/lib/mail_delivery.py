@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from jinja2 import TemplateError
 from redis.exceptions import RedisError
 
-from mail_svc.lib.email_catalog import NoEmailForEventError, draft_email
+from mail_svc.lib.email_catalog import NoEmailForEventError, draft_email, is_worth_an_email
 from mail_svc.lib.email_message import build_email_message
 from mail_svc.lib.email_rendering import EmailRenderer
 from mail_svc.lib.smtp_client import PermanentSmtpError, SmtpClient
@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 class DeliveryCounters:
     sent: int = 0
     duplicates_skipped: int = 0
+    not_needed: int = 0
 
 
 @dataclass
@@ -45,6 +46,10 @@ class MailDelivery:
         if await self.sent_ids.already_processed(event.id):
             self.counters.duplicates_skipped += 1
             log.info("e-mail for this event was already accepted; skipping", extra=summary)
+            return
+        if not is_worth_an_email(event):
+            self.counters.not_needed += 1
+            log.info("no e-mail needed for this event", extra=summary)
             return
         try:
             draft = draft_email(event, self.settings)

@@ -101,6 +101,7 @@ class MailWorker:
             "retried": self.consumer.stats.retried,
             "dead_lettered": self.consumer.stats.dead_lettered,
             "duplicates_skipped": self.delivery.counters.duplicates_skipped,
+            "not_needed": self.delivery.counters.not_needed,
         }
 
 
