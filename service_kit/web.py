@@ -11,6 +11,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from flask.templating import _default_template_ctx_processor as flask_sync_processor
 from jinja2 import ChoiceLoader, FileSystemLoader
@@ -77,14 +78,30 @@ async def render_page(
     return await render_template(template, **context), status
 
 
+NEXT_PATH_MAX_LENGTH = 512
+# Printable ASCII only: a browser strips TAB/CR/LF from a URL before parsing it (so
+# "/\t/evil.example" means "//evil.example"), and a look-alike such as U+FF0F is no slash
+# to us but may become one on the way. Our own paths never need anything else.
+_PRINTABLE_ASCII = frozenset(chr(code) for code in range(0x21, 0x7F))
+
+
 def safe_next_path(candidate: str | None, default: str = "/") -> str:
-    """Only a path on this site: never another origin (``//host``, ``/\\host``, ``https:``)."""
+    """Only a path on this site: exactly one leading ``/``, no scheme, no host.
+
+    Refused (the default is returned): any control, space or non-ASCII character, a
+    backslash anywhere in the path, and ``//`` or ``/\\`` at its start, also when
+    percent-encoded.
+    """
+    if not candidate or len(candidate) > NEXT_PATH_MAX_LENGTH:
+        return default
+    if not _PRINTABLE_ASCII.issuperset(candidate) or not candidate.startswith("/"):
+        return default
+    path = unquote(candidate.split("?", 1)[0].split("#", 1)[0])
     if (
-        not candidate
-        or len(candidate) > 512
-        or not candidate.startswith("/")
-        or candidate.startswith(("//", "/\\"))
-        or any(ch in candidate for ch in "\r\n\\")
+        path.startswith("//")
+        or "\\" in path
+        or not _PRINTABLE_ASCII.issuperset(path)
+        or urlsplit(candidate).netloc
     ):
         return default
     return candidate
