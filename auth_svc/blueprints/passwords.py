@@ -17,13 +17,16 @@ from auth_svc.lib.accounts import (
     request_password_reset,
 )
 from auth_svc.lib.forms import ForgotPasswordForm, NewPasswordForm, validated_text
+from auth_svc.lib.passwords import resembles_account
 from auth_svc.lib.rate_limits import per_address_and_email
 from auth_svc.lib.tokens import hash_token
 from auth_svc.lib.web import hashing, no_store, redirect_after_post, relay, whole_page_error
 from auth_svc.models.mailed_tokens import select_usable_password_reset, select_usable_sign_up
+from auth_svc.models.users import select_user_by_id
 from auth_svc.settings import AuthSettings
 from service_kit.web import render_page
 
+RESEMBLES_ACCOUNT = "This password is too close to your e-mail address or name."
 TOKEN_MAX_LENGTH = 100  # ours are 43 characters; anything much longer is not one of ours
 
 SET_PASSWORD = {
@@ -55,6 +58,16 @@ async def _bad_token(page: dict[str, str]) -> ResponseReturnValue:
     )
 
 
+def _acceptable(form: NewPasswordForm, email: str, display_name: str) -> bool:
+    """The form's own checks, then one that needs the account: not like its address or name."""
+    if not form.validate():
+        return False
+    if resembles_account(validated_text(form.password), email, display_name):
+        form.password.errors = [RESEMBLES_ACCOUNT]
+        return False
+    return True
+
+
 def passwords_blueprint(settings: AuthSettings) -> Blueprint:
     blueprint = Blueprint("passwords", __name__)
 
@@ -80,10 +93,11 @@ def passwords_blueprint(settings: AuthSettings) -> Blueprint:
     @blueprint.post("/set-password")
     async def set_password() -> ResponseReturnValue:
         token = _token()
-        if not token or await select_usable_sign_up(hash_token(token)) is None:
+        sign_up = await select_usable_sign_up(hash_token(token)) if token else None
+        if sign_up is None:
             return await _bad_token(SET_PASSWORD)
         form = await NewPasswordForm.from_request()
-        if not form.validate():
+        if not _acceptable(form, sign_up.id, sign_up.display_name):
             return await render_page(
                 SET_PASSWORD["template"], block="form", status=422, form=form, token=token
             )
@@ -123,10 +137,12 @@ def passwords_blueprint(settings: AuthSettings) -> Blueprint:
     @blueprint.post("/reset-password")
     async def reset_password() -> ResponseReturnValue:
         token = _token()
-        if not token or await select_usable_password_reset(hash_token(token)) is None:
+        reset = await select_usable_password_reset(hash_token(token)) if token else None
+        user = await select_user_by_id(reset.id) if reset is not None else None
+        if user is None:
             return await _bad_token(RESET_PASSWORD)
         form = await NewPasswordForm.from_request()
-        if not form.validate():
+        if not _acceptable(form, user.email, user.display_name):
             return await render_page(
                 RESET_PASSWORD["template"], block="form", status=422, form=form, token=token
             )
