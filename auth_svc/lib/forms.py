@@ -16,14 +16,15 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from auth_svc.lib.email_addresses import normalise_email
 from auth_svc.lib.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, is_common_password
 
 EMAIL_MAX_LENGTH = 254
 DISPLAY_NAME_MAX_LENGTH = 50
 
 
-def normalise_email(value: Any) -> Any:
-    return value.strip().lower() if isinstance(value, str) else value
+def email_filter(value: Any) -> Any:
+    return normalise_email(value) if isinstance(value, str) else value
 
 
 def strip(value: Any) -> Any:
@@ -58,7 +59,7 @@ class CsrfForm(Form):
 def _email_field() -> EmailField:
     return EmailField(
         "E-mail address",
-        filters=[normalise_email],
+        filters=[email_filter],
         validators=[
             DataRequired("Enter your e-mail address."),
             Length(max=EMAIL_MAX_LENGTH, message="That e-mail address is too long."),

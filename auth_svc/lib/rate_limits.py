@@ -12,7 +12,8 @@ from quart import request
 from quart_rate_limiter import RateLimit
 from quart_rate_limiter.redis_store import RedisStore
 
-from auth_svc.lib.forms import EMAIL_MAX_LENGTH, normalise_email
+from auth_svc.lib.email_addresses import normalise_email
+from auth_svc.lib.forms import EMAIL_MAX_LENGTH
 from auth_svc.settings import AuthSettings
 
 
@@ -34,7 +35,7 @@ async def client_address_key() -> str:
 
 async def submitted_email_key() -> str:
     form = await request.form
-    email = normalise_email(form.get("email", ""))[:EMAIL_MAX_LENGTH]
+    email = normalise_email(form.get("email", "")[: EMAIL_MAX_LENGTH * 2])[:EMAIL_MAX_LENGTH]
     return f"email:{email}"
 
 

@@ -3,9 +3,14 @@ different, per-account limits an attacker cannot use to lock someone out."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from nats.js import JetStreamContext
 from quart.typing import TestClientProtocol as Client
 
+from auth_svc.app import create_app
+from auth_svc.models.documents import SignUpDocument
+from auth_svc.settings import AuthSettings
 from service_kit.events import PasswordResetRequested, SignUpRequested
 from tests.integration.auth_svc.conftest import (
     submit,
@@ -45,3 +50,26 @@ async def test_a_password_that_resembles_the_account_is_refused(
     page = await submit(client, path, password=email, confirm_password=email)
     assert page.status_code == 422
     assert RESEMBLES in await page.get_data(as_text=True)
+
+
+SPELLINGS = (
+    "ada@exämple.com",  # NFC
+    "ada@exa\u0308mple.com",  # NFD: a + combining diaeresis
+    "Ada@XN--EXMPLE-CUA.com",  # the A-label, upper-case
+)
+
+
+async def test_one_mailbox_is_one_address_however_its_domain_is_spelled(
+    infrastructure_env: dict[str, Any], jetstream: JetStreamContext
+) -> None:
+    settings = AuthSettings(**infrastructure_env | {"sign_up_per_email": 2})
+    app = create_app(settings)
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        statuses = [
+            (await submit(client, "/sign-up", email=email, display_name="Ada")).status_code
+            for email in SPELLINGS
+        ]
+        pending = await SignUpDocument.find_all().to_list()
+    assert statuses == [303, 303, 429]  # one limit for the one mailbox
+    assert [sign_up.id for sign_up in pending] == ["ada@xn--exmple-cua.com"]  # one pending
