@@ -135,6 +135,7 @@ async def measure(stack: Stack, mode: Mode) -> dict[str, Any]:
             # The benchmark signs in one account many times a second, from one address.
             "AUTH_SIGN_IN_PER_IP": "1000000",
             "AUTH_SIGN_IN_PER_ACCOUNT": "1000000",
+            "AUTH_SIGN_IN_PER_ACCOUNT_CLIENT": "1000000",
         },
         ready=http_probe(f"{auth_url}/readyz"),
         timeout=60,

@@ -6,6 +6,8 @@ pages answer ``Cache-Control: no-store`` and ``Referrer-Policy: no-referrer``.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from quart import Blueprint, Response, request
 from quart.typing import ResponseReturnValue
 from quart_rate_limiter import rate_limit
@@ -18,9 +20,18 @@ from auth_svc.lib.accounts import (
 )
 from auth_svc.lib.forms import ForgotPasswordForm, NewPasswordForm, validated_text
 from auth_svc.lib.passwords import resembles_account
-from auth_svc.lib.rate_limits import per_address_and_email
+from auth_svc.lib.rate_limits import client_address_key
 from auth_svc.lib.tokens import hash_token
-from auth_svc.lib.web import hashing, no_store, redirect_after_post, relay, whole_page_error
+from auth_svc.lib.web import (
+    attempt_limiter,
+    client_address,
+    hashing,
+    no_store,
+    redirect_after_post,
+    refuse_if_limited,
+    relay,
+    whole_page_error,
+)
 from auth_svc.models.mailed_tokens import select_usable_password_reset, select_usable_sign_up
 from auth_svc.models.users import select_user_by_id
 from auth_svc.settings import AuthSettings
@@ -115,15 +126,18 @@ def passwords_blueprint(settings: AuthSettings) -> Blueprint:
 
     @blueprint.post("/forgot-password")
     @rate_limit(
-        limits=per_address_and_email(
-            settings, settings.forgot_password_per_ip, settings.forgot_password_per_email
-        )
+        settings.forgot_password_per_ip,
+        timedelta(seconds=settings.rate_limit_window),
+        key_function=client_address_key,
     )
     async def forgot_password() -> ResponseReturnValue:
         form = await ForgotPasswordForm.from_request()
         if not form.validate():
             return await render_page("forgot_password.html", block="form", status=422, form=form)
-        await request_password_reset(settings, relay(), validated_text(form.email))
+        email = validated_text(form.email)
+        await refuse_if_limited(settings.forgot_password_limit, email)
+        await attempt_limiter().record(settings.forgot_password_limit, email, client_address())
+        await request_password_reset(settings, relay(), email)
         return redirect_after_post("/check-your-inbox?for=reset")
 
     @blueprint.get("/reset-password")
@@ -151,6 +165,9 @@ def passwords_blueprint(settings: AuthSettings) -> Blueprint:
         )
         if outcome is not Outcome.DONE:
             return await _bad_token(RESET_PASSWORD)
+        await attempt_limiter().clear(
+            user.email, settings.sign_in_limit, settings.forgot_password_limit
+        )
         return redirect_after_post("/sign-in?notice=password-changed")
 
     return blueprint

@@ -8,16 +8,18 @@ from urllib.parse import urlencode
 from quart import Blueprint, request
 from quart.typing import ResponseReturnValue
 from quart_auth import AuthUser, login_user, logout_user
-from quart_rate_limiter import RateLimit, rate_limit
+from quart_rate_limiter import rate_limit
 
 from auth_svc.lib.forms import SignInForm, SignOutForm, validated_text
-from auth_svc.lib.rate_limits import client_address_key, submitted_email_key
+from auth_svc.lib.rate_limits import client_address_key
 from auth_svc.lib.sessions import end_every_session, end_session, peek_token, sign_in
 from auth_svc.lib.web import (
+    attempt_limiter,
     client_address,
     cookie_token,
     hashing,
     redirect_after_post,
+    refuse_if_limited,
     relay,
     whole_page_error,
 )
@@ -61,32 +63,33 @@ def sign_in_blueprint(settings: AuthSettings) -> Blueprint:
         )
 
     @blueprint.post("/sign-in")
-    @rate_limit(
-        limits=[
-            RateLimit(settings.sign_in_per_ip, window, key_function=client_address_key),
-            RateLimit(settings.sign_in_per_account, window, key_function=submitted_email_key),
-        ]
-    )
+    @rate_limit(settings.sign_in_per_ip, window, key_function=client_address_key)
     async def sign_in_submit() -> ResponseReturnValue:
         form = await SignInForm.from_request()
         if not form.validate():
             return await render_page(
                 "sign_in.html", block="form", status=422, form=form, next_path=_next_path()
             )
+        email = validated_text(form.email)
+        await refuse_if_limited(settings.sign_in_limit, email)
         signed_in = await sign_in(
             settings,
             relay(),
             hashing(),
-            validated_text(form.email),
+            email,
             validated_text(form.password),
             user_agent=request.headers.get("User-Agent", ""),
             ip_address=client_address(),
         )
         if signed_in is None:
+            await attempt_limiter().record(settings.sign_in_limit, email, client_address())
             form.form_errors.append(BAD_CREDENTIALS)
             return await render_page(
                 "sign_in.html", block="form", status=401, form=form, next_path=_next_path()
             )
+        await attempt_limiter().forget_client(
+            email, client_address(), settings.sign_in_limit, settings.forgot_password_limit
+        )
         login_user(AuthUser(signed_in.access_token))
         # Where chat sent the person from: chat checks the path again when it redirects.
         query = urlencode({"code": signed_in.handoff_code, "next": _next_path()})

@@ -13,6 +13,9 @@ from auth_svc.models.documents import SignUpDocument
 from auth_svc.settings import AuthSettings
 from service_kit.events import PasswordResetRequested, SignUpRequested
 from tests.integration.auth_svc.conftest import (
+    PASSWORD,
+    csrf_token,
+    sign_up,
     submit,
     token_from,
     wait_for_events,
@@ -73,3 +76,85 @@ async def test_one_mailbox_is_one_address_however_its_domain_is_spelled(
         pending = await SignUpDocument.find_all().to_list()
     assert statuses == [303, 303, 429]  # one limit for the one mailbox
     assert [sign_up.id for sign_up in pending] == ["ada@xn--exmple-cua.com"]  # one pending
+
+
+async def submit_from(client: Client, address: str, path: str, **fields: str) -> int:
+    """A form posted with its CSRF token from the client address ``address``."""
+    origin = {"client": (address, 40000)}
+    data = {"csrf_token": await csrf_token(client, path), **fields}
+    return (await client.post(path, form=data, scope_base=origin)).status_code
+
+
+async def sign_in_from(
+    client: Client, address: str, password: str, email: str = "ada@example.com"
+) -> int:
+    return await submit_from(client, address, "/sign-in", email=email, password=password)
+
+
+ATTACKER, HOME = "203.0.113.7", "127.0.0.1"
+
+
+async def test_an_attacker_elsewhere_cannot_lock_the_person_out(
+    infrastructure_env: dict[str, Any], jetstream: JetStreamContext
+) -> None:
+    settings = AuthSettings(**infrastructure_env | {"sign_in_per_ip": 100})
+    app = create_app(settings)
+    async with app.test_app() as test_app:
+        ada = test_app.test_client()
+        await sign_up(ada, jetstream)
+        attacker = test_app.test_client()
+        # Forms without a CSRF token (curl) are not attempts at all.
+        for _ in range(8):
+            bare = await attacker.post(
+                "/sign-in",
+                form={"email": "ada@example.com", "password": "guess"},
+                scope_base={"client": ("203.0.113.7", 1)},
+            )
+            assert bare.status_code == 422
+        wrong = [
+            await sign_in_from(attacker, ATTACKER, "guess", email="ADA@example.com")
+            for _ in range(6)
+        ]
+        assert wrong == [401] * 5 + [429]
+        # Ada, on her own device, with the right password: in.
+        assert await sign_in_from(ada, HOME, PASSWORD) == 303
+        # Her own typos are cleared by that success, not added to.
+        for _ in range(2):
+            typos = [await sign_in_from(ada, HOME, "typo") for _ in range(4)]
+            assert typos == [401] * 4
+            assert await sign_in_from(ada, HOME, PASSWORD) == 303
+        # The attacker stays limited.
+        assert await sign_in_from(attacker, ATTACKER, PASSWORD) == 429
+
+
+async def test_a_password_reset_clears_the_limit(
+    infrastructure_env: dict[str, Any], jetstream: JetStreamContext
+) -> None:
+    settings = AuthSettings(**infrastructure_env | {"sign_in_per_ip": 100})
+    app = create_app(settings)
+    async with app.test_app() as test_app:
+        ada = test_app.test_client()
+        await sign_up(ada, jetstream)
+        for _ in range(5):
+            await sign_in_from(ada, HOME, "forgotten")
+        assert await sign_in_from(ada, HOME, PASSWORD) == 429
+        await submit(ada, "/forgot-password", email="ada@example.com")
+        [reset] = await wait_for_events(jetstream, PasswordResetRequested.SUBJECT)
+        assert isinstance(reset, PasswordResetRequested)
+        path = f"/reset-password?token={token_from(reset.link)}"
+        new = "a remembered passphrase"
+        assert (await submit(ada, path, password=new, confirm_password=new)).status_code == 303
+        assert await sign_in_from(ada, HOME, new) == 303
+
+
+async def test_many_addresses_together_meet_the_account_wide_ceiling(
+    infrastructure_env: dict[str, Any], jetstream: JetStreamContext
+) -> None:
+    settings = AuthSettings(**infrastructure_env | {"sign_in_per_account": 4})
+    app = create_app(settings)
+    async with app.test_app() as test_app:
+        ada = test_app.test_client()
+        await sign_up(ada, jetstream)
+        botnet = test_app.test_client()
+        guesses = [await sign_in_from(botnet, f"198.51.100.{n}", "guess") for n in range(1, 6)]
+        assert guesses == [401] * 4 + [429]
