@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from quart import Blueprint, request
@@ -12,7 +13,13 @@ from quart_rate_limiter import rate_limit
 
 from auth_svc.lib.forms import SignInForm, SignOutForm, validated_text
 from auth_svc.lib.rate_limits import client_address_key
-from auth_svc.lib.sessions import end_every_session, end_session, peek_token, sign_in
+from auth_svc.lib.sessions import (
+    end_every_session,
+    end_session,
+    new_handoff_code,
+    peek_token,
+    sign_in,
+)
 from auth_svc.lib.web import (
     attempt_limiter,
     client_address,
@@ -24,6 +31,7 @@ from auth_svc.lib.web import (
     whole_page_error,
 )
 from auth_svc.settings import AuthSettings
+from service_kit.sign_in_state import valid_sign_in_state
 from service_kit.web import render_page, safe_next_path
 
 NOTICES = {
@@ -52,14 +60,27 @@ def sign_in_blueprint(settings: AuthSettings) -> Blueprint:
             chat_url=settings.chat_public_url,
         )
 
+    def hand_off(code: str, state: str) -> ResponseReturnValue:
+        # Chat redeems the code only in the browser holding ``state`` in its cookie.
+        query = urlencode({"code": code, "next": _next_path(), "state": state})
+        return redirect_after_post(f"{settings.chat_public_url}/session/start?{query}")
+
+    def bind_at_chat() -> ResponseReturnValue:
+        # No state (the person came to auth directly): chat's /sign-in makes one and sends
+        # the browser back here, where the session below hands off without a password.
+        query = urlencode({"next": _next_path()})
+        return redirect_after_post(f"{settings.chat_public_url}/sign-in?{query}")
+
     @blueprint.get("/sign-in")
     async def sign_in_page() -> ResponseReturnValue:
+        token, state = cookie_token(), _state()
+        if token and state:
+            code = await new_handoff_code(settings, token)
+            if code is not None:
+                return hand_off(code, state)
         notice = NOTICES.get(request.args.get("notice", ""))
         return await render_page(
-            "sign_in.html",
-            form=await SignInForm.from_request(),
-            notice=notice,
-            next_path=_next_path(),
+            "sign_in.html", form=await SignInForm.from_request(), notice=notice, **_page()
         )
 
     @blueprint.post("/sign-in")
@@ -67,9 +88,7 @@ def sign_in_blueprint(settings: AuthSettings) -> Blueprint:
     async def sign_in_submit() -> ResponseReturnValue:
         form = await SignInForm.from_request()
         if not form.validate():
-            return await render_page(
-                "sign_in.html", block="form", status=422, form=form, next_path=_next_path()
-            )
+            return await render_page("sign_in.html", block="form", status=422, form=form, **_page())
         email = validated_text(form.email)
         await refuse_if_limited(settings.sign_in_limit, email)
         signed_in = await sign_in(
@@ -84,16 +103,13 @@ def sign_in_blueprint(settings: AuthSettings) -> Blueprint:
         if signed_in is None:
             await attempt_limiter().record(settings.sign_in_limit, email, client_address())
             form.form_errors.append(BAD_CREDENTIALS)
-            return await render_page(
-                "sign_in.html", block="form", status=401, form=form, next_path=_next_path()
-            )
+            return await render_page("sign_in.html", block="form", status=401, form=form, **_page())
         await attempt_limiter().forget_client(
             email, client_address(), settings.sign_in_limit, settings.forgot_password_limit
         )
         login_user(AuthUser(signed_in.access_token))
-        # Where chat sent the person from: chat checks the path again when it redirects.
-        query = urlencode({"code": signed_in.handoff_code, "next": _next_path()})
-        return redirect_after_post(f"{settings.chat_public_url}/session/start?{query}")
+        state = _state()
+        return hand_off(signed_in.handoff_code, state) if state else bind_at_chat()
 
     async def _valid_sign_out_form() -> bool:
         valid: bool = (await SignOutForm.from_request()).validate()
@@ -125,6 +141,18 @@ def sign_in_blueprint(settings: AuthSettings) -> Blueprint:
 def _next_path() -> str:
     """The chat page to return to after signing in (a path on chat's site, never a URL)."""
     return safe_next_path(request.args.get("next"))
+
+
+def _state() -> str | None:
+    """The state chat bound to the browser (carried through, never interpreted here)."""
+    return valid_sign_in_state(request.args.get("state"))
+
+
+def _page() -> dict[str, Any]:
+    """The sign-in form posts back to the same query: where to go next, and the state."""
+    query = {"next": _next_path()} | ({"state": state} if (state := _state()) else {})
+    action = "/sign-in" if query == {"next": "/"} else f"/sign-in?{urlencode(query)}"
+    return {"next_path": query["next"], "action": action}
 
 
 async def _expired_form() -> ResponseReturnValue:

@@ -52,3 +52,22 @@ async def redeem_handoff_code(
 async def select_unrevoked_session_ids(user_id: str) -> list[str]:
     sessions = await SessionDocument.find({"user_id": user_id, "revoked_at": None}).to_list()
     return [session.id for session in sessions]
+
+
+async def set_handoff_code_by_token(
+    token_hash: str, code_hash: str, code_expires_at: datetime, idle: timedelta
+) -> SessionDocument | None:
+    """A new one-time hand-off code for the live session behind auth's own cookie token."""
+    now = utc_now()
+    raw = await SessionDocument.get_pymongo_collection().find_one_and_update(
+        {"token_hashes": token_hash} | _live(now, idle),
+        {
+            "$set": {
+                "handoff_code_hash": code_hash,
+                "handoff_expires_at": code_expires_at,
+                "last_seen_at": now,
+            }
+        },
+        return_document=ReturnDocument.AFTER,
+    )
+    return None if raw is None else SessionDocument.model_validate(raw)

@@ -83,7 +83,7 @@ async def stream_events(app: Quart, scope: Scope, receive: Receive, send: Send) 
         return
     if viewer is None:
         # A 200 with a closing event: the page stops reconnecting and goes to sign in.
-        target = sign_in_url(runtime.settings.auth_public_url, "/")
+        target = sign_in_url("/")
         await _answer(send, 200, frame("signed-out", target), event_stream=True)
         return
     await runtime.remember_user(viewer)
