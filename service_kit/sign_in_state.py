@@ -29,7 +29,7 @@ def valid_sign_in_state(candidate: str | None) -> str | None:
 
 
 def states_match(presented: str | None, expected: str | None) -> bool:
-    if not valid_sign_in_state(presented) or not valid_sign_in_state(expected):
+    presented, expected = valid_sign_in_state(presented), valid_sign_in_state(expected)
+    if presented is None or expected is None:
         return False
-    assert presented is not None and expected is not None
     return hmac.compare_digest(presented.encode(), expected.encode())

@@ -6,10 +6,9 @@ pages answer ``Cache-Control: no-store`` and ``Referrer-Policy: no-referrer``.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
-from quart import Blueprint, Response, current_app, request
+from quart import Blueprint, Response, request
 from quart.typing import ResponseReturnValue
 from quart_rate_limiter import rate_limit
 
@@ -20,7 +19,6 @@ from auth_svc.lib.accounts import (
     request_password_reset,
 )
 from auth_svc.lib.forms import ForgotPasswordForm, NewPasswordForm, validated_text
-from auth_svc.lib.outbox_relay import OutboxRelay
 from auth_svc.lib.passwords import resembles_account
 from auth_svc.lib.rate_limits import client_address_key
 from auth_svc.lib.tokens import hash_token
@@ -37,7 +35,7 @@ from auth_svc.lib.web import (
 from auth_svc.models.mailed_tokens import select_usable_password_reset, select_usable_sign_up
 from auth_svc.models.users import select_user_by_id
 from auth_svc.settings import AuthSettings
-from service_kit.web import render_page
+from service_kit.web import render_page, run_after_response
 
 RESEMBLES_ACCOUNT = "This password is too close to your e-mail address or name."
 TOKEN_MAX_LENGTH = 100  # ours are 43 characters; anything much longer is not one of ours
@@ -69,19 +67,6 @@ async def _bad_token(page: dict[str, str]) -> ResponseReturnValue:
         retry_url=page["retry_url"],
         retry_label=page["retry_label"],
     )
-
-
-RESET_HEAD_START_SECONDS = 0.01
-
-
-async def _request_reset_after_answering(
-    settings: AuthSettings, relay: OutboxRelay, email: str
-) -> None:
-    """The account look-up and the outbox write, once the answer is on its way: known and
-    unknown addresses get the same answer in the same time. The head start keeps this work
-    out of the request's own awaits (after-request hooks), where it would show again."""
-    await asyncio.sleep(RESET_HEAD_START_SECONDS)
-    await request_password_reset(settings, relay, email)
 
 
 def _acceptable(form: NewPasswordForm, email: str, display_name: str) -> bool:
@@ -152,7 +137,8 @@ def passwords_blueprint(settings: AuthSettings) -> Blueprint:
         email = validated_text(form.email)
         await refuse_if_limited(settings.forgot_password_limit, email)
         await attempt_limiter().record(settings.forgot_password_limit, email, client_address())
-        current_app.add_background_task(_request_reset_after_answering, settings, relay(), email)
+        # Answered before any account look-up: known and unknown addresses take the same time.
+        run_after_response(request_password_reset, settings, relay(), email)
         return redirect_after_post("/check-your-inbox?for=reset")
 
     @blueprint.get("/reset-password")

@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from quart import Blueprint, request
+from quart import Blueprint, request, session
 from quart.typing import ResponseReturnValue
 from quart_auth import AuthUser, login_user, logout_user
 from quart_rate_limiter import rate_limit
@@ -107,6 +107,9 @@ def sign_in_blueprint(settings: AuthSettings) -> Blueprint:
         await attempt_limiter().forget_client(
             email, client_address(), settings.sign_in_limit, settings.forgot_password_limit
         )
+        # A new CSRF secret with the new session: a token from a page seen before signing
+        # in (perhaps by someone else on this browser) no longer works.
+        session.clear()
         login_user(AuthUser(signed_in.access_token))
         state = _state()
         return hand_off(signed_in.handoff_code, state) if state else bind_at_chat()
@@ -123,6 +126,7 @@ def sign_in_blueprint(settings: AuthSettings) -> Blueprint:
         if token:
             await end_session(settings, relay(), token)
         logout_user()
+        session.clear()
         return redirect_after_post("/sign-in?notice=signed-out")
 
     @blueprint.post("/sign-out-everywhere")
@@ -133,6 +137,7 @@ def sign_in_blueprint(settings: AuthSettings) -> Blueprint:
         if token:
             await end_every_session(settings, relay(), token)
         logout_user()
+        session.clear()
         return redirect_after_post("/sign-in?notice=signed-out-everywhere")
 
     return blueprint

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlencode
 
-from quart import Blueprint, Response, request
+from quart import Blueprint, Response, request, session
 from quart.typing import ResponseReturnValue
 
 from chat_svc.lib.access import SESSION_COOKIE, current_viewer, sign_in_url
@@ -108,6 +108,9 @@ async def sign_out() -> ResponseReturnValue:
         runtime.fanout.close_session(viewer.session_id)
         runtime.auth.forget_session(viewer.session_id)
         log.info("signed out", extra={"user_id": viewer.user_id})
+    # The form session (CSRF secret) ends with the chat session: a page from before
+    # sign-out cannot post for whoever signs in next in this browser.
+    session.clear()
     target = f"{runtime.settings.auth_public_url}/sign-in?notice=signed-out"
     response = Response("", status=303, headers={"Location": target})
     if is_htmx():

@@ -10,7 +10,7 @@ from nats.js import JetStreamContext
 from chat_svc.lib.runtime import runtime_of
 from chat_svc.models.users import count_users, select_user
 from service_kit.events import UserCreated
-from tests.integration.chat_svc.conftest import AppFactory, sign_in_state
+from tests.integration.chat_svc.conftest import AppFactory, csrf_token_in, sign_in_state
 from tests.integration.chat_svc.fake_auth import FakeAuth
 
 
@@ -101,3 +101,25 @@ async def test_a_hand_off_code_from_another_browser_is_refused(
         assert arrived.status_code == 303
         cookies = arrived.headers.getlist("Set-Cookie")
         assert any(cookie.startswith(f"chat_session={attacker.token};") for cookie in cookies)
+
+
+async def test_sign_out_ends_the_form_session_and_other_sites_cannot_post(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    ada = fake_auth.sign_in("Ada")
+    async with make_chat_app().test_app() as test_app:
+        client = test_app.test_client()
+        client.set_cookie("localhost", "chat_session", ada.token)
+        token = csrf_token_in(await (await client.get("/")).get_data(as_text=True))
+        foreign = await client.post(
+            "/messages",
+            form={"csrf_token": token, "body": "hi"},
+            headers={"Origin": "http://evil.example"},
+        )
+        assert foreign.status_code == 403
+        signed_out = await client.post("/sign-out", form={"csrf_token": token})
+        assert signed_out.status_code == 303
+        # Signed in again (as anyone) in this browser: the old page's token is void.
+        client.set_cookie("localhost", "chat_session", fake_auth.sign_in("Bob").token)
+        stale = await client.post("/messages", form={"csrf_token": token, "body": "hi"})
+        assert stale.status_code == 422
