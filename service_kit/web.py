@@ -187,21 +187,22 @@ def origin_of(url: str) -> str | None:
 
 
 def request_origin() -> str | None:
-    """Where the browser says the request comes from: ``Origin``, else ``Referer``'s origin.
-    ``Origin: null`` (sandboxed or cross-site-redirected contexts) is an origin of its own."""
-    origin = request.headers.get("Origin")
-    if origin is not None:
-        return origin.strip().lower() if origin.strip() == "null" else origin_of(origin)
-    referer = request.headers.get("Referer")
-    return origin_of(referer) if referer else None
+    """The site the browser says the request comes from: ``Origin``, else the origin of
+    ``Referer``; None when it says neither. ``Origin: null`` names no site: Chromium sends
+    it for forms on pages with ``Referrer-Policy: no-referrer`` (our token pages)."""
+    origin = request.headers.get("Origin", "").strip()
+    if origin and origin != "null":
+        return origin_of(origin) or "unreadable"
+    referer = request.headers.get("Referer", "").strip()
+    return (origin_of(referer) or "unreadable") if referer else None
 
 
 def install_origin_check(app: Quart, public_urls: Iterable[str]) -> None:
     """Refuse a state-changing request whose ``Origin`` (or ``Referer``) names another
     site, with a 403 page, before any view runs (ASVS 3.5.x, defence beside CSRF tokens).
 
-    Requests that carry neither header (server-to-server calls, privacy tools that strip
-    Referer) are left to the CSRF token.
+    Requests that name no site (server-to-server calls, ``Origin: null``, privacy tools
+    that strip Referer) are left to the CSRF token, which every form carries anyway.
     """
     allowed = frozenset(filter(None, (origin_of(url) for url in public_urls)))
 
@@ -209,16 +210,10 @@ def install_origin_check(app: Quart, public_urls: Iterable[str]) -> None:
     async def _same_origin_posts_only() -> ResponseReturnValue | None:
         if request.method not in UNSAFE_METHODS:
             return None
-        if "Origin" not in request.headers and "Referer" not in request.headers:
+        origin = request_origin()
+        if origin is None or origin in allowed:
             return None
-        if request_origin() in allowed:
-            return None
-        log.warning(
-            "refused a cross-site %s to %s from %s",
-            request.method,
-            request.path,
-            request_origin() or "an unreadable origin",
-        )
+        log.warning("refused a cross-site %s to %s from %s", request.method, request.path, origin)
         return await render_error(403, FOREIGN_POST)
 
 
