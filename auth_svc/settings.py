@@ -50,6 +50,12 @@ class AuthSettings(ServiceSettings):
         )
 
     @property
+    def sign_up_limit(self) -> AttemptLimit:
+        # Mails to one address, whoever asks: the same number per client and in all.
+        per_email = self.sign_up_per_email
+        return AttemptLimit("sign-up", per_email, per_email, self.rate_limit_window)
+
+    @property
     def forgot_password_limit(self) -> AttemptLimit:
         return AttemptLimit(
             "forgot-password",

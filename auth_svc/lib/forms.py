@@ -16,6 +16,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from auth_svc.lib.display_names import clean_display_name, refused_characters
 from auth_svc.lib.email_addresses import normalise_email
 from auth_svc.lib.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, is_common_password
 
@@ -102,14 +103,27 @@ def _confirm_field() -> PasswordField:
     )
 
 
+def _display_name_filter(value: Any) -> Any:
+    return clean_display_name(value) if isinstance(value, str) else value
+
+
+def _visible_characters_only(form: Form, field: StringField) -> None:
+    if field.data and refused_characters(field.data):
+        raise ValidationError(
+            "Use letters, digits, spaces and punctuation only: no line breaks, tabs "
+            "or invisible characters."
+        )
+
+
 class SignUpForm(CsrfForm):
     email = _email_field()
     display_name = StringField(
         "Display name",
-        filters=[strip],
+        filters=[_display_name_filter],
         validators=[
             DataRequired("Choose a display name."),
             Length(max=DISPLAY_NAME_MAX_LENGTH, message="Keep it under 50 characters."),
+            _visible_characters_only,
         ],
     )
 

@@ -31,7 +31,7 @@ def is_common_password(password: str) -> bool:
     return password.lower() in common_passwords()
 
 
-RESEMBLANCE_MIN_LENGTH = 3  # shorter names ("Al") would refuse too many good passwords
+RESEMBLANCE_MIN_LENGTH = 4  # "Eve" would refuse "seven", "Ada" "Canada": too many good ones
 
 
 def resembles_account(password: str, email: str, display_name: str) -> bool:

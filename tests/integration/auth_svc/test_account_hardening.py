@@ -263,3 +263,35 @@ async def test_a_post_from_another_site_is_refused(
     fields["csrf_token"] = await csrf_token(client, "/sign-in")
     null = await client.post("/sign-in", form=fields, headers={"Origin": "null"})
     assert null.status_code == 303
+
+
+async def test_a_display_name_with_invisible_or_control_characters_is_refused(
+    infrastructure_env: dict[str, Any], jetstream: JetStreamContext
+) -> None:
+    app = create_app(AuthSettings(**infrastructure_env | {"sign_up_per_ip": 100}))
+    async with app.test_app() as test_app:
+        await _refuses_bad_display_names(test_app.test_client(), jetstream)
+
+
+async def _refuses_bad_display_names(client: Client, jetstream: JetStreamContext) -> None:
+    names = {
+        "line break": "Ada\r\nBcc: victim@example.com",
+        "NUL": "Ada\x00",
+        "tab": "Ada\tL",
+        "right-to-left override": "Ada \u202e3202-11-72",
+        "left-to-right isolate": "Ada\u2066x",
+        "zero-width space": "A\u200bda",
+        "zero-width joiner": "Ad\u200da",
+        "byte order mark": "\ufeffAda",
+        "line separator": "Ada\u2028Lovelace",
+        "only spaces": "   ",
+    }
+    for case, name in names.items():
+        response = await submit(client, "/sign-up", email="ada@example.com", display_name=name)
+        assert response.status_code == 422, case
+    trimmed = await submit(client, "/sign-up", email="ada@example.com", display_name="  Ada  ")
+    assert trimmed.status_code == 303
+    [requested] = await wait_for_events(jetstream, SignUpRequested.SUBJECT)
+    assert isinstance(requested, SignUpRequested) and requested.display_name == "Ada"
+    accents = await submit(client, "/sign-up", email="zoe@example.com", display_name="Zoë Ångström")
+    assert accents.status_code == 303  # letters from every script stay welcome
