@@ -295,3 +295,21 @@ async def _refuses_bad_display_names(client: Client, jetstream: JetStreamContext
     assert isinstance(requested, SignUpRequested) and requested.display_name == "Ada"
     accents = await submit(client, "/sign-up", email="zoe@example.com", display_name="Zoë Ångström")
     assert accents.status_code == 303  # letters from every script stay welcome
+
+
+async def test_forms_without_a_csrf_token_do_not_use_up_the_reset_limit(
+    infrastructure_env: dict[str, Any], jetstream: JetStreamContext
+) -> None:
+    app = create_app(AuthSettings(**infrastructure_env | {"forgot_password_per_ip": 100}))
+    async with app.test_app() as test_app:
+        attacker = test_app.test_client()
+        for _ in range(6):
+            bare = await attacker.post(
+                "/forgot-password",
+                form={"email": "ada@example.com"},
+                scope_base={"client": (ATTACKER, 1)},
+            )
+            assert bare.status_code == 422
+        ada = test_app.test_client()
+        asked = await submit_from(ada, HOME, "/forgot-password", email="ada@example.com")
+        assert asked == 303
