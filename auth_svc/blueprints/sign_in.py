@@ -6,7 +6,8 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from quart import Blueprint, request, session
+from quart import Blueprint, request
+from quart import session as form_session  # Quart's cookie session: only the CSRF secret
 from quart.typing import ResponseReturnValue
 from quart_auth import AuthUser, login_user, logout_user
 from quart_rate_limiter import rate_limit
@@ -52,10 +53,10 @@ def sign_in_blueprint(settings: AuthSettings) -> Blueprint:
     @blueprint.get("/")
     async def home() -> ResponseReturnValue:
         token = cookie_token()
-        session = await peek_token(settings, token) if token else None
+        active = await peek_token(settings, token) if token else None
         return await render_page(
             "home.html",
-            session=session,
+            session=active,
             sign_out_form=await SignOutForm.from_request(),
             chat_url=settings.chat_public_url,
         )
@@ -109,7 +110,7 @@ def sign_in_blueprint(settings: AuthSettings) -> Blueprint:
         )
         # A new CSRF secret with the new session: a token from a page seen before signing
         # in (perhaps by someone else on this browser) no longer works.
-        session.clear()
+        form_session.clear()
         login_user(AuthUser(signed_in.access_token))
         state = _state()
         return hand_off(signed_in.handoff_code, state) if state else bind_at_chat()
@@ -126,7 +127,7 @@ def sign_in_blueprint(settings: AuthSettings) -> Blueprint:
         if token:
             await end_session(settings, relay(), token)
         logout_user()
-        session.clear()
+        form_session.clear()
         return redirect_after_post("/sign-in?notice=signed-out")
 
     @blueprint.post("/sign-out-everywhere")
@@ -137,7 +138,7 @@ def sign_in_blueprint(settings: AuthSettings) -> Blueprint:
         if token:
             await end_every_session(settings, relay(), token)
         logout_user()
-        session.clear()
+        form_session.clear()
         return redirect_after_post("/sign-in?notice=signed-out-everywhere")
 
     return blueprint
