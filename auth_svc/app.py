@@ -21,7 +21,13 @@ from auth_svc.lib.web import HASHING_KEY, RELAY_KEY, whole_page_error
 from auth_svc.models.documents import DOCUMENT_MODELS
 from auth_svc.settings import AuthSettings
 from service_kit.lifecycle import infrastructure_of, manage_infrastructure
-from service_kit.web import create_base_app, install_error_pages, install_security_headers
+from service_kit.web import (
+    create_base_app,
+    install_after_response,
+    install_error_pages,
+    install_origin_check,
+    install_security_headers,
+)
 
 SERVICE = "auth_svc"
 AUTH_COOKIE = "auth_session"
@@ -55,6 +61,7 @@ def create_app(settings: AuthSettings | None = None) -> Quart:
     )
     RateLimiter(app, store=ExpiringRedisStore(settings.redis_url))
     install_security_headers(app, form_action_origins=[settings.chat_public_url])
+    install_origin_check(app, [settings.public_url])
     install_error_pages(app)
 
     @app.errorhandler(RateLimitExceeded)
@@ -72,6 +79,7 @@ def create_app(settings: AuthSettings | None = None) -> Quart:
     app.register_blueprint(sign_up_blueprint(settings))
     app.register_blueprint(passwords_blueprint(settings))
     app.register_blueprint(internal_blueprint(settings))
+    install_after_response(app)
     return app
 
 

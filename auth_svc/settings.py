@@ -3,6 +3,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from auth_svc.lib.attempt_limits import AttemptLimit
 from service_kit.settings import ServiceSettings, dev_secret
 
 
@@ -29,11 +30,39 @@ class AuthSettings(ServiceSettings):
     # Rate limits: attempts per window, per client address and per e-mail address.
     rate_limit_window: int = Field(60, gt=0)
     sign_in_per_ip: int = Field(20, gt=0)
-    sign_in_per_account: int = Field(5, gt=0)
+    # Per account, only real attempts count (CSRF and form valid): failed sign-ins and reset
+    # requests from one client address, under a much higher ceiling for all addresses.
+    sign_in_per_account_client: int = Field(5, gt=0)
+    sign_in_per_account: int = Field(100, gt=0)
     sign_up_per_ip: int = Field(10, gt=0)
     sign_up_per_email: int = Field(3, gt=0)
     forgot_password_per_ip: int = Field(10, gt=0)
-    forgot_password_per_email: int = Field(3, gt=0)
+    forgot_password_per_email_client: int = Field(3, gt=0)
+    forgot_password_per_email: int = Field(10, gt=0)
+
+    @property
+    def sign_in_limit(self) -> AttemptLimit:
+        return AttemptLimit(
+            "sign-in",
+            self.sign_in_per_account_client,
+            self.sign_in_per_account,
+            self.rate_limit_window,
+        )
+
+    @property
+    def sign_up_limit(self) -> AttemptLimit:
+        # Mails to one address, whoever asks: the same number per client and in all.
+        per_email = self.sign_up_per_email
+        return AttemptLimit("sign-up", per_email, per_email, self.rate_limit_window)
+
+    @property
+    def forgot_password_limit(self) -> AttemptLimit:
+        return AttemptLimit(
+            "forgot-password",
+            self.forgot_password_per_email_client,
+            self.forgot_password_per_email,
+            self.rate_limit_window,
+        )
 
     # argon2id, OWASP's first recommended profile: 19 MiB, 2 passes, 1 lane.
     argon2_memory_cost: int = Field(19456, ge=8)

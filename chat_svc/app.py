@@ -21,6 +21,7 @@ from service_kit.lifecycle import manage_infrastructure
 from service_kit.web import (
     create_base_app,
     install_error_pages,
+    install_origin_check,
     install_security_headers,
     render_error,
 )
@@ -43,6 +44,7 @@ def create_app(
     manage_infrastructure(app, settings, SERVICE, models=(ChatUser, *DOCUMENT_MODELS))
     manage_chat_runtime(app, settings, auth_transport)
     install_security_headers(app, form_action_origins=[settings.auth_public_url])
+    install_origin_check(app, [settings.public_url])
     install_error_pages(app)
     install_rate_limiter(settings.redis_url).init_app(app)
     app.register_blueprint(chat_blueprint(settings))

@@ -8,6 +8,8 @@ each service's own settings use its prefix (``AUTH_``, ``CHAT_``, ``MAIL_``).
 
 from __future__ import annotations
 
+import math
+import string
 from enum import StrEnum
 from typing import Any, Self
 
@@ -32,6 +34,43 @@ class InsecureSettingsError(ValueError):
 def dev_secret(name: str) -> str:
     """A placeholder secret that is obviously not meant for production."""
     return f"{DEV_SECRET_MARKER}{name}-change-me"
+
+
+MIN_SECRET_BITS = 256  # 32 bytes, what secrets.token_urlsafe(32) gives
+MIN_DISTINCT_CHARACTERS = 12
+_HEX = frozenset(string.hexdigits)
+_BASE64 = frozenset(string.ascii_letters + string.digits + "-_+/=")
+_CLASSES = (
+    (frozenset(string.ascii_lowercase), 26),
+    (frozenset(string.ascii_uppercase), 26),
+    (frozenset(string.digits), 10),
+    (frozenset(string.punctuation + " "), 33),
+)
+
+
+def estimated_entropy_bits(secret: str) -> float:
+    """An upper bound on a secret's entropy: its length times the bits of its alphabet
+    (hex, base64, or the character classes it uses). Too few distinct characters count as
+    none: a long run of one letter is not random."""
+    characters = frozenset(secret)
+    if len(characters) < MIN_DISTINCT_CHARACTERS:
+        return 0.0
+    if characters <= _HEX:
+        alphabet = 16
+    elif characters <= _BASE64:
+        alphabet = 64
+    else:
+        alphabet = sum(size for members, size in _CLASSES if characters & members)
+        alphabet += 128 if any(ord(ch) > 0x7E for ch in secret) else 0
+    return len(secret) * math.log2(alphabet)
+
+
+def is_secret_field(name: str) -> bool:
+    return "secret" in name
+
+
+def is_public_url_field(name: str) -> bool:
+    return name.endswith("public_url")
 
 
 class ServiceSettings(BaseSettings):
@@ -71,6 +110,30 @@ class ServiceSettings(BaseSettings):
             raise InsecureSettingsError(
                 "APP_ENV=production but these settings still hold development placeholders: "
                 + ", ".join(offending)
+            )
+        values = self.model_dump()
+        weak = sorted(
+            name
+            for name, value in values.items()
+            if is_secret_field(name)
+            and isinstance(value, str)
+            and estimated_entropy_bits(value) < MIN_SECRET_BITS
+        )
+        if weak:
+            raise InsecureSettingsError(
+                "APP_ENV=production needs secrets of at least 32 bytes of entropy (e.g. "
+                "python -c 'import secrets; print(secrets.token_urlsafe(32))'): " + ", ".join(weak)
+            )
+        plain = sorted(
+            name
+            for name, value in values.items()
+            if is_public_url_field(name)
+            and isinstance(value, str)
+            and not value.startswith("https://")
+        )
+        if plain:
+            raise InsecureSettingsError(
+                "APP_ENV=production needs https:// public URLs: " + ", ".join(plain)
             )
         if "mongodb_url" not in self.model_fields_set:
             raise InsecureSettingsError(

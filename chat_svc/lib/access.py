@@ -41,15 +41,15 @@ def signed_in_viewer() -> Viewer:
     return viewer
 
 
-def sign_in_url(auth_public_url: str, next_path: str) -> str:
-    return f"{auth_public_url}/sign-in?{urlencode({'next': safe_next_path(next_path)})}"
+def sign_in_url(next_path: str) -> str:
+    """Chat's own ``/sign-in``: it binds the sign-in to this browser, then sends it to auth."""
+    return f"/sign-in?{urlencode({'next': safe_next_path(next_path)})}"
 
 
 def sign_in_redirect() -> Response:
     """Pages redirect to auth's sign-in; HTMX requests get ``HX-Redirect`` instead."""
-    settings = runtime_of().settings
     back_to = request.full_path.rstrip("?") if request.method == "GET" and not is_htmx() else "/"
-    target = sign_in_url(settings.auth_public_url, back_to)
+    target = sign_in_url(back_to)
     if is_htmx():
         return Response("", status=401, headers={"HX-Redirect": target})
     return Response("", status=303, headers={"Location": target})

@@ -24,6 +24,7 @@ from chat_svc.lib.fanout import CloseReason, StreamClient
 from chat_svc.lib.message_feed import TooFarBehindError
 from chat_svc.lib.runtime import ChatRuntime, runtime_of
 from chat_svc.lib.sse import STREAM_HEADERS, frame
+from service_kit.strict_ids import parse_id
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +64,9 @@ def resume_point(scope: Scope) -> int | None:
     after = parse_qs(bytes(scope.get("query_string", b"")).decode("latin-1")).get("after")
     candidates.append(after[0] if after else None)
     for candidate in candidates:
-        if candidate and candidate.strip().isdigit():
-            return int(candidate.strip())
-    return None
+        if (after_id := parse_id(candidate)) is not None:
+            return after_id
+    return None  # none, or malformed: the stream starts from the latest
 
 
 async def _answer(send: Send, status: int, body: bytes, event_stream: bool) -> None:
@@ -85,7 +86,7 @@ async def stream_events(app: Quart, scope: Scope, receive: Receive, send: Send) 
         return
     if viewer is None:
         # A 200 with a closing event: the page stops reconnecting and goes to sign in.
-        target = sign_in_url(runtime.settings.auth_public_url, "/")
+        target = sign_in_url("/")
         await _answer(send, 200, frame("signed-out", target), event_stream=True)
         return
     try:

@@ -107,9 +107,12 @@ async def _count(js: JetStreamContext, subject: str) -> int:
     return (info.state.subjects or {}).get(subject, 0)
 
 
+STATE = "s" * 10 + "tate-chat-bound-to-the-browser"  # the shape chat's /sign-in makes
+
+
 async def sign_in(client: Client, email: str = "ada@example.com", password: str = PASSWORD) -> str:
-    """Sign in; returns the hand-off code from the redirect to chat_svc."""
-    response = await submit(client, "/sign-in", email=email, password=password)
+    """Sign in as if sent by chat (with its state); returns the hand-off code."""
+    response = await submit(client, f"/sign-in?state={STATE}", email=email, password=password)
     assert response.status_code == 303, await response.get_data(as_text=True)
     code: str = parse_qs(urlsplit(response.headers["Location"]).query)["code"][0]
     return code

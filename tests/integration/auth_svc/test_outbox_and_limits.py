@@ -52,7 +52,7 @@ async def test_events_written_while_nats_is_down_are_delivered_when_it_is_back(
 async def test_sign_in_is_limited_per_account_with_a_friendly_page(
     infrastructure_env: dict[str, Any], jetstream: JetStreamContext
 ) -> None:
-    settings = AuthSettings(**infrastructure_env | {"sign_in_per_account": 2})
+    settings = AuthSettings(**infrastructure_env | {"sign_in_per_account_client": 2})
     app = create_app(settings)
     async with app.test_app() as test_app:
         client = test_app.test_client()

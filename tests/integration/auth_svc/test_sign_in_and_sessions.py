@@ -7,12 +7,20 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 from nats.js import JetStreamContext
+from quart import Quart
 from quart.typing import TestClientProtocol as Client
 
 from auth_svc.app import create_app
 from auth_svc.settings import AuthSettings
 from service_kit.events import SessionRevoked, UserSignedIn
-from tests.integration.auth_svc.conftest import PASSWORD, sign_in, sign_up, submit, wait_for_events
+from tests.integration.auth_svc.conftest import (
+    PASSWORD,
+    STATE,
+    sign_in,
+    sign_up,
+    submit,
+    wait_for_events,
+)
 
 SECRET = {"Authorization": "Bearer dev-only-service-secret-change-me"}
 
@@ -32,7 +40,8 @@ async def test_sign_in_hands_off_to_chat_with_a_one_time_code(
     client: Client, jetstream: JetStreamContext
 ) -> None:
     await sign_up(client, jetstream)
-    response = await submit(client, "/sign-in", email=" ADA@example.com", password=PASSWORD)
+    path = f"/sign-in?state={STATE}"
+    response = await submit(client, path, email=" ADA@example.com", password=PASSWORD)
     assert response.status_code == 303
     location = urlsplit(response.headers["Location"])
     assert f"{location.scheme}://{location.netloc}{location.path}" == (
@@ -43,6 +52,7 @@ async def test_sign_in_hands_off_to_chat_with_a_one_time_code(
     query = parse_qs(location.query)
     code = query["code"][0]
     assert query["next"] == ["/"]
+    assert query["state"] == [STATE]  # chat checks it against its cookie
 
     redeemed = await _redeem(client, code)
     assert redeemed.status_code == 200
@@ -257,3 +267,25 @@ async def _csrf_from_home(client: Client) -> str:
     from tests.integration.auth_svc.conftest import csrf_token
 
     return await csrf_token(client, "/")
+
+
+async def test_a_sign_in_without_chat_state_goes_to_chat_to_bind_one_first(
+    auth_app: Quart, client: Client, jetstream: JetStreamContext
+) -> None:
+    """Login CSRF: a code only ever leaves auth beside the state chat bound to the browser."""
+    await sign_up(client, jetstream)
+    response = await submit(client, "/sign-in?next=/x", email="ada@example.com", password=PASSWORD)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "http://127.0.0.1:8002/sign-in?next=%2Fx"
+    # Chat comes back with a state: already signed in here, the hand-off needs no password.
+    again = await client.get(f"/sign-in?next=/x&state={STATE}")
+    assert again.status_code == 303
+    location = urlsplit(again.headers["Location"])
+    assert location.path == "/session/start"
+    query = parse_qs(location.query)
+    assert query["state"] == [STATE] and query["next"] == ["/x"]
+    redeemed = await _redeem(client, query["code"][0])
+    assert redeemed.status_code == 200
+    # A state of the wrong shape, or no live session: the form, no code.
+    assert (await client.get("/sign-in?state=short")).status_code == 200
+    assert (await auth_app.test_client().get(f"/sign-in?state={STATE}")).status_code == 200
