@@ -7,7 +7,8 @@ import logging
 from quart import Blueprint, Response, request
 from quart.typing import ResponseReturnValue
 
-from chat_svc.lib.access import SESSION_COOKIE, current_viewer
+from chat_svc.lib.access import current_viewer, session_token
+from chat_svc.lib.cookies import SESSION_COOKIE
 from chat_svc.lib.forms import SignOutForm
 from chat_svc.lib.runtime import runtime_of
 from service_kit.web import is_htmx, render_error, safe_next_path
@@ -51,7 +52,7 @@ async def sign_out() -> ResponseReturnValue:
     form = SignOutForm(await request.form)
     if not form.validate():
         return await render_error(400, "Your sign-out form expired. Please reload and try again.")
-    token = request.cookies.get(SESSION_COOKIE)
+    token = session_token()
     viewer = await current_viewer()
     if token:
         await runtime.auth.revoke(token)

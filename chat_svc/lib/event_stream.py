@@ -11,14 +11,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
-from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs
 
 from quart import Quart
 
-from chat_svc.lib.access import SESSION_COOKIE, sign_in_url
+from chat_svc.lib.access import sign_in_url
 from chat_svc.lib.auth_client import AuthUnavailableError
+from chat_svc.lib.cookies import SESSION_COOKIE, cookie_value
 from chat_svc.lib.fanout import CloseReason, StreamClient
 from chat_svc.lib.message_feed import TooFarBehindError
 from chat_svc.lib.runtime import ChatRuntime, runtime_of
@@ -45,14 +45,7 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 def _session_token(scope: Scope) -> str | None:
-    raw = _header(scope, b"cookie")
-    if not raw:
-        return None
-    try:
-        morsel = SimpleCookie(raw).get(SESSION_COOKIE)
-    except CookieError:
-        return None
-    return morsel.value if morsel is not None else None
+    return cookie_value(_header(scope, b"cookie"), SESSION_COOKIE)
 
 
 def resume_point(scope: Scope) -> int | None:
