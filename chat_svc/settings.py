@@ -32,6 +32,9 @@ class ChatSettings(ServiceSettings):
 
     # Frames waiting for one client; past this the client is too slow and is dropped.
     client_buffer_frames: int = Field(512, ge=8)
+    # Live streams on one replica: a session keeps its newest N, an address holds at most M.
+    streams_per_session: int = Field(10, ge=1)
+    streams_per_address: int = Field(100, ge=1)
     heartbeat_seconds: float = Field(15.0, gt=0)
     # How long a replica holds a live message whose predecessor id has not arrived yet.
     reorder_window_seconds: float = Field(0.5, gt=0, le=10)

@@ -23,6 +23,7 @@ from chat_svc.lib.fanout import CloseReason, StreamClient
 from chat_svc.lib.message_feed import TooFarBehindError
 from chat_svc.lib.runtime import ChatRuntime, runtime_of
 from chat_svc.lib.sse import STREAM_HEADERS, frame
+from chat_svc.lib.stream_limits import TOO_MANY_STREAMS, client_address
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,10 @@ async def stream_events(app: Quart, scope: Scope, receive: Receive, send: Send) 
     await runtime.remember_user(viewer)
 
     client = StreamClient(viewer.session_id, runtime.settings.client_buffer_frames)
+    address = client_address(scope)
+    if not runtime.stream_limits.admit(client, address):
+        await _answer(send, 429, b"too many live streams from this address", event_stream=False)
+        return
     runtime.fanout.add(client)  # before reading the backlog, so nothing falls in between
     watcher = asyncio.create_task(_watch_disconnect(receive, client))
     try:
@@ -95,6 +100,7 @@ async def stream_events(app: Quart, scope: Scope, receive: Receive, send: Send) 
         await send({"type": "http.response.body", "body": _farewell(client), "more_body": False})
     finally:
         runtime.fanout.remove(client)
+        runtime.stream_limits.release(client, address)
         watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await watcher
@@ -119,6 +125,8 @@ def _farewell(client: StreamClient) -> bytes:
         return RELOAD
     if client.close_reason is CloseReason.SIGNED_OUT:
         return frame("signed-out", "signed out")
+    if client.close_reason is CloseReason.TOO_MANY_STREAMS:
+        return TOO_MANY_STREAMS
     return b""
 
 
