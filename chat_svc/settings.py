@@ -41,3 +41,8 @@ class ChatSettings(ServiceSettings):
 
     message_rate_count: int = Field(20, ge=1)
     message_rate_period_seconds: float = Field(10.0, gt=0)
+
+    @property
+    def cookies_secure(self) -> bool:
+        """Secure cookies everywhere but on a developer's plain-HTTP laptop."""
+        return self.is_production or self.public_url.startswith("https://")

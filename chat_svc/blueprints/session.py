@@ -8,7 +8,7 @@ from quart import Blueprint, Response, request
 from quart.typing import ResponseReturnValue
 
 from chat_svc.lib.access import current_viewer, session_token
-from chat_svc.lib.cookies import SESSION_COOKIE
+from chat_svc.lib.cookies import session_cookie_name
 from chat_svc.lib.forms import SignOutForm
 from chat_svc.lib.runtime import runtime_of
 from service_kit.web import is_htmx, render_error, safe_next_path
@@ -36,11 +36,11 @@ async def start_session() -> ResponseReturnValue:
         "", status=303, headers={"Location": safe_next_path(request.args.get("next"))}
     )
     response.set_cookie(
-        SESSION_COOKIE,
+        session_cookie_name(runtime.settings),
         redeemed.access_token,
         httponly=True,
         samesite="Lax",
-        secure=runtime.settings.is_production or runtime.settings.public_url.startswith("https:"),
+        secure=runtime.settings.cookies_secure,
         path="/",
     )
     return response
@@ -66,5 +66,7 @@ async def sign_out() -> ResponseReturnValue:
     response = Response("", status=303, headers={"Location": target})
     if is_htmx():
         response = Response("", status=200, headers={"HX-Redirect": target})
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(
+        session_cookie_name(runtime.settings), path="/", secure=runtime.settings.cookies_secure
+    )
     return response

@@ -11,7 +11,7 @@ from quart import Response, g, request
 from quart.typing import ResponseReturnValue
 
 from chat_svc.lib.auth_client import Viewer
-from chat_svc.lib.cookies import SESSION_COOKIE, cookie_value
+from chat_svc.lib.cookies import cookie_value, session_cookie_name
 from chat_svc.lib.runtime import runtime_of
 from service_kit.web import is_htmx, safe_next_path
 
@@ -36,7 +36,7 @@ async def current_viewer() -> Viewer | None:
 
 def session_token() -> str | None:
     """This request's chat session token, read like the stream reads it (lib/cookies.py)."""
-    return cookie_value(request.headers.get("Cookie"), SESSION_COOKIE)
+    return cookie_value(request.headers.get("Cookie"), session_cookie_name(runtime_of().settings))
 
 
 def signed_in_viewer() -> Viewer:

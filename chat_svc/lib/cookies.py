@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from werkzeug.http import parse_cookie
 
+from chat_svc.settings import ChatSettings
+from service_kit.web import host_cookie_name
+
 SESSION_COOKIE = "chat_session"
+FORM_SESSION_COOKIE = "chat_form_session"  # Quart's session, used only for CSRF tokens
+
+
+def session_cookie_name(settings: ChatSettings) -> str:
+    """``__Host-chat_session`` whenever the cookie is Secure (production, or HTTPS)."""
+    return host_cookie_name(SESSION_COOKIE, secure=settings.cookies_secure)
 
 
 def cookie_value(cookie_header: str | None, name: str) -> str | None:

@@ -18,7 +18,7 @@ from quart import Quart
 
 from chat_svc.lib.access import sign_in_url
 from chat_svc.lib.auth_client import AuthUnavailableError
-from chat_svc.lib.cookies import SESSION_COOKIE, cookie_value
+from chat_svc.lib.cookies import cookie_value, session_cookie_name
 from chat_svc.lib.fanout import CloseReason, StreamClient
 from chat_svc.lib.message_feed import TooFarBehindError
 from chat_svc.lib.runtime import ChatRuntime, runtime_of
@@ -45,8 +45,8 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-def _session_token(scope: Scope) -> str | None:
-    return cookie_value(_header(scope, b"cookie"), SESSION_COOKIE)
+def _session_token(scope: Scope, runtime: ChatRuntime) -> str | None:
+    return cookie_value(_header(scope, b"cookie"), session_cookie_name(runtime.settings))
 
 
 def resume_point(scope: Scope) -> int | None:
@@ -68,7 +68,7 @@ async def _answer(send: Send, status: int, body: bytes, event_stream: bool) -> N
 
 async def stream_events(app: Quart, scope: Scope, receive: Receive, send: Send) -> None:
     runtime = runtime_of(app)
-    token = _session_token(scope)
+    token = _session_token(scope, runtime)
     try:
         viewer = await runtime.auth.check(token) if token else None
     except AuthUnavailableError as error:
