@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -57,7 +58,9 @@ def maildev_command(smtp_port: int, ui_port: int) -> list[str]:
     ]  # fmt: skip
 
 
-def service_command(service: str, port: int, host: str = "127.0.0.1") -> list[str]:
+def service_command(
+    service: str, port: int, host: str = "127.0.0.1", forwarded_allow_ips: str | None = None
+) -> list[str]:
     """One place that chooses the ASGI server for every service (see docs/performance.md)."""
     return python_module(
         "uvicorn",
@@ -66,7 +69,19 @@ def service_command(service: str, port: int, host: str = "127.0.0.1") -> list[st
         "--port", str(port),
         "--timeout-graceful-shutdown", "3",
         "--no-server-header",
+        *proxy_header_flags(forwarded_allow_ips),
     )  # fmt: skip
+
+
+def proxy_header_flags(forwarded_allow_ips: str | None = None) -> list[str]:
+    """Trust X-Forwarded-For/-Proto only from the edge proxies listed (comma-separated; env
+    ``FORWARDED_ALLOW_IPS``); none by default, so a client cannot claim another address.
+    uvicorn on its own trusts 127.0.0.1, which on a laptop is every client."""
+    if forwarded_allow_ips is None:
+        forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "")
+    if not forwarded_allow_ips.strip():
+        return ["--no-proxy-headers"]
+    return ["--proxy-headers", "--forwarded-allow-ips", forwarded_allow_ips.strip()]
 
 
 def service_environment(ports: StackPorts, *, app_env: str = "development") -> dict[str, str]:
