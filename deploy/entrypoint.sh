@@ -24,6 +24,8 @@ fi
 exec uvicorn "${service}_svc.asgi:app" \
   --host 0.0.0.0 --port "${PORT:-8000}" \
   --root-path "${ROOT_PATH:-}" \
+  --http service_kit.http_limits:HeaderLimitedHttpToolsProtocol \
+  --timeout-keep-alive 5 \
   --timeout-graceful-shutdown 10 \
   --no-server-header --no-access-log \
   "$@"

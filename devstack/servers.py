@@ -69,6 +69,8 @@ def service_command(
         "--port", str(port),
         "--timeout-graceful-shutdown", "3",
         "--no-server-header",
+        # Header size and header-read time limits (httptools underneath; see the module).
+        "--http", "service_kit.http_limits:HeaderLimitedHttpToolsProtocol",
         *proxy_header_flags(forwarded_allow_ips),
     )  # fmt: skip
 

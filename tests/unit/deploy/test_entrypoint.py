@@ -43,3 +43,11 @@ def test_the_configured_edge_is_the_only_trusted_proxy(tmp_path: Path) -> None:
 def test_trusting_everyone_is_refused(tmp_path: Path, wildcard: str) -> None:
     with pytest.raises(subprocess.CalledProcessError):
         entrypoint_argv(tmp_path, FORWARDED_ALLOW_IPS=wildcard)
+
+
+def test_the_image_limits_request_headers_like_the_dev_stack(tmp_path: Path) -> None:
+    argv = entrypoint_argv(tmp_path)
+    assert (
+        argv[argv.index("--http") + 1] == "service_kit.http_limits:HeaderLimitedHttpToolsProtocol"
+    )
+    assert "--timeout-keep-alive" in argv
