@@ -14,6 +14,7 @@ from auth_svc.blueprints.internal import internal_blueprint
 from auth_svc.blueprints.passwords import passwords_blueprint
 from auth_svc.blueprints.sign_in import sign_in_blueprint
 from auth_svc.blueprints.sign_up import sign_up_blueprint
+from auth_svc.lib.internal_listener import serve_internal_api
 from auth_svc.lib.outbox_relay import OutboxRelay
 from auth_svc.lib.passwords import PasswordHashing
 from auth_svc.lib.rate_limits import ExpiringRedisStore
@@ -79,6 +80,7 @@ def create_app(settings: AuthSettings | None = None) -> Quart:
     app.register_blueprint(sign_up_blueprint(settings))
     app.register_blueprint(passwords_blueprint(settings))
     app.register_blueprint(internal_blueprint(settings))
+    serve_internal_api(app, settings)
     return app
 
 

@@ -17,6 +17,11 @@ class AuthSettings(ServiceSettings):
     public_url: str = "http://127.0.0.1:8001"
     chat_public_url: str = "http://127.0.0.1:8002"
     secret_key: str = Field(dev_secret("auth-secret-key"))
+    # The internal API (chat_svc's token checks) listens here, never on the public port;
+    # unset serves it nowhere (tests reach it through the app). lib/internal_listener.py
+    internal_host: str = "127.0.0.1"
+    internal_port: int | None = Field(None, ge=1, le=65535)
+    internal_requests_per_second: int = Field(500, gt=0)
 
     # Tokens mailed to people (seconds).
     verification_token_ttl: int = Field(24 * 3600, gt=0)

@@ -28,6 +28,7 @@ PORT_OPTIONS = {
     "redis": "Valkey/Redis",
     "smtp": "mail catcher SMTP",
     "mail_ui": "mail catcher web UI",
+    "auth_internal": "auth_svc internal API",
 }
 
 

@@ -20,6 +20,7 @@ class StackPorts:
     redis: int = 6379
     smtp: int = 1025
     mail_ui: int = 1080
+    auth_internal: int = 8004  # auth_svc's internal API (chat_svc's token checks)
 
     def labelled(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -96,11 +97,12 @@ def service_environment(ports: StackPorts, *, app_env: str = "development") -> d
         "REDIS_URL": f"redis://127.0.0.1:{ports.redis}/0",
         "AUTH_PORT": str(ports.auth),
         "AUTH_PUBLIC_URL": auth_url,
+        "AUTH_INTERNAL_PORT": str(ports.auth_internal),
         "AUTH_CHAT_PUBLIC_URL": chat_url,
         "CHAT_PORT": str(ports.chat),
         "CHAT_PUBLIC_URL": chat_url,
         "CHAT_AUTH_PUBLIC_URL": auth_url,
-        "CHAT_AUTH_INTERNAL_URL": auth_url,
+        "CHAT_AUTH_INTERNAL_URL": f"http://127.0.0.1:{ports.auth_internal}",
         "MAIL_PORT": str(ports.mail_health),
         "MAIL_SMTP_HOST": "127.0.0.1",
         "MAIL_SMTP_PORT": str(ports.smtp),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from devstack.binaries import PROJECT_ROOT
@@ -105,7 +105,7 @@ def start_topology(
     app_env: str = "development",
     say: Callable[[str], None] = lambda _message: None,
 ) -> Topology:
-    ports = ports or StackPorts(*(free_port() for _ in range(8)))
+    ports = ports or StackPorts(*(free_port() for _ in fields(StackPorts)))
     chat_ports = [ports.chat] + [free_port() for _ in range(chat_replicas - 1)]
     nodes = _nats_nodes(ports, nats_nodes, data_dir)
     env = service_environment(ports, app_env=app_env)

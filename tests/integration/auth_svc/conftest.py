@@ -15,10 +15,13 @@ from quart import Quart
 from quart.typing import TestClientProtocol as Client
 
 from auth_svc.app import create_app
+from auth_svc.lib.internal_listener import SCOPE_MARK
 from auth_svc.settings import AuthSettings
 from service_kit.events import Event, SignUpRequested, decode_event
 
 PASSWORD = "correct horse battery"
+# What the internal listener's server puts in the scope (the public listener answers 404).
+INTERNAL_SCOPE = {SCOPE_MARK: True}
 CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 

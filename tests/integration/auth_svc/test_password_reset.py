@@ -9,6 +9,7 @@ from quart.typing import TestClientProtocol as Client
 
 from service_kit.events import PasswordChanged, PasswordResetRequested, SessionRevoked
 from tests.integration.auth_svc.conftest import (
+    INTERNAL_SCOPE,
     PASSWORD,
     sign_in,
     sign_up,
@@ -48,7 +49,10 @@ async def test_reset_changes_the_password_and_revokes_every_session(
 ) -> None:
     await sign_up(client, jetstream)
     redeemed = await client.post(
-        "/internal/handoff/redeem", json={"code": await sign_in(client)}, headers=SECRET
+        "/internal/handoff/redeem",
+        json={"code": await sign_in(client)},
+        headers=SECRET,
+        scope_base=INTERNAL_SCOPE,
     )
     session: dict[str, Any] = await redeemed.get_json()
     path = f"/reset-password?token={token_from(await _reset_link(client, jetstream))}"
@@ -66,7 +70,10 @@ async def test_reset_changes_the_password_and_revokes_every_session(
     assert response.headers["Location"] == "/sign-in?notice=password-changed"
 
     check = await client.post(
-        "/internal/token-check", json={"token": session["access_token"]}, headers=SECRET
+        "/internal/token-check",
+        json={"token": session["access_token"]},
+        headers=SECRET,
+        scope_base=INTERNAL_SCOPE,
     )
     assert await check.get_json() == {"valid": False}
     [changed] = await wait_for_events(jetstream, PasswordChanged.SUBJECT)
