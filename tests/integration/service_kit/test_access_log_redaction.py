@@ -4,7 +4,8 @@ hand-off code): the real uvicorn access logger, configured as the services confi
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, MutableMapping
+import logging
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from typing import Any
 
 import httpx
@@ -28,6 +29,25 @@ async def hello(
     await send({"type": "http.response.body", "body": b"ok"})
 
 
+@pytest.fixture
+def restored_logging() -> Iterator[None]:
+    """configure_logging and uvicorn point handlers at this test's captured streams, which
+    close after it: put every touched logger back as it was."""
+    names = ["", "uvicorn", "uvicorn.error", "uvicorn.access"]
+    saved = {
+        name: (list(log.handlers), list(log.filters), log.level, log.propagate)
+        for name in names
+        for log in [logging.getLogger(name)]
+    }
+    yield
+    for name, (handlers, filters, level, propagate) in saved.items():
+        log = logging.getLogger(name)
+        log.handlers[:], log.filters[:] = handlers, filters
+        log.setLevel(level)
+        log.propagate = propagate
+
+
+@pytest.mark.usefixtures("restored_logging")
 @pytest.mark.parametrize("json_lines", [False, True])
 async def test_token_and_code_query_values_are_redacted_in_access_logs(
     capsys: pytest.CaptureFixture[str], json_lines: bool

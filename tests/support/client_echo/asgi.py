@@ -15,6 +15,8 @@ async def app(
 ) -> None:
     if scope["type"] != "http":
         return
+    while (await receive()).get("more_body"):  # read the whole body, as a real app does
+        pass
     client = scope.get("client")
     body = f"{client[0] if client else 'unknown'} {scope.get('scheme')}".encode()
     await send({"type": "http.response.start", "status": 200, "headers": []})
