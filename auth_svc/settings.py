@@ -3,6 +3,8 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from service_kit.nats_credentials import dev_nats_password
+from service_kit.sealed_links import DEV_LINK_SEAL_KEY
 from service_kit.settings import ServiceSettings, dev_secret
 
 
@@ -17,6 +19,10 @@ class AuthSettings(ServiceSettings):
     public_url: str = "http://127.0.0.1:8001"
     chat_public_url: str = "http://127.0.0.1:8002"
     secret_key: str = Field(dev_secret("auth-secret-key"))
+    nats_user: str = "auth"
+    nats_password: str = Field(dev_nats_password("auth"))
+    # Seals set-password and reset links in events; mail_svc holds the same key.
+    link_seal_key: str = Field(DEV_LINK_SEAL_KEY, validation_alias="LINK_SEAL_KEY")
     # The internal API (chat_svc's token checks) listens here, never on the public port;
     # unset serves it nowhere (tests reach it through the app). lib/internal_listener.py
     internal_host: str = "127.0.0.1"

@@ -16,6 +16,7 @@ from pathlib import Path
 from bench.proc import SERVER_CORE, pinned
 from devstack.processes import ManagedProcess, ProcessGroup, free_port, http_probe, tcp_probe
 from devstack.servers import nats_command, redis_command
+from service_kit.nats_credentials import server_environment
 
 ASGI_SERVERS = ("uvicorn", "hypercorn", "granian")
 SERVICE_SECRET = "bench-service-secret"  # noqa: S105 - a loopback-only benchmark value
@@ -58,6 +59,7 @@ class Stack:
         self.group.start(
             "nats",
             pinned(nats_command(nats_port, monitor, data_dir / "nats"), SERVER_CORE),
+            env=server_environment(),
             ready=http_probe(f"http://127.0.0.1:{monitor}/healthz?js-enabled-only=true"),
             timeout=20,
         )

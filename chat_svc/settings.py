@@ -3,6 +3,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from service_kit.nats_credentials import dev_nats_password
 from service_kit.settings import ServiceSettings, dev_secret
 
 
@@ -18,6 +19,8 @@ class ChatSettings(ServiceSettings):
     auth_public_url: str = "http://127.0.0.1:8001"
     auth_internal_url: str = "http://127.0.0.1:8001"
     secret_key: str = Field(dev_secret("chat-secret-key"))
+    nats_user: str = "chat"
+    nats_password: str = Field(dev_nats_password("chat"))
 
     # A valid token-check answer is reused this long; a SessionRevoked event drops it at once.
     token_cache_seconds: float = Field(5.0, ge=0)

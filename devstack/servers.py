@@ -26,9 +26,15 @@ class StackPorts:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
+# Users and permissions (passwords from the environment: service_kit/nats_credentials.py).
+NATS_ACCOUNTS = binaries.PROJECT_ROOT / "nats" / "accounts.conf"
+
+
 def nats_command(port: int, monitor_port: int, store_dir: Path) -> list[str]:
+    """Start with ``env=nats_credentials.server_environment()`` (the passwords)."""
     return [
         str(binaries.nats_server()),
+        "--config", str(NATS_ACCOUNTS),
         "--jetstream",
         "--addr", "127.0.0.1",
         "--port", str(port),

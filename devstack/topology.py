@@ -22,6 +22,7 @@ from devstack.servers import (
     service_command,
     service_environment,
 )
+from service_kit.nats_credentials import server_environment
 
 
 @dataclass
@@ -64,7 +65,7 @@ class Topology:
         # A cluster node first only accepts connections: JetStream (and /healthz) waits until
         # its peers are up and a meta leader is elected, so start all before waiting on that.
         self.processes[node.name] = self.group.start(
-            node.name, node.argv, ready=tcp_probe(node.port)
+            node.name, node.argv, env=server_environment(), ready=tcp_probe(node.port)
         )
 
     def start_service(

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from devstack.processes import ManagedProcess, ProcessGroup, free_port, http_probe, tcp_probe
 from devstack.servers import nats_command, redis_command
+from service_kit.nats_credentials import server_environment
 
 
 @dataclass
@@ -21,10 +22,11 @@ class RestartableServer:
     port: int
     group: ProcessGroup
     process: ManagedProcess | None = field(default=None)
+    env: dict[str, str] = field(default_factory=dict)
 
     def start(self) -> None:
         ready = http_probe(self.probe_url) if self.probe_url else tcp_probe(self.port)
-        self.process = self.group.start(self.name, self.argv, ready=ready, timeout=20)
+        self.process = self.group.start(self.name, self.argv, env=self.env, ready=ready, timeout=20)
 
     def stop(self) -> None:
         if self.process is not None:
@@ -59,6 +61,7 @@ def start_nats(group: ProcessGroup, data_dir: Path) -> NatsServer:
         probe_url=f"http://127.0.0.1:{monitor}/healthz?js-enabled-only=true",
         port=port,
         group=group,
+        env=server_environment(),  # the passwords nats/accounts.conf reads
     )
     server.start()
     return server

@@ -28,9 +28,30 @@ def test_production_refuses_development_secrets(
         settings_class()
 
 
+@pytest.mark.parametrize(
+    ("settings_class", "names"),
+    [
+        (AuthSettings, "link_seal_key, nats_password"),
+        (ChatSettings, "nats_password"),
+        (MailSettings, "link_seal_key, nats_password"),
+    ],
+)
+def test_production_refuses_the_development_nats_password_and_seal_key(
+    monkeypatch: pytest.MonkeyPatch, settings_class: type[AuthSettings], names: str
+) -> None:
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("MONGODB_URL", "mongodb://db:27017")
+    for name in ("SERVICE_SECRET", "AUTH_SECRET_KEY", "CHAT_SECRET_KEY"):
+        monkeypatch.setenv(name, "x" * 40)
+    with pytest.raises(ValidationError, match=f"placeholders: {names} \\["):
+        settings_class()
+
+
 def test_production_refuses_the_in_memory_store(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("SERVICE_SECRET", "a-real-secret-from-a-vault")
+    monkeypatch.setenv("MAIL_NATS_PASSWORD", "a-real-nats-password-from-a-vault")
+    monkeypatch.setenv("LINK_SEAL_KEY", "a-real-seal-key-from-a-vault-32-bytes-or-more")
     with pytest.raises(ValidationError, match="MONGODB_URL"):
         MailSettings()
 
@@ -40,6 +61,8 @@ def test_production_accepts_real_secrets(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("MONGODB_URL", "mongodb://db:27017")
     monkeypatch.setenv("SERVICE_SECRET", "s" * 40)
     monkeypatch.setenv("AUTH_SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("AUTH_NATS_PASSWORD", "n" * 40)
+    monkeypatch.setenv("LINK_SEAL_KEY", "l" * 40)
     settings = AuthSettings()
     assert settings.app_env is AppEnv.PRODUCTION
     assert settings.redacted()["secret_key"] == "***"
