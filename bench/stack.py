@@ -95,6 +95,9 @@ class Stack:
             "CHAT_AUTH_INTERNAL_URL": self.auth_url,
             "CHAT_TOKEN_CACHE_SECONDS": "3600",  # "a cached token check"
             "CHAT_MESSAGE_RATE_COUNT": "1000000000",  # the publisher is one user
+            # Every measured stream comes from this one machine (one address, few sessions).
+            "CHAT_STREAMS_PER_SESSION": "1000000",
+            "CHAT_STREAMS_PER_ADDRESS": "1000000",
         }
 
     def start_chat(self, name: str, server: str = "uvicorn") -> str:
