@@ -18,7 +18,7 @@ from nats.js.errors import NotFoundError
 
 from mail_svc.lib.mail_worker import DURABLE
 from mail_svc.settings import MailSettings
-from service_kit.jetstream import DEAD_LETTER_STREAM, connect_nats
+from service_kit.jetstream import DEAD_LETTER_PREFIX, DEAD_LETTER_STREAM, connect_nats
 from service_kit.logging_setup import configure_logging
 from service_kit.nats_credentials import client_options
 
@@ -43,6 +43,13 @@ async def list_dead_letters(js: JetStreamContext, consumer: str = DURABLE) -> li
             continue
         headers = stored.headers or {}
         if headers.get("Dead-Letter-Consumer") != consumer or stored.data is None:
+            continue
+        if stored.subject != f"{DEAD_LETTER_PREFIX}.{headers.get('Original-Subject')}":
+            # Replay goes to Original-Subject; NATS limits each service's dead-letter
+            # subjects (nats/accounts.conf), not its headers, so the two must agree.
+            log.warning(
+                "dead letter with a mismatched subject skipped", extra={"sequence": sequence}
+            )
             continue
         letters.append(
             DeadLetter(

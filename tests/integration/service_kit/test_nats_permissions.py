@@ -52,13 +52,22 @@ async def test_anonymous_and_wrong_password_clients_are_refused(nats_url: str) -
         )
 
 
-@pytest.mark.parametrize("user", ["chat", "mail"])
+@pytest.mark.parametrize(
+    ("user", "subject"),
+    [
+        ("chat", PasswordResetRequested.SUBJECT),
+        ("mail", PasswordResetRequested.SUBJECT),
+        # A dead letter is replayed to its original subject: chat may only file its own.
+        ("chat", f"dead_letter.{PasswordResetRequested.SUBJECT}"),
+        ("mail", "dead_letter.chat.message.posted"),
+    ],
+)
 async def test_only_auth_may_publish_auth_events(
-    nats_url: str, nats_client: NATS, user: str
+    nats_url: str, nats_client: NATS, user: str, subject: str
 ) -> None:
     nc = await connect_as(nats_url, user)
     try:
-        await nc.publish(PasswordResetRequested.SUBJECT, b"{}")
+        await nc.publish(subject, b"{}")
         assert await refused(nc)
     finally:
         await nc.close()
