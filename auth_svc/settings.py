@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Self
+
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from service_kit.nats_credentials import dev_nats_password
@@ -50,6 +52,15 @@ class AuthSettings(ServiceSettings):
     argon2_memory_cost: int = Field(19456, ge=8)
     argon2_time_cost: int = Field(2, ge=1)
     argon2_parallelism: int = Field(1, ge=1)
+
+    @model_validator(mode="after")
+    def _internal_api_has_a_listener_in_production(self) -> Self:
+        if self.is_production and self.internal_port is None:
+            raise ValueError(
+                "APP_ENV=production requires AUTH_INTERNAL_PORT: chat_svc checks every "
+                "session through the internal API, which is served only on that port"
+            )
+        return self
 
     @property
     def cookies_secure(self) -> bool:

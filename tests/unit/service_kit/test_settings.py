@@ -63,6 +63,9 @@ def test_production_accepts_real_secrets(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("AUTH_SECRET_KEY", "k" * 40)
     monkeypatch.setenv("AUTH_NATS_PASSWORD", "n" * 40)
     monkeypatch.setenv("LINK_SEAL_KEY", "l" * 40)
+    with pytest.raises(ValidationError, match="AUTH_INTERNAL_PORT"):
+        AuthSettings()
+    monkeypatch.setenv("AUTH_INTERNAL_PORT", "8001")
     settings = AuthSettings()
     assert settings.app_env is AppEnv.PRODUCTION
     assert settings.redacted()["secret_key"] == "***"
