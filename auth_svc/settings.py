@@ -1,9 +1,13 @@
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Self
+
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from auth_svc.lib.attempt_limits import AttemptLimit
+from service_kit.nats_credentials import dev_nats_password
+from service_kit.sealed_links import DEV_LINK_SEAL_KEY
 from service_kit.settings import ServiceSettings, dev_secret
 
 
@@ -18,6 +22,15 @@ class AuthSettings(ServiceSettings):
     public_url: str = "http://127.0.0.1:8001"
     chat_public_url: str = "http://127.0.0.1:8002"
     secret_key: str = Field(dev_secret("auth-secret-key"))
+    nats_user: str = "auth"
+    nats_password: str = Field(dev_nats_password("auth"))
+    # Seals set-password and reset links in events; mail_svc holds the same key.
+    link_seal_key: str = Field(DEV_LINK_SEAL_KEY, validation_alias="LINK_SEAL_KEY")
+    # The internal API (chat_svc's token checks) listens here, never on the public port;
+    # unset serves it nowhere (tests reach it through the app). lib/internal_listener.py
+    internal_host: str = "127.0.0.1"
+    internal_port: int | None = Field(None, ge=1, le=65535)
+    internal_requests_per_second: int = Field(500, gt=0)
 
     # Tokens mailed to people (seconds).
     verification_token_ttl: int = Field(24 * 3600, gt=0)
@@ -68,6 +81,15 @@ class AuthSettings(ServiceSettings):
     argon2_memory_cost: int = Field(19456, ge=8)
     argon2_time_cost: int = Field(2, ge=1)
     argon2_parallelism: int = Field(1, ge=1)
+
+    @model_validator(mode="after")
+    def _internal_api_has_a_listener_in_production(self) -> Self:
+        if self.is_production and self.internal_port is None:
+            raise ValueError(
+                "APP_ENV=production requires AUTH_INTERNAL_PORT: chat_svc checks every "
+                "session through the internal API, which is served only on that port"
+            )
+        return self
 
     @property
     def cookies_secure(self) -> bool:

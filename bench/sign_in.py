@@ -26,6 +26,8 @@ from bench.stats import latency_summary, median_and_spread
 from devstack.processes import free_port, http_probe
 from service_kit.events import SignUpRequested
 from service_kit.jetstream import connect_nats
+from service_kit.nats_credentials import dev_admin_options
+from service_kit.sealed_links import LinkSeal, link_in
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 PASSWORD = "correct horse battery staple 42"  # noqa: S105 - a benchmark account
@@ -67,11 +69,12 @@ async def _form_post(http: httpx.AsyncClient, page: str, fields: dict[str, str])
 
 
 async def create_account(stack: Stack, auth_url: str) -> None:
-    nc = await connect_nats(stack.nats_url, "bench-sign-up")
+    nc = await connect_nats(stack.nats_url, "bench-sign-up", **dev_admin_options())
     links: asyncio.Queue[str] = asyncio.Queue()
 
     async def on_sign_up(msg: Msg) -> None:
-        links.put_nowait(SignUpRequested.model_validate_json(msg.data).link)
+        event = SignUpRequested.model_validate_json(msg.data)
+        links.put_nowait(link_in(event, LinkSeal(AuthSettings().link_seal_key)))
 
     await nc.subscribe(SignUpRequested.SUBJECT, cb=on_sign_up)
     await nc.flush()

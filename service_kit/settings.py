@@ -90,6 +90,10 @@ class ServiceSettings(BaseSettings):
     mongodb_database: str = Field("chat_app", validation_alias="MONGODB_DATABASE")
     log_json: bool = Field(False, validation_alias="LOG_JSON")
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
+    # This service's own NATS user (nats/accounts.conf); subclasses set the defaults, read
+    # from their prefix (AUTH_NATS_USER, AUTH_NATS_PASSWORD, ...). Empty: no credentials.
+    nats_user: str = ""
+    nats_password: str = ""
     # Shared secret that services present to each other's internal endpoints.
     service_secret: str = Field(dev_secret("service-secret"), validation_alias="SERVICE_SECRET")
 

@@ -13,7 +13,8 @@ from urllib.parse import urlencode
 from quart import Blueprint, Response, request, session
 from quart.typing import ResponseReturnValue
 
-from chat_svc.lib.access import SESSION_COOKIE, current_viewer, sign_in_url
+from chat_svc.lib.access import current_viewer, session_token, sign_in_url
+from chat_svc.lib.cookies import session_cookie_name
 from chat_svc.lib.forms import SignOutForm
 from chat_svc.lib.runtime import runtime_of
 from service_kit.sign_in_state import new_sign_in_state, states_match
@@ -27,11 +28,6 @@ session_pages = Blueprint("session", __name__)
 STATE_COOKIE = "chat_sign_in_state"
 STATE_COOKIE_PATH = "/session"
 STATE_SECONDS = 15 * 60  # time to type a password, or to reset a forgotten one
-
-
-def _secure_cookies() -> bool:
-    settings = runtime_of().settings
-    return settings.is_production or settings.public_url.startswith("https:")
 
 
 @session_pages.get("/sign-in")
@@ -48,7 +44,7 @@ async def go_to_sign_in() -> ResponseReturnValue:
         max_age=STATE_SECONDS,
         httponly=True,
         samesite="Lax",  # sent on the top-level redirect back from auth
-        secure=_secure_cookies(),
+        secure=runtime_of().settings.cookies_secure,
         path=STATE_COOKIE_PATH,
     )
     return response
@@ -81,11 +77,11 @@ async def start_session() -> ResponseReturnValue:
     log.info("chat session started", extra={"user_id": redeemed.viewer.user_id})
     response = Response("", status=303, headers={"Location": next_path})
     response.set_cookie(
-        SESSION_COOKIE,
+        session_cookie_name(runtime.settings),
         redeemed.access_token,
         httponly=True,
         samesite="Lax",
-        secure=_secure_cookies(),
+        secure=runtime.settings.cookies_secure,
         path="/",
     )
     response.delete_cookie(STATE_COOKIE, path=STATE_COOKIE_PATH)  # one hand-off per state
@@ -109,7 +105,7 @@ async def _sign_out(everywhere: bool) -> ResponseReturnValue:
     form = SignOutForm(await request.form)
     if not form.validate():
         return await render_error(400, "Your sign-out form expired. Please reload and try again.")
-    token = request.cookies.get(SESSION_COOKIE)
+    token = session_token()
     viewer = await current_viewer()
     if token and everywhere:
         await runtime.auth.revoke_everywhere(token)
@@ -129,5 +125,7 @@ async def _sign_out(everywhere: bool) -> ResponseReturnValue:
     response = Response("", status=303, headers={"Location": target})
     if is_htmx():
         response = Response("", status=200, headers={"HX-Redirect": target})
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(
+        session_cookie_name(runtime.settings), path="/", secure=runtime.settings.cookies_secure
+    )
     return response

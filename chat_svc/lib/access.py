@@ -11,10 +11,9 @@ from quart import Response, g, request
 from quart.typing import ResponseReturnValue
 
 from chat_svc.lib.auth_client import Viewer
+from chat_svc.lib.cookies import cookie_value, session_cookie_name
 from chat_svc.lib.runtime import runtime_of
 from service_kit.web import is_htmx, safe_next_path
-
-SESSION_COOKIE = "chat_session"
 
 P = ParamSpec("P")
 
@@ -24,7 +23,7 @@ async def current_viewer() -> Viewer | None:
     if "viewer" in g:
         cached: Viewer | None = g.viewer
         return cached
-    token = request.cookies.get(SESSION_COOKIE)
+    token = session_token()
     viewer = None
     if token:
         runtime = runtime_of()
@@ -33,6 +32,11 @@ async def current_viewer() -> Viewer | None:
             await runtime.remember_user(viewer)
     g.viewer = viewer
     return viewer
+
+
+def session_token() -> str | None:
+    """This request's chat session token, read like the stream reads it (lib/cookies.py)."""
+    return cookie_value(request.headers.get("Cookie"), session_cookie_name(runtime_of().settings))
 
 
 def signed_in_viewer() -> Viewer:

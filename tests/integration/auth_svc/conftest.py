@@ -15,10 +15,14 @@ from quart import Quart
 from quart.typing import TestClientProtocol as Client
 
 from auth_svc.app import create_app
+from auth_svc.lib.internal_listener import SCOPE_MARK
 from auth_svc.settings import AuthSettings
-from service_kit.events import Event, SignUpRequested, decode_event
+from service_kit.events import Event, PasswordResetRequested, SignUpRequested, decode_event
+from service_kit.sealed_links import DEV_LINK_SEAL_KEY, LinkSeal, link_in
 
 PASSWORD = "correct horse battery"
+# What the internal listener's server puts in the scope (the public listener answers 404).
+INTERNAL_SCOPE = {SCOPE_MARK: True}
 CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
@@ -76,6 +80,11 @@ async def wait_for_events(
     return events
 
 
+def link_of(event: SignUpRequested | PasswordResetRequested) -> str:
+    """The link mail_svc would send, opened with the dev key both services default to."""
+    return link_in(event, LinkSeal(DEV_LINK_SEAL_KEY))
+
+
 def token_from(link: str) -> str:
     return parse_qs(urlsplit(link).query)["token"][0]
 
@@ -94,7 +103,7 @@ async def sign_up(
     events = await wait_for_events(js, SignUpRequested.SUBJECT, before + 1)
     event = events[-1]
     assert isinstance(event, SignUpRequested)
-    path = f"/set-password?token={token_from(event.link)}"
+    path = f"/set-password?token={token_from(link_of(event))}"
     response = await submit(client, path, password=password, confirm_password=password)
     assert response.status_code == 303, await response.get_data(as_text=True)
 

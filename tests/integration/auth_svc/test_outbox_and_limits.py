@@ -15,6 +15,7 @@ from auth_svc.settings import AuthSettings
 from service_kit.events import SignUpRequested, UserCreated
 from tests.integration.auth_svc.conftest import (
     PASSWORD,
+    link_of,
     sign_in,
     sign_up,
     submit,
@@ -30,7 +31,7 @@ async def test_events_written_while_nats_is_down_are_delivered_when_it_is_back(
     await submit(client, "/sign-up", email="ada@example.com", display_name="Ada")
     [requested] = await wait_for_events(jetstream, SignUpRequested.SUBJECT)
     assert isinstance(requested, SignUpRequested)
-    path = f"/set-password?token={token_from(requested.link)}"
+    path = f"/set-password?token={token_from(link_of(requested))}"
     csrf_page = await client.get(path)
     assert csrf_page.status_code == 200
 

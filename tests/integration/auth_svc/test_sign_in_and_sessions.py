@@ -14,6 +14,7 @@ from auth_svc.app import create_app
 from auth_svc.settings import AuthSettings
 from service_kit.events import SessionRevoked, UserSignedIn
 from tests.integration.auth_svc.conftest import (
+    INTERNAL_SCOPE,
     PASSWORD,
     STATE,
     sign_in,
@@ -26,11 +27,15 @@ SECRET = {"Authorization": "Bearer dev-only-service-secret-change-me"}
 
 
 async def _redeem(client: Client, code: str) -> Any:
-    return await client.post("/internal/handoff/redeem", json={"code": code}, headers=SECRET)
+    return await client.post(
+        "/internal/handoff/redeem", json={"code": code}, headers=SECRET, scope_base=INTERNAL_SCOPE
+    )
 
 
 async def _check(client: Client, token: str) -> dict[str, Any]:
-    response = await client.post("/internal/token-check", json={"token": token}, headers=SECRET)
+    response = await client.post(
+        "/internal/token-check", json={"token": token}, headers=SECRET, scope_base=INTERNAL_SCOPE
+    )
     assert response.status_code == 200
     body: dict[str, Any] = await response.get_json()
     return body
@@ -152,7 +157,9 @@ async def test_token_check_rejects_calls_without_the_service_secret(client: Clie
             "/internal/handoff/redeem",
             "/internal/sessions/revoke",
         ):
-            response = await client.post(path, json={"token": "x", "code": "x"}, headers=headers)
+            response = await client.post(
+                path, json={"token": "x", "code": "x"}, headers=headers, scope_base=INTERNAL_SCOPE
+            )
             assert response.status_code == 401
 
 
@@ -224,7 +231,10 @@ async def test_chat_can_revoke_a_session_through_the_internal_api(
     await sign_up(client, jetstream)
     body = await (await _redeem(client, await sign_in(client))).get_json()
     response = await client.post(
-        "/internal/sessions/revoke", json={"token": body["access_token"]}, headers=SECRET
+        "/internal/sessions/revoke",
+        json={"token": body["access_token"]},
+        headers=SECRET,
+        scope_base=INTERNAL_SCOPE,
     )
     assert response.status_code == 204
     assert await _check(client, body["access_token"]) == {"valid": False}

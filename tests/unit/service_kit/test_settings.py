@@ -30,9 +30,31 @@ def test_production_refuses_development_secrets(
         settings_class()
 
 
+@pytest.mark.parametrize(
+    ("settings_class", "names"),
+    [
+        (AuthSettings, "link_seal_key, nats_password"),
+        (ChatSettings, "nats_password"),
+        (MailSettings, "link_seal_key, nats_password"),
+    ],
+)
+def test_production_refuses_the_development_nats_password_and_seal_key(
+    monkeypatch: pytest.MonkeyPatch, settings_class: type[AuthSettings], names: str
+) -> None:
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("MONGODB_URL", "mongodb://db:27017")
+    for name in ("SERVICE_SECRET", "AUTH_SECRET_KEY", "CHAT_SECRET_KEY"):
+        monkeypatch.setenv(name, "x" * 40)
+    with pytest.raises(ValidationError, match=f"placeholders: {names} \\["):
+        settings_class()
+
+
 def test_production_requires_its_own_database_url(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("SERVICE_SECRET", secrets.token_urlsafe(32))
+    monkeypatch.setenv("MAIL_NATS_PASSWORD", secrets.token_urlsafe(32))
+    monkeypatch.setenv("LINK_SEAL_KEY", secrets.token_urlsafe(32))
+    monkeypatch.setenv("MAIL_PUBLIC_URL", "https://chat.example")
     with pytest.raises(ValidationError, match="MONGODB_URL"):
         MailSettings()
 
@@ -42,6 +64,10 @@ def test_production_accepts_real_secrets(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("MONGODB_URL", "mongodb://db:27017")
     for name, value in production_environment().items():
         monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AUTH_INTERNAL_PORT")
+    with pytest.raises(ValidationError, match="AUTH_INTERNAL_PORT"):
+        AuthSettings()
+    monkeypatch.setenv("AUTH_INTERNAL_PORT", "8001")
     settings = AuthSettings()
     assert settings.app_env is AppEnv.PRODUCTION
     assert settings.redacted()["secret_key"] == "***"
@@ -60,6 +86,9 @@ def production_environment() -> dict[str, str]:
         "AUTH_SECRET_KEY": secrets.token_hex(32),
         "AUTH_PUBLIC_URL": "https://chat.example/auth",
         "AUTH_CHAT_PUBLIC_URL": "https://chat.example",
+        "AUTH_NATS_PASSWORD": secrets.token_urlsafe(32),
+        "LINK_SEAL_KEY": secrets.token_urlsafe(32),
+        "AUTH_INTERNAL_PORT": "8001",
     }
 
 
