@@ -84,12 +84,12 @@ async def test_sign_in_hands_off_to_chat_with_a_one_time_code(
 
 
 async def test_only_the_first_sign_in_of_an_account_is_marked_first(
-    client: Client, jetstream: JetStreamContext
+    client: Client, auth_app: Quart, jetstream: JetStreamContext
 ) -> None:
     """mail_svc sends no "new sign-in" notice for it: the person just signed up."""
     await sign_up(client, jetstream)
     await sign_in(client)
-    await sign_in(client)
+    await sign_in(auth_app.test_client())  # another browser
     events = await wait_for_events(jetstream, UserSignedIn.SUBJECT, 2)
     assert [e.first_sign_in for e in events if isinstance(e, UserSignedIn)] == [True, False]
 
@@ -248,15 +248,21 @@ async def test_chat_can_sign_out_every_device_through_the_internal_api(
     await sign_up(client, jetstream)
     await sign_up(client, jetstream, email="bob@example.com", display_name="Bob")
     laptop = await (await _redeem(client, await sign_in(auth_app.test_client()))).get_json()
-    phone = await (await _redeem(client, await sign_in(client))).get_json()
-    bob = await (await _redeem(client, await sign_in(client, "bob@example.com"))).get_json()
+    phone = await (await _redeem(client, await sign_in(auth_app.test_client()))).get_json()
+    bob_browser = auth_app.test_client()
+    bob = await (await _redeem(client, await sign_in(bob_browser, "bob@example.com"))).get_json()
     unauthorised = await client.post(
-        "/internal/sessions/revoke-all", json={"token": phone["access_token"]}
+        "/internal/sessions/revoke-all",
+        json={"token": phone["access_token"]},
+        scope_base=INTERNAL_SCOPE,
     )
     assert unauthorised.status_code == 401
     assert (await _check(client, phone["access_token"]))["valid"] is True
     response = await client.post(
-        "/internal/sessions/revoke-all", json={"token": phone["access_token"]}, headers=SECRET
+        "/internal/sessions/revoke-all",
+        json={"token": phone["access_token"]},
+        headers=SECRET,
+        scope_base=INTERNAL_SCOPE,
     )
     assert response.status_code == 204
     for body in (laptop, phone):
@@ -268,7 +274,10 @@ async def test_chat_can_sign_out_every_device_through_the_internal_api(
         phone["session_id"],
     }
     unknown = await client.post(
-        "/internal/sessions/revoke-all", json={"token": "made-up"}, headers=SECRET
+        "/internal/sessions/revoke-all",
+        json={"token": "made-up"},
+        headers=SECRET,
+        scope_base=INTERNAL_SCOPE,
     )
     assert unknown.status_code == 204
 

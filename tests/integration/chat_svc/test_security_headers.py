@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chat_svc.lib.runtime import runtime_of
-from tests.integration.chat_svc.conftest import AppFactory
+from tests.integration.chat_svc.conftest import AppFactory, sign_in_state
 from tests.integration.chat_svc.fake_auth import FakeAuth
 
 
@@ -33,7 +33,11 @@ async def test_over_https_the_session_cookie_is_a_host_cookie_read_by_pages_and_
     app = make_chat_app(public_url="https://chat.example")
     async with app.test_app() as test_app:
         client = test_app.test_client()
-        started = await client.get(f"/session/start?code={fake_auth.hand_off_code(session)}")
+        state = await sign_in_state(client)
+        code = fake_auth.hand_off_code(session)
+        started = await client.get(
+            "/session/start", query_string={"code": code, "state": state}, scheme="https"
+        )
         assert started.status_code == 303
         cookie = started.headers["Set-Cookie"]
         assert cookie.startswith("__Host-chat_session="), cookie
