@@ -49,7 +49,7 @@ class ChatPoster:
         )
 
     async def prepare(self) -> None:
-        page = await self.http.get("/")
+        page = await self.http.get("/rooms/general")
         page.raise_for_status()
         match = CSRF.search(page.text)
         if match is None:

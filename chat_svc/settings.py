@@ -38,3 +38,6 @@ class ChatSettings(ServiceSettings):
 
     message_rate_count: int = Field(20, ge=1)
     message_rate_period_seconds: float = Field(10.0, gt=0)
+    # Creating rooms, per person: plenty for people, nothing for a script making hundreds.
+    room_rate_count: int = Field(10, ge=1)
+    room_rate_period_seconds: float = Field(3600.0, gt=0)

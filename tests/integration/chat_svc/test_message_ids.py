@@ -18,9 +18,9 @@ async def test_replicas_on_the_in_memory_store_share_a_redis_sequence(
         DOCUMENT_MODELS,
         "tests",
     )
-    await insert_message(41, "u1", "Ada", "from before a Redis flush")
+    await insert_message("general", 41, "u1", "Ada", "from before a Redis flush")
     replica_a, replica_b = RedisSequence(redis_client), RedisSequence(redis_client)
-    ids = [await replica_a.next_id(), await replica_b.next_id(), await replica_a.next_id()]
+    ids = [await replica.next_id("general") for replica in (replica_a, replica_b, replica_a)]
     assert ids == [42, 43, 44]  # seeded from the store, then shared
     await store.close()
 

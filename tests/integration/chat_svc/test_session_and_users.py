@@ -26,7 +26,7 @@ async def test_a_hand_off_code_becomes_the_chat_session_cookie(
         assert response.headers["Location"] == "/messages?before=3"
         assert cookie.startswith(f"chat_session={session.token};")
         assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
-        assert (await client.get("/")).status_code == 200
+        assert (await client.get("/rooms/general")).status_code == 200
         reused = await test_app.test_client().get(f"/session/start?code={code}")
     assert reused.status_code == 400
     assert "expired or was already used" in await reused.get_data(as_text=True)

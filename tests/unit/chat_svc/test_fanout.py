@@ -16,8 +16,8 @@ async def test_every_client_gets_the_same_bytes_in_one_write() -> None:
     clients = [live_client(f"s-{n}") for n in range(3)]
     for client in clients:
         fanout.add(client)
-    fanout.deliver(1, b"one")
-    fanout.deliver(2, b"two")
+    fanout.deliver("general", 1, b"one")
+    fanout.deliver("general", 2, b"two")
     assert [await c.next_chunk() for c in clients] == [b"onetwo"] * 3
 
 
@@ -27,9 +27,9 @@ async def test_a_client_that_falls_too_far_behind_is_dropped_alone() -> None:
     fanout.add(slow)
     fanout.add(fast)
     for message_id in (1, 2):
-        fanout.deliver(message_id, b"x")
+        fanout.deliver("general", message_id, b"x")
         assert await fast.next_chunk() == b"x"
-    fanout.deliver(3, b"x")
+    fanout.deliver("general", 3, b"x")
     assert slow.close_reason is CloseReason.TOO_SLOW
     assert await slow.next_chunk() is None
     assert await fast.next_chunk() == b"x"

@@ -1,6 +1,7 @@
-/* The chat page: keep live messages in id order exactly once, resume after a dropped
+/* The room page: keep live messages in id order exactly once, resume after a dropped
    stream from the last id held (htmx's SSE extension does not send Last-Event-ID on its
-   own reconnects), keep the newest in view, Enter sends and Shift+Enter adds a line. */
+   own reconnects), keep the newest in view, Enter sends and Shift+Enter adds a line, and
+   keep the sidebar's unread counts current from the same stream. */
 (function () {
   "use strict";
 
@@ -16,12 +17,39 @@
     return last;
   }
 
+  function roomPath() {
+    var live = document.getElementById("live");
+    return "/rooms/" + encodeURIComponent(live ? live.getAttribute("data-room") : "general");
+  }
+
   // The extension re-reads sse-connect when it reconnects: point it past what we hold.
   function updateResumePoint() {
     var live = document.getElementById("live");
     if (live) {
-      live.setAttribute("sse-connect", "/events?after=" + lastMessageId());
+      live.setAttribute("sse-connect", roomPath() + "/events?after=" + lastMessageId());
     }
+  }
+
+  // {"room": slug, "count": n} for one of the person's other rooms.
+  function showUnread(data) {
+    var update;
+    try {
+      update = JSON.parse(data);
+    } catch (error) {
+      return;
+    }
+    document.querySelectorAll(".sidebar-entry").forEach(function (entry) {
+      if (entry.getAttribute("data-room") !== update.room) {
+        return;
+      }
+      var badge = entry.querySelector(".unread-count");
+      var count = Number(update.count) || 0;
+      entry.classList.toggle("has-unread", count > 0);
+      if (badge) {
+        badge.firstChild.textContent = String(count);
+        badge.hidden = count === 0;
+      }
+    });
   }
 
   function showLocalTimes(root) {
@@ -151,7 +179,15 @@
     source.addEventListener("reload", function () {
       source.close();
       // Too far behind to replay: fetch the latest list (and a fresh stream) instead.
-      htmx.ajax("GET", "/", { target: "#conversation", swap: "outerHTML" });
+      htmx.ajax("GET", roomPath(), { target: "#conversation", swap: "outerHTML" });
+    });
+    source.addEventListener("unread", function (event) {
+      showUnread(event.data);
+    });
+    source.addEventListener("gone", function () {
+      // No longer a member: the page itself now says so (or that the room is gone).
+      source.close();
+      window.location.reload();
     });
   });
 
