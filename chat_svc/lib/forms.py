@@ -8,6 +8,7 @@ from quart import current_app, session
 from werkzeug.datastructures import MultiDict
 from wtforms import Form, HiddenField, RadioField, StringField, TextAreaField, ValidationError
 from wtforms.csrf.session import SessionCSRF
+from wtforms.fields.choices import SelectChoice
 from wtforms.fields.core import Field
 
 from chat_svc.lib.room_names import MAX_NAME_CHARS, clean_name
@@ -62,8 +63,8 @@ class RoomForm(ActionForm):
     visibility = RadioField(
         "Who can find it",
         choices=[
-            ("open", "Open: listed, anyone can join"),
-            ("closed", "Closed: only the people its members add"),
+            SelectChoice("open", "Open: listed, anyone can join"),
+            SelectChoice("closed", "Closed: only the people its members add"),
         ],
         default="open",
         validate_choice=False,  # checked below, with a message people can act on

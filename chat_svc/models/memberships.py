@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from beanie import Document
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
+from chat_svc.models.aggregation import aggregate
 from chat_svc.models.rooms import RoomKind
 
 
@@ -100,5 +101,5 @@ async def count_members(rooms: Iterable[str]) -> dict[str, int]:
         {"$match": {"room": {"$in": list(rooms)}}},
         {"$group": {"_id": "$room", "members": {"$sum": 1}}},
     ]
-    rows = await Membership.aggregate(pipeline).to_list()
+    rows = await aggregate(Membership, pipeline)
     return {str(row["_id"]): int(row["members"]) for row in rows}

@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict
 from pymongo import ASCENDING, IndexModel, ReturnDocument
 from pymongo.errors import OperationFailure
 
+from chat_svc.models.aggregation import aggregate
+
 GENERAL = "general"
 
 
@@ -171,7 +173,7 @@ async def count_unread_messages(read_positions: Mapping[str, int]) -> dict[str, 
         },
         {"$group": {"_id": "$room", "unread": {"$sum": 1}, "newest": {"$max": "$message_id"}}},
     ]
-    rows = await ChatMessage.aggregate(pipeline).to_list()
+    rows = await aggregate(ChatMessage, pipeline)
     return {str(row["_id"]): Unread(int(row["unread"]), int(row["newest"])) for row in rows}
 
 
