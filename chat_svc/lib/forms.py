@@ -8,7 +8,9 @@ from quart import current_app, session
 from werkzeug.datastructures import MultiDict
 from wtforms import Form, HiddenField, RadioField, StringField, TextAreaField, ValidationError
 from wtforms.csrf.session import SessionCSRF
-from wtforms.fields.choices import SelectChoice
+
+# types-WTForms predates 3.3's SelectChoice (tuples are deprecated there).
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.fields.core import Field
 
 from chat_svc.lib.room_names import MAX_NAME_CHARS, clean_name

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 from beanie import Document
 from pymongo import ASCENDING, DESCENDING, IndexModel
@@ -97,7 +98,7 @@ async def mark_room_read(room: str, user_id: str, read_up_to: int) -> None:
 
 
 async def count_members(rooms: Iterable[str]) -> dict[str, int]:
-    pipeline = [
+    pipeline: list[dict[str, Any]] = [
         {"$match": {"room": {"$in": list(rooms)}}},
         {"$group": {"_id": "$room", "members": {"$sum": 1}}},
     ]

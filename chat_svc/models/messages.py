@@ -8,6 +8,7 @@ import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from beanie import Document, Indexed
 from pydantic import BaseModel, ConfigDict
@@ -162,7 +163,7 @@ async def count_unread_messages(read_positions: Mapping[str, int]) -> dict[str, 
     (room, message_id) index. Rooms with nothing unread are left out."""
     if not read_positions:
         return {}
-    pipeline = [
+    pipeline: list[dict[str, Any]] = [
         {
             "$match": {
                 "$or": [

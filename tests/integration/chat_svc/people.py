@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from quart import Quart
-from quart.typing import TestClientProtocol
+from quart.typing import TestAppProtocol, TestClientProtocol
 
 from tests.integration.chat_svc.conftest import csrf_token_in
 from tests.integration.chat_svc.fake_auth import FakeAuth, FakeSession
@@ -60,7 +59,7 @@ class Person:
         assert status == 303, html
 
 
-def sign_in(test_app: Quart, fake_auth: FakeAuth, name: str) -> Person:
+def sign_in(test_app: TestAppProtocol, fake_auth: FakeAuth, name: str) -> Person:
     session = fake_auth.sign_in(name)
     client = test_app.test_client()
     client.set_cookie("localhost", "chat_session", session.token)
