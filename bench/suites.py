@@ -39,10 +39,12 @@ async def _warm_page(url: str) -> None:
         await poster.post(-1 - seq, time.time())
     await poster.close()
     async with httpx.AsyncClient(cookies={"chat_session": "bench-page"}) as http:
-        (await http.get(f"{url}/")).raise_for_status()
+        (await http.get(f"{url}/rooms/general")).raise_for_status()
 
 
-def _page(stack: Stack, url: str, mode: Mode, name: str, path: str = "/") -> dict[str, Any]:
+def _page(
+    stack: Stack, url: str, mode: Mode, name: str, path: str = "/rooms/general"
+) -> dict[str, Any]:
     runs = []
     for _ in range(mode.repeats):
         meter = CpuMeter([stack.pid(name)])

@@ -1,4 +1,5 @@
-"""Everyone who can chat, and opening a direct conversation with one of them."""
+"""Everyone who can chat, opening a direct conversation with one of them, and the sidebar
+of the person's rooms on its own."""
 
 from __future__ import annotations
 
@@ -28,6 +29,17 @@ async def list_people() -> ResponseReturnValue:
         sidebar=await load_sidebar(viewer.user_id),
         sign_out_form=SignOutForm(None),
         viewer=viewer,
+    )
+
+
+@people_pages.get("/sidebar")
+@signed_in
+async def sidebar_fragment() -> ResponseReturnValue:
+    """The sidebar alone: a page whose stream reports a room it does not list yet (someone
+    opened a direct conversation with this person, or added them to a room) fetches it."""
+    current = request.args.get("room") or None
+    return await render_page(
+        "_sidebar.html", sidebar=await load_sidebar(signed_in_viewer().user_id, current)
     )
 
 

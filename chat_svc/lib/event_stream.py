@@ -115,9 +115,11 @@ async def stream_events(
     client = StreamClient(
         viewer.session_id, runtime.settings.client_buffer_frames, viewer.user_id, room
     )
-    await _count_other_rooms(client, memberships)
-    runtime.fanout.add(client)  # before reading the backlog, so nothing falls in between
+    others = {m.room: m.last_read_message_id for m in memberships if m.room != room}
+    client.expect_counts(set(others))
+    runtime.fanout.add(client)  # before reading counts and backlog: nothing falls in between
     await runtime.live.follow(rooms_of([client]))
+    await _count_other_rooms(client, others)
     watcher = asyncio.create_task(_watch_disconnect(receive, client))
     after_id = resume_point(scope)
     try:
@@ -155,16 +157,16 @@ async def _visible_room_memberships(
     return memberships, member
 
 
-async def _count_other_rooms(client: StreamClient, memberships: list[Membership]) -> None:
-    """The sidebar of this tab: counts of the person's other rooms, from the store once."""
-    others = {m.room: m.last_read_message_id for m in memberships if m.room != client.room}
-    unread = await count_unread_messages(others)
-    for room, read_up_to in others.items():
-        counted = unread.get(room)
-        if counted is None:
-            client.follow_counts(room, 0, read_up_to)
-        else:
-            client.follow_counts(room, counted.count, counted.newest)
+async def _count_other_rooms(client: StreamClient, read_positions: dict[str, int]) -> None:
+    """The sidebar of this tab: counts of the person's other rooms, from the store once (the
+    page's may already be stale: a stream of another room that just ended marked it read)."""
+    unread = await count_unread_messages(read_positions)
+    client.start_counts(
+        {
+            room: (unread[room].count, unread[room].newest) if room in unread else (0, read_up_to)
+            for room, read_up_to in read_positions.items()
+        }
+    )
 
 
 async def _read_what_was_shown(runtime: ChatRuntime, client: StreamClient) -> None:

@@ -29,13 +29,16 @@ class CloseReason(Enum):
     GONE = "gone"
 
 
-def unread_frame(room: str, count: int) -> bytes:
-    return frame("unread", json.dumps({"room": room, "count": count}))
+def unread_frame(counts: dict[str, int]) -> bytes:
+    """One event for every room whose count changed: ``[{"room": slug, "count": n}, …]``."""
+    changed = [{"room": room, "count": count} for room, count in sorted(counts.items())]
+    return frame("unread", json.dumps(changed))
 
 
 class StreamClient:
     __slots__ = (
         "close_reason",
+        "count_log",
         "dirty_rooms",
         "early",
         "limit",
@@ -70,6 +73,8 @@ class StreamClient:
         self.unread: dict[str, int] = {}
         self.newest_counted: dict[str, int] = {}
         self.dirty_rooms: set[str] = set()
+        # While the counts are read from the store: (room, id, is_read) to apply on top.
+        self.count_log: list[tuple[str, int, bool]] | None = None
 
     def offer(self, message_id: int, data: bytes) -> None:
         if self.close_reason is not None:
@@ -105,8 +110,32 @@ class StreamClient:
         self.unread[room] = unread
         self.newest_counted[room] = newest_counted
 
+    def expect_counts(self, rooms: set[str]) -> None:
+        """Before the counts are read: what happens to ``rooms`` meanwhile is kept aside."""
+        self.count_log = []
+        for room in rooms:
+            self.follow_counts(room, 0, 0)
+
+    def start_counts(self, counted: dict[str, tuple[int, int]]) -> None:
+        """The store's (count, newest id counted) per room, then what happened while it was
+        read; every room's count is sent once, so the page's own counts are corrected."""
+        log, self.count_log = self.count_log or [], None
+        for room, (unread, newest) in counted.items():
+            self.follow_counts(room, unread, newest)
+        for room, value, is_read in log:
+            if room in self.unread:
+                if is_read:
+                    self.mark_read(room, value)
+                else:
+                    self.count_unread(room, value)
+        self.dirty_rooms = set(self.unread)
+        self.flush_counts()
+
     def count_unread(self, room: str, message_id: int) -> bool:
         """True when this made the room's count change (the client needs a flush)."""
+        if self.count_log is not None:
+            self.count_log.append((room, message_id, False))
+            return False
         if message_id <= self.newest_counted.get(room, 0):
             return False  # already in the count it started from
         self.newest_counted[room] = message_id
@@ -115,6 +144,9 @@ class StreamClient:
         return True
 
     def mark_read(self, room: str, read_up_to: int) -> bool:
+        if self.count_log is not None:
+            self.count_log.append((room, read_up_to, True))
+            return False
         if room not in self.unread or read_up_to < self.newest_counted.get(room, 0):
             return False  # newer messages than what was read still count
         self.newest_counted[room] = read_up_to
@@ -123,9 +155,10 @@ class StreamClient:
         return True
 
     def flush_counts(self) -> None:
-        for room in sorted(self.dirty_rooms):
-            self.offer(0, unread_frame(room, self.unread.get(room, 0)))
-        self.dirty_rooms.clear()
+        if self.dirty_rooms:
+            counts = {room: self.unread.get(room, 0) for room in self.dirty_rooms}
+            self.offer(0, unread_frame(counts))
+            self.dirty_rooms.clear()
 
     @property
     def counted_rooms(self) -> set[str]:

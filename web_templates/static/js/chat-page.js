@@ -30,16 +30,24 @@
     }
   }
 
-  // {"room": slug, "count": n} for one of the person's other rooms.
+  // [{"room": slug, "count": n}, …] for the person's other rooms; a room the sidebar does
+  // not list yet (a new direct conversation, being added to a room) reloads the sidebar.
   function showUnread(data) {
-    var update;
+    var updates;
     try {
-      update = JSON.parse(data);
+      updates = JSON.parse(data);
     } catch (error) {
       return;
     }
+    var entries = {};
     document.querySelectorAll(".sidebar-entry").forEach(function (entry) {
-      if (entry.getAttribute("data-room") !== update.room) {
+      entries[entry.getAttribute("data-room")] = entry;
+    });
+    var missing = false;
+    updates.forEach(function (update) {
+      var entry = entries[update.room];
+      if (!entry) {
+        missing = missing || update.count > 0;
         return;
       }
       var badge = entry.querySelector(".unread-count");
@@ -50,6 +58,14 @@
         badge.hidden = count === 0;
       }
     });
+    if (missing) {
+      var live = document.getElementById("live");
+      var room = live ? live.getAttribute("data-room") : "";
+      htmx.ajax("GET", "/sidebar?room=" + encodeURIComponent(room), {
+        target: "#sidebar",
+        swap: "outerHTML",
+      });
+    }
   }
 
   function showLocalTimes(root) {
