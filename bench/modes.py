@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bench.fanout import FanoutPlan
+from bench.rooms import RoomsPlan
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,7 @@ class Mode:
     idle_levels: tuple[int, ...]
     limit_samples: int
     sign_in_seconds: float
+    rooms: RoomsPlan
 
 
 QUICK = Mode(
@@ -28,6 +30,7 @@ QUICK = Mode(
     idle_levels=(100,),
     limit_samples=200,
     sign_in_seconds=1.0,
+    rooms=RoomsPlan(rooms=4, per_room=3, rate=20.0, seconds=1.0, repeats=1),
 )
 
 FULL = Mode(
@@ -44,4 +47,5 @@ FULL = Mode(
     idle_levels=(1000, 5000, 10000),
     limit_samples=5000,
     sign_in_seconds=8.0,
+    rooms=RoomsPlan(rooms=100, per_room=10, rate=100.0, seconds=5.0, repeats=3),
 )

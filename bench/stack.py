@@ -93,6 +93,7 @@ class Stack:
             "CHAT_AUTH_INTERNAL_URL": self.auth_url,
             "CHAT_TOKEN_CACHE_SECONDS": "3600",  # "a cached token check"
             "CHAT_MESSAGE_RATE_COUNT": "1000000000",  # the publisher is one user
+            "CHAT_ROOM_RATE_COUNT": "1000000000",  # and creates every room of the rooms bench
         }
 
     def start_chat(self, name: str, server: str = "uvicorn") -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from bench import limits, sign_in
+from bench import limits, rooms, sign_in
 from bench.fanout import run_ramp
 from bench.modes import Mode
 from bench.page import WrkMissingError, run_wrk
@@ -183,3 +183,18 @@ async def bench_connections(mode: Mode, logs: Path) -> dict[str, Any]:
 async def bench_sign_in(mode: Mode, logs: Path) -> dict[str, Any]:
     with running_stack(logs / "sign_in") as stack:
         return await sign_in.measure(stack, mode)
+
+
+async def bench_rooms(mode: Mode, logs: Path) -> dict[str, Any]:
+    """100 rooms of 10 subscribers at 100 msg/s in total, next to one room of 1,000."""
+    with running_stack(logs / "rooms") as stack:
+        poster_url, reader_url = stack.start_chats(["chat-a", "chat-b"])
+        for url in (poster_url, reader_url):
+            await rooms.warm(url)
+        return await rooms.measure_rooms(
+            poster_url,
+            reader_url,
+            mode.rooms,
+            CpuMeter([stack.pid("chat-b")]),
+            SUBSCRIBER_COOKIES,
+        )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-BENCHMARKS = ("limits", "servers", "peer", "connections", "sign_in")
+BENCHMARKS = ("limits", "servers", "peer", "connections", "sign_in", "rooms")
 
 
 @pytest.mark.timeout(300)
@@ -39,5 +39,8 @@ def test_quick_mode_runs_every_benchmark(project_root: Path, tmp_path: Path) -> 
     assert all(step["complete"] for step in results["peer"]["fanout"]["steps"])
     assert all(level["all_reached"] for level in results["connections"]["levels"])
     assert results["sign_in"]["sign_in"]["failed"] == 0
+    # Every room's streams got exactly that room's messages, in order.
+    assert results["rooms"]["many_rooms"]["complete"], results["rooms"]["many_rooms"]
+    assert results["rooms"]["one_room"]["complete"]
     assert (tmp_path / "summary.md").read_text().count("|") > 20
     assert (tmp_path / "fanout.png").stat().st_size > 0
