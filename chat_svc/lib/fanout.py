@@ -235,10 +235,6 @@ class Fanout:
         """Some client here shows the room or counts it (so its subject stays subscribed)."""
         return bool(self._viewers.get(room) or self._counters.get(room))
 
-    @property
-    def rooms(self) -> set[str]:
-        return {room for room in (*self._viewers, *self._counters) if self.needs(room)}
-
     def clients_of(self, user_id: str) -> list[StreamClient]:
         return list(self._by_user.get(user_id, ()))
 

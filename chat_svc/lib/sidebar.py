@@ -28,10 +28,6 @@ class Sidebar:
     # The room they opened last (where ``GET /`` goes).
     last_opened: str | None
 
-    @property
-    def memberships(self) -> int:
-        return len(self.rooms) + len(self.direct)
-
 
 async def load_sidebar(user_id: str, current_room: str | None = None) -> Sidebar:
     memberships = await select_memberships_of(user_id)

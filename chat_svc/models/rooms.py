@@ -88,7 +88,3 @@ async def select_room_by_name_key(name_key: str) -> Room | None:
 
 async def select_open_rooms() -> list[Room]:
     return await Room.find(Room.kind == "open").sort(+Room.name_key).to_list()
-
-
-async def select_rooms(slugs: list[str]) -> list[Room]:
-    return await Room.find({"slug": {"$in": slugs}}).to_list()
