@@ -22,7 +22,7 @@ from bench.fanout import publish_in_own_process, run_step
 from bench.proc import CpuMeter
 from bench.publisher import CSRF, ChatPoster
 from bench.sse_load import SseCrowd
-from bench.stats import latency_summary, median_and_spread
+from bench.stats import latency_summary, median_and_spread, percentile
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,9 @@ async def _rooms_step(
         **latency_summary(latencies),
         "server_cpu_pct": server_cpu,
         "deliveries_per_cpu_second": _per_cpu_second(deliveries_per_s, server_cpu),
+        "post_p50_ms": round(percentile(published["post_ms"], 0.5), 3),
+        "post_p99_ms": round(percentile(published["post_ms"], 0.99), 3),
+        "publisher_late_ms": published["late_start_ms"],
         "failed_posts": published["failed"],
         "complete": not problems and not published["failed"],
         "problems": problems[:5],
