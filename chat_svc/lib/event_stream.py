@@ -118,11 +118,11 @@ async def stream_events(
     others = {m.room: m.last_read_message_id for m in memberships if m.room != room}
     client.expect_counts(set(others))
     runtime.fanout.add(client)  # before reading counts and backlog: nothing falls in between
-    await runtime.live.follow(rooms_of([client]))
-    await _count_other_rooms(client, others)
     watcher = asyncio.create_task(_watch_disconnect(receive, client))
     after_id = resume_point(scope)
     try:
+        await runtime.live.follow(rooms_of([client]))
+        await _count_other_rooms(client, others)
         await send({"type": "http.response.start", "status": 200, "headers": STREAM_HEADERS})
         opening = f"retry: {RETRY_MILLISECONDS}\n\n".encode() + await _backlog(
             runtime, client, after_id

@@ -131,6 +131,7 @@
 
   // Tell the person whether new messages arrive live; the stream resumes by itself.
   var STATUS_TEXT = {
+    connecting: "Connecting…",
     live: "Live",
     reconnecting: "Reconnecting…",
     offline: "Offline: messages sent meanwhile appear when you are back online.",
@@ -143,6 +144,7 @@
       live.dataset.state = state;
     }
     if (status) {
+      status.hidden = false;
       status.textContent = STATUS_TEXT[state] || "";
       status.dataset.state = state;
     }
@@ -245,6 +247,10 @@
   });
 
   document.addEventListener("DOMContentLoaded", function () {
+    var live = document.getElementById("live");
+    if (live && live.dataset.state === "connecting") {
+      showLiveState("connecting");
+    }
     showLocalTimes(document);
     updateResumePoint();
     scrollToNewest(true);
