@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from quart import Blueprint, abort, redirect, request
+from quart import Blueprint, Response, abort, redirect, request
 from quart.typing import ResponseReturnValue
 from quart_rate_limiter import rate_limit
 
@@ -162,4 +162,8 @@ async def expired_form() -> ResponseReturnValue:
 
 
 def see_room(slug: str) -> ResponseReturnValue:
+    """303 to the room; an HTMX form is told to navigate (a followed redirect would swap the
+    whole room page into the form)."""
+    if is_htmx():
+        return Response("", status=200, headers={"HX-Redirect": f"/rooms/{slug}"})
     return redirect(f"/rooms/{slug}", 303)

@@ -38,7 +38,15 @@ async def test_a_new_room_lists_its_creator_as_member_and_others_can_join(
         _, page = await bob.get(f"/rooms/{slug}")
         status, _, location = await bob.post(f"/rooms/{slug}/join")
         _, joined_listing = await bob.get("/rooms")
+        htmx_created = await bob.client.post(
+            "/rooms",
+            form={"csrf_token": await bob.csrf(), "name": "Made with htmx too"},
+            headers={"HX-Request": "true"},
+        )
     assert slug == "design-reviews"
+    # htmx is told to navigate: a followed 303 would put the room page inside the form.
+    assert htmx_created.status_code == 200
+    assert htmx_created.headers["HX-Redirect"] == "/rooms/made-with-htmx-too"
     assert "Design reviews" in listing and "1 member" in listing
     assert f'action="/rooms/{slug}/join"' in listing
     assert "Join this room" in page and 'id="message-form"' not in page  # looking in
