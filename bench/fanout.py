@@ -36,14 +36,19 @@ class FanoutPlan:
 
 
 async def publish_in_own_process(
-    post_url: str, peer: bool, rate: float, count: int, first_seq: int
+    post_url: str,
+    peer: bool,
+    rate: float,
+    count: int,
+    first_seq: int,
+    rooms: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """The publisher runs pinned to the load core in its own process (``bench.publisher``)."""
     start = time.time() + 1.0  # past the child's start-up, so message 0 leaves on time
     argv = [
         sys.executable, "-m", "bench.publisher", "--url", post_url, "--rate", str(rate),
         "--count", str(count), "--first-seq", str(first_seq), "--start", repr(start),
-        *(["--peer"] if peer else []),
+        *(["--peer"] if peer else []), *(["--rooms", ",".join(rooms)] if rooms else []),
     ]  # fmt: skip
     child = await asyncio.create_subprocess_exec(
         *pinned(argv, LOAD_CORE), stdout=asyncio.subprocess.PIPE

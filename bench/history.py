@@ -20,7 +20,7 @@ from bench.proc import CpuMeter
 from bench.publisher import ChatPoster, publish_open_loop
 from bench.stack import Stack
 from bench.stats import latency_summary, median_and_spread
-from chat_svc.lib.message_ids import SEQUENCE_KEY
+from chat_svc.lib.message_ids import sequence_key
 from service_kit.document_store import service_database_name
 
 RATE = 20.0
@@ -56,13 +56,15 @@ async def _store_history(stack: Stack, count: int) -> float:
     redis = Redis.from_url(stack.redis_url)
     started = time.monotonic()
     try:
-        first = int(await redis.get(SEQUENCE_KEY) or 0) + 1
+        key = sequence_key("general")
+        first = int(await redis.get(key) or 0) + 1
         now = time.time()
         for offset in range(0, count, BATCH):
             size = min(BATCH, count - offset)
             await messages.insert_many(
                 [
                     {
+                        "room": "general",
                         "message_id": first + offset + i,
                         "author_id": "history",
                         "author_name": "History",
@@ -73,7 +75,7 @@ async def _store_history(stack: Stack, count: int) -> float:
                 ],
                 ordered=False,
             )
-        await redis.set(SEQUENCE_KEY, first + count - 1)  # the next post follows them
+        await redis.set(key, first + count - 1)  # the next post follows them
     finally:
         await redis.aclose()
         await client.close()

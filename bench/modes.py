@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bench.fanout import FanoutPlan
+from bench.rooms import RoomsPlan
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class Mode:
     sign_in_seconds: float
     stored_history: int
     history_posts: int
+    rooms: RoomsPlan
 
 
 QUICK = Mode(
@@ -32,6 +34,7 @@ QUICK = Mode(
     sign_in_seconds=1.0,
     stored_history=2_000,
     history_posts=20,
+    rooms=RoomsPlan(rooms=4, per_room=3, rate=20.0, seconds=1.0, repeats=1),
 )
 
 FULL = Mode(
@@ -50,4 +53,5 @@ FULL = Mode(
     sign_in_seconds=8.0,
     stored_history=100_000,
     history_posts=200,
+    rooms=RoomsPlan(rooms=100, per_room=10, rate=100.0, seconds=5.0, repeats=3),
 )

@@ -37,6 +37,8 @@ class ChatPoster:
 
     base_url: str
     token: str = "bench-publisher"  # noqa: S105 - the fake auth's benchmark token
+    # Message ``seq`` goes to ``rooms[seq % len(rooms)]``; none: general's old URL.
+    rooms: tuple[str, ...] = ()
     _csrf: str = ""
     http: httpx.AsyncClient = field(init=False)
 
@@ -49,7 +51,7 @@ class ChatPoster:
         )
 
     async def prepare(self) -> None:
-        page = await self.http.get("/")
+        page = await self.http.get("/rooms/general")
         page.raise_for_status()
         match = CSRF.search(page.text)
         if match is None:
@@ -57,8 +59,9 @@ class ChatPoster:
         self._csrf = match.group(1)
 
     async def post(self, seq: int, due: float) -> int:
+        path = f"/rooms/{self.rooms[seq % len(self.rooms)]}/messages" if self.rooms else "/messages"
         response = await self.http.post(
-            "/messages", data={"csrf_token": self._csrf, "body": message_body(seq, due)}
+            path, data={"csrf_token": self._csrf, "body": message_body(seq, due)}
         )
         return response.status_code
 
@@ -135,10 +138,12 @@ def main() -> int:
     parser.add_argument("--count", type=int, required=True)
     parser.add_argument("--first-seq", type=int, default=0)
     parser.add_argument("--start", type=float, required=True, help="epoch seconds of message 0")
+    parser.add_argument("--rooms", default="", help="comma-separated slugs to post to in turn")
     args = parser.parse_args()
 
     async def burst() -> PublishResult:
-        poster: Poster = PeerPoster(args.url) if args.peer else ChatPoster(args.url)
+        rooms = tuple(slug for slug in args.rooms.split(",") if slug)
+        poster: Poster = PeerPoster(args.url) if args.peer else ChatPoster(args.url, rooms=rooms)
         await poster.prepare()
         try:
             return await publish_open_loop(

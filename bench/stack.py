@@ -115,6 +115,7 @@ class Stack:
             # Every measured stream comes from this one machine (one address, few sessions).
             "CHAT_STREAMS_PER_SESSION": "1000000",
             "CHAT_STREAMS_PER_ADDRESS": "1000000",
+            "CHAT_ROOM_RATE_COUNT": "1000000000",  # and creates every room of the rooms bench
         }
 
     def start_chat(self, name: str, server: str = "uvicorn") -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from bench import history, limits, sign_in
+from bench import history, limits, rooms, sign_in
 from bench.fanout import run_ramp
 from bench.modes import Mode
 from bench.page import WrkMissingError, run_wrk
@@ -39,10 +39,12 @@ async def _warm_page(url: str) -> None:
         await poster.post(-1 - seq, time.time())
     await poster.close()
     async with httpx.AsyncClient(cookies={"chat_session": "bench-page"}) as http:
-        (await http.get(f"{url}/")).raise_for_status()
+        (await http.get(f"{url}/rooms/general")).raise_for_status()
 
 
-def _page(stack: Stack, url: str, mode: Mode, name: str, path: str = "/") -> dict[str, Any]:
+def _page(
+    stack: Stack, url: str, mode: Mode, name: str, path: str = "/rooms/general"
+) -> dict[str, Any]:
     runs = []
     for _ in range(mode.repeats):
         meter = CpuMeter([stack.pid(name)])
@@ -186,3 +188,18 @@ async def bench_sign_in(mode: Mode, logs: Path) -> dict[str, Any]:
 async def bench_history(mode: Mode, logs: Path) -> dict[str, Any]:
     with running_stack(logs / "history") as stack:
         return await history.measure(stack, mode.stored_history, mode.history_posts, mode.repeats)
+
+
+async def bench_rooms(mode: Mode, logs: Path) -> dict[str, Any]:
+    """100 rooms of 10 subscribers at 100 msg/s in total, next to one room of 1,000."""
+    with running_stack(logs / "rooms") as stack:
+        poster_url, reader_url = stack.start_chats(["chat-a", "chat-b"])
+        for url in (poster_url, reader_url):
+            await rooms.warm(url)
+        return await rooms.measure_rooms(
+            poster_url,
+            reader_url,
+            mode.rooms,
+            CpuMeter([stack.pid("chat-b")]),
+            SUBSCRIBER_COOKIES,
+        )

@@ -9,13 +9,18 @@ from quart import Quart
 from quart.typing import ResponseReturnValue
 
 from chat_svc.blueprints.chat import chat_blueprint
+from chat_svc.blueprints.people import people_pages
+from chat_svc.blueprints.rooms import rooms_blueprint
 from chat_svc.blueprints.session import session_pages
 from chat_svc.lib.auth_client import AuthUnavailableError
 from chat_svc.lib.cookies import FORM_SESSION_COOKIE
 from chat_svc.lib.event_stream import route_event_stream
+from chat_svc.lib.rate_limit_pages import install_rate_limit_pages
 from chat_svc.lib.rate_limits import install_rate_limiter
 from chat_svc.lib.runtime import manage_chat_runtime
+from chat_svc.models.memberships import Membership
 from chat_svc.models.messages import DOCUMENT_MODELS
+from chat_svc.models.rooms import Room
 from chat_svc.models.users import ChatUser
 from chat_svc.settings import ChatSettings
 from service_kit.lifecycle import manage_infrastructure
@@ -45,7 +50,8 @@ def create_app(
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = settings.cookies_secure
     app.extensions["settings"] = settings
-    manage_infrastructure(app, settings, SERVICE, models=(ChatUser, *DOCUMENT_MODELS))
+    models = (ChatUser, Room, Membership, *DOCUMENT_MODELS)
+    manage_infrastructure(app, settings, SERVICE, models=models)
     manage_chat_runtime(app, settings, auth_transport)
     install_security_headers(
         app, form_action_origins=[settings.auth_public_url], hsts=settings.is_production
@@ -53,7 +59,10 @@ def create_app(
     install_origin_check(app, [settings.public_url])
     install_error_pages(app)
     install_rate_limiter(settings.redis_url).init_app(app)
+    install_rate_limit_pages(app, settings)
     app.register_blueprint(chat_blueprint(settings))
+    app.register_blueprint(rooms_blueprint(settings))
+    app.register_blueprint(people_pages)
     app.register_blueprint(session_pages)
 
     @app.errorhandler(AuthUnavailableError)

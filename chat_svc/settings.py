@@ -49,3 +49,7 @@ class ChatSettings(ServiceSettings):
     def cookies_secure(self) -> bool:
         """Secure cookies everywhere but on a developer's plain-HTTP laptop."""
         return self.is_production or self.public_url.startswith("https://")
+
+    # Creating rooms, per person: plenty for people, nothing for a script making hundreds.
+    room_rate_count: int = Field(10, ge=1)
+    room_rate_period_seconds: float = Field(3600.0, gt=0)

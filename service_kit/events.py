@@ -7,7 +7,7 @@ named in the past tense, and published on exactly one subject (``SUBJECT``).
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError
@@ -113,12 +113,32 @@ class SessionRevoked(Event):
 
 
 class MessagePosted(Event):
-    SUBJECT: ClassVar[str] = "chat.message.posted"
+    """Published on the room's own subject (``subject_for``), so a replica subscribes only to
+    the rooms its clients have open or are members of; ``SUBJECT`` matches every room."""
+
+    SUBJECT: ClassVar[str] = "chat.room.*.message_posted"
+    room: str = "general"
     message_id: int
     author_id: str
     author_name: str
     body: str
     posted_at: datetime
+
+    @staticmethod
+    def subject_for(room: str) -> str:
+        return f"chat.room.{room}.message_posted"
+
+
+class MembershipChanged(Event):
+    """Someone joined, left or read a room. Published on core NATS (a hint: each replica
+    drops its cached membership answer and updates or closes that person's streams; a
+    replica that misses it after a reconnect closes every stream anyway)."""
+
+    SUBJECT: ClassVar[str] = "chat.membership.changed"
+    user_id: str
+    room: str
+    change: Literal["joined", "left", "read"]
+    last_read_message_id: int = 0
 
 
 EVENT_TYPES: tuple[type[Event], ...] = (
@@ -130,6 +150,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     UserCreated,
     SessionRevoked,
     MessagePosted,
+    MembershipChanged,
 )
 EVENT_BY_SUBJECT: dict[str, type[Event]] = {cls.SUBJECT: cls for cls in EVENT_TYPES}
 

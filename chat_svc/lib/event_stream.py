@@ -1,8 +1,10 @@
-"""``GET /events``: the live stream, served as plain ASGI to keep each client cheap.
+"""``GET /rooms/<slug>/events`` (and ``GET /events``, general's): the live stream of one
+room plus the person's unread counts of their other rooms, served as plain ASGI to keep each
+client cheap.
 
 Quart's response machinery costs far more per write than the bytes themselves, and one
-message is written to every open stream, so this path does only: check the session (cached),
-replay what the client missed, then write the frames the fanout queues for it.
+message is written to every open stream, so this path does only: check the session (cached)
+and the membership, replay what the client missed, then write the frames the fanout queues.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qs
@@ -18,13 +21,16 @@ from pymongo.errors import ConnectionFailure, ExecutionTimeout
 from quart import Quart
 
 from chat_svc.lib.access import sign_in_url
-from chat_svc.lib.auth_client import AuthUnavailableError
+from chat_svc.lib.auth_client import AuthUnavailableError, Viewer
 from chat_svc.lib.cookies import cookie_value, session_cookie_name
-from chat_svc.lib.fanout import CloseReason, StreamClient
+from chat_svc.lib.fanout import CloseReason, StreamClient, rooms_of
+from chat_svc.lib.membership_changes import read_room
 from chat_svc.lib.message_feed import TooFarBehindError
 from chat_svc.lib.runtime import ChatRuntime, runtime_of
 from chat_svc.lib.sse import STREAM_HEADERS, frame
 from chat_svc.lib.stream_limits import TOO_MANY_STREAMS, client_address
+from chat_svc.models.memberships import Membership, select_memberships_of
+from chat_svc.models.messages import GENERAL, count_unread_messages
 from service_kit.strict_ids import parse_id
 
 log = logging.getLogger(__name__)
@@ -35,10 +41,21 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-EVENTS_PATH = "/events"
+EVENTS_PATH = "/events"  # general's, from before rooms
+ROOM_EVENTS_PATH = re.compile(r"^/rooms/([a-z0-9][a-z0-9-]{0,63})/events$")
 RETRY_MILLISECONDS = 2000
 RELOAD = frame("reload", "too far behind")
 DATABASE_ERRORS = (ConnectionFailure, ExecutionTimeout)
+GONE = frame("gone", "no longer a member")
+# An unknown room and a room hidden from this person answer exactly the same.
+NOT_FOUND = b"Page not found: there is nothing at this address."
+
+
+def room_of_path(path: str) -> str | None:
+    if path == EVENTS_PATH:
+        return GENERAL
+    match = ROOM_EVENTS_PATH.match(path)
+    return match.group(1) if match else None
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -69,7 +86,9 @@ async def _answer(send: Send, status: int, body: bytes, event_stream: bool) -> N
     await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
-async def stream_events(app: Quart, scope: Scope, receive: Receive, send: Send) -> None:
+async def stream_events(
+    app: Quart, scope: Scope, receive: Receive, send: Send, room: str = GENERAL
+) -> None:
     runtime = runtime_of(app)
     token = _session_token(scope, runtime)
     try:
@@ -85,20 +104,34 @@ async def stream_events(app: Quart, scope: Scope, receive: Receive, send: Send) 
         return
     try:
         await runtime.remember_user(viewer)
-    except DATABASE_ERRORS as error:  # the stream itself needs no database: go on
-        log.warning("event stream: user not recorded, database unavailable: %s", error)
+        access = await _visible_room_memberships(runtime, viewer, room)
+    except DATABASE_ERRORS as error:
+        log.warning("event stream refused, database unavailable: %s", error)
+        await _answer(send, 503, b"database unavailable", event_stream=False)
+        return
+    if access is None:
+        await _answer(send, 404, NOT_FOUND, event_stream=False)
+        return
+    memberships, member = access
 
-    client = StreamClient(viewer.session_id, runtime.settings.client_buffer_frames)
+    client = StreamClient(
+        viewer.session_id, runtime.settings.client_buffer_frames, viewer.user_id, room
+    )
     address = client_address(scope)
     if not runtime.stream_limits.admit(client, address):
         await _answer(send, 429, b"too many live streams from this address", event_stream=False)
         return
-    runtime.fanout.add(client)  # before reading the backlog, so nothing falls in between
+    others = {m.room: m.last_read_message_id for m in memberships if m.room != room}
+    client.expect_counts(set(others))
+    runtime.fanout.add(client)  # before reading counts and backlog: nothing falls in between
     watcher = asyncio.create_task(_watch_disconnect(receive, client))
+    after_id = resume_point(scope)
     try:
+        await runtime.live.follow(rooms_of([client]))
+        await _count_other_rooms(client, others)
         await send({"type": "http.response.start", "status": 200, "headers": STREAM_HEADERS})
         opening = f"retry: {RETRY_MILLISECONDS}\n\n".encode() + await _backlog(
-            runtime, client, resume_point(scope)
+            runtime, client, after_id
         )
         await send({"type": "http.response.body", "body": opening, "more_body": True})
         while (chunk := await client.next_chunk()) is not None:
@@ -110,6 +143,49 @@ async def stream_events(app: Quart, scope: Scope, receive: Receive, send: Send) 
         watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await watcher
+        await runtime.live.release(rooms_of([client]))
+        if member and client.seen_id > (after_id or 0):
+            await _read_what_was_shown(runtime, client)
+
+
+async def _visible_room_memberships(
+    runtime: ChatRuntime, viewer: Viewer, room: str
+) -> tuple[list[Membership], bool] | None:
+    """The person's memberships (read fresh: they carry the read positions the counts start
+    from) and whether ``room`` is one of them; None when the room is unknown or hidden."""
+    found = await runtime.access.room(room)
+    if found is None:
+        return None
+    memberships = await select_memberships_of(viewer.user_id)
+    member = any(m.room == room for m in memberships)
+    runtime.access.remember(viewer.user_id, room, member)
+    if not member and found.kind != "open":
+        return None
+    return memberships, member
+
+
+async def _count_other_rooms(client: StreamClient, read_positions: dict[str, int]) -> None:
+    """The sidebar of this tab: counts of the person's other rooms, from the store once (the
+    page's may already be stale: a stream of another room that just ended marked it read)."""
+    try:
+        unread = await count_unread_messages(read_positions)
+    except DATABASE_ERRORS as error:  # counts are a courtesy; the stream goes on without
+        log.warning("event stream: no unread counts, database unavailable: %s", error)
+        unread = {}
+    client.start_counts(
+        {
+            room: (unread[room].count, unread[room].newest) if room in unread else (0, read_up_to)
+            for room, read_up_to in read_positions.items()
+        }
+    )
+
+
+async def _read_what_was_shown(runtime: ChatRuntime, client: StreamClient) -> None:
+    """A member had the room open: what the stream showed was read."""
+    try:
+        await read_room(runtime.live.nats, client.room, client.user_id, client.seen_id)
+    except Exception as error:  # the next opening of the room marks it read anyway
+        log.warning("read position not stored: %s", error, extra={"room": client.room})
 
 
 async def _backlog(runtime: ChatRuntime, client: StreamClient, after_id: int | None) -> bytes:
@@ -117,7 +193,9 @@ async def _backlog(runtime: ChatRuntime, client: StreamClient, after_id: int | N
         client.go_live(frozenset())
         return b""
     try:
-        missed = await runtime.feed.after(after_id, runtime.settings.max_resume_backlog)
+        missed = await runtime.feed.after(
+            client.room, after_id, runtime.settings.max_resume_backlog
+        )
     except TooFarBehindError:
         client.close(CloseReason.TOO_SLOW)
         return b""
@@ -139,6 +217,8 @@ def _farewell(client: StreamClient) -> bytes:
         return frame("signed-out", "signed out")
     if client.close_reason is CloseReason.TOO_MANY_STREAMS:
         return TOO_MANY_STREAMS
+    if client.close_reason is CloseReason.GONE:
+        return GONE
     return b""
 
 
@@ -151,12 +231,13 @@ async def _watch_disconnect(receive: Receive, client: StreamClient) -> None:
 
 
 def route_event_stream(app: Quart) -> None:
-    """Serve ``GET /events`` before Quart sees the request; everything else goes to Quart."""
+    """Serve the event streams before Quart sees the request; everything else goes to Quart."""
     quart_asgi: ASGIApp = app.asgi_app  # type: ignore[assignment]
 
     async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] == EVENTS_PATH and scope["method"] == "GET":
-            await stream_events(app, scope, receive, send)
+        room = room_of_path(scope["path"]) if scope["type"] == "http" else None
+        if room is not None and scope["method"] == "GET":
+            await stream_events(app, scope, receive, send, room)
         else:
             await quart_asgi(scope, receive, send)
 

@@ -1,14 +1,21 @@
-"""Hands each framed message to every stream client of this replica.
+"""Hands each framed message to the stream clients of this replica that have its room open,
+and counts it as unread for the clients whose person is a member but looking elsewhere.
 
 The NATS callback calls ``deliver`` once per message with bytes already framed; per client
 that is one append and at most one future wake-up. Each client has a bounded buffer: a
 client that falls that far behind is dropped (it reloads) instead of slowing the others.
+Unread counts only change numbers; ``flush_counts`` (once a second) turns them into at most
+one ``unread`` event per room per client.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+from collections.abc import Iterable
 from enum import Enum
+
+from chat_svc.lib.sse import frame
 
 
 class CloseReason(Enum):
@@ -20,13 +27,40 @@ class CloseReason(Enum):
     RESYNC = "resync"
     # The same session opened newer streams past its limit (lib/stream_limits.py).
     TOO_MANY_STREAMS = "too_many_streams"
+    # The person left the room or was removed from it: access ends now.
+    GONE = "gone"
+
+
+def unread_frame(counts: dict[str, int]) -> bytes:
+    """One event for every room whose count changed: ``[{"room": slug, "count": n}, …]``."""
+    changed = [{"room": room, "count": count} for room, count in sorted(counts.items())]
+    return frame("unread", json.dumps(changed))
 
 
 class StreamClient:
-    __slots__ = ("close_reason", "early", "limit", "pending", "session_id", "skip_ids", "waiter")
+    __slots__ = (
+        "close_reason",
+        "count_log",
+        "dirty_rooms",
+        "early",
+        "limit",
+        "newest_counted",
+        "pending",
+        "room",
+        "seen_id",
+        "session_id",
+        "skip_ids",
+        "unread",
+        "user_id",
+        "waiter",
+    )
 
-    def __init__(self, session_id: str, limit: int) -> None:
+    def __init__(
+        self, session_id: str, limit: int, user_id: str = "", room: str = "general"
+    ) -> None:
         self.session_id = session_id
+        self.user_id = user_id
+        self.room = room  # the room this stream carries messages of
         self.limit = limit
         self.pending: list[bytes] = []
         self.waiter: asyncio.Future[None] | None = None
@@ -35,6 +69,14 @@ class StreamClient:
         self.skip_ids: frozenset[int] = frozenset()
         # Live messages that arrive while the resume backlog is read wait here with their ids.
         self.early: list[tuple[int, bytes]] | None = []
+        # The newest message of ``room`` this stream sent (read up to there when it ends).
+        self.seen_id = 0
+        # The person's other rooms: unread count, newest id counted, and which changed.
+        self.unread: dict[str, int] = {}
+        self.newest_counted: dict[str, int] = {}
+        self.dirty_rooms: set[str] = set()
+        # While the counts are read from the store: (room, id, is_read) to apply on top.
+        self.count_log: list[tuple[str, int, bool]] | None = None
 
     def offer(self, message_id: int, data: bytes) -> None:
         if self.close_reason is not None:
@@ -50,6 +92,8 @@ class StreamClient:
             self.close(CloseReason.TOO_SLOW)
             return
         self.pending.append(data)
+        if message_id > self.seen_id:
+            self.seen_id = message_id
         waiter = self.waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
@@ -58,8 +102,69 @@ class StreamClient:
         """The backlog is written: queue what arrived meanwhile, minus what it held."""
         early, self.early = self.early or [], None
         self.skip_ids = already_sent
+        if already_sent:
+            self.seen_id = max(self.seen_id, max(already_sent))
         for message_id, data in early:
             self.offer(message_id, data)
+
+    def follow_counts(self, room: str, unread: int, newest_counted: int) -> None:
+        """Count ``room``'s messages newer than ``newest_counted`` on top of ``unread``."""
+        self.unread[room] = unread
+        self.newest_counted[room] = newest_counted
+
+    def expect_counts(self, rooms: set[str]) -> None:
+        """Before the counts are read: what happens to ``rooms`` meanwhile is kept aside."""
+        self.count_log = []
+        for room in rooms:
+            self.follow_counts(room, 0, 0)
+
+    def start_counts(self, counted: dict[str, tuple[int, int]]) -> None:
+        """The store's (count, newest id counted) per room, then what happened while it was
+        read; every room's count is sent once, so the page's own counts are corrected."""
+        log, self.count_log = self.count_log or [], None
+        for room, (unread, newest) in counted.items():
+            self.follow_counts(room, unread, newest)
+        for room, value, is_read in log:
+            if room in self.unread:
+                if is_read:
+                    self.mark_read(room, value)
+                else:
+                    self.count_unread(room, value)
+        self.dirty_rooms = set(self.unread)
+        self.flush_counts()
+
+    def count_unread(self, room: str, message_id: int) -> bool:
+        """True when this made the room's count change (the client needs a flush)."""
+        if self.count_log is not None:
+            self.count_log.append((room, message_id, False))
+            return False
+        if message_id <= self.newest_counted.get(room, 0):
+            return False  # already in the count it started from
+        self.newest_counted[room] = message_id
+        self.unread[room] = self.unread.get(room, 0) + 1
+        self.dirty_rooms.add(room)
+        return True
+
+    def mark_read(self, room: str, read_up_to: int) -> bool:
+        if self.count_log is not None:
+            self.count_log.append((room, read_up_to, True))
+            return False
+        if room not in self.unread or read_up_to < self.newest_counted.get(room, 0):
+            return False  # newer messages than what was read still count
+        self.newest_counted[room] = read_up_to
+        self.unread[room] = 0
+        self.dirty_rooms.add(room)
+        return True
+
+    def flush_counts(self) -> None:
+        if self.dirty_rooms:
+            counts = {room: self.unread.get(room, 0) for room in self.dirty_rooms}
+            self.offer(0, unread_frame(counts))
+            self.dirty_rooms.clear()
+
+    @property
+    def counted_rooms(self) -> set[str]:
+        return set(self.unread)
 
     def close(self, reason: CloseReason) -> None:
         if self.close_reason is None:
@@ -86,30 +191,85 @@ class Fanout:
     def __init__(self) -> None:
         self.clients: set[StreamClient] = set()
         self._by_session: dict[str, set[StreamClient]] = {}
+        self._by_user: dict[str, set[StreamClient]] = {}
+        # Per room: the clients showing it, and the clients counting its unread messages.
+        self._viewers: dict[str, set[StreamClient]] = {}
+        self._counters: dict[str, set[StreamClient]] = {}
+        self._dirty: set[StreamClient] = set()
         self.delivered = 0
 
     def add(self, client: StreamClient) -> None:
         self.clients.add(client)
         self._by_session.setdefault(client.session_id, set()).add(client)
+        self._by_user.setdefault(client.user_id, set()).add(client)
+        self._viewers.setdefault(client.room, set()).add(client)
+        for room in client.counted_rooms:
+            self._counters.setdefault(room, set()).add(client)
 
     def remove(self, client: StreamClient) -> None:
         self.clients.discard(client)
-        same_session = self._by_session.get(client.session_id)
-        if same_session is not None:
-            same_session.discard(client)
-            if not same_session:
-                del self._by_session[client.session_id]
+        self._dirty.discard(client)
+        _discard(self._by_session, client.session_id, client)
+        _discard(self._by_user, client.user_id, client)
+        _discard(self._viewers, client.room, client)
+        for room in client.counted_rooms:
+            _discard(self._counters, room, client)
 
-    def deliver(self, message_id: int, data: bytes) -> None:
-        for client in self.clients:
+    def deliver(self, room: str, message_id: int, data: bytes) -> None:
+        viewers = self._viewers.get(room, ())
+        for client in viewers:
             client.offer(message_id, data)
-        self.delivered += len(self.clients)
+        self.delivered += len(viewers)
+        for client in self._counters.get(room, ()):
+            if client.count_unread(room, message_id):
+                self._dirty.add(client)
+
+    def broadcast(self, data: bytes) -> None:
+        for client in self.clients:
+            client.offer(0, data)
+
+    def flush_counts(self) -> None:
+        dirty, self._dirty = self._dirty, set()
+        for client in dirty:
+            client.flush_counts()
+
+    def needs(self, room: str) -> bool:
+        """Some client here shows the room or counts it (so its subject stays subscribed)."""
+        return bool(self._viewers.get(room) or self._counters.get(room))
+
+    def clients_of(self, user_id: str) -> list[StreamClient]:
+        return list(self._by_user.get(user_id, ()))
+
+    def count_for(self, client: StreamClient, room: str, unread: int, newest: int) -> None:
+        """A person joined ``room``: their other open streams count it from now on."""
+        if room == client.room or room in client.unread:
+            return
+        client.follow_counts(room, unread, newest)
+        self._counters.setdefault(room, set()).add(client)
+
+    def stop_counting(self, client: StreamClient, room: str) -> None:
+        client.unread.pop(room, None)
+        client.newest_counted.pop(room, None)
+        client.dirty_rooms.discard(room)
+        _discard(self._counters, room, client)
+
+    def mark_read(self, user_id: str, room: str, read_up_to: int) -> None:
+        for client in self._by_user.get(user_id, ()):
+            if client.mark_read(room, read_up_to):
+                self._dirty.add(client)
 
     def close_session(self, session_id: str) -> int:
         clients = self._by_session.get(session_id, set())
         for client in list(clients):
             client.close(CloseReason.SIGNED_OUT)
         return len(clients)
+
+    def close_room_of(self, user_id: str, room: str) -> int:
+        """The person left or lost ``room``: end their streams of it."""
+        closing = [c for c in self._by_user.get(user_id, ()) if c.room == room]
+        for client in closing:
+            client.close(CloseReason.GONE)
+        return len(closing)
 
     def close_all(self, reason: CloseReason = CloseReason.SHUTDOWN) -> None:
         for client in list(self.clients):
@@ -118,3 +278,19 @@ class Fanout:
     @property
     def sessions(self) -> list[str]:
         return list(self._by_session)
+
+
+def _discard(index: dict[str, set[StreamClient]], key: str, client: StreamClient) -> None:
+    members = index.get(key)
+    if members is not None:
+        members.discard(client)
+        if not members:
+            del index[key]
+
+
+def rooms_of(clients: Iterable[StreamClient]) -> set[str]:
+    rooms: set[str] = set()
+    for client in clients:
+        rooms.add(client.room)
+        rooms |= client.counted_rooms
+    return rooms

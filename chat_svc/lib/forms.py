@@ -6,8 +6,14 @@ from typing import Any
 
 from quart import current_app, session
 from werkzeug.datastructures import MultiDict
-from wtforms import Form, TextAreaField, ValidationError
+from wtforms import Form, HiddenField, RadioField, StringField, TextAreaField, ValidationError
 from wtforms.csrf.session import SessionCSRF
+
+# types-WTForms predates 3.3's SelectChoice (tuples are deprecated there).
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
+from wtforms.fields.core import Field
+
+from chat_svc.lib.room_names import MAX_NAME_CHARS, clean_name
 
 
 def csrf_meta() -> dict[str, Any]:
@@ -43,6 +49,54 @@ class MessageForm(Form):
             )
 
 
-class SignOutForm(Form):
+class ActionForm(Form):
+    """A button that changes something (join, leave, sign out): only the CSRF token."""
+
     def __init__(self, formdata: MultiDict[str, str] | None) -> None:
         super().__init__(formdata, meta=csrf_meta())
+
+
+class SignOutForm(ActionForm):
+    pass
+
+
+class RoomForm(ActionForm):
+    name = StringField("Room name", filters=[clean_name])
+    visibility = RadioField(
+        "Who can find it",
+        choices=[
+            SelectChoice("open", "Open: listed, anyone can join"),
+            SelectChoice("closed", "Closed: only the people its members add"),
+        ],
+        default="open",
+        validate_choice=False,  # checked below, with a message people can act on
+    )
+
+    def validate_name(self, field: Field) -> None:
+        if not field.data:
+            raise ValidationError("Give the room a name.")
+        if len(field.data) > MAX_NAME_CHARS:
+            raise ValidationError(
+                f"Room names can be at most {MAX_NAME_CHARS} characters; "
+                f"this one has {len(field.data)}."
+            )
+
+    def validate_visibility(self, field: Field) -> None:
+        if field.data not in ("open", "closed"):
+            raise ValidationError("Choose open or closed.")
+
+
+def normalise_email(value: str | None) -> str:
+    return (value or "").strip().lower()
+
+
+class MemberForm(ActionForm):
+    email = StringField("Add someone by e-mail address", filters=[normalise_email])
+
+    def validate_email(self, field: Field) -> None:
+        if not field.data or "@" not in field.data:
+            raise ValidationError("Enter the e-mail address of someone with an account.")
+
+
+class DirectForm(ActionForm):
+    user_id = HiddenField()

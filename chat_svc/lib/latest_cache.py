@@ -1,4 +1,5 @@
-"""The newest messages in Redis, so the page and most resumes never touch the store.
+"""The newest messages of each room in Redis, so the page and most resumes never touch the
+store.
 
 A sorted set scored by message id holds the JSON of each message; every insert adds to it
 unconditionally and a separate ``ready`` key says the set was filled from the store. A
@@ -16,8 +17,13 @@ from redis.asyncio import Redis
 
 from chat_svc.models.messages import MessageRecord
 
-LATEST_KEY = "chat:latest"
-READY_KEY = "chat:latest:ready"
+
+def latest_key(room: str) -> str:
+    return f"chat:room:{room}:latest"
+
+
+def ready_key(room: str) -> str:
+    return f"chat:room:{room}:latest:ready"
 
 
 @dataclass(frozen=True)
@@ -26,32 +32,35 @@ class LatestCache:
     size: int
 
     async def add(self, message: MessageRecord) -> None:
+        key = latest_key(message.room)
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.zadd(LATEST_KEY, {message.model_dump_json(): message.message_id})
-            pipe.zremrangebyrank(LATEST_KEY, 0, -(self.size + 1))
+            pipe.zadd(key, {message.model_dump_json(): message.message_id})
+            pipe.zremrangebyrank(key, 0, -(self.size + 1))
             await pipe.execute()
 
-    async def fill(self, messages: Sequence[MessageRecord]) -> None:
+    async def fill(self, room: str, messages: Sequence[MessageRecord]) -> None:
+        key = latest_key(room)
         async with self.redis.pipeline(transaction=True) as pipe:
             if messages:
-                pipe.zadd(LATEST_KEY, {m.model_dump_json(): m.message_id for m in messages})
-            pipe.zremrangebyrank(LATEST_KEY, 0, -(self.size + 1))
-            pipe.set(READY_KEY, b"1")
+                pipe.zadd(key, {m.model_dump_json(): m.message_id for m in messages})
+            pipe.zremrangebyrank(key, 0, -(self.size + 1))
+            pipe.set(ready_key(room), b"1")
             await pipe.execute()
 
-    async def is_ready(self) -> bool:
-        return bool(await self.redis.exists(READY_KEY))
+    async def is_ready(self, room: str) -> bool:
+        return bool(await self.redis.exists(ready_key(room)))
 
-    async def latest(self, count: int) -> list[MessageRecord]:
-        raw = await self.redis.zrange(LATEST_KEY, -count, -1)
+    async def latest(self, room: str, count: int) -> list[MessageRecord]:
+        raw = await self.redis.zrange(latest_key(room), -count, -1)
         return _decode(cast(list[bytes], raw))
 
-    async def after(self, after_id: int) -> list[MessageRecord] | None:
+    async def after(self, room: str, after_id: int) -> list[MessageRecord] | None:
         """Everything newer than ``after_id``, or None when the cache does not reach back."""
+        key = latest_key(room)
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.exists(READY_KEY)
-            pipe.zrange(LATEST_KEY, 0, 0, withscores=True)
-            pipe.zrangebyscore(LATEST_KEY, f"({after_id}", "+inf")
+            pipe.exists(ready_key(room))
+            pipe.zrange(key, 0, 0, withscores=True)
+            pipe.zrangebyscore(key, f"({after_id}", "+inf")
             ready, oldest, newer = await pipe.execute()
         if not ready:
             return None
@@ -67,12 +76,13 @@ def _decode(raw: Sequence[bytes]) -> list[MessageRecord]:
 
 async def latest_through_cache(
     cache: LatestCache,
+    room: str,
     count: int,
-    load_from_store: Callable[[int], Awaitable[list[MessageRecord]]],
+    load_from_store: Callable[[str, int], Awaitable[list[MessageRecord]]],
 ) -> list[MessageRecord]:
-    """The newest ``count`` messages from Redis, rebuilt from the store on a miss."""
-    if await cache.is_ready():
-        return await cache.latest(count)
-    messages = await load_from_store(cache.size)
-    await cache.fill(messages)
+    """The newest ``count`` messages of ``room`` from Redis, rebuilt from the store on a miss."""
+    if await cache.is_ready(room):
+        return await cache.latest(room, count)
+    messages = await load_from_store(room, cache.size)
+    await cache.fill(room, messages)
     return messages[-count:]

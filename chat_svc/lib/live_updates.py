@@ -1,6 +1,12 @@
-"""One core NATS subscription per subject per replica, each with a callback.
+"""This replica's core NATS subscriptions, each with a callback.
 
-``chat.message.posted``: render and frame once, hand the bytes to every local client.
+``chat.room.<slug>.message_posted``: subscribed while some local stream shows the room or
+counts its unread messages (a replica with nobody in a room never decodes its messages).
+Each message is rendered and framed once, released in id order per room, and handed to the
+room's viewers; members looking at another room get an unread count instead.
+``chat.membership.changed``: forget the cached membership answer; a person who joined starts
+counting the room in their open streams, one who left loses their streams of it, one who
+read it sees its count drop.
 ``auth.session.revoked``: forget the cached token check and close that session's streams.
 """
 
@@ -9,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
 from nats.aio.client import Client as NATS
@@ -22,11 +29,21 @@ from chat_svc.lib.id_order import IdOrder
 from chat_svc.lib.rendering import MessageRenderer
 from chat_svc.lib.sse import HEARTBEAT
 from chat_svc.models.messages import MessageRecord
-from service_kit.events import MessagePosted, SessionRevoked
+from service_kit.events import MembershipChanged, MessagePosted, SessionRevoked
 
 log = logging.getLogger(__name__)
 
 SUBSCRIPTION_PENDING_LIMIT = 1_000_000
+# At most one unread-count update per room per stream in this period.
+COUNT_FLUSH_SECONDS = 1.0
+
+MembershipListener = Callable[[MembershipChanged], Awaitable[None]]
+
+
+@dataclass
+class _RoomFeed:
+    subscription: Subscription
+    in_order: IdOrder
 
 
 @dataclass
@@ -37,50 +54,100 @@ class LiveUpdates:
     auth: AuthClient
     heartbeat_seconds: float
     reorder_window_seconds: float = 0.5
+    # Told about every membership change first (the access cache drops its answer).
+    membership_listeners: list[MembershipListener] = field(default_factory=list)
     _subscriptions: list[Subscription] = field(default_factory=list)
-    _heartbeat: asyncio.Task[None] | None = None
-    _in_order: IdOrder | None = None
+    _rooms: dict[str, _RoomFeed] = field(default_factory=dict)
+    _subscribing: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
-        self._in_order = IdOrder(self.fanout.deliver, self.reorder_window_seconds)
         self._subscriptions = [
-            await self.nats.subscribe(
-                MessagePosted.SUBJECT,
-                cb=self._on_message_posted,
-                pending_msgs_limit=SUBSCRIPTION_PENDING_LIMIT,
-            ),
             await self.nats.subscribe(SessionRevoked.SUBJECT, cb=self._on_session_revoked),
+            await self.nats.subscribe(MembershipChanged.SUBJECT, cb=self._on_membership_changed),
         ]
         await self.nats.flush()
-        self._heartbeat = asyncio.create_task(self._beat())
+        self._tasks = [
+            asyncio.create_task(self._beat()),
+            asyncio.create_task(self._flush_counts()),
+        ]
 
     async def stop(self) -> None:
-        if self._heartbeat is not None:
-            self._heartbeat.cancel()
+        for task in self._tasks:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._heartbeat
+                await task
         for subscription in self._subscriptions:
             with contextlib.suppress(Exception):
                 await subscription.unsubscribe()
-        if self._in_order is not None:
-            self._in_order.close()
+        for room in list(self._rooms):
+            await self._unsubscribe(room)
         self.fanout.close_all()
 
-    async def _on_message_posted(self, msg: Msg) -> None:
-        try:
-            event = MessagePosted.model_validate_json(msg.data)
-        except ValidationError as error:
-            log.error("malformed MessagePosted dropped: %s", error)
+    async def follow(self, rooms: Iterable[str]) -> None:
+        """Subscribe to the rooms a new stream needs; returns once NATS has the interest, so
+        a backlog read after this cannot miss a message published in between."""
+        missing = [room for room in rooms if room not in self._rooms]
+        if not missing:
             return
-        record = MessageRecord(
-            message_id=event.message_id,
-            author_id=event.author_id,
-            author_name=event.author_name,
-            body=event.body,
-            posted_at=event.posted_at,
+        async with self._subscribing:
+            added = False
+            for room in missing:
+                if room not in self._rooms:
+                    self._rooms[room] = await self._subscribe(room)
+                    added = True
+            if added:
+                await self.nats.flush()
+
+    async def release(self, rooms: Iterable[str]) -> None:
+        """Unsubscribe from the rooms no local stream needs any more."""
+        for room in rooms:
+            if room in self._rooms and not self.fanout.needs(room):
+                await self._unsubscribe(room)
+
+    @property
+    def followed_rooms(self) -> set[str]:
+        return set(self._rooms)
+
+    async def _subscribe(self, room: str) -> _RoomFeed:
+        def release(message_id: int, data: bytes) -> None:
+            self.fanout.deliver(room, message_id, data)
+
+        in_order = IdOrder(release, self.reorder_window_seconds)
+
+        async def on_message(msg: Msg) -> None:
+            try:
+                event = MessagePosted.model_validate_json(msg.data)
+            except ValidationError as error:
+                log.error("malformed MessagePosted dropped: %s", error)
+                return
+            if event.room != room or self._rooms.get(room) is not feed:
+                return  # a subscription being replaced, or a wrong subject
+            record = MessageRecord(
+                room=event.room,
+                message_id=event.message_id,
+                author_id=event.author_id,
+                author_name=event.author_name,
+                body=event.body,
+                posted_at=event.posted_at,
+            )
+            in_order.offer(record.message_id, self.renderer.frame(record))
+
+        subscription = await self.nats.subscribe(
+            MessagePosted.subject_for(room),
+            cb=on_message,
+            pending_msgs_limit=SUBSCRIPTION_PENDING_LIMIT,
         )
-        assert self._in_order is not None  # start() ran
-        self._in_order.offer(record.message_id, self.renderer.frame(record))
+        feed = _RoomFeed(subscription, in_order)
+        return feed
+
+    async def _unsubscribe(self, room: str) -> None:
+        feed = self._rooms.pop(room, None)
+        if feed is None:
+            return
+        feed.in_order.close()
+        with contextlib.suppress(Exception):
+            await feed.subscription.unsubscribe()
 
     async def _on_session_revoked(self, msg: Msg) -> None:
         try:
@@ -92,10 +159,38 @@ class LiveUpdates:
         closed = self.fanout.close_session(event.session_id)
         log.info("session revoked", extra={"session_id": event.session_id, "streams": closed})
 
+    async def _on_membership_changed(self, msg: Msg) -> None:
+        try:
+            event = MembershipChanged.model_validate_json(msg.data)
+        except ValidationError as error:
+            log.error("malformed MembershipChanged dropped: %s", error)
+            return
+        for listener in self.membership_listeners:
+            await listener(event)
+        if event.change == "read":
+            self.fanout.mark_read(event.user_id, event.room, event.last_read_message_id)
+            return
+        clients = self.fanout.clients_of(event.user_id)
+        if event.change == "joined":
+            for client in clients:
+                self.fanout.count_for(client, event.room, 0, event.last_read_message_id)
+            if clients:
+                await self.follow([event.room])
+            return
+        closed = self.fanout.close_room_of(event.user_id, event.room)
+        for client in clients:
+            self.fanout.stop_counting(client, event.room)
+        await self.release([event.room])
+        log.info(
+            "membership ended",
+            extra={"user_id": event.user_id, "room": event.room, "streams": closed},
+        )
+
     async def after_reconnect(self) -> None:
         """Core NATS drops what was published while this replica reconnected: end every
         stream so each client resumes from the last id it holds (Last-Event-ID or
-        ``?after=``), and gets its session checked again, through the tested resume path."""
+        ``?after=``), and gets its session and membership checked again, through the tested
+        resume path."""
         streams = len(self.fanout.clients)
         self.fanout.close_all(CloseReason.RESYNC)
         log.warning("NATS reconnected: streams asked to resume", extra={"streams": streams})
@@ -103,4 +198,9 @@ class LiveUpdates:
     async def _beat(self) -> None:
         while True:
             await asyncio.sleep(self.heartbeat_seconds)
-            self.fanout.deliver(0, HEARTBEAT)
+            self.fanout.broadcast(HEARTBEAT)
+
+    async def _flush_counts(self) -> None:
+        while True:
+            await asyncio.sleep(COUNT_FLUSH_SECONDS)
+            self.fanout.flush_counts()

@@ -22,7 +22,7 @@ from chat_svc.models.messages import (
     select_messages_after,
 )
 from service_kit.events import MessagePosted
-from service_kit.jetstream import publish_event
+from service_kit.jetstream import publish_payload
 
 log = logging.getLogger(__name__)
 
@@ -40,24 +40,26 @@ class MessageFeed:
     js: JetStreamContext
     ids: MessageIdSequence
 
-    async def post(self, author: Viewer, body: str) -> MessageRecord:
-        message = await self._store(author, body)
-        fields = {"message_id": message.message_id, "user_id": author.user_id}
+    async def post(self, author: Viewer, room: str, body: str) -> MessageRecord:
+        message = await self._store(author, room, body)
+        fields = {"room": room, "message_id": message.message_id, "user_id": author.user_id}
         try:
             await self.cache.add(message)
         except CACHE_ERRORS as error:
             # The store has it; the cache is rebuilt from the store once Redis is back.
             log.warning("latest cache not updated: %s", error, extra=fields)
         try:
-            await publish_event(
-                self.js,
-                MessagePosted(
-                    message_id=message.message_id,
-                    author_id=message.author_id,
-                    author_name=message.author_name,
-                    body=message.body,
-                    posted_at=message.posted_at,
-                ),
+            event = MessagePosted(
+                room=room,
+                message_id=message.message_id,
+                author_id=message.author_id,
+                author_name=message.author_name,
+                body=message.body,
+                posted_at=message.posted_at,
+            )
+            # The room's own subject: replicas with nobody in the room never decode it.
+            await publish_payload(
+                self.js, MessagePosted.subject_for(room), event.to_bytes(), str(event.id)
             )
         except Exception as error:
             # Stored already: open pages will get it when they resume or reload.
@@ -65,30 +67,34 @@ class MessageFeed:
         log.info("message posted", extra=fields)
         return message
 
-    async def _store(self, author: Viewer, body: str) -> MessageRecord:
+    async def _store(self, author: Viewer, room: str, body: str) -> MessageRecord:
         for _ in range(ID_ATTEMPTS):
-            message_id = await self.ids.next_id()
+            message_id = await self.ids.next_id(room)
             try:
-                return await insert_message(message_id, author.user_id, author.display_name, body)
+                return await insert_message(
+                    room, message_id, author.user_id, author.display_name, body
+                )
             except DuplicateKeyError:  # the sequence was re-seeded under an id in flight
-                log.warning("message id %d taken, taking another", message_id)
+                log.warning("message id %d of %s taken, taking another", message_id, room)
         raise RuntimeError(f"no free message id after {ID_ATTEMPTS} attempts")
 
-    async def latest(self, count: int) -> list[MessageRecord]:
+    async def latest(self, room: str, count: int) -> list[MessageRecord]:
         try:
-            return await latest_through_cache(self.cache, count, select_latest_messages)
+            return await latest_through_cache(self.cache, room, count, select_latest_messages)
         except CACHE_ERRORS as error:
             log.warning("latest cache unavailable, reading the store: %s", error)
-            return await select_latest_messages(count)
+            return await select_latest_messages(room, count)
 
-    async def after(self, after_id: int, limit: int) -> list[MessageRecord]:
-        """Messages newer than ``after_id`` in order; raises when more than ``limit``."""
+    async def after(self, room: str, after_id: int, limit: int) -> list[MessageRecord]:
+        """Messages of ``room`` newer than ``after_id`` in order; raises past ``limit``."""
         try:
-            cached = await self.cache.after(after_id)
+            cached = await self.cache.after(room, after_id)
         except CACHE_ERRORS as error:
             log.warning("latest cache unavailable for a resume: %s", error)
             cached = None
-        missed = cached if cached is not None else await select_messages_after(after_id, limit + 1)
+        missed = (
+            cached if cached is not None else await select_messages_after(room, after_id, limit + 1)
+        )
         if len(missed) > limit:
             raise TooFarBehindError(f"{len(missed)} messages missed")
         return missed

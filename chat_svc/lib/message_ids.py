@@ -1,10 +1,12 @@
-"""Message ids: one increasing sequence shared by every chat replica, so all see one order.
+"""Message ids: one increasing sequence per room, shared by every chat replica, so all see
+one order (consecutive per room, which lets each replica release a room's messages in order).
 
-The sequence is a Redis counter (``INCR`` is atomic; a counter document in the database is
-not, on FerretDB: service_kit/store_compat). When the key is missing (Redis restarted or
-was flushed) it is seeded from the highest id in the database, which every replica shares.
-An id handed out just before a flush may be handed out again after it; the unique index on
-message ids refuses the second insert and the feed takes a fresh id (message_feed.py).
+Each room's sequence is a Redis counter (``INCR`` is atomic; a counter document in the
+database is not, on FerretDB: service_kit/store_compat). When the key is missing (Redis
+restarted or was flushed) it is seeded from the room's highest id in the database, which
+every replica shares. An id handed out just before a flush may be handed out again after
+it; the unique (room, id) index refuses the second insert and the feed takes a fresh id
+(message_feed.py).
 """
 
 from __future__ import annotations
@@ -13,7 +15,11 @@ from redis.asyncio import Redis
 
 from chat_svc.models.messages import select_highest_message_id
 
-SEQUENCE_KEY = "chat:message_id"
+
+def sequence_key(room: str) -> str:
+    return f"chat:room:{room}:message_id"
+
+
 # One round trip per post: increment only a sequence that exists (nil means seed it first).
 INCREMENT_IF_SEEDED = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
@@ -26,9 +32,10 @@ class MessageIdSequence:
         self.redis = redis
         self._increment = redis.register_script(INCREMENT_IF_SEEDED)
 
-    async def next_id(self) -> int:
-        taken = await self._increment(keys=[SEQUENCE_KEY])
+    async def next_id(self, room: str) -> int:
+        key = sequence_key(room)
+        taken = await self._increment(keys=[key])
         if taken is None:  # first post since Redis started or was flushed
-            await self.redis.set(SEQUENCE_KEY, await select_highest_message_id(), nx=True)
-            return int(await self.redis.incr(SEQUENCE_KEY))
+            await self.redis.set(key, await select_highest_message_id(room), nx=True)
+            return int(await self.redis.incr(key))
         return int(taken)

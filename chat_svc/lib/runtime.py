@@ -14,11 +14,15 @@ from chat_svc.lib.auth_client import AuthClient, Viewer, open_auth_client
 from chat_svc.lib.fanout import Fanout
 from chat_svc.lib.latest_cache import LatestCache
 from chat_svc.lib.live_updates import LiveUpdates
+from chat_svc.lib.membership_changes import join_general
 from chat_svc.lib.message_feed import MessageFeed
 from chat_svc.lib.message_ids import MessageIdSequence
 from chat_svc.lib.rendering import MessageRenderer
+from chat_svc.lib.room_access import RoomAccess
 from chat_svc.lib.stream_limits import StreamLimits
 from chat_svc.lib.users_consumer import users_consumer
+from chat_svc.models.messages import migrate_messages_into_rooms
+from chat_svc.models.rooms import upsert_general_room
 from chat_svc.models.users import upsert_user
 from chat_svc.settings import ChatSettings
 from service_kit.jetstream import DurableConsumer
@@ -39,14 +43,17 @@ class ChatRuntime:
     consumer: DurableConsumer
     consumer_task: asyncio.Task[None]
     stream_limits: StreamLimits
+    access: RoomAccess
     # Users this process already wrote to the store, so a token check upserts only once.
     known_users: set[str] = field(default_factory=set)
 
     async def remember_user(self, viewer: Viewer) -> None:
-        """A valid session is served even before its UserCreated event arrives."""
+        """A valid session is served even before its UserCreated event arrives, and is a
+        member of general from its first request."""
         if viewer.user_id in self.known_users:
             return
         await upsert_user(viewer.user_id, viewer.email, viewer.display_name)
+        await join_general(self.live.nats, self.access, viewer.user_id)
         self.known_users.add(viewer.user_id)
 
 
@@ -68,7 +75,11 @@ def manage_chat_runtime(
             settings.auth_timeout_seconds,
             transport=auth_transport,
         )
+        # With the database down at start, this runs once it answers (the service starts).
+        assert infrastructure.store is not None  # chat_svc always has its models
+        await infrastructure.store.when_ready(_prepare_rooms)
         fanout = Fanout()
+        access = RoomAccess(settings.token_cache_seconds)
         assert app.jinja_loader is not None  # create_base_app sets it
         live = LiveUpdates(
             infrastructure.nats,
@@ -77,10 +88,13 @@ def manage_chat_runtime(
             auth,
             settings.heartbeat_seconds,
             settings.reorder_window_seconds,
+            membership_listeners=[access.on_membership_changed],
         )
         await live.start()
         infrastructure.reconnect_listeners.append(live.after_reconnect)
-        consumer = users_consumer(infrastructure.js, infrastructure.topology)
+        consumer = users_consumer(
+            infrastructure.js, infrastructure.topology, infrastructure.nats, access
+        )
         app.extensions[_KEY] = ChatRuntime(
             settings=settings,
             auth=auth,
@@ -91,6 +105,7 @@ def manage_chat_runtime(
                 MessageIdSequence(infrastructure.redis),
             ),
             live=live,
+            access=access,
             consumer=consumer,
             consumer_task=asyncio.create_task(consumer.run()),
             stream_limits=StreamLimits(settings.streams_per_session, settings.streams_per_address),
@@ -106,6 +121,12 @@ def manage_chat_runtime(
             await runtime.consumer_task
         await runtime.live.stop()
         await runtime.auth.http.aclose()
+
+
+async def _prepare_rooms() -> None:
+    """Idempotent, run by every replica: general exists, older messages belong to it."""
+    await upsert_general_room()
+    await migrate_messages_into_rooms()
 
 
 def runtime_of(app: Quart | None = None) -> ChatRuntime:

@@ -1,16 +1,29 @@
-"""Messages in the store (the source of truth), ordered by a server-assigned id."""
+"""Messages in the store (the source of truth), each in one room, ordered by an id that
+counts up within its room (one counter per room: consecutive ids let every replica release
+a room's live messages in order, and make resumes exact)."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from beanie import Document, Indexed
+from beanie import Document
 from pydantic import BaseModel, ConfigDict
+from pymongo import ASCENDING, IndexModel
+from pymongo.errors import OperationFailure
+
+from chat_svc.models.aggregation import aggregate
+
+GENERAL = "general"
 
 
 class ChatMessage(Document):
-    message_id: Indexed(int, unique=True)  # type: ignore[valid-type]
+    room: str = GENERAL
+    message_id: int
     author_id: str
     author_name: str
     body: str
@@ -18,6 +31,10 @@ class ChatMessage(Document):
 
     class Settings:
         name = "messages"
+        # Pages, resumes and unread counts all read one room by id range.
+        indexes = [
+            IndexModel([("room", ASCENDING), ("message_id", ASCENDING)], unique=True),
+        ]
 
 
 class MessageRecord(BaseModel):
@@ -25,6 +42,7 @@ class MessageRecord(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
+    room: str = GENERAL
     message_id: int
     author_id: str
     author_name: str
@@ -45,6 +63,7 @@ def account_handle(user_id: str) -> str:
 
 def _record(document: ChatMessage) -> MessageRecord:
     return MessageRecord(
+        room=document.room,
         message_id=document.message_id,
         author_id=document.author_id,
         author_name=document.author_name,
@@ -53,18 +72,28 @@ def _record(document: ChatMessage) -> MessageRecord:
     )
 
 
-async def select_highest_message_id() -> int:
-    newest = await ChatMessage.find().sort(-ChatMessage.message_id).limit(1).to_list()
-    return newest[0].message_id if newest else 0
+async def select_highest_message_id(room: str) -> int:
+    found = await ChatMessage.find(ChatMessage.room == room).sort("-message_id").limit(1).to_list()
+    return found[0].message_id if found else 0
+
+
+async def migrate_messages_into_rooms() -> None:
+    """Messages from before rooms belong to general; the old unique index on the id alone
+    would refuse the same id in two rooms. Idempotent, run at start-up by every replica."""
+    collection = ChatMessage.get_pymongo_collection()
+    await collection.update_many({"room": {"$exists": False}}, {"$set": {"room": GENERAL}})
+    with contextlib.suppress(OperationFailure, ValueError, KeyError):  # gone, or never there
+        await collection.drop_index("message_id_1")
 
 
 async def insert_message(
-    message_id: int, author_id: str, author_name: str, body: str
+    room: str, message_id: int, author_id: str, author_name: str, body: str
 ) -> MessageRecord:
     # MongoDB keeps milliseconds: truncate now so the cached and stored copies are equal.
     now = datetime.now(UTC)
     posted_at = now.replace(microsecond=now.microsecond // 1000 * 1000)
     document = ChatMessage(
+        room=room,
         message_id=message_id,
         author_id=author_id,
         author_name=author_name,
@@ -75,32 +104,60 @@ async def insert_message(
     return _record(document)
 
 
-async def select_latest_messages(limit: int) -> list[MessageRecord]:
-    """The newest ``limit`` messages, oldest first."""
-    newest = await ChatMessage.find().sort(-ChatMessage.message_id).limit(limit).to_list()
+async def select_latest_messages(room: str, limit: int) -> list[MessageRecord]:
+    """The newest ``limit`` messages of ``room``, oldest first."""
+    newest = (
+        await ChatMessage.find(ChatMessage.room == room).sort("-message_id").limit(limit).to_list()
+    )
     return [_record(document) for document in reversed(newest)]
 
 
-async def select_messages_before(before_id: int, limit: int) -> list[MessageRecord]:
-    """The ``limit`` messages just older than ``before_id``, oldest first."""
+async def select_messages_before(room: str, before_id: int, limit: int) -> list[MessageRecord]:
+    """The ``limit`` messages of ``room`` just older than ``before_id``, oldest first."""
     older = (
-        await ChatMessage.find(ChatMessage.message_id < before_id)
-        .sort(-ChatMessage.message_id)
+        await ChatMessage.find(ChatMessage.room == room, ChatMessage.message_id < before_id)
+        .sort("-message_id")
         .limit(limit)
         .to_list()
     )
     return [_record(document) for document in reversed(older)]
 
 
-async def select_messages_after(after_id: int, limit: int) -> list[MessageRecord]:
-    """Up to ``limit`` messages newer than ``after_id``, oldest first."""
+async def select_messages_after(room: str, after_id: int, limit: int) -> list[MessageRecord]:
+    """Up to ``limit`` messages of ``room`` newer than ``after_id``, oldest first."""
     newer = (
-        await ChatMessage.find(ChatMessage.message_id > after_id)
-        .sort(+ChatMessage.message_id)
+        await ChatMessage.find(ChatMessage.room == room, ChatMessage.message_id > after_id)
+        .sort("+message_id")
         .limit(limit)
         .to_list()
     )
     return [_record(document) for document in newer]
+
+
+@dataclass(frozen=True)
+class Unread:
+    count: int
+    newest: int  # the newest message id counted
+
+
+async def count_unread_messages(read_positions: Mapping[str, int]) -> dict[str, Unread]:
+    """Messages after each read position, per room, in one aggregate over the
+    (room, message_id) index. Rooms with nothing unread are left out."""
+    if not read_positions:
+        return {}
+    pipeline: list[dict[str, Any]] = [
+        {
+            "$match": {
+                "$or": [
+                    {"room": room, "message_id": {"$gt": read_up_to}}
+                    for room, read_up_to in read_positions.items()
+                ]
+            }
+        },
+        {"$group": {"_id": "$room", "unread": {"$sum": 1}, "newest": {"$max": "$message_id"}}},
+    ]
+    rows = await aggregate(ChatMessage, pipeline)
+    return {str(row["_id"]): Unread(int(row["unread"]), int(row["newest"])) for row in rows}
 
 
 DOCUMENT_MODELS = (ChatMessage,)

@@ -9,7 +9,7 @@ from service_kit.store_compat import upsert_retrying
 
 class ChatUser(Document):
     user_id: Indexed(str, unique=True)  # type: ignore[valid-type]
-    email: str
+    email: Indexed(str)  # type: ignore[valid-type]
     display_name: str
 
     class Settings:
@@ -31,3 +31,12 @@ async def select_user(user_id: str) -> ChatUser | None:
 
 async def count_users(user_id: str) -> int:
     return await ChatUser.find(ChatUser.user_id == user_id).count()
+
+
+async def select_user_by_email(email: str) -> ChatUser | None:
+    return await ChatUser.find_one(ChatUser.email == email.strip().lower())
+
+
+async def select_people() -> list[ChatUser]:
+    """Everyone, by display name (the people page)."""
+    return await ChatUser.find().sort("+display_name").to_list()

@@ -125,7 +125,8 @@ class HttpAccounts:
             started = await chat.get(f"{handoff.path}?{handoff.query}")
             assert started.status_code == 303, f"hand-off: {started.status_code}"
             assert SESSION_COOKIE in chat.cookies, "the hand-off set no chat_session cookie"
-            page = await chat.get(started.headers["location"])
+            # "/" goes on to the room opened last (general for a newcomer).
+            page = await chat.get(started.headers["location"], follow_redirects=True)
             assert page.status_code == 200, f"chat page: {page.status_code}"
         except BaseException:
             await chat.aclose()
@@ -155,7 +156,7 @@ def chat_client(chat_url: str, session_token: str) -> httpx.AsyncClient:
 
 async def chat_csrf_token(chat: httpx.AsyncClient) -> str:
     """The chat page's CSRF token; it stays valid for this client's chat session cookie."""
-    page = await chat.get("/")
+    page = await chat.get("/rooms/general")
     assert page.status_code == 200, f"chat page: {page.status_code}"
     return csrf_token_in(page.text)
 

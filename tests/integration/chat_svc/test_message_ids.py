@@ -1,4 +1,4 @@
-"""Message ids: one Redis sequence for every replica, seeded from the shared database."""
+"""Message ids: one Redis sequence per room for every replica, seeded from the database."""
 
 from typing import Any
 
@@ -8,7 +8,7 @@ from redis.asyncio import Redis
 from chat_svc.lib.auth_client import Viewer
 from chat_svc.lib.latest_cache import LatestCache
 from chat_svc.lib.message_feed import MessageFeed
-from chat_svc.lib.message_ids import SEQUENCE_KEY, MessageIdSequence
+from chat_svc.lib.message_ids import MessageIdSequence, sequence_key
 from chat_svc.models.messages import DOCUMENT_MODELS, insert_message, select_latest_messages
 from service_kit.document_store import open_document_store
 
@@ -29,20 +29,22 @@ async def chat_database(infrastructure_env: dict[str, Any]) -> Any:
 async def test_after_a_redis_flush_ids_continue_from_the_database(
     chat_database: Any, redis_client: Redis
 ) -> None:
-    await insert_message(41, "u1", "Ada", "from before a Redis flush")
+    await insert_message("general", 41, "u1", "Ada", "from before a Redis flush")
+    await insert_message("other", 7, "u1", "Ada", "another room counts on its own")
     replica_a, replica_b = MessageIdSequence(redis_client), MessageIdSequence(redis_client)
-    ids = [await replica_a.next_id(), await replica_b.next_id(), await replica_a.next_id()]
+    ids = [await replica.next_id("general") for replica in (replica_a, replica_b, replica_a)]
     assert ids == [42, 43, 44]  # seeded from the database, then shared
+    assert await replica_b.next_id("other") == 8
 
 
 async def test_an_id_handed_out_twice_is_stored_once_and_the_post_takes_another(
     chat_database: Any, redis_client: Redis, jetstream: Any
 ) -> None:
-    await insert_message(7, "u1", "Ada", "holds id 7")
-    await redis_client.set(SEQUENCE_KEY, 6)  # as if re-seeded under an id still in flight
+    await insert_message("general", 7, "u1", "Ada", "holds id 7")
+    await redis_client.set(sequence_key("general"), 6)  # re-seeded under an id in flight
     feed = MessageFeed(LatestCache(redis_client, 50), jetstream, MessageIdSequence(redis_client))
     viewer = Viewer(session_id="s", user_id="u2", email="grace@example.com", display_name="Grace")
-    posted = await feed.post(viewer, "needs a free id")
+    posted = await feed.post(viewer, "general", "needs a free id")
     assert posted.message_id == 8
-    stored = await select_latest_messages(10)
+    stored = await select_latest_messages("general", 10)
     assert [(m.message_id, m.body) for m in stored] == [(7, "holds id 7"), (8, "needs a free id")]

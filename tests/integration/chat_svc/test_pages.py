@@ -9,7 +9,7 @@ import re
 import pytest
 from redis.asyncio import Redis
 
-from chat_svc.lib.latest_cache import READY_KEY
+from chat_svc.lib.latest_cache import ready_key
 from chat_svc.lib.runtime import runtime_of
 from chat_svc.models.users import count_users, select_user
 from tests.integration.chat_svc.conftest import AppFactory, message_ids_in
@@ -22,7 +22,7 @@ async def post_directly(app: object, session: FakeSession, count: int) -> None:
     viewer = await runtime.auth.check(session.token)
     assert viewer is not None
     for number in range(1, count + 1):
-        await runtime.feed.post(viewer, f"message {number}")
+        await runtime.feed.post(viewer, "general", f"message {number}")
 
 
 async def test_page_shows_exactly_the_latest_ten_oldest_first(
@@ -34,15 +34,16 @@ async def test_page_shows_exactly_the_latest_ten_oldest_first(
         await post_directly(app, session, 12)
         client = test_app.test_client()
         client.set_cookie("localhost", "chat_session", session.token)
-        response = await client.get("/")
+        response = await client.get("/rooms/general")
         html = await response.get_data(as_text=True)
     assert response.status_code == 200
     assert message_ids_in(html) == list(range(3, 13))
     assert "message 12" in html and "message 2<" not in html
     assert html.count("<time datetime=") == 10
     assert 'aria-live="polite"' in html
-    assert 'sse-connect="/events?after=12"' in html
-    assert 'href="/messages?before=3"' in html  # the no-JavaScript way to older messages
+    assert 'sse-connect="/rooms/general/events?after=12"' in html
+    # The no-JavaScript way to older messages:
+    assert 'href="/rooms/general/messages?before=3"' in html
     assert 'action="/sign-out"' in html
 
 
@@ -60,7 +61,7 @@ async def test_older_messages_come_from_the_store_page_by_page(
         page_html = await page.get_data(as_text=True)
         fragment_html = await fragment.get_data(as_text=True)
     assert message_ids_in(page_html) == list(range(6, 16))
-    assert 'href="/messages?before=6"' in page_html
+    assert 'href="/rooms/general/messages?before=6"' in page_html
     assert message_ids_in(fragment_html) == [1, 2, 3, 4, 5]
     assert "<html" not in fragment_html
     assert 'hx-swap-oob="outerHTML"' in fragment_html and "before=" not in fragment_html
@@ -94,13 +95,13 @@ async def test_a_revoked_session_is_refused_at_once_despite_the_cache(
     async with app.test_app() as test_app:
         client = test_app.test_client()
         client.set_cookie("localhost", "chat_session", session.token)
-        assert (await client.get("/")).status_code == 200
+        assert (await client.get("/rooms/general")).status_code == 200
         checks_before = fake_auth.calls.count("/internal/token-check")
-        assert (await client.get("/")).status_code == 200
+        assert (await client.get("/rooms/general")).status_code == 200
         assert fake_auth.calls.count("/internal/token-check") == checks_before  # cached
         await fake_auth.revoke(session)  # publishes SessionRevoked on real NATS
         async with asyncio.timeout(10):  # a safety net, not a timed assertion
-            while (response := await client.get("/")).status_code == 200:
+            while (response := await client.get("/rooms/general")).status_code == 200:
                 await asyncio.sleep(0.01)
         assert response.status_code == 303
 
@@ -114,7 +115,7 @@ async def test_a_valid_session_is_served_before_its_user_created_event(
         assert await select_user("user-not-copied-yet") is None
         client = test_app.test_client()
         client.set_cookie("localhost", "chat_session", session.token)
-        response = await client.get("/")
+        response = await client.get("/rooms/general")
         assert response.status_code == 200
         assert "Grace" in await response.get_data(as_text=True)
         user = await select_user("user-not-copied-yet")
@@ -132,10 +133,10 @@ async def test_a_flushed_cache_is_rebuilt_from_the_store(
         await redis_client.flushall()
         client = test_app.test_client()
         client.set_cookie("localhost", "chat_session", session.token)
-        html = await (await client.get("/")).get_data(as_text=True)
+        html = await (await client.get("/rooms/general")).get_data(as_text=True)
         assert message_ids_in(html) == list(range(2, 12))
-        assert await redis_client.exists(READY_KEY)
-        cached = await runtime_of(app).feed.cache.latest(10)
+        assert await redis_client.exists(ready_key("general"))
+        cached = await runtime_of(app).feed.cache.latest("general", 10)
         assert [m.message_id for m in cached] == list(range(2, 12))
 
 
@@ -154,7 +155,7 @@ async def test_with_redis_down_the_page_is_served_from_the_store(
         redis_server.stop()
         try:
             with caplog.at_level(logging.WARNING):
-                response = await client.get("/")
+                response = await client.get("/rooms/general")
             html = await response.get_data(as_text=True)
         finally:
             redis_server.start()

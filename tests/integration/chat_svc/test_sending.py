@@ -13,7 +13,7 @@ HTMX = {"HX-Request": "true"}
 async def send(
     client: ChatClient, body: str, headers: dict[str, str] | None = None
 ) -> tuple[int, str]:
-    page = await (await client.get("/")).get_data(as_text=True)
+    page = await (await client.get("/rooms/general")).get_data(as_text=True)
     response = await client.post(
         "/messages", form={"body": body, "csrf_token": csrf_token_in(page)}, headers=headers
     )
@@ -27,12 +27,12 @@ async def test_without_javascript_a_message_is_stored_and_the_page_reloads(
     async with make_chat_app().test_app() as test_app:
         client = test_app.test_client()
         client.set_cookie("localhost", "chat_session", session.token)
-        page = await (await client.get("/")).get_data(as_text=True)
+        page = await (await client.get("/rooms/general")).get_data(as_text=True)
         response = await client.post(
             "/messages", form={"body": "  hello\r\nworld  ", "csrf_token": csrf_token_in(page)}
         )
-        assert response.status_code == 303 and response.headers["Location"] == "/"
-        html = await (await client.get("/")).get_data(as_text=True)
+        assert response.status_code == 303 and response.headers["Location"] == "/rooms/general"
+        html = await (await client.get("/rooms/general")).get_data(as_text=True)
     assert message_ids_in(html) == [1]
     assert '<p class="message-body">hello\nworld</p>' in html
 
@@ -108,6 +108,6 @@ async def test_a_script_in_a_message_is_shown_as_text(
         client = test_app.test_client()
         client.set_cookie("localhost", "chat_session", session.token)
         await send(client, '<script>alert("x")</script>')
-        html = await (await client.get("/")).get_data(as_text=True)
+        html = await (await client.get("/rooms/general")).get_data(as_text=True)
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
     assert '<script>alert("x")' not in html

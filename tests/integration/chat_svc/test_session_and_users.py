@@ -31,7 +31,7 @@ async def test_a_hand_off_code_becomes_the_chat_session_cookie(
         assert response.headers["Location"] == "/messages?before=3"
         assert cookie.startswith(f"chat_session={session.token};")
         assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
-        assert (await client.get("/")).status_code == 200
+        assert (await client.get("/rooms/general")).status_code == 200
         state = await sign_in_state(client)
         reused = await client.get(f"/session/start?code={code}&state={state}")
     assert reused.status_code == 400

@@ -56,7 +56,7 @@ async def signed_in_client(base_url: str, session: FakeSession) -> AsyncIterator
 
 
 async def post(client: httpx.AsyncClient, body: str) -> None:
-    page = await client.get("/")
+    page = await client.get("/rooms/general")
     response = await client.post(
         "/messages", data={"body": body, "csrf_token": csrf_token_in(page.text)}
     )
@@ -101,7 +101,10 @@ async def test_concurrent_posts_on_two_replicas_reach_every_stream_in_id_order(
         signed_in_client(second, grace) as via_second,
     ):
         # Each person has the page open (one CSRF token), then sends quickly.
-        tokens = [csrf_token_in((await client.get("/")).text) for client in (via_first, via_second)]
+        tokens = [
+            csrf_token_in((await client.get("/rooms/general")).text)
+            for client in (via_first, via_second)
+        ]
         responses = await asyncio.gather(
             *(
                 client.post("/messages", data={"body": f"{n}", "csrf_token": token})
@@ -218,7 +221,7 @@ async def test_signing_out_in_one_tab_closes_the_stream_of_another_on_another_re
         open_stream(second, bob.token, "?after=0") as (_, bob_events),
         signed_in_client(first, ada) as tab,
     ):
-        page = await tab.get("/")
+        page = await tab.get("/rooms/general")
         response = await tab.post("/sign-out", data={"csrf_token": csrf_token_in(page.text)})
         assert response.status_code == 303
         assert response.headers["location"] == "http://auth.test/sign-in?notice=signed-out"

@@ -300,7 +300,7 @@ async def restarted_replica_serves(
 ) -> None:
     """The page shows what was posted while it was down; messages flow both ways again."""
     async with chat_client(restarted, visitor.session_token) as client:
-        page = await client.get("/")
+        page = await client.get("/rooms/general")
         assert page.status_code == 200
         for body in poster_on_other.posted[-5:]:
             assert body in page.text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chat_svc.lib.fanout import CloseReason, Fanout, StreamClient
+from chat_svc.lib.fanout import CloseReason, Fanout, StreamClient, unread_frame
 
 
 def live_client(session_id: str = "s-1", limit: int = 4) -> StreamClient:
@@ -16,8 +16,8 @@ async def test_every_client_gets_the_same_bytes_in_one_write() -> None:
     clients = [live_client(f"s-{n}") for n in range(3)]
     for client in clients:
         fanout.add(client)
-    fanout.deliver(1, b"one")
-    fanout.deliver(2, b"two")
+    fanout.deliver("general", 1, b"one")
+    fanout.deliver("general", 2, b"two")
     assert [await c.next_chunk() for c in clients] == [b"onetwo"] * 3
 
 
@@ -27,9 +27,9 @@ async def test_a_client_that_falls_too_far_behind_is_dropped_alone() -> None:
     fanout.add(slow)
     fanout.add(fast)
     for message_id in (1, 2):
-        fanout.deliver(message_id, b"x")
+        fanout.deliver("general", message_id, b"x")
         assert await fast.next_chunk() == b"x"
-    fanout.deliver(3, b"x")
+    fanout.deliver("general", 3, b"x")
     assert slow.close_reason is CloseReason.TOO_SLOW
     assert await slow.next_chunk() is None
     assert await fast.next_chunk() == b"x"
@@ -56,3 +56,51 @@ async def test_closing_a_session_closes_only_its_streams() -> None:
     fanout.remove(mine)
     fanout.remove(also_mine)
     assert fanout.sessions == ["other"]
+
+
+def member_client(user_id: str, room: str, counts: dict[str, tuple[int, int]]) -> StreamClient:
+    client = StreamClient(f"s-{user_id}-{room}", limit=10, user_id=user_id, room=room)
+    client.expect_counts(set(counts))
+    client.start_counts(counts)
+    client.go_live(frozenset())
+    return client
+
+
+async def test_a_message_reaches_only_its_rooms_viewers_and_counts_for_other_members() -> None:
+    fanout = Fanout()
+    in_design = member_client("ada", "design", {"general": (0, 10)})
+    in_general = member_client("bob", "general", {})
+    fanout.add(in_design)
+    fanout.add(in_general)
+    assert await in_design.next_chunk() == unread_frame({"general": 0})  # the opening counts
+    for message_id in (11, 12, 13):
+        fanout.deliver("general", message_id, b"m")
+    fanout.deliver("design", 1, b"d")
+    assert await in_general.next_chunk() == b"mmm"
+    assert await in_design.next_chunk() == b"d"  # counts wait for the next flush
+    fanout.flush_counts()
+    fanout.flush_counts()  # nothing new: nothing sent
+    assert await in_design.next_chunk() == unread_frame({"general": 3})
+    assert not in_design.pending
+
+
+async def test_what_happens_while_the_counts_are_read_is_applied_on_top() -> None:
+    client = StreamClient("s-1", limit=10, user_id="ada", room="design")
+    client.expect_counts({"general", "random"})
+    client.count_unread("general", 8)  # live, while the store is being read
+    client.count_unread("general", 9)
+    client.mark_read("random", 30)  # read in another tab meanwhile
+    client.start_counts({"general": (2, 8), "random": (4, 30)})
+    client.go_live(frozenset())
+    assert await client.next_chunk() == unread_frame({"general": 3, "random": 0})
+
+
+async def test_a_person_leaving_a_room_loses_only_their_streams_of_it() -> None:
+    fanout = Fanout()
+    leaving, elsewhere = live_client("a"), StreamClient("b", 4, user_id="ada", room="general")
+    leaving.user_id, leaving.room = "ada", "secret"
+    elsewhere.go_live(frozenset())
+    for client in (leaving, elsewhere):
+        fanout.add(client)
+    assert fanout.close_room_of("ada", "secret") == 1
+    assert leaving.close_reason is CloseReason.GONE and elsewhere.close_reason is None

@@ -1,6 +1,7 @@
-/* The chat page: keep live messages in id order exactly once, resume after a dropped
+/* The room page: keep live messages in id order exactly once, resume after a dropped
    stream from the last id held (htmx's SSE extension does not send Last-Event-ID on its
-   own reconnects), keep the newest in view, Enter sends and Shift+Enter adds a line. */
+   own reconnects), keep the newest in view, Enter sends and Shift+Enter adds a line, and
+   keep the sidebar's unread counts current from the same stream. */
 (function () {
   "use strict";
 
@@ -16,11 +17,54 @@
     return last;
   }
 
+  function roomPath() {
+    var live = document.getElementById("live");
+    return "/rooms/" + encodeURIComponent(live ? live.getAttribute("data-room") : "general");
+  }
+
   // The extension re-reads sse-connect when it reconnects: point it past what we hold.
   function updateResumePoint() {
     var live = document.getElementById("live");
     if (live) {
-      live.setAttribute("sse-connect", "/events?after=" + lastMessageId());
+      live.setAttribute("sse-connect", roomPath() + "/events?after=" + lastMessageId());
+    }
+  }
+
+  // [{"room": slug, "count": n}, …] for the person's other rooms; a room the sidebar does
+  // not list yet (a new direct conversation, being added to a room) reloads the sidebar.
+  function showUnread(data) {
+    var updates;
+    try {
+      updates = JSON.parse(data);
+    } catch (error) {
+      return;
+    }
+    var entries = {};
+    document.querySelectorAll(".sidebar-entry").forEach(function (entry) {
+      entries[entry.getAttribute("data-room")] = entry;
+    });
+    var missing = false;
+    updates.forEach(function (update) {
+      var entry = entries[update.room];
+      if (!entry) {
+        missing = missing || update.count > 0;
+        return;
+      }
+      var badge = entry.querySelector(".unread-count");
+      var count = Number(update.count) || 0;
+      entry.classList.toggle("has-unread", count > 0);
+      if (badge) {
+        badge.firstChild.textContent = String(count);
+        badge.hidden = count === 0;
+      }
+    });
+    if (missing) {
+      var live = document.getElementById("live");
+      var room = live ? live.getAttribute("data-room") : "";
+      htmx.ajax("GET", "/sidebar?room=" + encodeURIComponent(room), {
+        target: "#sidebar",
+        swap: "outerHTML",
+      });
     }
   }
 
@@ -87,6 +131,7 @@
 
   // Tell the person whether new messages arrive live; the stream resumes by itself.
   var STATUS_TEXT = {
+    connecting: "Connecting…",
     live: "Live",
     reconnecting: "Reconnecting…",
     offline: "Offline: messages sent meanwhile appear when you are back online.",
@@ -100,6 +145,7 @@
       live.dataset.state = state;
     }
     if (status) {
+      status.hidden = false;
       status.textContent = STATUS_TEXT[state] || "";
       status.dataset.state = state;
     }
@@ -158,7 +204,15 @@
     source.addEventListener("reload", function () {
       source.close();
       // Too far behind to replay: fetch the latest list (and a fresh stream) instead.
-      htmx.ajax("GET", "/", { target: "#conversation", swap: "outerHTML" });
+      htmx.ajax("GET", roomPath(), { target: "#conversation", swap: "outerHTML" });
+    });
+    source.addEventListener("unread", function (event) {
+      showUnread(event.data);
+    });
+    source.addEventListener("gone", function () {
+      // No longer a member: the page itself now says so (or that the room is gone).
+      source.close();
+      window.location.reload();
     });
   });
 
@@ -200,6 +254,10 @@
   });
 
   document.addEventListener("DOMContentLoaded", function () {
+    var live = document.getElementById("live");
+    if (live && live.dataset.state === "connecting") {
+      showLiveState("connecting");
+    }
     showLocalTimes(document);
     updateResumePoint();
     scrollToNewest(true);

@@ -1,0 +1,90 @@
+"""Joining, leaving and reading rooms: the store first, then every replica is told.
+
+The MembershipChanged hint goes over core NATS: no round trip on the request, and a replica
+that misses it (while reconnecting) closes all its streams anyway, while its cached answers
+expire within ``token_cache_seconds``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from nats.aio.client import Client as NATS
+
+from chat_svc.lib.room_access import RoomAccess
+from chat_svc.models.memberships import (
+    delete_membership,
+    mark_room_opened,
+    mark_room_read,
+    upsert_membership,
+)
+from chat_svc.models.messages import GENERAL, select_highest_message_id
+from chat_svc.models.rooms import Room
+from service_kit.events import MembershipChanged
+
+log = logging.getLogger(__name__)
+
+
+async def publish_change(nats: NATS, event: MembershipChanged) -> None:
+    try:
+        await nats.publish(MembershipChanged.SUBJECT, event.to_bytes())
+    except Exception as error:  # the store has it; caches expire on their own
+        log.warning("membership change not published: %s", error, extra={"room": event.room})
+
+
+async def join_room(nats: NATS, access: RoomAccess, room: Room, user_id: str, title: str) -> bool:
+    """Idempotent; True when the person was not a member yet. Unread starts from now."""
+    read_up_to = await select_highest_message_id(room.slug)
+    joined = await upsert_membership(room.slug, user_id, title, room.kind, read_up_to)
+    access.remember(user_id, room.slug, True)
+    if joined:
+        await publish_change(
+            nats,
+            MembershipChanged(
+                user_id=user_id,
+                room=room.slug,
+                change="joined",
+                last_read_message_id=read_up_to,
+            ),
+        )
+        log.info("joined room", extra={"room": room.slug, "user_id": user_id})
+    return joined
+
+
+async def join_general(nats: NATS, access: RoomAccess, user_id: str) -> None:
+    """Every account is a member of general (a new user's counts start from now)."""
+    room = await access.room(GENERAL)
+    if room is not None:
+        await join_room(nats, access, room, user_id, room.name)
+
+
+async def leave_room(nats: NATS, access: RoomAccess, room: str, user_id: str) -> bool:
+    left = await delete_membership(room, user_id)
+    access.remember(user_id, room, False)
+    if left:
+        await publish_change(nats, MembershipChanged(user_id=user_id, room=room, change="left"))
+        log.info("left room", extra={"room": room, "user_id": user_id})
+    return left
+
+
+async def open_room(nats: NATS, room: str, user_id: str, read_up_to: int) -> None:
+    """The person opened the room: read up to its newest message, and it is where ``GET /``
+    goes back to. Their other tabs' sidebars drop the count."""
+    await mark_room_opened(room, user_id, read_up_to)
+    await publish_change(
+        nats,
+        MembershipChanged(
+            user_id=user_id, room=room, change="read", last_read_message_id=read_up_to
+        ),
+    )
+
+
+async def read_room(nats: NATS, room: str, user_id: str, read_up_to: int) -> None:
+    """A stream of the room ends: what it showed was read."""
+    await mark_room_read(room, user_id, read_up_to)
+    await publish_change(
+        nats,
+        MembershipChanged(
+            user_id=user_id, room=room, change="read", last_read_message_id=read_up_to
+        ),
+    )

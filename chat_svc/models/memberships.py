@@ -1,0 +1,106 @@
+"""Who is in which room, and each person's place in it.
+
+A membership carries what the sidebar needs without reading the room: its ``title`` from
+this person's side (a direct room is titled with the other person's name) and ``kind``;
+``last_read_message_id`` (what the unread count starts from) and ``opened_at`` (where
+``GET /`` goes back to).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from beanie import Document
+from pymongo import ASCENDING, DESCENDING, IndexModel
+
+from chat_svc.models.aggregation import aggregate
+from chat_svc.models.rooms import RoomKind
+
+
+class Membership(Document):
+    room: str
+    user_id: str
+    title: str
+    kind: RoomKind
+    last_read_message_id: int = 0
+    joined_at: datetime
+    opened_at: datetime | None = None
+
+    class Settings:
+        name = "memberships"
+        indexes = [
+            IndexModel([("room", ASCENDING), ("user_id", ASCENDING)], unique=True),
+            IndexModel([("user_id", ASCENDING), ("opened_at", DESCENDING)]),
+        ]
+
+
+async def upsert_membership(
+    room: str, user_id: str, title: str, kind: RoomKind, read_up_to: int
+) -> bool:
+    """Idempotent; True when the person was not a member before. Unread starts after
+    ``read_up_to`` (a newcomer sees the history, but is not told it is all new)."""
+    result = await Membership.get_pymongo_collection().update_one(
+        {"room": room, "user_id": user_id},
+        {
+            "$setOnInsert": {
+                "title": title,
+                "kind": kind,
+                "last_read_message_id": read_up_to,
+                "joined_at": datetime.now(UTC),
+                "opened_at": None,
+            }
+        },
+        upsert=True,
+    )
+    return result.upserted_id is not None
+
+
+async def delete_membership(room: str, user_id: str) -> bool:
+    result = await Membership.get_pymongo_collection().delete_one(
+        {"room": room, "user_id": user_id}
+    )
+    return bool(result.deleted_count)
+
+
+async def select_membership(room: str, user_id: str) -> Membership | None:
+    return await Membership.find_one(Membership.room == room, Membership.user_id == user_id)
+
+
+async def select_memberships_of(user_id: str) -> list[Membership]:
+    return await Membership.find(Membership.user_id == user_id).to_list()
+
+
+async def select_last_opened_room(user_id: str) -> str | None:
+    found = (
+        await Membership.find(Membership.user_id == user_id, Membership.opened_at != None)  # noqa: E711
+        .sort(-Membership.opened_at)  # type: ignore[operator]
+        .limit(1)
+        .to_list()
+    )
+    return found[0].room if found else None
+
+
+async def mark_room_opened(room: str, user_id: str, read_up_to: int) -> None:
+    """One write: the read position only ever moves forward (two tabs, two replicas)."""
+    await Membership.get_pymongo_collection().update_one(
+        {"room": room, "user_id": user_id},
+        {"$max": {"last_read_message_id": read_up_to}, "$set": {"opened_at": datetime.now(UTC)}},
+    )
+
+
+async def mark_room_read(room: str, user_id: str, read_up_to: int) -> None:
+    await Membership.get_pymongo_collection().update_one(
+        {"room": room, "user_id": user_id},
+        {"$max": {"last_read_message_id": read_up_to}},
+    )
+
+
+async def count_members(rooms: Iterable[str]) -> dict[str, int]:
+    pipeline: list[dict[str, Any]] = [
+        {"$match": {"room": {"$in": list(rooms)}}},
+        {"$group": {"_id": "$room", "members": {"$sum": 1}}},
+    ]
+    rows = await aggregate(Membership, pipeline)
+    return {str(row["_id"]): int(row["members"]) for row in rows}

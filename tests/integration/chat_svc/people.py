@@ -1,0 +1,80 @@
+"""A signed-in person driving chat_svc through Quart's test client, as a browser without
+JavaScript would (forms, 303s), or as htmx would (``htmx=True``)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from quart.typing import TestAppProtocol, TestClientProtocol
+
+from tests.integration.chat_svc.conftest import csrf_token_in
+from tests.integration.chat_svc.fake_auth import FakeAuth, FakeSession
+
+HTMX = {"HX-Request": "true"}
+
+
+@dataclass
+class Person:
+    session: FakeSession
+    client: TestClientProtocol
+    _csrf: str | None = None
+
+    @property
+    def user_id(self) -> str:
+        return self.session.user_id
+
+    async def get(self, path: str, htmx: bool = False) -> tuple[int, str]:
+        response = await self.client.get(path, headers=HTMX if htmx else None)
+        return response.status_code, await response.get_data(as_text=True)
+
+    async def csrf(self) -> str:
+        if self._csrf is None:
+            status, html = await self.get("/rooms")
+            assert status == 200, html
+            self._csrf = csrf_token_in(html)
+        return self._csrf
+
+    async def post(self, path: str, htmx: bool = False, **fields: str) -> tuple[int, str, str]:
+        """(status, body, Location)."""
+        response = await self.client.post(
+            path, form={"csrf_token": await self.csrf(), **fields}, headers=HTMX if htmx else None
+        )
+        body = await response.get_data(as_text=True)
+        return response.status_code, body, response.headers.get("Location", "")
+
+    async def create_room(self, name: str, visibility: str = "open") -> str:
+        status, body, location = await self.post("/rooms", name=name, visibility=visibility)
+        assert status == 303, body
+        return location.removeprefix("/rooms/")
+
+    async def open_dm(self, other: Person) -> str:
+        await other.csrf()  # chat knows a person from their first request (or UserCreated)
+        status, body, location = await self.post("/dm", user_id=other.user_id)
+        assert status == 303, body
+        return location.removeprefix("/rooms/")
+
+    async def say(self, slug: str, body: str) -> None:
+        status, html, _ = await self.post(f"/rooms/{slug}/messages", body=body)
+        assert status == 303, html
+
+
+def sign_in(test_app: TestAppProtocol, fake_auth: FakeAuth, name: str) -> Person:
+    session = fake_auth.sign_in(name)
+    client = test_app.test_client()
+    client.set_cookie("localhost", "chat_session", session.token)
+    return Person(session, client)
+
+
+def sidebar_counts(html: str) -> dict[str, int]:
+    """Unread count per room slug as the sidebar shows it (0 when hidden)."""
+    counts = {}
+    for slug, count in re.findall(
+        r'data-room="([^"]+)">\s*<a[^>]*>.*?</a>\s*<span class="unread-count"[^>]*>(\d+)', html
+    ):
+        counts[slug] = int(count)
+    return counts
+
+
+def bold_rooms(html: str) -> set[str]:
+    return set(re.findall(r'class="sidebar-entry has-unread" data-room="([^"]+)"', html))
