@@ -24,7 +24,10 @@ and what the code does instead (docs/deploy.md lists what we rely on):
    collection (measured: ~60 µs a document). Indexes still enforce uniqueness (inserts stay
    O(log n)), and on MongoDB they serve the queries. The hot reads avoid the database
    instead: the latest messages and resumes come from the Redis cache.
-5. **Concurrent upserts of one new key** can fail with ``DuplicateKeyError`` (on MongoDB
+5. **Aggregation**: ``$group`` knows only ``$sum`` and ``$count`` (``$max``, ``$min``,
+   ``$first``, ``$last``, ``$push``: "not implemented yet"). ``count_and_newest`` asks
+   MongoDB for one ``$group`` and, on FerretDB, reads the matching ids and counts them here.
+6. **Concurrent upserts of one new key** can fail with ``DuplicateKeyError`` (on MongoDB
    too, more rarely): ``upsert_retrying`` tries once more, when the document now exists.
 """
 
@@ -40,6 +43,7 @@ from beanie.odm.utils.typing import get_index_attributes
 from pydantic import Field
 from pymongo import IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 
@@ -74,6 +78,36 @@ async def upsert_retrying(
         await collection.update_one(query, update, upsert=True)
     except DuplicateKeyError:
         await collection.update_one(query, update, upsert=True)
+
+
+_ON_FERRETDB: dict[int, bool] = {}  # by id(client): asked once per client
+
+
+async def is_ferretdb(database: AsyncDatabase[Any]) -> bool:
+    key = id(database.client)
+    if key not in _ON_FERRETDB:
+        info = await database.command("buildInfo")
+        _ON_FERRETDB[key] = "ferretdbVersion" in info
+    return _ON_FERRETDB[key]
+
+
+async def count_and_newest(
+    model: type[Document], match: Mapping[str, Any], group: str, value: str
+) -> dict[str, tuple[int, int]]:
+    """Per ``group`` value: how many documents match, and the highest ``value`` among them."""
+    collection = model.get_pymongo_collection()
+    if await is_ferretdb(collection.database):
+        found: dict[str, tuple[int, int]] = {}
+        async for row in collection.find(match, {group: 1, value: 1, "_id": 0}):
+            count, newest = found.get(str(row[group]), (0, 0))
+            found[str(row[group])] = (count + 1, max(newest, int(row[value])))
+        return found
+    pipeline = [
+        {"$match": dict(match)},
+        {"$group": {"_id": f"${group}", "count": {"$sum": 1}, "newest": {"$max": f"${value}"}}},
+    ]
+    cursor = await collection.aggregate(pipeline)
+    return {str(row["_id"]): (int(row["count"]), int(row["newest"])) async for row in cursor}
 
 
 def declared_indexes(model: type[Document]) -> list[IndexModel]:

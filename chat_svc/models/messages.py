@@ -9,14 +9,13 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from beanie import Document
 from pydantic import BaseModel, ConfigDict
 from pymongo import ASCENDING, IndexModel
 from pymongo.errors import OperationFailure
 
-from chat_svc.models.aggregation import aggregate
+from service_kit.store_compat import count_and_newest
 
 GENERAL = "general"
 
@@ -141,23 +140,18 @@ class Unread:
 
 
 async def count_unread_messages(read_positions: Mapping[str, int]) -> dict[str, Unread]:
-    """Messages after each read position, per room, in one aggregate over the
-    (room, message_id) index. Rooms with nothing unread are left out."""
+    """Messages after each read position, per room, in one query over the (room,
+    message_id) index. Rooms with nothing unread are left out."""
     if not read_positions:
         return {}
-    pipeline: list[dict[str, Any]] = [
-        {
-            "$match": {
-                "$or": [
-                    {"room": room, "message_id": {"$gt": read_up_to}}
-                    for room, read_up_to in read_positions.items()
-                ]
-            }
-        },
-        {"$group": {"_id": "$room", "unread": {"$sum": 1}, "newest": {"$max": "$message_id"}}},
-    ]
-    rows = await aggregate(ChatMessage, pipeline)
-    return {str(row["_id"]): Unread(int(row["unread"]), int(row["newest"])) for row in rows}
+    match = {
+        "$or": [
+            {"room": room, "message_id": {"$gt": read_up_to}}
+            for room, read_up_to in read_positions.items()
+        ]
+    }
+    found = await count_and_newest(ChatMessage, match, "room", "message_id")
+    return {room: Unread(count, newest) for room, (count, newest) in found.items()}
 
 
 DOCUMENT_MODELS = (ChatMessage,)

@@ -180,7 +180,7 @@ async def test_people_with_one_name_can_be_told_apart_and_names_cannot_flip_text
             await post_directly(app, session, 1)
         client = test_app.test_client()
         client.set_cookie("localhost", "chat_session", first.token)
-        html = await (await client.get("/")).get_data(as_text=True)
+        html = await (await client.get("/rooms/general")).get_data(as_text=True)
     handles = re.findall(ALICE_AND_HANDLE, html)
     assert len(handles) == 2 and handles[0] != handles[1], handles
     # The name is isolated: its override cannot reverse the timestamp beside it.

@@ -16,8 +16,8 @@ async def test_signed_in_pages_and_fragments_are_not_stored(
         client = test_app.test_client()
         client.set_cookie("localhost", "chat_session", session.token)
         for path, headers in (
-            ("/", {}),
-            ("/", {"HX-Request": "true"}),
+            ("/rooms/general", {}),
+            ("/rooms/general", {"HX-Request": "true"}),
             ("/messages?before=5", {"HX-Request": "true"}),
         ):
             response = await client.get(path, headers=headers)
@@ -43,5 +43,5 @@ async def test_over_https_the_session_cookie_is_a_host_cookie_read_by_pages_and_
         assert cookie.startswith("__Host-chat_session="), cookie
         assert "Secure" in cookie and "Path=/" in cookie and "Domain" not in cookie
         assert runtime_of(app).settings.public_url == "https://chat.example"
-        page = await client.get("/", headers={"Cookie": f"__Host-chat_session={session.token}"})
+        page = await client.get("/rooms/general", headers={"Cookie": f"__Host-chat_session={session.token}"})
         assert page.status_code == 200

@@ -110,7 +110,7 @@ async def test_sign_out_ends_the_form_session_and_other_sites_cannot_post(
     async with make_chat_app().test_app() as test_app:
         client = test_app.test_client()
         client.set_cookie("localhost", "chat_session", ada.token)
-        token = csrf_token_in(await (await client.get("/")).get_data(as_text=True))
+        token = csrf_token_in(await (await client.get("/rooms/general")).get_data(as_text=True))
         foreign = await client.post(
             "/messages",
             form={"csrf_token": token, "body": "hi"},

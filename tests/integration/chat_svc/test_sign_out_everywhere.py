@@ -29,7 +29,7 @@ async def test_signing_out_everywhere_from_the_chat_ends_every_device_of_that_pe
         open_stream(second, bob.token, "?after=0") as (_, bob_events),
         signed_in_client(first, laptop) as tab,
     ):
-        page = await tab.get("/")
+        page = await tab.get("/rooms/general")
         response = await tab.post(
             "/sign-out-everywhere", data={"csrf_token": csrf_token_in(page.text)}
         )

@@ -40,7 +40,7 @@ async def test_a_malformed_sibling_cookie_does_not_hide_the_session_from_the_str
     header = f'a=b"c; chat_session={ada.token}'
     async with serve(make_chat_app()) as base:
         async with httpx.AsyncClient(base_url=base, headers={"Cookie": header}) as page_client:
-            page = await page_client.get("/")
+            page = await page_client.get("/rooms/general")
             assert page.status_code == 200, "the page sees the session"
         async with signed_in_client(base, ada) as poster:
             await post(poster, "hello")
