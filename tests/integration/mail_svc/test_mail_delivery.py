@@ -64,7 +64,14 @@ async def test_a_published_event_produces_exactly_one_email(
     text, html = message.get_body(("plain",)), message.get_body(("html",))
     assert text is not None and f"{LINK}1" in text.get_content()
     assert html is not None and f'href="{LINK}1"' in html.get_content()
-    assert metrics == {"sent": 1, "retried": 0, "dead_lettered": 0, "duplicates_skipped": 0}
+    assert metrics == {
+        "sent": 1,
+        "retried": 0,
+        "dead_lettered": 0,
+        "duplicates_skipped": 0,
+        "deferred_in_progress": 0,
+        "resent_abandoned": 0,
+    }
 
 
 async def test_every_email_type_reaches_the_sink(

@@ -62,7 +62,14 @@ async def test_a_permanently_refused_recipient_is_dead_lettered(
         metrics = await (await client.get("/metrics")).get_json()
 
     assert handler.accepted == ["ok@example.com"]
-    assert metrics == {"sent": 1, "retried": 0, "dead_lettered": 1, "duplicates_skipped": 0}
+    assert metrics == {
+        "sent": 1,
+        "retried": 0,
+        "dead_lettered": 1,
+        "duplicates_skipped": 0,
+        "deferred_in_progress": 0,
+        "resent_abandoned": 0,
+    }
     dead = await jetstream.get_last_msg("DEAD_LETTERS", f"dead_letter.{PasswordChanged.SUBJECT}")
     assert dead.data == refused.to_bytes()
     assert dead.headers is not None and "refused" in dead.headers["Dead-Letter-Reason"]
