@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
 from devstack.processes import ProcessGroup
+from devstack.supervisor import RestartPolicy, Supervisor
 from devstack.topology import Topology, start_topology
 from tests.support.http_accounts import HttpAccounts, Mailbox
+
+log = logging.getLogger(__name__)
 
 # The rehearsal sends far more requests from one address in a minute than a person would:
 # the limits are raised so they measure delivery, not the rate limiter.
@@ -23,8 +28,13 @@ GENEROUS_LIMITS = {
 }
 
 
-@pytest.fixture(scope="module")
-def stage(tmp_path_factory: pytest.TempPathFactory, mongodb_url: str | None) -> Iterator[Topology]:
+@contextmanager
+def running_stage(
+    tmp_path_factory: pytest.TempPathFactory,
+    mongodb_url: str | None,
+    restart: RestartPolicy | None = None,
+) -> Iterator[tuple[Topology, Supervisor | None]]:
+    """The stage topology; with ``restart``, supervised as ``./run stage`` does."""
     database = f"stage_{uuid.uuid4().hex[:12]}"  # every process shares it on a real MongoDB
     work_dir = tmp_path_factory.mktemp("stage")
     # Children inherit the environment (start_topology passes MONGODB_URL through); it stays
@@ -40,12 +50,24 @@ def stage(tmp_path_factory: pytest.TempPathFactory, mongodb_url: str | None) -> 
             chat_replicas=2,
             app_env="test",
         )
+        supervisor = None
+        if restart is not None:
+            supervisor = Supervisor(topology.group, restart, say=log.info)
+            supervisor.start_in_background()
         try:
-            yield topology
+            yield topology, supervisor
         finally:
+            if supervisor is not None:
+                supervisor.stop_background()
             topology.stop()
             if mongodb_url:
                 _drop_database(mongodb_url, database)
+
+
+@pytest.fixture(scope="module")
+def stage(tmp_path_factory: pytest.TempPathFactory, mongodb_url: str | None) -> Iterator[Topology]:
+    with running_stage(tmp_path_factory, mongodb_url) as (topology, _):
+        yield topology
 
 
 def _drop_database(url: str, name: str) -> None:
