@@ -41,6 +41,15 @@ class Answer:
         return self.status == 303 and self.location.endswith(expected_location)
 
     @property
+    def kind(self) -> str:
+        """A short name for the report: ``no answer``, ``500``, ``303 to sign-in``."""
+        if self.status is None:
+            return f"no answer ({self.error.split(':')[0]})"
+        if self.status == 303:
+            return f"303 to {self.location.split('?')[0].rsplit('/', 1)[-1] or '/'}"
+        return str(self.status)
+
+    @property
     def clear_refusal(self) -> bool:
         """A refusal a person understands: an error page, a sign-in redirect, or no answer."""
         if self.status is None:

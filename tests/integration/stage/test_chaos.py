@@ -39,6 +39,7 @@ import signal
 import socket
 import time
 import urllib.request
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,7 +58,7 @@ from tests.integration.stage.chaos_load import (
 )
 from tests.integration.stage.conftest import running_stage
 from tests.integration.stage.live_stream import LiveStream
-from tests.support.http_accounts import HttpAccounts, Mailbox, chat_csrf_token
+from tests.support.http_accounts import HttpAccounts, Mailbox, chat_csrf_token, post_message
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ SUBSCRIBERS = int(os.environ.get("CHAOS_SUBSCRIBERS", "200"))
 MESSAGES_PER_SECOND = float(os.environ.get("CHAOS_MESSAGES_PER_SECOND", "50"))
 SIGN_UPS_PER_SECOND = 1.0
 POSTERS = 5
+LANES_PER_POSTER = 5  # tabs posting at once, each in order: 25 lanes carry the rate
 READERS = 4  # people whose sessions the subscribers use (many tabs each)
 LOAD_BEFORE_FAULT = 3.0
 LOAD_AFTER_RECOVERY = 3.0
@@ -83,6 +85,33 @@ class Fault:
     @property
     def slug(self) -> str:
         return "".join(c if c.isalnum() else "-" for c in self.label.lower())
+
+
+async def warm_up(
+    poster: ChatPoster, subscribers: list[LiveStream], floors: dict[int, int]
+) -> None:
+    """One message through every stream before the load: each replica then knows where the
+    id sequence stands (a replica releases the very first message it sees without waiting
+    for a predecessor, so a burst of concurrent first posts could arrive out of order)."""
+    response = await post_message(poster.client, "warm-up", poster.csrf_token)
+    assert response.status_code == 303
+    await asyncio.gather(*(s.wait_for_bodies(["warm-up"]) for s in subscribers))
+    for stream in subscribers:
+        floors[id(stream)] = stream.ids[-1]
+        stream.received.clear()
+
+
+async def rebalance(subscribers: list[LiveStream], first: str, second: str) -> None:
+    """Half the streams back on each replica, as new page loads through the edge would do
+    once the killed replica serves again; each resumes after the last id it holds."""
+    for index, stream in enumerate(subscribers):
+        home = [second, first] if index % 2 else [first, second]
+        if stream.connections and stream.connections[-1].startswith(home[0]):
+            continue
+        await stream.stop()
+        stream.replica_urls = home
+        stream.connected.clear()  # left set by the cancelled reader
+        await stream.start()
 
 
 def chat_stream_leader(topology: Topology) -> str:
@@ -116,6 +145,9 @@ class Outcome:
     process: str
     posts_accepted: int = 0
     posts_refused: int = 0
+    refusals: Counter[str] = field(default_factory=Counter)
+    seconds_of_load: float = 0.0
+    streams_reopened: int = 0
     refused_but_delivered: int = 0
     unclear_refusals: list[str] = field(default_factory=list)
     lost_deliveries: int = 0
@@ -176,7 +208,11 @@ async def test_every_process_sigkilled_in_turn_under_load_loses_nothing_acknowle
             for i in range(READERS)
         ),
     )
-    posters = [ChatPoster(client, await chat_csrf_token(client)) for client in people[:POSTERS]]
+    posters = [
+        ChatPoster(client, await chat_csrf_token(client))
+        for client in people[:POSTERS]
+        for _lane in range(LANES_PER_POSTER)
+    ]
     readers = [client.cookies["chat_session"] for client in people[POSTERS:]]
     subscribers = [
         LiveStream(
@@ -191,6 +227,7 @@ async def test_every_process_sigkilled_in_turn_under_load_loses_nothing_acknowle
         for start in range(0, SUBSCRIBERS, 25):
             await asyncio.gather(*(s.start() for s in subscribers[start : start + 25]))
         floors = {id(s): 0 for s in subscribers}
+        await warm_up(posters[0], subscribers, floors)
         for fault in FAULTS:
             outcome, posts = await strike(
                 topology, supervisor, accounts, posters, subscribers, fault
@@ -198,6 +235,7 @@ async def test_every_process_sigkilled_in_turn_under_load_loses_nothing_acknowle
             await check_deliveries(outcome, subscribers, floors, fault.slug, posts)
             outcomes.append(outcome)
             log.info("after %s: %s", fault.label, outcome)
+            await rebalance(subscribers, first, second)
     finally:
         for stream in subscribers:
             await stream.stop()
@@ -222,6 +260,8 @@ async def strike(
     sign_ups = SignUpLoad(accounts, SIGN_UPS_PER_SECOND, label=f"newcomer-{fault.slug}")
     stop = asyncio.Event()
     load = asyncio.gather(messages.run(stop), sign_ups.run(stop))
+    load_began = time.monotonic()
+    opened_before = sum(len(s.connections) for s in subscribers)
     try:
         await asyncio.sleep(LOAD_BEFORE_FAULT)
         name = fault.process(topology)
@@ -239,10 +279,13 @@ async def strike(
     finally:
         stop.set()
         await load
+    outcome.seconds_of_load = time.monotonic() - load_began
+    outcome.streams_reopened = sum(len(s.connections) for s in subscribers) - opened_before
     posts = messages.take()
     accepted = [p for p in posts if p.accepted]
     refused = [p for p in posts if not p.accepted]
     outcome.posts_accepted, outcome.posts_refused = len(accepted), len(refused)
+    outcome.refusals = Counter(p.answer.kind for p in refused)
     outcome.unclear_refusals = [
         f"{p.body}: {p.answer}" for p in refused if not p.answer.clear_refusal
     ]
@@ -374,6 +417,7 @@ def write_report(outcomes: list[Outcome]) -> None:
         "| restarted after | every /readyz after (from restart) |",
         "|---|---|---|---|---|---|---|",
     ]
+    notes = []
     for o in outcomes:
         refused_start = f" ({o.refused_restarts} refused start)" if o.refused_restarts else ""
         lines.append(
@@ -383,6 +427,13 @@ def write_report(outcomes: list[Outcome]) -> None:
             f"{o.restarted_after:.1f}s{refused_start} | {o.ready_after:.1f}s "
             f"({o.ready_after_restart:.1f}s) |"
         )
+        rate = (o.posts_accepted + o.posts_refused) / max(o.seconds_of_load, 0.001)
+        refusals = ", ".join(f"{n} {kind}" for kind, n in o.refusals.most_common()) or "none"
+        notes.append(
+            f"- {o.fault}: {rate:.0f} posts/s over {o.seconds_of_load:.0f}s; "
+            f"{o.streams_reopened} streams reopened; refusals: {refusals}"
+        )
+    lines += ["", *notes]
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text("\n".join(lines) + "\n")
     log.warning("chaos report (%s):\n%s", REPORT, "\n".join(lines))
