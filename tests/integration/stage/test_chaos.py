@@ -244,6 +244,7 @@ async def test_every_process_sigkilled_in_turn_under_load_loses_nothing_acknowle
         write_report(outcomes)
     problems = {o.fault: o.problems() for o in outcomes if o.problems()}
     assert problems == {}, problems
+    assert supervisor.given_up == []
     assert [o.fault for o in outcomes] == [f.label for f in FAULTS]
 
 
