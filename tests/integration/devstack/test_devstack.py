@@ -15,6 +15,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from devstack.__main__ import parse_args
 from devstack.processes import free_port
 from devstack.servers import StackPorts
 
@@ -224,3 +225,9 @@ def test_with_restart_a_killed_process_comes_back_and_nothing_outlives_a_killed_
         for pid in children:  # if the test failed: leave no orphan behind
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_the_stage_rehearsal_restarts_crashed_processes_and_dev_does_not_unless_asked() -> None:
+    assert parse_args(["--stage"])[2].restart is True
+    assert parse_args([])[2].restart is False
+    assert parse_args(["--restart"])[2].restart is True

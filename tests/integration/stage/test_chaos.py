@@ -72,7 +72,6 @@ LOAD_BEFORE_FAULT = 3.0
 LOAD_AFTER_RECOVERY = 3.0
 READY_WITHIN = 15.0
 DELIVERY_PATIENCE = 60.0  # a safety net so a broken stack fails instead of hanging
-DURABLE_STORE = bool(os.environ.get("MONGODB_URL"))
 REPORT = Path(__file__).resolve().parents[3] / "test-artifacts" / "chaos-report.md"
 
 
@@ -114,6 +113,10 @@ async def rebalance(subscribers: list[LiveStream], first: str, second: str) -> N
         await stream.start()
 
 
+def durable_store(topology: Topology) -> bool:
+    return bool(topology.env.get("MONGODB_URL"))
+
+
 def chat_stream_leader(topology: Topology) -> str:
     """The NATS node leading the chat stream's raft group (asked of any node's monitor)."""
     for node in topology.nats_nodes:
@@ -143,6 +146,7 @@ FAULTS = [
 class Outcome:
     fault: str
     process: str
+    durable_store: bool  # MongoDB (or FerretDB) rather than each process's own memory
     posts_accepted: int = 0
     posts_refused: int = 0
     refusals: Counter[str] = field(default_factory=Counter)
@@ -170,7 +174,7 @@ class Outcome:
                 f"deliveries lost {self.lost_deliveries}, duplicated "
                 f"{self.duplicate_deliveries}, out of order {self.out_of_order}"
             )
-        if self.emails_lost and (DURABLE_STORE or self.process != "auth_svc"):
+        if self.emails_lost and (self.durable_store or self.process != "auth_svc"):
             found.append(f"sign-ups without their e-mail: {self.emails_lost[:5]}")
         if self.ready_after_restart > READY_WITHIN:
             found.append(f"/readyz back {self.ready_after_restart:.1f}s after the restart")
@@ -195,7 +199,7 @@ async def test_every_process_sigkilled_in_turn_under_load_loses_nothing_acknowle
     topology, supervisor = supervised_stage
     accounts = HttpAccounts(topology.auth_url, Mailbox(topology.mail_api_url))
     first, second = topology.chat_urls
-    post_to = [first] if not DURABLE_STORE else [first, second]
+    post_to = [first, second] if durable_store(topology) else [first]
     people = await asyncio.gather(
         *(
             accounts.new_chat_user(
@@ -241,7 +245,7 @@ async def test_every_process_sigkilled_in_turn_under_load_loses_nothing_acknowle
             await stream.stop()
         for client in people:
             await client.aclose()
-        write_report(outcomes)
+        write_report(outcomes, durable_store(topology))
     problems = {o.fault: o.problems() for o in outcomes if o.problems()}
     assert problems == {}, problems
     assert supervisor.given_up == []
@@ -274,7 +278,7 @@ async def strike(
             )
             log.info("%d streams open on chat_svc-2 when it is killed", on_it)
             assert on_it >= SUBSCRIBERS // 2 - 1, f"only {on_it} streams open on chat_svc-2"
-        outcome = Outcome(fault.label, name)
+        outcome = Outcome(fault.label, name, durable_store(topology))
         await asyncio.to_thread(kill_and_await_recovery, topology, supervisor, name, fault, outcome)
         await asyncio.sleep(LOAD_AFTER_RECOVERY)
     finally:
@@ -408,10 +412,10 @@ async def check_deliveries(
     outcome.refused_but_delivered = len(delivered_refused)
 
 
-def write_report(outcomes: list[Outcome]) -> None:
+def write_report(outcomes: list[Outcome], durable: bool) -> None:
     lines = [
         f"Chaos run: {SUBSCRIBERS} subscribers, {MESSAGES_PER_SECOND:g} msg/s, "
-        f"{SIGN_UPS_PER_SECOND:g} sign-up/s, store: {'MongoDB' if DURABLE_STORE else 'in-memory'}",
+        f"{SIGN_UPS_PER_SECOND:g} sign-up/s, store: {'MongoDB' if durable else 'in-memory'}",
         "",
         "| fault (SIGKILL) | posts accepted / refused | lost / duplicated / out of order "
         "deliveries | refused but delivered | sign-ups / e-mails lost / duplicate e-mails "
