@@ -204,6 +204,9 @@ class ProcessGroup:
     def relaunch(self, child: ManagedProcess) -> None:
         """Start an exited child again with the same command, environment and log."""
         with self.lock:
+            if child.log_path is not None:
+                with child.log_path.open("a") as log:
+                    log.write(f"--- {child.name} restarted by the supervisor ---\n")
             child.process = self._popen(child.argv, child.env, child.cwd, child.log_path)
             child.started_at = time.monotonic()
             self._echo(child)

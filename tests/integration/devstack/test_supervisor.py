@@ -88,7 +88,9 @@ def test_a_process_that_crashes_in_a_loop_is_given_up_after_a_bounded_number_of_
         group.stop_all()
     assert ending is not None and ending.name == "crasher"
     assert supervisor.given_up == ["crasher"]
-    assert kinds(supervisor) == ["exited", "restarted"] * 3 + ["exited", "gave up"]
+    # (without a readiness probe a restarted child counts as ready while it runs at all)
+    crashes = [kind for kind in kinds(supervisor) if kind != "ready"]
+    assert crashes == ["exited", "restarted"] * 3 + ["exited", "gave up"]
     delays = [
         line.split("restarting in ")[1].split("s")[0] for line in said if "restarting" in line
     ]

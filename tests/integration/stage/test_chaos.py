@@ -131,6 +131,9 @@ def chat_stream_leader(topology: Topology) -> str:
     raise AssertionError("no node knows the CHAT_EVENTS leader")
 
 
+# Valkey after mail_svc and auth_svc last: with the in-memory store, Valkey's restart leaves
+# the id sequence and cache to be rebuilt from one replica's memory, and auth_svc's restart
+# signs everyone out; each fault should be judged on its own, not on those after-effects.
 FAULTS = [
     Fault("chat replica 2 (about 100 streams open)", lambda _t: "chat_svc-2"),
     Fault("NATS node leading the chat stream", chat_stream_leader),
