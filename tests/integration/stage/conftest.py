@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,15 +31,16 @@ GENEROUS_LIMITS = {
 
 @contextmanager
 def running_stage(
-    tmp_path_factory: pytest.TempPathFactory,
-    mongodb_url: str | None,
-    restart: RestartPolicy | None = None,
+    tmp_path_factory: pytest.TempPathFactory, restart: RestartPolicy | None = None
 ) -> Iterator[tuple[Topology, Supervisor | None]]:
     """The stage topology; with ``restart``, supervised as ``./run stage`` does."""
-    database = f"stage_{uuid.uuid4().hex[:12]}"  # every process shares it on a real MongoDB
+    # Every process shares one database: the topology's own FerretDB, or the MongoDB that
+    # MONGODB_URL names (under a fresh name, dropped afterwards).
+    database = f"stage_{uuid.uuid4().hex[:12]}"
+    mongodb_url = os.environ.get("MONGODB_URL")
     work_dir = tmp_path_factory.mktemp("stage")
-    # Children inherit the environment (start_topology passes MONGODB_URL through); it stays
-    # set for the module so a process restarted by a test gets the same settings.
+    # Children inherit the environment; it stays set for the module so a process restarted
+    # (by a test or the supervisor) gets the same settings.
     with pytest.MonkeyPatch.context() as env:
         for name, value in GENEROUS_LIMITS.items():
             env.setenv(name, value)
@@ -65,17 +67,19 @@ def running_stage(
 
 
 @pytest.fixture(scope="module")
-def stage(tmp_path_factory: pytest.TempPathFactory, mongodb_url: str | None) -> Iterator[Topology]:
-    with running_stage(tmp_path_factory, mongodb_url) as (topology, _):
+def stage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
+    with running_stage(tmp_path_factory) as (topology, _):
         yield topology
 
 
-def _drop_database(url: str, name: str) -> None:
+def _drop_database(url: str, base_name: str) -> None:
     from pymongo import MongoClient
 
     client: MongoClient[dict[str, object]] = MongoClient(url)
     try:
-        client.drop_database(name)
+        for name in client.list_database_names():
+            if name.startswith(base_name):
+                client.drop_database(name)
     finally:
         client.close()
 

@@ -1,10 +1,10 @@
 """Chaos on the staging rehearsal: SIGKILL each kind of process in turn, under steady load.
 
-The ``./run stage`` topology (3 NATS nodes with R3 streams, Valkey, maildev, auth_svc,
-mail_svc, two chat_svc replicas) runs under the same restart supervision as ``./run stage``.
-While posters send ``MESSAGES_PER_SECOND`` messages, one sign-up arrives each second and
-``SUBSCRIBERS`` live streams are open (half on each replica), one process is SIGKILLed
-and left to the supervisor to restart. Then, for that fault:
+The ``./run stage`` topology (3 NATS nodes with R3 streams, Valkey, FerretDB, maildev,
+auth_svc, mail_svc, two chat_svc replicas) runs under the restart supervision of
+``./run stage``. While posters send ``MESSAGES_PER_SECOND`` messages, one sign-up arrives
+each second and ``SUBSCRIBERS`` live streams are open (half on each replica), one process
+is SIGKILLed and left to the supervisor to restart. Then, for that fault:
 
 - every post answered as accepted reached every subscriber exactly once and in order
   (subscribers reconnect with ``?after=<last id>``, which is what ``Last-Event-ID`` carries);
@@ -20,11 +20,8 @@ node that leads the chat stream, and a process (auth_svc) that refuses to start 
 its port is taken. Results go to ``test-artifacts/chaos-report.md`` (docs/deploy.md quotes
 a run).
 
-With the in-memory document store (MONGODB_URL unset) each process keeps its own data, so
-a killed auth_svc forgets every account and session and any sign-up its outbox had not
-published yet: that row is reported, and its e-mail losses asserted only on a real store.
-For the same reason posts go to the first replica only (its store then holds every message,
-which Valkey's id sequence and cache are rebuilt from after Valkey is killed).
+Every process shares the topology's FerretDB (or the MongoDB that MONGODB_URL names; then
+the database is not killed), so a restarted process finds its data again.
 """
 
 from __future__ import annotations
@@ -80,6 +77,7 @@ class Fault:
     label: str
     process: Callable[[Topology], str]  # chosen when it strikes (e.g. the current leader)
     refuse_restart_once: bool = False
+    needs_own_database: bool = False  # not run against the MongoDB that MONGODB_URL names
 
     @property
     def slug(self) -> str:
@@ -113,10 +111,6 @@ async def rebalance(subscribers: list[LiveStream], first: str, second: str) -> N
         await stream.start()
 
 
-def durable_store(topology: Topology) -> bool:
-    return bool(topology.env.get("MONGODB_URL"))
-
-
 def chat_stream_leader(topology: Topology) -> str:
     """The NATS node leading the chat stream's raft group (asked of any node's monitor)."""
     for node in topology.nats_nodes:
@@ -131,25 +125,26 @@ def chat_stream_leader(topology: Topology) -> str:
     raise AssertionError("no node knows the CHAT_EVENTS leader")
 
 
-# Valkey after mail_svc and auth_svc last: with the in-memory store, Valkey's restart leaves
-# the id sequence and cache to be rebuilt from one replica's memory, and auth_svc's restart
-# signs everyone out; each fault should be judged on its own, not on those after-effects.
 FAULTS = [
     Fault("chat replica 2 (about 100 streams open)", lambda _t: "chat_svc-2"),
     Fault("NATS node leading the chat stream", chat_stream_leader),
-    Fault("mail_svc", lambda _t: "mail_svc"),
     Fault("Valkey", lambda _t: "valkey"),
-    # TODO(lead): the database. When devstack starts FerretDB, add
-    # Fault("FerretDB", lambda _t: "<its process name>") here, before auth_svc.
+    Fault("the database (FerretDB)", lambda _t: "ferretdb", needs_own_database=True),
+    Fault("mail_svc", lambda _t: "mail_svc"),
     Fault("auth_svc, refusing to start once (port taken)", lambda _t: "auth_svc", True),
 ]
+
+
+def faults_for(topology: Topology) -> list[Fault]:
+    """All of them; the database only when it is the topology's own (not MONGODB_URL's)."""
+    own_database = "ferretdb" in topology.processes
+    return [fault for fault in FAULTS if own_database or not fault.needs_own_database]
 
 
 @dataclass
 class Outcome:
     fault: str
     process: str
-    durable_store: bool  # MongoDB (or FerretDB) rather than each process's own memory
     posts_accepted: int = 0
     posts_refused: int = 0
     refusals: Counter[str] = field(default_factory=Counter)
@@ -177,7 +172,7 @@ class Outcome:
                 f"deliveries lost {self.lost_deliveries}, duplicated "
                 f"{self.duplicate_deliveries}, out of order {self.out_of_order}"
             )
-        if self.emails_lost and (self.durable_store or self.process != "auth_svc"):
+        if self.emails_lost:
             found.append(f"sign-ups without their e-mail: {self.emails_lost[:5]}")
         if self.ready_after_restart > READY_WITHIN:
             found.append(f"/readyz back {self.ready_after_restart:.1f}s after the restart")
@@ -188,9 +183,9 @@ class Outcome:
 
 @pytest.fixture(scope="module")
 def supervised_stage(
-    tmp_path_factory: pytest.TempPathFactory, mongodb_url: str | None
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[Topology, Supervisor]]:
-    with running_stage(tmp_path_factory, mongodb_url, RestartPolicy()) as (topology, supervisor):
+    with running_stage(tmp_path_factory, RestartPolicy()) as (topology, supervisor):
         assert supervisor is not None
         yield topology, supervisor
 
@@ -202,7 +197,7 @@ async def test_every_process_sigkilled_in_turn_under_load_loses_nothing_acknowle
     topology, supervisor = supervised_stage
     accounts = HttpAccounts(topology.auth_url, Mailbox(topology.mail_api_url))
     first, second = topology.chat_urls
-    post_to = [first, second] if durable_store(topology) else [first]
+    post_to = [first, second]
     people = await asyncio.gather(
         *(
             accounts.new_chat_user(
@@ -235,7 +230,7 @@ async def test_every_process_sigkilled_in_turn_under_load_loses_nothing_acknowle
             await asyncio.gather(*(s.start() for s in subscribers[start : start + 25]))
         floors = {id(s): 0 for s in subscribers}
         await warm_up(posters[0], subscribers, floors)
-        for fault in FAULTS:
+        for fault in faults_for(topology):
             outcome, posts = await strike(
                 topology, supervisor, accounts, posters, subscribers, fault
             )
@@ -248,11 +243,11 @@ async def test_every_process_sigkilled_in_turn_under_load_loses_nothing_acknowle
             await stream.stop()
         for client in people:
             await client.aclose()
-        write_report(outcomes, durable_store(topology))
+        write_report(outcomes, topology)
     problems = {o.fault: o.problems() for o in outcomes if o.problems()}
     assert problems == {}, problems
     assert supervisor.given_up == []
-    assert [o.fault for o in outcomes] == [f.label for f in FAULTS]
+    assert [o.fault for o in outcomes] == [f.label for f in faults_for(topology)]
 
 
 async def strike(
@@ -281,7 +276,7 @@ async def strike(
             )
             log.info("%d streams open on chat_svc-2 when it is killed", on_it)
             assert on_it >= SUBSCRIBERS // 2 - 1, f"only {on_it} streams open on chat_svc-2"
-        outcome = Outcome(fault.label, name, durable_store(topology))
+        outcome = Outcome(fault.label, name)
         await asyncio.to_thread(kill_and_await_recovery, topology, supervisor, name, fault, outcome)
         await asyncio.sleep(LOAD_AFTER_RECOVERY)
     finally:
@@ -415,10 +410,11 @@ async def check_deliveries(
     outcome.refused_but_delivered = len(delivered_refused)
 
 
-def write_report(outcomes: list[Outcome], durable: bool) -> None:
+def write_report(outcomes: list[Outcome], topology: Topology) -> None:
+    database = "FerretDB" if "ferretdb" in topology.processes else "MongoDB"
     lines = [
         f"Chaos run: {SUBSCRIBERS} subscribers, {MESSAGES_PER_SECOND:g} msg/s, "
-        f"{SIGN_UPS_PER_SECOND:g} sign-up/s, store: {'MongoDB' if durable else 'in-memory'}",
+        f"{SIGN_UPS_PER_SECOND:g} sign-up/s, database: {database}",
         "",
         "| fault (SIGKILL) | posts accepted / refused | lost / duplicated / out of order "
         "deliveries | refused but delivered | sign-ups / e-mails lost / duplicate e-mails "
