@@ -17,6 +17,8 @@ class Mode:
     idle_levels: tuple[int, ...]
     limit_samples: int
     sign_in_seconds: float
+    stored_history: int
+    history_posts: int
 
 
 QUICK = Mode(
@@ -28,6 +30,8 @@ QUICK = Mode(
     idle_levels=(100,),
     limit_samples=200,
     sign_in_seconds=1.0,
+    stored_history=2_000,
+    history_posts=20,
 )
 
 FULL = Mode(
@@ -44,4 +48,6 @@ FULL = Mode(
     idle_levels=(1000, 5000, 10000),
     limit_samples=5000,
     sign_in_seconds=8.0,
+    stored_history=100_000,
+    history_posts=200,
 )

@@ -247,7 +247,41 @@ def tables(results: dict[str, Any]) -> str:
             f"passes, {raw['lanes']} lane) | {_spread(raw, 'verifies_per_s', 1)} |",
             f"| sign-ins ÷ raw rate | {data['share_of_raw_rate']:.0%} |",
         ]
+    if "history" in results:
+        lines += history_table(results["history"])
     return "\n".join(lines) + "\n"
+
+
+def history_table(data: dict[str, Any]) -> list[str]:
+    """POST latency before and after the database holds many messages (FerretDB)."""
+    rows = [
+        "",
+        f"Posting at {data['rate_per_s']:.0f} msg/s ({data['posts_per_run']} posts a run, no "
+        f"subscribers), with an empty database and with {data['stored_messages']:,} stored "
+        "messages:",
+        "",
+        "| database holds | POST p50 ms | POST p99 ms | database CPU ms per message |"
+        " chat_svc CPU ms per message |",
+        "|---|---|---|---|---|",
+    ]
+    for label, key in (
+        ("nothing", "post_empty"),
+        (f"{data['stored_messages']:,}", "post_after_history"),
+    ):
+        run = data[key]
+        rows.append(
+            f"| {label} | {_spread(run, 'p50_ms', 1)} | {_spread(run, 'p99_ms', 1)} | "
+            f"{_spread(run, 'database_cpu_ms_per_message', 2)} | "
+            f"{_spread(run, 'chat_cpu_ms_per_message', 2)} |"
+        )
+    older = data["older_page_after_history"]
+    rows += [
+        "",
+        f'"Load older" (`GET /messages?before=`, a sorted query FerretDB answers by reading '
+        f"the whole collection) with {data['stored_messages']:,} stored: "
+        f"p50 {older['p50_ms']:.0f} ms.",
+    ]
+    return rows
 
 
 def write_report(out: Path, update_doc: bool) -> None:

@@ -147,6 +147,9 @@ class Stack:
     def pid(self, name: str) -> int:
         return self.services[name].process.pid
 
+    def pids_of(self, *names: str) -> list[int]:
+        return [c.process.pid for c in self.group.children if c.name in names]
+
     def infrastructure_pids(self) -> list[int]:
         names = ("nats", "valkey", "ferretdb")
         return [c.process.pid for c in self.group.children if c.name in names]

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from bench import limits, sign_in
+from bench import history, limits, sign_in
 from bench.fanout import run_ramp
 from bench.modes import Mode
 from bench.page import WrkMissingError, run_wrk
@@ -181,3 +181,8 @@ async def bench_connections(mode: Mode, logs: Path) -> dict[str, Any]:
 async def bench_sign_in(mode: Mode, logs: Path) -> dict[str, Any]:
     with running_stack(logs / "sign_in") as stack:
         return await sign_in.measure(stack, mode)
+
+
+async def bench_history(mode: Mode, logs: Path) -> dict[str, Any]:
+    with running_stack(logs / "history") as stack:
+        return await history.measure(stack, mode.stored_history, mode.history_posts, mode.repeats)

@@ -24,6 +24,8 @@ from beanie import Document, init_beanie
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from service_kit.store_compat import ensure_indexes
+
 log = logging.getLogger(__name__)
 
 StartupWork = Callable[[], Awaitable[None]]
@@ -74,7 +76,10 @@ class DocumentStore:
         while True:
             attempt += 1
             try:
-                await init_beanie(database=self.database, document_models=list(self.models))
+                await init_beanie(
+                    database=self.database, document_models=list(self.models), skip_indexes=True
+                )
+                await ensure_indexes(self.models)
                 for work in self._startup_work:
                     await work()
             except Exception as error:

@@ -54,7 +54,8 @@ class SignUpAttemptedForExistingAccount(Event):
 
 
 class UserSignedIn(Event):
-    """A new session was created; mail_svc sends a sign-in notification."""
+    """A new session was created; mail_svc sends a sign-in notification, except for the
+    account's first sign-in (right after sign-up, the person knows)."""
 
     SUBJECT: ClassVar[str] = "auth.user.signed_in"
     user_id: str
@@ -62,6 +63,9 @@ class UserSignedIn(Event):
     display_name: str
     user_agent: str
     ip_address: str
+    # Added later with defaults, so events already in the stream still decode.
+    first_sign_in: bool = False
+    reset_link: str | None = None  # "not you? reset your password" (no token in it)
 
 
 class PasswordResetRequested(Event):
@@ -77,6 +81,7 @@ class PasswordChanged(Event):
     user_id: str
     email: EmailStr
     display_name: str
+    reset_link: str | None = None  # added later with a default, like UserSignedIn's
 
 
 # --- auth_svc -> chat_svc -------------------------------------------------------------

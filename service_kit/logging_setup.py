@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -64,3 +65,22 @@ def configure_logging(service: str, *, json_lines: bool, level: str = "INFO") ->
     # Per-request access lines come from the ASGI server; keep library chatter down.
     for noisy in ("nats", "pymongo", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+class ThrottledLog:
+    """At most one line per ``interval`` (a dead dependency fails every request)."""
+
+    def __init__(self, logger: logging.Logger, interval: float) -> None:
+        self.logger = logger
+        self.interval = interval
+        self._last = -interval
+        self._suppressed = 0
+
+    def warning(self, message: str, *args: object) -> None:
+        now = time.monotonic()
+        if now - self._last < self.interval:
+            self._suppressed += 1
+            return
+        suffix = f" ({self._suppressed} more since the last line)" if self._suppressed else ""
+        self.logger.warning(message + suffix, *args)
+        self._last, self._suppressed = now, 0

@@ -15,18 +15,30 @@ and what the code does instead (docs/deploy.md lists what we rely on):
    own document, so they never overwrite a rarer, important write (a revocation).
 2. **No multi-document transactions.** A flow that changes state and emits events writes
    one outbox document (auth_svc/models/outbox.py).
-3. **Concurrent upserts of one new key** can fail with ``DuplicateKeyError`` (on MongoDB
+3. **Declaring existing indexes again**: after a FerretDB restart, one ``createIndexes``
+   naming several indexes that already exist crashes the connection (``slice bounds out of
+   range`` in 1.24.2), and beanie sends exactly that at every start-up. ``ensure_indexes``
+   creates only the missing ones, one command each (beanie is told to skip indexes).
+4. **Indexes are not used by queries**: the SQLite backend pushes down only equality on a
+   string ``_id`` and never a sort, so ``find(...).sort(...).limit(n)`` reads the whole
+   collection (measured: ~60 µs a document). Indexes still enforce uniqueness (inserts stay
+   O(log n)), and on MongoDB they serve the queries. The hot reads avoid the database
+   instead: the latest messages and resumes come from the Redis cache.
+5. **Concurrent upserts of one new key** can fail with ``DuplicateKeyError`` (on MongoDB
    too, more rarely): ``upsert_retrying`` tries once more, when the document now exists.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from beanie import Document
+from beanie.odm.utils.pydantic import get_model_fields
+from beanie.odm.utils.typing import get_index_attributes
 from pydantic import Field
+from pymongo import IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
@@ -62,3 +74,27 @@ async def upsert_retrying(
         await collection.update_one(query, update, upsert=True)
     except DuplicateKeyError:
         await collection.update_one(query, update, upsert=True)
+
+
+def declared_indexes(model: type[Document]) -> list[IndexModel]:
+    """What beanie would create: ``Indexed(...)`` fields, then ``Settings.indexes``."""
+    indexes = []
+    fields: dict[str, Any] = get_model_fields(model)  # type: ignore[no-untyped-call]
+    for name, field in fields.items():
+        attributes = get_index_attributes(field)
+        if attributes is not None:
+            direction, options = attributes
+            indexes.append(IndexModel([(field.alias or name, direction)], **options))
+    # beanie keeps Settings.indexes wrapped (IndexModelField), each holding its IndexModel.
+    indexes.extend(declared.index for declared in model.get_settings().indexes or [])
+    return indexes
+
+
+async def ensure_indexes(models: Sequence[type[Document]]) -> None:
+    """Create each declared index that is missing, one command per index (see 3. above)."""
+    for model in models:
+        collection = model.get_pymongo_collection()
+        existing = set(await collection.index_information())
+        for index in declared_indexes(model):
+            if index.document["name"] not in existing:
+                await collection.create_indexes([index])

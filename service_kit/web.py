@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -18,12 +17,14 @@ from flask.templating import _default_template_ctx_processor as flask_sync_proce
 from jinja2 import ChoiceLoader, FileSystemLoader
 from jinja2_fragments.quart import render_block
 from pymongo.errors import ConnectionFailure, ExecutionTimeout
-from quart import Blueprint, Quart, Response, render_template, request
+from quart import Blueprint, Quart, Response, redirect, render_template, request, url_for
 from quart.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
+from wtforms import Form
 
 from service_kit.document_store import DatabaseNotReadyError
 from service_kit.infrastructure import ReadinessCheck
+from service_kit.logging_setup import ThrottledLog
 
 log = logging.getLogger(__name__)
 
@@ -31,13 +32,17 @@ WEB_TEMPLATES = Path(__file__).resolve().parent.parent / "web_templates"
 STATIC_FOLDER = WEB_TEMPLATES / "static"
 MAX_REQUEST_BYTES = 64 * 1024  # forms are small; anything larger is refused with 413
 
+# Titles say what happened in plain words (no status jargon); the code stays in the response.
 ERROR_TEXT: Mapping[int, tuple[str, str]] = {
-    400: ("Bad request", "The request could not be understood. Please go back and try again."),
-    403: ("Forbidden", "You are not allowed to do that."),
+    400: (
+        "That did not work",
+        "The request could not be understood. Please go back and try again.",
+    ),
+    403: ("Not allowed", "You are not allowed to do that."),
     404: ("Page not found", "There is nothing at this address."),
-    405: ("Method not allowed", "This address does not accept that kind of request."),
+    405: ("That does not work here", "This address does not accept that kind of request."),
     413: ("Request too large", "What you sent is larger than this service accepts."),
-    415: ("Unsupported content", "This service expects a normal web form."),
+    415: ("Unexpected form", "This service expects a normal web form."),
     429: ("Too many requests", "You are going a little fast. Please wait a moment and retry."),
     500: ("Something went wrong", "An unexpected error happened on our side. It is logged."),
     503: ("Temporarily unavailable", "A service we depend on is not answering. Retry soon."),
@@ -51,6 +56,12 @@ def create_base_app(import_name: str, service_templates: Path) -> Quart:
     )
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.jinja_env.globals["service_name"] = import_name.split(".")[0]
+    app.jinja_env.globals["first_invalid_field_id"] = first_invalid_field_id
+
+    @app.get("/favicon.ico")
+    async def _favicon() -> ResponseReturnValue:
+        # Pages link the SVG icon; this answers tools that ask for /favicon.ico regardless.
+        return redirect(url_for("static", filename="favicon.svg"), 301)
 
     @app.before_serving
     async def _render_without_thread_hops() -> None:
@@ -66,6 +77,15 @@ def drop_sync_template_processors(app: Quart) -> None:
     start-up, once every blueprint is registered."""
     for processors in app.template_context_processors.values():
         processors[:] = [p for p in processors if p is not flask_sync_processor]
+
+
+def first_invalid_field_id(form: Form) -> str | None:
+    """The id of the form's first field in error, in the order the form declares them:
+    the field to focus after a failed submit (the CSRF token is no field a person fixes)."""
+    for field in form:
+        if field.errors and field.type != "CSRFTokenField":
+            return str(field.id)
+    return None
 
 
 def is_htmx() -> bool:
@@ -127,12 +147,21 @@ def install_security_headers(app: Quart, form_action_origins: Iterable[str] = ()
 
 
 async def render_error(
-    status: int, message: str | None = None, template: str = "errors/error.html", **context: Any
+    status: int,
+    message: str | None = None,
+    template: str = "errors/error.html",
+    title: str | None = None,
+    **context: Any,
 ) -> tuple[str, int]:
-    """An HTML error page; services pass their own ``template`` to add actions."""
-    title, default_message = ERROR_TEXT.get(status, ERROR_TEXT[500])
+    """An HTML error page; services pass their own ``template`` to add actions and may
+    replace the status's generic ``title`` with one that says what happened."""
+    default_title, default_message = ERROR_TEXT.get(status, ERROR_TEXT[500])
     body = await render_template(
-        template, status=status, title=title, message=message or default_message, **context
+        template,
+        status=status,
+        title=title or default_title,
+        message=message or default_message,
+        **context,
     )
     return body, status
 
@@ -184,25 +213,6 @@ DATABASE_DOWN_MESSAGE = (
     "Please retry in a few seconds."
 )
 DATABASE_DOWN_FRAGMENT = f'<p class="error" role="alert">{DATABASE_DOWN_MESSAGE}</p>'
-
-
-class ThrottledLog:
-    """At most one line per ``interval`` (a dead dependency fails every request)."""
-
-    def __init__(self, logger: logging.Logger, interval: float) -> None:
-        self.logger = logger
-        self.interval = interval
-        self._last = -interval
-        self._suppressed = 0
-
-    def warning(self, message: str, *args: object) -> None:
-        now = time.monotonic()
-        if now - self._last < self.interval:
-            self._suppressed += 1
-            return
-        suffix = f" ({self._suppressed} more since the last line)" if self._suppressed else ""
-        self.logger.warning(message + suffix, *args)
-        self._last, self._suppressed = now, 0
 
 
 def health_blueprint(

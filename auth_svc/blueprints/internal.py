@@ -9,7 +9,13 @@ from quart import Blueprint, request
 from quart.typing import ResponseReturnValue
 from quart_rate_limiter import rate_exempt
 
-from auth_svc.lib.sessions import ActiveSession, check_token, end_session, redeem_handoff
+from auth_svc.lib.sessions import (
+    ActiveSession,
+    check_token,
+    end_every_session,
+    end_session,
+    redeem_handoff,
+)
 from auth_svc.lib.web import relay
 from auth_svc.settings import AuthSettings
 
@@ -68,6 +74,15 @@ def internal_blueprint(settings: AuthSettings) -> Blueprint:
         token = await _string_field("token")
         if token:
             await end_session(settings, relay(), token)
+        return "", 204
+
+    @blueprint.post("/sessions/revoke-all")
+    @rate_exempt
+    async def revoke_all() -> ResponseReturnValue:
+        """Sign out on every device, asked from the chat page with that page's token."""
+        token = await _string_field("token")
+        if token:
+            await end_every_session(settings, relay(), token)
         return "", 204
 
     return blueprint

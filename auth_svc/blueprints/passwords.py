@@ -20,7 +20,12 @@ from auth_svc.lib.forms import ForgotPasswordForm, NewPasswordForm, validated_te
 from auth_svc.lib.rate_limits import per_address_and_email
 from auth_svc.lib.tokens import hash_token
 from auth_svc.lib.web import hashing, no_store, redirect_after_post, relay, whole_page_error
-from auth_svc.models.mailed_tokens import select_usable_password_reset, select_usable_sign_up
+from auth_svc.models.mailed_tokens import (
+    select_spent_sign_up,
+    select_usable_password_reset,
+    select_usable_sign_up,
+)
+from auth_svc.models.users import select_user_by_email
 from auth_svc.settings import AuthSettings
 from service_kit.web import render_page
 
@@ -45,14 +50,34 @@ def _token() -> str:
 
 
 async def _bad_token(page: dict[str, str]) -> ResponseReturnValue:
+    if page is SET_PASSWORD and await _account_ready_for(_token()):
+        return await whole_page_error(
+            403,
+            "You already chose a password with this link. Sign in with it to start chatting.",
+            template="token_invalid.html",
+            title="This link was already used: your account is ready",
+            retry_url="/sign-in",
+            retry_label="Sign in",
+        )
     return await whole_page_error(
         403,
         "This link is invalid, has expired or was already used. Links work once, "
         "and only for a limited time.",
         template="token_invalid.html",
+        title="This link no longer works",
         retry_url=page["retry_url"],
         retry_label=page["retry_label"],
     )
+
+
+async def _account_ready_for(token: str) -> bool:
+    """Whether this sign-up link already created its account. Only the holder of the link
+    (a 256-bit token) can ask, so the answer tells a stranger nothing; still a 403, since
+    the link itself did nothing this time."""
+    if not token:
+        return False
+    spent = await select_spent_sign_up(hash_token(token))
+    return spent is not None and await select_user_by_email(spent.id) is not None
 
 
 def passwords_blueprint(settings: AuthSettings) -> Blueprint:
@@ -131,7 +156,7 @@ def passwords_blueprint(settings: AuthSettings) -> Blueprint:
                 RESET_PASSWORD["template"], block="form", status=422, form=form, token=token
             )
         outcome = await complete_password_reset(
-            relay(), hashing(), token, validated_text(form.password)
+            settings, relay(), hashing(), token, validated_text(form.password)
         )
         if outcome is not Outcome.DONE:
             return await _bad_token(RESET_PASSWORD)

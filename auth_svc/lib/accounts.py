@@ -122,7 +122,7 @@ async def request_password_reset(settings: AuthSettings, relay: OutboxRelay, ema
 
 
 async def complete_password_reset(
-    relay: OutboxRelay, hashing: PasswordHashing, token: str, password: str
+    settings: AuthSettings, relay: OutboxRelay, hashing: PasswordHashing, token: str, password: str
 ) -> Outcome:
     """Spend the reset token, set the new password and end every session of the user."""
     password_hash = await hashing.hash(password)
@@ -140,7 +140,12 @@ async def complete_password_reset(
         RevokeSessions(user_id=user.id, session_ids=None, revoked_at=now),
     ]
     events = [
-        PasswordChanged(user_id=user.id, email=user.email, display_name=user.display_name),
+        PasswordChanged(
+            user_id=user.id,
+            email=user.email,
+            display_name=user.display_name,
+            reset_link=f"{settings.public_url}/forgot-password",
+        ),
         *(SessionRevoked(user_id=user.id, session_id=sid) for sid in session_ids),
     ]
     await relay.commit(changes, events)

@@ -27,6 +27,7 @@ from auth_svc.models.outbox import (
 )
 from service_kit.events import Event
 from service_kit.jetstream import publish_payload
+from service_kit.logging_setup import ThrottledLog
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ class OutboxRelay:
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _task: asyncio.Task[None] | None = None
+    # A dead database fails every poll: one line per 10 s says so without flooding the log.
+    _unreachable_log: ThrottledLog = field(default_factory=lambda: ThrottledLog(log, 10.0))
 
     async def commit(self, changes: list[Change], events: list[Event]) -> OutboxDocument:
         """Record the changes with their events, apply them, and have the events published.
@@ -69,7 +72,9 @@ class OutboxRelay:
             try:
                 entry = await claim_next_outbox_entry(self.lease)
             except Exception as error:  # store unreachable: try again shortly
-                log.warning("outbox: cannot read entries: %s", error)
+                self._unreachable_log.warning(
+                    "outbox: cannot read entries: %s: %s", type(error).__name__, error
+                )
                 await self._idle(self.idle_poll)
                 continue
             if entry is None:

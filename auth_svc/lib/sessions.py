@@ -22,6 +22,7 @@ from auth_svc.models.sessions import (
     select_live_session_by_token,
     select_unrevoked_session_ids,
     touch_live_session_by_token,
+    user_has_had_a_session,
 )
 from auth_svc.models.users import (
     select_user_by_email,
@@ -73,6 +74,7 @@ async def sign_in(
     if verification.new_hash is not None:
         await update_password_hash_if_unchanged(user.id, user.password_hash, verification.new_hash)
         log.info("password re-hashed with current parameters", extra={"user_id": user.id})
+    first_sign_in = not await user_has_had_a_session(user.id)
     token, code, now = new_token(), new_token(), utc_now()
     session_id = new_id()
     change = CreateSession(
@@ -92,6 +94,8 @@ async def sign_in(
         display_name=user.display_name,
         user_agent=user_agent[:USER_AGENT_LIMIT],
         ip_address=ip_address,
+        first_sign_in=first_sign_in,
+        reset_link=f"{settings.public_url}/forgot-password",
     )
     await relay.commit([change], [event])
     log.info("signed in", extra={"user_id": user.id, "session_id": session_id})

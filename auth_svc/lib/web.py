@@ -59,11 +59,12 @@ def no_store(response: Response) -> Response:
 
 
 async def whole_page_error(status: int, message: str, template: str, **context: Any) -> Response:
-    """An error page; under HTMX its ``<main>`` replaces the page's, not just the form."""
+    """An error page; under HTMX it replaces the whole page, not just the form: htmx puts
+    the response's body into ``<body>`` and takes its ``<title>``, so the heading and title
+    say what happened (swapping only ``<main>`` left the form page's heading above it)."""
     body, status = await render_error(status, message, template=template, **context)
     response = Response(body, status=status, content_type="text/html; charset=utf-8")
     if is_htmx():
-        response.headers["HX-Retarget"] = "main"
-        response.headers["HX-Reselect"] = "main"
-        response.headers["HX-Reswap"] = "outerHTML"
+        response.headers["HX-Retarget"] = "body"
+        response.headers["HX-Reswap"] = "innerHTML"
     return response

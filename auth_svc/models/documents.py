@@ -85,7 +85,7 @@ class SessionDocument(Document):
         name = "sessions"
         indexes = [
             IndexModel("token_hashes"),
-            IndexModel("handoff_code_hash", sparse=True),
+            IndexModel("handoff_code_hash"),
             IndexModel([("user_id", ASCENDING), ("revoked_at", ASCENDING)]),
         ]
 

@@ -24,6 +24,11 @@ async def select_usable_sign_up(token_hash: str) -> SignUpDocument | None:
     return await SignUpDocument.find_one(_usable(token_hash, utc_now()))
 
 
+async def select_spent_sign_up(token_hash: str) -> SignUpDocument | None:
+    """The sign-up this token already completed (used, expired or not), if any."""
+    return await SignUpDocument.find_one({"token_hash": token_hash, "used_at": {"$ne": None}})
+
+
 async def select_usable_password_reset(token_hash: str) -> PasswordResetDocument | None:
     return await PasswordResetDocument.find_one(_usable(token_hash, utc_now()))
 

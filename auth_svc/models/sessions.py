@@ -78,3 +78,8 @@ async def redeem_handoff_code(
 async def select_unrevoked_session_ids(user_id: str) -> list[str]:
     sessions = await SessionDocument.find({"user_id": user_id, "revoked_at": None}).to_list()
     return [session.id for session in sessions]
+
+
+async def user_has_had_a_session(user_id: str) -> bool:
+    """Whether the user ever signed in (sessions are kept, revoked or not)."""
+    return await SessionDocument.find_one({"user_id": user_id}) is not None

@@ -47,21 +47,35 @@ async def start_session() -> ResponseReturnValue:
 
 @session_pages.post("/sign-out")
 async def sign_out() -> ResponseReturnValue:
+    return await _sign_out(everywhere=False)
+
+
+@session_pages.post("/sign-out-everywhere")
+async def sign_out_everywhere() -> ResponseReturnValue:
+    """Every device of the person, not only this browser (the control is the shared partial
+    ``partials/sign_out_everywhere.html``)."""
+    return await _sign_out(everywhere=True)
+
+
+async def _sign_out(everywhere: bool) -> ResponseReturnValue:
     runtime = runtime_of()
     form = SignOutForm(await request.form)
     if not form.validate():
         return await render_error(400, "Your sign-out form expired. Please reload and try again.")
     token = request.cookies.get(SESSION_COOKIE)
     viewer = await current_viewer()
-    if token:
+    if token and everywhere:
+        await runtime.auth.revoke_everywhere(token)
+    elif token:
         await runtime.auth.revoke(token)
     if viewer is not None:
-        # auth_svc's SessionRevoked closes this session's streams on every replica; this
-        # replica does not wait for it.
+        # auth_svc's SessionRevoked closes this session's streams on every replica (and, for
+        # "everywhere", every other session's); this replica does not wait for it.
         runtime.fanout.close_session(viewer.session_id)
         runtime.auth.forget_session(viewer.session_id)
-        log.info("signed out", extra={"user_id": viewer.user_id})
-    target = f"{runtime.settings.auth_public_url}/sign-in?notice=signed-out"
+        log.info("signed out", extra={"user_id": viewer.user_id, "everywhere": everywhere})
+    notice = "signed-out-everywhere" if everywhere else "signed-out"
+    target = f"{runtime.settings.auth_public_url}/sign-in?notice={notice}"
     response = Response("", status=303, headers={"Location": target})
     if is_htmx():
         response = Response("", status=200, headers={"HX-Redirect": target})

@@ -109,6 +109,14 @@ class AuthClient:
         if response.status_code not in (200, 204):
             raise AuthUnavailableError(f"revoke: HTTP {response.status_code}")
 
+    async def revoke_everywhere(self, token: str) -> None:
+        """End every session of the token's person; auth's SessionRevoked events then close
+        their streams on every replica and drop them from every replica's cache."""
+        self._forget_token(token)
+        response = await self._post("/internal/sessions/revoke-all", {"token": token})
+        if response.status_code not in (200, 204):
+            raise AuthUnavailableError(f"revoke-all: HTTP {response.status_code}")
+
     def forget_session(self, session_id: str) -> None:
         for token in self._tokens_by_session.pop(session_id, set()):
             self._cache.pop(token, None)

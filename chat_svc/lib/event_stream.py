@@ -15,6 +15,7 @@ from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs
 
+from pymongo.errors import ConnectionFailure, ExecutionTimeout
 from quart import Quart
 
 from chat_svc.lib.access import SESSION_COOKIE, sign_in_url
@@ -35,6 +36,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 EVENTS_PATH = "/events"
 RETRY_MILLISECONDS = 2000
 RELOAD = frame("reload", "too far behind")
+DATABASE_ERRORS = (ConnectionFailure, ExecutionTimeout)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -86,7 +88,10 @@ async def stream_events(app: Quart, scope: Scope, receive: Receive, send: Send) 
         target = sign_in_url(runtime.settings.auth_public_url, "/")
         await _answer(send, 200, frame("signed-out", target), event_stream=True)
         return
-    await runtime.remember_user(viewer)
+    try:
+        await runtime.remember_user(viewer)
+    except DATABASE_ERRORS as error:  # the stream itself needs no database: go on
+        log.warning("event stream: user not recorded, database unavailable: %s", error)
 
     client = StreamClient(viewer.session_id, runtime.settings.client_buffer_frames)
     runtime.fanout.add(client)  # before reading the backlog, so nothing falls in between
@@ -115,6 +120,12 @@ async def _backlog(runtime: ChatRuntime, client: StreamClient, after_id: int | N
         missed = await runtime.feed.after(after_id, runtime.settings.max_resume_backlog)
     except TooFarBehindError:
         client.close(CloseReason.TOO_SLOW)
+        return b""
+    except DATABASE_ERRORS as error:
+        # Neither cache nor database can say what was missed: end the stream; the browser
+        # retries with the same Last-Event-ID a moment later.
+        log.warning("event stream: resume postponed, database unavailable: %s", error)
+        client.close(CloseReason.DISCONNECTED)
         return b""
     renderer = runtime.live.renderer
     client.go_live(frozenset(m.message_id for m in missed))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from mail_svc.lib.user_agent_names import browser_and_system
 from mail_svc.settings import MailSettings
 from service_kit.events import (
     Event,
@@ -20,8 +21,6 @@ from service_kit.events import (
     SignUpRequested,
     UserSignedIn,
 )
-
-MAX_USER_AGENT_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -65,9 +64,6 @@ def existing_account_email(
 
 
 def user_signed_in_email(event: UserSignedIn, settings: MailSettings) -> EmailDraft:
-    user_agent = event.user_agent.strip() or "unknown"
-    if len(user_agent) > MAX_USER_AGENT_CHARS:
-        user_agent = user_agent[:MAX_USER_AGENT_CHARS] + "…"
     return EmailDraft(
         to=event.email,
         template="user_signed_in",
@@ -75,8 +71,9 @@ def user_signed_in_email(event: UserSignedIn, settings: MailSettings) -> EmailDr
         context=_base_context(settings, event.display_name)
         | {
             "signed_in_at": readable_time(event.occurred_at),
-            "user_agent": user_agent,
+            "browser": browser_and_system(event.user_agent),
             "ip_address": event.ip_address,
+            "reset_link": event.reset_link,
         },
     )
 
@@ -99,7 +96,7 @@ def password_changed_email(event: PasswordChanged, settings: MailSettings) -> Em
         template="password_changed",
         subject=settings.subject_password_changed,
         context=_base_context(settings, event.display_name)
-        | {"changed_at": readable_time(event.occurred_at)},
+        | {"changed_at": readable_time(event.occurred_at), "reset_link": event.reset_link},
     )
 
 
@@ -115,6 +112,12 @@ EMAIL_FOR_EVENT: dict[type[Event], Callable[[Any, MailSettings], EmailDraft]] = 
 
 class NoEmailForEventError(LookupError):
     """mail_svc received an event type it has no e-mail for."""
+
+
+def is_worth_an_email(event: Event) -> bool:
+    """Events that need no e-mail this time: the sign-in right after sign-up (the person
+    knows; a "new sign-in" warning there teaches people to ignore it)."""
+    return not (isinstance(event, UserSignedIn) and event.first_sign_in)
 
 
 def draft_email(event: Event, settings: MailSettings) -> EmailDraft:

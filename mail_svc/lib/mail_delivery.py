@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from jinja2 import TemplateError
 from redis.exceptions import RedisError
 
-from mail_svc.lib.email_catalog import NoEmailForEventError, draft_email
+from mail_svc.lib.email_catalog import NoEmailForEventError, draft_email, is_worth_an_email
 from mail_svc.lib.email_message import build_email_message
 from mail_svc.lib.email_rendering import EmailRenderer
 from mail_svc.lib.smtp_client import PermanentSmtpError, SmtpClient
@@ -44,6 +44,7 @@ class DeliveryCounters:
     duplicates_skipped: int = 0
     deferred_in_progress: int = 0
     resent_abandoned: int = 0
+    not_needed: int = 0
 
 
 @dataclass
@@ -61,6 +62,10 @@ class MailDelivery:
 
     async def handle(self, event: Event) -> None:
         summary = event_summary(event)
+        if not is_worth_an_email(event):
+            self.counters.not_needed += 1
+            log.info("no e-mail needed for this event", extra=summary)
+            return
         try:
             draft = draft_email(event, self.settings)
             rendered = self.renderer.render(draft.template, draft.subject, draft.context)

@@ -71,6 +71,7 @@ async def test_reset_changes_the_password_and_revokes_every_session(
     assert await check.get_json() == {"valid": False}
     [changed] = await wait_for_events(jetstream, PasswordChanged.SUBJECT)
     assert isinstance(changed, PasswordChanged) and changed.user_id == session["user_id"]
+    assert changed.reset_link == "http://127.0.0.1:8001/forgot-password"
     [revoked] = await wait_for_events(jetstream, SessionRevoked.SUBJECT)
     assert isinstance(revoked, SessionRevoked) and revoked.session_id == session["session_id"]
 

@@ -60,9 +60,23 @@ async def test_sign_in_hands_off_to_chat_with_a_one_time_code(
     [signed_in] = await wait_for_events(jetstream, UserSignedIn.SUBJECT)
     assert isinstance(signed_in, UserSignedIn)
     assert (signed_in.user_id, signed_in.email) == (body["user_id"], "ada@example.com")
+    assert signed_in.reset_link == "http://127.0.0.1:8001/forgot-password"
 
     home = await client.get("/")
-    assert "You are signed in as <strong>Ada</strong>" in await home.get_data(as_text=True)
+    assert 'You are signed in as <strong dir="auto">Ada</strong>' in await home.get_data(
+        as_text=True
+    )
+
+
+async def test_only_the_first_sign_in_of_an_account_is_marked_first(
+    client: Client, jetstream: JetStreamContext
+) -> None:
+    """mail_svc sends no "new sign-in" notice for it: the person just signed up."""
+    await sign_up(client, jetstream)
+    await sign_in(client)
+    await sign_in(client)
+    events = await wait_for_events(jetstream, UserSignedIn.SUBJECT, 2)
+    assert [e.first_sign_in for e in events if isinstance(e, UserSignedIn)] == [True, False]
 
 
 async def test_sign_in_returns_to_the_chat_page_it_came_from_but_never_elsewhere(
@@ -95,6 +109,30 @@ async def test_wrong_password_and_unknown_email_get_the_same_401(
     )
     assert fragment.status_code == 401
     assert (await fragment.get_data(as_text=True)).lstrip().startswith("<form")
+
+
+async def test_a_sign_in_error_replaces_the_success_notice(
+    client: Client, jetstream: JetStreamContext
+) -> None:
+    """The notice lives inside the form htmx swaps, so an error never shows beside it."""
+    await sign_up(client, jetstream)
+    page = await (await client.get("/sign-in?notice=password-set")).get_data(as_text=True)
+    form = page[page.index("<form") : page.index("</form>")]
+    assert "Your password is set" in form
+    response = await client.post(
+        "/sign-in?notice=password-set",
+        form={"csrf_token": _csrf_in(page), "email": "ada@example.com", "password": "nope"},
+        headers={"HX-Request": "true"},
+    )
+    fragment = await response.get_data(as_text=True)
+    assert response.status_code == 401
+    assert "Wrong e-mail address or password." in fragment
+    assert "Your password is set" not in fragment
+    assert fragment.lstrip().startswith("<form")
+
+
+def _csrf_in(html: str) -> str:
+    return html.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
 
 
 async def test_token_check_rejects_calls_without_the_service_secret(client: Client) -> None:
@@ -182,6 +220,37 @@ async def test_chat_can_revoke_a_session_through_the_internal_api(
     assert await _check(client, body["access_token"]) == {"valid": False}
     [revoked] = await wait_for_events(jetstream, SessionRevoked.SUBJECT)
     assert isinstance(revoked, SessionRevoked) and revoked.session_id == body["session_id"]
+
+
+async def test_chat_can_sign_out_every_device_through_the_internal_api(
+    client: Client, auth_app: Any, jetstream: JetStreamContext
+) -> None:
+    await sign_up(client, jetstream)
+    await sign_up(client, jetstream, email="bob@example.com", display_name="Bob")
+    laptop = await (await _redeem(client, await sign_in(auth_app.test_client()))).get_json()
+    phone = await (await _redeem(client, await sign_in(client))).get_json()
+    bob = await (await _redeem(client, await sign_in(client, "bob@example.com"))).get_json()
+    unauthorised = await client.post(
+        "/internal/sessions/revoke-all", json={"token": phone["access_token"]}
+    )
+    assert unauthorised.status_code == 401
+    assert (await _check(client, phone["access_token"]))["valid"] is True
+    response = await client.post(
+        "/internal/sessions/revoke-all", json={"token": phone["access_token"]}, headers=SECRET
+    )
+    assert response.status_code == 204
+    for body in (laptop, phone):
+        assert await _check(client, body["access_token"]) == {"valid": False}
+    assert (await _check(client, bob["access_token"]))["valid"] is True  # only Ada's
+    revoked = await wait_for_events(jetstream, SessionRevoked.SUBJECT, 2)
+    assert {e.session_id for e in revoked if isinstance(e, SessionRevoked)} == {
+        laptop["session_id"],
+        phone["session_id"],
+    }
+    unknown = await client.post(
+        "/internal/sessions/revoke-all", json={"token": "made-up"}, headers=SECRET
+    )
+    assert unknown.status_code == 204
 
 
 async def _csrf_from_home(client: Client) -> str:

@@ -57,7 +57,7 @@ async def test_sign_up_mails_a_link_and_the_link_creates_the_account(
     assert "Your password is set" in await notice.get_data(as_text=True)
 
 
-async def test_a_used_token_gets_a_403_page_that_offers_a_new_link(
+async def test_a_used_link_says_the_account_is_ready_and_offers_sign_in(
     client: Client, jetstream: JetStreamContext
 ) -> None:
     await submit(client, "/sign-up", email="ada@example.com", display_name="Ada")
@@ -66,14 +66,31 @@ async def test_a_used_token_gets_a_403_page_that_offers_a_new_link(
 
     for response in (
         await client.get(path),
-        await submit(client, "/sign-up", email="x@example.com", display_name="X")
-        and await client.post(path, form={"password": PASSWORD, "confirm_password": PASSWORD}),
+        await client.get(path, headers={"HX-Request": "true"}),
+        await client.post(path, form={"password": PASSWORD, "confirm_password": PASSWORD}),
     ):
+        # Still a refusal (the link did nothing), but the holder of the link learns the truth.
         assert response.status_code == 403
         html = await response.get_data(as_text=True)
-        assert "already used" in html
-        assert 'href="/sign-up"' in html
+        assert "This link was already used: your account is ready" in html
+        assert 'href="/sign-in"' in html
+        assert 'href="/sign-up"' not in html
+        assert "Sign up again" not in html
         assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert response.headers["Cache-Control"] == "no-store"
+
+
+async def test_a_link_that_is_not_ours_reveals_nothing_and_offers_a_new_one(
+    client: Client, jetstream: JetStreamContext
+) -> None:
+    await sign_up(client, jetstream, email="ada@example.com")
+    for path in ("/set-password?token=" + "A" * 43, "/set-password"):
+        response = await client.get(path)
+        assert response.status_code == 403
+        html = await response.get_data(as_text=True)
+        assert "already used: your account is ready" not in html
+        assert "invalid, has expired or was already used" in html
+        assert 'href="/sign-up"' in html
 
 
 async def test_unknown_and_expired_tokens_get_403(
@@ -155,6 +172,12 @@ async def test_mismatched_and_weak_passwords_are_rerendered_with_errors(
         assert "<html" not in fragment_html and fragment_html.lstrip().startswith("<form")
     # Nothing was consumed: the link still works.
     assert (await client.get(path)).status_code == 200
+
+
+async def test_the_display_name_field_takes_the_direction_of_its_text(client: Client) -> None:
+    html = await (await client.get("/sign-up")).get_data(as_text=True)
+    [display_name] = [tag for tag in html.split("<input")[1:] if 'id="display_name"' in tag]
+    assert 'dir="auto"' in display_name
 
 
 async def test_invalid_sign_up_input_is_a_422_not_a_500(client: Client) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-BENCHMARKS = ("limits", "servers", "peer", "connections", "sign_in")
+BENCHMARKS = ("limits", "servers", "peer", "connections", "sign_in", "history")
 
 
 @pytest.mark.timeout(300)
@@ -39,5 +39,9 @@ def test_quick_mode_runs_every_benchmark(project_root: Path, tmp_path: Path) -> 
     assert all(step["complete"] for step in results["peer"]["fanout"]["steps"])
     assert all(level["all_reached"] for level in results["connections"]["levels"])
     assert results["sign_in"]["sign_in"]["failed"] == 0
+    history = results["history"]
+    assert history["stored_messages"] == 2000
+    assert history["post_empty"]["failed"] == history["post_after_history"]["failed"] == 0
+    assert history["older_page_after_history"]["samples"] >= 1
     assert (tmp_path / "summary.md").read_text().count("|") > 20
     assert (tmp_path / "fanout.png").stat().st_size > 0

@@ -91,6 +91,13 @@ class FakeAuth:
             if found is not None and not found.revoked:
                 await self.revoke(found)
             await self._reply(send, 204, None)
+        elif scope["path"] == "/internal/sessions/revoke-all":
+            found = self.sessions.get(payload.get("token", ""))
+            if found is not None and not found.revoked:
+                for session in list(self.sessions.values()):
+                    if session.user_id == found.user_id and not session.revoked:
+                        await self.revoke(session)
+            await self._reply(send, 204, None)
         else:
             await self._reply(send, 404, {"error": "not_found"})
 

@@ -71,6 +71,7 @@ async def test_a_published_event_produces_exactly_one_email(
         "duplicates_skipped": 0,
         "deferred_in_progress": 0,
         "resent_abandoned": 0,
+        "not_needed": 0,
     }
 
 
@@ -101,6 +102,29 @@ async def test_every_email_type_reaches_the_sink(
             "Your Chat password was changed",
         ]
     )
+
+
+async def test_the_first_sign_in_after_sign_up_sends_no_notice(
+    infrastructure_env: dict[str, Any], smtp_sink: SmtpSink, jetstream: JetStreamContext
+) -> None:
+    first = UserSignedIn(
+        user_id="u",
+        email="a@example.com",
+        display_name="A",
+        user_agent="UA",
+        ip_address="::1",
+        first_sign_in=True,
+    )
+    app = create_app(mail_settings(infrastructure_env, smtp_sink))
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        await publish_event(jetstream, first)
+        await publish_event(jetstream, sign_up(1))  # published after: arrives after
+        await smtp_sink.wait_for(1)
+        await wait_until_all_settled(jetstream)
+        metrics = await (await client.get("/metrics")).get_json()
+    assert [str(m["Subject"]) for m in smtp_sink.messages] == ["Set your password for Chat"]
+    assert metrics["not_needed"] == 1 and metrics["dead_lettered"] == 0
 
 
 async def test_smtp_unavailable_then_available_delivers_everything_once(

@@ -11,11 +11,10 @@ moves to another replica catches up exactly once and in order; a NATS node dying
 back during traffic loses neither a live message nor an e-mail (the outbox retries, JetStream
 de-duplicates by event id, mail_svc skips events it already sent).
 
-What it does not prove with the in-memory store (MONGODB_URL unset): each process keeps its
-own users and messages, so nothing here shows that two replicas read the same history from
-the store: a resume reaching past Valkey's window, or a page after Valkey lost its data,
-would show only one replica's messages. Set MONGODB_URL to run the same tests with one shared
-store. Nor does it exercise the edge proxy (Caddy), containers or real network faults: a
+Every process shares one database (the topology's FerretDB, or MongoDB with MONGODB_URL), so
+history older than Valkey's window and people created by auth_svc are the same on both
+replicas (test_shared_history.py). It does not exercise the edge proxy (Caddy), containers
+or real network faults: a
 stopped process and a refused connection stand in for a lost machine. Live delivery uses a
 plain NATS subscription per replica, which drops what is published while the replica
 reconnects to another node; the replica then ends its streams so clients resume from the

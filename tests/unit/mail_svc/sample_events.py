@@ -45,8 +45,9 @@ def sample_events() -> list[tuple[Event, list[str]]]:
                 display_name="Ada",
                 user_agent="Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0",
                 ip_address="203.0.113.7",
+                reset_link=f"{PUBLIC_URL}/forgot-password",
             ),
-            [],
+            [f"{PUBLIC_URL}/forgot-password"],
         ),
         (
             PasswordResetRequested(
@@ -57,5 +58,13 @@ def sample_events() -> list[tuple[Event, list[str]]]:
             ),
             [f"{PUBLIC_URL}/reset-password/confirm?token=tok-reset"],
         ),
-        (PasswordChanged(user_id="u-1", email="ada@example.com", display_name="Ada"), []),
+        (
+            PasswordChanged(
+                user_id="u-1",
+                email="ada@example.com",
+                display_name="Ada",
+                reset_link=f"{PUBLIC_URL}/forgot-password",
+            ),
+            [f"{PUBLIC_URL}/forgot-password"],
+        ),
     ]

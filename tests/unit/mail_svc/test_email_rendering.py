@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from jinja2 import UndefinedError
 
-from mail_svc.lib.email_catalog import EMAIL_FOR_EVENT, draft_email
+from mail_svc.lib.email_catalog import EMAIL_FOR_EVENT, draft_email, is_worth_an_email
 from mail_svc.lib.email_rendering import EMAIL_TEMPLATES, EmailRenderer, RenderedEmail
 from mail_svc.settings import MailSettings
-from service_kit.events import Event, UserCreated, UserSignedIn
+from service_kit.events import Event, PasswordChanged, UserCreated, UserSignedIn
 from service_kit.settings import AppEnv
 from tests.unit.mail_svc.sample_events import sample_events
 
@@ -60,14 +60,54 @@ def test_subjects_come_from_settings() -> None:
     assert "Password updated!" in rendered.html  # the layout's <title>
 
 
-def test_sign_in_notice_shows_time_and_user_agent() -> None:
+def test_sign_in_notice_names_the_browser_and_system_not_the_raw_user_agent() -> None:
     event = next(e for e, _ in SAMPLES if isinstance(e, UserSignedIn))
     rendered = render(event)
     when = event.occurred_at.strftime("%d %B %Y, %H:%M UTC")
     for part in (rendered.text, unescape(rendered.html)):
         assert when in part
-        assert event.user_agent in part
+        assert "Browser: Firefox on Linux" in part
+        assert "Mozilla/5.0" not in part
         assert event.ip_address in part
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        UserSignedIn(
+            user_id="u-1",
+            email="ada@example.com",
+            display_name="Ada",
+            user_agent="agent",
+            ip_address="203.0.113.7",
+        ),
+        PasswordChanged(user_id="u-1", email="ada@example.com", display_name="Ada"),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+def test_events_published_before_the_reset_link_still_render(event: Event) -> None:
+    rendered = render(event)
+    for part in (rendered.text, rendered.html):
+        assert not UNRENDERED.search(part)
+        assert "reset your password" in part
+        assert "None" not in part
+
+
+@pytest.mark.parametrize(("event", "links"), SAMPLES, ids=lambda v: type(v).__name__)
+def test_only_the_fallback_address_may_break_mid_word(event: Event, links: list[str]) -> None:
+    html = render(event).html
+    fallbacks = re.findall(r'<p class="fallback"[^>]*>(.*?)</p>', html, re.S)
+    for paragraph in re.findall(r"<p\b[^>]*>", html):
+        assert "word-break" not in paragraph  # sentences break between words
+    for fallback in fallbacks:
+        assert re.search(r'<span class="url" style="[^"]*word-break: ?break-all', fallback)
+
+
+def test_no_notice_for_the_first_sign_in_after_sign_up() -> None:
+    event = next(e for e, _ in SAMPLES if isinstance(e, UserSignedIn))
+    assert is_worth_an_email(event)
+    assert not is_worth_an_email(event.model_copy(update={"first_sign_in": True}))
+    assert all(is_worth_an_email(e) for e, _ in SAMPLES)
 
 
 def test_a_change_to_the_base_layouts_shows_in_every_email(tmp_path: Path) -> None:

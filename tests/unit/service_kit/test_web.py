@@ -25,6 +25,10 @@ def app() -> Quart:
     async def page() -> ResponseReturnValue:
         return await render_page("sample_page.html", block="greeting")
 
+    @app.get("/product")
+    async def product_page() -> ResponseReturnValue:
+        return await render_page("sample_product_page.html")
+
     @app.get("/boom")
     async def boom() -> ResponseReturnValue:
         raise RuntimeError("internal detail 4711")
@@ -40,6 +44,32 @@ async def test_the_base_layout_renders_with_pinned_local_assets(app: Quart) -> N
     assert "Hello from the sample page" in html
     assert 'src="/static/vendor/htmx.min.js"' in html
     assert "//" not in html.split('src="')[1].split('"')[0]  # never a CDN
+
+
+async def test_titles_name_the_page_once_and_the_product_once(app: Quart) -> None:
+    product = await (await app.test_client().get("/product")).get_data(as_text=True)
+    assert "<title>Chat</title>" in product  # not "Chat · Chat"
+    error = await (await app.test_client().get("/nope")).get_data(as_text=True)
+    assert "<title>Page not found · Chat</title>" in error
+
+
+async def test_a_navigation_landmark_only_when_it_has_links(app: Quart) -> None:
+    plain = await (await app.test_client().get("/")).get_data(as_text=True)
+    assert "<nav" not in plain
+    product = await (await app.test_client().get("/product")).get_data(as_text=True)
+    assert '<nav aria-label="Main"><a href="/">Start</a></nav>' in product
+
+
+async def test_every_page_links_a_favicon_from_our_static_files(app: Quart) -> None:
+    client = app.test_client()
+    html = await (await client.get("/")).get_data(as_text=True)
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in html
+    icon = await client.get("/static/favicon.svg")
+    assert icon.status_code == 200
+    assert b"<svg" in await icon.get_data()
+    legacy = await client.get("/favicon.ico")  # asked for by tools that ignore <link>
+    assert legacy.status_code == 301
+    assert legacy.headers["Location"] == "/static/favicon.svg"
 
 
 async def test_an_htmx_request_gets_only_the_named_block(app: Quart) -> None:
@@ -59,12 +89,20 @@ async def test_security_headers_forbid_inline_scripts_and_framing(app: Quart) ->
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
-@pytest.mark.parametrize(("path", "status", "title"), [("/nope", 404, "Page not found")])
+@pytest.mark.parametrize(
+    ("path", "status", "title"),
+    [("/nope", 404, "Page not found"), ("/boom", 500, "Something went wrong")],
+)
 async def test_http_errors_are_html_pages(app: Quart, path: str, status: int, title: str) -> None:
     response = await app.test_client().get(path)
     assert response.status_code == status
     assert response.content_type.startswith("text/html")
-    assert title in await response.get_data(as_text=True)
+    html = await response.get_data(as_text=True)
+    # One heading that says what happened, no status jargon ("Error 404", "Forbidden").
+    assert html.count(title) == 2  # <title> and <h1>
+    assert f"<h1>{title}</h1>" in html
+    assert "<h2" not in html
+    assert f"Error {status}" not in html
 
 
 async def test_a_crash_is_a_500_page_without_a_traceback(app: Quart) -> None:
@@ -143,3 +181,37 @@ async def test_rendering_needs_no_worker_thread_once_serving(app: Quart) -> None
         assert flask_sync_processor not in processors
         response = await test_app.test_client().get("/from-a-blueprint")
         assert "Hello from the sample page" in await response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("data", "focused"),
+    [
+        ({"name": "Ada", "email": ""}, "email"),  # only the second field is in error
+        ({"name": "", "email": ""}, "name"),  # the first of several in error
+        ({"name": "Ada", "email": "a@example.com"}, "name"),  # no error: the page's choice
+    ],
+)
+async def test_the_first_field_in_error_takes_the_focus(
+    app: Quart, data: dict[str, str], focused: str
+) -> None:
+    import re
+
+    from quart import render_template
+    from wtforms import Form, StringField
+    from wtforms.validators import DataRequired
+
+    class SampleForm(Form):
+        name = StringField("Name", validators=[DataRequired()])
+        email = StringField("E-mail", validators=[DataRequired()])
+
+    form = SampleForm(data=data)
+    form.validate()
+    async with app.app_context():
+        html = await render_template("sample_focus_form.html", form=form)
+    inputs = re.findall(r"<input[^>]*>", html)
+    autofocused = [
+        match.group(1)
+        for tag in inputs
+        if " autofocus" in tag and (match := re.search(r'\bid="(\w+)"', tag))
+    ]
+    assert autofocused == [focused]
