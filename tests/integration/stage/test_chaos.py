@@ -155,6 +155,7 @@ class Outcome:
     lost_deliveries: int = 0
     duplicate_deliveries: int = 0
     out_of_order: int = 0
+    out_of_order_examples: list[str] = field(default_factory=list)
     sign_ups_accepted: int = 0
     emails_lost: list[str] = field(default_factory=list)
     email_duplicates: int = 0
@@ -170,7 +171,8 @@ class Outcome:
         if self.lost_deliveries or self.duplicate_deliveries or self.out_of_order:
             found.append(
                 f"deliveries lost {self.lost_deliveries}, duplicated "
-                f"{self.duplicate_deliveries}, out of order {self.out_of_order}"
+                f"{self.duplicate_deliveries}, out of order {self.out_of_order} "
+                f"(e.g. {self.out_of_order_examples[:3]})"
             )
         if self.emails_lost:
             found.append(f"sign-ups without their e-mail: {self.emails_lost[:5]}")
@@ -395,7 +397,9 @@ async def check_deliveries(
         outcome.lost_deliveries += len(wanted - set(bodies))
         outcome.duplicate_deliveries += len(bodies) - len(set(bodies))
         ids = [floors[id(stream)]] + [r.message_id for r in mine]
-        outcome.out_of_order += sum(1 for a, b in itertools.pairwise(ids) if b <= a)
+        backwards = [(a, b) for a, b in itertools.pairwise(ids) if b <= a]
+        outcome.out_of_order += len(backwards)
+        outcome.out_of_order_examples += [f"{stream.name}: {b} after {a}" for a, b in backwards[:1]]
         by_poster: dict[str, list[int]] = {}
         for body in bodies:
             if body in order:
