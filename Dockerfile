@@ -45,7 +45,8 @@ ENV PATH=/app/.venv/bin:$PATH \
     LOG_JSON=true \
     PORT=8000
 USER 10001:10001
-EXPOSE 8000
+# 8000: the service; 8001: auth's internal API (AUTH_INTERNAL_PORT), for chat only.
+EXPOSE 8000 8001
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ['PORT'], timeout=2)"]
 ENTRYPOINT ["entrypoint"]

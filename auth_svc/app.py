@@ -14,6 +14,7 @@ from auth_svc.blueprints.internal import internal_blueprint
 from auth_svc.blueprints.passwords import passwords_blueprint
 from auth_svc.blueprints.sign_in import sign_in_blueprint
 from auth_svc.blueprints.sign_up import sign_up_blueprint
+from auth_svc.lib.internal_listener import serve_internal_api
 from auth_svc.lib.outbox_relay import OutboxRelay
 from auth_svc.lib.passwords import PasswordHashing
 from auth_svc.lib.rate_limits import ExpiringRedisStore
@@ -21,7 +22,14 @@ from auth_svc.lib.web import HASHING_KEY, RELAY_KEY, whole_page_error
 from auth_svc.models.documents import DOCUMENT_MODELS
 from auth_svc.settings import AuthSettings
 from service_kit.lifecycle import infrastructure_of, manage_infrastructure
-from service_kit.web import create_base_app, install_error_pages, install_security_headers
+from service_kit.web import (
+    create_base_app,
+    host_cookie_name,
+    install_after_response,
+    install_error_pages,
+    install_origin_check,
+    install_security_headers,
+)
 
 SERVICE = "auth_svc"
 AUTH_COOKIE = "auth_session"
@@ -33,7 +41,7 @@ def create_app(settings: AuthSettings | None = None) -> Quart:
     app = create_base_app(__name__, Path(__file__).parent / "templates")
     app.config.update(
         SECRET_KEY=settings.secret_key,
-        SESSION_COOKIE_NAME=CSRF_COOKIE,
+        SESSION_COOKIE_NAME=host_cookie_name(CSRF_COOKIE, secure=settings.cookies_secure),
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SECURE=settings.cookies_secure,
@@ -48,13 +56,16 @@ def create_app(settings: AuthSettings | None = None) -> Quart:
     _run_outbox_relay(app)
     QuartAuth(
         app,
-        cookie_name=AUTH_COOKIE,
+        cookie_name=host_cookie_name(AUTH_COOKIE, secure=settings.cookies_secure),
         cookie_secure=settings.cookies_secure,
         cookie_samesite="Lax",
         duration=settings.session_absolute_ttl,
     )
     RateLimiter(app, store=ExpiringRedisStore(settings.redis_url))
-    install_security_headers(app, form_action_origins=[settings.chat_public_url])
+    install_security_headers(
+        app, form_action_origins=[settings.chat_public_url], hsts=settings.is_production
+    )
+    install_origin_check(app, [settings.public_url])
     install_error_pages(app)
 
     @app.errorhandler(RateLimitExceeded)
@@ -72,6 +83,8 @@ def create_app(settings: AuthSettings | None = None) -> Quart:
     app.register_blueprint(sign_up_blueprint(settings))
     app.register_blueprint(passwords_blueprint(settings))
     app.register_blueprint(internal_blueprint(settings))
+    install_after_response(app)
+    serve_internal_api(app, settings)
     return app
 
 

@@ -1,8 +1,13 @@
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Self
+
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from auth_svc.lib.attempt_limits import AttemptLimit
+from service_kit.nats_credentials import dev_nats_password
+from service_kit.sealed_links import DEV_LINK_SEAL_KEY
 from service_kit.settings import ServiceSettings, dev_secret
 
 
@@ -17,6 +22,15 @@ class AuthSettings(ServiceSettings):
     public_url: str = "http://127.0.0.1:8001"
     chat_public_url: str = "http://127.0.0.1:8002"
     secret_key: str = Field(dev_secret("auth-secret-key"))
+    nats_user: str = "auth"
+    nats_password: str = Field(dev_nats_password("auth"))
+    # Seals set-password and reset links in events; mail_svc holds the same key.
+    link_seal_key: str = Field(DEV_LINK_SEAL_KEY, validation_alias="LINK_SEAL_KEY")
+    # The internal API (chat_svc's token checks) listens here, never on the public port;
+    # unset serves it nowhere (tests reach it through the app). lib/internal_listener.py
+    internal_host: str = "127.0.0.1"
+    internal_port: int | None = Field(None, ge=1, le=65535)
+    internal_requests_per_second: int = Field(500, gt=0)
 
     # Tokens mailed to people (seconds).
     verification_token_ttl: int = Field(24 * 3600, gt=0)
@@ -29,16 +43,53 @@ class AuthSettings(ServiceSettings):
     # Rate limits: attempts per window, per client address and per e-mail address.
     rate_limit_window: int = Field(60, gt=0)
     sign_in_per_ip: int = Field(20, gt=0)
-    sign_in_per_account: int = Field(5, gt=0)
+    # Per account, only real attempts count (CSRF and form valid): failed sign-ins and reset
+    # requests from one client address, under a much higher ceiling for all addresses.
+    sign_in_per_account_client: int = Field(5, gt=0)
+    sign_in_per_account: int = Field(100, gt=0)
     sign_up_per_ip: int = Field(10, gt=0)
     sign_up_per_email: int = Field(3, gt=0)
     forgot_password_per_ip: int = Field(10, gt=0)
-    forgot_password_per_email: int = Field(3, gt=0)
+    forgot_password_per_email_client: int = Field(3, gt=0)
+    forgot_password_per_email: int = Field(10, gt=0)
+
+    @property
+    def sign_in_limit(self) -> AttemptLimit:
+        return AttemptLimit(
+            "sign-in",
+            self.sign_in_per_account_client,
+            self.sign_in_per_account,
+            self.rate_limit_window,
+        )
+
+    @property
+    def sign_up_limit(self) -> AttemptLimit:
+        # Mails to one address, whoever asks: the same number per client and in all.
+        per_email = self.sign_up_per_email
+        return AttemptLimit("sign-up", per_email, per_email, self.rate_limit_window)
+
+    @property
+    def forgot_password_limit(self) -> AttemptLimit:
+        return AttemptLimit(
+            "forgot-password",
+            self.forgot_password_per_email_client,
+            self.forgot_password_per_email,
+            self.rate_limit_window,
+        )
 
     # argon2id, OWASP's first recommended profile: 19 MiB, 2 passes, 1 lane.
     argon2_memory_cost: int = Field(19456, ge=8)
     argon2_time_cost: int = Field(2, ge=1)
     argon2_parallelism: int = Field(1, ge=1)
+
+    @model_validator(mode="after")
+    def _internal_api_has_a_listener_in_production(self) -> Self:
+        if self.is_production and self.internal_port is None:
+            raise ValueError(
+                "APP_ENV=production requires AUTH_INTERNAL_PORT: chat_svc checks every "
+                "session through the internal API, which is served only on that port"
+            )
+        return self
 
     @property
     def cookies_secure(self) -> bool:

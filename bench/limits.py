@@ -18,6 +18,7 @@ from bench.stack import Stack
 from bench.stats import latency_summary
 from devstack.processes import free_port, tcp_probe
 from service_kit.jetstream import connect_nats
+from service_kit.nats_credentials import dev_admin_options
 
 
 def loopback_round_trips(port: int, samples: int) -> list[float]:
@@ -33,8 +34,8 @@ def loopback_round_trips(port: int, samples: int) -> list[float]:
 
 
 async def nats_hops(url: str, samples: int) -> list[float]:
-    publisher = await connect_nats(url, "bench-pub")
-    subscriber = await connect_nats(url, "bench-sub")
+    publisher = await connect_nats(url, "bench-pub", **dev_admin_options())
+    subscriber = await connect_nats(url, "bench-sub", **dev_admin_options())
     arrived: asyncio.Queue[float] = asyncio.Queue()
 
     async def on_message(_: Msg) -> None:

@@ -23,6 +23,7 @@ from devstack.processes import (
     tcp_probe,
 )
 from devstack.servers import ferretdb_command, mongodb_url, nats_command, redis_command
+from service_kit.nats_credentials import server_environment
 
 ASGI_SERVERS = ("uvicorn", "hypercorn", "granian")
 SERVICE_SECRET = "bench-service-secret"  # noqa: S105 - a loopback-only benchmark value
@@ -66,6 +67,7 @@ class Stack:
         self.group.start(
             "nats",
             pinned(nats_command(nats_port, monitor, data_dir / "nats"), SERVER_CORE),
+            env=server_environment(),
             ready=http_probe(f"http://127.0.0.1:{monitor}/healthz?js-enabled-only=true"),
             timeout=20,
         )
@@ -110,6 +112,9 @@ class Stack:
             "CHAT_AUTH_INTERNAL_URL": self.auth_url,
             "CHAT_TOKEN_CACHE_SECONDS": "3600",  # "a cached token check"
             "CHAT_MESSAGE_RATE_COUNT": "1000000000",  # the publisher is one user
+            # Every measured stream comes from this one machine (one address, few sessions).
+            "CHAT_STREAMS_PER_SESSION": "1000000",
+            "CHAT_STREAMS_PER_ADDRESS": "1000000",
         }
 
     def start_chat(self, name: str, server: str = "uvicorn") -> str:

@@ -11,6 +11,7 @@ from quart.typing import ResponseReturnValue
 from chat_svc.blueprints.chat import chat_blueprint
 from chat_svc.blueprints.session import session_pages
 from chat_svc.lib.auth_client import AuthUnavailableError
+from chat_svc.lib.cookies import FORM_SESSION_COOKIE
 from chat_svc.lib.event_stream import route_event_stream
 from chat_svc.lib.rate_limits import install_rate_limiter
 from chat_svc.lib.runtime import manage_chat_runtime
@@ -20,7 +21,9 @@ from chat_svc.settings import ChatSettings
 from service_kit.lifecycle import manage_infrastructure
 from service_kit.web import (
     create_base_app,
+    host_cookie_name,
     install_error_pages,
+    install_origin_check,
     install_security_headers,
     render_error,
 )
@@ -36,13 +39,18 @@ def create_app(
     app = create_base_app(__name__, Path(__file__).parent / "templates")
     app.config["SECRET_KEY"] = settings.secret_key
     # Browsers share cookies across ports: auth_svc on the same host must not see ours.
-    app.config["SESSION_COOKIE_NAME"] = "chat_form_session"
+    app.config["SESSION_COOKIE_NAME"] = host_cookie_name(
+        FORM_SESSION_COOKIE, secure=settings.cookies_secure
+    )
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    app.config["SESSION_COOKIE_SECURE"] = settings.is_production
+    app.config["SESSION_COOKIE_SECURE"] = settings.cookies_secure
     app.extensions["settings"] = settings
     manage_infrastructure(app, settings, SERVICE, models=(ChatUser, *DOCUMENT_MODELS))
     manage_chat_runtime(app, settings, auth_transport)
-    install_security_headers(app, form_action_origins=[settings.auth_public_url])
+    install_security_headers(
+        app, form_action_origins=[settings.auth_public_url], hsts=settings.is_production
+    )
+    install_origin_check(app, [settings.public_url])
     install_error_pages(app)
     install_rate_limiter(settings.redis_url).init_app(app)
     app.register_blueprint(chat_blueprint(settings))

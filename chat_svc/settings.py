@@ -3,6 +3,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from service_kit.nats_credentials import dev_nats_password
 from service_kit.settings import ServiceSettings, dev_secret
 
 
@@ -18,6 +19,8 @@ class ChatSettings(ServiceSettings):
     auth_public_url: str = "http://127.0.0.1:8001"
     auth_internal_url: str = "http://127.0.0.1:8001"
     secret_key: str = Field(dev_secret("chat-secret-key"))
+    nats_user: str = "chat"
+    nats_password: str = Field(dev_nats_password("chat"))
 
     # A valid token-check answer is reused this long; a SessionRevoked event drops it at once.
     token_cache_seconds: float = Field(5.0, ge=0)
@@ -32,9 +35,17 @@ class ChatSettings(ServiceSettings):
 
     # Frames waiting for one client; past this the client is too slow and is dropped.
     client_buffer_frames: int = Field(512, ge=8)
+    # Live streams on one replica: a session keeps its newest N, an address holds at most M.
+    streams_per_session: int = Field(10, ge=1)
+    streams_per_address: int = Field(100, ge=1)
     heartbeat_seconds: float = Field(15.0, gt=0)
     # How long a replica holds a live message whose predecessor id has not arrived yet.
     reorder_window_seconds: float = Field(0.5, gt=0, le=10)
 
     message_rate_count: int = Field(20, ge=1)
     message_rate_period_seconds: float = Field(10.0, gt=0)
+
+    @property
+    def cookies_secure(self) -> bool:
+        """Secure cookies everywhere but on a developer's plain-HTTP laptop."""
+        return self.is_production or self.public_url.startswith("https://")

@@ -33,6 +33,7 @@ PORT_OPTIONS = {
     "smtp": "mail catcher SMTP",
     "mail_ui": "mail catcher web UI",
     "mongodb": "FerretDB (MongoDB protocol)",
+    "auth_internal": "auth_svc internal API",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -20,14 +21,21 @@ class StackPorts:
     smtp: int = 1025
     mail_ui: int = 1080
     mongodb: int = 27017
+    auth_internal: int = 8004  # auth_svc's internal API (chat_svc's token checks)
 
     def labelled(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
+# Users and permissions (passwords from the environment: service_kit/nats_credentials.py).
+NATS_ACCOUNTS = binaries.PROJECT_ROOT / "nats" / "accounts.conf"
+
+
 def nats_command(port: int, monitor_port: int, store_dir: Path) -> list[str]:
+    """Start with ``env=nats_credentials.server_environment()`` (the passwords)."""
     return [
         str(binaries.nats_server()),
+        "--config", str(NATS_ACCOUNTS),
         "--jetstream",
         "--addr", "127.0.0.1",
         "--port", str(port),
@@ -78,7 +86,9 @@ def maildev_command(smtp_port: int, ui_port: int) -> list[str]:
     ]  # fmt: skip
 
 
-def service_command(service: str, port: int, host: str = "127.0.0.1") -> list[str]:
+def service_command(
+    service: str, port: int, host: str = "127.0.0.1", forwarded_allow_ips: str | None = None
+) -> list[str]:
     """One place that chooses the ASGI server for every service (see docs/performance.md)."""
     return python_module(
         "uvicorn",
@@ -87,7 +97,21 @@ def service_command(service: str, port: int, host: str = "127.0.0.1") -> list[st
         "--port", str(port),
         "--timeout-graceful-shutdown", "3",
         "--no-server-header",
+        # Header size and header-read time limits (httptools underneath; see the module).
+        "--http", "service_kit.http_limits:HeaderLimitedHttpToolsProtocol",
+        *proxy_header_flags(forwarded_allow_ips),
     )  # fmt: skip
+
+
+def proxy_header_flags(forwarded_allow_ips: str | None = None) -> list[str]:
+    """Trust X-Forwarded-For/-Proto only from the edge proxies listed (comma-separated; env
+    ``FORWARDED_ALLOW_IPS``); none by default, so a client cannot claim another address.
+    uvicorn on its own trusts 127.0.0.1, which on a laptop is every client."""
+    if forwarded_allow_ips is None:
+        forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "")
+    if not forwarded_allow_ips.strip():
+        return ["--no-proxy-headers"]
+    return ["--proxy-headers", "--forwarded-allow-ips", forwarded_allow_ips.strip()]
 
 
 def service_environment(ports: StackPorts, *, app_env: str = "development") -> dict[str, str]:
@@ -100,11 +124,12 @@ def service_environment(ports: StackPorts, *, app_env: str = "development") -> d
         "REDIS_URL": f"redis://127.0.0.1:{ports.redis}/0",
         "AUTH_PORT": str(ports.auth),
         "AUTH_PUBLIC_URL": auth_url,
+        "AUTH_INTERNAL_PORT": str(ports.auth_internal),
         "AUTH_CHAT_PUBLIC_URL": chat_url,
         "CHAT_PORT": str(ports.chat),
         "CHAT_PUBLIC_URL": chat_url,
         "CHAT_AUTH_PUBLIC_URL": auth_url,
-        "CHAT_AUTH_INTERNAL_URL": auth_url,
+        "CHAT_AUTH_INTERNAL_URL": f"http://127.0.0.1:{ports.auth_internal}",
         "MAIL_PORT": str(ports.mail_health),
         "MAIL_SMTP_HOST": "127.0.0.1",
         "MAIL_SMTP_PORT": str(ports.smtp),

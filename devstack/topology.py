@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from devstack.binaries import PROJECT_ROOT
@@ -32,6 +32,7 @@ from devstack.servers import (
     service_command,
     service_environment,
 )
+from service_kit.nats_credentials import server_environment
 
 
 @dataclass
@@ -74,7 +75,7 @@ class Topology:
         # A cluster node first only accepts connections: JetStream (and /healthz) waits until
         # its peers are up and a meta leader is elected, so start all before waiting on that.
         self.processes[node.name] = self.group.start(
-            node.name, node.argv, ready=tcp_probe(node.port)
+            node.name, node.argv, env=server_environment(), ready=tcp_probe(node.port)
         )
 
     def start_ferretdb(self, data_dir: Path) -> None:
@@ -122,7 +123,7 @@ def start_topology(
     app_env: str = "development",
     say: Callable[[str], None] = lambda _message: None,
 ) -> Topology:
-    ports = ports or StackPorts(*(free_port() for _ in range(9)))
+    ports = ports or StackPorts(*(free_port() for _ in fields(StackPorts)))
     chat_ports = [ports.chat] + [free_port() for _ in range(chat_replicas - 1)]
     nodes = _nats_nodes(ports, nats_nodes, data_dir)
     env = service_environment(ports, app_env=app_env)

@@ -18,8 +18,9 @@ from nats.js.errors import NotFoundError
 
 from mail_svc.lib.mail_worker import DURABLE
 from mail_svc.settings import MailSettings
-from service_kit.jetstream import DEAD_LETTER_STREAM, connect_nats
+from service_kit.jetstream import DEAD_LETTER_PREFIX, DEAD_LETTER_STREAM, connect_nats
 from service_kit.logging_setup import configure_logging
+from service_kit.nats_credentials import client_options
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,13 @@ async def list_dead_letters(js: JetStreamContext, consumer: str = DURABLE) -> li
             continue
         headers = stored.headers or {}
         if headers.get("Dead-Letter-Consumer") != consumer or stored.data is None:
+            continue
+        if stored.subject != f"{DEAD_LETTER_PREFIX}.{headers.get('Original-Subject')}":
+            # Replay goes to Original-Subject; NATS limits each service's dead-letter
+            # subjects (nats/accounts.conf), not its headers, so the two must agree.
+            log.warning(
+                "dead letter with a mismatched subject skipped", extra={"sequence": sequence}
+            )
             continue
         letters.append(
             DeadLetter(
@@ -75,7 +83,14 @@ async def replay_dead_letters(js: JetStreamContext, consumer: str = DURABLE) -> 
 async def _main(dry_run: bool) -> None:
     settings = MailSettings()
     configure_logging("mail_svc.replay", json_lines=settings.log_json, level=settings.log_level)
-    nc = await connect_nats(settings.nats_url, "mail_svc.replay", max_reconnect_attempts=0)
+    # An operator's tool: run it with MAIL_NATS_USER=admin and the admin password, since
+    # replaying republishes auth events, which mail_svc itself may not do.
+    nc = await connect_nats(
+        settings.nats_url,
+        "mail_svc.replay",
+        max_reconnect_attempts=0,
+        **client_options(settings.nats_user, settings.nats_password),
+    )
     try:
         js = nc.jetstream()
         if dry_run:

@@ -5,7 +5,9 @@ from typing import Self
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from service_kit.nats_credentials import dev_nats_password
 from service_kit.processed_events import DEFAULT_TTL_SECONDS
+from service_kit.sealed_links import DEV_LINK_SEAL_KEY
 from service_kit.settings import ServiceSettings
 
 
@@ -17,6 +19,10 @@ class MailSettings(ServiceSettings):
     # mail_svc is a worker; this port serves only /healthz, /readyz and /metrics.
     host: str = "127.0.0.1"
     port: int = 8003
+    nats_user: str = "mail"
+    nats_password: str = Field(dev_nats_password("mail"))
+    # Opens the set-password and reset links auth_svc seals into events (same key there).
+    link_seal_key: str = Field(DEV_LINK_SEAL_KEY, validation_alias="LINK_SEAL_KEY")
 
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025

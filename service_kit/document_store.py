@@ -110,7 +110,17 @@ class DocumentStore:
             self._set_up_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._set_up_task
+        self._release_models()
         await self.client.close()
+
+    def _release_models(self) -> None:
+        """beanie binds each model class to a client, process-wide: unbind ours, so a later
+        app in this process (tests) whose database is not set up yet gets a clean
+        "not initialised" (503) instead of this closed client."""
+        for model in self.models:
+            settings = model._document_settings
+            if settings is not None and settings.pymongo_db is self.database:
+                model._document_settings = None
 
 
 def open_document_store(

@@ -34,12 +34,16 @@ class Event(BaseModel):
 
 
 class SignUpRequested(Event):
-    """A person asked for an account; mail_svc sends them the set-password link."""
+    """A person asked for an account; mail_svc sends them the set-password link.
+
+    The link opens an account, so it travels sealed for mail_svc (service_kit/sealed_links.py).
+    """
 
     SUBJECT: ClassVar[str] = "auth.sign_up.requested"
+    schema_version: int = 2  # 1 carried the link in clear as ``link``
     email: EmailStr
     display_name: str
-    link: str
+    sealed_link: str
     expires_at: datetime
 
 
@@ -69,10 +73,13 @@ class UserSignedIn(Event):
 
 
 class PasswordResetRequested(Event):
+    """The reset link travels sealed for mail_svc, like SignUpRequested's."""
+
     SUBJECT: ClassVar[str] = "auth.password_reset.requested"
+    schema_version: int = 2  # 1 carried the link in clear as ``link``
     email: EmailStr
     display_name: str
-    link: str
+    sealed_link: str
     expires_at: datetime
 
 

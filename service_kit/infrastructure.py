@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from beanie import Document
 from nats.aio.client import Client as NATS
@@ -21,6 +22,7 @@ from service_kit.jetstream import (
     ensure_streams,
     load_topology,
 )
+from service_kit.nats_credentials import client_options
 from service_kit.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -49,7 +51,13 @@ class Infrastructure:
         startup_timeout: float = 30.0,
     ) -> Infrastructure:
         reconnect_listeners: list[ReconnectListener] = []
-        nc = await _wait_for_nats(settings.nats_url, service, startup_timeout, reconnect_listeners)
+        nc = await _wait_for_nats(
+            settings.nats_url,
+            service,
+            startup_timeout,
+            reconnect_listeners,
+            client_options(settings.nats_user, settings.nats_password),
+        )
         js = nc.jetstream()
         topology = load_topology(replicas=settings.nats_stream_replicas)
         await ensure_streams(js, topology)
@@ -96,12 +104,18 @@ class Infrastructure:
 
 
 async def _wait_for_nats(
-    url: str, service: str, patience: float, reconnect_listeners: list[ReconnectListener]
+    url: str,
+    service: str,
+    patience: float,
+    reconnect_listeners: list[ReconnectListener],
+    credentials: dict[str, Any],
 ) -> NATS:
     deadline = asyncio.get_running_loop().time() + patience
     while True:
         try:
-            return await connect_nats(url, service, reconnect_listeners, allow_reconnect=True)
+            return await connect_nats(
+                url, service, reconnect_listeners, allow_reconnect=True, **credentials
+            )
         except Exception as error:
             if asyncio.get_running_loop().time() > deadline:
                 raise ConnectionError(f"NATS at {url} did not answer within {patience}s") from error

@@ -7,14 +7,48 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 _STANDARD_ATTRS = frozenset(
     vars(logging.LogRecord("", 0, "", 0, "", (), None)).keys() | {"message", "asctime"}
 )
+
+
+# Query parameters that open an account: set-password and reset tokens, the hand-off code.
+_SECRET_PARAMETER = re.compile(r"([?&](?:token|code)=)[^&#\s\"']*", re.IGNORECASE)
+# Loggers with their own handlers (propagate off) that write request lines.
+ACCESS_LOGGERS = ("uvicorn.access", "hypercorn.access")
+
+
+def redact_secrets(text: str) -> str:
+    """``/reset-password?token=abc&x=1`` -> ``/reset-password?token=[redacted]&x=1``."""
+    return _SECRET_PARAMETER.sub(r"\1[redacted]", text)
+
+
+def _redacted_arg(value: object) -> object:
+    if isinstance(value, (int, float)) or value is None:
+        return value
+    text = str(value)  # URLs arrive as objects too (httpx logs its URL type)
+    redacted = redact_secrets(text)
+    return redacted if redacted != text else value
+
+
+class RedactSecretParameters(logging.Filter):
+    """Rewrites a record's message and arguments before any handler formats them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = redact_secrets(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(_redacted_arg(arg) for arg in record.args)
+        elif isinstance(record.args, Mapping):
+            record.args = {key: _redacted_arg(arg) for key, arg in record.args.items()}
+        return True
 
 
 def _extra_fields(record: logging.LogRecord) -> dict[str, Any]:
@@ -59,6 +93,12 @@ class JsonFormatter(logging.Formatter):
 def configure_logging(service: str, *, json_lines: bool, level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter(service) if json_lines else KeyValueFormatter(service))
+    redaction = RedactSecretParameters()
+    handler.addFilter(redaction)
+    for name in ACCESS_LOGGERS:  # configured by the ASGI server before our code runs
+        access = logging.getLogger(name)
+        access.filters[:] = [f for f in access.filters if not isinstance(f, RedactSecretParameters)]
+        access.addFilter(redaction)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

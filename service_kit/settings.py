@@ -8,6 +8,8 @@ each service's own settings use its prefix (``AUTH_``, ``CHAT_``, ``MAIL_``).
 
 from __future__ import annotations
 
+import math
+import string
 from enum import StrEnum
 from typing import Any, Self
 
@@ -34,6 +36,43 @@ def dev_secret(name: str) -> str:
     return f"{DEV_SECRET_MARKER}{name}-change-me"
 
 
+MIN_SECRET_BITS = 256  # 32 bytes, what secrets.token_urlsafe(32) gives
+MIN_DISTINCT_CHARACTERS = 12
+_HEX = frozenset(string.hexdigits)
+_BASE64 = frozenset(string.ascii_letters + string.digits + "-_+/=")
+_CLASSES = (
+    (frozenset(string.ascii_lowercase), 26),
+    (frozenset(string.ascii_uppercase), 26),
+    (frozenset(string.digits), 10),
+    (frozenset(string.punctuation + " "), 33),
+)
+
+
+def estimated_entropy_bits(secret: str) -> float:
+    """An upper bound on a secret's entropy: its length times the bits of its alphabet
+    (hex, base64, or the character classes it uses). Too few distinct characters count as
+    none: a long run of one letter is not random."""
+    characters = frozenset(secret)
+    if len(characters) < MIN_DISTINCT_CHARACTERS:
+        return 0.0
+    if characters <= _HEX:
+        alphabet = 16
+    elif characters <= _BASE64:
+        alphabet = 64
+    else:
+        alphabet = sum(size for members, size in _CLASSES if characters & members)
+        alphabet += 128 if any(ord(ch) > 0x7E for ch in secret) else 0
+    return len(secret) * math.log2(alphabet)
+
+
+def is_secret_field(name: str) -> bool:
+    return "secret" in name
+
+
+def is_public_url_field(name: str) -> bool:
+    return name.endswith("public_url")
+
+
 class ServiceSettings(BaseSettings):
     """Fields every service has. Subclasses set ``env_prefix`` for their own fields."""
 
@@ -51,6 +90,10 @@ class ServiceSettings(BaseSettings):
     mongodb_database: str = Field("chat_app", validation_alias="MONGODB_DATABASE")
     log_json: bool = Field(False, validation_alias="LOG_JSON")
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
+    # This service's own NATS user (nats/accounts.conf); subclasses set the defaults, read
+    # from their prefix (AUTH_NATS_USER, AUTH_NATS_PASSWORD, ...). Empty: no credentials.
+    nats_user: str = ""
+    nats_password: str = ""
     # Shared secret that services present to each other's internal endpoints.
     service_secret: str = Field(dev_secret("service-secret"), validation_alias="SERVICE_SECRET")
 
@@ -71,6 +114,30 @@ class ServiceSettings(BaseSettings):
             raise InsecureSettingsError(
                 "APP_ENV=production but these settings still hold development placeholders: "
                 + ", ".join(offending)
+            )
+        values = self.model_dump()
+        weak = sorted(
+            name
+            for name, value in values.items()
+            if is_secret_field(name)
+            and isinstance(value, str)
+            and estimated_entropy_bits(value) < MIN_SECRET_BITS
+        )
+        if weak:
+            raise InsecureSettingsError(
+                "APP_ENV=production needs secrets of at least 32 bytes of entropy (e.g. "
+                "python -c 'import secrets; print(secrets.token_urlsafe(32))'): " + ", ".join(weak)
+            )
+        plain = sorted(
+            name
+            for name, value in values.items()
+            if is_public_url_field(name)
+            and isinstance(value, str)
+            and not value.startswith("https://")
+        )
+        if plain:
+            raise InsecureSettingsError(
+                "APP_ENV=production needs https:// public URLs: " + ", ".join(plain)
             )
         if "mongodb_url" not in self.model_fields_set:
             raise InsecureSettingsError(

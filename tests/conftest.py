@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 
 from devstack.processes import ProcessGroup
 from service_kit.jetstream import connect_nats
+from service_kit.nats_credentials import dev_admin_options
 from tests.support.servers import (
     FerretDbServer,
     NatsServer,
@@ -69,7 +70,7 @@ def redis_url(redis_server: RedisServer) -> Iterator[str]:
 @pytest.fixture
 async def nats_client(nats_url: str) -> AsyncIterator[NATS]:
     """A connection to a JetStream with no streams left over from earlier tests."""
-    nc = await connect_nats(nats_url, "tests")
+    nc = await connect_nats(nats_url, "tests", **dev_admin_options())
     js = nc.jetstream()
     for stream in await js.streams_info():
         assert stream.config.name is not None

@@ -1,14 +1,17 @@
-"""The internal API chat_svc calls server-to-server (docs/contracts.md). Never runs argon2."""
+"""The internal API chat_svc calls server-to-server (docs/contracts.md). Never runs argon2.
+
+Served only on the internal listener (lib/internal_listener.py)."""
 
 from __future__ import annotations
 
 import hmac
 from typing import Any
 
-from quart import Blueprint, request
+from quart import Blueprint, abort, request
 from quart.typing import ResponseReturnValue
 from quart_rate_limiter import rate_exempt
 
+from auth_svc.lib.internal_listener import from_internal_listener
 from auth_svc.lib.sessions import (
     ActiveSession,
     check_token,
@@ -37,6 +40,8 @@ def internal_blueprint(settings: AuthSettings) -> Blueprint:
 
     @blueprint.before_request
     async def _require_service_secret() -> ResponseReturnValue | None:
+        if not from_internal_listener():  # the public listener: as if nothing were here
+            abort(404)
         presented = request.headers.get("Authorization", "").encode()
         if not hmac.compare_digest(presented, expected):
             return {"error": "unauthorized"}, 401

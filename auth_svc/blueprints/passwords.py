@@ -6,6 +6,8 @@ pages answer ``Cache-Control: no-store`` and ``Referrer-Policy: no-referrer``.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from quart import Blueprint, Response, request
 from quart.typing import ResponseReturnValue
 from quart_rate_limiter import rate_limit
@@ -17,18 +19,29 @@ from auth_svc.lib.accounts import (
     request_password_reset,
 )
 from auth_svc.lib.forms import ForgotPasswordForm, NewPasswordForm, validated_text
-from auth_svc.lib.rate_limits import per_address_and_email
+from auth_svc.lib.passwords import resembles_account
+from auth_svc.lib.rate_limits import client_address_key
 from auth_svc.lib.tokens import hash_token
-from auth_svc.lib.web import hashing, no_store, redirect_after_post, relay, whole_page_error
+from auth_svc.lib.web import (
+    attempt_limiter,
+    client_address,
+    hashing,
+    no_store,
+    redirect_after_post,
+    refuse_if_limited,
+    relay,
+    whole_page_error,
+)
 from auth_svc.models.mailed_tokens import (
     select_spent_sign_up,
     select_usable_password_reset,
     select_usable_sign_up,
 )
-from auth_svc.models.users import select_user_by_email
+from auth_svc.models.users import select_user_by_email, select_user_by_id
 from auth_svc.settings import AuthSettings
-from service_kit.web import render_page
+from service_kit.web import render_page, run_after_response
 
+RESEMBLES_ACCOUNT = "This password is too close to your e-mail address or name."
 TOKEN_MAX_LENGTH = 100  # ours are 43 characters; anything much longer is not one of ours
 
 SET_PASSWORD = {
@@ -80,6 +93,16 @@ async def _account_ready_for(token: str) -> bool:
     return spent is not None and await select_user_by_email(spent.id) is not None
 
 
+def _acceptable(form: NewPasswordForm, email: str, display_name: str) -> bool:
+    """The form's own checks, then one that needs the account: not like its address or name."""
+    if not form.validate():
+        return False
+    if resembles_account(validated_text(form.password), email, display_name):
+        form.password.errors = [RESEMBLES_ACCOUNT]
+        return False
+    return True
+
+
 def passwords_blueprint(settings: AuthSettings) -> Blueprint:
     blueprint = Blueprint("passwords", __name__)
 
@@ -105,10 +128,11 @@ def passwords_blueprint(settings: AuthSettings) -> Blueprint:
     @blueprint.post("/set-password")
     async def set_password() -> ResponseReturnValue:
         token = _token()
-        if not token or await select_usable_sign_up(hash_token(token)) is None:
+        sign_up = await select_usable_sign_up(hash_token(token)) if token else None
+        if sign_up is None:
             return await _bad_token(SET_PASSWORD)
         form = await NewPasswordForm.from_request()
-        if not form.validate():
+        if not _acceptable(form, sign_up.id, sign_up.display_name):
             return await render_page(
                 SET_PASSWORD["template"], block="form", status=422, form=form, token=token
             )
@@ -126,15 +150,19 @@ def passwords_blueprint(settings: AuthSettings) -> Blueprint:
 
     @blueprint.post("/forgot-password")
     @rate_limit(
-        limits=per_address_and_email(
-            settings, settings.forgot_password_per_ip, settings.forgot_password_per_email
-        )
+        settings.forgot_password_per_ip,
+        timedelta(seconds=settings.rate_limit_window),
+        key_function=client_address_key,
     )
     async def forgot_password() -> ResponseReturnValue:
         form = await ForgotPasswordForm.from_request()
         if not form.validate():
             return await render_page("forgot_password.html", block="form", status=422, form=form)
-        await request_password_reset(settings, relay(), validated_text(form.email))
+        email = validated_text(form.email)
+        await refuse_if_limited(settings.forgot_password_limit, email)
+        await attempt_limiter().record(settings.forgot_password_limit, email, client_address())
+        # Answered before any account look-up: known and unknown addresses take the same time.
+        run_after_response(request_password_reset, settings, relay(), email)
         return redirect_after_post("/check-your-inbox?for=reset")
 
     @blueprint.get("/reset-password")
@@ -148,10 +176,12 @@ def passwords_blueprint(settings: AuthSettings) -> Blueprint:
     @blueprint.post("/reset-password")
     async def reset_password() -> ResponseReturnValue:
         token = _token()
-        if not token or await select_usable_password_reset(hash_token(token)) is None:
+        reset = await select_usable_password_reset(hash_token(token)) if token else None
+        user = await select_user_by_id(reset.id) if reset is not None else None
+        if user is None:
             return await _bad_token(RESET_PASSWORD)
         form = await NewPasswordForm.from_request()
-        if not form.validate():
+        if not _acceptable(form, user.email, user.display_name):
             return await render_page(
                 RESET_PASSWORD["template"], block="form", status=422, form=form, token=token
             )
@@ -160,6 +190,9 @@ def passwords_blueprint(settings: AuthSettings) -> Blueprint:
         )
         if outcome is not Outcome.DONE:
             return await _bad_token(RESET_PASSWORD)
+        await attempt_limiter().clear(
+            user.email, settings.sign_in_limit, settings.forgot_password_limit
+        )
         return redirect_after_post("/sign-in?notice=password-changed")
 
     return blueprint

@@ -3,25 +3,36 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from quart import Blueprint, request
+from quart import session as form_session  # Quart's cookie session: only the CSRF secret
 from quart.typing import ResponseReturnValue
 from quart_auth import AuthUser, login_user, logout_user
-from quart_rate_limiter import RateLimit, rate_limit
+from quart_rate_limiter import rate_limit
 
 from auth_svc.lib.forms import SignInForm, SignOutForm, validated_text
-from auth_svc.lib.rate_limits import client_address_key, submitted_email_key
-from auth_svc.lib.sessions import end_every_session, end_session, peek_token, sign_in
+from auth_svc.lib.rate_limits import client_address_key
+from auth_svc.lib.sessions import (
+    end_every_session,
+    end_session,
+    new_handoff_code,
+    peek_token,
+    sign_in,
+)
 from auth_svc.lib.web import (
+    attempt_limiter,
     client_address,
     cookie_token,
     hashing,
     redirect_after_post,
+    refuse_if_limited,
     relay,
     whole_page_error,
 )
 from auth_svc.settings import AuthSettings
+from service_kit.sign_in_state import valid_sign_in_state
 from service_kit.web import render_page, safe_next_path
 
 NOTICES = {
@@ -42,55 +53,67 @@ def sign_in_blueprint(settings: AuthSettings) -> Blueprint:
     @blueprint.get("/")
     async def home() -> ResponseReturnValue:
         token = cookie_token()
-        session = await peek_token(settings, token) if token else None
+        active = await peek_token(settings, token) if token else None
         return await render_page(
             "home.html",
-            session=session,
+            session=active,
             sign_out_form=await SignOutForm.from_request(),
             chat_url=settings.chat_public_url,
         )
 
+    def hand_off(code: str, state: str) -> ResponseReturnValue:
+        # Chat redeems the code only in the browser holding ``state`` in its cookie.
+        query = urlencode({"code": code, "next": _next_path(), "state": state})
+        return redirect_after_post(f"{settings.chat_public_url}/session/start?{query}")
+
+    def bind_at_chat() -> ResponseReturnValue:
+        # No state (the person came to auth directly): chat's /sign-in makes one and sends
+        # the browser back here, where the session below hands off without a password.
+        query = urlencode({"next": _next_path()})
+        return redirect_after_post(f"{settings.chat_public_url}/sign-in?{query}")
+
     @blueprint.get("/sign-in")
     async def sign_in_page() -> ResponseReturnValue:
+        token, state = cookie_token(), _state()
+        if token and state:
+            code = await new_handoff_code(settings, token)
+            if code is not None:
+                return hand_off(code, state)
         notice = NOTICES.get(request.args.get("notice", ""))
         return await render_page(
-            "sign_in.html",
-            form=await SignInForm.from_request(),
-            notice=notice,
-            next_path=_next_path(),
+            "sign_in.html", form=await SignInForm.from_request(), notice=notice, **_page()
         )
 
     @blueprint.post("/sign-in")
-    @rate_limit(
-        limits=[
-            RateLimit(settings.sign_in_per_ip, window, key_function=client_address_key),
-            RateLimit(settings.sign_in_per_account, window, key_function=submitted_email_key),
-        ]
-    )
+    @rate_limit(settings.sign_in_per_ip, window, key_function=client_address_key)
     async def sign_in_submit() -> ResponseReturnValue:
         form = await SignInForm.from_request()
         if not form.validate():
-            return await render_page(
-                "sign_in.html", block="form", status=422, form=form, next_path=_next_path()
-            )
+            return await render_page("sign_in.html", block="form", status=422, form=form, **_page())
+        email = validated_text(form.email)
+        await refuse_if_limited(settings.sign_in_limit, email)
         signed_in = await sign_in(
             settings,
             relay(),
             hashing(),
-            validated_text(form.email),
+            email,
             validated_text(form.password),
             user_agent=request.headers.get("User-Agent", ""),
             ip_address=client_address(),
         )
         if signed_in is None:
+            await attempt_limiter().record(settings.sign_in_limit, email, client_address())
             form.form_errors.append(BAD_CREDENTIALS)
-            return await render_page(
-                "sign_in.html", block="form", status=401, form=form, next_path=_next_path()
-            )
+            return await render_page("sign_in.html", block="form", status=401, form=form, **_page())
+        await attempt_limiter().forget_client(
+            email, client_address(), settings.sign_in_limit, settings.forgot_password_limit
+        )
+        # A new CSRF secret with the new session: a token from a page seen before signing
+        # in (perhaps by someone else on this browser) no longer works.
+        form_session.clear()
         login_user(AuthUser(signed_in.access_token))
-        # Where chat sent the person from: chat checks the path again when it redirects.
-        query = urlencode({"code": signed_in.handoff_code, "next": _next_path()})
-        return redirect_after_post(f"{settings.chat_public_url}/session/start?{query}")
+        state = _state()
+        return hand_off(signed_in.handoff_code, state) if state else bind_at_chat()
 
     async def _valid_sign_out_form() -> bool:
         valid: bool = (await SignOutForm.from_request()).validate()
@@ -104,6 +127,7 @@ def sign_in_blueprint(settings: AuthSettings) -> Blueprint:
         if token:
             await end_session(settings, relay(), token)
         logout_user()
+        form_session.clear()
         return redirect_after_post("/sign-in?notice=signed-out")
 
     @blueprint.post("/sign-out-everywhere")
@@ -114,6 +138,7 @@ def sign_in_blueprint(settings: AuthSettings) -> Blueprint:
         if token:
             await end_every_session(settings, relay(), token)
         logout_user()
+        form_session.clear()
         return redirect_after_post("/sign-in?notice=signed-out-everywhere")
 
     return blueprint
@@ -122,6 +147,18 @@ def sign_in_blueprint(settings: AuthSettings) -> Blueprint:
 def _next_path() -> str:
     """The chat page to return to after signing in (a path on chat's site, never a URL)."""
     return safe_next_path(request.args.get("next"))
+
+
+def _state() -> str | None:
+    """The state chat bound to the browser (carried through, never interpreted here)."""
+    return valid_sign_in_state(request.args.get("state"))
+
+
+def _page() -> dict[str, Any]:
+    """The sign-in form posts back to the same query: where to go next, and the state."""
+    query = {"next": _next_path()} | ({"state": state} if (state := _state()) else {})
+    action = "/sign-in" if query == {"next": "/"} else f"/sign-in?{urlencode(query)}"
+    return {"next_path": query["next"], "action": action}
 
 
 async def _expired_form() -> ResponseReturnValue:

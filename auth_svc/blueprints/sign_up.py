@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from quart import Blueprint
 from quart.typing import ResponseReturnValue
 from quart_rate_limiter import rate_limit
 
 from auth_svc.lib.accounts import request_sign_up
 from auth_svc.lib.forms import SignUpForm, validated_text
-from auth_svc.lib.rate_limits import per_address_and_email
-from auth_svc.lib.web import redirect_after_post, relay
+from auth_svc.lib.rate_limits import client_address_key
+from auth_svc.lib.web import (
+    attempt_limiter,
+    client_address,
+    redirect_after_post,
+    refuse_if_limited,
+    relay,
+)
 from auth_svc.settings import AuthSettings
 from service_kit.web import render_page
 
@@ -23,15 +31,19 @@ def sign_up_blueprint(settings: AuthSettings) -> Blueprint:
 
     @blueprint.post("/sign-up")
     @rate_limit(
-        limits=per_address_and_email(settings, settings.sign_up_per_ip, settings.sign_up_per_email)
+        settings.sign_up_per_ip,
+        timedelta(seconds=settings.rate_limit_window),
+        key_function=client_address_key,
     )
     async def sign_up() -> ResponseReturnValue:
         form = await SignUpForm.from_request()
         if not form.validate():
             return await render_page("sign_up.html", block="form", status=422, form=form)
-        await request_sign_up(
-            settings, relay(), validated_text(form.email), validated_text(form.display_name)
-        )
+        email = validated_text(form.email)
+        # Counted once the form is valid: CSRF-less or invalid posts block nobody's sign-up.
+        await refuse_if_limited(settings.sign_up_limit, email)
+        await attempt_limiter().record(settings.sign_up_limit, email, client_address())
+        await request_sign_up(settings, relay(), email, validated_text(form.display_name))
         return redirect_after_post("/check-your-inbox")
 
     @blueprint.get("/check-your-inbox")

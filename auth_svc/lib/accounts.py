@@ -31,6 +31,7 @@ from service_kit.events import (
     UserCreated,
     utc_now,
 )
+from service_kit.sealed_links import LinkSeal, seal_event
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,9 @@ async def request_sign_up(
         requested_at=now,
         expires_at=expires_at,
     )
-    event = SignUpRequested(
+    event = seal_event(
+        LinkSeal(settings.link_seal_key),
+        SignUpRequested,
         email=email,
         display_name=display_name,
         link=f"{settings.public_url}/set-password?token={token}",
@@ -111,7 +114,9 @@ async def request_password_reset(settings: AuthSettings, relay: OutboxRelay, ema
     change = StorePasswordReset(
         user_id=user.id, token_hash=hash_token(token), requested_at=now, expires_at=expires_at
     )
-    event = PasswordResetRequested(
+    event = seal_event(
+        LinkSeal(settings.link_seal_key),
+        PasswordResetRequested,
         email=user.email,
         display_name=user.display_name,
         link=f"{settings.public_url}/reset-password?token={token}",

@@ -16,14 +16,16 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from auth_svc.lib.display_names import clean_display_name, refused_characters
+from auth_svc.lib.email_addresses import normalise_email
 from auth_svc.lib.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, is_common_password
 
 EMAIL_MAX_LENGTH = 254
 DISPLAY_NAME_MAX_LENGTH = 50
 
 
-def normalise_email(value: Any) -> Any:
-    return value.strip().lower() if isinstance(value, str) else value
+def email_filter(value: Any) -> Any:
+    return normalise_email(value) if isinstance(value, str) else value
 
 
 def strip(value: Any) -> Any:
@@ -58,7 +60,7 @@ class CsrfForm(Form):
 def _email_field() -> EmailField:
     return EmailField(
         "E-mail address",
-        filters=[normalise_email],
+        filters=[email_filter],
         validators=[
             DataRequired("Enter your e-mail address."),
             Length(max=EMAIL_MAX_LENGTH, message="That e-mail address is too long."),
@@ -101,14 +103,27 @@ def _confirm_field() -> PasswordField:
     )
 
 
+def _display_name_filter(value: Any) -> Any:
+    return clean_display_name(value) if isinstance(value, str) else value
+
+
+def _visible_characters_only(form: Form, field: StringField) -> None:
+    if field.data and refused_characters(field.data):
+        raise ValidationError(
+            "Use letters, digits, spaces and punctuation only: no line breaks, tabs "
+            "or invisible characters."
+        )
+
+
 class SignUpForm(CsrfForm):
     email = _email_field()
     display_name = StringField(
         "Display name",
-        filters=[strip],
+        filters=[_display_name_filter],
         validators=[
             DataRequired("Choose a display name."),
             Length(max=DISPLAY_NAME_MAX_LENGTH, message="Keep it under 50 characters."),
+            _visible_characters_only,
         ],
     )
 

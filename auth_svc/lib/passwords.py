@@ -31,6 +31,22 @@ def is_common_password(password: str) -> bool:
     return password.lower() in common_passwords()
 
 
+RESEMBLANCE_MIN_LENGTH = 4  # "Eve" would refuse "seven", "Ada" "Canada": too many good ones
+
+
+def resembles_account(password: str, email: str, display_name: str) -> bool:
+    """The password is the address, or contains its local part or the display name
+    (case-insensitive): the first things an attacker who knows the person tries."""
+    folded = password.casefold()
+    local_part = email.rpartition("@")[0]
+    if folded == email.casefold():
+        return True
+    pieces = (local_part, display_name.strip())
+    return any(
+        len(piece) >= RESEMBLANCE_MIN_LENGTH and piece.casefold() in folded for piece in pieces
+    )
+
+
 @dataclass
 class Verification:
     matches: bool

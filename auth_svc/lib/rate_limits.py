@@ -1,4 +1,6 @@
-"""Rate limits in Redis (quart-rate-limiter): per client address and per e-mail address.
+"""Rate limits in Redis (quart-rate-limiter): per client address, before the view runs.
+
+Per-account limits count only real attempts and live in attempt_limits.py.
 
 Keys expire once their window has passed, so Redis does not fill up with one key per
 address ever seen.
@@ -6,14 +8,10 @@ address ever seen.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from quart import request
-from quart_rate_limiter import RateLimit
 from quart_rate_limiter.redis_store import RedisStore
-
-from auth_svc.lib.forms import EMAIL_MAX_LENGTH, normalise_email
-from auth_svc.settings import AuthSettings
 
 
 class ExpiringRedisStore(RedisStore):
@@ -30,17 +28,3 @@ class ExpiringRedisStore(RedisStore):
 
 async def client_address_key() -> str:
     return f"ip:{request.remote_addr or 'unknown'}"
-
-
-async def submitted_email_key() -> str:
-    form = await request.form
-    email = normalise_email(form.get("email", ""))[:EMAIL_MAX_LENGTH]
-    return f"email:{email}"
-
-
-def per_address_and_email(settings: AuthSettings, per_ip: int, per_email: int) -> list[RateLimit]:
-    window = timedelta(seconds=settings.rate_limit_window)
-    return [
-        RateLimit(per_ip, window, key_function=client_address_key),
-        RateLimit(per_email, window, key_function=submitted_email_key),
-    ]

@@ -21,6 +21,7 @@ from auth_svc.models.sessions import (
     redeem_handoff_code,
     select_live_session_by_token,
     select_unrevoked_session_ids,
+    set_handoff_code_by_token,
     touch_live_session_by_token,
     user_has_had_a_session,
 )
@@ -135,6 +136,16 @@ async def redeem_handoff(settings: AuthSettings, code: str) -> tuple[str, Active
     idle = timedelta(seconds=settings.session_idle_ttl)
     session = await _active(await redeem_handoff_code(hash_token(code), hash_token(token), idle))
     return None if session is None else (token, session)
+
+
+async def new_handoff_code(settings: AuthSettings, token: str) -> str | None:
+    """A fresh hand-off code for the session behind auth's cookie (already signed in here,
+    chat asks again with a new state); None when that session is no longer live."""
+    code = new_token()
+    expires_at = utc_now() + timedelta(seconds=settings.handoff_code_ttl)
+    idle = timedelta(seconds=settings.session_idle_ttl)
+    session = await set_handoff_code_by_token(hash_token(token), hash_token(code), expires_at, idle)
+    return None if session is None else code
 
 
 async def end_session(settings: AuthSettings, relay: OutboxRelay, token: str) -> bool:

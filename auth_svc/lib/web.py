@@ -6,10 +6,13 @@ from typing import Any
 
 from quart import Response, current_app, request
 from quart_auth import current_user
+from quart_rate_limiter import RateLimitExceeded
 
+from auth_svc.lib.attempt_limits import AttemptLimit, AttemptLimiter
 from auth_svc.lib.outbox_relay import OutboxRelay
 from auth_svc.lib.passwords import PasswordHashing
 from auth_svc.settings import AuthSettings
+from service_kit.lifecycle import infrastructure_of
 from service_kit.web import is_htmx, render_error
 
 RELAY_KEY = "outbox_relay"
@@ -29,6 +32,17 @@ def relay() -> OutboxRelay:
 def hashing() -> PasswordHashing:
     value: PasswordHashing = current_app.extensions[HASHING_KEY]
     return value
+
+
+def attempt_limiter() -> AttemptLimiter:
+    return AttemptLimiter(infrastructure_of(current_app).redis)
+
+
+async def refuse_if_limited(limit: AttemptLimit, account: str) -> None:
+    """Raise the 429 (rendered by the app's handler) when this pair or account is at its limit."""
+    retry_after = await attempt_limiter().retry_after(limit, account, client_address())
+    if retry_after is not None:
+        raise RateLimitExceeded(retry_after)
 
 
 def redirect_after_post(location: str) -> Response:

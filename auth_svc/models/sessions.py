@@ -83,3 +83,19 @@ async def select_unrevoked_session_ids(user_id: str) -> list[str]:
 async def user_has_had_a_session(user_id: str) -> bool:
     """Whether the user ever signed in (sessions are kept, revoked or not)."""
     return await SessionDocument.find_one({"user_id": user_id}) is not None
+
+
+async def set_handoff_code_by_token(
+    token_hash: str, code_hash: str, code_expires_at: datetime, idle: timedelta
+) -> SessionDocument | None:
+    """A new one-time hand-off code for the live session behind auth's own cookie token."""
+    session = await select_live_session_by_token(token_hash, idle)
+    if session is None:
+        return None
+    await SessionDocument.get_pymongo_collection().update_one(
+        {"_id": session.id},
+        {"$set": {"handoff_code_hash": code_hash, "handoff_expires_at": code_expires_at}},
+    )
+    await _record_use(session.id, utc_now())
+    session.handoff_code_hash, session.handoff_expires_at = code_hash, code_expires_at
+    return session

@@ -15,6 +15,7 @@ from chat_svc.lib.rate_limits import viewer_key
 from chat_svc.lib.runtime import runtime_of
 from chat_svc.models.messages import MessageRecord, select_messages_before
 from chat_svc.settings import ChatSettings
+from service_kit.strict_ids import parse_id
 from service_kit.web import is_htmx, render_error, render_page
 
 CHAT_PAGE = "chat.html"
@@ -79,11 +80,11 @@ def chat_blueprint(settings: ChatSettings) -> Blueprint:
     @chat.get("/messages")
     @signed_in
     async def older_messages() -> ResponseReturnValue:
-        before = request.args.get("before", "")
-        if not before.isdigit():
+        before = parse_id(request.args.get("before"))
+        if before is None:
             return await render_error(400, "Which messages? The link is missing a message number.")
         page_size = settings.page_size
-        older = await select_messages_before(int(before), page_size + 1)
+        older = await select_messages_before(before, page_size + 1)
         has_more = len(older) > page_size
         older = older[-page_size:]
         return await render_page(

@@ -11,10 +11,9 @@ from quart import Response, g, request
 from quart.typing import ResponseReturnValue
 
 from chat_svc.lib.auth_client import Viewer
+from chat_svc.lib.cookies import cookie_value, session_cookie_name
 from chat_svc.lib.runtime import runtime_of
 from service_kit.web import is_htmx, safe_next_path
-
-SESSION_COOKIE = "chat_session"
 
 P = ParamSpec("P")
 
@@ -24,7 +23,7 @@ async def current_viewer() -> Viewer | None:
     if "viewer" in g:
         cached: Viewer | None = g.viewer
         return cached
-    token = request.cookies.get(SESSION_COOKIE)
+    token = session_token()
     viewer = None
     if token:
         runtime = runtime_of()
@@ -35,21 +34,26 @@ async def current_viewer() -> Viewer | None:
     return viewer
 
 
+def session_token() -> str | None:
+    """This request's chat session token, read like the stream reads it (lib/cookies.py)."""
+    return cookie_value(request.headers.get("Cookie"), session_cookie_name(runtime_of().settings))
+
+
 def signed_in_viewer() -> Viewer:
     """The viewer inside a view guarded by ``signed_in``."""
     viewer: Viewer = g.viewer
     return viewer
 
 
-def sign_in_url(auth_public_url: str, next_path: str) -> str:
-    return f"{auth_public_url}/sign-in?{urlencode({'next': safe_next_path(next_path)})}"
+def sign_in_url(next_path: str) -> str:
+    """Chat's own ``/sign-in``: it binds the sign-in to this browser, then sends it to auth."""
+    return f"/sign-in?{urlencode({'next': safe_next_path(next_path)})}"
 
 
 def sign_in_redirect() -> Response:
     """Pages redirect to auth's sign-in; HTMX requests get ``HX-Redirect`` instead."""
-    settings = runtime_of().settings
     back_to = request.full_path.rstrip("?") if request.method == "GET" and not is_htmx() else "/"
-    target = sign_in_url(settings.auth_public_url, back_to)
+    target = sign_in_url(back_to)
     if is_htmx():
         return Response("", status=401, headers={"HX-Redirect": target})
     return Response("", status=303, headers={"Location": target})

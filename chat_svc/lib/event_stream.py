@@ -11,19 +11,21 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
-from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs
 
 from pymongo.errors import ConnectionFailure, ExecutionTimeout
 from quart import Quart
 
-from chat_svc.lib.access import SESSION_COOKIE, sign_in_url
+from chat_svc.lib.access import sign_in_url
 from chat_svc.lib.auth_client import AuthUnavailableError
+from chat_svc.lib.cookies import cookie_value, session_cookie_name
 from chat_svc.lib.fanout import CloseReason, StreamClient
 from chat_svc.lib.message_feed import TooFarBehindError
 from chat_svc.lib.runtime import ChatRuntime, runtime_of
 from chat_svc.lib.sse import STREAM_HEADERS, frame
+from chat_svc.lib.stream_limits import TOO_MANY_STREAMS, client_address
+from service_kit.strict_ids import parse_id
 
 log = logging.getLogger(__name__)
 
@@ -46,15 +48,8 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-def _session_token(scope: Scope) -> str | None:
-    raw = _header(scope, b"cookie")
-    if not raw:
-        return None
-    try:
-        morsel = SimpleCookie(raw).get(SESSION_COOKIE)
-    except CookieError:
-        return None
-    return morsel.value if morsel is not None else None
+def _session_token(scope: Scope, runtime: ChatRuntime) -> str | None:
+    return cookie_value(_header(scope, b"cookie"), session_cookie_name(runtime.settings))
 
 
 def resume_point(scope: Scope) -> int | None:
@@ -63,9 +58,9 @@ def resume_point(scope: Scope) -> int | None:
     after = parse_qs(bytes(scope.get("query_string", b"")).decode("latin-1")).get("after")
     candidates.append(after[0] if after else None)
     for candidate in candidates:
-        if candidate and candidate.strip().isdigit():
-            return int(candidate.strip())
-    return None
+        if (after_id := parse_id(candidate)) is not None:
+            return after_id
+    return None  # none, or malformed: the stream starts from the latest
 
 
 async def _answer(send: Send, status: int, body: bytes, event_stream: bool) -> None:
@@ -76,7 +71,7 @@ async def _answer(send: Send, status: int, body: bytes, event_stream: bool) -> N
 
 async def stream_events(app: Quart, scope: Scope, receive: Receive, send: Send) -> None:
     runtime = runtime_of(app)
-    token = _session_token(scope)
+    token = _session_token(scope, runtime)
     try:
         viewer = await runtime.auth.check(token) if token else None
     except AuthUnavailableError as error:
@@ -85,7 +80,7 @@ async def stream_events(app: Quart, scope: Scope, receive: Receive, send: Send) 
         return
     if viewer is None:
         # A 200 with a closing event: the page stops reconnecting and goes to sign in.
-        target = sign_in_url(runtime.settings.auth_public_url, "/")
+        target = sign_in_url("/")
         await _answer(send, 200, frame("signed-out", target), event_stream=True)
         return
     try:
@@ -94,6 +89,10 @@ async def stream_events(app: Quart, scope: Scope, receive: Receive, send: Send) 
         log.warning("event stream: user not recorded, database unavailable: %s", error)
 
     client = StreamClient(viewer.session_id, runtime.settings.client_buffer_frames)
+    address = client_address(scope)
+    if not runtime.stream_limits.admit(client, address):
+        await _answer(send, 429, b"too many live streams from this address", event_stream=False)
+        return
     runtime.fanout.add(client)  # before reading the backlog, so nothing falls in between
     watcher = asyncio.create_task(_watch_disconnect(receive, client))
     try:
@@ -107,6 +106,7 @@ async def stream_events(app: Quart, scope: Scope, receive: Receive, send: Send) 
         await send({"type": "http.response.body", "body": _farewell(client), "more_body": False})
     finally:
         runtime.fanout.remove(client)
+        runtime.stream_limits.release(client, address)
         watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await watcher
@@ -137,6 +137,8 @@ def _farewell(client: StreamClient) -> bytes:
         return RELOAD
     if client.close_reason is CloseReason.SIGNED_OUT:
         return frame("signed-out", "signed out")
+    if client.close_reason is CloseReason.TOO_MANY_STREAMS:
+        return TOO_MANY_STREAMS
     return b""
 
 

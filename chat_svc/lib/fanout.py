@@ -18,6 +18,8 @@ class CloseReason(Enum):
     SHUTDOWN = "shutdown"
     # This replica may have missed live messages: the client reconnects and resumes.
     RESYNC = "resync"
+    # The same session opened newer streams past its limit (lib/stream_limits.py).
+    TOO_MANY_STREAMS = "too_many_streams"
 
 
 class StreamClient:

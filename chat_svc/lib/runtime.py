@@ -17,6 +17,7 @@ from chat_svc.lib.live_updates import LiveUpdates
 from chat_svc.lib.message_feed import MessageFeed
 from chat_svc.lib.message_ids import MessageIdSequence
 from chat_svc.lib.rendering import MessageRenderer
+from chat_svc.lib.stream_limits import StreamLimits
 from chat_svc.lib.users_consumer import users_consumer
 from chat_svc.models.users import upsert_user
 from chat_svc.settings import ChatSettings
@@ -37,6 +38,7 @@ class ChatRuntime:
     live: LiveUpdates
     consumer: DurableConsumer
     consumer_task: asyncio.Task[None]
+    stream_limits: StreamLimits
     # Users this process already wrote to the store, so a token check upserts only once.
     known_users: set[str] = field(default_factory=set)
 
@@ -91,6 +93,7 @@ def manage_chat_runtime(
             live=live,
             consumer=consumer,
             consumer_task=asyncio.create_task(consumer.run()),
+            stream_limits=StreamLimits(settings.streams_per_session, settings.streams_per_address),
         )
 
     @app.after_serving

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 
 from beanie import Document, Indexed
@@ -29,6 +30,17 @@ class MessageRecord(BaseModel):
     author_name: str
     body: str
     posted_at: datetime
+
+    @property
+    def author_handle(self) -> str:
+        return account_handle(self.author_id)
+
+
+def account_handle(user_id: str) -> str:
+    """A short tag that stays the same for one account and differs between two people who
+    chose the same display name ("Alice #3f2a", "Alice #b71c"). Derived from the account
+    id, so it reveals nothing (unlike the e-mail address)."""
+    return "#" + hashlib.sha256(user_id.encode()).hexdigest()[:4]
 
 
 def _record(document: ChatMessage) -> MessageRecord:

@@ -1,7 +1,8 @@
 """The table from event type to the e-mail it triggers: template, subject and values.
 
-Links are taken from the event as auth_svc built them from its configured public URL;
-nothing here looks at request headers.
+Links are taken from the event as auth_svc built them from its configured public URL (the
+ones that open an account sealed, service_kit/sealed_links.py); nothing here looks at
+request headers.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from service_kit.events import (
     SignUpRequested,
     UserSignedIn,
 )
+from service_kit.sealed_links import LinkSeal, link_in
 
 
 @dataclass(frozen=True)
@@ -47,8 +49,13 @@ def sign_up_requested_email(event: SignUpRequested, settings: MailSettings) -> E
         template="sign_up_requested",
         subject=settings.subject_sign_up_requested,
         context=_base_context(settings, event.display_name)
-        | {"link": event.link, "expires_at": readable_time(event.expires_at)},
+        | {"link": _open_link(event, settings), "expires_at": readable_time(event.expires_at)},
     )
+
+
+def _open_link(event: SignUpRequested | PasswordResetRequested, settings: MailSettings) -> str:
+    """SealBrokenError (a ValueError: dead-lettered, never retried) when it does not open."""
+    return link_in(event, LinkSeal(settings.link_seal_key))
 
 
 def existing_account_email(
@@ -86,7 +93,7 @@ def password_reset_requested_email(
         template="password_reset_requested",
         subject=settings.subject_password_reset_requested,
         context=_base_context(settings, event.display_name)
-        | {"link": event.link, "expires_at": readable_time(event.expires_at)},
+        | {"link": _open_link(event, settings), "expires_at": readable_time(event.expires_at)},
     )
 
 

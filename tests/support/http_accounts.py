@@ -104,19 +104,24 @@ class HttpAccounts:
     async def sign_in_to_chat(
         self, email: str, chat_url: str, password: str = DEFAULT_PASSWORD
     ) -> httpx.AsyncClient:
-        """Sign in and hand off to the replica at ``chat_url``; the caller closes the client.
+        """Start at the replica's ``/sign-in`` (it binds the hand-off to this client with a
+        state cookie), sign in on auth, follow the hand-off back; the caller closes the client.
 
         auth_svc redirects to the chat URL it was configured with; the code is redeemed
         server-to-server, so any replica can take it: the path goes to ``chat_url``.
         """
-        async with httpx.AsyncClient(base_url=self.auth_url, timeout=10) as auth:
-            fields = {"email": email, "password": password}
-            response = await submit_form(auth, "/sign-in", fields)
-            assert response.status_code == 303, f"sign-in: {response.status_code}"
-        handoff = urlsplit(response.headers["location"])
-        assert handoff.path == "/session/start", handoff.path
         chat = httpx.AsyncClient(base_url=chat_url, timeout=10)
         try:
+            bound = await chat.get("/sign-in", params={"next": "/"})
+            assert bound.status_code == 303, f"chat sign-in: {bound.status_code}"
+            sign_in_page = urlsplit(bound.headers["location"])
+            async with httpx.AsyncClient(base_url=self.auth_url, timeout=10) as auth:
+                fields = {"email": email, "password": password}
+                path = f"{sign_in_page.path}?{sign_in_page.query}"
+                response = await submit_form(auth, path, fields)
+                assert response.status_code == 303, f"sign-in: {response.status_code}"
+            handoff = urlsplit(response.headers["location"])
+            assert handoff.path == "/session/start", handoff.path
             started = await chat.get(f"{handoff.path}?{handoff.query}")
             assert started.status_code == 303, f"hand-off: {started.status_code}"
             assert SESSION_COOKIE in chat.cookies, "the hand-off set no chat_session cookie"

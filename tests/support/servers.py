@@ -19,6 +19,7 @@ from devstack.processes import (
     tcp_probe,
 )
 from devstack.servers import ferretdb_command, mongodb_url, nats_command, redis_command
+from service_kit.nats_credentials import server_environment
 
 
 @dataclass
@@ -29,9 +30,12 @@ class RestartableServer:
     port: int
     group: ProcessGroup
     process: ManagedProcess | None = field(default=None)
+    env: dict[str, str] = field(default_factory=dict)
 
     def start(self) -> None:
-        self.process = self.group.start(self.name, self.argv, ready=self.ready_probe(), timeout=20)
+        self.process = self.group.start(
+            self.name, self.argv, env=self.env, ready=self.ready_probe(), timeout=20
+        )
 
     def ready_probe(self) -> ReadyProbe:
         return http_probe(self.probe_url) if self.probe_url else tcp_probe(self.port)
@@ -68,6 +72,7 @@ def start_nats(group: ProcessGroup, data_dir: Path) -> NatsServer:
         probe_url=f"http://127.0.0.1:{monitor}/healthz?js-enabled-only=true",
         port=port,
         group=group,
+        env=server_environment(),  # the passwords nats/accounts.conf reads
     )
     server.start()
     return server

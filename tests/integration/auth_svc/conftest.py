@@ -15,10 +15,14 @@ from quart import Quart
 from quart.typing import TestClientProtocol as Client
 
 from auth_svc.app import create_app
+from auth_svc.lib.internal_listener import SCOPE_MARK
 from auth_svc.settings import AuthSettings
-from service_kit.events import Event, SignUpRequested, decode_event
+from service_kit.events import Event, PasswordResetRequested, SignUpRequested, decode_event
+from service_kit.sealed_links import DEV_LINK_SEAL_KEY, LinkSeal, link_in
 
 PASSWORD = "correct horse battery"
+# What the internal listener's server puts in the scope (the public listener answers 404).
+INTERNAL_SCOPE = {SCOPE_MARK: True}
 CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
@@ -76,6 +80,11 @@ async def wait_for_events(
     return events
 
 
+def link_of(event: SignUpRequested | PasswordResetRequested) -> str:
+    """The link mail_svc would send, opened with the dev key both services default to."""
+    return link_in(event, LinkSeal(DEV_LINK_SEAL_KEY))
+
+
 def token_from(link: str) -> str:
     return parse_qs(urlsplit(link).query)["token"][0]
 
@@ -94,7 +103,7 @@ async def sign_up(
     events = await wait_for_events(js, SignUpRequested.SUBJECT, before + 1)
     event = events[-1]
     assert isinstance(event, SignUpRequested)
-    path = f"/set-password?token={token_from(event.link)}"
+    path = f"/set-password?token={token_from(link_of(event))}"
     response = await submit(client, path, password=password, confirm_password=password)
     assert response.status_code == 303, await response.get_data(as_text=True)
 
@@ -107,9 +116,12 @@ async def _count(js: JetStreamContext, subject: str) -> int:
     return (info.state.subjects or {}).get(subject, 0)
 
 
+STATE = "s" * 10 + "tate-chat-bound-to-the-browser"  # the shape chat's /sign-in makes
+
+
 async def sign_in(client: Client, email: str = "ada@example.com", password: str = PASSWORD) -> str:
-    """Sign in; returns the hand-off code from the redirect to chat_svc."""
-    response = await submit(client, "/sign-in", email=email, password=password)
+    """Sign in as if sent by chat (with its state); returns the hand-off code."""
+    response = await submit(client, f"/sign-in?state={STATE}", email=email, password=password)
     assert response.status_code == 303, await response.get_data(as_text=True)
     code: str = parse_qs(urlsplit(response.headers["Location"]).query)["code"][0]
     return code

@@ -15,6 +15,7 @@ from auth_svc.settings import AuthSettings
 from service_kit.events import SignUpRequested, UserCreated
 from tests.integration.auth_svc.conftest import (
     PASSWORD,
+    link_of,
     sign_in,
     sign_up,
     submit,
@@ -30,7 +31,7 @@ async def test_events_written_while_nats_is_down_are_delivered_when_it_is_back(
     await submit(client, "/sign-up", email="ada@example.com", display_name="Ada")
     [requested] = await wait_for_events(jetstream, SignUpRequested.SUBJECT)
     assert isinstance(requested, SignUpRequested)
-    path = f"/set-password?token={token_from(requested.link)}"
+    path = f"/set-password?token={token_from(link_of(requested))}"
     csrf_page = await client.get(path)
     assert csrf_page.status_code == 200
 
@@ -52,7 +53,7 @@ async def test_events_written_while_nats_is_down_are_delivered_when_it_is_back(
 async def test_sign_in_is_limited_per_account_with_a_friendly_page(
     infrastructure_env: dict[str, Any], jetstream: JetStreamContext
 ) -> None:
-    settings = AuthSettings(**infrastructure_env | {"sign_in_per_account": 2})
+    settings = AuthSettings(**infrastructure_env | {"sign_in_per_account_client": 2})
     app = create_app(settings)
     async with app.test_app() as test_app:
         client = test_app.test_client()

@@ -9,7 +9,9 @@ from quart.typing import TestClientProtocol as Client
 
 from service_kit.events import PasswordChanged, PasswordResetRequested, SessionRevoked
 from tests.integration.auth_svc.conftest import (
+    INTERNAL_SCOPE,
     PASSWORD,
+    link_of,
     sign_in,
     sign_up,
     submit,
@@ -26,7 +28,7 @@ async def _reset_link(client: Client, js: JetStreamContext) -> str:
     assert response.status_code == 303
     [event] = await wait_for_events(js, PasswordResetRequested.SUBJECT)
     assert isinstance(event, PasswordResetRequested)
-    return event.link
+    return link_of(event)
 
 
 async def test_known_and_unknown_addresses_get_the_same_answer(
@@ -40,7 +42,7 @@ async def test_known_and_unknown_addresses_get_the_same_answer(
     assert await known.get_data() == await unknown.get_data()
     [event] = await wait_for_events(jetstream, PasswordResetRequested.SUBJECT)
     assert isinstance(event, PasswordResetRequested) and event.email == "ada@example.com"
-    assert event.link.startswith("http://127.0.0.1:8001/reset-password?token=")
+    assert link_of(event).startswith("http://127.0.0.1:8001/reset-password?token=")
 
 
 async def test_reset_changes_the_password_and_revokes_every_session(
@@ -48,7 +50,10 @@ async def test_reset_changes_the_password_and_revokes_every_session(
 ) -> None:
     await sign_up(client, jetstream)
     redeemed = await client.post(
-        "/internal/handoff/redeem", json={"code": await sign_in(client)}, headers=SECRET
+        "/internal/handoff/redeem",
+        json={"code": await sign_in(client)},
+        headers=SECRET,
+        scope_base=INTERNAL_SCOPE,
     )
     session: dict[str, Any] = await redeemed.get_json()
     path = f"/reset-password?token={token_from(await _reset_link(client, jetstream))}"
@@ -66,7 +71,10 @@ async def test_reset_changes_the_password_and_revokes_every_session(
     assert response.headers["Location"] == "/sign-in?notice=password-changed"
 
     check = await client.post(
-        "/internal/token-check", json={"token": session["access_token"]}, headers=SECRET
+        "/internal/token-check",
+        json={"token": session["access_token"]},
+        headers=SECRET,
+        scope_base=INTERNAL_SCOPE,
     )
     assert await check.get_json() == {"valid": False}
     [changed] = await wait_for_events(jetstream, PasswordChanged.SUBJECT)

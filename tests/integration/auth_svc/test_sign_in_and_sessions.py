@@ -7,22 +7,35 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 from nats.js import JetStreamContext
+from quart import Quart
 from quart.typing import TestClientProtocol as Client
 
 from auth_svc.app import create_app
 from auth_svc.settings import AuthSettings
 from service_kit.events import SessionRevoked, UserSignedIn
-from tests.integration.auth_svc.conftest import PASSWORD, sign_in, sign_up, submit, wait_for_events
+from tests.integration.auth_svc.conftest import (
+    INTERNAL_SCOPE,
+    PASSWORD,
+    STATE,
+    sign_in,
+    sign_up,
+    submit,
+    wait_for_events,
+)
 
 SECRET = {"Authorization": "Bearer dev-only-service-secret-change-me"}
 
 
 async def _redeem(client: Client, code: str) -> Any:
-    return await client.post("/internal/handoff/redeem", json={"code": code}, headers=SECRET)
+    return await client.post(
+        "/internal/handoff/redeem", json={"code": code}, headers=SECRET, scope_base=INTERNAL_SCOPE
+    )
 
 
 async def _check(client: Client, token: str) -> dict[str, Any]:
-    response = await client.post("/internal/token-check", json={"token": token}, headers=SECRET)
+    response = await client.post(
+        "/internal/token-check", json={"token": token}, headers=SECRET, scope_base=INTERNAL_SCOPE
+    )
     assert response.status_code == 200
     body: dict[str, Any] = await response.get_json()
     return body
@@ -32,7 +45,8 @@ async def test_sign_in_hands_off_to_chat_with_a_one_time_code(
     client: Client, jetstream: JetStreamContext
 ) -> None:
     await sign_up(client, jetstream)
-    response = await submit(client, "/sign-in", email=" ADA@example.com", password=PASSWORD)
+    path = f"/sign-in?state={STATE}"
+    response = await submit(client, path, email=" ADA@example.com", password=PASSWORD)
     assert response.status_code == 303
     location = urlsplit(response.headers["Location"])
     assert f"{location.scheme}://{location.netloc}{location.path}" == (
@@ -43,6 +57,7 @@ async def test_sign_in_hands_off_to_chat_with_a_one_time_code(
     query = parse_qs(location.query)
     code = query["code"][0]
     assert query["next"] == ["/"]
+    assert query["state"] == [STATE]  # chat checks it against its cookie
 
     redeemed = await _redeem(client, code)
     assert redeemed.status_code == 200
@@ -142,7 +157,9 @@ async def test_token_check_rejects_calls_without_the_service_secret(client: Clie
             "/internal/handoff/redeem",
             "/internal/sessions/revoke",
         ):
-            response = await client.post(path, json={"token": "x", "code": "x"}, headers=headers)
+            response = await client.post(
+                path, json={"token": "x", "code": "x"}, headers=headers, scope_base=INTERNAL_SCOPE
+            )
             assert response.status_code == 401
 
 
@@ -214,7 +231,10 @@ async def test_chat_can_revoke_a_session_through_the_internal_api(
     await sign_up(client, jetstream)
     body = await (await _redeem(client, await sign_in(client))).get_json()
     response = await client.post(
-        "/internal/sessions/revoke", json={"token": body["access_token"]}, headers=SECRET
+        "/internal/sessions/revoke",
+        json={"token": body["access_token"]},
+        headers=SECRET,
+        scope_base=INTERNAL_SCOPE,
     )
     assert response.status_code == 204
     assert await _check(client, body["access_token"]) == {"valid": False}
@@ -257,3 +277,25 @@ async def _csrf_from_home(client: Client) -> str:
     from tests.integration.auth_svc.conftest import csrf_token
 
     return await csrf_token(client, "/")
+
+
+async def test_a_sign_in_without_chat_state_goes_to_chat_to_bind_one_first(
+    auth_app: Quart, client: Client, jetstream: JetStreamContext
+) -> None:
+    """Login CSRF: a code only ever leaves auth beside the state chat bound to the browser."""
+    await sign_up(client, jetstream)
+    response = await submit(client, "/sign-in?next=/x", email="ada@example.com", password=PASSWORD)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "http://127.0.0.1:8002/sign-in?next=%2Fx"
+    # Chat comes back with a state: already signed in here, the hand-off needs no password.
+    again = await client.get(f"/sign-in?next=/x&state={STATE}")
+    assert again.status_code == 303
+    location = urlsplit(again.headers["Location"])
+    assert location.path == "/session/start"
+    query = parse_qs(location.query)
+    assert query["state"] == [STATE] and query["next"] == ["/x"]
+    redeemed = await _redeem(client, query["code"][0])
+    assert redeemed.status_code == 200
+    # A state of the wrong shape, or no live session: the form, no code.
+    assert (await client.get("/sign-in?state=short")).status_code == 200
+    assert (await auth_app.test_client().get(f"/sign-in?state={STATE}")).status_code == 200

@@ -10,6 +10,7 @@ from quart.typing import TestClientProtocol as Client
 from service_kit.events import SignUpAttemptedForExistingAccount, SignUpRequested, UserCreated
 from tests.integration.auth_svc.conftest import (
     PASSWORD,
+    link_of,
     sign_up,
     submit,
     token_from,
@@ -21,7 +22,7 @@ async def _requested_link(client: Client, js: JetStreamContext, count: int = 1) 
     events = await wait_for_events(js, SignUpRequested.SUBJECT, count)
     event = events[-1]
     assert isinstance(event, SignUpRequested)
-    return event.link
+    return link_of(event)
 
 
 async def test_sign_up_mails_a_link_and_the_link_creates_the_account(
@@ -36,10 +37,10 @@ async def test_sign_up_mails_a_link_and_the_link_creates_the_account(
     assert isinstance(requested, SignUpRequested)
     assert requested.email == "ada@example.com"
     assert requested.display_name == "Ada Lovelace"
-    assert requested.link.startswith("http://127.0.0.1:8001/set-password?token=")
-    assert len(token_from(requested.link)) >= 43  # 256 bits, URL-safe base64
+    assert link_of(requested).startswith("http://127.0.0.1:8001/set-password?token=")
+    assert len(token_from(link_of(requested))) >= 43  # 256 bits, URL-safe base64
 
-    path = f"/set-password?token={token_from(requested.link)}"
+    path = f"/set-password?token={token_from(link_of(requested))}"
     page = await client.get(path)
     assert page.status_code == 200
     assert page.headers["Referrer-Policy"] == "no-referrer"

@@ -7,6 +7,7 @@ import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -55,6 +56,14 @@ async def serve(app: Quart) -> AsyncIterator[str]:
     finally:
         server.should_exit = True  # callers close their streams first: uvicorn waits for them
         await task
+
+
+async def sign_in_state(client: Any, next_path: str = "/") -> str:
+    """Start a sign-in at chat like a browser does; the state auth would carry back."""
+    started = await client.get("/sign-in", query_string={"next": next_path})
+    assert started.status_code == 303
+    state: str = parse_qs(urlsplit(started.headers["Location"]).query)["state"][0]
+    return state
 
 
 CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 
 import pytest
 from redis.asyncio import Redis
@@ -81,8 +82,8 @@ async def test_without_a_valid_session_the_page_redirects_to_sign_in(
         page = await client.get("/messages?before=5")
         htmx = await client.get("/", headers={"HX-Request": "true"})
     assert page.status_code == 303
-    assert page.headers["Location"] == "http://auth.test/sign-in?next=%2Fmessages%3Fbefore%3D5"
-    assert htmx.headers["HX-Redirect"] == "http://auth.test/sign-in?next=%2F"
+    assert page.headers["Location"] == "/sign-in?next=%2Fmessages%3Fbefore%3D5"
+    assert htmx.headers["HX-Redirect"] == "/sign-in?next=%2F"
 
 
 async def test_a_revoked_session_is_refused_at_once_despite_the_cache(
@@ -160,3 +161,26 @@ async def test_with_redis_down_the_page_is_served_from_the_store(
     assert response.status_code == 200
     assert message_ids_in(html) == [1, 2, 3]
     assert "latest cache unavailable" in caplog.text
+
+
+ALICE_AND_HANDLE = re.compile(
+    r'<bdi class="message-author">Alice</bdi></strong>\s*<span class="author-handle"[^>]*>([^<]+)<'
+)
+
+
+async def test_people_with_one_name_can_be_told_apart_and_names_cannot_flip_text(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    first, second = fake_auth.sign_in("Alice"), fake_auth.sign_in("Alice")
+    legacy = fake_auth.sign_in("Mallory \u202e")  # a name from before names were checked
+    app = make_chat_app()
+    async with app.test_app() as test_app:
+        for session in (first, second, legacy):
+            await post_directly(app, session, 1)
+        client = test_app.test_client()
+        client.set_cookie("localhost", "chat_session", first.token)
+        html = await (await client.get("/")).get_data(as_text=True)
+    handles = re.findall(ALICE_AND_HANDLE, html)
+    assert len(handles) == 2 and handles[0] != handles[1], handles
+    # The name is isolated: its override cannot reverse the timestamp beside it.
+    assert '<bdi class="message-author">Mallory \u202e</bdi>' in html

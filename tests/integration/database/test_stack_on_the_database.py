@@ -8,6 +8,7 @@ import os
 import signal
 import time
 from collections.abc import Iterator
+from dataclasses import fields
 from pathlib import Path
 
 import httpx
@@ -47,7 +48,7 @@ def start(data_dir: Path, ports: StackPorts) -> Topology:
 
 @pytest.fixture
 def running(tmp_path: Path, stack_env: None) -> Iterator[Topology]:
-    topology = start(tmp_path, StackPorts(*(free_port() for _ in range(9))))
+    topology = start(tmp_path, StackPorts(*(free_port() for _ in fields(StackPorts))))
     try:
         yield topology
     finally:
@@ -62,7 +63,7 @@ def accounts_of(topology: Topology) -> HttpAccounts:
 async def test_accounts_and_messages_survive_a_restart_of_the_whole_stack(
     tmp_path: Path, stack_env: None
 ) -> None:
-    ports = StackPorts(*(free_port() for _ in range(9)))
+    ports = StackPorts(*(free_port() for _ in fields(StackPorts)))
     bodies = [f"kept across restarts {n} ✓ <b>" for n in range(3)]
     topology = start(tmp_path, ports)
     try:

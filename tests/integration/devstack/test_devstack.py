@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import fields
 from pathlib import Path
 
 from devstack.__main__ import parse_args
@@ -26,7 +27,7 @@ def get(url: str) -> tuple[int, bytes]:
 
 
 def test_dev_stack_starts_everything_and_stops_cleanly(tmp_path: Path, project_root: Path) -> None:
-    ports = StackPorts(*(free_port() for _ in range(9)))
+    ports = StackPorts(*(free_port() for _ in fields(StackPorts)))
     args = [f"--{name.replace('_', '-')}-port={port}" for name, port in ports.labelled().items()]
     env = {k: v for k, v in os.environ.items() if k != "MONGODB_URL"}
     process = subprocess.Popen(

@@ -14,6 +14,7 @@ from service_kit.events import (
     UserSignedIn,
 )
 from service_kit.jetstream import ensure_streams, load_topology, publish_event
+from service_kit.sealed_links import seal_event
 from tests.integration.mail_svc.helpers import (
     mail_settings,
     wait_for_metric,
@@ -21,13 +22,15 @@ from tests.integration.mail_svc.helpers import (
     wait_until_ready,
 )
 from tests.support.smtp_sink import SmtpSink
-from tests.unit.mail_svc.sample_events import EXPIRES
+from tests.unit.mail_svc.sample_events import DEV_SEAL, EXPIRES
 
 LINK = "https://chat.example.test/set-password?token=tok-1"
 
 
 def sign_up(number: int) -> SignUpRequested:
-    return SignUpRequested(
+    return seal_event(
+        DEV_SEAL,
+        SignUpRequested,
         email=f"person{number}@example.com",
         display_name=f"Person {number}",
         link=f"{LINK}{number}",
@@ -83,8 +86,13 @@ async def test_every_email_type_reaches_the_sink(
         UserSignedIn(
             user_id="u", email="a@example.com", display_name="A", user_agent="UA", ip_address="::1"
         ),
-        PasswordResetRequested(
-            email="a@example.com", display_name="A", link=f"{LINK}r", expires_at=EXPIRES
+        seal_event(
+            DEV_SEAL,
+            PasswordResetRequested,
+            email="a@example.com",
+            display_name="A",
+            link=f"{LINK}r",
+            expires_at=EXPIRES,
         ),
         PasswordChanged(user_id="u", email="a@example.com", display_name="A"),
     ]

@@ -9,6 +9,7 @@ from nats.js import JetStreamContext
 from mail_svc.app import create_app
 from service_kit.events import SignUpRequested
 from service_kit.jetstream import publish_event
+from service_kit.sealed_links import seal_event
 from tests.integration.mail_svc.helpers import (
     mail_settings,
     wait_until_all_settled,
@@ -16,7 +17,7 @@ from tests.integration.mail_svc.helpers import (
 )
 from tests.support.servers import NatsServer
 from tests.support.smtp_sink import SmtpSink
-from tests.unit.mail_svc.sample_events import EXPIRES
+from tests.unit.mail_svc.sample_events import DEV_SEAL, EXPIRES
 
 
 async def test_ready_when_consumer_is_bound_and_smtp_answers(
@@ -56,8 +57,13 @@ async def test_the_consumer_rebinds_after_a_nats_restart(
         nats_server.stop()
         nats_server.start()
         await wait_until_ready(client, timeout=30)
-        event = SignUpRequested(
-            email="a@example.com", display_name="A", link="https://x.test/l", expires_at=EXPIRES
+        event = seal_event(
+            DEV_SEAL,
+            SignUpRequested,
+            email="a@example.com",
+            display_name="A",
+            link="https://x.test/l",
+            expires_at=EXPIRES,
         )
         await publish_event(jetstream, event, ack_timeout=5)
         await smtp_sink.wait_for(1)

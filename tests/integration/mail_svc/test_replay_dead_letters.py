@@ -9,7 +9,7 @@ from nats.js import JetStreamContext
 from mail_svc.app import create_app
 from mail_svc.replay_dead_letters import list_dead_letters, replay_dead_letters
 from service_kit.events import PasswordChanged
-from service_kit.jetstream import publish_event
+from service_kit.jetstream import ensure_streams, load_topology, publish_event
 from tests.integration.mail_svc.helpers import (
     mail_settings,
     wait_for_metric,
@@ -45,3 +45,21 @@ async def test_dead_lettered_emails_are_delivered_once_after_replay(
 
     assert [m["Message-ID"] for m in smtp_sink.messages] == [f"<{event.id}@chat.localhost>"]
     assert await list_dead_letters(jetstream) == []
+
+
+async def test_a_dead_letter_whose_headers_name_another_subject_is_never_replayed(
+    jetstream: JetStreamContext,
+) -> None:
+    # NATS lets chat file dead letters only under dead_letter.auth.user.created; a header
+    # naming another original subject must not turn a replay into a forged auth event.
+    await ensure_streams(jetstream, load_topology())
+    await jetstream.publish(
+        "dead_letter.auth.user.created",
+        b"{}",
+        headers={
+            "Dead-Letter-Consumer": "mail_svc",
+            "Original-Subject": "auth.password_reset.requested",
+        },
+    )
+    assert await list_dead_letters(jetstream) == []
+    assert await replay_dead_letters(jetstream) == 0

@@ -12,8 +12,10 @@ from service_kit.events import (
     SignUpRequested,
     UserSignedIn,
 )
+from service_kit.sealed_links import DEV_LINK_SEAL_KEY, LinkSeal, seal_event
 
 PUBLIC_URL = "https://chat.example.test"
+DEV_SEAL = LinkSeal(DEV_LINK_SEAL_KEY)  # the key MailSettings holds by default
 EXPIRES = datetime(2030, 1, 2, 15, 4, tzinfo=UTC)
 
 
@@ -21,7 +23,9 @@ def sample_events() -> list[tuple[Event, list[str]]]:
     """Each event with the links (from auth_svc's public URL) its e-mail must contain."""
     return [
         (
-            SignUpRequested(
+            seal_event(
+                DEV_SEAL,
+                SignUpRequested,
                 email="ada@example.com",
                 display_name="Ada",
                 link=f"{PUBLIC_URL}/set-password?token=tok-sign-up&x=1",
@@ -50,7 +54,9 @@ def sample_events() -> list[tuple[Event, list[str]]]:
             [f"{PUBLIC_URL}/forgot-password"],
         ),
         (
-            PasswordResetRequested(
+            seal_event(
+                DEV_SEAL,
+                PasswordResetRequested,
                 email="ada@example.com",
                 display_name="Ada",
                 link=f"{PUBLIC_URL}/reset-password/confirm?token=tok-reset",

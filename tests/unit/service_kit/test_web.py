@@ -163,6 +163,42 @@ def test_only_paths_on_this_site_are_returned_to(candidate: str | None, expected
     assert safe_next_path(candidate) == expected
 
 
+ASCII_CONTROLS = [chr(code) for code in (*range(0x20), 0x7F)]
+
+
+@pytest.mark.parametrize("control", ASCII_CONTROLS, ids=lambda c: f"U+{ord(c):04X}")
+def test_no_ascii_control_character_gets_through(control: str) -> None:
+    # Browsers strip TAB/CR/LF from URLs: "/\t/evil.example/" would become "//evil.example/".
+    assert safe_next_path(f"/{control}/evil.example/") == "/"
+    assert safe_next_path(f"/messages{control}") == "/"
+
+
+@pytest.mark.parametrize(
+    "candidate",
+    [
+        "\\evil.example",
+        "/\\evil.example",
+        "/\\/evil.example",
+        "\\/evil.example",
+        "%2F%2Fevil.example",
+        "/%2F%2Fevil.example",
+        "/%2f/evil.example",
+        "/%5Cevil.example",
+        "/%09/evil.example",
+        "/\uff0f/evil.example",  # fullwidth solidus
+        "/\u2215/evil.example",  # division slash
+        "/\u2044/evil.example",  # fraction slash
+        "/\uff3cevil.example",  # fullwidth reverse solidus
+        "\uff0f\uff0fevil.example",
+        "/\u0085/evil.example",  # a C1 control
+        "javascript:alert(1)",
+        "/ /evil.example",
+    ],
+)
+def test_only_one_leading_slash_and_no_host_survive(candidate: str) -> None:
+    assert safe_next_path(candidate) == "/"
+
+
 async def test_rendering_needs_no_worker_thread_once_serving(app: Quart) -> None:
     from flask.templating import _default_template_ctx_processor as flask_sync_processor
     from quart import Blueprint

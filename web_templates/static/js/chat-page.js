@@ -90,6 +90,7 @@
     live: "Live",
     reconnecting: "Reconnecting…",
     offline: "Offline: messages sent meanwhile appear when you are back online.",
+    paused: "Paused: this chat is open in too many tabs. Reload this tab to resume here.",
   };
   var activeSource = null;
   function showLiveState(state) {
@@ -147,6 +148,12 @@
       if (document.body.dataset.leaving !== "yes") {
         window.location.reload();
       }
+    });
+    source.addEventListener("too-many-streams", function () {
+      // Newer tabs of this session took over; reloading here would close the next oldest.
+      source.close();
+      activeSource = null;
+      showLiveState("paused");
     });
     source.addEventListener("reload", function () {
       source.close();

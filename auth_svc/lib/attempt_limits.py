@@ -1,0 +1,69 @@
+"""Limits on real attempts against one account: sign-in failures and reset requests.
+
+quart-rate-limiter counts every request before the view runs, so five CSRF-less posts
+a minute from anywhere kept the real person out. These limits count only attempts that got
+past CSRF and form validation, and key them on the (account, client address) pair: an
+attacker uses up his own pair, not the person's. An account-wide ceiling, much higher,
+still bounds what many addresses together can try. A successful sign-in or password reset
+clears that address's attempts; a password reset clears the account's.
+
+One Redis hash per account and limit: a field per client address plus ``*`` for the
+account-wide total; the hash expires one window after its first attempt (a fixed window).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+ACCOUNT_TOTAL = "*"
+
+
+@dataclass(frozen=True)
+class AttemptLimit:
+    name: str
+    per_client: int  # attempts on one account from one client address
+    per_account: int  # attempts on one account from every address together
+    window_seconds: int
+
+
+@dataclass(frozen=True)
+class AttemptLimiter:
+    redis: Redis
+
+    @staticmethod
+    def _key(limit: AttemptLimit, account: str) -> str:
+        return f"attempts:{limit.name}:{account}"
+
+    async def retry_after(self, limit: AttemptLimit, account: str, client: str) -> int | None:
+        """Seconds until the next attempt is allowed, or None when it is allowed now."""
+        key = self._key(limit, account)
+        from_client, total = await self.redis.hmget(key, [client, ACCOUNT_TOTAL])
+        if int(from_client or 0) < limit.per_client and int(total or 0) < limit.per_account:
+            return None
+        ttl = await self.redis.ttl(key)
+        return max(int(ttl), 1)
+
+    async def record(self, limit: AttemptLimit, account: str, client: str) -> None:
+        key = self._key(limit, account)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hincrby(key, client, 1)
+            pipe.hincrby(key, ACCOUNT_TOTAL, 1)
+            pipe.expire(key, limit.window_seconds, nx=True)
+            await pipe.execute()
+
+    async def forget_client(self, account: str, client: str, *limits: AttemptLimit) -> None:
+        """After a successful sign-in: this address's attempts no longer count (others' do)."""
+        for limit in limits:
+            key = self._key(limit, account)
+            count = int(await self.redis.hget(key, client) or 0)
+            if count:
+                async with self.redis.pipeline(transaction=True) as pipe:
+                    pipe.hdel(key, client)
+                    pipe.hincrby(key, ACCOUNT_TOTAL, -count)
+                    await pipe.execute()
+
+    async def clear(self, account: str, *limits: AttemptLimit) -> None:
+        """After a password reset: the person proved they own the mailbox; start afresh."""
+        await self.redis.delete(*(self._key(limit, account) for limit in limits))

@@ -1,0 +1,25 @@
+"""Display names: what other people see beside every message, and what e-mails greet.
+
+Refused anywhere in a name: control characters (CR/LF, NUL, TAB: header and log
+injection), format characters (bidi overrides and isolates such as U+202E, which reverses
+the timestamp beside the name, and zero-width characters that make two names look equal),
+line and paragraph separators, and unassigned, private-use or surrogate code points.
+Letters, marks, digits, punctuation, symbols (emoji) and plain spaces from every script
+remain welcome.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def refused_characters(name: str) -> list[str]:
+    """The code points of ``name`` a display name may not contain (``U+XXXX``)."""
+    return [f"U+{ord(ch):04X}" for ch in name if unicodedata.category(ch) in REFUSED_CATEGORIES]
+
+
+def clean_display_name(value: str) -> str:
+    """NFC and trimmed; validation then refuses what ``refused_characters`` finds."""
+    return unicodedata.normalize("NFC", value).strip()

@@ -1,0 +1,19 @@
+"""Message ids (and any other numeric id) read from URLs and headers: one strict parser.
+
+``str.isdigit`` accepts ``²`` and ``٣`` (``int`` refuses the first, reads the second as 3),
+and ``int`` refuses 5,000 digits (CPython's limit is 4,300) or gives numbers MongoDB cannot
+store (more than 8 bytes). Every id from outside goes through ``parse_id``.
+"""
+
+from __future__ import annotations
+
+import re
+
+ID_PATTERN = re.compile(r"[0-9]{1,18}")  # ASCII digits only; below 2**63
+
+
+def parse_id(value: str | None) -> int | None:
+    """The id, or None for anything but 1 to 18 ASCII digits (no sign, no spaces)."""
+    if value is None or not ID_PATTERN.fullmatch(value):
+        return None
+    return int(value)
