@@ -27,6 +27,9 @@ GENEROUS_LIMITS = {
     "AUTH_FORGOT_PASSWORD_PER_EMAIL": "1000",
     "AUTH_FORGOT_PASSWORD_PER_EMAIL_CLIENT": "1000",
     "CHAT_MESSAGE_RATE_COUNT": "1000",
+    # The chaos test's 200 streams come from one address and a few sessions.
+    "CHAT_STREAMS_PER_SESSION": "1000",
+    "CHAT_STREAMS_PER_ADDRESS": "1000",
 }
 
 
