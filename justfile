@@ -26,6 +26,10 @@ test-unit *ARGS:
 test-integration *ARGS:
     pytest tests/integration {{ARGS}}
 
+# SIGKILL each kind of process in turn under load on the supervised stage (~3 min); report in test-artifacts/chaos-report.md
+test-chaos *ARGS:
+    pytest tests/integration/stage/test_chaos.py {{ARGS}}
+
 # The user's scenario in a real Chromium against the whole stack
 test-e2e *ARGS:
     pytest tests/e2e {{ARGS}}

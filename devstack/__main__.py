@@ -2,6 +2,9 @@
 
 Starts NATS (JetStream), Valkey, the maildev mail catcher and the three services, waits
 until each answers, prints every URL, and on Ctrl-C (or SIGTERM) stops them in reverse order.
+A process that dies stops the whole stack (the log says which and why) unless ``--restart``
+(implied by ``--stage``) restarts it with backoff. If devstack itself is killed, the kernel
+kills every process it started.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from types import FrameType
 from devstack.binaries import PROJECT_ROOT, MissingBinaryError
 from devstack.processes import ProcessGroup, StartupError, port_is_free
 from devstack.servers import StackPorts
+from devstack.supervisor import RestartPolicy, Supervisor
 from devstack.topology import Topology, start_topology
 
 PORT_OPTIONS = {
@@ -58,12 +62,20 @@ def parse_args(argv: list[str] | None) -> tuple[StackPorts, Path, argparse.Names
     parser.add_argument(
         "--stage",
         action="store_true",
-        help="the staging rehearsal: 3 NATS nodes with R3 streams and 2 chat replicas",
+        help="the staging rehearsal: 3 NATS nodes with R3 streams and 2 chat replicas, "
+        "crashed processes restarted (--restart)",
+    )
+    parser.add_argument(
+        "--restart",
+        action="store_true",
+        help="restart a crashed process with backoff (like compose's restart: "
+        "unless-stopped) instead of stopping everything; one that keeps crashing is given up",
     )
     args = parser.parse_args(argv)
     if args.stage:
         args.chat_replicas = max(args.chat_replicas, 2)
         args.nats_nodes = max(args.nats_nodes, 3)
+        args.restart = True
     ports = StackPorts(**{name: getattr(args, name) for name in PORT_OPTIONS})
     return ports, args.data_dir, args
 
@@ -130,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
 
-    group = ProcessGroup(echo=sys.stdout)
+    group = ProcessGroup(echo=sys.stdout, die_with_parent=True)
     try:
         topology = start_topology(
             data_dir,
@@ -149,15 +161,11 @@ def main(argv: list[str] | None = None) -> int:
         raise
 
     print(banner(topology, data_dir), flush=True)
+    # Children are restarted from this (main) thread: their parent-death signal is tied to it.
+    supervisor = Supervisor(group, RestartPolicy() if options.restart else None, say)
     exit_code = 0
     while not stopping:
-        crashed = group.first_exited()
-        if crashed is not None:
-            print(
-                f"devstack: {crashed.name} exited with code {crashed.process.returncode}; "
-                "stopping the rest",
-                file=sys.stderr,
-            )
+        if supervisor.check() is not None:
             exit_code = 1
             break
         time.sleep(0.2)

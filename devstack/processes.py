@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import os
 import signal
 import socket
@@ -12,12 +14,14 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 ReadyProbe = Callable[[], bool]
+TAIL_LINES = 20  # of a child's output, shown when it dies
 
 
 class StartupError(RuntimeError):
@@ -84,21 +88,63 @@ def mongodb_probe(url: str) -> ReadyProbe:
     return probe
 
 
+def describe_exit(returncode: int) -> str:
+    """``exit code 1`` or ``killed by SIGKILL`` (Popen gives a signal as a negative code)."""
+    if returncode < 0:
+        try:
+            return f"killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"killed by signal {-returncode}"
+    return f"exit code {returncode}"
+
+
+# Loaded in the parent: a forked child must not dlopen (it may hold another thread's lock).
+_LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent_pid: int) -> Callable[[], None]:
+    """A ``preexec_fn``: the kernel SIGKILLs the child when the thread that forked it ends.
+
+    That thread, not the process: children must be started from a thread that lives as long
+    as the supervisor (devstack starts and restarts them from its main thread).
+    """
+
+    def in_child() -> None:
+        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent_pid:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return in_child
+
+
 @dataclass
 class ManagedProcess:
+    """One child and how to start it again; ``process`` is replaced on a restart."""
+
     name: str
     process: subprocess.Popen[bytes]
     log_path: Path | None = None
+    argv: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    cwd: Path | None = None
+    ready: ReadyProbe | None = None
+    color: str = "0"
+    started_at: float = field(default_factory=time.monotonic)
+    stopping: bool = False  # asked to stop: its exit is no crash ("unless-stopped")
+    recent: deque[str] = field(default_factory=lambda: deque(maxlen=TAIL_LINES))
 
-    def tail(self, lines: int = 30) -> str:
+    def tail(self, lines: int = TAIL_LINES) -> str:
         if self.log_path is None or not self.log_path.exists():
-            return ""
+            return "\n".join(list(self.recent)[-lines:])
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def _pump(stream: IO[bytes], prefix: str, out: IO[str]) -> None:
+def _pump(stream: IO[bytes], prefix: str, out: IO[str], recent: deque[str]) -> None:
     for raw in iter(stream.readline, b""):
-        out.write(f"{prefix}{raw.decode(errors='replace').rstrip()}\n")
+        line = raw.decode(errors="replace").rstrip()
+        recent.append(line)
+        out.write(f"{prefix}{line}\n")
         out.flush()
 
 
@@ -107,11 +153,17 @@ class ProcessGroup:
     """Children started in order and stopped in reverse order (SIGTERM, then SIGKILL).
 
     Output goes to ``log_dir/<name>.log`` (tests) or is printed with a name prefix (dev).
+    Each child is its own session, so Ctrl-C reaches only us and we stop children in order.
+    With ``die_with_parent`` the kernel kills every child if we die (SIGKILL, OOM): no
+    orphan keeps a port (Linux; see ``_die_with_parent`` for the thread caveat).
     """
 
     log_dir: Path | None = None
     echo: IO[str] | None = None
+    die_with_parent: bool = False
     children: list[ManagedProcess] = field(default_factory=list)
+    # Held while children are added, removed or relaunched (a supervisor thread restarts).
+    lock: threading.RLock = field(default_factory=threading.RLock)
     _colors: tuple[str, ...] = ("36", "33", "35", "32", "34", "31", "96", "93", "95", "92")
 
     def start(
@@ -124,44 +176,78 @@ class ProcessGroup:
         timeout: float = 30.0,
         cwd: Path | None = None,
     ) -> ManagedProcess:
-        log_path = None
-        if self.echo is None:
-            assert self.log_dir is not None
-            self.log_dir.mkdir(parents=True, exist_ok=True)
-            log_path = self.log_dir / f"{name}.log"
-            stdout: int | IO[bytes] = log_path.open("ab")
-        else:
-            stdout = subprocess.PIPE
-        process = subprocess.Popen(
-            [str(arg) for arg in argv],
-            env={**os.environ, **(env or {})},
-            cwd=cwd,
-            stdout=stdout,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,  # Ctrl-C goes to us; we stop children in order
-        )
-        if self.echo is not None and process.stdout is not None:
+        with self.lock:
             color = self._colors[len(self.children) % len(self._colors)]
-            tty = getattr(self.echo, "isatty", lambda: False)()
-            label = f"{name:>10} | "
-            prefix = f"\033[{color}m{label}\033[0m" if tty else label
-            threading.Thread(
-                target=_pump, args=(process.stdout, prefix, self.echo), daemon=True
-            ).start()
-        child = ManagedProcess(name, process, log_path)
-        self.children.append(child)
+            log_path = None
+            if self.echo is None:
+                assert self.log_dir is not None
+                self.log_dir.mkdir(parents=True, exist_ok=True)
+                log_path = self.log_dir / f"{name}.log"
+            child = ManagedProcess(
+                name,
+                self._popen(
+                    [str(arg) for arg in argv], {**os.environ, **(env or {})}, cwd, log_path
+                ),
+                log_path,
+                argv=[str(arg) for arg in argv],
+                env={**os.environ, **(env or {})},
+                cwd=cwd,
+                ready=ready,
+                color=color,
+            )
+            self._echo(child)
+            self.children.append(child)
         if ready is not None:
             self.wait_ready(child, ready, timeout)
         return child
+
+    def relaunch(self, child: ManagedProcess) -> None:
+        """Start an exited child again with the same command, environment and log."""
+        with self.lock:
+            if child.log_path is not None:
+                with child.log_path.open("a") as log:
+                    log.write(f"--- {child.name} restarted by the supervisor ---\n")
+            child.process = self._popen(child.argv, child.env, child.cwd, child.log_path)
+            child.started_at = time.monotonic()
+            self._echo(child)
+
+    def _popen(
+        self, argv: list[str], env: dict[str, str], cwd: Path | None, log_path: Path | None
+    ) -> subprocess.Popen[bytes]:
+        stdout: int | IO[bytes] = subprocess.PIPE if log_path is None else log_path.open("ab")
+        try:
+            return subprocess.Popen(
+                argv,
+                env=env,
+                cwd=cwd,
+                stdout=stdout,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # Ctrl-C goes to us; we stop children in order
+                # One prctl call in the child before exec, nothing that could deadlock.
+                preexec_fn=_die_with_parent(os.getpid()) if self.die_with_parent else None,
+            )
+        finally:
+            if not isinstance(stdout, int):
+                stdout.close()  # the child holds its own copy
+
+    def _echo(self, child: ManagedProcess) -> None:
+        if self.echo is None or child.process.stdout is None:
+            return
+        tty = getattr(self.echo, "isatty", lambda: False)()
+        label = f"{child.name:>10} | "
+        prefix = f"\033[{child.color}m{label}\033[0m" if tty else label
+        threading.Thread(
+            target=_pump, args=(child.process.stdout, prefix, self.echo, child.recent), daemon=True
+        ).start()
 
     def wait_ready(self, child: ManagedProcess, ready: ReadyProbe, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if child.process.poll() is not None:
                 raise StartupError(
-                    f"{child.name} exited with code {child.process.returncode} while starting"
-                    + (f":\n{child.tail()}" if child.log_path else " (see its output above)")
+                    f"{child.name} exited ({describe_exit(child.process.returncode)}) while "
+                    f"starting:\n{child.tail()}"
                 )
             if ready():
                 return
@@ -169,6 +255,7 @@ class ProcessGroup:
         raise StartupError(f"{child.name} did not become ready within {timeout:.0f}s")
 
     def stop(self, child: ManagedProcess, timeout: float = 10.0) -> int | None:
+        child.stopping = True
         if child.process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(child.process.pid, signal.SIGTERM)
@@ -180,9 +267,19 @@ class ProcessGroup:
                 child.process.wait()
         return child.process.returncode
 
+    def remove(self, child: ManagedProcess) -> None:
+        """Stop a child for good: no supervisor restarts it."""
+        self.stop(child)
+        with self.lock:
+            self.children.remove(child)
+
     def stop_all(self) -> None:
-        while self.children:
-            self.stop(self.children.pop())
+        while True:
+            with self.lock:
+                if not self.children:
+                    return
+                child = self.children.pop()
+            self.stop(child)
 
     def first_exited(self) -> ManagedProcess | None:
         return next((c for c in self.children if c.process.poll() is not None), None)

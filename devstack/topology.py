@@ -107,9 +107,7 @@ class Topology:
         self.start_service("chat_svc", port, name, self.chat_env(port))
 
     def stop_process(self, name: str) -> None:
-        process = self.processes.pop(name)
-        self.group.stop(process)
-        self.group.children.remove(process)
+        self.group.remove(self.processes.pop(name))
 
     def stop(self) -> None:
         self.group.stop_all()

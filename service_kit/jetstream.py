@@ -141,6 +141,14 @@ class DeadLetterError(Exception):
     """Raised by a handler for an event that can never succeed (no retry)."""
 
 
+class RetryLaterError(Exception):
+    """Raised by a handler that must not handle the event yet: redeliver after ``delay``."""
+
+    def __init__(self, reason: str, delay: float) -> None:
+        super().__init__(reason)
+        self.delay = delay
+
+
 @dataclass
 class ConsumerStats:
     handled: int = 0
@@ -228,7 +236,10 @@ class DurableConsumer:
             if attempt >= (self.max_attempts or 1):
                 await self._dead_letter(message, f"gave up after {attempt} attempts: {error}")
                 return
-            delay = self.backoff[min(attempt - 1, len(self.backoff) - 1)]
+            if isinstance(error, RetryLaterError):
+                delay = error.delay
+            else:
+                delay = self.backoff[min(attempt - 1, len(self.backoff) - 1)]
             self.stats.retried += 1
             log.warning("handler failed, retrying in %.1fs: %s", delay, error, extra=summary)
             await message.nak(delay=delay)

@@ -101,6 +101,8 @@ class MailWorker:
             "retried": self.consumer.stats.retried,
             "dead_lettered": self.consumer.stats.dead_lettered,
             "duplicates_skipped": self.delivery.counters.duplicates_skipped,
+            "deferred_in_progress": self.delivery.counters.deferred_in_progress,
+            "resent_abandoned": self.delivery.counters.resent_abandoned,
             "not_needed": self.delivery.counters.not_needed,
         }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from email.message import EmailMessage
 
@@ -43,9 +44,14 @@ class SmtpClient:
         )
 
     async def send(self, message: EmailMessage) -> None:
-        """Returns once the server accepted the message; raises otherwise."""
+        """Returns once the server accepted the message; raises otherwise.
+
+        The whole transaction, not only each command, ends within the SMTP timeout: that is
+        how long a "sending" record can belong to a live attempt (mail_delivery.py).
+        """
+        timeout = self.settings.smtp_timeout_seconds
         try:
-            async with self._connection(self.settings.smtp_timeout_seconds) as connection:
+            async with asyncio.timeout(timeout), self._connection(timeout) as connection:
                 await connection.send_message(message)
         except aiosmtplib.SMTPException as error:
             if is_permanent(error):

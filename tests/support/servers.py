@@ -42,8 +42,7 @@ class RestartableServer:
 
     def stop(self) -> None:
         if self.process is not None:
-            self.group.stop(self.process)
-            self.group.children.remove(self.process)
+            self.group.remove(self.process)
             self.process = None
 
     @property

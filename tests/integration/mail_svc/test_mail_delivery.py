@@ -72,6 +72,8 @@ async def test_a_published_event_produces_exactly_one_email(
         "retried": 0,
         "dead_lettered": 0,
         "duplicates_skipped": 0,
+        "deferred_in_progress": 0,
+        "resent_abandoned": 0,
         "not_needed": 0,
     }
 

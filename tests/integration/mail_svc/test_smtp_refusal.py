@@ -67,6 +67,8 @@ async def test_a_permanently_refused_recipient_is_dead_lettered(
         "retried": 0,
         "dead_lettered": 1,
         "duplicates_skipped": 0,
+        "deferred_in_progress": 0,
+        "resent_abandoned": 0,
         "not_needed": 0,
     }
     dead = await jetstream.get_last_msg("DEAD_LETTERS", f"dead_letter.{PasswordChanged.SUBJECT}")

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
 from devstack.processes import ProcessGroup
+from devstack.supervisor import RestartPolicy, Supervisor
 from devstack.topology import Topology, start_topology
 from tests.support.http_accounts import HttpAccounts, Mailbox
+
+log = logging.getLogger(__name__)
 
 # The rehearsal sends far more requests from one address in a minute than a person would:
 # the limits are raised so they measure delivery, not the rate limiter.
@@ -22,18 +27,24 @@ GENEROUS_LIMITS = {
     "AUTH_FORGOT_PASSWORD_PER_EMAIL": "1000",
     "AUTH_FORGOT_PASSWORD_PER_EMAIL_CLIENT": "1000",
     "CHAT_MESSAGE_RATE_COUNT": "1000",
+    # The chaos test's 200 streams come from one address and a few sessions.
+    "CHAT_STREAMS_PER_SESSION": "1000",
+    "CHAT_STREAMS_PER_ADDRESS": "1000",
 }
 
 
-@pytest.fixture(scope="module")
-def stage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
+@contextmanager
+def running_stage(
+    tmp_path_factory: pytest.TempPathFactory, restart: RestartPolicy | None = None
+) -> Iterator[tuple[Topology, Supervisor | None]]:
+    """The stage topology; with ``restart``, supervised as ``./run stage`` does."""
     # Every process shares one database: the topology's own FerretDB, or the MongoDB that
     # MONGODB_URL names (under a fresh name, dropped afterwards).
     database = f"stage_{uuid.uuid4().hex[:12]}"
     mongodb_url = os.environ.get("MONGODB_URL")
     work_dir = tmp_path_factory.mktemp("stage")
     # Children inherit the environment; it stays set for the module so a process restarted
-    # by a test gets the same settings.
+    # (by a test or the supervisor) gets the same settings.
     with pytest.MonkeyPatch.context() as env:
         for name, value in GENEROUS_LIMITS.items():
             env.setenv(name, value)
@@ -45,12 +56,24 @@ def stage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
             chat_replicas=2,
             app_env="test",
         )
+        supervisor = None
+        if restart is not None:
+            supervisor = Supervisor(topology.group, restart, say=log.info)
+            supervisor.start_in_background()
         try:
-            yield topology
+            yield topology, supervisor
         finally:
+            if supervisor is not None:
+                supervisor.stop_background()
             topology.stop()
             if mongodb_url:
                 _drop_database(mongodb_url, database)
+
+
+@pytest.fixture(scope="module")
+def stage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
+    with running_stage(tmp_path_factory) as (topology, _):
+        yield topology
 
 
 def _drop_database(url: str, base_name: str) -> None:
