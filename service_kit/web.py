@@ -29,6 +29,8 @@ from quart import (
     url_for,
 )
 from quart.typing import ResponseReturnValue
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from werkzeug.exceptions import HTTPException
 from wtforms import Form
 
@@ -311,6 +313,7 @@ def install_error_pages(app: Quart) -> None:
         return response
 
     database_log = ThrottledLog(log, DATABASE_LOG_SECONDS)
+    redis_log = ThrottledLog(log, DATABASE_LOG_SECONDS)
 
     @app.errorhandler(ConnectionFailure)  # unreachable, timed out, pool exhausted
     @app.errorhandler(ExecutionTimeout)
@@ -325,6 +328,18 @@ def install_error_pages(app: Quart) -> None:
             body = DATABASE_DOWN_FRAGMENT
         else:
             body, _ = await render_error(503, DATABASE_DOWN_MESSAGE)
+        return Response(
+            body,
+            status=503,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            content_type="text/html; charset=utf-8",
+        )
+
+    @app.errorhandler(RedisConnectionError)  # Valkey down or restarting
+    @app.errorhandler(RedisTimeoutError)
+    async def _redis_unavailable(error: Exception) -> ResponseReturnValue:
+        redis_log.warning("redis unavailable on %s %s: %s", request.method, request.path, error)
+        body, _ = await render_error(503)
         return Response(
             body,
             status=503,

@@ -4,9 +4,12 @@ one order (consecutive per room, which lets each replica release a room's messag
 Each room's sequence is a Redis counter (``INCR`` is atomic; a counter document in the
 database is not, on FerretDB: service_kit/store_compat). When the key is missing (Redis
 restarted or was flushed) it is seeded from the room's highest id in the database, which
-every replica shares. An id handed out just before a flush may be handed out again after
-it; the unique (room, id) index refuses the second insert and the feed takes a fresh id
-(message_feed.py).
+every replica shares, plus a margin: ids handed out before the flush may still be on
+their way to the database, and a new post must never take an id below one already
+delivered (a client resuming with that Last-Event-ID would miss it). The jump costs one
+message the reorder window once (live_updates waits that long for the skipped ids). If an
+id is handed out twice anyway, the unique (room, id) index refuses the second insert and
+the feed takes a fresh id (message_feed.py).
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ from chat_svc.models.messages import select_highest_message_id
 def sequence_key(room: str) -> str:
     return f"chat:room:{room}:message_id"
 
+
+# More than the posts that can be in flight at once across all replicas.
+SEED_MARGIN = 1000
 
 # One round trip per post: increment only a sequence that exists (nil means seed it first).
 INCREMENT_IF_SEEDED = """
@@ -36,6 +42,7 @@ class MessageIdSequence:
         key = sequence_key(room)
         taken = await self._increment(keys=[key])
         if taken is None:  # first post since Redis started or was flushed
-            await self.redis.set(key, await select_highest_message_id(room), nx=True)
+            seed = await select_highest_message_id(room)
+            await self.redis.set(key, seed + SEED_MARGIN if seed else 0, nx=True)
             return int(await self.redis.incr(key))
         return int(taken)

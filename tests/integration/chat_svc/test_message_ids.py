@@ -8,7 +8,7 @@ from redis.asyncio import Redis
 from chat_svc.lib.auth_client import Viewer
 from chat_svc.lib.latest_cache import LatestCache
 from chat_svc.lib.message_feed import MessageFeed
-from chat_svc.lib.message_ids import MessageIdSequence, sequence_key
+from chat_svc.lib.message_ids import SEED_MARGIN, MessageIdSequence, sequence_key
 from chat_svc.models.messages import DOCUMENT_MODELS, insert_message, select_latest_messages
 from service_kit.document_store import open_document_store
 
@@ -33,8 +33,10 @@ async def test_after_a_redis_flush_ids_continue_from_the_database(
     await insert_message("other", 7, "u1", "Ada", "another room counts on its own")
     replica_a, replica_b = MessageIdSequence(redis_client), MessageIdSequence(redis_client)
     ids = [await replica.next_id("general") for replica in (replica_a, replica_b, replica_a)]
-    assert ids == [42, 43, 44]  # seeded from the database, then shared
-    assert await replica_b.next_id("other") == 8
+    # Seeded above the database's highest id (ids in flight may sit between), then shared.
+    assert ids == [41 + SEED_MARGIN + n for n in (1, 2, 3)]
+    assert await replica_b.next_id("other") == 7 + SEED_MARGIN + 1
+    assert await replica_a.next_id("new-room") == 1  # nothing stored: no gap
 
 
 async def test_an_id_handed_out_twice_is_stored_once_and_the_post_takes_another(

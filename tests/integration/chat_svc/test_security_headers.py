@@ -43,5 +43,7 @@ async def test_over_https_the_session_cookie_is_a_host_cookie_read_by_pages_and_
         assert cookie.startswith("__Host-chat_session="), cookie
         assert "Secure" in cookie and "Path=/" in cookie and "Domain" not in cookie
         assert runtime_of(app).settings.public_url == "https://chat.example"
-        page = await client.get("/rooms/general", headers={"Cookie": f"__Host-chat_session={session.token}"})
+        page = await client.get(
+            "/rooms/general", headers={"Cookie": f"__Host-chat_session={session.token}"}
+        )
         assert page.status_code == 200
