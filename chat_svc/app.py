@@ -34,6 +34,7 @@ from service_kit.web import (
 )
 
 SERVICE = "chat_svc"
+CHAT_MODELS = (ChatUser, Room, Membership, *DOCUMENT_MODELS)
 
 
 def create_app(
@@ -50,8 +51,7 @@ def create_app(
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = settings.cookies_secure
     app.extensions["settings"] = settings
-    models = (ChatUser, Room, Membership, *DOCUMENT_MODELS)
-    manage_infrastructure(app, settings, SERVICE, models=models)
+    manage_infrastructure(app, settings, SERVICE, models=CHAT_MODELS)
     manage_chat_runtime(app, settings, auth_transport)
     install_security_headers(
         app, form_action_origins=[settings.auth_public_url], hsts=settings.is_production

@@ -20,10 +20,12 @@ and what the code does instead (docs/deploy.md lists what we rely on):
    range`` in 1.24.2), and beanie sends exactly that at every start-up. ``ensure_indexes``
    creates only the missing ones, one command each (beanie is told to skip indexes).
 4. **Indexes are not used by queries**: the SQLite backend pushes down only equality on a
-   string ``_id`` and never a sort, so ``find(...).sort(...).limit(n)`` reads the whole
-   collection (measured: ~60 µs a document). Indexes still enforce uniqueness (inserts stay
-   O(log n)), and on MongoDB they serve the queries. The hot reads avoid the database
-   instead: the latest messages and resumes come from the Redis cache.
+   string ``_id`` (as a WHERE clause that SQLite still answers by scanning the table: a
+   look-up costs more the later its document was inserted) and never a sort, so
+   ``find(...).sort(...).limit(n)`` reads the whole collection (measured: ~60 µs a
+   document). Indexes still enforce uniqueness (inserts stay O(log n)), and on MongoDB they
+   serve the queries. The hot reads avoid the database instead: the latest messages and
+   resumes come from the Redis cache.
 5. **Aggregation**: ``$group`` knows only ``$sum`` and ``$count`` (``$max``, ``$min``,
    ``$first``, ``$last``, ``$push``: "not implemented yet"). ``count_and_newest`` asks
    MongoDB for one ``$group`` and, on FerretDB, reads the matching ids and counts them here.

@@ -56,6 +56,9 @@ class LiveUpdates:
     reorder_window_seconds: float = 0.5
     # Told about every membership change first (the access cache drops its answer).
     membership_listeners: list[MembershipListener] = field(default_factory=list)
+    # The newest id already stored in a room (posts store before they publish), so the
+    # first live message a replica sees in a room is held for a lower one still in flight.
+    newest_known: Callable[[str], Awaitable[int]] | None = None
     _subscriptions: list[Subscription] = field(default_factory=list)
     _rooms: dict[str, _RoomFeed] = field(default_factory=dict)
     _subscribing: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -139,7 +142,21 @@ class LiveUpdates:
             pending_msgs_limit=SUBSCRIPTION_PENDING_LIMIT,
         )
         feed = _RoomFeed(subscription, in_order)
+        await self._seed_order(room, in_order)
         return feed
+
+    async def _seed_order(self, room: str, in_order: IdOrder) -> None:
+        """Asked once subscribed (this room's messages are dropped until it is followed; the
+        stream's backlog brings them): anything stored so far needs no waiting for."""
+        if self.newest_known is None:
+            return
+        try:
+            newest = await self.newest_known(room)
+        except Exception as error:  # unknown: the first message then sets the order
+            log.warning("newest id of %s unknown: %s", room, error)
+            return
+        if in_order.next_id is None:
+            in_order.next_id = newest + 1
 
     async def _unsubscribe(self, room: str) -> None:
         feed = self._rooms.pop(room, None)

@@ -81,6 +81,11 @@ def manage_chat_runtime(
         fanout = Fanout()
         access = RoomAccess(settings.token_cache_seconds)
         assert app.jinja_loader is not None  # create_base_app sets it
+        feed = MessageFeed(
+            LatestCache(infrastructure.redis, settings.latest_cache_size),
+            infrastructure.js,
+            MessageIdSequence(infrastructure.redis),
+        )
         live = LiveUpdates(
             infrastructure.nats,
             fanout,
@@ -89,6 +94,7 @@ def manage_chat_runtime(
             settings.heartbeat_seconds,
             settings.reorder_window_seconds,
             membership_listeners=[access.on_membership_changed],
+            newest_known=feed.newest_id,
         )
         await live.start()
         infrastructure.reconnect_listeners.append(live.after_reconnect)
@@ -99,11 +105,7 @@ def manage_chat_runtime(
             settings=settings,
             auth=auth,
             fanout=fanout,
-            feed=MessageFeed(
-                LatestCache(infrastructure.redis, settings.latest_cache_size),
-                infrastructure.js,
-                MessageIdSequence(infrastructure.redis),
-            ),
+            feed=feed,
             live=live,
             access=access,
             consumer=consumer,

@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 
 from auth_svc.models.documents import DOCUMENT_MODELS as AUTH_MODELS
-from chat_svc.models.messages import DOCUMENT_MODELS as CHAT_MESSAGE_MODELS
-from chat_svc.models.users import ChatUser
+from chat_svc.app import CHAT_MODELS
 from service_kit.document_store import open_document_store
 from service_kit.store_compat import declared_indexes
 
@@ -23,13 +22,18 @@ EXPECTED = {
         ("outbox", "sent_at_1_lease_until_1", False),
     },
     "chat_svc": {
-        ("messages", "message_id_1", True),
+        ("messages", "room_1_message_id_1", True),
         ("users", "user_id_1", True),
+        ("users", "email_1", False),
+        ("rooms", "slug_1", True),
+        ("rooms", "name_key_1", True),
+        ("memberships", "room_1_user_id_1", True),
+        ("memberships", "user_id_1_opened_at_-1", False),
     },
 }
 MODELS: dict[str, list[Any]] = {
     "auth_svc": list(AUTH_MODELS),
-    "chat_svc": [ChatUser, *CHAT_MESSAGE_MODELS],
+    "chat_svc": list(CHAT_MODELS),
 }
 
 

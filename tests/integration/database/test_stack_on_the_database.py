@@ -85,7 +85,7 @@ async def test_accounts_and_messages_survive_a_restart_of_the_whole_stack(
         accounts = accounts_of(topology)
         chat = await accounts.sign_in_to_chat("keeper@example.com", topology.chat_urls[0], PASSWORD)
         try:
-            page = await chat.get("/")
+            page = await chat.get("/rooms/general")
         finally:
             await chat.aclose()
     finally:

@@ -76,7 +76,7 @@ class Post:
 
     @property
     def accepted(self) -> bool:
-        return self.answer.accepted("/")
+        return self.answer.accepted("/rooms/general")
 
 
 @dataclass

@@ -31,7 +31,7 @@ async def test_older_messages_posted_on_one_replica_are_served_by_the_other_from
     async with chat_user(accounts, "Ada", first) as ada:
         for number in range(3):
             await ada.post(unique(f"kept {number}"))
-        page = await ada.client.get("/")
+        page = await ada.client.get("/rooms/general")
         newest_id = max(int(found) for found in MESSAGE_ID.findall(page.text))
         # Valkey forgets everything: only the database still has these messages.
         redis = Redis.from_url(stage.env["REDIS_URL"])
@@ -44,7 +44,7 @@ async def test_older_messages_posted_on_one_replica_are_served_by_the_other_from
             assert older.status_code == 200
             for body in ada.posted:
                 assert body in older.text
-            page = await on_second.get("/")  # the cache is rebuilt from the database
+            page = await on_second.get("/rooms/general")  # the cache is rebuilt from the database
             assert page.status_code == 200
             assert all(body in page.text for body in ada.posted)
 
