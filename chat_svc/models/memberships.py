@@ -14,6 +14,7 @@ from typing import Any
 
 from beanie import Document
 from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo.errors import DuplicateKeyError
 
 from chat_svc.models.aggregation import aggregate
 from chat_svc.models.rooms import RoomKind
@@ -41,19 +42,22 @@ async def upsert_membership(
 ) -> bool:
     """Idempotent; True when the person was not a member before. Unread starts after
     ``read_up_to`` (a newcomer sees the history, but is not told it is all new)."""
-    result = await Membership.get_pymongo_collection().update_one(
-        {"room": room, "user_id": user_id},
-        {
-            "$setOnInsert": {
-                "title": title,
-                "kind": kind,
-                "last_read_message_id": read_up_to,
-                "joined_at": datetime.now(UTC),
-                "opened_at": None,
-            }
-        },
-        upsert=True,
-    )
+    try:
+        result = await Membership.get_pymongo_collection().update_one(
+            {"room": room, "user_id": user_id},
+            {
+                "$setOnInsert": {
+                    "title": title,
+                    "kind": kind,
+                    "last_read_message_id": read_up_to,
+                    "joined_at": datetime.now(UTC),
+                    "opened_at": None,
+                }
+            },
+            upsert=True,
+        )
+    except DuplicateKeyError:  # the same person joined at the same moment elsewhere
+        return False
     return result.upserted_id is not None
 
 
