@@ -18,6 +18,7 @@ from chat_svc.lib.runtime import manage_chat_runtime
 from chat_svc.models.messages import DOCUMENT_MODELS
 from chat_svc.models.users import ChatUser
 from chat_svc.settings import ChatSettings
+from service_kit.admission import install_admission_limit
 from service_kit.lifecycle import manage_infrastructure
 from service_kit.web import (
     create_base_app,
@@ -52,7 +53,7 @@ def create_app(
     )
     install_origin_check(app, [settings.public_url])
     install_error_pages(app)
-    install_rate_limiter(settings.redis_url).init_app(app)
+    install_rate_limiter(settings).init_app(app)
     app.register_blueprint(chat_blueprint(settings))
     app.register_blueprint(session_pages)
 
@@ -62,4 +63,5 @@ def create_app(
         return await render_error(503, "Signing in is not possible right now. Retry soon.")
 
     route_event_stream(app)
+    install_admission_limit(app, settings.max_writes_in_flight)  # outermost
     return app

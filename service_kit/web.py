@@ -30,6 +30,8 @@ from quart import (
     url_for,
 )
 from quart.typing import ResponseReturnValue
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from werkzeug.exceptions import HTTPException
 from wtforms import Form
 
@@ -347,13 +349,40 @@ def install_error_pages(app: Quart) -> None:
             content_type="text/html; charset=utf-8",
         )
 
+    busy_log = ThrottledLog(log, DATABASE_LOG_SECONDS)
+
+    @app.errorhandler(RedisConnectionError)  # down, or every pooled connection busy
+    @app.errorhandler(RedisTimeoutError)
+    async def _busy(error: Exception) -> ResponseReturnValue:
+        # Overload (or a Redis outage) degrades to "busy, retry": a 503 the HTMX form
+        # retries once (web_templates/static/js/retry-busy.js), never a 500.
+        busy_log.warning("redis unavailable on %s %s: %s", request.method, request.path, error)
+        return await busy_response()
+
     @app.errorhandler(Exception)
     async def _unexpected(error: Exception) -> ResponseReturnValue:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return await render_error(500)
 
 
+async def busy_response() -> Response:
+    """503 with ``Retry-After``: the whole page, or for HTMX the fragment in the form."""
+    if is_htmx():
+        body = BUSY_FRAGMENT
+    else:
+        body, _ = await render_error(503, BUSY_MESSAGE, title="Busy")
+    return Response(
+        body,
+        status=503,
+        headers={"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)},
+        content_type="text/html; charset=utf-8",
+    )
+
+
 DATABASE_LOG_SECONDS = 5.0
+BUSY_RETRY_AFTER_SECONDS = 1
+BUSY_MESSAGE = "We are busy right now, so what you just sent was not saved. Retry in a moment."
+BUSY_FRAGMENT = f'<p class="error busy" role="alert">Busy, retrying. {BUSY_MESSAGE}</p>'
 RETRY_AFTER_SECONDS = 5
 DATABASE_DOWN_MESSAGE = (
     "Our database is not answering right now, so nothing you just sent was saved. "
