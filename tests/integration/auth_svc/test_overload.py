@@ -21,7 +21,7 @@ from tests.integration.auth_svc.conftest import PASSWORD, csrf_token
 async def redis_pool_held(app: Quart) -> AsyncIterator[None]:
     """Every connection of the app's Redis pool checked out, as under a burst of requests."""
     pool = infrastructure_of(app).redis.connection_pool
-    held = [await pool.get_connection() for _ in range(pool.max_connections)]
+    held = [await pool.get_connection() for _ in range(pool.max_connections)]  # type: ignore[no-untyped-call]
     try:
         yield
     finally:
