@@ -30,6 +30,7 @@ from service_kit.web import (
 )
 
 SERVICE = "chat_svc"
+AUTH_RETRY_AFTER_SECONDS = 2
 
 
 def create_app(
@@ -60,7 +61,8 @@ def create_app(
     @app.errorhandler(AuthUnavailableError)
     async def _auth_unavailable(error: AuthUnavailableError) -> ResponseReturnValue:
         app.logger.warning("auth_svc unavailable: %s", error)
-        return await render_error(503, "Signing in is not possible right now. Retry soon.")
+        body, status = await render_error(503, "Signing in is not possible right now. Retry soon.")
+        return body, status, {"Retry-After": str(AUTH_RETRY_AFTER_SECONDS)}
 
     route_event_stream(app)
     install_admission_limit(app, settings.max_writes_in_flight)  # outermost
