@@ -19,6 +19,7 @@ class Mode:
     sign_in_seconds: float
     stored_history: int
     history_posts: int
+    overload_seconds: float
 
 
 QUICK = Mode(
@@ -32,6 +33,7 @@ QUICK = Mode(
     sign_in_seconds=1.0,
     stored_history=2_000,
     history_posts=20,
+    overload_seconds=1.0,
 )
 
 FULL = Mode(
@@ -50,4 +52,5 @@ FULL = Mode(
     sign_in_seconds=8.0,
     stored_history=100_000,
     history_posts=200,
+    overload_seconds=4.0,
 )

@@ -37,14 +37,16 @@ class ChatPoster:
 
     base_url: str
     token: str = "bench-publisher"  # noqa: S105 - the fake auth's benchmark token
+    max_connections: int = 64
     _csrf: str = ""
     http: httpx.AsyncClient = field(init=False)
 
     def __post_init__(self) -> None:
+        connections = self.max_connections
         self.http = httpx.AsyncClient(
             base_url=self.base_url,
             cookies={"chat_session": self.token},
-            limits=httpx.Limits(max_connections=64, max_keepalive_connections=64),
+            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
             timeout=30,
         )
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from bench import history, limits, sign_in
+from bench import history, limits, overload, sign_in
 from bench.fanout import run_ramp
 from bench.modes import Mode
 from bench.page import WrkMissingError, run_wrk
@@ -186,3 +186,8 @@ async def bench_sign_in(mode: Mode, logs: Path) -> dict[str, Any]:
 async def bench_history(mode: Mode, logs: Path) -> dict[str, Any]:
     with running_stack(logs / "history") as stack:
         return await history.measure(stack, mode.stored_history, mode.history_posts, mode.repeats)
+
+
+async def bench_overload(mode: Mode, logs: Path) -> dict[str, Any]:
+    with running_stack(logs / "overload") as stack:
+        return await overload.measure(stack, mode.overload_seconds)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-BENCHMARKS = ("limits", "servers", "peer", "connections", "sign_in", "history")
+BENCHMARKS = ("limits", "servers", "peer", "connections", "sign_in", "history", "overload")
 
 
 @pytest.mark.timeout(300)
@@ -43,5 +43,8 @@ def test_quick_mode_runs_every_benchmark(project_root: Path, tmp_path: Path) -> 
     assert history["stored_messages"] == 2000
     assert history["post_empty"]["failed"] == history["post_after_history"]["failed"] == 0
     assert history["older_page_after_history"]["samples"] >= 1
+    # Overload degrades to 503 with Retry-After, never a 500 or a dropped connection.
+    assert results["overload"]["failures"] == 0, results["overload"]["statuses"]
+    assert results["overload"]["healthz"]["errors"] == 0
     assert (tmp_path / "summary.md").read_text().count("|") > 20
     assert (tmp_path / "fanout.png").stat().st_size > 0
