@@ -14,7 +14,7 @@ from auth_svc.blueprints.internal import internal_blueprint
 from auth_svc.blueprints.passwords import passwords_blueprint
 from auth_svc.blueprints.sign_in import sign_in_blueprint
 from auth_svc.blueprints.sign_up import sign_up_blueprint
-from auth_svc.lib.internal_listener import serve_internal_api
+from auth_svc.lib.internal_listener import SCOPE_MARK, serve_internal_api
 from auth_svc.lib.outbox_relay import OutboxRelay
 from auth_svc.lib.passwords import PasswordHashing
 from auth_svc.lib.rate_limits import ExpiringRedisStore
@@ -91,7 +91,11 @@ def create_app(settings: AuthSettings | None = None) -> Quart:
     app.register_blueprint(internal_blueprint(settings))
     install_after_response(app)
     serve_internal_api(app, settings)
-    install_admission_limit(app, settings.max_writes_in_flight)  # outermost
+    # Outermost. chat's calls on the internal listener are not counted: they have their own
+    # per-caller limit, and a burst of sign-ins must not make chat's token checks fail.
+    install_admission_limit(
+        app, settings.max_writes_in_flight, exempt=lambda scope: bool(scope.get(SCOPE_MARK))
+    )
     return app
 
 

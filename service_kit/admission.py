@@ -45,8 +45,13 @@ async def _answer_busy(send: Any, busy: BusyAnswer, htmx: bool) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def install_admission_limit(app: Quart, max_writes_in_flight: int) -> None:
-    """Wrap the ASGI app: at most ``max_writes_in_flight`` unsafe requests at a time."""
+def install_admission_limit(
+    app: Quart,
+    max_writes_in_flight: int,
+    exempt: Callable[[dict[str, Any]], bool] = lambda scope: False,
+) -> None:
+    """Wrap the ASGI app: at most ``max_writes_in_flight`` unsafe requests at a time
+    (``exempt`` requests, such as another service's calls with limits of their own, pass)."""
 
     inner: Callable[..., Awaitable[None]] = app.asgi_app
     in_flight = 0
@@ -70,7 +75,7 @@ def install_admission_limit(app: Quart, max_writes_in_flight: int) -> None:
 
     async def asgi(scope: dict[str, Any], receive: Any, send: Any) -> None:
         nonlocal in_flight
-        if scope["type"] != "http" or scope["method"] not in UNSAFE_METHODS:
+        if scope["type"] != "http" or scope["method"] not in UNSAFE_METHODS or exempt(scope):
             await inner(scope, receive, send)
             return
         if in_flight >= max_writes_in_flight:

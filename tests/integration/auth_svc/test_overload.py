@@ -14,7 +14,7 @@ from quart.typing import TestClientProtocol as Client
 from auth_svc.app import create_app
 from auth_svc.settings import AuthSettings
 from service_kit.lifecycle import infrastructure_of
-from tests.integration.auth_svc.conftest import PASSWORD, csrf_token
+from tests.integration.auth_svc.conftest import INTERNAL_SCOPE, PASSWORD, csrf_token
 
 
 @asynccontextmanager
@@ -72,6 +72,13 @@ async def test_writes_past_the_limit_are_refused_at_once_with_the_busy_page(
             refused = await post_sign_in(client, csrf)
             refused_after = time.monotonic() - started
             health = await client.get("/healthz")  # reads are never refused
+            # chat's calls on the internal listener have their own limit: not refused here.
+            token_check = await client.post(
+                "/internal/token-check",
+                json={"token": "no-such-token"},
+                headers={"Authorization": "Bearer dev-only-service-secret-change-me"},
+                scope_base=INTERNAL_SCOPE,
+            )
             assert (await waiting).status_code == 503  # its own wait for Redis ran out
         assert refused.status_code == 503 and refused.headers["Retry-After"] == "1"
         assert refused_after < 0.5, "refused without waiting for Redis"
@@ -79,3 +86,5 @@ async def test_writes_past_the_limit_are_refused_at_once_with_the_busy_page(
         assert "<title>Busy" in body and "Retry in a moment" in body
         assert refused.headers["Content-Security-Policy"]  # the app's own headers
         assert health.status_code == 200
+        assert token_check.status_code == 200
+        assert (await token_check.get_json()) == {"valid": False}
