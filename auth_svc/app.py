@@ -14,13 +14,14 @@ from auth_svc.blueprints.internal import internal_blueprint
 from auth_svc.blueprints.passwords import passwords_blueprint
 from auth_svc.blueprints.sign_in import sign_in_blueprint
 from auth_svc.blueprints.sign_up import sign_up_blueprint
-from auth_svc.lib.internal_listener import serve_internal_api
+from auth_svc.lib.internal_listener import SCOPE_MARK, serve_internal_api
 from auth_svc.lib.outbox_relay import OutboxRelay
 from auth_svc.lib.passwords import PasswordHashing
 from auth_svc.lib.rate_limits import ExpiringRedisStore
 from auth_svc.lib.web import HASHING_KEY, RELAY_KEY, whole_page_error
 from auth_svc.models.documents import DOCUMENT_MODELS
 from auth_svc.settings import AuthSettings
+from service_kit.admission import install_admission_limit
 from service_kit.lifecycle import infrastructure_of, manage_infrastructure
 from service_kit.web import (
     create_base_app,
@@ -61,7 +62,12 @@ def create_app(settings: AuthSettings | None = None) -> Quart:
         cookie_samesite="Lax",
         duration=settings.session_absolute_ttl,
     )
-    RateLimiter(app, store=ExpiringRedisStore(settings.redis_url))
+    RateLimiter(
+        app,
+        store=ExpiringRedisStore(
+            settings.redis_url, settings.redis_max_connections, settings.redis_pool_timeout
+        ),
+    )
     install_security_headers(
         app, form_action_origins=[settings.chat_public_url], hsts=settings.is_production
     )
@@ -85,6 +91,11 @@ def create_app(settings: AuthSettings | None = None) -> Quart:
     app.register_blueprint(internal_blueprint(settings))
     install_after_response(app)
     serve_internal_api(app, settings)
+    # Outermost. chat's calls on the internal listener are not counted: they have their own
+    # per-caller limit, and a burst of sign-ins must not make chat's token checks fail.
+    install_admission_limit(
+        app, settings.max_writes_in_flight, exempt=lambda scope: bool(scope.get(SCOPE_MARK))
+    )
     return app
 
 

@@ -21,6 +21,7 @@ class Mode:
     stored_history: int
     history_posts: int
     rooms: RoomsPlan
+    overload_seconds: float
 
 
 QUICK = Mode(
@@ -35,6 +36,7 @@ QUICK = Mode(
     stored_history=2_000,
     history_posts=20,
     rooms=RoomsPlan(rooms=4, per_room=3, rate=20.0, seconds=1.0, repeats=1),
+    overload_seconds=1.0,
 )
 
 FULL = Mode(
@@ -54,4 +56,5 @@ FULL = Mode(
     stored_history=100_000,
     history_posts=200,
     rooms=RoomsPlan(rooms=100, per_room=10, rate=100.0, seconds=5.0, repeats=3),
+    overload_seconds=4.0,
 )

@@ -1,6 +1,6 @@
 """Where a server spends its time under load: py-spy samples it, we rank the frames.
 
-``python -m bench.profiling page|fanout [--server uvicorn]`` drives the same load as the
+``python -m bench.profiling page|fanout|sign_in [--server uvicorn]`` drives the same load as the
 benchmark and prints the functions with the most samples (self and inclusive).
 """
 
@@ -15,11 +15,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench import sign_in
 from bench.fanout import FanoutPlan, run_ramp
 from bench.page import run_wrk
-from bench.proc import LOAD_CORE, CpuMeter, pin_self
+from bench.proc import CLOCK_TICKS, LOAD_CORE, CpuMeter, pin_self
 from bench.sse_load import raise_file_limit
-from bench.stack import running_stack
+from bench.stack import Stack, running_stack
 from bench.suites import PAGE_COOKIE, SUBSCRIBER_COOKIES, _warm_page
 
 PROFILES = Path(__file__).resolve().parent / "results" / "profiles"
@@ -30,6 +31,15 @@ def record(pid: int, seconds: float, raw: Path) -> subprocess.Popen[bytes]:
     argv = [str(py_spy), "record", "--pid", str(pid), "--duration", str(int(seconds)),
             "--format", "raw", "--rate", "200", "--output", str(raw), "--nonblocking"]  # fmt: skip
     return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def thread_cpu_seconds(pid: int) -> dict[int, float]:
+    """CPU seconds (user + system) of each thread of one process."""
+    found = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        found[int(task.name)] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return found
 
 
 def rank(raw: Path, top: int = 25) -> str:
@@ -52,10 +62,36 @@ def rank(raw: Path, top: int = 25) -> str:
     return "\n".join(lines)
 
 
+async def profile_sign_in(stack: Stack, seconds: float, raw: Path) -> None:
+    """auth_svc under closed-loop sign-ins; logs the CPU per sign-in of each process, and of
+    auth's event loop apart from its hashing threads (py-spy counts wall time: a write that
+    wakes the database on the same core looks expensive there but costs auth nothing)."""
+    auth_url, pid = await sign_in.start_auth(stack)
+    sampler = record(pid, seconds, raw)
+    meters = CpuMeter([pid]), CpuMeter(stack.infrastructure_pids())
+    each = {name: CpuMeter(stack.pids_of(name)) for name in ("nats", "valkey", "ferretdb")}
+    for meter in each.values():
+        meter.start()
+    threads_before = thread_cpu_seconds(pid)
+    result = await sign_in.sign_in_run(auth_url, seconds, *meters)
+    count = result["sign_ins_per_s"] * seconds
+    split = {name: round(10 * m.stop() / result["sign_ins_per_s"], 2) for name, m in each.items()}
+    used = {t: cpu - threads_before.get(t, 0.0) for t, cpu in thread_cpu_seconds(pid).items()}
+    split["auth event loop"] = round(1000 * used.pop(pid, 0.0) / count, 2)
+    split["auth other threads"] = round(1000 * sum(used.values()) / count, 2)
+    logging.info("sign-in run: %s; CPU ms per sign-in: %s", result, split)
+    sampler.wait(timeout=seconds + 60)
+
+
 async def profile(kind: str, server: str, seconds: float, subscribers: int, rate: float) -> Path:
     PROFILES.mkdir(parents=True, exist_ok=True)
     raw = PROFILES / f"{kind}-{server}.raw"
     with tempfile.TemporaryDirectory() as logs, running_stack(Path(logs)) as stack:
+        if kind == "sign_in":
+            await profile_sign_in(stack, seconds, raw)
+            summary = PROFILES / f"{kind}-{server}.txt"
+            summary.write_text(rank(raw) + "\n")
+            return summary
         poster_url = stack.start_chat("chat-a", server)
         reader_url = stack.start_chat("chat-b", server)
         await _warm_page(poster_url)
@@ -77,7 +113,7 @@ async def profile(kind: str, server: str, seconds: float, subscribers: int, rate
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="bench.profiling")
-    parser.add_argument("kind", choices=("page", "fanout"))
+    parser.add_argument("kind", choices=("page", "fanout", "sign_in"))
     parser.add_argument("--server", default="uvicorn")
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--subscribers", type=int, default=1000)

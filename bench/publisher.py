@@ -39,14 +39,16 @@ class ChatPoster:
     token: str = "bench-publisher"  # noqa: S105 - the fake auth's benchmark token
     # Message ``seq`` goes to ``rooms[seq % len(rooms)]``; none: general's old URL.
     rooms: tuple[str, ...] = ()
+    max_connections: int = 64
     _csrf: str = ""
     http: httpx.AsyncClient = field(init=False)
 
     def __post_init__(self) -> None:
+        connections = self.max_connections
         self.http = httpx.AsyncClient(
             base_url=self.base_url,
             cookies={"chat_session": self.token},
-            limits=httpx.Limits(max_connections=64, max_keepalive_connections=64),
+            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
             timeout=30,
         )
 

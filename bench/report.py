@@ -247,9 +247,40 @@ def tables(results: dict[str, Any]) -> str:
             f"passes, {raw['lanes']} lane) | {_spread(raw, 'verifies_per_s', 1)} |",
             f"| sign-ins ÷ raw rate | {data['share_of_raw_rate']:.0%} |",
         ]
+        if "auth_cpu_ms_per_sign_in" in sign_in:
+            lines += [
+                f"| CPU ms per sign-in: auth_svc / database, Valkey, NATS | "
+                f"{_spread(sign_in, 'auth_cpu_ms_per_sign_in', 1)} / "
+                f"{_spread(sign_in, 'infrastructure_cpu_ms_per_sign_in', 1)} |",
+                f"| CPU ms per raw argon2id verify | {_spread(raw, 'cpu_ms_per_verify', 1)} |",
+                f"| one verify's CPU ÷ the server core's CPU per sign-in | "
+                f"{data['share_of_raw_cpu']:.0%} |",
+            ]
+    if "overload" in results:
+        lines += overload_table(results["overload"])
     if "history" in results:
         lines += history_table(results["history"])
     return "\n".join(lines) + "\n"
+
+
+def overload_table(data: dict[str, Any]) -> list[str]:
+    """POST /messages at five times the sustainable rate: every answer by status."""
+    statuses = ", ".join(f"{status}: {n:,}" for status, n in data["statuses"].items())
+    health = data["healthz"]
+    return [
+        "",
+        "| overload (POST /messages) | value |",
+        "|---|---|",
+        f"| sustainable (closed loop) posts/s | {data['sustainable_posts_per_s']:,.0f} "
+        f"({data['sustainable_cpu_pct']:.0f}% CPU) |",
+        f"| offered for {data['offer_seconds']:.0f} s, posts/s (achieved) | "
+        f"{data['offered_posts_per_s']:,.0f} ({data['achieved_offer_per_s']:,.0f}) |",
+        f"| answers by status | {statuses} |",
+        f"| failures (500, dropped connections) | {data['failures']} |",
+        f"| /healthz p50 / p99 ms while overloaded | {health['p50_ms']:.1f} / "
+        f"{health['p99_ms']:.1f} ({health['samples']} probes, {health['errors']} errors) |",
+        f"| chat_svc CPU % while overloaded | {data['server_cpu_pct']:.0f} |",
+    ]
 
 
 def history_table(data: dict[str, Any]) -> list[str]:

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from bench import history, limits, rooms, sign_in
+from bench import history, limits, overload, rooms, sign_in
 from bench.fanout import run_ramp
 from bench.modes import Mode
 from bench.page import WrkMissingError, run_wrk
@@ -203,3 +203,8 @@ async def bench_rooms(mode: Mode, logs: Path) -> dict[str, Any]:
             CpuMeter([stack.pid("chat-b")]),
             SUBSCRIBER_COOKIES,
         )
+
+
+async def bench_overload(mode: Mode, logs: Path) -> dict[str, Any]:
+    with running_stack(logs / "overload") as stack:
+        return await overload.measure(stack, mode.overload_seconds)

@@ -23,6 +23,7 @@ from chat_svc.models.messages import DOCUMENT_MODELS
 from chat_svc.models.rooms import Room
 from chat_svc.models.users import ChatUser
 from chat_svc.settings import ChatSettings
+from service_kit.admission import install_admission_limit
 from service_kit.lifecycle import manage_infrastructure
 from service_kit.web import (
     create_base_app,
@@ -35,6 +36,7 @@ from service_kit.web import (
 
 SERVICE = "chat_svc"
 CHAT_MODELS = (ChatUser, Room, Membership, *DOCUMENT_MODELS)
+AUTH_RETRY_AFTER_SECONDS = 2
 
 
 def create_app(
@@ -58,7 +60,7 @@ def create_app(
     )
     install_origin_check(app, [settings.public_url])
     install_error_pages(app)
-    install_rate_limiter(settings.redis_url).init_app(app)
+    install_rate_limiter(settings).init_app(app)
     install_rate_limit_pages(app, settings)
     app.register_blueprint(chat_blueprint(settings))
     app.register_blueprint(rooms_blueprint(settings))
@@ -68,7 +70,9 @@ def create_app(
     @app.errorhandler(AuthUnavailableError)
     async def _auth_unavailable(error: AuthUnavailableError) -> ResponseReturnValue:
         app.logger.warning("auth_svc unavailable: %s", error)
-        return await render_error(503, "Signing in is not possible right now. Retry soon.")
+        body, status = await render_error(503, "Signing in is not possible right now. Retry soon.")
+        return body, status, {"Retry-After": str(AUTH_RETRY_AFTER_SECONDS)}
 
     route_event_stream(app)
+    install_admission_limit(app, settings.max_writes_in_flight)  # outermost
     return app

@@ -23,6 +23,7 @@ from service_kit.jetstream import (
     load_topology,
 )
 from service_kit.nats_credentials import client_options
+from service_kit.redis_pool import bounded_redis
 from service_kit.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -61,8 +62,11 @@ class Infrastructure:
         js = nc.jetstream()
         topology = load_topology(replicas=settings.nats_stream_replicas)
         await ensure_streams(js, topology)
-        redis = Redis.from_url(
-            settings.redis_url, socket_connect_timeout=2, socket_timeout=2, health_check_interval=30
+        redis = bounded_redis(
+            settings.redis_url,
+            settings.redis_max_connections,
+            settings.redis_pool_timeout,
+            health_check_interval=30,
         )
         store = None
         if models:

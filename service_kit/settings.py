@@ -85,6 +85,13 @@ class ServiceSettings(BaseSettings):
     # 1 for a single NATS server; 3 in a JetStream cluster (staging and production).
     nats_stream_replicas: int = Field(1, ge=1, le=5, validation_alias="NATS_STREAM_REPLICAS")
     redis_url: str = Field("redis://127.0.0.1:6379/0", validation_alias="REDIS_URL")
+    # Each Redis client's pool holds at most this many connections; a command waits at most
+    # REDIS_POOL_TIMEOUT seconds for one, then the request answers 503 (service_kit/redis_pool).
+    redis_max_connections: int = Field(64, ge=1, validation_alias="REDIS_MAX_CONNECTIONS")
+    redis_pool_timeout: float = Field(0.5, gt=0, validation_alias="REDIS_POOL_TIMEOUT")
+    # Writes (POST, ...) one process serves at a time; more answer 503 at once with
+    # Retry-After, so overload degrades and the loop stays responsive (service_kit/admission).
+    max_writes_in_flight: int = Field(32, ge=1, validation_alias="MAX_WRITES_IN_FLIGHT")
     # The dev default is the FerretDB that `./run dev` starts; production must name its own.
     mongodb_url: str = Field("mongodb://127.0.0.1:27017/", validation_alias="MONGODB_URL")
     mongodb_database: str = Field("chat_app", validation_alias="MONGODB_DATABASE")

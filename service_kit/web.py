@@ -7,6 +7,7 @@ macros, error pages); static files (pinned htmx, the stylesheet) from ``web_temp
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
@@ -85,10 +86,24 @@ def create_base_app(import_name: str, service_templates: Path) -> Quart:
 def drop_sync_template_processors(app: Quart) -> None:
     """Blueprints inherit Flask's synchronous default template context processor, which
     Quart runs in a worker thread on every render (~15% of a page's CPU under load). The
-    app's own async processor already adds ``g``, ``request`` and ``session``. Runs at
-    start-up, once every blueprint is registered."""
+    app's own async processor already adds ``g``, ``request`` and ``session``. Other
+    synchronous processors (quart-auth's ``current_user``) only read the request, so they
+    run on the loop instead of hopping to a thread. Runs at start-up, once every blueprint
+    is registered."""
     for processors in app.template_context_processors.values():
-        processors[:] = [p for p in processors if p is not flask_sync_processor]
+        processors[:] = [
+            p if inspect.iscoroutinefunction(p) else _on_the_loop(p)
+            for p in processors
+            if p is not flask_sync_processor
+        ]
+
+
+def _on_the_loop(processor: Callable[[], Any]) -> Callable[[], Awaitable[dict[str, Any]]]:
+    async def run() -> dict[str, Any]:
+        context: dict[str, Any] = processor()
+        return context
+
+    return run
 
 
 def first_invalid_field_id(form: Form) -> str | None:
@@ -313,7 +328,6 @@ def install_error_pages(app: Quart) -> None:
         return response
 
     database_log = ThrottledLog(log, DATABASE_LOG_SECONDS)
-    redis_log = ThrottledLog(log, DATABASE_LOG_SECONDS)
 
     @app.errorhandler(ConnectionFailure)  # unreachable, timed out, pool exhausted
     @app.errorhandler(ExecutionTimeout)
@@ -335,17 +349,15 @@ def install_error_pages(app: Quart) -> None:
             content_type="text/html; charset=utf-8",
         )
 
-    @app.errorhandler(RedisConnectionError)  # Valkey down or restarting
+    busy_log = ThrottledLog(log, DATABASE_LOG_SECONDS)
+
+    @app.errorhandler(RedisConnectionError)  # down, or every pooled connection busy
     @app.errorhandler(RedisTimeoutError)
-    async def _redis_unavailable(error: Exception) -> ResponseReturnValue:
-        redis_log.warning("redis unavailable on %s %s: %s", request.method, request.path, error)
-        body, _ = await render_error(503)
-        return Response(
-            body,
-            status=503,
-            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-            content_type="text/html; charset=utf-8",
-        )
+    async def _busy(error: Exception) -> ResponseReturnValue:
+        # Overload (or a Redis outage) degrades to "busy, retry": a 503 the HTMX form
+        # retries once (web_templates/static/js/retry-busy.js), never a 500.
+        busy_log.warning("redis unavailable on %s %s: %s", request.method, request.path, error)
+        return await busy_response()
 
     @app.errorhandler(Exception)
     async def _unexpected(error: Exception) -> ResponseReturnValue:
@@ -353,7 +365,24 @@ def install_error_pages(app: Quart) -> None:
         return await render_error(500)
 
 
+async def busy_response() -> Response:
+    """503 with ``Retry-After``: the whole page, or for HTMX the fragment in the form."""
+    if is_htmx():
+        body = BUSY_FRAGMENT
+    else:
+        body, _ = await render_error(503, BUSY_MESSAGE, title="Busy")
+    return Response(
+        body,
+        status=503,
+        headers={"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)},
+        content_type="text/html; charset=utf-8",
+    )
+
+
 DATABASE_LOG_SECONDS = 5.0
+BUSY_RETRY_AFTER_SECONDS = 1
+BUSY_MESSAGE = "We are busy right now, so what you just sent was not saved. Retry in a moment."
+BUSY_FRAGMENT = f'<p class="error busy" role="alert">Busy, retrying. {BUSY_MESSAGE}</p>'
 RETRY_AFTER_SECONDS = 5
 DATABASE_DOWN_MESSAGE = (
     "Our database is not answering right now, so nothing you just sent was saved. "

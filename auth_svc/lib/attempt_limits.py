@@ -19,6 +19,18 @@ from redis.asyncio import Redis
 
 ACCOUNT_TOTAL = "*"
 
+# KEYS: one hash per limit; ARGV: the client's field, the account-total field.
+FORGET_CLIENT = """
+for _, key in ipairs(KEYS) do
+  local count = tonumber(redis.call('HGET', key, ARGV[1]) or '0')
+  if count > 0 then
+    redis.call('HDEL', key, ARGV[1])
+    redis.call('HINCRBY', key, ARGV[2], -count)
+  end
+end
+return 0
+"""
+
 
 @dataclass(frozen=True)
 class AttemptLimit:
@@ -54,15 +66,11 @@ class AttemptLimiter:
             await pipe.execute()
 
     async def forget_client(self, account: str, client: str, *limits: AttemptLimit) -> None:
-        """After a successful sign-in: this address's attempts no longer count (others' do)."""
-        for limit in limits:
-            key = self._key(limit, account)
-            count = int(await self.redis.hget(key, client) or 0)
-            if count:
-                async with self.redis.pipeline(transaction=True) as pipe:
-                    pipe.hdel(key, client)
-                    pipe.hincrby(key, ACCOUNT_TOTAL, -count)
-                    await pipe.execute()
+        """After a successful sign-in: this address's attempts no longer count (others' do).
+
+        One round trip for every limit: a script reads and clears each count atomically."""
+        keys = [self._key(limit, account) for limit in limits]
+        await self.redis.eval(FORGET_CLIENT, len(keys), *keys, client, ACCOUNT_TOTAL)
 
     async def clear(self, account: str, *limits: AttemptLimit) -> None:
         """After a password reset: the person proved they own the mailbox; start afresh."""

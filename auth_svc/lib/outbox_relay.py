@@ -1,8 +1,11 @@
-"""Publishes outbox entries to JetStream and marks them sent (see models/outbox.py).
+"""Publishes outbox entries to JetStream and deletes them (see models/outbox.py).
 
-A flow commits through ``OutboxRelay.commit``, which writes the entry, applies its changes
-and wakes the relay. The relay runs as a background task for the app's lifetime: when
-NATS is down, publishing fails, the entry is postponed and retried until NATS is back.
+A flow commits through ``OutboxRelay.commit``, which writes the entry (leased to this
+process), applies its changes and hands the entry to the relay in memory: publishing it
+costs no claim and no scan, just the publish and the delete. The relay runs as a
+background task for the app's lifetime; once per ``idle_poll`` it also claims entries
+whose lease ran out (a crashed process, a failed publish). When NATS is down, publishing
+fails, the entry is postponed and retried until NATS is back.
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ from auth_svc.models.outbox import (
     ChangeRejectedError,
     apply_outbox_changes,
     claim_next_outbox_entry,
+    delete_sent_outbox_entry,
     insert_outbox_entry,
-    mark_outbox_entry_sent,
+    may_skip_applied_record,
     postpone_outbox_entry,
 )
 from service_kit.events import Event
@@ -39,6 +43,7 @@ class OutboxRelay:
     idle_poll: float = 1.0
     retry_delays: tuple[float, ...] = (0.5, 1.0, 2.0, 5.0)
     publish_timeout: float = 2.0
+    _committed: asyncio.Queue[OutboxDocument] = field(default_factory=asyncio.Queue)
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _task: asyncio.Task[None] | None = None
@@ -50,11 +55,11 @@ class OutboxRelay:
 
         Raises ChangeRejectedError when the changes conflict with the stored state.
         """
-        entry = await insert_outbox_entry(changes, events)
-        try:
-            await apply_outbox_changes(entry)
-        finally:
-            self._wake.set()
+        entry = await insert_outbox_entry(changes, events, leased_for=self.lease)
+        await apply_outbox_changes(entry, record=not may_skip_applied_record(changes))
+        # Applied: ours to publish now. On failure it stays leased, then a poll retries it.
+        self._committed.put_nowait(entry)
+        self._wake.set()
         return entry
 
     def start(self) -> None:
@@ -68,7 +73,15 @@ class OutboxRelay:
             self._task = None
 
     async def _run(self) -> None:
+        next_poll = 0.0
+        loop = asyncio.get_running_loop()
         while not self._stopping.is_set():
+            while not self._committed.empty():
+                await self.relay(self._committed.get_nowait())
+            if loop.time() < next_poll:
+                await self._idle(next_poll - loop.time())
+                continue
+            next_poll = loop.time() + self.idle_poll
             try:
                 entry = await claim_next_outbox_entry(self.lease)
             except Exception as error:  # store unreachable: try again shortly
@@ -78,9 +91,11 @@ class OutboxRelay:
                 await self._idle(self.idle_poll)
                 continue
             if entry is None:
-                await self._idle(self.idle_poll)
                 continue
             await self.relay(entry)
+            next_poll = 0.0  # a backlog: keep claiming until it is empty
+        while not self._committed.empty():  # committed before the stop: publish them now
+            await self.relay(self._committed.get_nowait())
 
     async def relay(self, entry: OutboxDocument) -> None:
         fields = {"outbox_entry": entry.id, "event_ids": entry.event_ids, "attempt": entry.attempts}
@@ -95,14 +110,16 @@ class OutboxRelay:
                     event["event_id"],
                     self.publish_timeout,
                 )
-            await mark_outbox_entry_sent(entry.id)
+            await delete_sent_outbox_entry(entry.id)
         except ChangeRejectedError:
             log.warning("outbox: entry discarded, its changes conflict", extra=fields)
         except Exception as error:
-            delay = self.retry_delays[min(entry.attempts, len(self.retry_delays)) - 1]
+            # A claimed entry counts its attempts; one handed over by commit is on its first.
+            attempt = max(entry.attempts, 1)
+            delay = self.retry_delays[min(attempt, len(self.retry_delays)) - 1]
             log.warning("outbox: publish failed, retrying in %.1fs: %s", delay, error, extra=fields)
             with contextlib.suppress(Exception):
-                await postpone_outbox_entry(entry.id, timedelta(seconds=delay))
+                await postpone_outbox_entry(entry, timedelta(seconds=delay))
         else:
             log.info("outbox: events published", extra=fields)
 

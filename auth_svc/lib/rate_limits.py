@@ -11,19 +11,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from quart import request
-from quart_rate_limiter.redis_store import RedisStore
+
+from service_kit.redis_pool import BoundedRedisStore
 
 
-class ExpiringRedisStore(RedisStore):
+class ExpiringRedisStore(BoundedRedisStore):
     async def set(self, key: str, tat: datetime) -> None:
         assert self._redis is not None
         # Past its theoretical arrival time the stored value equals the default: drop it.
         await self._redis.set(key, tat.timestamp(), pxat=int(tat.timestamp() * 1000) + 1000)
-
-    async def after_serving(self) -> None:
-        if self._redis is not None:
-            await self._redis.aclose()
-            self._redis = None
 
 
 async def client_address_key() -> str:

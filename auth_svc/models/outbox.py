@@ -7,22 +7,22 @@ the state changes (typed, idempotent: upserts keyed by id, ``$setOnInsert``,
 compare-and-set on timestamps) and the events to publish. That insert is the commit point.
 
 Then the changes are applied right away in the request (so the next page sees them), and
-the relay (lib/outbox_relay.py) publishes the events and marks the entry sent. A crash at
+the relay (lib/outbox_relay.py) publishes the events and deletes the entry. A crash at
 any step loses nothing: an entry whose changes were never applied is applied by the relay
 before its events go out, so an event never describes a state that does not exist, and a
 change applied twice is a no-op. Events are published with ``Nats-Msg-Id`` = event id, so
-a relay that publishes and dies before marking the entry sent causes no duplicate inside
+a relay that publishes and dies before deleting the entry causes no duplicate inside
 the stream's window (consumers are idempotent by event id beyond it).
 
-Once sent, an entry's event payloads are emptied: they carry links with tokens, which
-should not sit at rest longer than needed.
+Once sent, an entry is deleted: its payloads carry links with tokens, which should not sit
+at rest longer than needed, and the relay's scan for unsent entries stays short.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter
 from pymongo import ReturnDocument
@@ -36,7 +36,6 @@ from auth_svc.models.documents import (
     UserDocument,
 )
 from service_kit.events import Event, utc_now
-from service_kit.store_compat import upsert_retrying
 
 log = logging.getLogger(__name__)
 
@@ -139,15 +138,23 @@ class CreateSession(BaseModel):
             "ip_address": self.ip_address,
             "revoked_at": None,
         }
-        await upsert_retrying(
-            SessionDocument.get_pymongo_collection(),
-            {"_id": self.session_id},
-            {"$setOnInsert": fields},
-        )
+        # An insert, not an upsert: the id is new, and FerretDB answers an upsert by reading
+        # every session first (measured: 8.7 ms at 3,000 sessions, against 0.9 ms to insert).
+        try:
+            await SessionDocument.get_pymongo_collection().insert_one(
+                {"_id": self.session_id} | fields
+            )
+        except DuplicateKeyError:
+            return  # applied before (the relay retrying the entry): the session is there
 
 
 class RevokeSessions(BaseModel):
-    """Revoke the listed sessions, or every session of the user when ``session_ids`` is None."""
+    """Revoke the listed sessions, or every session of the user when ``session_ids`` is None.
+
+    Applied again later, "every session" would include sessions begun since: its entry
+    records that it was applied before anything else happens."""
+
+    reapply_safe: ClassVar[bool] = False
 
     kind: Literal["revoke_sessions"] = "revoke_sessions"
     user_id: str
@@ -181,8 +188,13 @@ async def _upsert_unless_newer(
         log.info("a newer request superseded this one", extra={"collection": document.__name__})
 
 
-async def insert_outbox_entry(changes: list[Change], events: list[Event]) -> OutboxDocument:
-    """The commit point of a flow: one atomic write holding its changes and its events."""
+async def insert_outbox_entry(
+    changes: list[Change], events: list[Event], leased_for: timedelta
+) -> OutboxDocument:
+    """The commit point of a flow: one atomic write holding its changes and its events.
+
+    The entry starts leased to the committing process, which publishes it straight away
+    (no claim round trip); other relays take it only if that lease runs out."""
     now = utc_now()
     entry = OutboxDocument(
         created_at=now,
@@ -196,15 +208,23 @@ async def insert_outbox_entry(changes: list[Change], events: list[Event]) -> Out
             for event in events
         ],
         event_ids=[str(event.id) for event in events],
-        lease_until=now,
+        lease_until=now + leased_for,
     )
     await entry.insert()
     return entry
 
 
-async def apply_outbox_changes(entry: OutboxDocument) -> None:
+def may_skip_applied_record(changes: list[Change]) -> bool:
+    """Whether applying these changes twice is harmless (all but revoking every session)."""
+    return all(getattr(change, "reapply_safe", True) for change in changes)
+
+
+async def apply_outbox_changes(entry: OutboxDocument, *, record: bool = True) -> None:
     """Apply the entry's changes (idempotent) and record that they are applied.
 
+    ``record=False`` (the committing request, whose relay publishes and deletes the entry at
+    once) leaves the record to ``postpone_outbox_entry`` if publishing fails: a crash before
+    that means the changes are applied again, which every change tolerates.
     Raises ChangeRejectedError after marking the entry discarded: its events never go out.
     """
     collection = OutboxDocument.get_pymongo_collection()
@@ -215,9 +235,10 @@ async def apply_outbox_changes(entry: OutboxDocument) -> None:
         await collection.update_one({"_id": entry.id}, {"$set": {"discarded_at": utc_now()}})
         raise
     entry.applied_at = utc_now()
-    await collection.update_one(
-        {"_id": entry.id, "applied_at": None}, {"$set": {"applied_at": entry.applied_at}}
-    )
+    if record:
+        await collection.update_one(
+            {"_id": entry.id, "applied_at": None}, {"$set": {"applied_at": entry.applied_at}}
+        )
 
 
 async def claim_next_outbox_entry(lease: timedelta) -> OutboxDocument | None:
@@ -232,15 +253,19 @@ async def claim_next_outbox_entry(lease: timedelta) -> OutboxDocument | None:
     return None if raw is None else OutboxDocument.model_validate(raw)
 
 
-async def mark_outbox_entry_sent(entry_id: str) -> None:
-    await OutboxDocument.get_pymongo_collection().update_one(
-        {"_id": entry_id}, {"$set": {"sent_at": utc_now(), "events": []}}
-    )
+async def delete_sent_outbox_entry(entry_id: str) -> None:
+    """A published entry is done: removing it keeps the relay's scan for unsent entries as
+    short as the backlog (FerretDB reads the whole collection for it, store_compat 4)."""
+    await OutboxDocument.get_pymongo_collection().delete_one({"_id": entry_id})
 
 
-async def postpone_outbox_entry(entry_id: str, delay: timedelta) -> None:
+async def postpone_outbox_entry(entry: OutboxDocument, delay: timedelta) -> None:
+    """Retry later; records ``applied_at`` too when only this process knew it."""
+    fields: dict[str, Any] = {"lease_until": utc_now() + delay}
+    if entry.applied_at is not None:
+        fields["applied_at"] = entry.applied_at
     await OutboxDocument.get_pymongo_collection().update_one(
-        {"_id": entry_id, "sent_at": None}, {"$set": {"lease_until": utc_now() + delay}}
+        {"_id": entry.id, "sent_at": None}, {"$set": fields}
     )
 
 

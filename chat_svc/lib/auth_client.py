@@ -17,6 +17,8 @@ import httpx
 log = logging.getLogger(__name__)
 
 CACHE_PRUNE_THRESHOLD = 10_000
+MAX_CONNECTIONS = 64  # to auth_svc, per process
+POOL_WAIT_SECONDS = 1.0
 
 
 class AuthUnavailableError(Exception):
@@ -147,10 +149,13 @@ class AuthClient:
 def open_auth_client(
     base_url: str, service_secret: str, cache_seconds: float, timeout: float, **options: Any
 ) -> AuthClient:
+    # A bounded pool with a bounded wait: past MAX_CONNECTIONS calls in flight, a call
+    # waits at most POOL_WAIT_SECONDS for one, then answers 503 (AuthUnavailableError).
     http = httpx.AsyncClient(
         base_url=base_url,
         headers={"Authorization": f"Bearer {service_secret}"},
-        timeout=timeout,
+        timeout=httpx.Timeout(timeout, pool=min(timeout, POOL_WAIT_SECONDS)),
+        limits=httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=32),
         **options,
     )
     return AuthClient(http=http, cache_seconds=cache_seconds)

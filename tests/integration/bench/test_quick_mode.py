@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-BENCHMARKS = ("limits", "servers", "peer", "connections", "sign_in", "rooms", "history")
+BENCHMARKS = ("limits", "servers", "peer", "connections", "sign_in", "rooms", "history", "overload")
 
 
 @pytest.mark.timeout(300)
@@ -46,5 +46,8 @@ def test_quick_mode_runs_every_benchmark(project_root: Path, tmp_path: Path) -> 
     # Every room's streams got exactly that room's messages, in order.
     assert results["rooms"]["many_rooms"]["complete"], results["rooms"]["many_rooms"]
     assert results["rooms"]["one_room"]["complete"]
+    # Overload degrades to 503 with Retry-After, never a 500 or a dropped connection.
+    assert results["overload"]["failures"] == 0, results["overload"]["statuses"]
+    assert results["overload"]["healthz"]["errors"] == 0
     assert (tmp_path / "summary.md").read_text().count("|") > 20
     assert (tmp_path / "fanout.png").stat().st_size > 0
