@@ -29,9 +29,23 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screensh
 expect.set_options(timeout=10_000)
 
 
+# Every browser test signs people up from 127.0.0.1 within a few minutes: the per-address
+# limits are raised so the tests measure the pages, not the rate limiter (integration tests
+# cover the limits).
+GENEROUS_LIMITS = {
+    "AUTH_SIGN_UP_PER_IP": "1000",
+    "AUTH_SIGN_UP_PER_EMAIL": "1000",
+    "AUTH_SIGN_IN_PER_IP": "1000",
+    "AUTH_FORGOT_PASSWORD_PER_IP": "1000",
+}
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    running = start_stack(tmp_path_factory.mktemp("stack"), chat_replicas=2)
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in GENEROUS_LIMITS.items():
+            env.setenv(name, value)
+        running = start_stack(tmp_path_factory.mktemp("stack"), chat_replicas=2)
     yield running
     running.stop()
 

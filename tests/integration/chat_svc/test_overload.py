@@ -28,7 +28,7 @@ async def test_a_post_while_the_redis_pool_is_exhausted_answers_503_not_500(
     async with app.test_app() as test_app:
         client = test_app.test_client()
         client.set_cookie("localhost", "chat_session", session.token)
-        csrf = csrf_token_in(await (await client.get("/")).get_data(as_text=True))
+        csrf = csrf_token_in(await (await client.get("/rooms/general")).get_data(as_text=True))
         pool = infrastructure_of(app).redis.connection_pool
         held = [await pool.get_connection() for _ in range(pool.max_connections)]  # type: ignore[no-untyped-call]
         try:
