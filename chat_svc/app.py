@@ -15,6 +15,7 @@ from chat_svc.blueprints.session import session_pages
 from chat_svc.lib.auth_client import AuthUnavailableError
 from chat_svc.lib.cookies import FORM_SESSION_COOKIE
 from chat_svc.lib.event_stream import route_event_stream
+from chat_svc.lib.message_text import install_message_text
 from chat_svc.lib.rate_limit_pages import install_rate_limit_pages
 from chat_svc.lib.rate_limits import install_rate_limiter
 from chat_svc.lib.runtime import manage_chat_runtime
@@ -50,6 +51,7 @@ def create_app(
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = settings.cookies_secure
     app.extensions["settings"] = settings
+    install_message_text(app.jinja_env.globals, app.jinja_env.filters)
     models = (ChatUser, Room, Membership, *DOCUMENT_MODELS)
     manage_infrastructure(app, settings, SERVICE, models=models)
     manage_chat_runtime(app, settings, auth_transport)

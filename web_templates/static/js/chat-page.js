@@ -68,14 +68,8 @@
     }
   }
 
-  function showLocalTimes(root) {
-    root.querySelectorAll("time[datetime]").forEach(function (time) {
-      var when = new Date(time.getAttribute("datetime"));
-      if (!isNaN(when.getTime())) {
-        time.textContent = when.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
-      }
-    });
-  }
+  // Times and day separators are local-times.js's work (it watches every insertion).
+  function showLocalTimes(root) {}
 
   function nearBottom(log) {
     return log.scrollHeight - log.scrollTop - log.clientHeight < 80;
