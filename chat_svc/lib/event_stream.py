@@ -206,8 +206,11 @@ async def _backlog(runtime: ChatRuntime, client: StreamClient, after_id: int | N
         client.close(CloseReason.DISCONNECTED)
         return b""
     renderer = runtime.live.renderer
-    client.go_live(frozenset(m.message_id for m in missed))
-    return b"".join(renderer.frame(m) for m in missed)
+    # Both ids of an edited message: neither its post nor its edit is sent again live.
+    sent = {m.message_id for m in missed} | {m.stream_id for m in missed}
+    client.go_live(frozenset(sent))
+    # A message the client already has (posted up to ``after_id``) is swapped in place.
+    return b"".join(renderer.frame(m, replace=m.message_id <= after_id) for m in missed)
 
 
 def _farewell(client: StreamClient) -> bytes:

@@ -224,6 +224,13 @@ class Fanout:
             if client.count_unread(room, message_id):
                 self._dirty.add(client)
 
+    def deliver_change(self, room: str, event_id: int, data: bytes) -> None:
+        """An edit or deletion: to the room's viewers, never counted as unread."""
+        viewers = self._viewers.get(room, ())
+        for client in viewers:
+            client.offer(event_id, data)
+        self.delivered += len(viewers)
+
     def broadcast(self, data: bytes) -> None:
         for client in self.clients:
             client.offer(0, data)

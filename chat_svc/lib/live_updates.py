@@ -29,7 +29,7 @@ from chat_svc.lib.id_order import IdOrder
 from chat_svc.lib.rendering import MessageRenderer
 from chat_svc.lib.sse import HEARTBEAT
 from chat_svc.models.messages import MessageRecord
-from service_kit.events import MembershipChanged, MessagePosted, SessionRevoked
+from service_kit.events import MembershipChanged, MessageChanged, MessagePosted, SessionRevoked
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,9 @@ MembershipListener = Callable[[MembershipChanged], Awaitable[None]]
 class _RoomFeed:
     subscription: Subscription
     in_order: IdOrder
+    # Edits and deletions share the room's ids and order; these ids replace, not add.
+    changes: Subscription | None = None
+    change_ids: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -110,8 +113,14 @@ class LiveUpdates:
         return set(self._rooms)
 
     async def _subscribe(self, room: str) -> _RoomFeed:
+        change_ids: set[int] = set()
+
         def release(message_id: int, data: bytes) -> None:
-            self.fanout.deliver(room, message_id, data)
+            if message_id in change_ids:
+                change_ids.discard(message_id)
+                self.fanout.deliver_change(room, message_id, data)
+            else:
+                self.fanout.deliver(room, message_id, data)
 
         in_order = IdOrder(release, self.reorder_window_seconds)
 
@@ -133,12 +142,35 @@ class LiveUpdates:
             )
             in_order.offer(record.message_id, self.renderer.frame(record))
 
+        async def on_change(msg: Msg) -> None:
+            try:
+                event = MessageChanged.model_validate_json(msg.data)
+            except ValidationError as error:
+                log.error("malformed MessageChanged dropped: %s", error)
+                return
+            if event.room != room or self._rooms.get(room) is not feed:
+                return
+            record = MessageRecord(
+                room=event.room,
+                message_id=event.message_id,
+                author_id=event.author_id,
+                author_name=event.author_name,
+                body=event.body,
+                posted_at=event.posted_at,
+                event_id=event.event_id,
+                edited_at=event.edited_at,
+                deleted=event.deleted,
+            )
+            change_ids.add(event.event_id)
+            in_order.offer(event.event_id, self.renderer.frame(record, replace=True))
+
         subscription = await self.nats.subscribe(
             MessagePosted.subject_for(room),
             cb=on_message,
             pending_msgs_limit=SUBSCRIPTION_PENDING_LIMIT,
         )
-        feed = _RoomFeed(subscription, in_order)
+        changes = await self.nats.subscribe(MessageChanged.subject_for(room), cb=on_change)
+        feed = _RoomFeed(subscription, in_order, changes, change_ids)
         return feed
 
     async def _unsubscribe(self, room: str) -> None:
@@ -148,6 +180,9 @@ class LiveUpdates:
         feed.in_order.close()
         with contextlib.suppress(Exception):
             await feed.subscription.unsubscribe()
+        if feed.changes is not None:
+            with contextlib.suppress(Exception):
+                await feed.changes.unsubscribe()
 
     async def _on_session_revoked(self, msg: Msg) -> None:
         try:

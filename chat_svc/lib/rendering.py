@@ -19,8 +19,10 @@ class MessageRenderer:
         install_message_text(environment.globals, environment.filters)
         self._template = environment.get_template(MESSAGE_TEMPLATE)
 
-    def html(self, message: MessageRecord) -> str:
-        return self._template.render(message=message).strip()
+    def html(self, message: MessageRecord, *, replace: bool = False) -> str:
+        return self._template.render(message=message, replace=replace).strip()
 
-    def frame(self, message: MessageRecord) -> bytes:
-        return frame("message", self.html(message), event_id=message.message_id)
+    def frame(self, message: MessageRecord, *, replace: bool = False) -> bytes:
+        """``replace``: an edit or deletion the page swaps in for the message it shows."""
+        html = self.html(message, replace=replace)
+        return frame("message", html, event_id=message.stream_id)

@@ -12,7 +12,7 @@
   function lastMessageId() {
     var last = 0;
     document.querySelectorAll("#messages [data-message-id]").forEach(function (item) {
-      last = Math.max(last, messageId(item));
+      last = Math.max(last, messageId(item), Number(item.getAttribute("data-event-id")) || 0);
     });
     return last;
   }
