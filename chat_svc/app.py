@@ -11,6 +11,7 @@ from quart.typing import ResponseReturnValue
 from chat_svc.blueprints.chat import chat_blueprint
 from chat_svc.blueprints.message_actions import message_actions_blueprint
 from chat_svc.blueprints.people import people_pages
+from chat_svc.blueprints.room_activity import room_activity
 from chat_svc.blueprints.rooms import rooms_blueprint
 from chat_svc.blueprints.session import session_pages
 from chat_svc.lib.auth_client import AuthUnavailableError
@@ -70,6 +71,7 @@ def create_app(
     app.register_blueprint(chat_blueprint(settings))
     app.register_blueprint(rooms_blueprint(settings))
     app.register_blueprint(message_actions_blueprint(settings))
+    app.register_blueprint(room_activity)
     app.register_blueprint(people_pages)
     app.register_blueprint(session_pages)
 

@@ -150,6 +150,20 @@ class MessageChanged(Event):
         return f"chat.room.{room}.message_changed"
 
 
+class PersonTyping(Event):
+    """Someone is writing in a room (at most one every few seconds per person). Core NATS
+    only, never stored: a hint for the others' pages, worthless a few seconds later."""
+
+    SUBJECT: ClassVar[str] = "chat.room.*.typing"
+    room: str
+    author_tag: str  # what the page knows its viewer by (models/messages.author_tag)
+    name: str
+
+    @staticmethod
+    def subject_for(room: str) -> str:
+        return f"chat.room.{room}.typing"
+
+
 class MembershipChanged(Event):
     """Someone joined, left or read a room. Published on core NATS (a hint: each replica
     drops its cached membership answer and updates or closes that person's streams; a
@@ -172,6 +186,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     SessionRevoked,
     MessagePosted,
     MessageChanged,
+    PersonTyping,
     MembershipChanged,
 )
 EVENT_BY_SUBJECT: dict[str, type[Event]] = {cls.SUBJECT: cls for cls in EVENT_TYPES}

@@ -127,6 +127,7 @@ async def stream_events(
     watcher = asyncio.create_task(_watch_disconnect(receive, client))
     after_id = resume_point(scope)
     try:
+        await runtime.presence.arrive(client, viewer.display_name)
         await runtime.live.follow(rooms_of([client]))
         await _count_other_rooms(client, others)
         await send({"type": "http.response.start", "status": 200, "headers": STREAM_HEADERS})
@@ -139,6 +140,7 @@ async def stream_events(
         await send({"type": "http.response.body", "body": _farewell(client), "more_body": False})
     finally:
         runtime.fanout.remove(client)
+        await runtime.presence.leave(client)
         runtime.stream_limits.release(client, address)
         watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -4,6 +4,9 @@
 counts its unread messages (a replica with nobody in a room never decodes its messages).
 Each message is rendered and framed once, released in id order per room, and handed to the
 room's viewers; members looking at another room get an unread count instead.
+``chat.room.<slug>.message_changed`` (an edit or deletion, ids from the same sequence,
+released in the same order, replacing the message it names) and ``chat.room.<slug>.typing``
+(to the room's viewers as it comes) ride on the same per-room interest.
 ``chat.membership.changed``: forget the cached membership answer; a person who joined starts
 counting the room in their open streams, one who left loses their streams of it, one who
 read it sees its count drop.
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -27,9 +31,15 @@ from chat_svc.lib.auth_client import AuthClient
 from chat_svc.lib.fanout import CloseReason, Fanout
 from chat_svc.lib.id_order import IdOrder
 from chat_svc.lib.rendering import MessageRenderer
-from chat_svc.lib.sse import HEARTBEAT
+from chat_svc.lib.sse import HEARTBEAT, frame
 from chat_svc.models.messages import MessageRecord
-from service_kit.events import MembershipChanged, MessageChanged, MessagePosted, SessionRevoked
+from service_kit.events import (
+    MembershipChanged,
+    MessageChanged,
+    MessagePosted,
+    PersonTyping,
+    SessionRevoked,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +57,7 @@ class _RoomFeed:
     # Edits and deletions share the room's ids and order; these ids replace, not add.
     changes: Subscription | None = None
     change_ids: set[int] = field(default_factory=set)
+    typing: Subscription | None = None
 
 
 @dataclass
@@ -169,8 +180,19 @@ class LiveUpdates:
             cb=on_message,
             pending_msgs_limit=SUBSCRIPTION_PENDING_LIMIT,
         )
+
+        async def on_typing(msg: Msg) -> None:
+            try:
+                event = PersonTyping.model_validate_json(msg.data)
+            except ValidationError as error:
+                log.error("malformed PersonTyping dropped: %s", error)
+                return
+            signal = {"author": event.author_tag, "name": event.name}
+            self.fanout.send_to_room(room, frame("typing", json.dumps(signal)))
+
         changes = await self.nats.subscribe(MessageChanged.subject_for(room), cb=on_change)
-        feed = _RoomFeed(subscription, in_order, changes, change_ids)
+        typing = await self.nats.subscribe(PersonTyping.subject_for(room), cb=on_typing)
+        feed = _RoomFeed(subscription, in_order, changes, change_ids, typing)
         return feed
 
     async def _unsubscribe(self, room: str) -> None:
@@ -180,9 +202,10 @@ class LiveUpdates:
         feed.in_order.close()
         with contextlib.suppress(Exception):
             await feed.subscription.unsubscribe()
-        if feed.changes is not None:
-            with contextlib.suppress(Exception):
-                await feed.changes.unsubscribe()
+        for extra in (feed.changes, feed.typing):
+            if extra is not None:
+                with contextlib.suppress(Exception):
+                    await extra.unsubscribe()
 
     async def _on_session_revoked(self, msg: Msg) -> None:
         try:

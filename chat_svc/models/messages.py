@@ -183,24 +183,20 @@ async def select_messages_before(room: str, before_id: int, limit: int) -> list[
 
 async def select_messages_after(room: str, after_id: int, limit: int) -> list[MessageRecord]:
     """Up to ``limit`` messages of ``room`` posted, edited or deleted after event
-    ``after_id``, in event order (each once, as it is now)."""
-    newer = (
-        await ChatMessage.find(ChatMessage.room == room, ChatMessage.message_id > after_id)
+    ``after_id``, in event order (each once, as it is now). One query: a resume reads the
+    store while posts may be landing, and a shorter read leaves them less room to race."""
+    found = (
+        await ChatMessage.find(
+            {
+                "room": room,
+                "$or": [{"message_id": {"$gt": after_id}}, {"event_id": {"$gt": after_id}}],
+            }
+        )
         .sort("+message_id")
         .limit(limit)
         .to_list()
     )
-    changed = (
-        await ChatMessage.find(
-            ChatMessage.room == room,
-            ChatMessage.message_id <= after_id,
-            {"event_id": {"$gt": after_id}},
-        )
-        .limit(limit)
-        .to_list()
-    )
-    records = sorted((_record(document) for document in newer + changed), key=_stream_order)
-    return records[:limit]
+    return sorted((_record(document) for document in found), key=_stream_order)
 
 
 def _stream_order(message: MessageRecord) -> int:

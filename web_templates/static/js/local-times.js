@@ -14,7 +14,8 @@
   var relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
 
   function dayKey(date) {
-    return date.getFullYear() + "-" + (date.getMonth() + 1) + "-" + date.getDate();
+    return date.getFullYear() + "-" + String(date.getMonth() + 1).padStart(2, "0") + "-" +
+      String(date.getDate()).padStart(2, "0");
   }
 
   function capitalised(text) {
@@ -48,12 +49,10 @@
     item.setAttribute("role", "separator");
     item.setAttribute("aria-label", label);
     item.dataset.day = dayKey(moment);
-    var time = document.createElement("time");
-    time.setAttribute("datetime", moment.getFullYear() + "-" +
-      String(moment.getMonth() + 1).padStart(2, "0") + "-" +
-      String(moment.getDate()).padStart(2, "0"));
-    time.textContent = label;
-    item.appendChild(time);
+    var text = document.createElement("span");
+    text.className = "day-label";
+    text.textContent = label;
+    item.appendChild(text);
     return item;
   }
 
