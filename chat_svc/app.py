@@ -9,17 +9,21 @@ from quart import Quart
 from quart.typing import ResponseReturnValue
 
 from chat_svc.blueprints.chat import chat_blueprint
+from chat_svc.blueprints.message_actions import message_actions_blueprint
 from chat_svc.blueprints.people import people_pages
+from chat_svc.blueprints.room_activity import room_activity
 from chat_svc.blueprints.rooms import rooms_blueprint
 from chat_svc.blueprints.session import session_pages
 from chat_svc.lib.auth_client import AuthUnavailableError
 from chat_svc.lib.cookies import FORM_SESSION_COOKIE
 from chat_svc.lib.event_stream import route_event_stream
+from chat_svc.lib.message_edits import edit_window
+from chat_svc.lib.message_text import install_message_text
 from chat_svc.lib.rate_limit_pages import install_rate_limit_pages
 from chat_svc.lib.rate_limits import install_rate_limiter
 from chat_svc.lib.runtime import manage_chat_runtime
 from chat_svc.models.memberships import Membership
-from chat_svc.models.messages import DOCUMENT_MODELS
+from chat_svc.models.messages import DOCUMENT_MODELS, author_tag
 from chat_svc.models.rooms import Room
 from chat_svc.models.users import ChatUser
 from chat_svc.settings import ChatSettings
@@ -53,6 +57,10 @@ def create_app(
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = settings.cookies_secure
     app.extensions["settings"] = settings
+    install_message_text(app.jinja_env.globals, app.jinja_env.filters)
+    app.jinja_env.globals["edit_open"] = edit_window(settings.message_edit_minutes)
+    app.jinja_env.globals["edit_minutes"] = settings.message_edit_minutes
+    app.jinja_env.globals["author_tag"] = author_tag
     manage_infrastructure(app, settings, SERVICE, models=CHAT_MODELS)
     manage_chat_runtime(app, settings, auth_transport)
     install_security_headers(
@@ -64,6 +72,8 @@ def create_app(
     install_rate_limit_pages(app, settings)
     app.register_blueprint(chat_blueprint(settings))
     app.register_blueprint(rooms_blueprint(settings))
+    app.register_blueprint(message_actions_blueprint(settings))
+    app.register_blueprint(room_activity)
     app.register_blueprint(people_pages)
     app.register_blueprint(session_pages)
 

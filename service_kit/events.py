@@ -129,6 +129,41 @@ class MessagePosted(Event):
         return f"chat.room.{room}.message_posted"
 
 
+class MessageChanged(Event):
+    """A message was edited or deleted (then ``body`` is empty). ``event_id`` is the next id
+    of the room's sequence, so live streams release it in order with the posts and a
+    resume after an older id brings the current version. On the room's own subject."""
+
+    SUBJECT: ClassVar[str] = "chat.room.*.message_changed"
+    room: str
+    message_id: int
+    event_id: int
+    author_id: str
+    author_name: str
+    body: str
+    posted_at: datetime
+    edited_at: datetime
+    deleted: bool = False
+
+    @staticmethod
+    def subject_for(room: str) -> str:
+        return f"chat.room.{room}.message_changed"
+
+
+class PersonTyping(Event):
+    """Someone is writing in a room (at most one every few seconds per person). Core NATS
+    only, never stored: a hint for the others' pages, worthless a few seconds later."""
+
+    SUBJECT: ClassVar[str] = "chat.room.*.typing"
+    room: str
+    author_tag: str  # what the page knows its viewer by (models/messages.author_tag)
+    name: str
+
+    @staticmethod
+    def subject_for(room: str) -> str:
+        return f"chat.room.{room}.typing"
+
+
 class MembershipChanged(Event):
     """Someone joined, left or read a room. Published on core NATS (a hint: each replica
     drops its cached membership answer and updates or closes that person's streams; a
@@ -150,6 +185,8 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     UserCreated,
     SessionRevoked,
     MessagePosted,
+    MessageChanged,
+    PersonTyping,
     MembershipChanged,
 )
 EVENT_BY_SUBJECT: dict[str, type[Event]] = {cls.SUBJECT: cls for cls in EVENT_TYPES}

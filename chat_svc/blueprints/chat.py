@@ -6,8 +6,10 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
+from markupsafe import Markup
 from quart import Blueprint, abort, redirect, request
 from quart.typing import ResponseReturnValue
 from quart_rate_limiter import rate_limit
@@ -15,9 +17,11 @@ from quart_rate_limiter import rate_limit
 from chat_svc.lib.access import signed_in, signed_in_viewer
 from chat_svc.lib.forms import ActionForm, MemberForm, MessageForm, SignOutForm
 from chat_svc.lib.membership_changes import open_room
+from chat_svc.lib.message_feed import CACHE_ERRORS
+from chat_svc.lib.presence import here_html
 from chat_svc.lib.rate_limits import viewer_key
 from chat_svc.lib.room_names import is_slug
-from chat_svc.lib.runtime import runtime_of
+from chat_svc.lib.runtime import ChatRuntime, runtime_of
 from chat_svc.lib.sidebar import load_sidebar
 from chat_svc.models.memberships import select_last_opened_room
 from chat_svc.models.messages import GENERAL, MessageRecord, select_messages_before
@@ -27,6 +31,8 @@ from service_kit.strict_ids import parse_id
 from service_kit.web import is_htmx, render_error, render_page
 
 CHAT_PAGE = "chat.html"
+
+log = logging.getLogger(__name__)
 
 
 async def visible_room_or_404(slug: str, *, member_only: bool) -> Room:
@@ -79,12 +85,22 @@ async def render_room(
         if read_up_to < newest or sidebar.last_opened != room.slug:
             await open_room(runtime.live.nats, room.slug, viewer.user_id, newest)
     context |= conversation_context(messages, runtime.settings.page_size) | {
+        "here": await here_now(runtime, room.slug),
         "sidebar": sidebar,
         "member": membership is not None,
         "first_unread": first_unread,
     }
     block = "conversation" if not form_only else None
     return await render_page(CHAT_PAGE, block=block, status=status, **context)
+
+
+async def here_now(runtime: ChatRuntime, slug: str) -> Markup | None:
+    """Who has the room open, as the page first shows it (the stream keeps it current)."""
+    try:
+        return here_html(await runtime.presence.names(slug))
+    except CACHE_ERRORS as error:
+        log.warning("who is here unknown: %s", error)
+        return None
 
 
 def conversation_context(messages: list[MessageRecord], page_size: int) -> dict[str, object]:

@@ -127,6 +127,7 @@ async def stream_events(
     watcher = asyncio.create_task(_watch_disconnect(receive, client))
     after_id = resume_point(scope)
     try:
+        await runtime.presence.arrive(client, viewer.display_name)
         await runtime.live.follow(rooms_of([client]))
         await _count_other_rooms(client, others)
         await send({"type": "http.response.start", "status": 200, "headers": STREAM_HEADERS})
@@ -139,6 +140,7 @@ async def stream_events(
         await send({"type": "http.response.body", "body": _farewell(client), "more_body": False})
     finally:
         runtime.fanout.remove(client)
+        await runtime.presence.leave(client)
         runtime.stream_limits.release(client, address)
         watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -206,8 +208,11 @@ async def _backlog(runtime: ChatRuntime, client: StreamClient, after_id: int | N
         client.close(CloseReason.DISCONNECTED)
         return b""
     renderer = runtime.live.renderer
-    client.go_live(frozenset(m.message_id for m in missed))
-    return b"".join(renderer.frame(m) for m in missed)
+    # Both ids of an edited message: neither its post nor its edit is sent again live.
+    sent = {m.message_id for m in missed} | {m.stream_id for m in missed}
+    client.go_live(frozenset(sent))
+    # A message the client already has (posted up to ``after_id``) is swapped in place.
+    return b"".join(renderer.frame(m, replace=m.message_id <= after_id) for m in missed)
 
 
 def _farewell(client: StreamClient) -> bytes:

@@ -224,6 +224,21 @@ class Fanout:
             if client.count_unread(room, message_id):
                 self._dirty.add(client)
 
+    def deliver_change(self, room: str, event_id: int, data: bytes) -> None:
+        """An edit or deletion: to the room's viewers, never counted as unread."""
+        viewers = self._viewers.get(room, ())
+        for client in viewers:
+            client.offer(event_id, data)
+        self.delivered += len(viewers)
+
+    def send_to_room(self, room: str, data: bytes) -> None:
+        """Something about the room that is not a message (who is here, who is typing)."""
+        for client in self._viewers.get(room, ()):
+            client.offer(0, data)
+
+    def viewed_rooms(self) -> set[str]:
+        return set(self._viewers)
+
     def broadcast(self, data: bytes) -> None:
         for client in self.clients:
             client.offer(0, data)

@@ -4,6 +4,9 @@
 counts its unread messages (a replica with nobody in a room never decodes its messages).
 Each message is rendered and framed once, released in id order per room, and handed to the
 room's viewers; members looking at another room get an unread count instead.
+``chat.room.<slug>.message_changed`` (an edit or deletion, ids from the same sequence,
+released in the same order, replacing the message it names) and ``chat.room.<slug>.typing``
+(to the room's viewers as it comes) ride on the same per-room interest.
 ``chat.membership.changed``: forget the cached membership answer; a person who joined starts
 counting the room in their open streams, one who left loses their streams of it, one who
 read it sees its count drop.
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -27,9 +31,15 @@ from chat_svc.lib.auth_client import AuthClient
 from chat_svc.lib.fanout import CloseReason, Fanout
 from chat_svc.lib.id_order import IdOrder
 from chat_svc.lib.rendering import MessageRenderer
-from chat_svc.lib.sse import HEARTBEAT
+from chat_svc.lib.sse import HEARTBEAT, frame
 from chat_svc.models.messages import MessageRecord
-from service_kit.events import MembershipChanged, MessagePosted, SessionRevoked
+from service_kit.events import (
+    MembershipChanged,
+    MessageChanged,
+    MessagePosted,
+    PersonTyping,
+    SessionRevoked,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +54,10 @@ MembershipListener = Callable[[MembershipChanged], Awaitable[None]]
 class _RoomFeed:
     subscription: Subscription
     in_order: IdOrder
+    # Edits and deletions share the room's ids and order; these ids replace, not add.
+    changes: Subscription | None = None
+    change_ids: set[int] = field(default_factory=set)
+    typing: Subscription | None = None
 
 
 @dataclass
@@ -56,8 +70,9 @@ class LiveUpdates:
     reorder_window_seconds: float = 0.5
     # Told about every membership change first (the access cache drops its answer).
     membership_listeners: list[MembershipListener] = field(default_factory=list)
-    # The newest id already stored in a room (posts store before they publish), so the
-    # first live message a replica sees in a room is held for a lower one still in flight.
+    # The newest event id already stored in a room (posts, edits and deletions store before
+    # they publish), so the first live event a replica sees in a room is held for a lower
+    # one still in flight.
     newest_known: Callable[[str], Awaitable[int]] | None = None
     _subscriptions: list[Subscription] = field(default_factory=list)
     _rooms: dict[str, _RoomFeed] = field(default_factory=dict)
@@ -113,8 +128,14 @@ class LiveUpdates:
         return set(self._rooms)
 
     async def _subscribe(self, room: str) -> _RoomFeed:
+        change_ids: set[int] = set()
+
         def release(message_id: int, data: bytes) -> None:
-            self.fanout.deliver(room, message_id, data)
+            if message_id in change_ids:
+                change_ids.discard(message_id)
+                self.fanout.deliver_change(room, message_id, data)
+            else:
+                self.fanout.deliver(room, message_id, data)
 
         in_order = IdOrder(release, self.reorder_window_seconds)
 
@@ -136,12 +157,46 @@ class LiveUpdates:
             )
             in_order.offer(record.message_id, self.renderer.frame(record))
 
+        async def on_change(msg: Msg) -> None:
+            try:
+                event = MessageChanged.model_validate_json(msg.data)
+            except ValidationError as error:
+                log.error("malformed MessageChanged dropped: %s", error)
+                return
+            if event.room != room or self._rooms.get(room) is not feed:
+                return
+            record = MessageRecord(
+                room=event.room,
+                message_id=event.message_id,
+                author_id=event.author_id,
+                author_name=event.author_name,
+                body=event.body,
+                posted_at=event.posted_at,
+                event_id=event.event_id,
+                edited_at=event.edited_at,
+                deleted=event.deleted,
+            )
+            change_ids.add(event.event_id)
+            in_order.offer(event.event_id, self.renderer.frame(record, replace=True))
+
         subscription = await self.nats.subscribe(
             MessagePosted.subject_for(room),
             cb=on_message,
             pending_msgs_limit=SUBSCRIPTION_PENDING_LIMIT,
         )
-        feed = _RoomFeed(subscription, in_order)
+
+        async def on_typing(msg: Msg) -> None:
+            try:
+                event = PersonTyping.model_validate_json(msg.data)
+            except ValidationError as error:
+                log.error("malformed PersonTyping dropped: %s", error)
+                return
+            signal = {"author": event.author_tag, "name": event.name}
+            self.fanout.send_to_room(room, frame("typing", json.dumps(signal)))
+
+        changes = await self.nats.subscribe(MessageChanged.subject_for(room), cb=on_change)
+        typing = await self.nats.subscribe(PersonTyping.subject_for(room), cb=on_typing)
+        feed = _RoomFeed(subscription, in_order, changes, change_ids, typing)
         await self._seed_order(room, in_order)
         return feed
 
@@ -165,6 +220,10 @@ class LiveUpdates:
         feed.in_order.close()
         with contextlib.suppress(Exception):
             await feed.subscription.unsubscribe()
+        for extra in (feed.changes, feed.typing):
+            if extra is not None:
+                with contextlib.suppress(Exception):
+                    await extra.unsubscribe()
 
     async def _on_session_revoked(self, msg: Msg) -> None:
         try:

@@ -78,11 +78,6 @@ class MessageFeed:
                 log.warning("message id %d of %s taken, taking another", message_id, room)
         raise RuntimeError(f"no free message id after {ID_ATTEMPTS} attempts")
 
-    async def newest_id(self, room: str) -> int:
-        """The newest stored id of ``room`` (0 for none), from the cache when it has it."""
-        newest = await self.latest(room, 1)
-        return newest[-1].message_id if newest else 0
-
     async def latest(self, room: str, count: int) -> list[MessageRecord]:
         try:
             return await latest_through_cache(self.cache, room, count, select_latest_messages)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
-from chat_svc.models.messages import select_highest_message_id
+from chat_svc.models.messages import select_highest_event_id
 
 
 def sequence_key(room: str) -> str:
@@ -42,7 +42,7 @@ class MessageIdSequence:
         key = sequence_key(room)
         taken = await self._increment(keys=[key])
         if taken is None:  # first post since Redis started or was flushed
-            seed = await select_highest_message_id(room)
+            seed = await select_highest_event_id(room)
             await self.redis.set(key, seed + SEED_MARGIN if seed else 0, nx=True)
             return int(await self.redis.incr(key))
         return int(taken)

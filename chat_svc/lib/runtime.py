@@ -17,11 +17,12 @@ from chat_svc.lib.live_updates import LiveUpdates
 from chat_svc.lib.membership_changes import join_general
 from chat_svc.lib.message_feed import MessageFeed
 from chat_svc.lib.message_ids import MessageIdSequence
+from chat_svc.lib.presence import Presence
 from chat_svc.lib.rendering import MessageRenderer
 from chat_svc.lib.room_access import RoomAccess
 from chat_svc.lib.stream_limits import StreamLimits
 from chat_svc.lib.users_consumer import users_consumer
-from chat_svc.models.messages import migrate_messages_into_rooms
+from chat_svc.models.messages import migrate_messages_into_rooms, select_highest_event_id
 from chat_svc.models.rooms import upsert_general_room
 from chat_svc.models.users import upsert_user
 from chat_svc.settings import ChatSettings
@@ -44,6 +45,7 @@ class ChatRuntime:
     consumer_task: asyncio.Task[None]
     stream_limits: StreamLimits
     access: RoomAccess
+    presence: Presence
     # Users this process already wrote to the store, so a token check upserts only once.
     known_users: set[str] = field(default_factory=set)
 
@@ -94,9 +96,10 @@ def manage_chat_runtime(
             settings.heartbeat_seconds,
             settings.reorder_window_seconds,
             membership_listeners=[access.on_membership_changed],
-            newest_known=feed.newest_id,
+            newest_known=select_highest_event_id,
         )
         await live.start()
+        presence = Presence(infrastructure.redis, fanout)
         infrastructure.reconnect_listeners.append(live.after_reconnect)
         consumer = users_consumer(
             infrastructure.js, infrastructure.topology, infrastructure.nats, access
@@ -111,7 +114,9 @@ def manage_chat_runtime(
             consumer=consumer,
             consumer_task=asyncio.create_task(consumer.run()),
             stream_limits=StreamLimits(settings.streams_per_session, settings.streams_per_address),
+            presence=presence,
         )
+        presence.start()
 
     @app.after_serving
     async def _close() -> None:
@@ -121,6 +126,7 @@ def manage_chat_runtime(
         runtime.consumer.stop()
         with contextlib.suppress(Exception):
             await runtime.consumer_task
+        await runtime.presence.stop()
         await runtime.live.stop()
         await runtime.auth.http.aclose()
 

@@ -27,6 +27,11 @@ class ChatMessage(Document):
     author_name: str
     body: str
     posted_at: datetime
+    # Edits and deletions (lib/message_edits.py): each takes the next id of the room's
+    # sequence, so a resume after that id brings the message's current version.
+    event_id: int | None = None
+    edited_at: datetime | None = None
+    deleted: bool = False
 
     class Settings:
         name = "messages"
@@ -47,10 +52,24 @@ class MessageRecord(BaseModel):
     author_name: str
     body: str
     posted_at: datetime
+    event_id: int | None = None
+    edited_at: datetime | None = None
+    deleted: bool = False
 
     @property
     def author_handle(self) -> str:
         return account_handle(self.author_id)
+
+    @property
+    def author_tag(self) -> str:
+        """Tells the page's script which messages are the viewer's own (controls only; the
+        server decides), without putting account ids on the page."""
+        return author_tag(self.author_id)
+
+    @property
+    def stream_id(self) -> int:
+        """The id of the newest event about this message: its post, edit or deletion."""
+        return self.event_id or self.message_id
 
 
 def account_handle(user_id: str) -> str:
@@ -58,6 +77,10 @@ def account_handle(user_id: str) -> str:
     chose the same display name ("Alice #3f2a", "Alice #b71c"). Derived from the account
     id, so it reveals nothing (unlike the e-mail address)."""
     return "#" + hashlib.sha256(user_id.encode()).hexdigest()[:4]
+
+
+def author_tag(user_id: str) -> str:
+    return hashlib.sha256(b"author-tag:" + user_id.encode()).hexdigest()[:16]
 
 
 def _record(document: ChatMessage) -> MessageRecord:
@@ -68,12 +91,48 @@ def _record(document: ChatMessage) -> MessageRecord:
         author_name=document.author_name,
         body=document.body,
         posted_at=document.posted_at,  # aware: the client is tz_aware
+        event_id=document.event_id,
+        edited_at=document.edited_at,
+        deleted=document.deleted,
     )
 
 
 async def select_highest_message_id(room: str) -> int:
     found = await ChatMessage.find(ChatMessage.room == room).sort("-message_id").limit(1).to_list()
     return found[0].message_id if found else 0
+
+
+async def select_highest_event_id(room: str) -> int:
+    """The highest id of the room's sequence in the store: a post's, an edit's or a
+    deletion's (a sequence seeded from it never hands out an id already delivered)."""
+    changed = (
+        await ChatMessage.find(ChatMessage.room == room, ChatMessage.event_id != None)  # noqa: E711
+        .sort("-event_id")
+        .limit(1)
+        .to_list()
+    )
+    highest_change = (changed[0].event_id or 0) if changed else 0
+    return max(await select_highest_message_id(room), highest_change)
+
+
+async def select_message(room: str, message_id: int) -> MessageRecord | None:
+    found = await ChatMessage.find_one(
+        ChatMessage.room == room, ChatMessage.message_id == message_id
+    )
+    return _record(found) if found is not None else None
+
+
+async def update_message(
+    room: str, message_id: int, *, body: str, event_id: int, edited_at: datetime, deleted: bool
+) -> MessageRecord | None:
+    """A new text (or none, deleted) under a new event id; the caller holds the message's
+    edit lock (lib/message_edits.py), so writes to one message never interleave."""
+    collection = ChatMessage.get_pymongo_collection()
+    await collection.update_one(
+        {"room": room, "message_id": message_id},
+        {"$set": {"body": body, "event_id": event_id, "edited_at": edited_at, "deleted": deleted}},
+    )
+    return await select_message(room, message_id)
 
 
 async def migrate_messages_into_rooms() -> None:
@@ -123,14 +182,33 @@ async def select_messages_before(room: str, before_id: int, limit: int) -> list[
 
 
 async def select_messages_after(room: str, after_id: int, limit: int) -> list[MessageRecord]:
-    """Up to ``limit`` messages of ``room`` newer than ``after_id``, oldest first."""
-    newer = (
-        await ChatMessage.find(ChatMessage.room == room, ChatMessage.message_id > after_id)
+    """Up to ``limit`` messages of ``room`` posted, edited or deleted after event
+    ``after_id``, in event order (each once, as it is now). One query: a resume reads the
+    store while posts may be landing, and a shorter read leaves them less room to race."""
+    found = (
+        await ChatMessage.find(
+            {
+                "room": room,
+                "$or": [{"message_id": {"$gt": after_id}}, {"event_id": {"$gt": after_id}}],
+            }
+        )
         .sort("+message_id")
         .limit(limit)
         .to_list()
     )
-    return [_record(document) for document in newer]
+    return sorted((_record(document) for document in found), key=_stream_order)
+
+
+def _stream_order(message: MessageRecord) -> int:
+    return message.stream_id
+
+
+async def select_messages_changed_since(room: str, since_id: int) -> list[MessageRecord]:
+    """Messages of ``room`` edited or deleted at event ``since_id`` or later."""
+    changed = await ChatMessage.find(
+        ChatMessage.room == room, {"event_id": {"$gte": since_id}}
+    ).to_list()
+    return [_record(document) for document in changed]
 
 
 @dataclass(frozen=True)

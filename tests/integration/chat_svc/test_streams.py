@@ -28,11 +28,12 @@ async def open_stream(
         yield source.response, source.aiter_sse()
 
 
-async def next_event(events: Events) -> ServerSentEvent | None:
-    """The next real event (the opening ``retry:`` line is skipped); None once closed."""
+async def next_event(events: Events, skip: tuple[str, ...] = ("here",)) -> ServerSentEvent | None:
+    """The next real event (the opening ``retry:`` line and, unless asked for, who-is-here
+    updates are skipped); None once closed."""
     async with asyncio.timeout(10):  # a safety net, not a timed assertion
         async for event in events:
-            if event.event == "message" and not event.data:
+            if (event.event == "message" and not event.data) or event.event in skip:
                 continue
             return event
     return None

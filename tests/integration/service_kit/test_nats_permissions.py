@@ -12,7 +12,12 @@ from nats.errors import NoServersError
 from nats.js.errors import APIError
 
 import nats
-from service_kit.events import PasswordResetRequested, SessionRevoked
+from service_kit.events import (
+    MessageChanged,
+    PasswordResetRequested,
+    PersonTyping,
+    SessionRevoked,
+)
 from service_kit.jetstream import ensure_streams, load_topology, publish_event
 from service_kit.nats_credentials import SERVICE_USERS, client_options, dev_nats_password
 
@@ -98,6 +103,9 @@ async def test_chat_hears_what_it_needs_and_cannot_read_the_auth_stream(
     nc = await connect_as(nats_url, "chat")
     try:
         await nc.subscribe(SessionRevoked.SUBJECT)
+        # A room's edits and typing signals, heard like its posts.
+        await nc.subscribe(MessageChanged.subject_for("general"))
+        await nc.subscribe(PersonTyping.subject_for("general"))
         assert not await refused(nc)
         js = nc.jetstream()
         with pytest.raises((APIError, nats.errors.TimeoutError)):

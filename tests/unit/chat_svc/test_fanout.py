@@ -104,3 +104,20 @@ async def test_a_person_leaving_a_room_loses_only_their_streams_of_it() -> None:
         fanout.add(client)
     assert fanout.close_room_of("ada", "secret") == 1
     assert leaving.close_reason is CloseReason.GONE and elsewhere.close_reason is None
+
+
+async def test_an_edit_goes_to_the_rooms_viewers_and_counts_as_unread_for_nobody() -> None:
+    fanout = Fanout()
+    viewer = live_client("s-view")
+    elsewhere = StreamClient("s-other", 4, "u-2", room="random")
+    elsewhere.expect_counts({"general"})
+    elsewhere.go_live(frozenset())
+    fanout.add(viewer)
+    fanout.add(elsewhere)
+    elsewhere.start_counts({"general": (0, 5)})
+    await elsewhere.next_chunk()  # the opening counts
+    fanout.deliver_change("general", 9, b"edited")
+    fanout.flush_counts()
+    assert await viewer.next_chunk() == b"edited"
+    assert viewer.seen_id == 9  # read up to the edit's id when the stream ends
+    assert elsewhere.pending == [] and elsewhere.unread == {"general": 0}

@@ -12,7 +12,7 @@
   function lastMessageId() {
     var last = 0;
     document.querySelectorAll("#messages [data-message-id]").forEach(function (item) {
-      last = Math.max(last, messageId(item));
+      last = Math.max(last, messageId(item), Number(item.getAttribute("data-event-id")) || 0);
     });
     return last;
   }
@@ -68,14 +68,8 @@
     }
   }
 
-  function showLocalTimes(root) {
-    root.querySelectorAll("time[datetime]").forEach(function (time) {
-      var when = new Date(time.getAttribute("datetime"));
-      if (!isNaN(when.getTime())) {
-        time.textContent = when.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
-      }
-    });
-  }
+  // Times and day separators are local-times.js's work (it watches every insertion).
+  function showLocalTimes(root) {}
 
   function nearBottom(log) {
     return log.scrollHeight - log.scrollTop - log.clientHeight < 80;
