@@ -9,6 +9,7 @@ rooms and memberships live in that process; on MongoDB any replica serves them.
 from __future__ import annotations
 
 import re
+import uuid
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
@@ -31,7 +32,9 @@ def test_a_direct_conversation_live_with_unread_counts_in_the_sidebar(
     ada_context, grace_context = browser.new_context(), browser.new_context()
     try:
         ada, grace = ada_context.new_page(), grace_context.new_page()
-        ada_person, grace_person = new_person("Ada"), new_person("Grace")
+        # Unique names: the shared stack's people page lists every Ada of earlier tests.
+        tag = uuid.uuid4().hex[:4]
+        ada_person, grace_person = new_person(f"Ada-{tag}"), new_person(f"Grace-{tag}")
         open_account(ada, stack, ada_person)
         open_account(grace, stack, grace_person)
         expect(ada).to_have_url(f"{stack.chat_urls[0]}/rooms/general")
@@ -104,7 +107,8 @@ def test_rooms_without_javascript(browser: Browser, stack: RunningStack, screens
     no_js = browser.new_context(java_script_enabled=False)
     friend_context = browser.new_context(java_script_enabled=False)
     try:
-        ada_person, bob_person = new_person("Ada"), new_person("Bob")
+        tag = uuid.uuid4().hex[:4]
+        ada_person, bob_person = new_person(f"Ada-{tag}"), new_person(f"Bob-{tag}")
         open_account(setup.new_page(), stack, ada_person)
         open_account(setup.new_page(), stack, bob_person)
         page, bob = no_js.new_page(), friend_context.new_page()
