@@ -27,11 +27,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from chat_svc.lib.message_text import install_message_text
+
 CHANNEL = "peer:messages"
 TEMPLATES = Path(__file__).resolve().parent.parent / "chat_svc" / "templates"
-template = Environment(
+environment = Environment(
     loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"])
-).get_template("_message.html")
+)
+install_message_text(environment.globals, environment.filters)  # as chat's renderer does
+template = environment.get_template("_message.html")
 
 
 class Hub:

@@ -36,9 +36,7 @@ def test_quick_mode_runs_every_benchmark(project_root: Path, tmp_path: Path) -> 
             assert measured["page"]["non_2xx"] == 0
         else:
             assert "apt-get install -y wrk" in measured["page"]["skipped"]
-    # The Starlette peer is the yardstick, not our product: in quick mode's one-second steps
-    # on a busy machine it may drop a message, so only prove it ran and delivered.
-    assert results["peer"]["fanout"]["steps"][0]["deliveries"] > 0
+    assert all(step["complete"] for step in results["peer"]["fanout"]["steps"])
     assert all(level["all_reached"] for level in results["connections"]["levels"])
     assert results["sign_in"]["sign_in"]["failed"] == 0
     history = results["history"]
