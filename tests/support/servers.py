@@ -101,8 +101,9 @@ class FerretDbServer(RestartableServer):
         return mongodb_probe(self.url)
 
 
-def start_ferretdb(group: ProcessGroup, data_dir: Path) -> FerretDbServer:
-    port = free_port()
+def start_ferretdb(group: ProcessGroup, data_dir: Path, port: int | None = None) -> FerretDbServer:
+    """On ``port`` (a free one by default): tests of a database that comes up late pick it."""
+    port = port or free_port()
     server = FerretDbServer(
         name=f"ferretdb-{port}",
         argv=ferretdb_command(port, data_dir),

@@ -12,9 +12,9 @@ import pytest
 from auth_svc.app import create_app
 from auth_svc.settings import AuthSettings
 from devstack.processes import ProcessGroup, free_port
-from devstack.servers import ferretdb_command, mongodb_url
+from devstack.servers import mongodb_url
 from tests.integration.auth_svc.conftest import csrf_token
-from tests.support.servers import FerretDbServer
+from tests.support.servers import start_ferretdb
 
 
 @pytest.mark.timeout(90)
@@ -43,14 +43,7 @@ async def test_auth_starts_without_its_database_answers_503_and_recovers_alone(
         page = await answer.get_data(as_text=True)
         assert "nothing you just sent was saved" in page and "Traceback" not in page
 
-        database = FerretDbServer(
-            name=f"ferretdb-{port}",
-            argv=ferretdb_command(port, tmp_path),
-            probe_url=None,
-            port=port,
-            group=server_group,
-        )
-        database.start()
+        database = start_ferretdb(server_group, tmp_path, port)
         try:
             async with asyncio.timeout(15):  # the store retries every 2 s
                 while (await client.get("/readyz")).status_code != 200:

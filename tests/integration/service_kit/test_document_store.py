@@ -10,10 +10,10 @@ from pymongo import IndexModel
 from pymongo.errors import DuplicateKeyError
 
 from devstack.processes import ProcessGroup, free_port
-from devstack.servers import ferretdb_command, mongodb_url
+from devstack.servers import mongodb_url
 from service_kit.document_store import open_document_store
 from service_kit.store_compat import Claim, claim_once
-from tests.support.servers import FerretDbServer
+from tests.support.servers import start_ferretdb
 
 
 class Note(Document):
@@ -72,14 +72,7 @@ async def test_a_store_starts_without_its_database_and_becomes_ready_when_it_ans
     assert not store.ready.is_set()
     tries = [r for r in caplog.records if "not ready (attempt" in r.getMessage()]
     assert 1 <= len(tries) <= 3  # one line per try (2 s server selection, then 0.2 s pause)
-    late = FerretDbServer(
-        name=f"ferretdb-late-{port}",
-        argv=ferretdb_command(port, tmp_path),
-        probe_url=None,
-        port=port,
-        group=server_group,
-    )
-    late.start()
+    late = start_ferretdb(server_group, tmp_path, port)
     try:
         await store.wait_ready(10)
         await store.ping()
