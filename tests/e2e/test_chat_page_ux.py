@@ -12,8 +12,10 @@ from playwright.sync_api import Browser, Page, Route, ViewportSize, expect
 
 from tests.e2e.journey import (
     bodies,
+    mark_page,
     new_person,
     open_account,
+    page_was_not_reloaded,
     send_message,
     shoot,
     sign_in,
@@ -299,5 +301,72 @@ def test_a_silent_stream_is_reported_and_clears_at_the_next_heartbeat(
         expect(status).to_contain_text("No news from the server")
         # The real server's next heartbeat (every 15 s) brings it back.
         expect(status).to_have_text("Live", timeout=20_000)
+    finally:
+        context.close()
+
+
+# Types the next message and presses Enter the moment the fresh form is in the page (a 0 ms
+# timer after htmx's swap), as a quick typist or a test does.
+ENTER_RIGHT_AFTER_SWAP_JS = """
+(text) => {
+  document.addEventListener("htmx:afterSwap", function once(event) {
+    if (!event.detail.elt || event.detail.elt.id !== "message-form") return;
+    document.removeEventListener("htmx:afterSwap", once);
+    setTimeout(() => {
+      const box = document.querySelector("#message-form textarea");
+      box.value = text;
+      box.dispatchEvent(new KeyboardEvent("keydown", {key: "Enter", bubbles: true, cancelable: true}));
+    }, 0);
+  });
+}
+"""
+
+
+def test_enter_pressed_just_after_a_send_sends_the_next_message(
+    browser: Browser, stack: RunningStack
+) -> None:
+    # With htmx's default 20 ms settle the fresh form was not yet wired to htmx for 20 ms:
+    # this Enter became a full-page post (the page reloaded) instead of an HTMX send.
+    context = browser.new_context(viewport=LAPTOP)
+    try:
+        page = context.new_page()
+        open_account(page, stack, new_person("Quinn"))
+        first, second = (f"{word} {uuid.uuid4().hex[:6]}" for word in ("first", "second"))
+        page.evaluate(ENTER_RIGHT_AFTER_SWAP_JS, second)
+        mark_page(page)
+        send_message(page, first)
+        expect(page.locator("#messages .message-body").last).to_have_text(second)
+        expect(page.get_by_role("textbox", name="Message")).to_have_value("")
+        assert bodies(page)[-2:] == [first, second]
+        assert page_was_not_reloaded(page)
+    finally:
+        context.close()
+
+
+def test_a_busy_answer_is_retried_once_and_sends_the_message_once(
+    browser: Browser, stack: RunningStack
+) -> None:
+    context = browser.new_context(viewport=LAPTOP)
+    try:
+        page = context.new_page()
+        open_account(page, stack, new_person("Rio"))
+        refused: list[str] = []
+
+        def busy_once(route: Route) -> None:
+            if refused:
+                route.continue_()
+                return
+            refused.append(route.request.url)
+            route.fulfill(status=503, headers={"Retry-After": "1"}, body="busy")
+
+        page.route("**/rooms/*/messages", busy_once)
+        text = f"busy {uuid.uuid4().hex[:6]}"
+        box = page.get_by_role("textbox", name="Message")
+        box.fill(text)
+        box.press("Enter")
+        expect(page.locator("#send-status")).to_have_text("Busy, retrying…")
+        expect(page.locator("#messages .message-body").last).to_have_text(text)
+        expect(page.get_by_text(text, exact=True)).to_have_count(1)
+        assert len(refused) == 1
     finally:
         context.close()

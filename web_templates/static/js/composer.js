@@ -12,6 +12,8 @@
   var SIGNED_OUT_KEY = "chat:signed-out";
   var stillTryingTimer = null;
   var retryWhenLive = false;
+  var busyRetried = false;
+  var BUSY_RETRY_LIMIT_SECONDS = 5;
 
   function composer() {
     return document.getElementById("message-form");
@@ -113,6 +115,7 @@
     var form = composer();
     var text = box(form);
     retryWhenLive = false;
+    busyRetried = false;
     if (form && text && text.value.trim() !== "" && form.dataset.sending !== "yes") {
       form.requestSubmit();
     }
@@ -173,6 +176,7 @@
     // A sent message answers a fresh form: the draft is gone for good.
     if (isComposer(event) && event.detail.xhr && event.detail.xhr.status === 200) {
       remember(draftKey(composer()), "");
+      busyRetried = false;
     }
   });
 
@@ -185,9 +189,30 @@
     delete event.detail.elt.dataset.sending;
   });
 
+  // A busy server (503, service_kit/admission.py) gets one more try after its Retry-After
+  // (at most 5 s); a second refusal, like any other failure, leaves "Not sent - Retry".
+  function retryIfBusy(event) {
+    var xhr = event.detail.xhr;
+    var form = composer();
+    if (!xhr || xhr.status !== 503 || !form || busyRetried) {
+      return false;
+    }
+    busyRetried = true;
+    stopStillTrying();
+    showSendStatus(form, "slow", "Busy, retrying…");
+    var seconds = Math.min(Number(xhr.getResponseHeader("Retry-After")) || 1, BUSY_RETRY_LIMIT_SECONDS);
+    window.setTimeout(function () {
+      var current = composer();
+      if (current && current.dataset.sending !== "yes") {
+        current.requestSubmit();
+      }
+    }, seconds * 1000);
+    return true;
+  }
+
   ["htmx:sendError", "htmx:timeout", "htmx:responseError"].forEach(function (name) {
     document.addEventListener(name, function (event) {
-      if (isComposer(event)) {
+      if (isComposer(event) && !retryIfBusy(event)) {
         sendFailed(composer());
       }
     });
