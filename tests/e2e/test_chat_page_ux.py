@@ -315,7 +315,8 @@ ENTER_RIGHT_AFTER_SWAP_JS = """
     setTimeout(() => {
       const box = document.querySelector("#message-form textarea");
       box.value = text;
-      box.dispatchEvent(new KeyboardEvent("keydown", {key: "Enter", bubbles: true, cancelable: true}));
+      const enter = {key: "Enter", bubbles: true, cancelable: true};
+      box.dispatchEvent(new KeyboardEvent("keydown", enter));
     }, 0);
   });
 }
