@@ -22,11 +22,17 @@ from chat_svc.lib.presence import here_html
 from chat_svc.lib.rate_limits import viewer_key
 from chat_svc.lib.room_names import is_slug
 from chat_svc.lib.runtime import ChatRuntime, runtime_of
+from chat_svc.lib.send_once import claim_send, record_sent, release_send, valid_client_id
 from chat_svc.lib.sidebar import load_sidebar
 from chat_svc.models.memberships import select_last_opened_room
-from chat_svc.models.messages import GENERAL, MessageRecord, select_messages_before
+from chat_svc.models.messages import (
+    GENERAL,
+    MessageRecord,
+    select_messages_before,
+)
 from chat_svc.models.rooms import Room
 from chat_svc.settings import ChatSettings
+from service_kit.lifecycle import infrastructure_of
 from service_kit.strict_ids import parse_id
 from service_kit.web import is_htmx, render_error, render_page
 
@@ -69,6 +75,7 @@ async def render_room(
         "viewer": viewer,
         "max_chars": runtime.settings.message_max_chars,
         "action": f"/rooms/{room.slug}/messages",
+        "heartbeat_seconds": runtime.settings.heartbeat_seconds,
     }
     if form_only and is_htmx():
         return await render_page(CHAT_PAGE, block="message_form", status=status, **context)
@@ -81,7 +88,15 @@ async def render_room(
     first_unread = None
     if membership is not None:
         read_up_to = membership.last_read_message_id
-        first_unread = next((m.message_id for m in messages if m.message_id > read_up_to), None)
+        # One's own messages are never news: the divider goes above someone else's.
+        first_unread = next(
+            (
+                m.message_id
+                for m in messages
+                if m.message_id > read_up_to and m.author_id != viewer.user_id
+            ),
+            None,
+        )
         if read_up_to < newest or sidebar.last_opened != room.slug:
             await open_room(runtime.live.nats, room.slug, viewer.user_id, newest)
     context |= conversation_context(messages, runtime.settings.page_size) | {
@@ -112,6 +127,28 @@ def conversation_context(messages: list[MessageRecord], page_size: int) -> dict[
     }
 
 
+async def post_once(slug: str, form: MessageForm) -> int | None:
+    """Store the form's message unless its draft key was sent already; the message's id
+    (None while a first send of the same draft is still under way)."""
+    viewer = signed_in_viewer()
+    body = str(form.body.data)
+    client_id = valid_client_id(form.client_id.data)
+    feed = runtime_of().feed
+    if client_id is None:
+        return (await feed.post(viewer, slug, body)).message_id
+    redis = infrastructure_of().redis
+    claim = await claim_send(redis, viewer.user_id, client_id)
+    if not claim.first:
+        return claim.message_id
+    try:
+        message = await feed.post(viewer, slug, body)
+    except BaseException:
+        await release_send(redis, viewer.user_id, client_id)
+        raise
+    await record_sent(redis, viewer.user_id, client_id, message.message_id)
+    return message.message_id
+
+
 def chat_blueprint(settings: ChatSettings) -> Blueprint:
     chat = Blueprint("chat", __name__)
     message_rate = rate_limit(
@@ -140,11 +177,13 @@ def chat_blueprint(settings: ChatSettings) -> Blueprint:
         form = MessageForm(await request.form, max_chars=settings.message_max_chars)
         if not form.validate():
             return await render_room(slug, form, status=422)
-        await runtime_of().feed.post(signed_in_viewer(), slug, str(form.body.data))
+        message_id = await post_once(slug, form)
         if is_htmx():
             # The message itself arrives over the stream, like everyone else's.
             return await render_room(slug, new_message_form())
-        return redirect(f"/rooms/{slug}", 303)
+        # Without JavaScript: land on the new message (the log scrolls to the anchor).
+        anchor = f"#message-{message_id}" if message_id else ""
+        return redirect(f"/rooms/{slug}{anchor}", 303)
 
     @chat.post("/rooms/<slug>/messages")
     @message_rate

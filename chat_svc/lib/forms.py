@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from quart import current_app, session
@@ -32,8 +33,14 @@ def normalise_body(value: str | None) -> str:
     return (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
+def new_client_id() -> str:
+    return uuid.uuid4().hex
+
+
 class MessageForm(Form):
     body = TextAreaField("Message", filters=[normalise_body])
+    # One key per draft (lib/send_once.py): a retried send of this form is stored once.
+    client_id = HiddenField(default=new_client_id)
 
     def __init__(self, formdata: MultiDict[str, str] | None, *, max_chars: int) -> None:
         super().__init__(formdata, meta=csrf_meta())

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-HEARTBEAT = b": heartbeat\n\n"
+# An event, not a comment: the page can see it, and says so when two in a row are missed.
+HEARTBEAT = b"event: heartbeat\ndata: \n\n"
 STREAM_HEADERS: list[tuple[bytes, bytes]] = [
     (b"content-type", b"text/event-stream; charset=utf-8"),
     (b"cache-control", b"no-cache, no-store"),

@@ -70,6 +70,7 @@ def describe(violations: list[dict[str, Any]]) -> str:
     for violation in violations:
         targets = [" ".join(node["target"]) for node in violation["nodes"][:3]]
         lines.append(f"{violation['impact']} {violation['id']}: {violation['help']} at {targets}")
+        lines.extend(str(node.get("failureSummary", "")) for node in violation["nodes"][:1])
     return "\n".join(lines)
 
 

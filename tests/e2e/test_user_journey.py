@@ -135,7 +135,7 @@ def test_6_to_8_two_people_live_offline_and_sign_out(
         second_tab = ada_context.new_page()
         second_tab.goto(stack.chat_urls[1])
         wait_until_live(second_tab)
-        ada.get_by_role("button", name="Sign out").click()
+        ada.get_by_role("button", name="Sign out", exact=True).click()
         expect(ada).to_have_url(f"{stack.auth_url}/sign-in?notice=signed-out")
         expect(second_tab).to_have_url(_sign_in_url(stack), timeout=10_000)
         ada.goto(stack.chat_urls[0])
@@ -149,7 +149,7 @@ def test_9_forgot_password(context: BrowserContext, stack: RunningStack, screens
     page = context.new_page()
     ada = new_person("Ada")
     open_account(page, stack, ada)
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
 
     page.goto(f"{stack.auth_url}/forgot-password")
     page.get_by_label("E-mail address").fill(ada.email)

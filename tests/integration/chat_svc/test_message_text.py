@@ -35,7 +35,7 @@ async def test_messages_of_different_utc_days_are_separated_and_links_work(
     assert message_ids_in(older_html) == [1, 2, 3]
     separators = older_html.count('class="day-separator"')
     assert separators == 2  # nine days ago, yesterday (both yesterday's share one)
-    assert 'aria-label="Yesterday"' in older_html
+    assert '<span class="day-label">Yesterday</span>' in older_html
     old_day = moments[0].date()
     assert f'data-day="{old_day.isoformat()}"' in older_html
     assert old_day.strftime("%A") in older_html

@@ -228,3 +228,21 @@ async def test_unread_counts_read_positions_and_the_new_messages_divider(
     assert sidebar_counts(general_page)["general"] == 0
     assert sidebar_counts(elsewhere) == {"general": 0, design: 0}
     assert bold_rooms(elsewhere) == set()
+
+
+async def test_no_new_messages_divider_above_ones_own_messages(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    async with make_chat_app().test_app() as test_app:
+        ada, bob = sign_in(test_app, fake_auth, "Ada"), sign_in(test_app, fake_auth, "Bob")
+        await ada.csrf()
+        await ada.get("/rooms/general")
+        await ada.say("general", "mine")  # sent from another tab: not read here yet
+        _, only_mine = await ada.get("/rooms/general")
+        await ada.say("general", "mine again")
+        await bob.say("general", "news")
+        _, with_news = await ada.get("/rooms/general")
+    assert 'class="unread-divider"' not in only_mine
+    divider_at = with_news.index('class="unread-divider"')
+    assert with_news.index('data-message-id="2"') < divider_at
+    assert divider_at < with_news.index('data-message-id="3"')

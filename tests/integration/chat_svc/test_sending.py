@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from quart.typing import TestClientProtocol as ChatClient
 
 from tests.integration.chat_svc.conftest import AppFactory, csrf_token_in, message_ids_in
@@ -31,10 +33,12 @@ async def test_without_javascript_a_message_is_stored_and_the_page_reloads(
         response = await client.post(
             "/messages", form={"body": "  hello\r\nworld  ", "csrf_token": csrf_token_in(page)}
         )
-        assert response.status_code == 303 and response.headers["Location"] == "/rooms/general"
+        assert response.status_code == 303
+        # Without JavaScript the page lands on the new message.
+        assert response.headers["Location"] == "/rooms/general#message-1"
         html = await (await client.get("/rooms/general")).get_data(as_text=True)
     assert message_ids_in(html) == [1]
-    assert '<p class="message-body">hello\nworld</p>' in html
+    assert '<p class="message-body" dir="auto">hello\nworld</p>' in html
 
 
 async def test_with_htmx_a_sent_message_answers_a_fresh_form(
@@ -111,3 +115,32 @@ async def test_a_script_in_a_message_is_shown_as_text(
         html = await (await client.get("/rooms/general")).get_data(as_text=True)
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
     assert '<script>alert("x")' not in html
+
+
+async def test_a_retried_send_of_one_draft_is_stored_once_and_answered_alike(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    session = fake_auth.sign_in("Ada")
+    async with make_chat_app().test_app() as test_app:
+        client = test_app.test_client()
+        client.set_cookie("localhost", "chat_session", session.token)
+        page = await (await client.get("/rooms/general")).get_data(as_text=True)
+        draft = client_id_in(page)
+        form = {"body": "only once", "csrf_token": csrf_token_in(page), "client_id": draft}
+        first = await client.post("/messages", form=form)
+        retry = await client.post("/messages", form=form)
+        retry_htmx = await client.post("/messages", form=form, headers=HTMX)
+        await client.post("/messages", form=form | {"client_id": "b" * 32})
+        html = await (await client.get("/rooms/general")).get_data(as_text=True)
+    assert first.headers["Location"] == retry.headers["Location"] == "/rooms/general#message-1"
+    assert retry_htmx.status_code == 200
+    assert message_ids_in(html) == [1, 2]  # the retries stored nothing; a new draft did
+    assert client_id_in(html) != draft  # every fresh form carries a new key
+
+
+def client_id_in(html: str) -> str:
+    found = re.search(r'name="client_id"[^>]*value="([0-9a-f]+)"', html) or re.search(
+        r'value="([0-9a-f]+)"[^>]*name="client_id"', html
+    )
+    assert found, "no client_id in the message form"
+    return found.group(1)

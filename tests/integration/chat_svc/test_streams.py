@@ -29,11 +29,15 @@ async def open_stream(
 
 
 async def next_event(events: Events, skip: tuple[str, ...] = ("here",)) -> ServerSentEvent | None:
-    """The next real event (the opening ``retry:`` line and, unless asked for, who-is-here
-    updates are skipped); None once closed."""
+    """The next real event (the opening ``retry:`` line, heartbeats and, unless asked for,
+    who-is-here updates are skipped); None once closed."""
     async with asyncio.timeout(10):  # a safety net, not a timed assertion
         async for event in events:
-            if (event.event == "message" and not event.data) or event.event in skip:
+            if (
+                event.event == "heartbeat"
+                or (event.event == "message" and not event.data)
+                or event.event in skip
+            ):
                 continue
             return event
     return None

@@ -102,6 +102,44 @@
       list.insertBefore(item, before ? before.nextElementSibling : list.firstElementChild);
     }
     showLocalTimes(item);
+    markOwnMessage(item);
+  }
+
+  // Live messages are rendered once for everyone: mark the person's own here.
+  function markOwnMessage(item) {
+    var chat = document.getElementById("chat");
+    var own = chat && chat.dataset.viewerAuthor && item.getAttribute("data-author") === chat.dataset.viewerAuthor;
+    item.classList.toggle("own-message", Boolean(own));
+    return Boolean(own);
+  }
+
+  // "New messages ↓": shown when a message arrives while the person reads further up.
+  function showJumpToNewest(show) {
+    var jump = document.getElementById("jump-to-newest");
+    if (jump) {
+      jump.hidden = !show;
+    }
+  }
+
+  function watchJumpToNewest() {
+    var log = document.getElementById("chat-log");
+    var jump = document.getElementById("jump-to-newest");
+    if (!log || !jump) {
+      return;
+    }
+    log.addEventListener("scroll", function () {
+      if (nearBottom(log)) {
+        showJumpToNewest(false);
+      }
+    });
+    jump.addEventListener("click", function () {
+      scrollToNewest(true);
+      showJumpToNewest(false);
+      var box = document.querySelector("#message-form textarea");
+      if (box) {
+        box.focus();
+      }
+    });
   }
 
   document.addEventListener("htmx:sseBeforeMessage", function () {
@@ -120,7 +158,12 @@
       empty.remove();
     }
     updateResumePoint();
-    scrollToNewest(document.body.dataset.stickToBottom === "yes");
+    heardFromServer();
+    var newest = list.lastElementChild;
+    var own = newest && newest.classList.contains("own-message");
+    var follow = own || document.body.dataset.stickToBottom === "yes";
+    scrollToNewest(follow);
+    showJumpToNewest(!follow);
   });
 
   // Tell the person whether new messages arrive live; the stream resumes by itself.
@@ -130,6 +173,7 @@
     reconnecting: "Reconnecting…",
     offline: "Offline: messages sent meanwhile appear when you are back online.",
     paused: "Paused: this chat is open in too many tabs. Reload this tab to resume here.",
+    silent: "No news from the server for a while: still trying to reach it…",
   };
   var activeSource = null;
   function showLiveState(state) {
@@ -143,6 +187,35 @@
       status.textContent = STATUS_TEXT[state] || "";
       status.dataset.state = state;
     }
+    if (state === "live") {
+      // composer.js retries a send that failed while the stream was down.
+      document.dispatchEvent(new CustomEvent("chat:live"));
+    }
+  }
+
+  // A stream can go silent without closing (a paused or stuck server): the server sends
+  // a heartbeat event every data-heartbeat-seconds; two missed in a row are reported.
+  var lastHeard = Date.now();
+  function heardFromServer() {
+    lastHeard = Date.now();
+    var live = document.getElementById("live");
+    if (live && live.dataset.state === "silent") {
+      showLiveState("live");
+    }
+  }
+
+  function watchForSilence() {
+    var live = document.getElementById("live");
+    var seconds = live ? Number(live.dataset.heartbeatSeconds) : 0;
+    if (!seconds) {
+      return;
+    }
+    window.setInterval(function () {
+      var current = document.getElementById("live");
+      if (current && current.dataset.state === "live" && Date.now() - lastHeard > 2 * seconds * 1000 + 1000) {
+        showLiveState("silent");
+      }
+    }, 1000);
   }
 
   document.addEventListener("htmx:sseError", function () {
@@ -174,6 +247,7 @@
   });
 
   document.addEventListener("htmx:sseOpen", function (event) {
+    lastHeard = Date.now();
     showLiveState("live");
     var source = event.detail.source;
     activeSource = source;
@@ -186,6 +260,8 @@
       // This tab's own sign-out is already navigating away; other tabs reload, and the
       // page itself then redirects to sign in.
       if (document.body.dataset.leaving !== "yes") {
+        // composer.js keeps the draft and says why, once the person is back.
+        document.dispatchEvent(new CustomEvent("chat:signed-out"));
         window.location.reload();
       }
     });
@@ -200,6 +276,7 @@
       // Too far behind to replay: fetch the latest list (and a fresh stream) instead.
       htmx.ajax("GET", roomPath(), { target: "#conversation", swap: "outerHTML" });
     });
+    source.addEventListener("heartbeat", heardFromServer);
     source.addEventListener("unread", function (event) {
       showUnread(event.data);
     });
@@ -220,6 +297,7 @@
       scrollToNewest(true);
     } else if (target.id === "older-messages") {
       showLocalTimes(target);
+      announceOlderLoaded(target);
     } else if (target.id === "message-form") {
       var box = target.querySelector("textarea");
       if (box) {
@@ -228,8 +306,39 @@
     }
   });
 
+  // "Load older messages" replaces itself: keep keyboard focus on it (or on "Start of the
+  // conversation") and tell screen readers what arrived.
+  var olderCountBefore = 0;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var list = document.getElementById("older-messages");
+    if (list && event.detail.target === list) {
+      olderCountBefore = list.querySelectorAll("[data-message-id]").length;
+    }
+  });
+
+  function announceOlderLoaded(list) {
+    var loaded = list.querySelectorAll("[data-message-id]").length - olderCountBefore;
+    var control = document.getElementById("older-control");
+    var next = control ? control.querySelector("a, .conversation-start") : null;
+    var text = loaded === 1 ? "1 older message loaded." : loaded + " older messages loaded.";
+    if (next && next.classList.contains("conversation-start")) {
+      text += " Start of the conversation.";
+    }
+    if (next) {
+      next.focus();
+    }
+    var announcer = document.getElementById("chat-announcer");
+    if (announcer) {
+      announcer.textContent = text;
+    }
+  }
+
   document.addEventListener("submit", function (event) {
-    if (event.target instanceof HTMLFormElement && event.target.classList.contains("sign-out")) {
+    var form = event.target;
+    if (
+      form instanceof HTMLFormElement &&
+      (form.classList.contains("sign-out") || form.classList.contains("sign-out-everywhere"))
+    ) {
       document.body.dataset.leaving = "yes";
     }
   });
@@ -241,7 +350,9 @@
     }
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
-      if (box.value.trim() !== "") {
+      // One send at a time (composer.js marks the form in flight; not htmx's class, which
+      // htmx carries onto the fresh form until it settles).
+      if (box.value.trim() !== "" && box.form.dataset.sending !== "yes") {
         box.form.requestSubmit();
       }
     }
@@ -254,6 +365,9 @@
     }
     showLocalTimes(document);
     updateResumePoint();
+    watchForSilence();
+    watchJumpToNewest();
     scrollToNewest(true);
+    // Without JavaScript the URL's #message-N lands on a new message; here, the newest.
   });
 })();

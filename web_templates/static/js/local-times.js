@@ -46,8 +46,6 @@
     var label = dayLabel(moment);
     var item = document.createElement("li");
     item.className = "day-separator";
-    item.setAttribute("role", "separator");
-    item.setAttribute("aria-label", label);
     item.dataset.day = dayKey(moment);
     var text = document.createElement("span");
     text.className = "day-label";
