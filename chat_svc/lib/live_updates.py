@@ -129,13 +129,16 @@ class LiveUpdates:
 
     async def _subscribe(self, room: str) -> _RoomFeed:
         change_ids: set[int] = set()
+        # Who each held message mentions, for the mention counts of members elsewhere.
+        mentioned: dict[int, frozenset[str]] = {}
 
         def release(message_id: int, data: bytes) -> None:
             if message_id in change_ids:
                 change_ids.discard(message_id)
                 self.fanout.deliver_change(room, message_id, data)
             else:
-                self.fanout.deliver(room, message_id, data)
+                people = mentioned.pop(message_id, frozenset())
+                self.fanout.deliver(room, message_id, data, people)
 
         in_order = IdOrder(release, self.reorder_window_seconds)
 
@@ -154,7 +157,11 @@ class LiveUpdates:
                 author_name=event.author_name,
                 body=event.body,
                 posted_at=event.posted_at,
+                mentions=event.mentions,
             )
+            others = frozenset(event.mentions) - {event.author_id}
+            if others:
+                mentioned[record.message_id] = others
             in_order.offer(record.message_id, self.renderer.frame(record))
 
         async def on_change(msg: Msg) -> None:
@@ -175,6 +182,7 @@ class LiveUpdates:
                 event_id=event.event_id,
                 edited_at=event.edited_at,
                 deleted=event.deleted,
+                mentions=event.mentions,
             )
             change_ids.add(event.event_id)
             in_order.offer(event.event_id, self.renderer.frame(record, replace=True))

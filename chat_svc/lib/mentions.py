@@ -54,3 +54,22 @@ def _ends_a_word(body: str, index: int) -> bool:
     return (
         index >= len(body) or not _is_word_char(body[index]) or not _is_word_char(body[index - 1])
     )
+
+
+def suggest_members(
+    members: Sequence[tuple[str, str]], typed: str, limit: int
+) -> list[tuple[str, str]]:
+    """The members whose name starts with ``typed`` (what follows the ``@``), then those
+    with a later word starting with it; case-insensitive, each group in the given order."""
+    query = typed.strip().casefold()
+    first: list[tuple[str, str]] = []
+    later: list[tuple[str, str]] = []
+    for member in members:
+        name = member[1].strip().casefold()
+        if not name:
+            continue
+        if name.startswith(query):
+            first.append(member)
+        elif any(word.startswith(query) for word in name.split()[1:]):
+            later.append(member)
+    return (first + later)[:limit]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chat_svc.lib.mentions import find_mentions
+from chat_svc.lib.mentions import find_mentions, suggest_members
 
 MEMBERS = [
     ("u-ann", "Ann"),
@@ -57,3 +57,15 @@ def test_the_author_may_mention_themself_and_blank_names_are_ignored() -> None:
 def test_two_members_with_the_same_name_are_both_mentioned() -> None:
     members = [("u-1", "Alex"), ("u-2", "alex")]
     assert find_mentions("@Alex look", members) == ("u-1", "u-2")
+
+
+def test_suggestions_start_with_what_was_typed_then_match_a_later_word() -> None:
+    members = [("u-1", "Ann Lee"), ("u-2", "Bob Annis"), ("u-3", "annette"), ("u-4", "Carl")]
+    assert suggest_members(members, "ann", 10) == [
+        ("u-1", "Ann Lee"),
+        ("u-3", "annette"),
+        ("u-2", "Bob Annis"),
+    ]
+    assert suggest_members(members, "ANN L", 10) == [("u-1", "Ann Lee")]
+    assert suggest_members(members, "", 2) == [("u-1", "Ann Lee"), ("u-2", "Bob Annis")]
+    assert suggest_members(members, "zed", 10) == []
