@@ -1,8 +1,11 @@
 /* The message box's @ suggestion list (issue 14). When the text before the caret is an "@"
    and the start of a name, htmx fetches GET /rooms/<slug>/members?q=… into
-   #mention-suggestions (the room's members, never the viewer). The box follows the ARIA
-   combobox pattern: aria-expanded, aria-controls, aria-activedescendant; Up/Down move,
-   Enter or Tab insert "@Display Name ", Escape closes, a click picks.
+   #mention-suggestions (the room's members, never the viewer). While the list is open the
+   box follows the ARIA combobox pattern (role, aria-expanded, aria-controls,
+   aria-activedescendant: each move is read out); Up/Down move, Enter or Tab insert
+   "@Display Name ", Escape closes, a click picks. Closed, the box is a plain text box
+   again (a textarea may not carry the combobox role for good, and aria-expanded is not
+   allowed on a text box).
 
    Kept apart from composer.js and chat-page.js on purpose: while the list is open, its
    keys are taken by a capturing listener before chat-page.js's Enter-to-send ever sees
@@ -37,18 +40,14 @@
     return Boolean(text && text.getAttribute("aria-expanded") === "true");
   }
 
-  // The combobox's attributes, set once per (new) form: without JavaScript it stays a
-  // plain text box.
+  // What a text box may carry at all times, set once per (new) form.
   function prepare(text) {
     if (!text || text.dataset.mentions === "ready") {
       return;
     }
     text.dataset.mentions = "ready";
-    text.setAttribute("role", "combobox");
     text.setAttribute("aria-autocomplete", "list");
-    text.setAttribute("aria-haspopup", "listbox");
     text.setAttribute("aria-controls", "mention-suggestions");
-    text.setAttribute("aria-expanded", "false");
   }
 
   // The "@…" the caret is at the end of: an "@" at the start or after a non-word character,
@@ -129,6 +128,7 @@
       return;
     }
     current.hidden = false;
+    text.setAttribute("role", "combobox");
     text.setAttribute("aria-expanded", "true");
     var selected = found.filter(function (option) {
       return option.getAttribute("aria-selected") === "true";
@@ -143,7 +143,8 @@
       current.hidden = true;
     }
     if (text) {
-      text.setAttribute("aria-expanded", "false");
+      text.removeAttribute("role");
+      text.removeAttribute("aria-expanded");
       text.removeAttribute("aria-activedescendant");
     }
   }
