@@ -91,7 +91,7 @@
       return;
     }
     document
-      .querySelectorAll('#messages [data-mentions~="' + tag + '"]:not(.mentions-you)')
+      .querySelectorAll('#conversation [data-mentions~="' + tag + '"]:not(.mentions-you)')
       .forEach(function (item) {
         item.classList.add("mentions-you");
       });
@@ -322,6 +322,9 @@
     if (!target) {
       return;
     }
+    if (target.id === "conversation" || target.id === "older-messages") {
+      markMentionsOfViewer(); // also when a page comes pre-rendered for every viewer
+    }
     if (target.id === "conversation") {
       showLocalTimes(target);
       scrollToNewest(true);
@@ -394,6 +397,7 @@
       showLiveState("connecting");
     }
     showLocalTimes(document);
+    markMentionsOfViewer();
     updateResumePoint();
     watchForSilence();
     watchJumpToNewest();
