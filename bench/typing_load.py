@@ -111,7 +111,8 @@ async def measure_typing(
     typists = Typists(poster_url, plan.typists)
     await typists.prepare()
     crowd = SseCrowd()
-    await crowd.open(f"{reader_url}/events", plan.subscribers, cookies)
+    # Smaller batches than the fan-out ramp's: every opening reads the store (FerretDB).
+    await crowd.open(f"{reader_url}/events", plan.subscribers, cookies, batch=50)
     await asyncio.sleep(0.5)
     quiet: list[dict[str, Any]] = []
     typing: list[dict[str, Any]] = []
