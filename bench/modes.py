@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bench.fanout import FanoutPlan
 from bench.rooms import RoomsPlan
+from bench.typing_load import TypingPlan
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class Mode:
     history_posts: int
     rooms: RoomsPlan
     overload_seconds: float
+    typing: TypingPlan
 
 
 QUICK = Mode(
@@ -37,6 +39,8 @@ QUICK = Mode(
     history_posts=20,
     rooms=RoomsPlan(rooms=4, per_room=3, rate=20.0, seconds=1.0, repeats=1),
     overload_seconds=1.0,
+    # Steps long enough for a second signal per typist (the server holds them to one per 3 s).
+    typing=TypingPlan(subscribers=40, typists=6, rate=20.0, seconds=4.0, repeats=1),
 )
 
 FULL = Mode(
@@ -57,4 +61,6 @@ FULL = Mode(
     history_posts=200,
     rooms=RoomsPlan(rooms=100, per_room=10, rate=100.0, seconds=5.0, repeats=3),
     overload_seconds=4.0,
+    # Issue 14's budget: 1,000 subscribers at 20 msg/s with 100 of them typing.
+    typing=TypingPlan(subscribers=1000, typists=100, rate=20.0, seconds=5.0, repeats=3),
 )

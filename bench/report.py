@@ -260,7 +260,36 @@ def tables(results: dict[str, Any]) -> str:
         lines += overload_table(results["overload"])
     if "history" in results:
         lines += history_table(results["history"])
+    if "typing" in results:
+        lines += typing_table(results["typing"])
     return "\n".join(lines) + "\n"
+
+
+def typing_table(data: dict[str, Any]) -> list[str]:
+    """General's fan-out with and without people typing: issue 14's budget."""
+    quiet, typing = data["quiet"], data["typing"]
+    verdict = "within" if data["within_budget"] else "over"
+    return [
+        "",
+        f"Typing: {data['subscribers']:,} streams of general at {data['rate']:.0f} msg/s, then "
+        f"with {data['typists']} people typing (each page asks every second, the server lets "
+        f"one signal a person through every 3 s). Budget: typing costs the message fan-out "
+        f"less than {data['budget_share']:.0%} of its deliveries per CPU-second.",
+        "",
+        "| general's fan-out | deliveries/s | stream replica CPU % | deliveries per CPU-second |"
+        " typing frames per stream | p99 ms |",
+        "|---|---|---|---|---|---|",
+        f"| nobody typing | {_spread(quiet, 'deliveries_per_s')} | "
+        f"{_spread(quiet, 'server_cpu_pct')} | {_spread(quiet, 'deliveries_per_cpu_second')} | "
+        f"{quiet['typing_frames_per_stream']:.0f} | {quiet['p99_ms']:.1f} |",
+        f"| {data['typists']} typing | {_spread(typing, 'deliveries_per_s')} | "
+        f"{_spread(typing, 'server_cpu_pct')} | "
+        f"{_spread(typing, 'deliveries_per_cpu_second')} | "
+        f"{typing['typing_frames_per_stream']:.0f} | {typing['p99_ms']:.1f} |",
+        "",
+        f"Cost of typing: {data['cost_share']:.1%} of the deliveries per CPU-second "
+        f"({verdict} the {data['budget_share']:.0%} budget).",
+    ]
 
 
 def overload_table(data: dict[str, Any]) -> list[str]:

@@ -47,6 +47,7 @@ class SseStream(asyncio.Protocol):
         self.due = array("d")
         self.arrivals = array("d")
         self.other_events: list[bytes] = []
+        self.typing_frames = 0  # "is typing" signals (the typing bench), counted as they come
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -57,6 +58,7 @@ class SseStream(asyncio.Protocol):
         if self.status:
             self.chunks.append((time.time(), data))
             self.seen += data.count(b"\nid: ")
+            self.typing_frames += data.count(b"event: typing")
             return
         self.head += data
         end = self.head.find(b"\r\n\r\n")

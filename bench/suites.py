@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from bench import history, limits, overload, rooms, sign_in
+from bench import history, limits, overload, rooms, sign_in, typing_load
 from bench.fanout import run_ramp
 from bench.modes import Mode
 from bench.page import WrkMissingError, run_wrk
@@ -200,6 +200,21 @@ async def bench_rooms(mode: Mode, logs: Path) -> dict[str, Any]:
             poster_url,
             reader_url,
             mode.rooms,
+            CpuMeter([stack.pid("chat-b")]),
+            SUBSCRIBER_COOKIES,
+        )
+
+
+async def bench_typing(mode: Mode, logs: Path) -> dict[str, Any]:
+    """The fan-out of general with and without people typing (issue 14's budget)."""
+    with running_stack(logs / "typing") as stack:
+        poster_url, reader_url = stack.start_chats(["chat-a", "chat-b"])
+        for url in (poster_url, reader_url):
+            await rooms.warm(url)
+        return await typing_load.measure_typing(
+            poster_url,
+            reader_url,
+            mode.typing,
             CpuMeter([stack.pid("chat-b")]),
             SUBSCRIBER_COOKIES,
         )

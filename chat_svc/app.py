@@ -9,6 +9,7 @@ from quart import Quart
 from quart.typing import ResponseReturnValue
 
 from chat_svc.blueprints.chat import chat_blueprint
+from chat_svc.blueprints.mention_suggestions import mention_suggestions
 from chat_svc.blueprints.message_actions import message_actions_blueprint
 from chat_svc.blueprints.people import people_pages
 from chat_svc.blueprints.room_activity import room_activity
@@ -74,6 +75,7 @@ def create_app(
     app.register_blueprint(rooms_blueprint(settings))
     app.register_blueprint(message_actions_blueprint(settings))
     app.register_blueprint(room_activity)
+    app.register_blueprint(mention_suggestions)
     app.register_blueprint(people_pages)
     app.register_blueprint(session_pages)
 

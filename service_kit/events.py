@@ -123,6 +123,8 @@ class MessagePosted(Event):
     author_name: str
     body: str
     posted_at: datetime
+    # Who the text mentions (user ids); added later with a default, so older events decode.
+    mentions: tuple[str, ...] = ()
 
     @staticmethod
     def subject_for(room: str) -> str:
@@ -144,6 +146,7 @@ class MessageChanged(Event):
     posted_at: datetime
     edited_at: datetime
     deleted: bool = False
+    mentions: tuple[str, ...] = ()  # recognised again in the new text
 
     @staticmethod
     def subject_for(room: str) -> str:

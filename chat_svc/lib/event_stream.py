@@ -170,7 +170,7 @@ async def _count_other_rooms(client: StreamClient, read_positions: dict[str, int
     """The sidebar of this tab: counts of the person's other rooms, from the store once (the
     page's may already be stale: a stream of another room that just ended marked it read)."""
     try:
-        unread = await count_unread_messages(read_positions)
+        unread = await count_unread_messages(read_positions, reader=client.user_id)
     except DATABASE_ERRORS as error:  # counts are a courtesy; the stream goes on without
         log.warning("event stream: no unread counts, database unavailable: %s", error)
         unread = {}
@@ -178,7 +178,8 @@ async def _count_other_rooms(client: StreamClient, read_positions: dict[str, int
         {
             room: (unread[room].count, unread[room].newest) if room in unread else (0, read_up_to)
             for room, read_up_to in read_positions.items()
-        }
+        },
+        {room: found.mentions for room, found in unread.items()},
     )
 
 

@@ -31,10 +31,19 @@ class CloseReason(Enum):
     GONE = "gone"
 
 
-def unread_frame(counts: dict[str, int]) -> bytes:
-    """One event for every room whose count changed: ``[{"room": slug, "count": n}, …]``."""
-    changed = [{"room": room, "count": count} for room, count in sorted(counts.items())]
+def unread_frame(counts: dict[str, int], mentions: dict[str, int] | None = None) -> bytes:
+    """One event for every room whose count changed:
+    ``[{"room": slug, "count": n, "mentions": m}, …]`` (m: unread mentions of the person)."""
+    mentioned = mentions or {}
+    changed = [
+        {"room": room, "count": count, "mentions": mentioned.get(room, 0)}
+        for room, count in sorted(counts.items())
+    ]
     return frame("unread", json.dumps(changed))
+
+
+# What happened to a counted room while its counts were read from the store.
+READ, POSTED, MENTIONED = "read", "posted", "mentioned"
 
 
 class StreamClient:
@@ -44,6 +53,7 @@ class StreamClient:
         "dirty_rooms",
         "early",
         "limit",
+        "mentions",
         "newest_counted",
         "pending",
         "room",
@@ -71,12 +81,14 @@ class StreamClient:
         self.early: list[tuple[int, bytes]] | None = []
         # The newest message of ``room`` this stream sent (read up to there when it ends).
         self.seen_id = 0
-        # The person's other rooms: unread count, newest id counted, and which changed.
+        # The person's other rooms: unread count, of them how many mention the person,
+        # newest id counted, and which changed.
         self.unread: dict[str, int] = {}
+        self.mentions: dict[str, int] = {}
         self.newest_counted: dict[str, int] = {}
         self.dirty_rooms: set[str] = set()
-        # While the counts are read from the store: (room, id, is_read) to apply on top.
-        self.count_log: list[tuple[str, int, bool]] | None = None
+        # While the counts are read from the store: (room, id, what) to apply on top.
+        self.count_log: list[tuple[str, int, str]] | None = None
 
     def offer(self, message_id: int, data: bytes) -> None:
         if self.close_reason is not None:
@@ -107,9 +119,10 @@ class StreamClient:
         for message_id, data in early:
             self.offer(message_id, data)
 
-    def follow_counts(self, room: str, unread: int, newest_counted: int) -> None:
+    def follow_counts(self, room: str, unread: int, newest_counted: int, mentions: int = 0) -> None:
         """Count ``room``'s messages newer than ``newest_counted`` on top of ``unread``."""
         self.unread[room] = unread
+        self.mentions[room] = mentions
         self.newest_counted[room] = newest_counted
 
     def expect_counts(self, rooms: set[str]) -> None:
@@ -118,48 +131,55 @@ class StreamClient:
         for room in rooms:
             self.follow_counts(room, 0, 0)
 
-    def start_counts(self, counted: dict[str, tuple[int, int]]) -> None:
-        """The store's (count, newest id counted) per room, then what happened while it was
-        read; every room's count is sent once, so the page's own counts are corrected."""
+    def start_counts(
+        self, counted: dict[str, tuple[int, int]], mentions: dict[str, int] | None = None
+    ) -> None:
+        """The store's (count, newest id counted) per room and unread mentions, then what
+        happened while it was read; every room's count is sent once, so the page's own
+        counts are corrected."""
         log, self.count_log = self.count_log or [], None
         for room, (unread, newest) in counted.items():
-            self.follow_counts(room, unread, newest)
-        for room, value, is_read in log:
+            self.follow_counts(room, unread, newest, (mentions or {}).get(room, 0))
+        for room, value, what in log:
             if room in self.unread:
-                if is_read:
+                if what == READ:
                     self.mark_read(room, value)
                 else:
-                    self.count_unread(room, value)
+                    self.count_unread(room, value, mentioned=what == MENTIONED)
         self.dirty_rooms = set(self.unread)
         self.flush_counts()
 
-    def count_unread(self, room: str, message_id: int) -> bool:
-        """True when this made the room's count change (the client needs a flush)."""
+    def count_unread(self, room: str, message_id: int, mentioned: bool = False) -> bool:
+        """True when this made the room's count change (the client needs a flush);
+        ``mentioned``: the message mentions this stream's person."""
         if self.count_log is not None:
-            self.count_log.append((room, message_id, False))
+            self.count_log.append((room, message_id, MENTIONED if mentioned else POSTED))
             return False
         if message_id <= self.newest_counted.get(room, 0):
             return False  # already in the count it started from
         self.newest_counted[room] = message_id
         self.unread[room] = self.unread.get(room, 0) + 1
+        if mentioned:
+            self.mentions[room] = self.mentions.get(room, 0) + 1
         self.dirty_rooms.add(room)
         return True
 
     def mark_read(self, room: str, read_up_to: int) -> bool:
         if self.count_log is not None:
-            self.count_log.append((room, read_up_to, True))
+            self.count_log.append((room, read_up_to, READ))
             return False
         if room not in self.unread or read_up_to < self.newest_counted.get(room, 0):
             return False  # newer messages than what was read still count
         self.newest_counted[room] = read_up_to
         self.unread[room] = 0
+        self.mentions[room] = 0
         self.dirty_rooms.add(room)
         return True
 
     def flush_counts(self) -> None:
         if self.dirty_rooms:
             counts = {room: self.unread.get(room, 0) for room in self.dirty_rooms}
-            self.offer(0, unread_frame(counts))
+            self.offer(0, unread_frame(counts, self.mentions))
             self.dirty_rooms.clear()
 
     @property
@@ -215,13 +235,16 @@ class Fanout:
         for room in client.counted_rooms:
             _discard(self._counters, room, client)
 
-    def deliver(self, room: str, message_id: int, data: bytes) -> None:
+    def deliver(
+        self, room: str, message_id: int, data: bytes, mentioned: frozenset[str] = frozenset()
+    ) -> None:
+        """``mentioned``: the user ids the message mentions (not its author)."""
         viewers = self._viewers.get(room, ())
         for client in viewers:
             client.offer(message_id, data)
         self.delivered += len(viewers)
         for client in self._counters.get(room, ()):
-            if client.count_unread(room, message_id):
+            if client.count_unread(room, message_id, client.user_id in mentioned):
                 self._dirty.add(client)
 
     def deliver_change(self, room: str, event_id: int, data: bytes) -> None:
@@ -264,6 +287,7 @@ class Fanout:
 
     def stop_counting(self, client: StreamClient, room: str) -> None:
         client.unread.pop(room, None)
+        client.mentions.pop(room, None)
         client.newest_counted.pop(room, None)
         client.dirty_rooms.discard(room)
         _discard(self._counters, room, client)

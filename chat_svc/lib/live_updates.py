@@ -6,7 +6,10 @@ Each message is rendered and framed once, released in id order per room, and han
 room's viewers; members looking at another room get an unread count instead.
 ``chat.room.<slug>.message_changed`` (an edit or deletion, ids from the same sequence,
 released in the same order, replacing the message it names) and ``chat.room.<slug>.typing``
-(to the room's viewers as it comes) ride on the same per-room interest.
+ride on the same per-room interest. Typing signals are gathered per room and sent to its
+viewers as one frame a second: one frame per signal would cost the message fan-out about a
+quarter of its deliveries per CPU-second with 100 of 1,000 viewers typing (the typing
+bench), against a budget of a tenth.
 ``chat.membership.changed``: forget the cached membership answer; a person who joined starts
 counting the room in their open streams, one who left loses their streams of it, one who
 read it sees its count drop.
@@ -44,7 +47,8 @@ from service_kit.events import (
 log = logging.getLogger(__name__)
 
 SUBSCRIPTION_PENDING_LIMIT = 1_000_000
-# At most one unread-count update per room per stream in this period.
+# At most one unread-count update per room per stream in this period, and one typing frame
+# per room.
 COUNT_FLUSH_SECONDS = 1.0
 
 MembershipListener = Callable[[MembershipChanged], Awaitable[None]]
@@ -78,6 +82,8 @@ class LiveUpdates:
     _rooms: dict[str, _RoomFeed] = field(default_factory=dict)
     _subscribing: asyncio.Lock = field(default_factory=asyncio.Lock)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    # Per room, who signalled typing since the last flush: author tag -> name.
+    _typing: dict[str, dict[str, str]] = field(default_factory=dict)
 
     async def start(self) -> None:
         self._subscriptions = [
@@ -129,13 +135,16 @@ class LiveUpdates:
 
     async def _subscribe(self, room: str) -> _RoomFeed:
         change_ids: set[int] = set()
+        # Who each held message mentions, for the mention counts of members elsewhere.
+        mentioned: dict[int, frozenset[str]] = {}
 
         def release(message_id: int, data: bytes) -> None:
             if message_id in change_ids:
                 change_ids.discard(message_id)
                 self.fanout.deliver_change(room, message_id, data)
             else:
-                self.fanout.deliver(room, message_id, data)
+                people = mentioned.pop(message_id, frozenset())
+                self.fanout.deliver(room, message_id, data, people)
 
         in_order = IdOrder(release, self.reorder_window_seconds)
 
@@ -154,7 +163,11 @@ class LiveUpdates:
                 author_name=event.author_name,
                 body=event.body,
                 posted_at=event.posted_at,
+                mentions=event.mentions,
             )
+            others = frozenset(event.mentions) - {event.author_id}
+            if others:
+                mentioned[record.message_id] = others
             in_order.offer(record.message_id, self.renderer.frame(record))
 
         async def on_change(msg: Msg) -> None:
@@ -175,6 +188,7 @@ class LiveUpdates:
                 event_id=event.event_id,
                 edited_at=event.edited_at,
                 deleted=event.deleted,
+                mentions=event.mentions,
             )
             change_ids.add(event.event_id)
             in_order.offer(event.event_id, self.renderer.frame(record, replace=True))
@@ -191,8 +205,8 @@ class LiveUpdates:
             except ValidationError as error:
                 log.error("malformed PersonTyping dropped: %s", error)
                 return
-            signal = {"author": event.author_tag, "name": event.name}
-            self.fanout.send_to_room(room, frame("typing", json.dumps(signal)))
+            if self._rooms.get(room) is feed:
+                self._typing.setdefault(room, {})[event.author_tag] = event.name
 
         changes = await self.nats.subscribe(MessageChanged.subject_for(room), cb=on_change)
         typing = await self.nats.subscribe(PersonTyping.subject_for(room), cb=on_typing)
@@ -215,6 +229,7 @@ class LiveUpdates:
 
     async def _unsubscribe(self, room: str) -> None:
         feed = self._rooms.pop(room, None)
+        self._typing.pop(room, None)
         if feed is None:
             return
         feed.in_order.close()
@@ -280,3 +295,11 @@ class LiveUpdates:
         while True:
             await asyncio.sleep(COUNT_FLUSH_SECONDS)
             self.fanout.flush_counts()
+            self.flush_typing()
+
+    def flush_typing(self) -> None:
+        """One ``typing`` frame per room with signals: ``[{"author": tag, "name": n}, …]``."""
+        pending, self._typing = self._typing, {}
+        for room, signals in pending.items():
+            typing = [{"author": tag, "name": name} for tag, name in signals.items()]
+            self.fanout.send_to_room(room, frame("typing", json.dumps(typing)))

@@ -86,6 +86,7 @@ class MessageEdits:
             current = await select_message(message.room, message.message_id)
             if current is None or current.deleted:
                 raise MessageBusyError  # deleted meanwhile
+            mentions = await self.feed.mentions_in(message.room, body)
             event_id = await self.feed.ids.next_id(message.room)
             now = datetime.now(UTC)
             changed = await update_message(
@@ -95,6 +96,7 @@ class MessageEdits:
                 event_id=event_id,
                 edited_at=now.replace(microsecond=now.microsecond // 1000 * 1000),
                 deleted=deleted,
+                mentions=mentions,
             )
         finally:
             await redis.eval(RELEASE_IF_OWNED, 1, key, token)
@@ -120,6 +122,7 @@ class MessageEdits:
             posted_at=message.posted_at,
             edited_at=message.edited_at,
             deleted=message.deleted,
+            mentions=message.mentions,
         )
         try:
             await publish_payload(

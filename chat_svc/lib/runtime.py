@@ -20,6 +20,7 @@ from chat_svc.lib.message_ids import MessageIdSequence
 from chat_svc.lib.presence import Presence
 from chat_svc.lib.rendering import MessageRenderer
 from chat_svc.lib.room_access import RoomAccess
+from chat_svc.lib.room_members import RoomMembers
 from chat_svc.lib.stream_limits import StreamLimits
 from chat_svc.lib.users_consumer import users_consumer
 from chat_svc.models.messages import migrate_messages_into_rooms, select_highest_event_id
@@ -83,10 +84,12 @@ def manage_chat_runtime(
         fanout = Fanout()
         access = RoomAccess(settings.token_cache_seconds)
         assert app.jinja_loader is not None  # create_base_app sets it
+        room_members = RoomMembers()
         feed = MessageFeed(
             LatestCache(infrastructure.redis, settings.latest_cache_size),
             infrastructure.js,
             MessageIdSequence(infrastructure.redis),
+            room_members,
         )
         live = LiveUpdates(
             infrastructure.nats,
@@ -95,7 +98,7 @@ def manage_chat_runtime(
             auth,
             settings.heartbeat_seconds,
             settings.reorder_window_seconds,
-            membership_listeners=[access.on_membership_changed],
+            membership_listeners=[access.on_membership_changed, room_members.on_membership_changed],
             newest_known=select_highest_event_id,
         )
         await live.start()

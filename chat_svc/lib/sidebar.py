@@ -1,5 +1,6 @@
-"""The person's rooms and direct messages with their unread counts: one query for the
-memberships, one aggregate for the counts, whatever the number of rooms."""
+"""The person's rooms and direct messages with their unread counts (and how many of those
+mention them): one query for the memberships, one aggregate for the counts, whatever the
+number of rooms."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ class SidebarEntry:
     kind: str
     unread: int
     current: bool
+    mentions: int = 0  # unread messages that mention the person
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,8 @@ class Sidebar:
 async def load_sidebar(user_id: str, current_room: str | None = None) -> Sidebar:
     memberships = await select_memberships_of(user_id)
     unread = await count_unread_messages(
-        {m.room: m.last_read_message_id for m in memberships if m.room != current_room}
+        {m.room: m.last_read_message_id for m in memberships if m.room != current_room},
+        reader=user_id,
     )
     entries = sorted(
         (
@@ -42,6 +45,7 @@ async def load_sidebar(user_id: str, current_room: str | None = None) -> Sidebar
                 kind=m.kind,
                 unread=unread[m.room].count if m.room in unread else 0,
                 current=m.room == current_room,
+                mentions=unread[m.room].mentions if m.room in unread else 0,
             )
             for m in memberships
         ),

@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from beanie import Document
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from pymongo import ASCENDING, IndexModel
 from pymongo.errors import OperationFailure
 
-from service_kit.store_compat import count_and_newest
+from service_kit.store_compat import count_and_newest, is_ferretdb
 
 GENERAL = "general"
 
@@ -32,6 +33,8 @@ class ChatMessage(Document):
     event_id: int | None = None
     edited_at: datetime | None = None
     deleted: bool = False
+    # The user ids the text mentions (lib/mentions.py), recognised at post and edit time.
+    mentions: list[str] = Field(default_factory=list)
 
     class Settings:
         name = "messages"
@@ -55,6 +58,7 @@ class MessageRecord(BaseModel):
     event_id: int | None = None
     edited_at: datetime | None = None
     deleted: bool = False
+    mentions: tuple[str, ...] = ()
 
     @property
     def author_handle(self) -> str:
@@ -65,6 +69,15 @@ class MessageRecord(BaseModel):
         """Tells the page's script which messages are the viewer's own (controls only; the
         server decides), without putting account ids on the page."""
         return author_tag(self.author_id)
+
+    @property
+    def mention_tags(self) -> str:
+        """The mentioned people as the page knows them (``data-mentions``): author tags,
+        never account ids; the page's script compares them with its viewer's."""
+        return " ".join(author_tag(user_id) for user_id in self.mentions)
+
+    def mentions_user(self, user_id: str) -> bool:
+        return user_id in self.mentions
 
     @property
     def stream_id(self) -> int:
@@ -94,6 +107,7 @@ def _record(document: ChatMessage) -> MessageRecord:
         event_id=document.event_id,
         edited_at=document.edited_at,
         deleted=document.deleted,
+        mentions=tuple(document.mentions or ()),
     )
 
 
@@ -123,14 +137,29 @@ async def select_message(room: str, message_id: int) -> MessageRecord | None:
 
 
 async def update_message(
-    room: str, message_id: int, *, body: str, event_id: int, edited_at: datetime, deleted: bool
+    room: str,
+    message_id: int,
+    *,
+    body: str,
+    event_id: int,
+    edited_at: datetime,
+    deleted: bool,
+    mentions: Sequence[str] = (),
 ) -> MessageRecord | None:
     """A new text (or none, deleted) under a new event id; the caller holds the message's
     edit lock (lib/message_edits.py), so writes to one message never interleave."""
     collection = ChatMessage.get_pymongo_collection()
     await collection.update_one(
         {"room": room, "message_id": message_id},
-        {"$set": {"body": body, "event_id": event_id, "edited_at": edited_at, "deleted": deleted}},
+        {
+            "$set": {
+                "body": body,
+                "event_id": event_id,
+                "edited_at": edited_at,
+                "deleted": deleted,
+                "mentions": list(mentions),
+            }
+        },
     )
     return await select_message(room, message_id)
 
@@ -145,7 +174,12 @@ async def migrate_messages_into_rooms() -> None:
 
 
 async def insert_message(
-    room: str, message_id: int, author_id: str, author_name: str, body: str
+    room: str,
+    message_id: int,
+    author_id: str,
+    author_name: str,
+    body: str,
+    mentions: Sequence[str] = (),
 ) -> MessageRecord:
     # MongoDB keeps milliseconds: truncate now so the cached and stored copies are equal.
     now = datetime.now(UTC)
@@ -157,6 +191,7 @@ async def insert_message(
         author_name=author_name,
         body=body,
         posted_at=posted_at,
+        mentions=list(mentions),
     )
     await document.insert()
     return _record(document)
@@ -215,11 +250,15 @@ async def select_messages_changed_since(room: str, since_id: int) -> list[Messag
 class Unread:
     count: int
     newest: int  # the newest message id counted
+    mentions: int = 0  # of the reader, by someone else
 
 
-async def count_unread_messages(read_positions: Mapping[str, int]) -> dict[str, Unread]:
+async def count_unread_messages(
+    read_positions: Mapping[str, int], reader: str | None = None
+) -> dict[str, Unread]:
     """Messages after each read position, per room, in one query over the (room,
-    message_id) index. Rooms with nothing unread are left out."""
+    message_id) index; with ``reader``, also those that mention them (not their own).
+    Rooms with nothing unread are left out."""
     if not read_positions:
         return {}
     match = {
@@ -228,8 +267,52 @@ async def count_unread_messages(read_positions: Mapping[str, int]) -> dict[str, 
             for room, read_up_to in read_positions.items()
         ]
     }
+    if reader is not None:
+        return await _count_unread_and_mentions(match, reader)
     found = await count_and_newest(ChatMessage, match, "room", "message_id")
     return {room: Unread(count, newest) for room, (count, newest) in found.items()}
+
+
+async def _count_unread_and_mentions(match: Mapping[str, Any], reader: str) -> dict[str, Unread]:
+    """``count_and_newest`` plus a mention count, still one query (store_compat 5.: FerretDB
+    groups only with ``$sum``, and a ``$cond`` inside it is not served either, so there the
+    matching messages are counted here)."""
+    collection = ChatMessage.get_pymongo_collection()
+    if await is_ferretdb(collection.database):
+        found: dict[str, Unread] = {}
+        fields = {"room": 1, "message_id": 1, "author_id": 1, "mentions": 1, "_id": 0}
+        async for row in collection.find(match, fields):
+            room = str(row["room"])
+            known = found.get(room, Unread(0, 0))
+            mentioned = reader in (row.get("mentions") or ()) and row["author_id"] != reader
+            found[room] = Unread(
+                known.count + 1,
+                max(known.newest, int(row["message_id"])),
+                known.mentions + int(mentioned),
+            )
+        return found
+    mentions_reader = {
+        "$and": [
+            {"$in": [reader, {"$ifNull": ["$mentions", []]}]},
+            {"$ne": ["$author_id", reader]},
+        ]
+    }
+    pipeline = [
+        {"$match": dict(match)},
+        {
+            "$group": {
+                "_id": "$room",
+                "count": {"$sum": 1},
+                "newest": {"$max": "$message_id"},
+                "mentions": {"$sum": {"$cond": [mentions_reader, 1, 0]}},
+            }
+        },
+    ]
+    cursor = await collection.aggregate(pipeline)
+    return {
+        str(row["_id"]): Unread(int(row["count"]), int(row["newest"]), int(row["mentions"]))
+        async for row in cursor
+    }
 
 
 DOCUMENT_MODELS = (ChatMessage,)

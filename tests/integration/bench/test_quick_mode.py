@@ -10,7 +10,17 @@ from pathlib import Path
 
 import pytest
 
-BENCHMARKS = ("limits", "servers", "peer", "connections", "sign_in", "rooms", "history", "overload")
+BENCHMARKS = (
+    "limits",
+    "servers",
+    "peer",
+    "connections",
+    "sign_in",
+    "rooms",
+    "history",
+    "overload",
+    "typing",
+)
 
 
 @pytest.mark.timeout(300)
@@ -49,5 +59,9 @@ def test_quick_mode_runs_every_benchmark(project_root: Path, tmp_path: Path) -> 
     # Overload degrades to 503 with Retry-After, never a 500 or a dropped connection.
     assert results["overload"]["failures"] == 0, results["overload"]["statuses"]
     assert results["overload"]["healthz"]["errors"] == 0
+    # Typing signals reached the streams and cost no message (the budget is full mode's).
+    typing = results["typing"]
+    assert typing["quiet"]["complete"] and typing["typing"]["complete"], typing
+    assert typing["typing"]["typing_frames_per_stream"] > 0 and typing["typing_posts_failed"] == 0
     assert (tmp_path / "summary.md").read_text().count("|") > 20
     assert (tmp_path / "fanout.png").stat().st_size > 0

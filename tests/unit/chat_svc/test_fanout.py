@@ -121,3 +121,30 @@ async def test_an_edit_goes_to_the_rooms_viewers_and_counts_as_unread_for_nobody
     assert await viewer.next_chunk() == b"edited"
     assert viewer.seen_id == 9  # read up to the edit's id when the stream ends
     assert elsewhere.pending == [] and elsewhere.unread == {"general": 0}
+
+
+async def test_mentions_count_only_for_the_person_mentioned_and_reset_when_read() -> None:
+    fanout = Fanout()
+    ada = member_client("ada", "design", {"general": (0, 10)})
+    bob = member_client("bob", "design", {"general": (0, 10)})
+    for client in (ada, bob):
+        fanout.add(client)
+        await client.next_chunk()  # the opening counts
+    fanout.deliver("general", 11, b"m", frozenset({"ada"}))
+    fanout.deliver("general", 12, b"m")
+    fanout.flush_counts()
+    assert await ada.next_chunk() == unread_frame({"general": 2}, {"general": 1})
+    assert await bob.next_chunk() == unread_frame({"general": 2}, {"general": 0})
+    fanout.mark_read("ada", "general", 12)
+    fanout.flush_counts()
+    assert await ada.next_chunk() == unread_frame({"general": 0}, {"general": 0})
+
+
+async def test_mentions_while_the_counts_are_read_are_applied_on_top() -> None:
+    client = StreamClient("s-1", limit=10, user_id="ada", room="design")
+    client.expect_counts({"general"})
+    client.count_unread("general", 8, mentioned=True)  # already in the store's count
+    client.count_unread("general", 9, mentioned=True)
+    client.start_counts({"general": (2, 8)}, {"general": 1})
+    client.go_live(frozenset())
+    assert await client.next_chunk() == unread_frame({"general": 3}, {"general": 2})

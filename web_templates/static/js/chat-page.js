@@ -1,7 +1,8 @@
 /* The room page: keep live messages in id order exactly once, resume after a dropped
    stream from the last id held (htmx's SSE extension does not send Last-Event-ID on its
    own reconnects), keep the newest in view, Enter sends and Shift+Enter adds a line, and
-   keep the sidebar's unread counts current from the same stream. */
+   keep the sidebar's unread and mention counts current from the same stream, and
+   highlight live messages that mention the viewer. */
 (function () {
   "use strict";
 
@@ -57,6 +58,7 @@
         badge.firstChild.textContent = String(count);
         badge.hidden = count === 0;
       }
+      showMentionCount(entry, Number(update.mentions) || 0);
     });
     if (missing) {
       var live = document.getElementById("live");
@@ -66,6 +68,33 @@
         swap: "outerHTML",
       });
     }
+  }
+
+  // "@2" beside the unread count: unread messages that mention the person.
+  function showMentionCount(entry, mentions) {
+    var badge = entry.querySelector(".mention-count");
+    entry.classList.toggle("has-mentions", mentions > 0);
+    if (!badge || badge.children.length < 2) {
+      return;
+    }
+    badge.children[0].textContent = "@" + mentions;
+    badge.children[1].textContent = mentions + (mentions === 1 ? " mention" : " mentions");
+    badge.hidden = mentions === 0;
+  }
+
+  // Live messages (and edits swapped in) are rendered once for everyone: highlight those
+  // whose data-mentions holds the viewer's tag (the server does the same on the page).
+  function markMentionsOfViewer() {
+    var chat = document.getElementById("chat");
+    var tag = chat && chat.dataset.viewerAuthor;
+    if (!tag || !/^[0-9a-f]+$/.test(tag)) {
+      return;
+    }
+    document
+      .querySelectorAll('#conversation [data-mentions~="' + tag + '"]:not(.mentions-you)')
+      .forEach(function (item) {
+        item.classList.add("mentions-you");
+      });
   }
 
   // Times and day separators are local-times.js's work (it watches every insertion).
@@ -153,6 +182,7 @@
       return;
     }
     settleNewest(list);
+    markMentionsOfViewer();
     var empty = document.querySelector(".empty-chat");
     if (empty) {
       empty.remove();
@@ -292,6 +322,9 @@
     if (!target) {
       return;
     }
+    if (target.id === "conversation" || target.id === "older-messages") {
+      markMentionsOfViewer(); // also when a page comes pre-rendered for every viewer
+    }
     if (target.id === "conversation") {
       showLocalTimes(target);
       scrollToNewest(true);
@@ -364,6 +397,7 @@
       showLiveState("connecting");
     }
     showLocalTimes(document);
+    markMentionsOfViewer();
     updateResumePoint();
     watchForSilence();
     watchJumpToNewest();

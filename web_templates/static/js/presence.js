@@ -23,13 +23,18 @@
     else line.textContent = "Several people are typing…";
   }
 
+  // The server gathers a room's signals: one frame a second, [{author, name}, …].
   function onTyping(event) {
-    var signal;
+    var signals;
     try {
-      signal = JSON.parse(event.data);
+      signals = JSON.parse(event.data);
     } catch (error) {
       return;
     }
+    (Array.isArray(signals) ? signals : [signals]).forEach(onSignal);
+  }
+
+  function onSignal(signal) {
     var section = chat();
     if (!signal || !signal.author || (section && signal.author === section.dataset.viewerAuthor)) {
       return;

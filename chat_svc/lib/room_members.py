@@ -1,0 +1,49 @@
+"""Each room's members with their display names, kept in this process: every post looks
+for mentions among them, and FerretDB answers each filtered read by scanning the whole
+collection (service_kit/store_compat.py, 4.).
+
+A MembershipChanged "joined" or "left" (from any replica) drops the room's list at once; a
+display name changed elsewhere is picked up within ``cache_seconds``. A list being read when
+its room changes is not kept (the next post reads it again).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from chat_svc.models.memberships import select_member_ids
+from chat_svc.models.users import select_display_names
+from service_kit.events import MembershipChanged
+
+Members = tuple[tuple[str, str], ...]  # (user_id, display_name), by display name
+CACHE_PRUNE_THRESHOLD = 10_000
+
+
+@dataclass
+class RoomMembers:
+    cache_seconds: float = 300.0
+    _lists: dict[str, tuple[float, Members]] = field(default_factory=dict)
+    _generations: dict[str, int] = field(default_factory=dict)
+
+    async def of(self, room: str) -> Members:
+        cached = self._lists.get(room)
+        now = time.monotonic()
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        generation = self._generations.get(room, 0)
+        names = await select_display_names(await select_member_ids(room))
+        members = tuple(sorted(names.items(), key=lambda member: (member[1].casefold(), member)))
+        if self._generations.get(room, 0) == generation and self.cache_seconds > 0:
+            if len(self._lists) >= CACHE_PRUNE_THRESHOLD:
+                self._lists.clear()
+            self._lists[room] = (now + self.cache_seconds, members)
+        return members
+
+    def forget(self, room: str) -> None:
+        self._lists.pop(room, None)
+        self._generations[room] = self._generations.get(room, 0) + 1
+
+    async def on_membership_changed(self, event: MembershipChanged) -> None:
+        if event.change != "read":
+            self.forget(event.room)
