@@ -6,7 +6,7 @@ Redis is a cache here: when it is down the page is served from the store (and it
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from nats.js import JetStreamContext
 from pymongo.errors import DuplicateKeyError
@@ -14,13 +14,17 @@ from redis.exceptions import RedisError
 
 from chat_svc.lib.auth_client import Viewer
 from chat_svc.lib.latest_cache import LatestCache, latest_through_cache
+from chat_svc.lib.mention_notices import MentionNotices
+from chat_svc.lib.mentions import find_mentions
 from chat_svc.lib.message_ids import MessageIdSequence
+from chat_svc.models.memberships import select_member_ids
 from chat_svc.models.messages import (
     MessageRecord,
     insert_message,
     select_latest_messages,
     select_messages_after,
 )
+from chat_svc.models.users import select_display_names
 from service_kit.events import MessagePosted
 from service_kit.jetstream import publish_payload
 
@@ -39,9 +43,19 @@ class MessageFeed:
     cache: LatestCache
     js: JetStreamContext
     ids: MessageIdSequence
+    mention_notices: MentionNotices = field(default_factory=MentionNotices)
+
+    async def mentions_in(self, room: str, body: str) -> tuple[str, ...]:
+        """Who ``body`` mentions among the room's members (lib/mentions.py)."""
+        if "@" not in body:
+            return ()  # most messages: no member list needed
+        names = await select_display_names(await select_member_ids(room))
+        return find_mentions(body, tuple(names.items()))
 
     async def post(self, author: Viewer, room: str, body: str) -> MessageRecord:
-        message = await self._store(author, room, body)
+        mentions = await self.mentions_in(room, body)
+        message = await self._store(author, room, body, mentions)
+        await self.mention_notices.mentioned(message)
         fields = {"room": room, "message_id": message.message_id, "user_id": author.user_id}
         try:
             await self.cache.add(message)
@@ -67,12 +81,14 @@ class MessageFeed:
         log.info("message posted", extra=fields)
         return message
 
-    async def _store(self, author: Viewer, room: str, body: str) -> MessageRecord:
+    async def _store(
+        self, author: Viewer, room: str, body: str, mentions: tuple[str, ...]
+    ) -> MessageRecord:
         for _ in range(ID_ATTEMPTS):
             message_id = await self.ids.next_id(room)
             try:
                 return await insert_message(
-                    room, message_id, author.user_id, author.display_name, body
+                    room, message_id, author.user_id, author.display_name, body, mentions
                 )
             except DuplicateKeyError:  # the sequence was re-seeded under an id in flight
                 log.warning("message id %d of %s taken, taking another", message_id, room)

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from beanie import Document
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from pymongo import ASCENDING, IndexModel
 from pymongo.errors import OperationFailure
 
@@ -32,6 +32,8 @@ class ChatMessage(Document):
     event_id: int | None = None
     edited_at: datetime | None = None
     deleted: bool = False
+    # The user ids the text mentions (lib/mentions.py), recognised at post and edit time.
+    mentions: list[str] = Field(default_factory=list)
 
     class Settings:
         name = "messages"
@@ -55,6 +57,7 @@ class MessageRecord(BaseModel):
     event_id: int | None = None
     edited_at: datetime | None = None
     deleted: bool = False
+    mentions: tuple[str, ...] = ()
 
     @property
     def author_handle(self) -> str:
@@ -94,6 +97,7 @@ def _record(document: ChatMessage) -> MessageRecord:
         event_id=document.event_id,
         edited_at=document.edited_at,
         deleted=document.deleted,
+        mentions=tuple(document.mentions or ()),
     )
 
 
@@ -145,7 +149,12 @@ async def migrate_messages_into_rooms() -> None:
 
 
 async def insert_message(
-    room: str, message_id: int, author_id: str, author_name: str, body: str
+    room: str,
+    message_id: int,
+    author_id: str,
+    author_name: str,
+    body: str,
+    mentions: Sequence[str] = (),
 ) -> MessageRecord:
     # MongoDB keeps milliseconds: truncate now so the cached and stored copies are equal.
     now = datetime.now(UTC)
@@ -157,6 +166,7 @@ async def insert_message(
         author_name=author_name,
         body=body,
         posted_at=posted_at,
+        mentions=list(mentions),
     )
     await document.insert()
     return _record(document)

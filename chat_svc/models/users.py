@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from beanie import Document, Indexed
 
 from service_kit.store_compat import upsert_retrying
@@ -35,6 +37,14 @@ async def count_users(user_id: str) -> int:
 
 async def select_user_by_email(email: str) -> ChatUser | None:
     return await ChatUser.find_one(ChatUser.email == email.strip().lower())
+
+
+async def select_display_names(user_ids: Iterable[str]) -> dict[str, str]:
+    """Display name by user id, for those of ``user_ids`` chat knows."""
+    rows = ChatUser.get_pymongo_collection().find(
+        {"user_id": {"$in": list(user_ids)}}, {"user_id": 1, "display_name": 1, "_id": 0}
+    )
+    return {str(row["user_id"]): str(row["display_name"]) async for row in rows}
 
 
 async def select_people() -> list[ChatUser]:

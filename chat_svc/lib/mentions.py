@@ -1,0 +1,56 @@
+"""Who a message mentions: ``@Display Name`` of a member of the room, recognised by the
+server when the message is posted or edited (so it works without JavaScript, and the page's
+suggestion list only helps to type it).
+
+At each ``@`` the longest member name that follows wins (``@Ann Lee`` is Ann Lee, not Ann),
+compared case-insensitively, and a name must end where a word ends (``@Annabel`` is not
+Ann). An ``@`` inside a word (``ann@example.com``) starts nothing. Two members with the same
+display name are both mentioned: the writer cannot tell them apart either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def find_mentions(body: str, members: Sequence[tuple[str, str]]) -> tuple[str, ...]:
+    """The user ids of ``members`` (``(user_id, display_name)``) that ``body`` mentions, in
+    order of first appearance, each once; the author may be among them."""
+    if "@" not in body:
+        return ()
+    by_name: dict[str, list[str]] = {}
+    name_lengths: set[int] = set()
+    for user_id, display_name in members:
+        name = display_name.strip()
+        if name:
+            by_name.setdefault(name.casefold(), []).append(user_id)
+            name_lengths.add(len(name))
+    # One look-up per distinct name length at each "@", longest first.
+    lengths = sorted(name_lengths, reverse=True)
+    found: dict[str, None] = {}  # ordered and unique
+    at = body.find("@")
+    while at != -1:
+        end = at + 1
+        if at == 0 or not _is_word_char(body[at - 1]):
+            for length in lengths:
+                candidate = body[at + 1 : at + 1 + length]
+                if len(candidate) == length and _ends_a_word(body, at + 1 + length):
+                    user_ids = by_name.get(candidate.casefold())
+                    if user_ids:
+                        found.update(dict.fromkeys(user_ids))
+                        end = at + 1 + length
+                        break
+        at = body.find("@", end)
+    return tuple(found)
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _ends_a_word(body: str, index: int) -> bool:
+    """A name ending at ``index`` ends a word: nothing of a word follows it, or the name
+    itself ends with punctuation ("@Ann (ops)!")."""
+    return (
+        index >= len(body) or not _is_word_char(body[index]) or not _is_word_char(body[index - 1])
+    )
