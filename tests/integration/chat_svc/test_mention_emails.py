@@ -118,7 +118,7 @@ async def test_no_email_for_a_mention_read_in_time(
     assert smtp_sink.messages == []
 
 
-async def test_a_chat_restart_between_mention_and_delay_still_mails_once(
+async def test_restarts_of_chat_and_mail_between_mention_and_email_still_mail_once(
     make_chat_app: AppFactory,
     fake_auth: FakeAuth,
     infrastructure_env: dict[str, Any],
@@ -126,15 +126,19 @@ async def test_a_chat_restart_between_mention_and_delay_still_mails_once(
 ) -> None:
     settings = FAST | {"mention_email_delay_seconds": 2.0}
     async with mail_running(infrastructure_env, smtp_sink):
-        async with make_chat_app(**settings).test_app() as first_chat:
-            ada, _ = await people(first_chat, fake_auth)
-            await ada.say("general", "@Bob before the restart")
-        # chat_svc is down through the delay; a new process takes over.
-        await asyncio.sleep(2.2)
-        async with make_chat_app(**settings).test_app():
-            await smtp_sink.wait_for(1)
-            await no_mentions_pending()
-            await asyncio.sleep(0.5)
+        pass  # mail_svc has run once (its durables exist), then stops
+    async with make_chat_app(**settings).test_app() as first_chat:
+        ada, _ = await people(first_chat, fake_auth)
+        await ada.say("general", "@Bob before the restart")
+    # chat_svc is down through the delay; a new process takes over and publishes the
+    # digest while mail_svc is still down; mail_svc sends it when it is back.
+    await asyncio.sleep(2.2)
+    async with make_chat_app(**settings).test_app():
+        await no_mentions_pending()
+    assert smtp_sink.messages == []
+    async with mail_running(infrastructure_env, smtp_sink):
+        await smtp_sink.wait_for(1)
+        await asyncio.sleep(0.5)
 
     assert len(smtp_sink.messages) == 1
     assert "before the restart" in text_of(smtp_sink.messages[0])
