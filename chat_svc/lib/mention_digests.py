@@ -31,24 +31,24 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from chat_svc.lib.unsubscribe_links import UnsubscribeLinks
-from chat_svc.models.memberships import Membership, select_membership
+from chat_svc.models.memberships import Membership, select_memberships_in
 from chat_svc.models.mention_digests import (
     MentionDigest,
     delete_published_digests,
     insert_digest,
     mark_digest_published,
     record_mailed,
-    select_mail_state,
+    select_mail_states,
     select_unpublished_digests,
 )
-from chat_svc.models.messages import MessageRecord, select_message
-from chat_svc.models.notification_settings import select_mention_emails_on
+from chat_svc.models.messages import MessageRecord, select_messages_in
+from chat_svc.models.notification_settings import select_mention_emails_off
 from chat_svc.models.pending_mentions import (
     PendingMention,
     delete_pending_mentions,
     select_pending_mentions,
 )
-from chat_svc.models.users import select_user
+from chat_svc.models.users import ChatUser, select_users_in
 from chat_svc.settings import ChatSettings
 from service_kit.events import MentionDigestRequested, MentionInDigest
 from service_kit.jetstream import publish_payload
@@ -108,6 +108,12 @@ def throttled(last_mailed_at: datetime | None, now: datetime, interval: timedelt
     return last_mailed_at is not None and now < _aware(last_mailed_at) + interval
 
 
+def still_unread(mention: PendingMention, message: MessageRecord, membership: Membership) -> bool:
+    """Worth an e-mail: the message is not deleted, and the person's read position in the
+    room has not reached it."""
+    return not message.deleted and membership.last_read_message_id < mention.message_id
+
+
 def room_label(membership: Membership) -> str:
     return "a direct message" if membership.kind == "direct" else membership.title
 
@@ -161,25 +167,53 @@ class MentionDigests:
     async def scan_once(self, now: datetime) -> None:
         for digest in await select_unpublished_digests():  # begun by a scan that died
             await self._publish(digest)
-        pending = await select_pending_mentions()
-        for person, mentions in due_people(pending, now, self.delay).items():
-            await self._consider(person, mentions, now)
+        due = due_people(await select_pending_mentions(), now, self.delay)
+        if due:
+            await self._mail_due(due, now)
         await delete_published_digests(now - KEEP_PUBLISHED)
 
-    async def _consider(self, user_id: str, mentions: list[PendingMention], now: datetime) -> None:
-        user = await select_user(user_id)
-        if user is None or not await select_mention_emails_on(user_id):
-            await delete_pending_mentions(m.id for m in mentions)
-            return
-        unread = await self._still_unread(user_id, mentions)
-        if not any(is_due(m.mentioned_at, now, self.delay) for m, _, _ in unread):
-            return
-        state = await select_mail_state(user_id)
-        if throttled(state.last_mailed_at if state else None, now, self.min_interval):
-            return  # they stay pending: mailed after the interval if still unread
-        sequence = (state.last_sequence if state else 0) + 1
+    async def _mail_due(self, due: dict[str, list[PendingMention]], now: datetime) -> None:
+        """A few reads for the whole round, whatever the number of people and mentions:
+        FerretDB scans a collection once per read (service_kit/store_compat.py, 4.)."""
+        users = await select_users_in(due)
+        turned_off = await select_mention_emails_off(due)
+        mentions = [mention for person in due.values() for mention in person]
+        messages = await select_messages_in((m.room, m.message_id) for m in mentions)
+        memberships = await select_memberships_in((m.room, m.user_id) for m in mentions)
+        states = await select_mail_states(due)
+        moot: list[str] = []
+        for user_id, pending in due.items():
+            user = users.get(user_id)
+            if user is None or user_id in turned_off:
+                moot.extend(m.id for m in pending)
+                continue
+            unread = []
+            for mention in pending:
+                message = messages.get((mention.room, mention.message_id))
+                membership = memberships.get((mention.room, user_id))
+                if message is None or membership is None:  # deleted for good, or left
+                    moot.append(mention.id)
+                elif still_unread(mention, message, membership):
+                    unread.append((mention, message, membership))
+                else:
+                    moot.append(mention.id)
+            if not any(is_due(m.mentioned_at, now, self.delay) for m, _, _ in unread):
+                continue
+            state = states.get(user_id)
+            if throttled(state.last_mailed_at if state else None, now, self.min_interval):
+                continue  # they stay pending: mailed after the interval if still unread
+            await self._decide(user, unread, (state.last_sequence if state else 0) + 1, now)
+        await delete_pending_mentions(moot)
+
+    async def _decide(
+        self,
+        user: ChatUser,
+        unread: list[tuple[PendingMention, MessageRecord, Membership]],
+        sequence: int,
+        now: datetime,
+    ) -> None:
         event = MentionDigestRequested(
-            user_id=user_id,
+            user_id=user.user_id,
             email=user.email,
             display_name=user.display_name,
             mentions=tuple(
@@ -192,10 +226,10 @@ class MentionDigests:
                 )
                 for _, message, membership in unread
             ),
-            unsubscribe_link=self.links.link_for(user_id),
+            unsubscribe_link=self.links.link_for(user.user_id),
         )
         digest = await insert_digest(
-            user_id,
+            user.user_id,
             sequence,
             now,
             str(event.id),
@@ -206,29 +240,6 @@ class MentionDigests:
             log.info("mention digest already decided elsewhere", extra={"sequence": sequence})
             return
         await self._publish(digest)
-
-    async def _still_unread(
-        self, user_id: str, mentions: list[PendingMention]
-    ) -> list[tuple[PendingMention, MessageRecord, Membership]]:
-        """The mentions still worth an e-mail; the others are deleted."""
-        memberships: dict[str, Membership | None] = {}
-        unread, done = [], []
-        for mention in mentions:
-            if mention.room not in memberships:
-                memberships[mention.room] = await select_membership(mention.room, user_id)
-            membership = memberships[mention.room]
-            message = await select_message(mention.room, mention.message_id)
-            if (
-                membership is None
-                or membership.last_read_message_id >= mention.message_id
-                or message is None
-                or message.deleted
-            ):
-                done.append(mention.id)
-            else:
-                unread.append((mention, message, membership))
-        await delete_pending_mentions(done)
-        return unread
 
     async def _publish(self, digest: MentionDigest) -> None:
         """Publish, then tidy up; each step is safe to repeat after a crash."""

@@ -29,9 +29,9 @@ class MentionNotices:
             return
         fields = {"room": message.room, "message_id": message.message_id}
         try:
-            await insert_pending_mentions(
-                message.room, message.message_id, people, message.posted_at
-            )
+            # An edit that adds a mention (if the edit path calls this) counts from the edit.
+            mentioned_at = message.edited_at or message.posted_at
+            await insert_pending_mentions(message.room, message.message_id, people, mentioned_at)
         except PyMongoError as error:
             # The message is stored and shown; only its e-mail is lost (and it is logged).
             log.error("mentions not recorded for e-mail: %s", error, extra=fields)

@@ -11,6 +11,7 @@ first publish got through after all.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from beanie import Document
@@ -93,8 +94,9 @@ async def delete_published_digests(before: datetime) -> None:
     )
 
 
-async def select_mail_state(user_id: str) -> MentionMailState | None:
-    return await MentionMailState.get(user_id)
+async def select_mail_states(user_ids: Iterable[str]) -> dict[str, MentionMailState]:
+    found = await MentionMailState.find({"_id": {"$in": list(user_ids)}}).to_list()
+    return {state.id: state for state in found}
 
 
 async def record_mailed(user_id: str, sequence: int, mailed_at: datetime) -> None:

@@ -9,9 +9,11 @@ from chat_svc.lib.mention_digests import (
     excerpt,
     is_due,
     message_link,
+    still_unread,
     throttled,
 )
 from chat_svc.lib.mention_notices import people_to_notify
+from chat_svc.models.memberships import Membership
 from chat_svc.models.messages import MessageRecord
 from chat_svc.models.pending_mentions import PendingMention, pending_key
 
@@ -88,3 +90,30 @@ def test_the_author_is_never_notified_of_their_own_mention() -> None:
         mentions=("ada", "bob"),
     )
     assert people_to_notify(message) == ("bob",)
+
+
+def record(message_id: int, deleted: bool = False) -> MessageRecord:
+    return MessageRecord(
+        message_id=message_id,
+        author_id="ada",
+        author_name="Ada",
+        body="" if deleted else "@Bob hi",
+        posted_at=NOW,
+        deleted=deleted,
+    )
+
+
+def read_up_to(message_id: int) -> Membership:
+    membership: Membership = Membership.model_construct(
+        room="general", user_id="bob", title="general", kind="open",
+        last_read_message_id=message_id, joined_at=NOW,
+    )  # fmt: skip
+    return membership
+
+
+def test_a_mention_is_moot_once_read_up_to_or_deleted() -> None:
+    mention = pending("bob", 5, minutes_ago=11)
+    assert still_unread(mention, record(5), read_up_to(4))
+    assert not still_unread(mention, record(5), read_up_to(5))
+    assert not still_unread(mention, record(5), read_up_to(9))
+    assert not still_unread(mention, record(5, deleted=True), read_up_to(0))
