@@ -11,6 +11,7 @@ from quart.typing import ResponseReturnValue
 from chat_svc.blueprints.chat import chat_blueprint
 from chat_svc.blueprints.mention_suggestions import mention_suggestions
 from chat_svc.blueprints.message_actions import message_actions_blueprint
+from chat_svc.blueprints.notifications import UNSUBSCRIBE_ENDPOINT, notifications
 from chat_svc.blueprints.people import people_pages
 from chat_svc.blueprints.room_activity import room_activity
 from chat_svc.blueprints.rooms import rooms_blueprint
@@ -24,7 +25,10 @@ from chat_svc.lib.rate_limit_pages import install_rate_limit_pages
 from chat_svc.lib.rate_limits import install_rate_limiter
 from chat_svc.lib.runtime import manage_chat_runtime
 from chat_svc.models.memberships import Membership
+from chat_svc.models.mention_digests import MentionDigest, MentionMailState
 from chat_svc.models.messages import DOCUMENT_MODELS, author_tag
+from chat_svc.models.notification_settings import NotificationSettings
+from chat_svc.models.pending_mentions import PendingMention
 from chat_svc.models.rooms import Room
 from chat_svc.models.users import ChatUser
 from chat_svc.settings import ChatSettings
@@ -40,7 +44,16 @@ from service_kit.web import (
 )
 
 SERVICE = "chat_svc"
-CHAT_MODELS = (ChatUser, Room, Membership, *DOCUMENT_MODELS)
+CHAT_MODELS = (
+    ChatUser,
+    Room,
+    Membership,
+    *DOCUMENT_MODELS,
+    PendingMention,
+    MentionDigest,
+    MentionMailState,
+    NotificationSettings,
+)
 AUTH_RETRY_AFTER_SECONDS = 2
 
 
@@ -67,7 +80,8 @@ def create_app(
     install_security_headers(
         app, form_action_origins=[settings.auth_public_url], hsts=settings.is_production
     )
-    install_origin_check(app, [settings.public_url])
+    # Mail clients post the one-click unsubscribe themselves (blueprints/notifications.py).
+    install_origin_check(app, [settings.public_url], exempt_endpoints=[UNSUBSCRIBE_ENDPOINT])
     install_error_pages(app)
     install_rate_limiter(settings).init_app(app)
     install_rate_limit_pages(app, settings)
@@ -78,6 +92,7 @@ def create_app(
     app.register_blueprint(mention_suggestions)
     app.register_blueprint(people_pages)
     app.register_blueprint(session_pages)
+    app.register_blueprint(notifications)
 
     @app.errorhandler(AuthUnavailableError)
     async def _auth_unavailable(error: AuthUnavailableError) -> ResponseReturnValue:

@@ -47,6 +47,13 @@ class ChatSettings(ServiceSettings):
     message_rate_count: int = Field(20, ge=1)
     message_rate_period_seconds: float = Field(10.0, gt=0)
 
+    # Mention e-mails (lib/mention_digests.py): a mention still unread this long after it was
+    # posted is mailed, in one e-mail per person listing every unread mention since the last
+    # one, at most one such e-mail per person per interval. The scan looks for due mentions.
+    mention_email_delay_seconds: float = Field(600.0, ge=0)
+    mention_email_min_interval_seconds: float = Field(1800.0, ge=0)
+    mention_email_scan_seconds: float = Field(15.0, gt=0)
+
     @property
     def cookies_secure(self) -> bool:
         """Secure cookies everywhere but on a developer's plain-HTTP laptop."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
-from mail_svc.lib.mail_worker import DURABLE
+from mail_svc.lib.mail_worker import DURABLE, MENTIONS_DURABLE
 from mail_svc.settings import MailSettings
 from service_kit.jetstream import DEAD_LETTER_PREFIX, DEAD_LETTER_STREAM, connect_nats
 from service_kit.logging_setup import configure_logging
@@ -80,7 +80,7 @@ async def replay_dead_letters(js: JetStreamContext, consumer: str = DURABLE) -> 
     return len(letters)
 
 
-async def _main(dry_run: bool) -> None:
+async def _main(dry_run: bool, consumer: str) -> None:
     settings = MailSettings()
     configure_logging("mail_svc.replay", json_lines=settings.log_json, level=settings.log_level)
     # An operator's tool: run it with MAIL_NATS_USER=admin and the admin password, since
@@ -94,7 +94,7 @@ async def _main(dry_run: bool) -> None:
     try:
         js = nc.jetstream()
         if dry_run:
-            for letter in await list_dead_letters(js):
+            for letter in await list_dead_letters(js, consumer):
                 log.info(
                     "dead letter",
                     extra={
@@ -105,7 +105,7 @@ async def _main(dry_run: bool) -> None:
                     },
                 )
         else:
-            log.info("replayed %d dead letters", await replay_dead_letters(js))
+            log.info("replayed %d dead letters", await replay_dead_letters(js, consumer))
     finally:
         await nc.drain()
 
@@ -113,7 +113,14 @@ async def _main(dry_run: bool) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--dry-run", action="store_true", help="list, do not replay")
-    asyncio.run(_main(parser.parse_args().dry_run))
+    parser.add_argument(
+        "--consumer",
+        default=DURABLE,
+        choices=(DURABLE, MENTIONS_DURABLE),
+        help="whose dead letters: account e-mails (default) or mention e-mails",
+    )
+    arguments = parser.parse_args()
+    asyncio.run(_main(arguments.dry_run, arguments.consumer))
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ class MailSettings(ServiceSettings):
     subject_user_signed_in: str = "New sign-in to your Chat account"
     subject_password_reset_requested: str = "Reset your Chat password"  # noqa: S105 - a subject
     subject_password_changed: str = "Your Chat password was changed"  # noqa: S105 - a subject
+    subject_mention_digest: str = "You were mentioned in Chat"
 
     # Nak delays by delivery attempt. Their sum is how long an SMTP outage can last before
     # messages are dead-lettered (about an hour here); an operator can replay them after.

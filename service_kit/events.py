@@ -179,6 +179,38 @@ class MembershipChanged(Event):
     last_read_message_id: int = 0
 
 
+# --- chat_svc -> mail_svc -------------------------------------------------------------
+
+
+class MentionInDigest(BaseModel):
+    """One unread mention as the e-mail lists it (chat_svc built the link from its own
+    configured public URL)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    room_name: str
+    author_name: str
+    excerpt: str
+    link: str
+    posted_at: datetime
+
+
+class MentionDigestRequested(Event):
+    """Someone stayed away from mentions of them: mail_svc sends ONE e-mail listing them.
+
+    chat_svc stores the event (its own outbox, models/mention_digests.py) before publishing
+    it, so a re-publish after a crash carries the same id and mail_svc drops it.
+    ``unsubscribe_link`` turns these e-mails off in one click (RFC 8058), without signing in.
+    """
+
+    SUBJECT: ClassVar[str] = "chat.mention_digest.requested"
+    user_id: str
+    email: EmailStr
+    display_name: str
+    mentions: tuple[MentionInDigest, ...] = Field(min_length=1)
+    unsubscribe_link: str
+
+
 EVENT_TYPES: tuple[type[Event], ...] = (
     SignUpRequested,
     SignUpAttemptedForExistingAccount,
@@ -191,6 +223,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     MessageChanged,
     PersonTyping,
     MembershipChanged,
+    MentionDigestRequested,
 )
 EVENT_BY_SUBJECT: dict[str, type[Event]] = {cls.SUBJECT: cls for cls in EVENT_TYPES}
 

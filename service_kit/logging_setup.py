@@ -21,13 +21,16 @@ _STANDARD_ATTRS = frozenset(
 
 # Query parameters that open an account: set-password and reset tokens, the hand-off code.
 _SECRET_PARAMETER = re.compile(r"([?&](?:token|code)=)[^&#\s\"']*", re.IGNORECASE)
+# Path segments that act for someone: the one-click unsubscribe token of mention e-mails.
+_SECRET_SEGMENT = re.compile(r"(/unsubscribe/mentions/)[^/?#\s\"']+")
 # Loggers with their own handlers (propagate off) that write request lines.
 ACCESS_LOGGERS = ("uvicorn.access", "hypercorn.access")
 
 
 def redact_secrets(text: str) -> str:
-    """``/reset-password?token=abc&x=1`` -> ``/reset-password?token=[redacted]&x=1``."""
-    return _SECRET_PARAMETER.sub(r"\1[redacted]", text)
+    """``/reset-password?token=abc&x=1`` -> ``/reset-password?token=[redacted]&x=1``, and
+    ``/unsubscribe/mentions/v1.abc`` -> ``/unsubscribe/mentions/[redacted]``."""
+    return _SECRET_SEGMENT.sub(r"\1[redacted]", _SECRET_PARAMETER.sub(r"\1[redacted]", text))
 
 
 def _redacted_arg(value: object) -> object:

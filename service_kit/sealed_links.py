@@ -38,12 +38,16 @@ def _binding(subject: str, event_id: UUID, email: str) -> bytes:
     return f"{subject}\n{event_id}\n{email.lower()}".encode()
 
 
+ACCOUNT_LINKS = b"chat sealed links v1"
+
+
 class LinkSeal:
-    def __init__(self, secret: str) -> None:
-        # Any long random string works as the secret: HKDF turns it into a 256-bit key.
-        key = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=None, info=b"chat sealed links v1"
-        ).derive(secret.encode())
+    def __init__(self, secret: str, purpose: bytes = ACCOUNT_LINKS) -> None:
+        # Any long random string works as the secret: HKDF turns it into a 256-bit key, a
+        # different one per ``purpose`` (a seal made for one purpose never opens for another).
+        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(
+            secret.encode()
+        )
         self._aead = AESGCM(key)
 
     def seal(self, link: str, associated: bytes) -> str:

@@ -275,18 +275,23 @@ def request_origin() -> str | None:
     return (origin_of(referer) or "unreadable") if referer else None
 
 
-def install_origin_check(app: Quart, public_urls: Iterable[str]) -> None:
+def install_origin_check(
+    app: Quart, public_urls: Iterable[str], exempt_endpoints: Iterable[str] = ()
+) -> None:
     """Refuse a state-changing request whose ``Origin`` (or ``Referer``) names another
     site, with a 403 page, before any view runs (ASVS 3.5.x, defence beside CSRF tokens).
 
     Requests that name no site (server-to-server calls, ``Origin: null``, privacy tools
     that strip Referer) are left to the CSRF token, which every form carries anyway.
+    ``exempt_endpoints`` are views meant to be posted to from elsewhere (a one-click
+    unsubscribe link posted by a mail client); each says why.
     """
     allowed = frozenset(filter(None, (origin_of(url) for url in public_urls)))
+    exempt = frozenset(exempt_endpoints)
 
     @app.before_request
     async def _same_origin_posts_only() -> ResponseReturnValue | None:
-        if request.method not in UNSAFE_METHODS:
+        if request.method not in UNSAFE_METHODS or request.endpoint in exempt:
             return None
         origin = request_origin()
         if origin is None or origin in allowed:

@@ -7,7 +7,15 @@ from typing import Any
 
 from quart import current_app, session
 from werkzeug.datastructures import MultiDict
-from wtforms import Form, HiddenField, RadioField, StringField, TextAreaField, ValidationError
+from wtforms import (
+    BooleanField,
+    Form,
+    HiddenField,
+    RadioField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
 from wtforms.csrf.session import SessionCSRF
 
 # types-WTForms predates 3.3's SelectChoice (tuples are deprecated there).
@@ -107,3 +115,8 @@ class MemberForm(ActionForm):
 
 class DirectForm(ActionForm):
     user_id = HiddenField()
+
+
+class NotificationSettingsForm(ActionForm):
+    # An unticked checkbox sends nothing: absent means off.
+    mention_emails = BooleanField("E-mail me about mentions I have not read")

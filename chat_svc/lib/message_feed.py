@@ -14,6 +14,7 @@ from redis.exceptions import RedisError
 
 from chat_svc.lib.auth_client import Viewer
 from chat_svc.lib.latest_cache import LatestCache, latest_through_cache
+from chat_svc.lib.mention_notices import MentionNotices
 from chat_svc.lib.mentions import find_mentions
 from chat_svc.lib.message_ids import MessageIdSequence
 from chat_svc.lib.room_members import RoomMembers
@@ -42,6 +43,7 @@ class MessageFeed:
     js: JetStreamContext
     ids: MessageIdSequence
     members: RoomMembers = field(default_factory=RoomMembers)
+    mention_notices: MentionNotices = field(default_factory=MentionNotices)
 
     async def mentions_in(self, room: str, body: str) -> tuple[str, ...]:
         """Who ``body`` mentions among the room's members (lib/mentions.py)."""
@@ -52,6 +54,7 @@ class MessageFeed:
     async def post(self, author: Viewer, room: str, body: str) -> MessageRecord:
         mentions = await self.mentions_in(room, body)
         message = await self._store(author, room, body, mentions)
+        await self.mention_notices.mentioned(message)
         fields = {"room": room, "message_id": message.message_id, "user_id": author.user_id}
         try:
             await self.cache.add(message)

@@ -15,6 +15,7 @@ from chat_svc.lib.fanout import Fanout
 from chat_svc.lib.latest_cache import LatestCache
 from chat_svc.lib.live_updates import LiveUpdates
 from chat_svc.lib.membership_changes import join_general
+from chat_svc.lib.mention_digests import MentionDigests
 from chat_svc.lib.message_feed import MessageFeed
 from chat_svc.lib.message_ids import MessageIdSequence
 from chat_svc.lib.presence import Presence
@@ -22,6 +23,7 @@ from chat_svc.lib.rendering import MessageRenderer
 from chat_svc.lib.room_access import RoomAccess
 from chat_svc.lib.room_members import RoomMembers
 from chat_svc.lib.stream_limits import StreamLimits
+from chat_svc.lib.unsubscribe_links import UnsubscribeLinks
 from chat_svc.lib.users_consumer import users_consumer
 from chat_svc.models.messages import migrate_messages_into_rooms, select_highest_event_id
 from chat_svc.models.rooms import upsert_general_room
@@ -47,6 +49,9 @@ class ChatRuntime:
     stream_limits: StreamLimits
     access: RoomAccess
     presence: Presence
+    unsubscribe_links: UnsubscribeLinks
+    mention_digests: MentionDigests
+    mention_digests_task: asyncio.Task[None]
     # Users this process already wrote to the store, so a token check upserts only once.
     known_users: set[str] = field(default_factory=set)
 
@@ -107,6 +112,10 @@ def manage_chat_runtime(
         consumer = users_consumer(
             infrastructure.js, infrastructure.topology, infrastructure.nats, access
         )
+        unsubscribe_links = UnsubscribeLinks(settings.secret_key, settings.public_url)
+        mention_digests = MentionDigests(
+            infrastructure.js, infrastructure.redis, unsubscribe_links, settings
+        )
         app.extensions[_KEY] = ChatRuntime(
             settings=settings,
             auth=auth,
@@ -118,6 +127,9 @@ def manage_chat_runtime(
             consumer_task=asyncio.create_task(consumer.run()),
             stream_limits=StreamLimits(settings.streams_per_session, settings.streams_per_address),
             presence=presence,
+            unsubscribe_links=unsubscribe_links,
+            mention_digests=mention_digests,
+            mention_digests_task=asyncio.create_task(mention_digests.run()),
         )
         presence.start()
 
@@ -127,8 +139,11 @@ def manage_chat_runtime(
         if runtime is None:
             return
         runtime.consumer.stop()
+        runtime.mention_digests.stop()
         with contextlib.suppress(Exception):
             await runtime.consumer_task
+        with contextlib.suppress(Exception):
+            await runtime.mention_digests_task
         await runtime.presence.stop()
         await runtime.live.stop()
         await runtime.auth.http.aclose()

@@ -106,6 +106,25 @@ async def mark_room_read(room: str, user_id: str, read_up_to: int) -> None:
     )
 
 
+async def select_memberships_in(
+    pairs: Iterable[tuple[str, str]],
+) -> dict[tuple[str, str], Membership]:
+    """The memberships of these (room, user id) pairs that exist, in one read."""
+    users_by_room: dict[str, set[str]] = {}
+    for room, user_id in pairs:
+        users_by_room.setdefault(room, set()).add(user_id)
+    if not users_by_room:
+        return {}
+    query = {
+        "$or": [
+            {"room": room, "user_id": {"$in": sorted(users)}}
+            for room, users in users_by_room.items()
+        ]
+    }
+    found = await Membership.find(query).to_list()
+    return {(m.room, m.user_id): m for m in found}
+
+
 async def count_members(rooms: Iterable[str]) -> dict[str, int]:
     pipeline: list[dict[str, Any]] = [
         {"$match": {"room": {"$in": list(rooms)}}},

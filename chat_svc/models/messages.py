@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -134,6 +134,25 @@ async def select_message(room: str, message_id: int) -> MessageRecord | None:
         ChatMessage.room == room, ChatMessage.message_id == message_id
     )
     return _record(found) if found is not None else None
+
+
+async def select_messages_in(
+    keys: Iterable[tuple[str, int]],
+) -> dict[tuple[str, int], MessageRecord]:
+    """The messages with these (room, message id) keys that exist, in one read (FerretDB
+    scans the collection once per read, whatever the number of keys)."""
+    ids_by_room: dict[str, set[int]] = {}
+    for room, message_id in keys:
+        ids_by_room.setdefault(room, set()).add(message_id)
+    if not ids_by_room:
+        return {}
+    query = {
+        "$or": [
+            {"room": room, "message_id": {"$in": sorted(ids)}} for room, ids in ids_by_room.items()
+        ]
+    }
+    found = await ChatMessage.find(query).to_list()
+    return {(m.room, m.message_id): _record(m) for m in found}
 
 
 async def update_message(

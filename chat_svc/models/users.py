@@ -47,6 +47,11 @@ async def select_display_names(user_ids: Iterable[str]) -> dict[str, str]:
     return {str(row["user_id"]): str(row["display_name"]) async for row in rows}
 
 
+async def select_users_in(user_ids: Iterable[str]) -> dict[str, ChatUser]:
+    found = await ChatUser.find({"user_id": {"$in": list(user_ids)}}).to_list()
+    return {user.user_id: user for user in found}
+
+
 async def select_people() -> list[ChatUser]:
     """Everyone, by display name (the people page)."""
     return await ChatUser.find().sort("+display_name").to_list()

@@ -8,7 +8,7 @@ request headers.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ from mail_svc.lib.user_agent_names import browser_and_system
 from mail_svc.settings import MailSettings
 from service_kit.events import (
     Event,
+    MentionDigestRequested,
     PasswordChanged,
     PasswordResetRequested,
     SignUpAttemptedForExistingAccount,
@@ -33,6 +34,8 @@ class EmailDraft:
     template: str
     subject: str
     context: dict[str, object]
+    # Extra headers for this e-mail alone (List-Unsubscribe on the mention e-mail).
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def readable_time(moment: datetime) -> str:
@@ -107,6 +110,34 @@ def password_changed_email(event: PasswordChanged, settings: MailSettings) -> Em
     )
 
 
+def mention_digest_email(event: MentionDigestRequested, settings: MailSettings) -> EmailDraft:
+    """Unread mentions, listed; the only e-mail a person can unsubscribe from, in one click
+    (RFC 8058): the link is chat_svc's, per person, and needs no sign-in."""
+    return EmailDraft(
+        to=event.email,
+        template="mention_digest",
+        subject=settings.subject_mention_digest,
+        context=_base_context(settings, event.display_name)
+        | {
+            "mentions": [
+                {
+                    "room_name": mention.room_name,
+                    "author_name": mention.author_name,
+                    "excerpt": mention.excerpt,
+                    "link": mention.link,
+                    "posted_at": readable_time(mention.posted_at),
+                }
+                for mention in event.mentions
+            ],
+            "unsubscribe_link": event.unsubscribe_link,
+        },
+        headers={
+            "List-Unsubscribe": f"<{event.unsubscribe_link}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+
+
 # Each composer takes its own event class; the table is keyed by that class.
 EMAIL_FOR_EVENT: dict[type[Event], Callable[[Any, MailSettings], EmailDraft]] = {
     SignUpRequested: sign_up_requested_email,
@@ -114,6 +145,7 @@ EMAIL_FOR_EVENT: dict[type[Event], Callable[[Any, MailSettings], EmailDraft]] = 
     UserSignedIn: user_signed_in_email,
     PasswordResetRequested: password_reset_requested_email,
     PasswordChanged: password_changed_email,
+    MentionDigestRequested: mention_digest_email,
 }
 
 

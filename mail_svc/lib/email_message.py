@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from uuid import UUID
@@ -19,7 +20,12 @@ def message_id_for(event_id: UUID, sender: str) -> str:
 
 
 def build_email_message(
-    rendered: RenderedEmail, *, sender: str, to: str, event_id: UUID
+    rendered: RenderedEmail,
+    *,
+    sender: str,
+    to: str,
+    event_id: UUID,
+    headers: Mapping[str, str] | None = None,
 ) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
@@ -27,6 +33,8 @@ def build_email_message(
     message["Subject"] = rendered.subject
     message["Date"] = format_datetime(utc_now())
     message["Message-ID"] = message_id_for(event_id, sender)
+    for name, value in (headers or {}).items():
+        message[name] = value
     # Quoted-printable keeps the message 7-bit clean: raw 8-bit bodies (Python's default for
     # non-ASCII text) are garbled by relays and catchers that lack 8BITMIME handling.
     message.set_content(rendered.text, cte="quoted-printable")

@@ -70,7 +70,11 @@ class MailDelivery:
             draft = draft_email(event, self.settings)
             rendered = self.renderer.render(draft.template, draft.subject, draft.context)
             message = build_email_message(
-                rendered, sender=self.settings.sender, to=draft.to, event_id=event.id
+                rendered,
+                sender=self.settings.sender,
+                to=draft.to,
+                event_id=event.id,
+                headers=draft.headers,
             )
         except (NoEmailForEventError, TemplateError, ValueError) as error:
             raise DeadLetterError(f"cannot compose e-mail: {error}") from error

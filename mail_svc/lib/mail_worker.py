@@ -1,4 +1,6 @@
-"""Runs the ``mail_svc`` durable consumer for as long as the app serves.
+"""Runs mail_svc's durable consumers for as long as the app serves: ``mail_svc`` on
+AUTH_EVENTS (account e-mails) and ``mail_svc_mentions`` on CHAT_EVENTS (mention e-mails).
+Both hand events to the same delivery, with one record of sent event ids.
 
 The worker starts after the infrastructure is open and stops before it closes (Quart's
 ``while_serving`` wraps the whole serving period, so its exit runs before any
@@ -26,6 +28,7 @@ from service_kit.processed_events import ProcessedEvents
 log = logging.getLogger(__name__)
 
 DURABLE = "mail_svc"
+MENTIONS_DURABLE = "mail_svc_mentions"
 _KEY = "mail_worker"
 # NATS already answered when the infrastructure opened, so binding normally takes
 # milliseconds; waiting for it makes the service ready as soon as it serves.
@@ -33,15 +36,15 @@ BIND_PATIENCE_SECONDS = 5.0
 
 
 class ConsumerNotBoundError(RuntimeError):
-    """The durable consumer is not bound (NATS down, or the worker stopped)."""
+    """A durable consumer is not bound (NATS down, or the worker stopped)."""
 
 
 @dataclass
 class MailWorker:
-    consumer: DurableConsumer
+    consumers: tuple[DurableConsumer, ...]
     delivery: MailDelivery
     stop_grace_seconds: float
-    _task: asyncio.Task[None] | None = field(default=None, init=False)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False)
     _stopping: bool = field(default=False, init=False)
 
     @classmethod
@@ -51,55 +54,70 @@ class MailWorker:
             infrastructure.redis, DURABLE, ttl_seconds=settings.sent_ids_ttl_seconds
         )
         delivery = MailDelivery(settings, smtp, sent_ids)
-        consumer = DurableConsumer(
-            infrastructure.js,
-            infrastructure.topology,
-            DURABLE,
-            delivery.handle,
-            max_attempts=settings.max_attempts,
-            backoff=settings.retry_backoff_seconds,
-            batch=settings.fetch_batch,
+        consumers = tuple(
+            DurableConsumer(
+                infrastructure.js,
+                infrastructure.topology,
+                durable,
+                delivery.handle,
+                max_attempts=settings.max_attempts,
+                backoff=settings.retry_backoff_seconds,
+                batch=settings.fetch_batch,
+            )
+            for durable in (DURABLE, MENTIONS_DURABLE)
         )
         # A stop lets the fetched batch finish; each message may take one SMTP timeout.
         grace = settings.fetch_batch * settings.smtp_timeout_seconds + 5.0
-        return cls(consumer=consumer, delivery=delivery, stop_grace_seconds=grace)
+        return cls(consumers=consumers, delivery=delivery, stop_grace_seconds=grace)
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._supervise(), name="mail_svc consumer")
+        self._tasks = [
+            asyncio.create_task(self._supervise(consumer), name=f"{consumer.durable} consumer")
+            for consumer in self.consumers
+        ]
 
-    async def _supervise(self) -> None:
+    async def all_bound(self) -> None:
+        for consumer in self.consumers:
+            await consumer.bound.wait()
+
+    async def _supervise(self, consumer: DurableConsumer) -> None:
         # An ack or nak lost to a NATS outage escapes the consumer's loop: bind again.
         while not self._stopping:
             try:
-                await self.consumer.run()
+                await consumer.run()
             except Exception:
-                log.exception("mail consumer stopped unexpectedly; restarting")
+                log.exception("mail consumer %s stopped unexpectedly; restarting", consumer.durable)
                 await asyncio.sleep(1.0)
 
     async def stop(self) -> None:
         self._stopping = True
-        self.consumer.stop()
-        if self._task is None:
+        for consumer in self.consumers:
+            consumer.stop()
+        if not self._tasks:
             return
+        running = asyncio.gather(*self._tasks, return_exceptions=True)
         try:
-            await asyncio.wait_for(asyncio.shield(self._task), self.stop_grace_seconds)
+            await asyncio.wait_for(asyncio.shield(running), self.stop_grace_seconds)
         except TimeoutError:
             # Unacked messages come back after the consumer's ack_wait: nothing is lost.
-            log.warning("mail consumer did not stop in time; cancelling it")
-            self._task.cancel()
+            log.warning("mail consumers did not stop in time; cancelling them")
+            for task in self._tasks:
+                task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await running
 
     async def check_bound(self) -> None:
-        running = self._task is not None and not self._task.done()
-        if not (running and self.consumer.bound.is_set()):
-            raise ConsumerNotBoundError(f"durable {DURABLE!r} is not bound")
+        if len(self._tasks) != len(self.consumers):
+            raise ConsumerNotBoundError("the mail consumers are not running")
+        for consumer, task in zip(self.consumers, self._tasks, strict=True):
+            if task.done() or not consumer.bound.is_set():
+                raise ConsumerNotBoundError(f"durable {consumer.durable!r} is not bound")
 
     def metrics(self) -> dict[str, int]:
         return {
             "sent": self.delivery.counters.sent,
-            "retried": self.consumer.stats.retried,
-            "dead_lettered": self.consumer.stats.dead_lettered,
+            "retried": sum(consumer.stats.retried for consumer in self.consumers),
+            "dead_lettered": sum(consumer.stats.dead_lettered for consumer in self.consumers),
             "duplicates_skipped": self.delivery.counters.duplicates_skipped,
             "deferred_in_progress": self.delivery.counters.deferred_in_progress,
             "resent_abandoned": self.delivery.counters.resent_abandoned,
@@ -119,7 +137,7 @@ def manage_mail_worker(app: Quart, settings: MailSettings) -> None:
         checks["smtp"] = worker.delivery.smtp.ping
         worker.start()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(worker.consumer.bound.wait(), BIND_PATIENCE_SECONDS)
+            await asyncio.wait_for(worker.all_bound(), BIND_PATIENCE_SECONDS)
         try:
             yield
         finally:

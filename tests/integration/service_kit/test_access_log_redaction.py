@@ -1,5 +1,6 @@
 """Access logs never carry the secrets some URLs hold (set-password and reset tokens, the
-hand-off code): the real uvicorn access logger, configured as the services configure it."""
+hand-off code, the one-click unsubscribe token): the real uvicorn access logger, configured
+as the services configure it."""
 
 from __future__ import annotations
 
@@ -67,6 +68,7 @@ async def test_token_and_code_query_values_are_redacted_in_access_logs(
                 "/set-password?token=SECRET-SET",
                 "/reset-password?token=SECRET-RESET&x=1",
                 "/session/start?next=%2F&code=SECRET-CODE",
+                "/unsubscribe/mentions/v1.SECRET-UNSUBSCRIBE",
             ):
                 assert (await client.get(path)).status_code == 200
     finally:
@@ -75,5 +77,6 @@ async def test_token_and_code_query_values_are_redacted_in_access_logs(
     captured = capsys.readouterr()
     logs = captured.out + captured.err
     assert "/reset-password" in logs and "/session/start" in logs, logs
+    assert "/unsubscribe/mentions/[redacted]" in logs, logs
     assert "SECRET" not in logs, logs
     assert "x=1" in logs and "next=%2F" in logs  # other parameters stay readable

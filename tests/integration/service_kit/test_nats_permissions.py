@@ -18,7 +18,7 @@ from service_kit.events import (
     PersonTyping,
     SessionRevoked,
 )
-from service_kit.jetstream import ensure_streams, load_topology, publish_event
+from service_kit.jetstream import ensure_consumer, ensure_streams, load_topology, publish_event
 from service_kit.nats_credentials import SERVICE_USERS, client_options, dev_nats_password
 
 
@@ -118,3 +118,31 @@ async def test_chat_hears_what_it_needs_and_cannot_read_the_auth_stream(
 
 def test_every_service_has_a_user() -> None:
     assert set(SERVICE_USERS) == {"auth", "chat", "mail"}
+
+
+async def test_mail_reads_mention_requests_only_through_its_own_durable(
+    nats_url: str, nats_client: NATS
+) -> None:
+    """mail_svc consumes CHAT_EVENTS (mention e-mails), which also carries every message:
+    it may bind its own filtered durable, nothing that reads the rest."""
+    admin = nats_client.jetstream()
+    topology = load_topology()
+    await ensure_streams(admin, topology)
+    mail, chat = await connect_as(nats_url, "mail"), await connect_as(nats_url, "chat")
+    try:
+        mail_js = mail.jetstream()
+        durable = await ensure_consumer(mail_js, topology, "mail_svc_mentions")
+        await mail_js.pull_subscribe_bind("mail_svc_mentions", durable)
+        with pytest.raises((APIError, nats.errors.TimeoutError)):
+            await mail_js.get_msg("CHAT_EVENTS", 1)
+        with pytest.raises((APIError, nats.errors.TimeoutError)):
+            await mail_js.pull_subscribe("chat.>", durable="snoop", stream="CHAT_EVENTS")
+        # Nor may chat pull mail's durable (it would take the e-mails' events away).
+        await admin.publish("chat.mention_digest.requested", b"{}")
+        subscription = await chat.jetstream().pull_subscribe_bind("mail_svc_mentions", durable)
+        with pytest.raises(nats.errors.TimeoutError):
+            await subscription.fetch(1, timeout=1)
+        assert await refused(chat)
+    finally:
+        await mail.close()
+        await chat.close()

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 
 from service_kit.events import (
     Event,
+    MentionDigestRequested,
+    MentionInDigest,
     PasswordChanged,
     PasswordResetRequested,
     SignUpAttemptedForExistingAccount,
@@ -72,5 +74,26 @@ def sample_events() -> list[tuple[Event, list[str]]]:
                 reset_link=f"{PUBLIC_URL}/forgot-password",
             ),
             [f"{PUBLIC_URL}/forgot-password"],
+        ),
+        (
+            MentionDigestRequested(
+                user_id="u-1",
+                email="ada@example.com",
+                display_name="Ada",
+                mentions=(
+                    MentionInDigest(
+                        room_name="general",
+                        author_name="Grace",
+                        excerpt="@Ada can you look at this & that?",
+                        link=f"{PUBLIC_URL}/rooms/general#message-7",
+                        posted_at=EXPIRES,
+                    ),
+                ),
+                unsubscribe_link=f"{PUBLIC_URL}/unsubscribe/mentions/v1.token",
+            ),
+            [
+                f"{PUBLIC_URL}/rooms/general#message-7",
+                f"{PUBLIC_URL}/unsubscribe/mentions/v1.token",
+            ],
         ),
     ]
