@@ -1,5 +1,7 @@
 """axe-core on the chat's pages (a room with messages, errors and a failed send, the rooms
-list, the people page, older messages without JavaScript), in light and dark schemes:
+list, the people page, older messages without JavaScript, the edit and delete pages, the
+notification settings, an unsubscribe link that is not valid, a missing room), in light and
+dark schemes:
 zero serious or critical violations.
 
 Marked ``axe`` like test_axe_auth_pages.py: it needs axe-core in node_modules.
@@ -45,12 +47,21 @@ def test_chat_pages(browser: Browser, stack: RunningStack, scheme: ColorScheme) 
         assert_no_blocking_violations(page, f"room page, not sent ({scheme})")
         context.set_offline(False)
 
+        own = page.locator("#messages .own-message").first.get_attribute("data-message-id")
         pages = (
             ("/rooms", "Rooms"),
             ("/people", "People"),
             ("/rooms/general/messages?before=999999999", "Older messages"),  # without JS
+            (f"/rooms/general/messages/{own}/edit", "Edit your message"),
+            (f"/rooms/general/messages/{own}/delete", "Delete your message"),
+            ("/settings/notifications", "Notifications"),
+            ("/unsubscribe/mentions/not-a-real-link", None),
+            ("/rooms/no-such-room", None),
         )
         for path, heading in pages:
             page.goto(f"{stack.chat_urls[0]}{path}")
-            expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
+            if heading:
+                expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
+            else:
+                expect(page.get_by_role("heading", level=1)).to_be_visible()
             assert_no_blocking_violations(page, f"{path} ({scheme})")
