@@ -102,6 +102,12 @@ class MessageEdits:
             await redis.eval(RELEASE_IF_OWNED, 1, key, token)
         assert changed is not None
         await self._spread(changed)
+        # Only people the edit newly names: someone already mailed about it is never mailed
+        # again for the same message.
+        added = tuple(user for user in changed.mentions if user not in current.mentions)
+        if added and not changed.deleted:
+            newly = changed.model_copy(update={"mentions": added})
+            await self.feed.mention_notices.mentioned(newly)
         return changed
 
     async def _spread(self, message: MessageRecord) -> None:

@@ -198,6 +198,37 @@ async def test_a_throttled_person_gets_the_next_email_only_after_the_interval(
     assert "first" not in text_of(smtp_sink.messages[1])
 
 
+async def test_an_edit_mails_only_people_it_newly_mentions(
+    make_chat_app: AppFactory,
+    fake_auth: FakeAuth,
+    infrastructure_env: dict[str, Any],
+    smtp_sink: SmtpSink,
+) -> None:
+    async with (
+        mail_running(infrastructure_env, smtp_sink),
+        make_chat_app(**FAST).test_app() as test_app,
+    ):
+        ada, bob = await people(test_app, fake_auth)
+        cy = sign_in(test_app, fake_auth, "Cy")
+        await cy.csrf()
+        await ada.say("general", "@Bob the plan")
+        [to_bob] = await smtp_sink.wait_for(1)
+        await no_mentions_pending()
+        # Bob was mailed about this message already; only Cy is new.
+        status, _, _ = await ada.post(
+            "/rooms/general/messages/1/edit", body="@Bob and @Cy the plan"
+        )
+        assert status == 303
+        [_, to_cy] = await smtp_sink.wait_for(2)
+        await no_mentions_pending()
+        await asyncio.sleep(DELAY + 0.5)
+
+    assert len(smtp_sink.messages) == 2
+    assert to_bob["To"] == bob.session.email
+    assert to_cy["To"] == cy.session.email
+    assert "the plan" in text_of(to_cy)
+
+
 async def test_the_unsubscribe_link_works_without_signing_in_and_a_tampered_one_changes_nothing(
     make_chat_app: AppFactory,
     fake_auth: FakeAuth,
