@@ -25,7 +25,6 @@ P99_TARGET_MS = 50.0
 # Past the target the ramp goes on to find the throughput ceiling, until the server is
 # clearly saturated (queues grow for the whole step) or a message is lost.
 P99_SATURATED_MS = 1000.0
-OPEN_BATCH = 50
 
 
 @dataclass(frozen=True)
@@ -115,9 +114,7 @@ async def run_ramp(
     infrastructure: CpuMeter,
 ) -> dict[str, Any]:
     crowd = SseCrowd()
-    # Small batches: each opening reads the database, and a storm of them is not what this
-    # measures (FerretDB queues them past the pool's wait and answers 503).
-    await crowd.open(url_events, plan.subscribers, cookies, batch=OPEN_BATCH)
+    await crowd.open(url_events, plan.subscribers, cookies)
     await asyncio.sleep(0.5)
     steps: list[dict[str, Any]] = []
     seq = 0

@@ -56,7 +56,7 @@ FULL = Mode(
         subscribers=1000, rates=(20.0, 50.0, 100.0), seconds_per_step=3.0, repeats=3
     ),
     fanout_alone=FanoutPlan(
-        subscribers=1000, rates=(20.0, 100.0, 200.0, 400.0), seconds_per_step=3.0, repeats=3
+        subscribers=1000, rates=(20.0, 50.0, 100.0, 200.0, 400.0), seconds_per_step=3.0, repeats=3
     ),
     page_seconds=8,
     page_connections=32,

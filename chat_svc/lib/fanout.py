@@ -2,10 +2,12 @@
 and counts it as unread for the clients whose person is a member but looking elsewhere.
 
 The NATS callback calls ``deliver`` once per message with bytes already framed; per client
-that is one append and at most one future wake-up. Each client has a bounded buffer: a
-client that falls that far behind is dropped (it reloads) instead of slowing the others.
-Unread counts only change numbers; ``flush_counts`` (once a second) turns them into at most
-one ``unread`` event per room per client.
+that is one append. Clients that got something are flushed once per event-loop pass
+(``Flusher``): everything a client has waiting becomes one write, straight to its socket
+under uvicorn (lib/direct_writes.py), else by waking its task. Each client has a bounded
+buffer: a client that falls that far behind is dropped (it reloads) instead of slowing the
+others. Unread counts only change numbers; ``flush_counts`` (once a second) turns them into
+at most one ``unread`` event per room per client.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import json
 from collections.abc import Iterable
 from enum import Enum
 
+from chat_svc.lib.direct_writes import DirectSink, http_chunk
 from chat_svc.lib.sse import frame
 
 
@@ -37,18 +40,44 @@ def unread_frame(counts: dict[str, int]) -> bytes:
     return frame("unread", json.dumps(changed))
 
 
+class Flusher:
+    """Writes what each client got once per event-loop pass: the messages delivered in one
+    pass (a NATS batch, a heartbeat with a message) leave in one write per client, and a
+    message's chunk is framed once for all the clients it is alone in the buffer of."""
+
+    __slots__ = ("_due", "_handle")
+
+    def __init__(self) -> None:
+        self._due: list[StreamClient] = []
+        self._handle: asyncio.Handle | None = None
+
+    def schedule(self, client: StreamClient) -> None:
+        self._due.append(client)
+        if self._handle is None:
+            self._handle = asyncio.get_running_loop().call_soon(self.flush)
+
+    def flush(self) -> None:
+        due, self._due, self._handle = self._due, [], None
+        chunks: dict[bytes, bytes] = {}
+        for client in due:
+            client.flush(chunks)
+
+
 class StreamClient:
     __slots__ = (
         "close_reason",
         "count_log",
         "dirty_rooms",
         "early",
+        "flusher",
         "limit",
         "newest_counted",
         "pending",
         "room",
         "seen_id",
+        "sending",
         "session_id",
+        "sink",
         "skip_ids",
         "unread",
         "user_id",
@@ -64,6 +93,12 @@ class StreamClient:
         self.limit = limit
         self.pending: list[bytes] = []
         self.waiter: asyncio.Future[None] | None = None
+        # Set by the fanout: pending frames are written once per loop pass, not per offer.
+        self.flusher: Flusher | None = None
+        # Under uvicorn, once the opening is sent: live chunks go straight to the socket.
+        self.sink: DirectSink | None = None
+        # The stream's task is writing a chunk through ``send``: nothing may overtake it.
+        self.sending = False
         self.close_reason: CloseReason | None = None
         # Ids already sent from the resume backlog: a late live copy is not sent twice.
         self.skip_ids: frozenset[int] = frozenset()
@@ -91,9 +126,40 @@ class StreamClient:
         if len(self.pending) >= self.limit:
             self.close(CloseReason.TOO_SLOW)
             return
-        self.pending.append(data)
+        pending = self.pending
+        pending.append(data)
         if message_id > self.seen_id:
             self.seen_id = message_id
+        if len(pending) == 1:  # already due otherwise
+            if self.flusher is not None:
+                self.flusher.schedule(self)
+            else:
+                self.wake()
+
+    def flush(self, chunks: dict[bytes, bytes]) -> None:
+        """Write everything pending to the socket in one chunk, or leave it to the task (no
+        sink, the task is sending, or the transport paused writing: ``send`` drains it)."""
+        pending = self.pending
+        if not pending or self.close_reason is not None:
+            return
+        sink = self.sink
+        if sink is None or self.sending or not sink.ready():
+            self.wake()
+            return
+        if len(pending) == 1:
+            data = pending[0]
+            chunk = chunks.get(data)
+            if chunk is None:
+                chunk = chunks[data] = http_chunk(data)
+        else:
+            chunk = http_chunk(b"".join(pending))
+        pending.clear()
+        sink.write(chunk)
+
+    def wake(self) -> None:
+        """Wake the stream's task: something to send through ``send``, or it was closed."""
+        if self.sink is not None:
+            self.sink.wake()
         waiter = self.waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
@@ -170,9 +236,7 @@ class StreamClient:
         if self.close_reason is None:
             self.close_reason = reason
             self.pending.clear()
-        waiter = self.waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        self.wake()
 
     async def next_chunk(self) -> bytes | None:
         """Everything pending as one write, or None once the client is closed."""
@@ -182,6 +246,10 @@ class StreamClient:
             self.waiter = None
         if self.close_reason is not None:
             return None
+        return self.take()
+
+    def take(self) -> bytes:
+        """Everything pending as one body, emptying the buffer."""
         chunk = b"".join(self.pending) if len(self.pending) > 1 else self.pending[0]
         self.pending.clear()
         return chunk
@@ -196,9 +264,11 @@ class Fanout:
         self._viewers: dict[str, set[StreamClient]] = {}
         self._counters: dict[str, set[StreamClient]] = {}
         self._dirty: set[StreamClient] = set()
+        self._flusher = Flusher()
         self.delivered = 0
 
     def add(self, client: StreamClient) -> None:
+        client.flusher = self._flusher
         self.clients.add(client)
         self._by_session.setdefault(client.session_id, set()).add(client)
         self._by_user.setdefault(client.user_id, set()).add(client)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 from httpx_sse import ServerSentEvent, aconnect_sse
@@ -159,6 +160,40 @@ async def test_a_reconnecting_client_gets_exactly_the_missed_messages_once(
             await post(poster, "after the reconnect")
             assert await next_ids(by_query, 1) == [4]
             assert await next_ids(by_header, 1) == [4]
+
+
+def stream_tasks(tasks: set[asyncio.Task[Any]]) -> list[str]:
+    """The tasks serving requests: uvicorn's and chat's (not the database driver's)."""
+    names = [task.get_coro().__qualname__ for task in tasks]  # type: ignore[union-attr]
+    return [name for name in names if "run_asgi" in name or "_watch" in name]
+
+
+async def test_under_uvicorn_an_open_stream_is_one_task_and_live_messages_skip_it(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    # The fan-out writes live chunks straight to uvicorn's transport (lib/direct_writes.py),
+    # and the stream's own task notices a disconnect: no second task per idle stream.
+    ada = fake_auth.sign_in("Ada")
+    async with serve(make_chat_app()) as base, signed_in_client(base, ada) as poster:
+        async with open_stream(base, ada.token, "?after=0") as (_, first):
+            await post(poster, "warm every path")
+            assert await next_ids(first, 1) == [1]
+            await asyncio.sleep(0.2)  # the POST's own task has ended
+            before = asyncio.all_tasks()
+            async with (
+                open_stream(base, ada.token, "?after=1") as (_, second),
+                open_stream(base, ada.token, "?after=1") as (_, third),
+            ):
+                assert len(stream_tasks(asyncio.all_tasks() - before)) == 2
+                await post(poster, "two")
+                await post(poster, "three")
+                assert await next_ids(second, 2) == [2, 3]
+                assert await next_ids(third, 2) == [2, 3]
+            assert await next_ids(first, 2) == [2, 3]
+        # The streams that ended were marked read; a resume still gets exactly what it missed.
+        await post(poster, "four")
+        async with open_stream(base, ada.token, last_event_id=2) as (_, resumed):
+            assert await next_ids(resumed, 2) == [3, 4]
 
 
 async def test_after_a_nats_reconnect_streams_resume_and_miss_nothing(
