@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Iterable
 from enum import Enum
 
 from chat_svc.lib.direct_writes import DirectSink, http_chunk
 from chat_svc.lib.sse import frame
+
+log = logging.getLogger(__name__)
 
 
 class CloseReason(Enum):
@@ -60,7 +63,11 @@ class Flusher:
         due, self._due, self._handle = self._due, [], None
         chunks: dict[bytes, bytes] = {}
         for client in due:
-            client.flush(chunks)
+            try:
+                client.flush(chunks)
+            except Exception:  # one broken connection must not leave the others unflushed
+                log.exception("stream write failed", extra={"session_id": client.session_id})
+                client.close(CloseReason.DISCONNECTED)
 
 
 class StreamClient:

@@ -196,3 +196,17 @@ async def test_a_paused_socket_leaves_frames_to_the_task_and_a_slow_client_is_st
     fanout.deliver("general", 3, b"c")
     fanout.deliver("general", 4, b"d")
     assert slow.close_reason is CloseReason.TOO_SLOW and slow.pending == []
+
+
+async def test_a_write_that_fails_closes_that_stream_and_the_others_are_still_written() -> None:
+    fanout = Fanout()
+    broken, fine = direct_client(fanout, "broken"), direct_client(fanout, "fine")
+
+    def fail(chunk: bytes) -> None:
+        raise ConnectionResetError
+
+    broken.write = fail  # type: ignore[method-assign]
+    fanout.deliver("general", 1, b"one")
+    await next_loop_pass()
+    closed = [c.session_id for c in fanout.clients if c.close_reason is CloseReason.DISCONNECTED]
+    assert closed == ["broken"] and fine.writes == [http_chunk(b"one")]
