@@ -24,7 +24,7 @@ from chat_svc.lib.access import sign_in_url
 from chat_svc.lib.auth_client import AuthUnavailableError, Viewer
 from chat_svc.lib.cookies import cookie_value, session_cookie_name
 from chat_svc.lib.direct_writes import direct_sink, direct_writes_possible
-from chat_svc.lib.fanout import CloseReason, StreamClient, rooms_of
+from chat_svc.lib.fanout import NOTHING_SENT, CloseReason, StreamClient, rooms_of
 from chat_svc.lib.membership_changes import read_room
 from chat_svc.lib.message_feed import TooFarBehindError
 from chat_svc.lib.runtime import ChatRuntime, runtime_of
@@ -207,7 +207,7 @@ async def _read_what_was_shown(runtime: ChatRuntime, client: StreamClient) -> No
 
 async def _backlog(runtime: ChatRuntime, client: StreamClient, after_id: int | None) -> bytes:
     if after_id is None:
-        client.go_live(frozenset())
+        client.go_live(NOTHING_SENT)
         return b""
     try:
         missed = await runtime.feed.after(

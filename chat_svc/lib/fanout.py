@@ -24,6 +24,10 @@ from chat_svc.lib.sse import frame
 log = logging.getLogger(__name__)
 
 
+# The empty set of ids already sent (one shared object: every live stream starts with it).
+NOTHING_SENT: frozenset[int] = frozenset()
+
+
 class CloseReason(Enum):
     DISCONNECTED = "disconnected"
     TOO_SLOW = "too_slow"
@@ -108,7 +112,7 @@ class StreamClient:
         self.sending = False
         self.close_reason: CloseReason | None = None
         # Ids already sent from the resume backlog: a late live copy is not sent twice.
-        self.skip_ids: frozenset[int] = frozenset()
+        self.skip_ids: frozenset[int] = NOTHING_SENT
         # Live messages that arrive while the resume backlog is read wait here with their ids.
         self.early: list[tuple[int, bytes]] | None = []
         # The newest message of ``room`` this stream sent (read up to there when it ends).
@@ -116,7 +120,9 @@ class StreamClient:
         # The person's other rooms: unread count, newest id counted, and which changed.
         self.unread: dict[str, int] = {}
         self.newest_counted: dict[str, int] = {}
-        self.dirty_rooms: set[str] = set()
+        # An ordered set as a dict: an empty dict costs 64 bytes, an empty set 216, and
+        # every idle stream holds one.
+        self.dirty_rooms: dict[str, None] = {}
         # While the counts are read from the store: (room, id, is_read) to apply on top.
         self.count_log: list[tuple[str, int, bool]] | None = None
 
@@ -203,7 +209,7 @@ class StreamClient:
                     self.mark_read(room, value)
                 else:
                     self.count_unread(room, value)
-        self.dirty_rooms = set(self.unread)
+        self.dirty_rooms = dict.fromkeys(self.unread)
         self.flush_counts()
 
     def count_unread(self, room: str, message_id: int) -> bool:
@@ -215,7 +221,7 @@ class StreamClient:
             return False  # already in the count it started from
         self.newest_counted[room] = message_id
         self.unread[room] = self.unread.get(room, 0) + 1
-        self.dirty_rooms.add(room)
+        self.dirty_rooms[room] = None
         return True
 
     def mark_read(self, room: str, read_up_to: int) -> bool:
@@ -226,7 +232,7 @@ class StreamClient:
             return False  # newer messages than what was read still count
         self.newest_counted[room] = read_up_to
         self.unread[room] = 0
-        self.dirty_rooms.add(room)
+        self.dirty_rooms[room] = None
         return True
 
     def flush_counts(self) -> None:
@@ -342,7 +348,7 @@ class Fanout:
     def stop_counting(self, client: StreamClient, room: str) -> None:
         client.unread.pop(room, None)
         client.newest_counted.pop(room, None)
-        client.dirty_rooms.discard(room)
+        client.dirty_rooms.pop(room, None)
         _discard(self._counters, room, client)
 
     def mark_read(self, user_id: str, room: str, read_up_to: int) -> None:
