@@ -8,8 +8,10 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import pytest
 from httpx_sse import ServerSentEvent, aconnect_sse
 
+from service_kit.http_limits import HeaderLimitedHttpToolsProtocol
 from tests.integration.chat_svc.conftest import AppFactory, csrf_token_in, serve
 from tests.integration.chat_svc.fake_auth import FakeAuth, FakeSession
 from tests.support.servers import NatsServer
@@ -168,13 +170,18 @@ def stream_tasks(tasks: set[asyncio.Task[Any]]) -> list[str]:
     return [name for name in names if "run_asgi" in name or "_watch" in name]
 
 
+@pytest.mark.parametrize("protocol", ["httptools", HeaderLimitedHttpToolsProtocol])
 async def test_under_uvicorn_an_open_stream_is_one_task_and_live_messages_skip_it(
-    make_chat_app: AppFactory, fake_auth: FakeAuth
+    make_chat_app: AppFactory, fake_auth: FakeAuth, protocol: Any
 ) -> None:
     # The fan-out writes live chunks straight to uvicorn's transport (lib/direct_writes.py),
-    # and the stream's own task notices a disconnect: no second task per idle stream.
+    # and the stream's own task notices a disconnect: no second task per idle stream. Also
+    # under the protocol devstack and the image run (service_kit/http_limits.py).
     ada = fake_auth.sign_in("Ada")
-    async with serve(make_chat_app()) as base, signed_in_client(base, ada) as poster:
+    async with (
+        serve(make_chat_app(), http=protocol) as base,
+        signed_in_client(base, ada) as poster,
+    ):
         async with open_stream(base, ada.token, "?after=0") as (_, first):
             await post(poster, "warm every path")
             assert await next_ids(first, 1) == [1]
