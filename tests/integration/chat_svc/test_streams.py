@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -11,6 +12,9 @@ import httpx
 import pytest
 from httpx_sse import ServerSentEvent, aconnect_sse
 
+from chat_svc.lib.fanout import CloseReason
+from chat_svc.lib.runtime import runtime_of
+from chat_svc.lib.sse import frame
 from service_kit.http_limits import HeaderLimitedHttpToolsProtocol
 from tests.integration.chat_svc.conftest import AppFactory, csrf_token_in, serve
 from tests.integration.chat_svc.fake_auth import FakeAuth, FakeSession
@@ -276,3 +280,42 @@ async def test_signing_out_in_one_tab_closes_the_stream_of_another_on_another_re
         async with signed_in_client(first, bob) as other:
             await post(other, "still here")
         assert await next_ids(bob_events, 1) == [1]
+
+
+async def test_a_client_that_stops_reading_is_dropped_then_told_to_reload(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    # Live chunks go straight to the socket until it is full and uvicorn pauses writing;
+    # from then on they wait in the stream's bounded buffer, and past it the stream is
+    # dropped: nothing is buffered without end for a client that stopped reading.
+    ada = fake_auth.sign_in("Ada")
+    app = make_chat_app(client_buffer_frames=8)
+    loop = asyncio.get_running_loop()
+    async with serve(app) as base:
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.setblocking(False)
+        with sock:
+            await loop.sock_connect(sock, ("127.0.0.1", int(base.rsplit(":", 1)[1])))
+            request = f"GET /events HTTP/1.1\r\nHost: x\r\nCookie: chat_session={ada.token}\r\n\r\n"
+            await loop.sock_sendall(sock, request.encode())
+            fanout = runtime_of(app).fanout
+            async with asyncio.timeout(10):
+                while not any(client.sink for client in fanout.clients):
+                    await asyncio.sleep(0.01)
+            (client,) = fanout.clients
+            async with asyncio.timeout(10):
+                message_id = 0
+                while client.close_reason is None:
+                    message_id += 1
+                    fanout.deliver("general", message_id, frame("message", "x" * 50_000))
+                    await asyncio.sleep(0.005)
+            assert client.close_reason is CloseReason.TOO_SLOW
+            assert client.pending == []
+            received = b""
+            async with asyncio.timeout(10):  # reading again: what was sent, then the reload
+                while not received.endswith(b"\r\n0\r\n\r\n"):
+                    chunk = await loop.sock_recv(sock, 1 << 16)
+                    assert chunk, received[-200:]
+                    received += chunk
+        assert b"event: reload\ndata: too far behind\n\n" in received
