@@ -13,6 +13,9 @@ from bench.typing_load import TypingPlan
 class Mode:
     name: str
     fanout: FanoutPlan
+    # Issue 15: one replica posting and streaming, and the fan-out alone (NATS to sockets).
+    one_replica: FanoutPlan
+    fanout_alone: FanoutPlan
     page_seconds: float
     page_connections: int
     repeats: int
@@ -29,6 +32,8 @@ class Mode:
 QUICK = Mode(
     name="quick",
     fanout=FanoutPlan(subscribers=40, rates=(20.0,), seconds_per_step=1.0, repeats=1),
+    one_replica=FanoutPlan(subscribers=40, rates=(20.0,), seconds_per_step=1.0, repeats=1),
+    fanout_alone=FanoutPlan(subscribers=40, rates=(20.0,), seconds_per_step=1.0, repeats=1),
     page_seconds=1,
     page_connections=8,
     repeats=1,
@@ -50,6 +55,12 @@ FULL = Mode(
         rates=(20.0, 50.0, 100.0, 200.0, 400.0, 800.0),
         seconds_per_step=3.0,
         repeats=3,
+    ),
+    one_replica=FanoutPlan(
+        subscribers=1000, rates=(20.0, 50.0, 100.0), seconds_per_step=3.0, repeats=3
+    ),
+    fanout_alone=FanoutPlan(
+        subscribers=1000, rates=(20.0, 50.0, 100.0, 200.0, 400.0), seconds_per_step=3.0, repeats=3
     ),
     page_seconds=8,
     page_connections=32,

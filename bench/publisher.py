@@ -13,9 +13,15 @@ import re
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Protocol
 
 import httpx
+from nats.aio.client import Client as NATS
+
+import nats
+from service_kit.events import MessagePosted
+from service_kit.nats_credentials import dev_admin_options
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -95,6 +101,42 @@ class PeerPoster:
 
 
 @dataclass
+class NatsPoster:
+    """Publishes ``MessagePosted`` straight to the room's NATS subject, ids counting up from 1
+    on a fresh stack: the fan-out alone (render, frame, write), without the POST's cost."""
+
+    nats_url: str
+    room: str = "general"
+    nats: NATS = field(init=False)
+
+    async def prepare(self) -> None:
+        self.nats = await nats.connect(self.nats_url, **dev_admin_options())
+
+    async def post(self, seq: int, due: float) -> int:
+        event = MessagePosted(
+            room=self.room,
+            message_id=seq + 1,
+            author_id="bench-publisher",
+            author_name="Bench",
+            body=message_body(seq, due),
+            posted_at=datetime.fromtimestamp(due, UTC),
+        )
+        await self.nats.publish(
+            MessagePosted.subject_for(self.room), event.model_dump_json().encode()
+        )
+        return 200
+
+    async def close(self) -> None:
+        await self.nats.drain()
+
+
+def poster_for(url: str, peer: bool, rooms: tuple[str, ...] = ()) -> Poster:
+    if url.startswith("nats://"):
+        return NatsPoster(url)
+    return PeerPoster(url) if peer else ChatPoster(url, rooms=rooms)
+
+
+@dataclass
 class PublishResult:
     scheduled: dict[int, float]
     failed: int
@@ -134,7 +176,7 @@ def main() -> int:
     """``python -m bench.publisher``: one open-loop burst in its own process (JSON on stdout),
     so the readers' work in the load process never delays a send."""
     parser = argparse.ArgumentParser(prog="bench.publisher")
-    parser.add_argument("--url", required=True)
+    parser.add_argument("--url", required=True, help="chat's (or the peer's) URL, or NATS'")
     parser.add_argument("--peer", action="store_true")
     parser.add_argument("--rate", type=float, required=True)
     parser.add_argument("--count", type=int, required=True)
@@ -145,7 +187,7 @@ def main() -> int:
 
     async def burst() -> PublishResult:
         rooms = tuple(slug for slug in args.rooms.split(",") if slug)
-        poster: Poster = PeerPoster(args.url) if args.peer else ChatPoster(args.url, rooms=rooms)
+        poster = poster_for(args.url, args.peer, rooms)
         await poster.prepare()
         try:
             return await publish_open_loop(

@@ -31,6 +31,16 @@ def _fanouts(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return stacks
 
 
+def _issue15_fanouts(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """``--only fanout``: one replica posting and streaming, and the fan-out alone."""
+    measured = results.get("fanout", {})
+    labels = {
+        "one_replica": "chat_svc (uvicorn), one replica posting and streaming",
+        "alone": "chat_svc (uvicorn), the fan-out alone (published straight to NATS)",
+    }
+    return {label: measured[key] for key, label in labels.items() if key in measured}
+
+
 def plot_fanout(results: dict[str, Any], out: Path) -> Path | None:
     stacks = _fanouts(results)
     if not stacks:
@@ -173,7 +183,7 @@ def tables(results: dict[str, Any]) -> str:
                 f" | {fanout['max_rate_within_p99_target']:.0f} msg/s"
                 f"{' (then lost/reordered!)' if fanout['dropped'] else ''} |"
             )
-    for label, fanout in _fanouts(results).items():
+    for label, fanout in (_fanouts(results) | _issue15_fanouts(results)).items():
         lines += [
             "",
             f"Fan-out, {label}, {fanout['subscribers']} subscribers:",

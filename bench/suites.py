@@ -105,6 +105,38 @@ async def bench_servers(mode: Mode, logs: Path) -> dict[str, Any]:
     return results
 
 
+async def bench_fanout(mode: Mode, logs: Path) -> dict[str, Any]:
+    """Issue 15's fan-out figures, uvicorn only. ``one_replica``: one chat process takes the
+    POSTs and serves the 1,000 streams (post to delivery). ``alone``: the events are
+    published straight to NATS, so the stream process's CPU is the fan-out's own (render,
+    frame, write), and deliveries per CPU-second are the fan-out's cost. Each on a fresh
+    stack: the second publishes its own ids from 1."""
+    results: dict[str, Any] = {"server": "uvicorn"}
+    with running_stack(logs / "fanout-one-replica") as stack:
+        url = stack.start_chat("chat-a")
+        results["one_replica"] = await run_ramp(
+            f"{url}/events",
+            url,
+            False,
+            mode.one_replica,
+            SUBSCRIBER_COOKIES,
+            CpuMeter([stack.pid("chat-a")]),
+            CpuMeter(stack.infrastructure_pids()),
+        )
+    with running_stack(logs / "fanout-alone") as stack:
+        url = stack.start_chat("chat-a")
+        results["alone"] = await run_ramp(
+            f"{url}/events",
+            stack.nats_url,
+            False,
+            mode.fanout_alone,
+            SUBSCRIBER_COOKIES,
+            CpuMeter([stack.pid("chat-a")]),
+            CpuMeter(stack.infrastructure_pids()),
+        )
+    return results
+
+
 async def bench_peer(mode: Mode, logs: Path) -> dict[str, Any]:
     """Starlette + sse-starlette + Redis pub/sub under uvicorn, the same workload."""
     with running_stack(logs / "peer") as stack:

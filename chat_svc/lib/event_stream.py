@@ -23,13 +23,14 @@ from quart import Quart
 from chat_svc.lib.access import sign_in_url
 from chat_svc.lib.auth_client import AuthUnavailableError, Viewer
 from chat_svc.lib.cookies import cookie_value, session_cookie_name
-from chat_svc.lib.fanout import CloseReason, StreamClient, rooms_of
+from chat_svc.lib.direct_writes import direct_sink, direct_writes_possible
+from chat_svc.lib.fanout import NOTHING_SENT, CloseReason, StreamClient, rooms_of
 from chat_svc.lib.membership_changes import read_room
 from chat_svc.lib.message_feed import TooFarBehindError
 from chat_svc.lib.runtime import ChatRuntime, runtime_of
 from chat_svc.lib.sse import STREAM_HEADERS, frame
 from chat_svc.lib.stream_limits import TOO_MANY_STREAMS, client_address
-from chat_svc.models.memberships import Membership, select_memberships_of
+from chat_svc.models.memberships import select_memberships_of
 from chat_svc.models.messages import GENERAL, count_unread_messages
 from service_kit.strict_ids import parse_id
 
@@ -112,7 +113,8 @@ async def stream_events(
     if access is None:
         await _answer(send, 404, NOT_FOUND, event_stream=False)
         return
-    memberships, member = access
+    # Only the read positions stay referenced: an idle stream's frame holds no documents.
+    others, member = access
 
     client = StreamClient(
         viewer.session_id, runtime.settings.client_buffer_frames, viewer.user_id, room
@@ -121,10 +123,15 @@ async def stream_events(
     if not runtime.stream_limits.admit(client, address):
         await _answer(send, 429, b"too many live streams from this address", event_stream=False)
         return
-    others = {m.room: m.last_read_message_id for m in memberships if m.room != room}
     client.expect_counts(set(others))
     runtime.fanout.add(client)  # before reading counts and backlog: nothing falls in between
-    watcher = asyncio.create_task(_watch_disconnect(receive, client))
+    # Under uvicorn the stream's own task notices a disconnect (it waits in ``receive``);
+    # elsewhere a second task watches for it.
+    watcher = (
+        None
+        if direct_writes_possible(send)
+        else asyncio.create_task(_watch_disconnect(receive, client))
+    )
     after_id = resume_point(scope)
     try:
         await runtime.presence.arrive(client, viewer.display_name)
@@ -135,16 +142,23 @@ async def stream_events(
             runtime, client, after_id
         )
         await send({"type": "http.response.body", "body": opening, "more_body": True})
-        while (chunk := await client.next_chunk()) is not None:
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        sink = direct_sink(send) if watcher is None else None
+        if sink is not None:
+            client.sink = sink
+            await _write_live_directly(client, receive, send)
+        else:
+            while (chunk := await client.next_chunk()) is not None:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": _farewell(client), "more_body": False})
     finally:
+        client.sink = None
         runtime.fanout.remove(client)
         await runtime.presence.leave(client)
         runtime.stream_limits.release(client, address)
-        watcher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watcher
+        if watcher is not None:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
         await runtime.live.release(rooms_of([client]))
         if member and client.seen_id > (after_id or 0):
             await _read_what_was_shown(runtime, client)
@@ -152,9 +166,10 @@ async def stream_events(
 
 async def _visible_room_memberships(
     runtime: ChatRuntime, viewer: Viewer, room: str
-) -> tuple[list[Membership], bool] | None:
-    """The person's memberships (read fresh: they carry the read positions the counts start
-    from) and whether ``room`` is one of them; None when the room is unknown or hidden."""
+) -> tuple[dict[str, int], bool] | None:
+    """The read positions of the person's other rooms (memberships read fresh: the counts
+    start from them) and whether ``room`` is one of their rooms; None when the room is
+    unknown or hidden."""
     found = await runtime.access.room(room)
     if found is None:
         return None
@@ -163,7 +178,7 @@ async def _visible_room_memberships(
     runtime.access.remember(viewer.user_id, room, member)
     if not member and found.kind != "open":
         return None
-    return memberships, member
+    return {m.room: m.last_read_message_id for m in memberships if m.room != room}, member
 
 
 async def _count_other_rooms(client: StreamClient, read_positions: dict[str, int]) -> None:
@@ -193,7 +208,7 @@ async def _read_what_was_shown(runtime: ChatRuntime, client: StreamClient) -> No
 
 async def _backlog(runtime: ChatRuntime, client: StreamClient, after_id: int | None) -> bytes:
     if after_id is None:
-        client.go_live(frozenset())
+        client.go_live(NOTHING_SENT)
         return b""
     try:
         missed = await runtime.feed.after(
@@ -226,6 +241,25 @@ def _farewell(client: StreamClient) -> bytes:
     if client.close_reason is CloseReason.GONE:
         return GONE
     return b""
+
+
+async def _write_live_directly(client: StreamClient, receive: Receive, send: Send) -> None:
+    """The fan-out writes this stream's chunks to its socket; the task only waits for the
+    end (a disconnect, or a close woken through ``receive``) and sends through ``send``
+    what the fan-out could not write (the transport had paused writing, or frames came
+    before the opening was sent)."""
+    while client.close_reason is None:
+        if client.pending:
+            client.sending = True
+            try:
+                body = client.take()
+                await send({"type": "http.response.body", "body": body, "more_body": True})
+            finally:
+                client.sending = False
+            continue
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            client.close(CloseReason.DISCONNECTED)
 
 
 async def _watch_disconnect(receive: Receive, client: StreamClient) -> None:

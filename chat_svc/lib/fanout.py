@@ -2,20 +2,30 @@
 and counts it as unread for the clients whose person is a member but looking elsewhere.
 
 The NATS callback calls ``deliver`` once per message with bytes already framed; per client
-that is one append and at most one future wake-up. Each client has a bounded buffer: a
-client that falls that far behind is dropped (it reloads) instead of slowing the others.
-Unread counts only change numbers; ``flush_counts`` (once a second) turns them into at most
-one ``unread`` event per room per client.
+that is one append. Clients that got something are flushed once per event-loop pass
+(``Flusher``): everything a client has waiting becomes one write, straight to its socket
+under uvicorn (lib/direct_writes.py), else by waking its task. Each client has a bounded
+buffer: a client that falls that far behind is dropped (it reloads) instead of slowing the
+others. Unread counts only change numbers; ``flush_counts`` (once a second) turns them into
+at most one ``unread`` event per room per client.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Iterable
 from enum import Enum
 
+from chat_svc.lib.direct_writes import DirectSink, http_chunk
 from chat_svc.lib.sse import frame
+
+log = logging.getLogger(__name__)
+
+
+# The empty set of ids already sent (one shared object: every live stream starts with it).
+NOTHING_SENT: frozenset[int] = frozenset()
 
 
 class CloseReason(Enum):
@@ -46,19 +56,49 @@ def unread_frame(counts: dict[str, int], mentions: dict[str, int] | None = None)
 READ, POSTED, MENTIONED = "read", "posted", "mentioned"
 
 
+class Flusher:
+    """Writes what each client got once per event-loop pass: the messages delivered in one
+    pass (a NATS batch, a heartbeat with a message) leave in one write per client, and a
+    message's chunk is framed once for all the clients it is alone in the buffer of."""
+
+    __slots__ = ("_due", "_handle")
+
+    def __init__(self) -> None:
+        self._due: list[StreamClient] = []
+        self._handle: asyncio.Handle | None = None
+
+    def schedule(self, client: StreamClient) -> None:
+        self._due.append(client)
+        if self._handle is None:
+            self._handle = asyncio.get_running_loop().call_soon(self.flush)
+
+    def flush(self) -> None:
+        due, self._due, self._handle = self._due, [], None
+        chunks: dict[bytes, bytes] = {}
+        for client in due:
+            try:
+                client.flush(chunks)
+            except Exception:  # one broken connection must not leave the others unflushed
+                log.exception("stream write failed", extra={"session_id": client.session_id})
+                client.close(CloseReason.DISCONNECTED)
+
+
 class StreamClient:
     __slots__ = (
         "close_reason",
         "count_log",
         "dirty_rooms",
         "early",
+        "flusher",
         "limit",
         "mentions",
         "newest_counted",
         "pending",
         "room",
         "seen_id",
+        "sending",
         "session_id",
+        "sink",
         "skip_ids",
         "unread",
         "user_id",
@@ -74,9 +114,15 @@ class StreamClient:
         self.limit = limit
         self.pending: list[bytes] = []
         self.waiter: asyncio.Future[None] | None = None
+        # Set by the fanout: pending frames are written once per loop pass, not per offer.
+        self.flusher: Flusher | None = None
+        # Under uvicorn, once the opening is sent: live chunks go straight to the socket.
+        self.sink: DirectSink | None = None
+        # The stream's task is writing a chunk through ``send``: nothing may overtake it.
+        self.sending = False
         self.close_reason: CloseReason | None = None
         # Ids already sent from the resume backlog: a late live copy is not sent twice.
-        self.skip_ids: frozenset[int] = frozenset()
+        self.skip_ids: frozenset[int] = NOTHING_SENT
         # Live messages that arrive while the resume backlog is read wait here with their ids.
         self.early: list[tuple[int, bytes]] | None = []
         # The newest message of ``room`` this stream sent (read up to there when it ends).
@@ -86,7 +132,9 @@ class StreamClient:
         self.unread: dict[str, int] = {}
         self.mentions: dict[str, int] = {}
         self.newest_counted: dict[str, int] = {}
-        self.dirty_rooms: set[str] = set()
+        # An ordered set as a dict: an empty dict costs 64 bytes, an empty set 216, and
+        # every idle stream holds one.
+        self.dirty_rooms: dict[str, None] = {}
         # While the counts are read from the store: (room, id, what) to apply on top.
         self.count_log: list[tuple[str, int, str]] | None = None
 
@@ -103,9 +151,40 @@ class StreamClient:
         if len(self.pending) >= self.limit:
             self.close(CloseReason.TOO_SLOW)
             return
-        self.pending.append(data)
+        pending = self.pending
+        pending.append(data)
         if message_id > self.seen_id:
             self.seen_id = message_id
+        if len(pending) == 1:  # already due otherwise
+            if self.flusher is not None:
+                self.flusher.schedule(self)
+            else:
+                self.wake()
+
+    def flush(self, chunks: dict[bytes, bytes]) -> None:
+        """Write everything pending to the socket in one chunk, or leave it to the task (no
+        sink, the task is sending, or the transport paused writing: ``send`` drains it)."""
+        pending = self.pending
+        if not pending or self.close_reason is not None:
+            return
+        sink = self.sink
+        if sink is None or self.sending or not sink.ready():
+            self.wake()
+            return
+        if len(pending) == 1:
+            data = pending[0]
+            chunk = chunks.get(data)
+            if chunk is None:
+                chunk = chunks[data] = http_chunk(data)
+        else:
+            chunk = http_chunk(b"".join(pending))
+        pending.clear()
+        sink.write(chunk)
+
+    def wake(self) -> None:
+        """Wake the stream's task: something to send through ``send``, or it was closed."""
+        if self.sink is not None:
+            self.sink.wake()
         waiter = self.waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
@@ -146,7 +225,7 @@ class StreamClient:
                     self.mark_read(room, value)
                 else:
                     self.count_unread(room, value, mentioned=what == MENTIONED)
-        self.dirty_rooms = set(self.unread)
+        self.dirty_rooms = dict.fromkeys(self.unread)
         self.flush_counts()
 
     def count_unread(self, room: str, message_id: int, mentioned: bool = False) -> bool:
@@ -161,7 +240,7 @@ class StreamClient:
         self.unread[room] = self.unread.get(room, 0) + 1
         if mentioned:
             self.mentions[room] = self.mentions.get(room, 0) + 1
-        self.dirty_rooms.add(room)
+        self.dirty_rooms[room] = None
         return True
 
     def mark_read(self, room: str, read_up_to: int) -> bool:
@@ -173,7 +252,7 @@ class StreamClient:
         self.newest_counted[room] = read_up_to
         self.unread[room] = 0
         self.mentions[room] = 0
-        self.dirty_rooms.add(room)
+        self.dirty_rooms[room] = None
         return True
 
     def flush_counts(self) -> None:
@@ -190,9 +269,7 @@ class StreamClient:
         if self.close_reason is None:
             self.close_reason = reason
             self.pending.clear()
-        waiter = self.waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        self.wake()
 
     async def next_chunk(self) -> bytes | None:
         """Everything pending as one write, or None once the client is closed."""
@@ -202,6 +279,10 @@ class StreamClient:
             self.waiter = None
         if self.close_reason is not None:
             return None
+        return self.take()
+
+    def take(self) -> bytes:
+        """Everything pending as one body, emptying the buffer."""
         chunk = b"".join(self.pending) if len(self.pending) > 1 else self.pending[0]
         self.pending.clear()
         return chunk
@@ -216,9 +297,11 @@ class Fanout:
         self._viewers: dict[str, set[StreamClient]] = {}
         self._counters: dict[str, set[StreamClient]] = {}
         self._dirty: set[StreamClient] = set()
+        self._flusher = Flusher()
         self.delivered = 0
 
     def add(self, client: StreamClient) -> None:
+        client.flusher = self._flusher
         self.clients.add(client)
         self._by_session.setdefault(client.session_id, set()).add(client)
         self._by_user.setdefault(client.user_id, set()).add(client)
@@ -289,7 +372,7 @@ class Fanout:
         client.unread.pop(room, None)
         client.mentions.pop(room, None)
         client.newest_counted.pop(room, None)
-        client.dirty_rooms.discard(room)
+        client.dirty_rooms.pop(room, None)
         _discard(self._counters, room, client)
 
     def mark_read(self, user_id: str, room: str, read_up_to: int) -> None:

@@ -13,6 +13,7 @@ import pytest
 BENCHMARKS = (
     "limits",
     "servers",
+    "fanout",
     "peer",
     "connections",
     "sign_in",
@@ -47,6 +48,10 @@ def test_quick_mode_runs_every_benchmark(project_root: Path, tmp_path: Path) -> 
         else:
             assert "apt-get install -y wrk" in measured["page"]["skipped"]
     assert all(step["complete"] for step in results["peer"]["fanout"]["steps"])
+    # Issue 15's figures: one replica posting and streaming, and the fan-out alone.
+    for part in ("one_replica", "alone"):
+        steps = results["fanout"][part]["steps"]
+        assert steps and all(step["complete"] for step in steps), results["fanout"][part]
     assert all(level["all_reached"] for level in results["connections"]["levels"])
     assert results["sign_in"]["sign_in"]["failed"] == 0
     history = results["history"]

@@ -40,10 +40,13 @@ def make_chat_app(infrastructure_env: dict[str, Any], fake_auth: FakeAuth) -> Ap
 
 
 @asynccontextmanager
-async def serve(app: Quart) -> AsyncIterator[str]:
-    """Run ``app`` under uvicorn on a free port (real sockets, real streaming)."""
+async def serve(app: Quart, http: Any = "auto") -> AsyncIterator[str]:
+    """Run ``app`` under uvicorn on a free port (real sockets, real streaming); ``http`` is
+    uvicorn's protocol (a name or a class), e.g. the one devstack and the image run."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", http=http
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     async with asyncio.timeout(20):

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
+import pytest
 from httpx_sse import ServerSentEvent, aconnect_sse
 
+from chat_svc.lib.fanout import CloseReason
+from chat_svc.lib.runtime import runtime_of
+from chat_svc.lib.sse import frame
+from service_kit.http_limits import HeaderLimitedHttpToolsProtocol
 from tests.integration.chat_svc.conftest import AppFactory, csrf_token_in, serve
 from tests.integration.chat_svc.fake_auth import FakeAuth, FakeSession
 from tests.support.servers import NatsServer
@@ -165,6 +172,45 @@ async def test_a_reconnecting_client_gets_exactly_the_missed_messages_once(
             assert await next_ids(by_header, 1) == [4]
 
 
+def stream_tasks(tasks: set[asyncio.Task[Any]]) -> list[str]:
+    """The tasks serving requests: uvicorn's and chat's (not the database driver's)."""
+    names = [task.get_coro().__qualname__ for task in tasks]  # type: ignore[union-attr]
+    return [name for name in names if "run_asgi" in name or "_watch" in name]
+
+
+@pytest.mark.parametrize("protocol", ["httptools", HeaderLimitedHttpToolsProtocol])
+async def test_under_uvicorn_an_open_stream_is_one_task_and_live_messages_skip_it(
+    make_chat_app: AppFactory, fake_auth: FakeAuth, protocol: Any
+) -> None:
+    # The fan-out writes live chunks straight to uvicorn's transport (lib/direct_writes.py),
+    # and the stream's own task notices a disconnect: no second task per idle stream. Also
+    # under the protocol devstack and the image run (service_kit/http_limits.py).
+    ada = fake_auth.sign_in("Ada")
+    async with (
+        serve(make_chat_app(), http=protocol) as base,
+        signed_in_client(base, ada) as poster,
+    ):
+        async with open_stream(base, ada.token, "?after=0") as (_, first):
+            await post(poster, "warm every path")
+            assert await next_ids(first, 1) == [1]
+            await asyncio.sleep(0.2)  # the POST's own task has ended
+            before = asyncio.all_tasks()
+            async with (
+                open_stream(base, ada.token, "?after=1") as (_, second),
+                open_stream(base, ada.token, "?after=1") as (_, third),
+            ):
+                assert len(stream_tasks(asyncio.all_tasks() - before)) == 2
+                await post(poster, "two")
+                await post(poster, "three")
+                assert await next_ids(second, 2) == [2, 3]
+                assert await next_ids(third, 2) == [2, 3]
+            assert await next_ids(first, 2) == [2, 3]
+        # The streams that ended were marked read; a resume still gets exactly what it missed.
+        await post(poster, "four")
+        async with open_stream(base, ada.token, last_event_id=2) as (_, resumed):
+            assert await next_ids(resumed, 2) == [3, 4]
+
+
 async def test_after_a_nats_reconnect_streams_resume_and_miss_nothing(
     make_chat_app: AppFactory, fake_auth: FakeAuth, nats_server: NatsServer
 ) -> None:
@@ -238,3 +284,42 @@ async def test_signing_out_in_one_tab_closes_the_stream_of_another_on_another_re
         async with signed_in_client(first, bob) as other:
             await post(other, "still here")
         assert await next_ids(bob_events, 1) == [1]
+
+
+async def test_a_client_that_stops_reading_is_dropped_then_told_to_reload(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    # Live chunks go straight to the socket until it is full and uvicorn pauses writing;
+    # from then on they wait in the stream's bounded buffer, and past it the stream is
+    # dropped: nothing is buffered without end for a client that stopped reading.
+    ada = fake_auth.sign_in("Ada")
+    app = make_chat_app(client_buffer_frames=8)
+    loop = asyncio.get_running_loop()
+    async with serve(app) as base:
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.setblocking(False)
+        with sock:
+            await loop.sock_connect(sock, ("127.0.0.1", int(base.rsplit(":", 1)[1])))
+            request = f"GET /events HTTP/1.1\r\nHost: x\r\nCookie: chat_session={ada.token}\r\n\r\n"
+            await loop.sock_sendall(sock, request.encode())
+            fanout = runtime_of(app).fanout
+            async with asyncio.timeout(10):
+                while not any(client.sink for client in fanout.clients):
+                    await asyncio.sleep(0.01)
+            (client,) = fanout.clients
+            async with asyncio.timeout(10):
+                message_id = 0
+                while client.close_reason is None:
+                    message_id += 1
+                    fanout.deliver("general", message_id, frame("message", "x" * 50_000))
+                    await asyncio.sleep(0.005)
+            assert client.close_reason is CloseReason.TOO_SLOW
+            assert client.pending == []
+            received = b""
+            async with asyncio.timeout(10):  # reading again: what was sent, then the reload
+                while not received.endswith(b"\r\n0\r\n\r\n"):
+                    chunk = await loop.sock_recv(sock, 1 << 16)
+                    assert chunk, received[-200:]
+                    received += chunk
+        assert b"event: reload\ndata: too far behind\n\n" in received

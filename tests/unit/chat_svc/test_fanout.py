@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+
+from chat_svc.lib.direct_writes import http_chunk
 from chat_svc.lib.fanout import CloseReason, Fanout, StreamClient, unread_frame
 
 
@@ -148,3 +151,89 @@ async def test_mentions_while_the_counts_are_read_are_applied_on_top() -> None:
     client.start_counts({"general": (2, 8)}, {"general": 1})
     client.go_live(frozenset())
     assert await client.next_chunk() == unread_frame({"general": 3}, {"general": 2})
+
+
+class RecordingSink:
+    """Stands in for lib/direct_writes.DirectSink (our own port): records what is written."""
+
+    def __init__(self) -> None:
+        self.paused = False
+        self.writes: list[bytes] = []
+        self.wakes = 0
+
+    def ready(self) -> bool:
+        return not self.paused
+
+    def write(self, chunk: bytes) -> None:
+        self.writes.append(chunk)
+
+    def wake(self) -> None:
+        self.wakes += 1
+
+
+def direct_client(fanout: Fanout, session_id: str, limit: int = 4) -> RecordingSink:
+    client = live_client(session_id, limit)
+    fanout.add(client)
+    sink = RecordingSink()
+    client.sink = sink  # type: ignore[assignment]
+    return sink
+
+
+async def next_loop_pass() -> None:
+    await asyncio.sleep(0)
+
+
+async def test_what_one_loop_pass_delivers_leaves_in_one_chunk_written_per_client() -> None:
+    fanout = Fanout()
+    sinks = [direct_client(fanout, f"s-{n}") for n in range(3)]
+    fanout.deliver("general", 1, b"one")
+    fanout.deliver("general", 2, b"two")
+    assert all(sink.writes == [] for sink in sinks)  # nothing written per offer
+    await next_loop_pass()
+    assert [sink.writes for sink in sinks] == [[http_chunk(b"onetwo")]] * 3
+    assert all(sink.wakes == 0 for sink in sinks)  # no task woken for a live message
+
+
+async def test_a_message_is_framed_as_a_chunk_once_for_every_client() -> None:
+    fanout = Fanout()
+    sinks = [direct_client(fanout, f"s-{n}") for n in range(3)]
+    fanout.deliver("general", 1, b"one")
+    await next_loop_pass()
+    first, *others = (sink.writes[0] for sink in sinks)
+    assert first == b"3\r\none\r\n"
+    assert all(chunk is first for chunk in others)
+
+
+async def test_a_paused_socket_leaves_frames_to_the_task_and_a_slow_client_is_still_dropped() -> (
+    None
+):
+    fanout = Fanout()
+    sink = direct_client(fanout, "slow", limit=2)
+    (slow,) = fanout.clients
+    sink.paused = True
+    fanout.deliver("general", 1, b"a")
+    await next_loop_pass()
+    assert sink.writes == [] and sink.wakes == 1 and slow.pending == [b"a"]
+    assert slow.take() == b"a"  # the task sends it through ASGI (which drains)
+    slow.sending = True  # while it does, nothing overtakes it on the socket
+    sink.paused = False
+    fanout.deliver("general", 2, b"b")
+    await next_loop_pass()
+    assert sink.writes == [] and slow.pending == [b"b"]
+    fanout.deliver("general", 3, b"c")
+    fanout.deliver("general", 4, b"d")
+    assert slow.close_reason is CloseReason.TOO_SLOW and slow.pending == []
+
+
+async def test_a_write_that_fails_closes_that_stream_and_the_others_are_still_written() -> None:
+    fanout = Fanout()
+    broken, fine = direct_client(fanout, "broken"), direct_client(fanout, "fine")
+
+    def fail(chunk: bytes) -> None:
+        raise ConnectionResetError
+
+    broken.write = fail  # type: ignore[method-assign]
+    fanout.deliver("general", 1, b"one")
+    await next_loop_pass()
+    closed = [c.session_id for c in fanout.clients if c.close_reason is CloseReason.DISCONNECTED]
+    assert closed == ["broken"] and fine.writes == [http_chunk(b"one")]
