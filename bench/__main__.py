@@ -20,7 +20,17 @@ from bench.proc import LOAD_CORE, pin_self
 from bench.sse_load import raise_file_limit
 
 RESULTS = Path(__file__).resolve().parent / "results"
-BENCHMARKS = ("limits", "servers", "peer", "connections", "sign_in", "rooms", "history", "overload")
+BENCHMARKS = (
+    "limits",
+    "page",
+    "servers",
+    "peer",
+    "connections",
+    "sign_in",
+    "rooms",
+    "history",
+    "overload",
+)
 
 log = logging.getLogger("bench")
 

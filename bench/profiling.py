@@ -97,7 +97,13 @@ async def profile(kind: str, server: str, seconds: float, subscribers: int, rate
         await _warm_page(poster_url)
         if kind == "page":
             sampler = record(stack.pid("chat-a"), seconds, raw)
-            run_wrk(f"{poster_url}/", PAGE_COOKIE, seconds, 32, CpuMeter([stack.pid("chat-a")]))
+            run_wrk(
+                f"{poster_url}/rooms/general",
+                PAGE_COOKIE,
+                seconds,
+                32,
+                CpuMeter([stack.pid("chat-a")]),
+            )
         else:
             sampler = record(stack.pid("chat-b"), seconds, raw)
             plan = FanoutPlan(subscribers, (rate,), seconds, 1)

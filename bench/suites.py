@@ -6,6 +6,7 @@ import asyncio
 import logging
 import statistics
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +104,35 @@ async def bench_servers(mode: Mode, logs: Path) -> dict[str, Any]:
             log.info("%s: page %s, shutdown %s", server, page, shutdown)
             stack.stop("chat-a")
     return results
+
+
+async def bench_page(mode: Mode, logs: Path) -> dict[str, Any]:
+    """Issue 15's two request targets on uvicorn alone: the signed-in room page next to
+    the same process's bare ``/healthz``, then POST latency at 20 msg/s with 1,000
+    subscribers on the same core (the first step of the fan-out ramp)."""
+    with running_stack(logs / "page") as stack:
+        poster_url, reader_url = stack.start_chats(["chat-a", "chat-b"])
+        await _warm_page(poster_url)
+        try:
+            page: dict[str, Any] = _page(stack, poster_url, mode, "chat-a")
+            bare = _page(stack, poster_url, mode, "chat-a", "/healthz")
+        except WrkMissingError as error:
+            page = bare = {"skipped": str(error)}
+        log.info("page %s, healthz %s", page, bare)
+        plan = replace(mode.fanout, rates=mode.fanout.rates[:1])
+        try:
+            posting = await run_ramp(
+                f"{reader_url}/events",
+                poster_url,
+                False,
+                plan,
+                SUBSCRIBER_COOKIES,
+                CpuMeter([stack.pid("chat-b")]),
+                CpuMeter([*stack.infrastructure_pids(), stack.pid("chat-a")]),
+            )
+        except ConnectionError as error:  # e.g. streams refused while opening: a finding
+            posting = {"failed": str(error)}
+    return {"server": "uvicorn", "page": page, "healthz": bare, "posting": posting}
 
 
 async def bench_peer(mode: Mode, logs: Path) -> dict[str, Any]:

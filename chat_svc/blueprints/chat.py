@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from markupsafe import Markup
 from quart import Blueprint, abort, redirect, request
 from quart.typing import ResponseReturnValue
 from quart_rate_limiter import rate_limit
@@ -21,10 +20,10 @@ from chat_svc.lib.message_feed import CACHE_ERRORS
 from chat_svc.lib.presence import here_html
 from chat_svc.lib.rate_limits import viewer_key
 from chat_svc.lib.room_names import is_slug
+from chat_svc.lib.room_snapshot import RoomSnapshot, snapshot_from_store
 from chat_svc.lib.runtime import ChatRuntime, runtime_of
-from chat_svc.lib.sidebar import load_sidebar
-from chat_svc.models.memberships import select_last_opened_room
-from chat_svc.models.messages import GENERAL, MessageRecord, select_messages_before
+from chat_svc.lib.sidebar import Sidebar
+from chat_svc.models.messages import GENERAL, select_messages_before
 from chat_svc.models.rooms import Room
 from chat_svc.settings import ChatSettings
 from service_kit.strict_ids import parse_id
@@ -72,44 +71,53 @@ async def render_room(
     }
     if form_only and is_htmx():
         return await render_page(CHAT_PAGE, block="message_form", status=status, **context)
-    sidebar = await load_sidebar(viewer.user_id, room.slug)
-    membership = sidebar.membership
+    page_size = runtime.settings.page_size
+    snapshot = await room_snapshot(runtime, viewer.user_id, room.slug, page_size)
+    membership = snapshot.sidebar.membership
     if membership is None and room.kind != "open":
         abort(404)
-    messages = await runtime.feed.latest(room.slug, runtime.settings.page_size)
-    newest = messages[-1].message_id if messages else 0
+    conversation = runtime.conversation
+    if snapshot.latest_json is not None:
+        messages = conversation.decode(snapshot.latest_json)
+    else:  # the cache was lost (rebuilt now) or Redis is unavailable
+        messages = conversation.from_records(await runtime.feed.latest(room.slug, page_size))
+    newest = messages[-1].record.message_id if messages else 0
     first_unread = None
     if membership is not None:
         read_up_to = membership.last_read_message_id
-        first_unread = next((m.message_id for m in messages if m.message_id > read_up_to), None)
-        if read_up_to < newest or sidebar.last_opened != room.slug:
-            await open_room(runtime.live.nats, room.slug, viewer.user_id, newest)
-    context |= conversation_context(messages, runtime.settings.page_size) | {
-        "here": await here_now(runtime, room.slug),
-        "sidebar": sidebar,
+        first_unread = next(
+            (m.record.message_id for m in messages if m.record.message_id > read_up_to), None
+        )
+        if read_up_to < newest or snapshot.sidebar.last_opened != room.slug:
+            await open_room(runtime.live.nats, runtime.people, room.slug, viewer.user_id, newest)
+    context |= {
+        "messages": messages,
+        "messages_html": conversation.html(messages, viewer.user_id, first_unread),
+        "last_id": newest,
+        # A full page may have older messages before it; a short one cannot.
+        "older_before": messages[0].record.message_id if len(messages) >= page_size else None,
+        "here": here_html(snapshot.here) if snapshot.here is not None else None,
+        "sidebar": snapshot.sidebar,
         "member": membership is not None,
-        "first_unread": first_unread,
     }
     block = "conversation" if not form_only else None
     return await render_page(CHAT_PAGE, block=block, status=status, **context)
 
 
-async def here_now(runtime: ChatRuntime, slug: str) -> Markup | None:
-    """Who has the room open, as the page first shows it (the stream keeps it current)."""
+async def room_snapshot(
+    runtime: ChatRuntime, user_id: str, slug: str | None, count: int = 0
+) -> RoomSnapshot:
+    """What the page shows beside its messages, from Redis in one round trip; from the
+    store while Redis is unavailable (who is here is then unknown)."""
     try:
-        return here_html(await runtime.presence.names(slug))
+        return await runtime.snapshots.take(user_id, slug, count)
     except CACHE_ERRORS as error:
-        log.warning("who is here unknown: %s", error)
-        return None
+        log.warning("page read from the store, Redis unavailable: %s", error)
+        return await snapshot_from_store(user_id, slug)
 
 
-def conversation_context(messages: list[MessageRecord], page_size: int) -> dict[str, object]:
-    return {
-        "messages": messages,
-        "last_id": messages[-1].message_id if messages else 0,
-        # A full page may have older messages before it; a short one cannot.
-        "older_before": messages[0].message_id if len(messages) >= page_size else None,
-    }
+async def load_sidebar(user_id: str, current_room: str | None = None) -> Sidebar:
+    return (await room_snapshot(runtime_of(), user_id, current_room)).sidebar
 
 
 def chat_blueprint(settings: ChatSettings) -> Blueprint:
@@ -126,8 +134,8 @@ def chat_blueprint(settings: ChatSettings) -> Blueprint:
     @chat.get("/")
     @signed_in
     async def home() -> ResponseReturnValue:
-        last_opened = await select_last_opened_room(signed_in_viewer().user_id)
-        return redirect(f"/rooms/{last_opened or GENERAL}", 303)
+        snapshot = await room_snapshot(runtime_of(), signed_in_viewer().user_id, None)
+        return redirect(f"/rooms/{snapshot.sidebar.last_opened or GENERAL}", 303)
 
     @chat.get("/rooms/<slug>")
     @signed_in

@@ -1,7 +1,8 @@
 """Who may see which room, checked on every request and cached like the session.
 
 Rooms never change kind or slug, so a found room is kept for good; membership answers are
-kept ``cache_seconds`` and dropped at once by a MembershipChanged event (from any replica).
+kept ``cache_seconds`` and dropped at once by a MembershipChanged event (from any replica);
+a miss reads the person's rooms from Redis (lib/person_rooms.py), not the database.
 An open room is visible to everyone; a closed or direct room only to its members, and to
 anyone else it looks exactly like a room that does not exist.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from chat_svc.models.memberships import select_membership
+from chat_svc.lib.person_rooms import PersonRooms
 from chat_svc.models.rooms import Room, select_room
 from service_kit.events import MembershipChanged
 
@@ -21,6 +22,7 @@ CACHE_PRUNE_THRESHOLD = 10_000
 @dataclass
 class RoomAccess:
     cache_seconds: float
+    people: PersonRooms
     _rooms: dict[str, Room] = field(default_factory=dict)
     _members: dict[tuple[str, str], tuple[float, bool]] = field(default_factory=dict)
 
@@ -40,7 +42,7 @@ class RoomAccess:
         now = time.monotonic()
         if cached is not None and cached[0] > now:
             return cached[1]
-        member = await select_membership(slug, user_id) is not None
+        member = slug in (await self.people.copy_of(user_id)).places
         self.remember(user_id, slug, member)
         return member
 

@@ -11,15 +11,19 @@ import httpx
 from quart import Quart, current_app
 
 from chat_svc.lib.auth_client import AuthClient, Viewer, open_auth_client
+from chat_svc.lib.conversation import ConversationRenderer
 from chat_svc.lib.fanout import Fanout
 from chat_svc.lib.latest_cache import LatestCache
 from chat_svc.lib.live_updates import LiveUpdates
 from chat_svc.lib.membership_changes import join_general
+from chat_svc.lib.message_edits import edit_window
 from chat_svc.lib.message_feed import MessageFeed
 from chat_svc.lib.message_ids import MessageIdSequence
+from chat_svc.lib.person_rooms import PersonRooms
 from chat_svc.lib.presence import Presence
 from chat_svc.lib.rendering import MessageRenderer
 from chat_svc.lib.room_access import RoomAccess
+from chat_svc.lib.room_snapshot import RoomSnapshots
 from chat_svc.lib.stream_limits import StreamLimits
 from chat_svc.lib.users_consumer import users_consumer
 from chat_svc.models.messages import migrate_messages_into_rooms, select_highest_event_id
@@ -46,6 +50,9 @@ class ChatRuntime:
     stream_limits: StreamLimits
     access: RoomAccess
     presence: Presence
+    people: PersonRooms
+    snapshots: RoomSnapshots
+    conversation: ConversationRenderer
     # Users this process already wrote to the store, so a token check upserts only once.
     known_users: set[str] = field(default_factory=set)
 
@@ -81,17 +88,16 @@ def manage_chat_runtime(
         assert infrastructure.store is not None  # chat_svc always has its models
         await infrastructure.store.when_ready(_prepare_rooms)
         fanout = Fanout()
-        access = RoomAccess(settings.token_cache_seconds)
+        people = PersonRooms(infrastructure.redis)
+        access = RoomAccess(settings.token_cache_seconds, people)
         assert app.jinja_loader is not None  # create_base_app sets it
-        feed = MessageFeed(
-            LatestCache(infrastructure.redis, settings.latest_cache_size),
-            infrastructure.js,
-            MessageIdSequence(infrastructure.redis),
-        )
+        latest = LatestCache(infrastructure.redis, settings.latest_cache_size)
+        feed = MessageFeed(latest, infrastructure.js, MessageIdSequence(infrastructure.redis))
+        renderer = MessageRenderer(app.jinja_loader)
         live = LiveUpdates(
             infrastructure.nats,
             fanout,
-            MessageRenderer(app.jinja_loader),
+            renderer,
             auth,
             settings.heartbeat_seconds,
             settings.reorder_window_seconds,
@@ -115,6 +121,9 @@ def manage_chat_runtime(
             consumer_task=asyncio.create_task(consumer.run()),
             stream_limits=StreamLimits(settings.streams_per_session, settings.streams_per_address),
             presence=presence,
+            people=people,
+            snapshots=RoomSnapshots(infrastructure.redis, people, latest),
+            conversation=ConversationRenderer(renderer, edit_window(settings.message_edit_minutes)),
         )
         presence.start()
 
