@@ -7,18 +7,17 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from quart import Blueprint, abort, redirect, request
 from quart.typing import ResponseReturnValue
-from quart_rate_limiter import rate_limit
+from quart_rate_limiter import RateLimitExceeded
 
 from chat_svc.lib.access import signed_in, signed_in_viewer
 from chat_svc.lib.forms import ActionForm, MemberForm, MessageForm, SignOutForm
 from chat_svc.lib.membership_changes import open_room
 from chat_svc.lib.message_feed import CACHE_ERRORS
+from chat_svc.lib.post_intake import PostRefusedError
 from chat_svc.lib.presence import here_html
-from chat_svc.lib.rate_limits import viewer_key
 from chat_svc.lib.room_names import is_slug
 from chat_svc.lib.room_snapshot import RoomSnapshot, snapshot_from_store
 from chat_svc.lib.runtime import ChatRuntime, runtime_of
@@ -122,11 +121,6 @@ async def load_sidebar(user_id: str, current_room: str | None = None) -> Sidebar
 
 def chat_blueprint(settings: ChatSettings) -> Blueprint:
     chat = Blueprint("chat", __name__)
-    message_rate = rate_limit(
-        settings.message_rate_count,
-        timedelta(seconds=settings.message_rate_period_seconds),
-        key_function=viewer_key,
-    )
 
     def new_message_form() -> MessageForm:
         return MessageForm(None, max_chars=settings.message_max_chars)
@@ -148,20 +142,22 @@ def chat_blueprint(settings: ChatSettings) -> Blueprint:
         form = MessageForm(await request.form, max_chars=settings.message_max_chars)
         if not form.validate():
             return await render_room(slug, form, status=422)
-        await runtime_of().feed.post(signed_in_viewer(), slug, str(form.body.data))
+        try:
+            # The sender's rate limit is checked in the post's one Redis round trip.
+            await runtime_of().feed.post(signed_in_viewer(), slug, str(form.body.data))
+        except PostRefusedError as refused:
+            raise RateLimitExceeded(refused.retry_after) from refused  # lib/rate_limit_pages
         if is_htmx():
             # The message itself arrives over the stream, like everyone else's.
             return await render_room(slug, new_message_form())
         return redirect(f"/rooms/{slug}", 303)
 
     @chat.post("/rooms/<slug>/messages")
-    @message_rate
     @signed_in
     async def post_room_message(slug: str) -> ResponseReturnValue:
         return await post_message(slug)
 
     @chat.post("/messages")
-    @message_rate
     @signed_in
     async def post_general_message() -> ResponseReturnValue:
         return await post_message(GENERAL)

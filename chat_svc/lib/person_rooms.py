@@ -17,6 +17,7 @@ unavailable (logged) is corrected by the next rebuild at the latest.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from typing import cast
@@ -106,6 +107,7 @@ class PersonRooms:
     redis: Redis
 
     def __post_init__(self) -> None:
+        self._rebuilding: dict[str, asyncio.Future[PersonRoomsCopy]] = {}
         self._rebuild = self.redis.register_script(REBUILD)
         self._mark_read = self.redis.register_script(MARK_READ)
 
@@ -117,6 +119,16 @@ class PersonRooms:
         return found if found is not None else await self.rebuild(user_id)
 
     async def rebuild(self, user_id: str) -> PersonRoomsCopy:
+        """From the database; one read per person however many requests ask at once (a
+        page's streams all reopen after a Redis restart)."""
+        pending = self._rebuilding.get(user_id)
+        if pending is None:
+            pending = asyncio.ensure_future(self._rebuild_from_store(user_id))
+            self._rebuilding[user_id] = pending
+            pending.add_done_callback(lambda _: self._rebuilding.pop(user_id, None))
+        return await asyncio.shield(pending)
+
+    async def _rebuild_from_store(self, user_id: str) -> PersonRoomsCopy:
         key = person_key(user_id)
         version = await self.redis.hget(key, VERSION)
         memberships = await select_memberships_of(user_id)

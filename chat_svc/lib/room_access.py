@@ -9,6 +9,7 @@ anyone else it looks exactly like a room that does not exist.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 
@@ -25,15 +26,26 @@ class RoomAccess:
     people: PersonRooms
     _rooms: dict[str, Room] = field(default_factory=dict)
     _members: dict[tuple[str, str], tuple[float, bool]] = field(default_factory=dict)
+    _reading: dict[str, asyncio.Future[Room | None]] = field(default_factory=dict)
 
     async def room(self, slug: str) -> Room | None:
         room = self._rooms.get(slug)
-        if room is None:
-            room = await select_room(slug)
-            if room is not None:
-                if len(self._rooms) >= CACHE_PRUNE_THRESHOLD:
-                    self._rooms.clear()
-                self._rooms[slug] = room
+        if room is not None:
+            return room
+        # Many requests for one room at once (streams reopening) share one read.
+        pending = self._reading.get(slug)
+        if pending is None:
+            pending = asyncio.ensure_future(self._read_room(slug))
+            self._reading[slug] = pending
+            pending.add_done_callback(lambda _: self._reading.pop(slug, None))
+        return await asyncio.shield(pending)
+
+    async def _read_room(self, slug: str) -> Room | None:
+        room = await select_room(slug)
+        if room is not None:
+            if len(self._rooms) >= CACHE_PRUNE_THRESHOLD:
+                self._rooms.clear()
+            self._rooms[slug] = room
         return room
 
     async def is_member(self, user_id: str, slug: str) -> bool:

@@ -20,6 +20,7 @@ from chat_svc.lib.message_edits import edit_window
 from chat_svc.lib.message_feed import MessageFeed
 from chat_svc.lib.message_ids import MessageIdSequence
 from chat_svc.lib.person_rooms import PersonRooms
+from chat_svc.lib.post_intake import PostIntake
 from chat_svc.lib.presence import Presence
 from chat_svc.lib.rendering import MessageRenderer
 from chat_svc.lib.room_access import RoomAccess
@@ -55,12 +56,22 @@ class ChatRuntime:
     conversation: ConversationRenderer
     # Users this process already wrote to the store, so a token check upserts only once.
     known_users: set[str] = field(default_factory=set)
+    # First requests of one person at once (a page's streams reconnecting) share one write.
+    _remembering: dict[str, asyncio.Future[None]] = field(default_factory=dict)
 
     async def remember_user(self, viewer: Viewer) -> None:
         """A valid session is served even before its UserCreated event arrives, and is a
         member of general from its first request."""
         if viewer.user_id in self.known_users:
             return
+        pending = self._remembering.get(viewer.user_id)
+        if pending is None:
+            pending = asyncio.ensure_future(self._write_user(viewer))
+            self._remembering[viewer.user_id] = pending
+            pending.add_done_callback(lambda _: self._remembering.pop(viewer.user_id, None))
+        await asyncio.shield(pending)
+
+    async def _write_user(self, viewer: Viewer) -> None:
         await upsert_user(viewer.user_id, viewer.email, viewer.display_name)
         await join_general(self.live.nats, self.access, viewer.user_id)
         self.known_users.add(viewer.user_id)
@@ -92,7 +103,14 @@ def manage_chat_runtime(
         access = RoomAccess(settings.token_cache_seconds, people)
         assert app.jinja_loader is not None  # create_base_app sets it
         latest = LatestCache(infrastructure.redis, settings.latest_cache_size)
-        feed = MessageFeed(latest, infrastructure.js, MessageIdSequence(infrastructure.redis))
+        intake = PostIntake(
+            infrastructure.redis,
+            settings.latest_cache_size,
+            settings.message_rate_count,
+            settings.message_rate_period_seconds,
+        )
+        ids = MessageIdSequence(infrastructure.redis)
+        feed = MessageFeed(latest, infrastructure.js, ids, intake)
         renderer = MessageRenderer(app.jinja_loader)
         live = LiveUpdates(
             infrastructure.nats,
