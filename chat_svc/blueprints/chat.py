@@ -99,8 +99,9 @@ async def render_room(
         "sidebar": snapshot.sidebar,
         "member": membership is not None,
     }
-    block = "conversation" if not form_only else None
-    return await render_page(CHAT_PAGE, block=block, status=status, **context)
+    if not form_only and is_htmx():
+        return await render_page(CHAT_PAGE, block="conversation", status=status, **context)
+    return await runtime.pages.render(CHAT_PAGE, **context), status
 
 
 async def room_snapshot(

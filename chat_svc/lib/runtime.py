@@ -22,7 +22,7 @@ from chat_svc.lib.message_ids import MessageIdSequence
 from chat_svc.lib.person_rooms import PersonRooms
 from chat_svc.lib.post_intake import PostIntake
 from chat_svc.lib.presence import Presence
-from chat_svc.lib.rendering import MessageRenderer
+from chat_svc.lib.rendering import MessageRenderer, PageRenderer
 from chat_svc.lib.room_access import RoomAccess
 from chat_svc.lib.room_snapshot import RoomSnapshots
 from chat_svc.lib.stream_limits import StreamLimits
@@ -54,6 +54,7 @@ class ChatRuntime:
     people: PersonRooms
     snapshots: RoomSnapshots
     conversation: ConversationRenderer
+    pages: PageRenderer
     # Users this process already wrote to the store, so a token check upserts only once.
     known_users: set[str] = field(default_factory=set)
     # First requests of one person at once (a page's streams reconnecting) share one write.
@@ -142,6 +143,7 @@ def manage_chat_runtime(
             people=people,
             snapshots=RoomSnapshots(infrastructure.redis, people, latest),
             conversation=ConversationRenderer(renderer, edit_window(settings.message_edit_minutes)),
+            pages=PageRenderer(app),
         )
         presence.start()
 
