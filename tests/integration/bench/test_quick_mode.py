@@ -10,7 +10,17 @@ from pathlib import Path
 
 import pytest
 
-BENCHMARKS = ("limits", "servers", "peer", "connections", "sign_in", "rooms", "history", "overload")
+BENCHMARKS = (
+    "limits",
+    "page",
+    "servers",
+    "peer",
+    "connections",
+    "sign_in",
+    "rooms",
+    "history",
+    "overload",
+)
 
 
 @pytest.mark.timeout(300)
@@ -36,6 +46,11 @@ def test_quick_mode_runs_every_benchmark(project_root: Path, tmp_path: Path) -> 
             assert measured["page"]["non_2xx"] == 0
         else:
             assert "apt-get install -y wrk" in measured["page"]["skipped"]
+    # Issue 15's steps: the room page next to /healthz, and POSTs with streams open.
+    page = results["page"]
+    if shutil.which("wrk"):
+        assert page["page"]["non_2xx"] == page["healthz"]["non_2xx"] == 0
+    assert all(step["complete"] for step in page["posting"]["steps"]), page["posting"]
     assert all(step["complete"] for step in results["peer"]["fanout"]["steps"])
     assert all(level["all_reached"] for level in results["connections"]["levels"])
     assert results["sign_in"]["sign_in"]["failed"] == 0
