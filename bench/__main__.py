@@ -22,6 +22,7 @@ from bench.sse_load import raise_file_limit
 RESULTS = Path(__file__).resolve().parent / "results"
 BENCHMARKS = (
     "limits",
+    "page",
     "servers",
     "fanout",
     "peer",

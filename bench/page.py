@@ -46,7 +46,7 @@ def run_wrk(
     if wrk is None:
         raise WrkMissingError(f"wrk is not installed: {WRK_INSTALL}")
     argv = [
-        wrk, "-t1", f"-c{connections}", f"-d{seconds}s", "--latency",
+        wrk, "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency",
         "-H", f"Cookie: {cookie}", url,
     ]  # fmt: skip
     meter.start()

@@ -21,7 +21,7 @@ from bench.page import run_wrk
 from bench.proc import CLOCK_TICKS, LOAD_CORE, CpuMeter, pin_self
 from bench.sse_load import raise_file_limit
 from bench.stack import Stack, running_stack
-from bench.suites import PAGE_COOKIE, SUBSCRIBER_COOKIES, _warm_page
+from bench.suites import SUBSCRIBER_COOKIES, _warm_page
 
 PROFILES = Path(__file__).resolve().parent / "results" / "profiles"
 
@@ -94,10 +94,16 @@ async def profile(kind: str, server: str, seconds: float, subscribers: int, rate
             return summary
         poster_url = stack.start_chat("chat-a", server)
         reader_url = stack.start_chat("chat-b", server)
-        await _warm_page(poster_url)
+        cookie = await _warm_page(poster_url)
         if kind == "page":
             sampler = record(stack.pid("chat-a"), seconds, raw)
-            run_wrk(f"{poster_url}/", PAGE_COOKIE, seconds, 32, CpuMeter([stack.pid("chat-a")]))
+            run_wrk(
+                f"{poster_url}/rooms/general",
+                cookie,
+                seconds,
+                32,
+                CpuMeter([stack.pid("chat-a")]),
+            )
         else:
             sampler = record(stack.pid("chat-b"), seconds, raw)
             plan = FanoutPlan(subscribers, (rate,), seconds, 1)

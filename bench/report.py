@@ -266,6 +266,8 @@ def tables(results: dict[str, Any]) -> str:
                 f"| one verify's CPU ÷ the server core's CPU per sign-in | "
                 f"{data['share_of_raw_cpu']:.0%} |",
             ]
+    if "page" in results:
+        lines += page_table(results["page"])
     if "overload" in results:
         lines += overload_table(results["overload"])
     if "history" in results:
@@ -300,6 +302,36 @@ def typing_table(data: dict[str, Any]) -> list[str]:
         f"Cost of typing: {data['cost_share']:.1%} of the deliveries per CPU-second "
         f"({verdict} the {data['budget_share']:.0%} budget).",
     ]
+
+
+def _per_cpu_second(run: dict[str, Any]) -> float:
+    return float(run["requests_per_s"]) / max(float(run["server_cpu_pct"]) / 100, 0.01)
+
+
+def page_table(data: dict[str, Any]) -> list[str]:
+    """Issue 15's request targets: the room page against /healthz, and the POST."""
+    page, bare = data.get("page", {}), data.get("healthz", {})
+    lines = ["", "| room page and POST (uvicorn, one process) | value |", "|---|---|"]
+    if "requests_per_s" in page and "requests_per_s" in bare:
+        lines += [
+            f"| room page req/s (CPU %) | {_spread(page, 'requests_per_s')} "
+            f"({page['server_cpu_pct']:.0f}) |",
+            f"| room page req per CPU-second | {_per_cpu_second(page):,.0f} |",
+            f"| bare /healthz req/s (CPU %) | {_spread(bare, 'requests_per_s')} "
+            f"({bare['server_cpu_pct']:.0f}) |",
+            f"| page ÷ /healthz, per CPU-second | "
+            f"{_per_cpu_second(page) / _per_cpu_second(bare):.0%} |",
+        ]
+    posting = data.get("posting", {})
+    step = posting.get("at_20_per_s") if isinstance(posting, dict) else None
+    if step:
+        lines.append(
+            f"| POST p50 / p99 ms at 20 msg/s, {posting['subscribers']:,} subscribers "
+            f"| {step['post_p50_ms']:.1f} / {step['post_p99_ms']:.1f} |"
+        )
+    elif posting.get("failed"):
+        lines.append(f"| POST at 20 msg/s | failed: {posting['failed']} |")
+    return lines
 
 
 def overload_table(data: dict[str, Any]) -> list[str]:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import statistics
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -32,24 +33,34 @@ async def bench_limits(mode: Mode, logs: Path) -> dict[str, Any]:
         return await limits.measure_floor(stack, mode.limit_samples)
 
 
-async def _warm_page(url: str) -> None:
+async def _warm_page(url: str) -> str:
+    """A full page of messages cached in Redis; returns the cookies a signed-in browser
+    sends back: the session and the form session its first page set (a browser keeps it;
+    without it every request would mint and sign a new CSRF session)."""
     poster = ChatPoster(url)
     await poster.prepare()
-    for seq in range(12):  # a full page of messages, cached in Redis
+    for seq in range(12):
         await poster.post(-1 - seq, time.time())
     await poster.close()
     async with httpx.AsyncClient(cookies={"chat_session": "bench-page"}) as http:
         (await http.get(f"{url}/rooms/general")).raise_for_status()
+        form_session = http.cookies.get("chat_form_session")
+    return f"{PAGE_COOKIE}; chat_form_session={form_session}" if form_session else PAGE_COOKIE
 
 
 def _page(
-    stack: Stack, url: str, mode: Mode, name: str, path: str = "/rooms/general"
+    stack: Stack,
+    url: str,
+    mode: Mode,
+    name: str,
+    path: str = "/rooms/general",
+    cookie: str = PAGE_COOKIE,
 ) -> dict[str, Any]:
     runs = []
     for _ in range(mode.repeats):
         meter = CpuMeter([stack.pid(name)])
         runs.append(
-            run_wrk(f"{url}{path}", PAGE_COOKIE, mode.page_seconds, mode.page_connections, meter)
+            run_wrk(f"{url}{path}", cookie, mode.page_seconds, mode.page_connections, meter)
         )
     return median_and_spread(runs) | {"connections": mode.page_connections}
 
@@ -77,11 +88,11 @@ async def bench_servers(mode: Mode, logs: Path) -> dict[str, Any]:
     with running_stack(logs / "servers") as stack:
         for server in ASGI_SERVERS:
             poster_url, reader_url = stack.start_chats(["chat-a", "chat-b"], server)
-            await _warm_page(poster_url)
+            cookie = await _warm_page(poster_url)
             try:
-                page: dict[str, Any] = _page(stack, poster_url, mode, "chat-a")
+                page: dict[str, Any] = _page(stack, poster_url, mode, "chat-a", cookie=cookie)
                 # The same app's smallest Quart answer: the framework's own ceiling here.
-                bare = _page(stack, poster_url, mode, "chat-a", "/healthz")
+                bare = _page(stack, poster_url, mode, "chat-a", "/healthz", cookie=cookie)
             except WrkMissingError as error:
                 page = bare = {"skipped": str(error)}
             fanout = await run_ramp(
@@ -135,6 +146,35 @@ async def bench_fanout(mode: Mode, logs: Path) -> dict[str, Any]:
             CpuMeter(stack.infrastructure_pids()),
         )
     return results
+
+
+async def bench_page(mode: Mode, logs: Path) -> dict[str, Any]:
+    """Issue 15's two request targets on uvicorn alone: the signed-in room page next to
+    the same process's bare ``/healthz``, then POST latency at 20 msg/s with 1,000
+    subscribers on the same core (the first step of the fan-out ramp)."""
+    with running_stack(logs / "page") as stack:
+        poster_url, reader_url = stack.start_chats(["chat-a", "chat-b"])
+        cookie = await _warm_page(poster_url)
+        try:
+            page: dict[str, Any] = _page(stack, poster_url, mode, "chat-a", cookie=cookie)
+            bare = _page(stack, poster_url, mode, "chat-a", "/healthz", cookie=cookie)
+        except WrkMissingError as error:
+            page = bare = {"skipped": str(error)}
+        log.info("page %s, healthz %s", page, bare)
+        plan = replace(mode.fanout, rates=mode.fanout.rates[:1])
+        try:
+            posting = await run_ramp(
+                f"{reader_url}/events",
+                poster_url,
+                False,
+                plan,
+                SUBSCRIBER_COOKIES,
+                CpuMeter([stack.pid("chat-b")]),
+                CpuMeter([*stack.infrastructure_pids(), stack.pid("chat-a")]),
+            )
+        except ConnectionError as error:  # e.g. streams refused while opening: a finding
+            posting = {"failed": str(error)}
+    return {"server": "uvicorn", "page": page, "healthz": bare, "posting": posting}
 
 
 async def bench_peer(mode: Mode, logs: Path) -> dict[str, Any]:

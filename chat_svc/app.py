@@ -17,7 +17,7 @@ from chat_svc.blueprints.room_activity import room_activity
 from chat_svc.blueprints.rooms import rooms_blueprint
 from chat_svc.blueprints.session import session_pages
 from chat_svc.lib.auth_client import AuthUnavailableError
-from chat_svc.lib.cookies import FORM_SESSION_COOKIE
+from chat_svc.lib.cookies import FORM_SESSION_COOKIE, ReusedSignerSessionInterface
 from chat_svc.lib.event_stream import route_event_stream
 from chat_svc.lib.message_edits import edit_window
 from chat_svc.lib.message_text import install_message_text
@@ -70,6 +70,7 @@ def create_app(
     )
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = settings.cookies_secure
+    app.session_interface = ReusedSignerSessionInterface()
     app.extensions["settings"] = settings
     install_message_text(app.jinja_env.globals, app.jinja_env.filters)
     app.jinja_env.globals["edit_open"] = edit_window(settings.message_edit_minutes)

@@ -7,29 +7,23 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
-from markupsafe import Markup
 from quart import Blueprint, abort, redirect, request
 from quart.typing import ResponseReturnValue
-from quart_rate_limiter import rate_limit
+from quart_rate_limiter import RateLimitExceeded
 
 from chat_svc.lib.access import signed_in, signed_in_viewer
 from chat_svc.lib.forms import ActionForm, MemberForm, MessageForm, SignOutForm
 from chat_svc.lib.membership_changes import open_room
 from chat_svc.lib.message_feed import CACHE_ERRORS
+from chat_svc.lib.post_intake import PostRefusedError
 from chat_svc.lib.presence import here_html
-from chat_svc.lib.rate_limits import viewer_key
 from chat_svc.lib.room_names import is_slug
+from chat_svc.lib.room_snapshot import RoomSnapshot, snapshot_from_store
 from chat_svc.lib.runtime import ChatRuntime, runtime_of
 from chat_svc.lib.send_once import claim_send, record_sent, release_send, valid_client_id
-from chat_svc.lib.sidebar import load_sidebar
-from chat_svc.models.memberships import select_last_opened_room
-from chat_svc.models.messages import (
-    GENERAL,
-    MessageRecord,
-    select_messages_before,
-)
+from chat_svc.lib.sidebar import Sidebar
+from chat_svc.models.messages import GENERAL, select_messages_before
 from chat_svc.models.rooms import Room
 from chat_svc.settings import ChatSettings
 from service_kit.lifecycle import infrastructure_of
@@ -79,52 +73,60 @@ async def render_room(
     }
     if form_only and is_htmx():
         return await render_page(CHAT_PAGE, block="message_form", status=status, **context)
-    sidebar = await load_sidebar(viewer.user_id, room.slug)
-    membership = sidebar.membership
+    page_size = runtime.settings.page_size
+    snapshot = await room_snapshot(runtime, viewer.user_id, room.slug, page_size)
+    membership = snapshot.sidebar.membership
     if membership is None and room.kind != "open":
         abort(404)
-    messages = await runtime.feed.latest(room.slug, runtime.settings.page_size)
-    newest = messages[-1].message_id if messages else 0
+    conversation = runtime.conversation
+    if snapshot.latest_json is not None:
+        messages = conversation.decode(snapshot.latest_json)
+    else:  # the cache was lost (rebuilt now) or Redis is unavailable
+        messages = conversation.from_records(await runtime.feed.latest(room.slug, page_size))
+    newest = messages[-1].record.message_id if messages else 0
     first_unread = None
     if membership is not None:
         read_up_to = membership.last_read_message_id
         # One's own messages are never news: the divider goes above someone else's.
         first_unread = next(
             (
-                m.message_id
+                m.record.message_id
                 for m in messages
-                if m.message_id > read_up_to and m.author_id != viewer.user_id
+                if m.record.message_id > read_up_to and m.record.author_id != viewer.user_id
             ),
             None,
         )
-        if read_up_to < newest or sidebar.last_opened != room.slug:
-            await open_room(runtime.live.nats, room.slug, viewer.user_id, newest)
-    context |= conversation_context(messages, runtime.settings.page_size) | {
-        "here": await here_now(runtime, room.slug),
-        "sidebar": sidebar,
-        "member": membership is not None,
-        "first_unread": first_unread,
-    }
-    block = "conversation" if not form_only else None
-    return await render_page(CHAT_PAGE, block=block, status=status, **context)
-
-
-async def here_now(runtime: ChatRuntime, slug: str) -> Markup | None:
-    """Who has the room open, as the page first shows it (the stream keeps it current)."""
-    try:
-        return here_html(await runtime.presence.names(slug))
-    except CACHE_ERRORS as error:
-        log.warning("who is here unknown: %s", error)
-        return None
-
-
-def conversation_context(messages: list[MessageRecord], page_size: int) -> dict[str, object]:
-    return {
+        if read_up_to < newest or snapshot.sidebar.last_opened != room.slug:
+            await open_room(runtime.live.nats, runtime.people, room.slug, viewer.user_id, newest)
+    context |= {
         "messages": messages,
-        "last_id": messages[-1].message_id if messages else 0,
+        "messages_html": conversation.html(messages, viewer.user_id, first_unread),
+        "last_id": newest,
         # A full page may have older messages before it; a short one cannot.
-        "older_before": messages[0].message_id if len(messages) >= page_size else None,
+        "older_before": messages[0].record.message_id if len(messages) >= page_size else None,
+        "here": here_html(snapshot.here) if snapshot.here is not None else None,
+        "sidebar": snapshot.sidebar,
+        "member": membership is not None,
     }
+    if not form_only and is_htmx():
+        return await render_page(CHAT_PAGE, block="conversation", status=status, **context)
+    return await runtime.pages.render(CHAT_PAGE, **context), status
+
+
+async def room_snapshot(
+    runtime: ChatRuntime, user_id: str, slug: str | None, count: int = 0
+) -> RoomSnapshot:
+    """What the page shows beside its messages, from Redis in one round trip; from the
+    store while Redis is unavailable (who is here is then unknown)."""
+    try:
+        return await runtime.snapshots.take(user_id, slug, count)
+    except CACHE_ERRORS as error:
+        log.warning("page read from the store, Redis unavailable: %s", error)
+        return await snapshot_from_store(user_id, slug)
+
+
+async def load_sidebar(user_id: str, current_room: str | None = None) -> Sidebar:
+    return (await room_snapshot(runtime_of(), user_id, current_room)).sidebar
 
 
 async def post_once(slug: str, form: MessageForm) -> int | None:
@@ -151,11 +153,6 @@ async def post_once(slug: str, form: MessageForm) -> int | None:
 
 def chat_blueprint(settings: ChatSettings) -> Blueprint:
     chat = Blueprint("chat", __name__)
-    message_rate = rate_limit(
-        settings.message_rate_count,
-        timedelta(seconds=settings.message_rate_period_seconds),
-        key_function=viewer_key,
-    )
 
     def new_message_form() -> MessageForm:
         return MessageForm(None, max_chars=settings.message_max_chars)
@@ -163,8 +160,8 @@ def chat_blueprint(settings: ChatSettings) -> Blueprint:
     @chat.get("/")
     @signed_in
     async def home() -> ResponseReturnValue:
-        last_opened = await select_last_opened_room(signed_in_viewer().user_id)
-        return redirect(f"/rooms/{last_opened or GENERAL}", 303)
+        snapshot = await room_snapshot(runtime_of(), signed_in_viewer().user_id, None)
+        return redirect(f"/rooms/{snapshot.sidebar.last_opened or GENERAL}", 303)
 
     @chat.get("/rooms/<slug>")
     @signed_in
@@ -177,7 +174,11 @@ def chat_blueprint(settings: ChatSettings) -> Blueprint:
         form = MessageForm(await request.form, max_chars=settings.message_max_chars)
         if not form.validate():
             return await render_room(slug, form, status=422)
-        message_id = await post_once(slug, form)
+        try:
+            # The sender's rate limit is checked in the post's one Redis round trip.
+            message_id = await post_once(slug, form)
+        except PostRefusedError as refused:
+            raise RateLimitExceeded(refused.retry_after) from refused  # lib/rate_limit_pages
         if is_htmx():
             # The message itself arrives over the stream, like everyone else's.
             return await render_room(slug, new_message_form())
@@ -186,13 +187,11 @@ def chat_blueprint(settings: ChatSettings) -> Blueprint:
         return redirect(f"/rooms/{slug}{anchor}", 303)
 
     @chat.post("/rooms/<slug>/messages")
-    @message_rate
     @signed_in
     async def post_room_message(slug: str) -> ResponseReturnValue:
         return await post_message(slug)
 
     @chat.post("/messages")
-    @message_rate
     @signed_in
     async def post_general_message() -> ResponseReturnValue:
         return await post_message(GENERAL)

@@ -16,11 +16,11 @@ import logging
 from quart import Blueprint, redirect, request
 from quart.typing import ResponseReturnValue
 
+from chat_svc.blueprints.chat import load_sidebar
 from chat_svc.blueprints.rooms import expired_form
 from chat_svc.lib.access import signed_in, signed_in_viewer
 from chat_svc.lib.forms import NotificationSettingsForm, SignOutForm
 from chat_svc.lib.runtime import runtime_of
-from chat_svc.lib.sidebar import load_sidebar
 from chat_svc.lib.unsubscribe_links import SealBrokenError
 from chat_svc.models.notification_settings import select_mention_emails_on, set_mention_emails
 from chat_svc.models.users import select_user

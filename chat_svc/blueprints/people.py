@@ -6,12 +6,12 @@ from __future__ import annotations
 from quart import Blueprint, abort, redirect, request
 from quart.typing import ResponseReturnValue
 
+from chat_svc.blueprints.chat import load_sidebar
 from chat_svc.blueprints.rooms import expired_form
 from chat_svc.lib.access import signed_in, signed_in_viewer
 from chat_svc.lib.direct_rooms import open_direct_room
 from chat_svc.lib.forms import DirectForm, SignOutForm
 from chat_svc.lib.runtime import runtime_of
-from chat_svc.lib.sidebar import load_sidebar
 from chat_svc.models.users import select_people, select_user
 from service_kit.web import render_page
 

@@ -8,14 +8,13 @@ from quart import Blueprint, Response, abort, redirect, request
 from quart.typing import ResponseReturnValue
 from quart_rate_limiter import rate_limit
 
-from chat_svc.blueprints.chat import render_room, visible_room_or_404
+from chat_svc.blueprints.chat import load_sidebar, render_room, visible_room_or_404
 from chat_svc.lib.access import signed_in, signed_in_viewer
 from chat_svc.lib.forms import ActionForm, MemberForm, MessageForm, RoomForm, SignOutForm
 from chat_svc.lib.membership_changes import join_room, leave_room
 from chat_svc.lib.rate_limits import viewer_key
 from chat_svc.lib.room_creation import create_room
 from chat_svc.lib.runtime import runtime_of
-from chat_svc.lib.sidebar import load_sidebar
 from chat_svc.models.memberships import count_members
 from chat_svc.models.messages import GENERAL
 from chat_svc.models.rooms import NameTakenError, select_open_rooms

@@ -26,12 +26,12 @@ from chat_svc.lib.cookies import cookie_value, session_cookie_name
 from chat_svc.lib.direct_writes import direct_sink, direct_writes_possible
 from chat_svc.lib.fanout import NOTHING_SENT, CloseReason, StreamClient, rooms_of
 from chat_svc.lib.membership_changes import read_room
-from chat_svc.lib.message_feed import TooFarBehindError
+from chat_svc.lib.message_feed import CACHE_ERRORS, TooFarBehindError
+from chat_svc.lib.room_snapshot import snapshot_from_store
 from chat_svc.lib.runtime import ChatRuntime, runtime_of
 from chat_svc.lib.sse import STREAM_HEADERS, frame
 from chat_svc.lib.stream_limits import TOO_MANY_STREAMS, client_address
-from chat_svc.models.memberships import select_memberships_of
-from chat_svc.models.messages import GENERAL, count_unread_messages
+from chat_svc.models.messages import GENERAL
 from service_kit.strict_ids import parse_id
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,6 @@ async def stream_events(
     if access is None:
         await _answer(send, 404, NOT_FOUND, event_stream=False)
         return
-    # Only the read positions stay referenced: an idle stream's frame holds no documents.
     others, member = access
 
     client = StreamClient(
@@ -136,7 +135,7 @@ async def stream_events(
     try:
         await runtime.presence.arrive(client, viewer.display_name)
         await runtime.live.follow(rooms_of([client]))
-        await _count_other_rooms(client, others)
+        await _count_other_rooms(runtime, client, viewer)
         await send({"type": "http.response.start", "status": 200, "headers": STREAM_HEADERS})
         opening = f"retry: {RETRY_MILLISECONDS}\n\n".encode() + await _backlog(
             runtime, client, after_id
@@ -166,42 +165,50 @@ async def stream_events(
 
 async def _visible_room_memberships(
     runtime: ChatRuntime, viewer: Viewer, room: str
-) -> tuple[dict[str, int], bool] | None:
-    """The read positions of the person's other rooms (memberships read fresh: the counts
-    start from them) and whether ``room`` is one of their rooms; None when the room is
-    unknown or hidden."""
+) -> tuple[set[str], bool] | None:
+    """The person's other rooms and whether ``room`` is one of theirs; None when the room
+    is unknown or hidden. From Redis (lib/person_rooms.py), rebuilt from the store."""
     found = await runtime.access.room(room)
     if found is None:
         return None
-    memberships = await select_memberships_of(viewer.user_id)
-    member = any(m.room == room for m in memberships)
+    try:
+        places = (await runtime.people.copy_of(viewer.user_id)).places
+    except CACHE_ERRORS as error:
+        log.warning("event stream: rooms read from the store, Redis unavailable: %s", error)
+        places = (await snapshot_from_store(viewer.user_id, None)).places
+    member = room in places
     runtime.access.remember(viewer.user_id, room, member)
     if not member and found.kind != "open":
         return None
-    return {m.room: m.last_read_message_id for m in memberships if m.room != room}, member
+    return set(places) - {room}, member
 
 
-async def _count_other_rooms(client: StreamClient, read_positions: dict[str, int]) -> None:
-    """The sidebar of this tab: counts of the person's other rooms, from the store once (the
-    page's may already be stale: a stream of another room that just ended marked it read)."""
+async def _count_other_rooms(runtime: ChatRuntime, client: StreamClient, viewer: Viewer) -> None:
+    """The sidebar of this tab: counts of the person's other rooms, read once the client is
+    in the fanout (the page's may already be stale: a stream of another room that just
+    ended marked it read). From Redis (lib/room_snapshot.py)."""
     try:
-        unread = await count_unread_messages(read_positions, reader=client.user_id)
+        try:
+            snapshot = await runtime.snapshots.take(viewer.user_id, None)
+        except CACHE_ERRORS as error:
+            log.warning("event stream: counts from the store, Redis unavailable: %s", error)
+            snapshot = await snapshot_from_store(viewer.user_id, None)
+        unread, mentions = snapshot.unread, snapshot.mentions
     except DATABASE_ERRORS as error:  # counts are a courtesy; the stream goes on without
         log.warning("event stream: no unread counts, database unavailable: %s", error)
-        unread = {}
+        unread, mentions = {}, {}
     client.start_counts(
-        {
-            room: (unread[room].count, unread[room].newest) if room in unread else (0, read_up_to)
-            for room, read_up_to in read_positions.items()
-        },
-        {room: found.mentions for room, found in unread.items()},
+        {k: v for k, v in unread.items() if k in client.unread},
+        {k: v for k, v in mentions.items() if k in client.unread},
     )
 
 
 async def _read_what_was_shown(runtime: ChatRuntime, client: StreamClient) -> None:
     """A member had the room open: what the stream showed was read."""
     try:
-        await read_room(runtime.live.nats, client.room, client.user_id, client.seen_id)
+        await read_room(
+            runtime.live.nats, runtime.people, client.room, client.user_id, client.seen_id
+        )
     except Exception as error:  # the next opening of the room marks it read anyway
         log.warning("read position not stored: %s", error, extra={"room": client.room})
 

@@ -1,4 +1,5 @@
-"""Joining, leaving and reading rooms: the store first, then every replica is told.
+"""Joining, leaving and reading rooms: the store first, then the person's rooms in Redis
+(lib/person_rooms.py, what the pages read), then every replica is told.
 
 The MembershipChanged hint goes over core NATS: no round trip on the request, and a replica
 that misses it (while reconnecting) closes all its streams anyway, while its cached answers
@@ -10,7 +11,9 @@ from __future__ import annotations
 import logging
 
 from nats.aio.client import Client as NATS
+from redis.exceptions import RedisError
 
+from chat_svc.lib.person_rooms import PersonRooms
 from chat_svc.lib.room_access import RoomAccess
 from chat_svc.models.memberships import (
     delete_membership,
@@ -21,6 +24,7 @@ from chat_svc.models.memberships import (
 from chat_svc.models.messages import GENERAL, select_highest_message_id
 from chat_svc.models.rooms import Room
 from service_kit.events import MembershipChanged
+from service_kit.web import run_after_response
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +40,10 @@ async def join_room(nats: NATS, access: RoomAccess, room: Room, user_id: str, ti
     """Idempotent; True when the person was not a member yet. Unread starts from now."""
     read_up_to = await select_highest_message_id(room.slug)
     joined = await upsert_membership(room.slug, user_id, title, room.kind, read_up_to)
+    try:
+        await access.people.joined(user_id, room.slug, title, room.kind, read_up_to)
+    except (RedisError, OSError) as error:  # the copy's next rebuild brings it in
+        log.warning("membership not cached: %s", error, extra={"room": room.slug})
     access.remember(user_id, room.slug, True)
     if joined:
         await publish_change(
@@ -60,6 +68,8 @@ async def join_general(nats: NATS, access: RoomAccess, user_id: str) -> None:
 
 async def leave_room(nats: NATS, access: RoomAccess, room: str, user_id: str) -> bool:
     left = await delete_membership(room, user_id)
+    # Also when the store had it gone already: a retry after Redis failed here must finish.
+    await access.people.left(user_id, room)
     access.remember(user_id, room, False)
     if left:
         await publish_change(nats, MembershipChanged(user_id=user_id, room=room, change="left"))
@@ -67,10 +77,24 @@ async def leave_room(nats: NATS, access: RoomAccess, room: str, user_id: str) ->
     return left
 
 
-async def open_room(nats: NATS, room: str, user_id: str, read_up_to: int) -> None:
+async def open_room(
+    nats: NATS, people: PersonRooms, room: str, user_id: str, read_up_to: int
+) -> None:
     """The person opened the room: read up to its newest message, and it is where ``GET /``
-    goes back to. Their other tabs' sidebars drop the count."""
-    await mark_room_opened(room, user_id, read_up_to)
+    goes back to. Their other tabs' sidebars drop the count.
+
+    Redis (what the next page reads) is written now; the store and the other tabs after
+    the answer is sent: nothing on this page depends on them."""
+    await _read_in_redis(people, room, user_id, read_up_to, opened=True)
+    run_after_response(_store_opened_room, nats, room, user_id, read_up_to)
+
+
+async def _store_opened_room(nats: NATS, room: str, user_id: str, read_up_to: int) -> None:
+    try:
+        await mark_room_opened(room, user_id, read_up_to)
+    except Exception as error:  # the next opening of the room writes it again
+        log.warning("opened room not stored: %s", error, extra={"room": room})
+        return
     await publish_change(
         nats,
         MembershipChanged(
@@ -79,12 +103,24 @@ async def open_room(nats: NATS, room: str, user_id: str, read_up_to: int) -> Non
     )
 
 
-async def read_room(nats: NATS, room: str, user_id: str, read_up_to: int) -> None:
+async def read_room(
+    nats: NATS, people: PersonRooms, room: str, user_id: str, read_up_to: int
+) -> None:
     """A stream of the room ends: what it showed was read."""
     await mark_room_read(room, user_id, read_up_to)
+    await _read_in_redis(people, room, user_id, read_up_to, opened=False)
     await publish_change(
         nats,
         MembershipChanged(
             user_id=user_id, room=room, change="read", last_read_message_id=read_up_to
         ),
     )
+
+
+async def _read_in_redis(
+    people: PersonRooms, room: str, user_id: str, read_up_to: int, *, opened: bool
+) -> None:
+    try:
+        await people.read(user_id, room, read_up_to, opened=opened)
+    except (RedisError, OSError) as error:  # counts stay higher until the next read
+        log.warning("read position not cached: %s", error, extra={"room": room})

@@ -1,4 +1,5 @@
-"""Posting and reading messages: the store first, then the Redis cache, then NATS.
+"""Posting and reading messages: one Redis round trip (rate limit, id, cache), the store,
+then NATS.
 
 Redis is a cache here: when it is down the page is served from the store (and it is logged).
 """
@@ -13,14 +14,16 @@ from pymongo.errors import DuplicateKeyError
 from redis.exceptions import RedisError
 
 from chat_svc.lib.auth_client import Viewer
-from chat_svc.lib.latest_cache import LatestCache, latest_through_cache
+from chat_svc.lib.latest_cache import LatestCache, latest_key, latest_through_cache
 from chat_svc.lib.mention_notices import MentionNotices
 from chat_svc.lib.mentions import find_mentions
 from chat_svc.lib.message_ids import MessageIdSequence
+from chat_svc.lib.post_intake import PostIntake, SequenceMissingError
 from chat_svc.lib.room_members import RoomMembers
 from chat_svc.models.messages import (
     MessageRecord,
     insert_message,
+    posting_time,
     select_latest_messages,
     select_messages_after,
 )
@@ -42,6 +45,7 @@ class MessageFeed:
     cache: LatestCache
     js: JetStreamContext
     ids: MessageIdSequence
+    intake: PostIntake
     members: RoomMembers = field(default_factory=RoomMembers)
     mention_notices: MentionNotices = field(default_factory=MentionNotices)
 
@@ -51,16 +55,16 @@ class MessageFeed:
             return ()  # most messages: no member list needed
         return find_mentions(body, await self.members.of(room))
 
-    async def post(self, author: Viewer, room: str, body: str) -> MessageRecord:
+    async def post(
+        self, author: Viewer, room: str, body: str, *, rate_limited: bool = True
+    ) -> MessageRecord:
+        """One Redis round trip (rate limit, id, cache: lib/post_intake.py), the insert,
+        the publish. Raises ``PostRefusedError`` when the author posts too fast
+        (``rate_limited=False``: a post no person sends by hand, such as a test's)."""
         mentions = await self.mentions_in(room, body)
-        message = await self._store(author, room, body, mentions)
+        message = await self._store(author, room, body, mentions, rate_limited)
         await self.mention_notices.mentioned(message)
         fields = {"room": room, "message_id": message.message_id, "user_id": author.user_id}
-        try:
-            await self.cache.add(message)
-        except CACHE_ERRORS as error:
-            # The store has it; the cache is rebuilt from the store once Redis is back.
-            log.warning("latest cache not updated: %s", error, extra=fields)
         try:
             event = MessagePosted(
                 room=room,
@@ -82,17 +86,53 @@ class MessageFeed:
         return message
 
     async def _store(
-        self, author: Viewer, room: str, body: str, mentions: tuple[str, ...]
+        self,
+        author: Viewer,
+        room: str,
+        body: str,
+        mentions: tuple[str, ...],
+        rate_limited: bool,
     ) -> MessageRecord:
-        for _ in range(ID_ATTEMPTS):
-            message_id = await self.ids.next_id(room)
+        draft = MessageRecord(
+            room=room,
+            message_id=0,
+            author_id=author.user_id,
+            author_name=author.display_name,
+            body=body,
+            posted_at=posting_time(),
+            mentions=mentions,
+        )
+        for attempt in range(ID_ATTEMPTS):
+            try:
+                taken = await self.intake.take(draft, check_rate=rate_limited and attempt == 0)
+            except SequenceMissingError:  # first post since Redis started or was flushed
+                await self.ids.seed(room)
+                taken = await self.intake.take(draft, check_rate=rate_limited and attempt == 0)
+            message = taken.message
             try:
                 return await insert_message(
-                    room, message_id, author.user_id, author.display_name, body, mentions
+                    room,
+                    message.message_id,
+                    author.user_id,
+                    author.display_name,
+                    body,
+                    message.posted_at,
+                    mentions,
                 )
             except DuplicateKeyError:  # the sequence was re-seeded under an id in flight
-                log.warning("message id %d of %s taken, taking another", message_id, room)
+                log.warning("message id %d of %s taken, taking another", message.message_id, room)
+                await self._uncache(room, taken.cached_as)
+            except BaseException:
+                await self._uncache(room, taken.cached_as)
+                raise
         raise RuntimeError(f"no free message id after {ID_ATTEMPTS} attempts")
+
+    async def _uncache(self, room: str, cached_as: str) -> None:
+        """The insert failed: the cached copy must not stay (the store is the truth)."""
+        try:
+            await self.cache.redis.zrem(latest_key(room), cached_as)
+        except CACHE_ERRORS as error:
+            log.error("unstored message left in the latest cache: %s", error)
 
     async def latest(self, room: str, count: int) -> list[MessageRecord]:
         try:

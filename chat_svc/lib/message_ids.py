@@ -42,7 +42,12 @@ class MessageIdSequence:
         key = sequence_key(room)
         taken = await self._increment(keys=[key])
         if taken is None:  # first post since Redis started or was flushed
-            seed = await select_highest_event_id(room)
-            await self.redis.set(key, seed + SEED_MARGIN if seed else 0, nx=True)
+            await self.seed(room)
             return int(await self.redis.incr(key))
         return int(taken)
+
+    async def seed(self, room: str) -> None:
+        """Start the missing sequence above every id the database holds (one read; only
+        after Redis restarted or was flushed). A sequence set meanwhile is kept."""
+        seed = await select_highest_event_id(room)
+        await self.redis.set(sequence_key(room), seed + SEED_MARGIN if seed else 0, nx=True)

@@ -1,17 +1,19 @@
 """Who may see which room, checked on every request and cached like the session.
 
 Rooms never change kind or slug, so a found room is kept for good; membership answers are
-kept ``cache_seconds`` and dropped at once by a MembershipChanged event (from any replica).
+kept ``cache_seconds`` and dropped at once by a MembershipChanged event (from any replica);
+a miss reads the person's rooms from Redis (lib/person_rooms.py), not the database.
 An open room is visible to everyone; a closed or direct room only to its members, and to
 anyone else it looks exactly like a room that does not exist.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 
-from chat_svc.models.memberships import select_membership
+from chat_svc.lib.person_rooms import PersonRooms
 from chat_svc.models.rooms import Room, select_room
 from service_kit.events import MembershipChanged
 
@@ -21,17 +23,29 @@ CACHE_PRUNE_THRESHOLD = 10_000
 @dataclass
 class RoomAccess:
     cache_seconds: float
+    people: PersonRooms
     _rooms: dict[str, Room] = field(default_factory=dict)
     _members: dict[tuple[str, str], tuple[float, bool]] = field(default_factory=dict)
+    _reading: dict[str, asyncio.Future[Room | None]] = field(default_factory=dict)
 
     async def room(self, slug: str) -> Room | None:
         room = self._rooms.get(slug)
-        if room is None:
-            room = await select_room(slug)
-            if room is not None:
-                if len(self._rooms) >= CACHE_PRUNE_THRESHOLD:
-                    self._rooms.clear()
-                self._rooms[slug] = room
+        if room is not None:
+            return room
+        # Many requests for one room at once (streams reopening) share one read.
+        pending = self._reading.get(slug)
+        if pending is None:
+            pending = asyncio.ensure_future(self._read_room(slug))
+            self._reading[slug] = pending
+            pending.add_done_callback(lambda _: self._reading.pop(slug, None))
+        return await asyncio.shield(pending)
+
+    async def _read_room(self, slug: str) -> Room | None:
+        room = await select_room(slug)
+        if room is not None:
+            if len(self._rooms) >= CACHE_PRUNE_THRESHOLD:
+                self._rooms.clear()
+            self._rooms[slug] = room
         return room
 
     async def is_member(self, user_id: str, slug: str) -> bool:
@@ -40,7 +54,7 @@ class RoomAccess:
         now = time.monotonic()
         if cached is not None and cached[0] > now:
             return cached[1]
-        member = await select_membership(slug, user_id) is not None
+        member = slug in (await self.people.copy_of(user_id)).places
         self.remember(user_id, slug, member)
         return member
 

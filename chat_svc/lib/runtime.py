@@ -11,17 +11,22 @@ import httpx
 from quart import Quart, current_app
 
 from chat_svc.lib.auth_client import AuthClient, Viewer, open_auth_client
+from chat_svc.lib.conversation import ConversationRenderer
 from chat_svc.lib.fanout import Fanout
 from chat_svc.lib.latest_cache import LatestCache
 from chat_svc.lib.live_updates import LiveUpdates
 from chat_svc.lib.membership_changes import join_general
 from chat_svc.lib.mention_digests import MentionDigests
+from chat_svc.lib.message_edits import edit_window
 from chat_svc.lib.message_feed import MessageFeed
 from chat_svc.lib.message_ids import MessageIdSequence
+from chat_svc.lib.person_rooms import PersonRooms
+from chat_svc.lib.post_intake import PostIntake
 from chat_svc.lib.presence import Presence
-from chat_svc.lib.rendering import MessageRenderer
+from chat_svc.lib.rendering import MessageRenderer, PageRenderer
 from chat_svc.lib.room_access import RoomAccess
 from chat_svc.lib.room_members import RoomMembers
+from chat_svc.lib.room_snapshot import RoomSnapshots
 from chat_svc.lib.stream_limits import StreamLimits
 from chat_svc.lib.unsubscribe_links import UnsubscribeLinks
 from chat_svc.lib.users_consumer import users_consumer
@@ -52,14 +57,28 @@ class ChatRuntime:
     unsubscribe_links: UnsubscribeLinks
     mention_digests: MentionDigests
     mention_digests_task: asyncio.Task[None]
+    people: PersonRooms
+    snapshots: RoomSnapshots
+    conversation: ConversationRenderer
+    pages: PageRenderer
     # Users this process already wrote to the store, so a token check upserts only once.
     known_users: set[str] = field(default_factory=set)
+    # First requests of one person at once (a page's streams reconnecting) share one write.
+    _remembering: dict[str, asyncio.Future[None]] = field(default_factory=dict)
 
     async def remember_user(self, viewer: Viewer) -> None:
         """A valid session is served even before its UserCreated event arrives, and is a
         member of general from its first request."""
         if viewer.user_id in self.known_users:
             return
+        pending = self._remembering.get(viewer.user_id)
+        if pending is None:
+            pending = asyncio.ensure_future(self._write_user(viewer))
+            self._remembering[viewer.user_id] = pending
+            pending.add_done_callback(lambda _: self._remembering.pop(viewer.user_id, None))
+        await asyncio.shield(pending)
+
+    async def _write_user(self, viewer: Viewer) -> None:
         await upsert_user(viewer.user_id, viewer.email, viewer.display_name)
         await join_general(self.live.nats, self.access, viewer.user_id)
         self.known_users.add(viewer.user_id)
@@ -87,19 +106,24 @@ def manage_chat_runtime(
         assert infrastructure.store is not None  # chat_svc always has its models
         await infrastructure.store.when_ready(_prepare_rooms)
         fanout = Fanout()
-        access = RoomAccess(settings.token_cache_seconds)
+        people = PersonRooms(infrastructure.redis)
+        access = RoomAccess(settings.token_cache_seconds, people)
         assert app.jinja_loader is not None  # create_base_app sets it
         room_members = RoomMembers()
-        feed = MessageFeed(
-            LatestCache(infrastructure.redis, settings.latest_cache_size),
-            infrastructure.js,
-            MessageIdSequence(infrastructure.redis),
-            room_members,
+        latest = LatestCache(infrastructure.redis, settings.latest_cache_size)
+        intake = PostIntake(
+            infrastructure.redis,
+            settings.latest_cache_size,
+            settings.message_rate_count,
+            settings.message_rate_period_seconds,
         )
+        ids = MessageIdSequence(infrastructure.redis)
+        feed = MessageFeed(latest, infrastructure.js, ids, intake, room_members)
+        renderer = MessageRenderer(app.jinja_loader)
         live = LiveUpdates(
             infrastructure.nats,
             fanout,
-            MessageRenderer(app.jinja_loader),
+            renderer,
             auth,
             settings.heartbeat_seconds,
             settings.reorder_window_seconds,
@@ -130,6 +154,10 @@ def manage_chat_runtime(
             unsubscribe_links=unsubscribe_links,
             mention_digests=mention_digests,
             mention_digests_task=asyncio.create_task(mention_digests.run()),
+            people=people,
+            snapshots=RoomSnapshots(infrastructure.redis, people, latest),
+            conversation=ConversationRenderer(renderer, edit_window(settings.message_edit_minutes)),
+            pages=PageRenderer(app),
         )
         presence.start()
 

@@ -1,14 +1,26 @@
 """The person's rooms and direct messages with their unread counts (and how many of those
-mention them): one query for the memberships, one aggregate for the counts, whatever the
-number of rooms."""
+mention them), as the sidebar shows them. Where the figures come from (Redis, rebuilt from
+the database): lib/room_snapshot.py."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from chat_svc.models.memberships import Membership, select_memberships_of
-from chat_svc.models.messages import count_unread_messages
+from chat_svc.models.memberships import Membership
+from chat_svc.models.rooms import RoomKind
+
+
+@dataclass(frozen=True)
+class RoomPlace:
+    """One membership as the pages need it: the room's title from this person's side (a
+    direct room is titled with the other person), its kind and the read position."""
+
+    room: str
+    title: str
+    kind: RoomKind
+    last_read_message_id: int
 
 
 @dataclass(frozen=True)
@@ -26,36 +38,41 @@ class Sidebar:
     rooms: list[SidebarEntry]
     direct: list[SidebarEntry]
     # The person's membership of the room on screen (None when they are not a member).
-    membership: Membership | None
+    membership: RoomPlace | None
     # The room they opened last (where ``GET /`` goes).
     last_opened: str | None
 
 
-async def load_sidebar(user_id: str, current_room: str | None = None) -> Sidebar:
-    memberships = await select_memberships_of(user_id)
-    unread = await count_unread_messages(
-        {m.room: m.last_read_message_id for m in memberships if m.room != current_room},
-        reader=user_id,
-    )
+def build_sidebar(
+    places: Iterable[RoomPlace],
+    unread: Mapping[str, int],
+    current_room: str | None,
+    last_opened: str | None,
+    mentions: Mapping[str, int] | None = None,
+) -> Sidebar:
+    """``unread``: the count per room (the current room's is not shown); ``mentions``: how
+    many of those mention the person."""
+    mentioned = mentions or {}
+    places = list(places)
     entries = sorted(
         (
             SidebarEntry(
-                slug=m.room,
-                title=m.title,
-                kind=m.kind,
-                unread=unread[m.room].count if m.room in unread else 0,
-                current=m.room == current_room,
-                mentions=unread[m.room].mentions if m.room in unread else 0,
+                slug=p.room,
+                title=p.title,
+                kind=p.kind,
+                unread=0 if p.room == current_room else unread.get(p.room, 0),
+                current=p.room == current_room,
+                mentions=0 if p.room == current_room else mentioned.get(p.room, 0),
             )
-            for m in memberships
+            for p in places
         ),
         key=lambda entry: (entry.title.lower(), entry.slug),
     )
     return Sidebar(
         rooms=[e for e in entries if e.kind != "direct"],
         direct=[e for e in entries if e.kind == "direct"],
-        membership=next((m for m in memberships if m.room == current_room), None),
-        last_opened=last_opened(memberships),
+        membership=next((p for p in places if p.room == current_room), None),
+        last_opened=last_opened,
     )
 
 

@@ -192,17 +192,23 @@ async def migrate_messages_into_rooms() -> None:
         await collection.drop_index("message_id_1")
 
 
+def posting_time() -> datetime:
+    """Now, to the millisecond: MongoDB keeps milliseconds, so the cached and stored copies
+    of a message are equal."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
 async def insert_message(
     room: str,
     message_id: int,
     author_id: str,
     author_name: str,
     body: str,
+    posted_at: datetime | None = None,
     mentions: Sequence[str] = (),
 ) -> MessageRecord:
-    # MongoDB keeps milliseconds: truncate now so the cached and stored copies are equal.
-    now = datetime.now(UTC)
-    posted_at = now.replace(microsecond=now.microsecond // 1000 * 1000)
+    posted_at = posted_at or posting_time()
     document = ChatMessage(
         room=room,
         message_id=message_id,

@@ -12,6 +12,7 @@ import pytest
 
 BENCHMARKS = (
     "limits",
+    "page",
     "servers",
     "fanout",
     "peer",
@@ -47,6 +48,11 @@ def test_quick_mode_runs_every_benchmark(project_root: Path, tmp_path: Path) -> 
             assert measured["page"]["non_2xx"] == 0
         else:
             assert "apt-get install -y wrk" in measured["page"]["skipped"]
+    # Issue 15's steps: the room page next to /healthz, and POSTs with streams open.
+    page = results["page"]
+    if shutil.which("wrk"):
+        assert page["page"]["non_2xx"] == page["healthz"]["non_2xx"] == 0
+    assert all(step["complete"] for step in page["posting"]["steps"]), page["posting"]
     assert all(step["complete"] for step in results["peer"]["fanout"]["steps"])
     # Issue 15's figures: one replica posting and streaming, and the fan-out alone.
     for part in ("one_replica", "alone"):

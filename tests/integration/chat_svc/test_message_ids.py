@@ -9,6 +9,7 @@ from chat_svc.lib.auth_client import Viewer
 from chat_svc.lib.latest_cache import LatestCache
 from chat_svc.lib.message_feed import MessageFeed
 from chat_svc.lib.message_ids import SEED_MARGIN, MessageIdSequence, sequence_key
+from chat_svc.lib.post_intake import PostIntake
 from chat_svc.models.messages import DOCUMENT_MODELS, insert_message, select_latest_messages
 from service_kit.document_store import open_document_store
 
@@ -44,7 +45,10 @@ async def test_an_id_handed_out_twice_is_stored_once_and_the_post_takes_another(
 ) -> None:
     await insert_message("general", 7, "u1", "Ada", "holds id 7")
     await redis_client.set(sequence_key("general"), 6)  # re-seeded under an id in flight
-    feed = MessageFeed(LatestCache(redis_client, 50), jetstream, MessageIdSequence(redis_client))
+    intake = PostIntake(redis_client, 50, rate_count=100, rate_period_seconds=1.0)
+    feed = MessageFeed(
+        LatestCache(redis_client, 50), jetstream, MessageIdSequence(redis_client), intake
+    )
     viewer = Viewer(session_id="s", user_id="u2", email="grace@example.com", display_name="Grace")
     posted = await feed.post(viewer, "general", "needs a free id")
     assert posted.message_id == 8
