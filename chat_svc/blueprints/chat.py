@@ -16,17 +16,16 @@ from chat_svc.lib.access import signed_in, signed_in_viewer
 from chat_svc.lib.forms import ActionForm, MemberForm, MessageForm, SignOutForm
 from chat_svc.lib.membership_changes import open_room
 from chat_svc.lib.message_feed import CACHE_ERRORS
-from chat_svc.lib.post_intake import PostRefusedError
+from chat_svc.lib.post_intake import AlreadySentError, PostRefusedError
 from chat_svc.lib.presence import here_html
 from chat_svc.lib.room_names import is_slug
 from chat_svc.lib.room_snapshot import RoomSnapshot, snapshot_from_store
 from chat_svc.lib.runtime import ChatRuntime, runtime_of
-from chat_svc.lib.send_once import claim_send, record_sent, release_send, valid_client_id
+from chat_svc.lib.send_once import valid_client_id
 from chat_svc.lib.sidebar import Sidebar
 from chat_svc.models.messages import GENERAL, select_messages_before
 from chat_svc.models.rooms import Room
 from chat_svc.settings import ChatSettings
-from service_kit.lifecycle import infrastructure_of
 from service_kit.strict_ids import parse_id
 from service_kit.web import is_htmx, render_error, render_page
 
@@ -129,25 +128,16 @@ async def load_sidebar(user_id: str, current_room: str | None = None) -> Sidebar
     return (await room_snapshot(runtime_of(), user_id, current_room)).sidebar
 
 
-async def post_once(slug: str, form: MessageForm) -> int | None:
-    """Store the form's message unless its draft key was sent already; the message's id
-    (None while a first send of the same draft is still under way)."""
-    viewer = signed_in_viewer()
-    body = str(form.body.data)
+async def post_once(slug: str, form: MessageForm) -> int:
+    """Store the form's message unless its draft key was sent already; the message's id."""
     client_id = valid_client_id(form.client_id.data)
     feed = runtime_of().feed
-    if client_id is None:
-        return (await feed.post(viewer, slug, body)).message_id
-    redis = infrastructure_of().redis
-    claim = await claim_send(redis, viewer.user_id, client_id)
-    if not claim.first:
-        return claim.message_id
     try:
-        message = await feed.post(viewer, slug, body)
-    except BaseException:
-        await release_send(redis, viewer.user_id, client_id)
-        raise
-    await record_sent(redis, viewer.user_id, client_id, message.message_id)
+        message = await feed.post(
+            signed_in_viewer(), slug, str(form.body.data), client_id=client_id
+        )
+    except AlreadySentError as sent:
+        return sent.message_id
     return message.message_id
 
 
@@ -183,8 +173,7 @@ def chat_blueprint(settings: ChatSettings) -> Blueprint:
             # The message itself arrives over the stream, like everyone else's.
             return await render_room(slug, new_message_form())
         # Without JavaScript: land on the new message (the log scrolls to the anchor).
-        anchor = f"#message-{message_id}" if message_id else ""
-        return redirect(f"/rooms/{slug}{anchor}", 303)
+        return redirect(f"/rooms/{slug}#message-{message_id}", 303)
 
     @chat.post("/rooms/<slug>/messages")
     @signed_in

@@ -18,7 +18,7 @@ from chat_svc.lib.latest_cache import LatestCache, latest_key, latest_through_ca
 from chat_svc.lib.mention_notices import MentionNotices
 from chat_svc.lib.mentions import find_mentions
 from chat_svc.lib.message_ids import MessageIdSequence
-from chat_svc.lib.post_intake import PostIntake, SequenceMissingError
+from chat_svc.lib.post_intake import PostIntake, SequenceMissingError, Taken
 from chat_svc.lib.room_members import RoomMembers
 from chat_svc.models.messages import (
     MessageRecord,
@@ -56,13 +56,20 @@ class MessageFeed:
         return find_mentions(body, await self.members.of(room))
 
     async def post(
-        self, author: Viewer, room: str, body: str, *, rate_limited: bool = True
+        self,
+        author: Viewer,
+        room: str,
+        body: str,
+        *,
+        rate_limited: bool = True,
+        client_id: str | None = None,
     ) -> MessageRecord:
-        """One Redis round trip (rate limit, id, cache: lib/post_intake.py), the insert,
-        the publish. Raises ``PostRefusedError`` when the author posts too fast
-        (``rate_limited=False``: a post no person sends by hand, such as a test's)."""
+        """One Redis round trip (send-once key, rate limit, id, cache: lib/post_intake.py),
+        the insert, the publish. Raises ``PostRefusedError`` when the author posts too fast
+        (``rate_limited=False``: a post no person sends by hand, such as a test's) and
+        ``AlreadySentError`` for a draft (``client_id``) stored already."""
         mentions = await self.mentions_in(room, body)
-        message = await self._store(author, room, body, mentions, rate_limited)
+        message = await self._store(author, room, body, mentions, rate_limited, client_id)
         await self.mention_notices.mentioned(message)
         fields = {"room": room, "message_id": message.message_id, "user_id": author.user_id}
         try:
@@ -92,6 +99,7 @@ class MessageFeed:
         body: str,
         mentions: tuple[str, ...],
         rate_limited: bool,
+        client_id: str | None,
     ) -> MessageRecord:
         draft = MessageRecord(
             room=room,
@@ -103,11 +111,12 @@ class MessageFeed:
             mentions=mentions,
         )
         for attempt in range(ID_ATTEMPTS):
+            check_rate = rate_limited and attempt == 0
             try:
-                taken = await self.intake.take(draft, check_rate=rate_limited and attempt == 0)
+                taken = await self.intake.take(draft, check_rate=check_rate, client_id=client_id)
             except SequenceMissingError:  # first post since Redis started or was flushed
                 await self.ids.seed(room)
-                taken = await self.intake.take(draft, check_rate=rate_limited and attempt == 0)
+                taken = await self.intake.take(draft, check_rate=check_rate, client_id=client_id)
             message = taken.message
             try:
                 return await insert_message(
@@ -121,16 +130,21 @@ class MessageFeed:
                 )
             except DuplicateKeyError:  # the sequence was re-seeded under an id in flight
                 log.warning("message id %d of %s taken, taking another", message.message_id, room)
-                await self._uncache(room, taken.cached_as)
+                await self._uncache(room, taken)
             except BaseException:
-                await self._uncache(room, taken.cached_as)
+                await self._uncache(room, taken)
                 raise
         raise RuntimeError(f"no free message id after {ID_ATTEMPTS} attempts")
 
-    async def _uncache(self, room: str, cached_as: str) -> None:
-        """The insert failed: the cached copy must not stay (the store is the truth)."""
+    async def _uncache(self, room: str, taken: Taken) -> None:
+        """The insert failed: the cached copy must not stay (the store is the truth), and
+        the draft's send-once key goes too, so a retry stores it."""
         try:
-            await self.cache.redis.zrem(latest_key(room), cached_as)
+            async with self.cache.redis.pipeline(transaction=False) as pipe:
+                pipe.zrem(latest_key(room), taken.cached_as)
+                if taken.send_key is not None:
+                    pipe.delete(taken.send_key)
+                await pipe.execute()
         except CACHE_ERRORS as error:
             log.error("unstored message left in the latest cache: %s", error)
 

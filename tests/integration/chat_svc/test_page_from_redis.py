@@ -19,7 +19,7 @@ from tests.integration.chat_svc.people import bold_rooms, sidebar_counts, sign_i
 
 def body_of(html: str, message_id: int) -> str:
     found = re.search(
-        rf'id="message-{message_id}".*?<p class="message-body[^"]*">(.*?)</p>', html, re.DOTALL
+        rf'id="message-{message_id}".*?<p class="message-body[^"]*"[^>]*>(.*?)</p>', html, re.DOTALL
     )
     assert found is not None, f"message {message_id} is not on the page"
     return found.group(1)
