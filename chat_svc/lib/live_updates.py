@@ -35,7 +35,7 @@ from chat_svc.lib.fanout import CloseReason, Fanout
 from chat_svc.lib.id_order import IdOrder
 from chat_svc.lib.rendering import MessageRenderer
 from chat_svc.lib.sse import HEARTBEAT, frame
-from chat_svc.models.messages import MessageRecord
+from chat_svc.models.messages import record_of
 from service_kit.events import (
     MembershipChanged,
     MessageChanged,
@@ -156,15 +156,7 @@ class LiveUpdates:
                 return
             if event.room != room or self._rooms.get(room) is not feed:
                 return  # a subscription being replaced, or a wrong subject
-            record = MessageRecord(
-                room=event.room,
-                message_id=event.message_id,
-                author_id=event.author_id,
-                author_name=event.author_name,
-                body=event.body,
-                posted_at=event.posted_at,
-                mentions=event.mentions,
-            )
+            record = record_of(event)
             others = frozenset(event.mentions) - {event.author_id}
             if others:
                 mentioned[record.message_id] = others
@@ -178,18 +170,7 @@ class LiveUpdates:
                 return
             if event.room != room or self._rooms.get(room) is not feed:
                 return
-            record = MessageRecord(
-                room=event.room,
-                message_id=event.message_id,
-                author_id=event.author_id,
-                author_name=event.author_name,
-                body=event.body,
-                posted_at=event.posted_at,
-                event_id=event.event_id,
-                edited_at=event.edited_at,
-                deleted=event.deleted,
-                mentions=event.mentions,
-            )
+            record = record_of(event)
             change_ids.add(event.event_id)
             in_order.offer(event.event_id, self.renderer.frame(record, replace=True))
 

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 from chat_svc.lib.auth_client import Viewer
 from chat_svc.lib.message_feed import CACHE_ERRORS, MessageFeed
-from chat_svc.models.messages import MessageRecord, select_message, update_message
+from chat_svc.models.messages import MessageRecord, event_of, select_message, update_message
 from service_kit.events import MessageChanged
 from service_kit.jetstream import publish_payload
 
@@ -116,20 +116,7 @@ class MessageEdits:
             await self.feed.cache.replace(message)
         except CACHE_ERRORS as error:
             log.warning("latest cache not updated after a change: %s", error, extra=fields)
-        assert message.event_id is not None
-        assert message.edited_at is not None
-        event = MessageChanged(
-            room=message.room,
-            message_id=message.message_id,
-            event_id=message.event_id,
-            author_id=message.author_id,
-            author_name=message.author_name,
-            body=message.body,
-            posted_at=message.posted_at,
-            edited_at=message.edited_at,
-            deleted=message.deleted,
-            mentions=message.mentions,
-        )
+        event = event_of(message, MessageChanged)
         try:
             await publish_payload(
                 self.feed.js,

@@ -22,6 +22,7 @@ from chat_svc.lib.post_intake import PostIntake, SequenceMissingError, Taken
 from chat_svc.lib.room_members import RoomMembers
 from chat_svc.models.messages import (
     MessageRecord,
+    event_of,
     insert_message,
     posting_time,
     select_latest_messages,
@@ -73,15 +74,7 @@ class MessageFeed:
         await self.mention_notices.mentioned(message)
         fields = {"room": room, "message_id": message.message_id, "user_id": author.user_id}
         try:
-            event = MessagePosted(
-                room=room,
-                message_id=message.message_id,
-                author_id=message.author_id,
-                author_name=message.author_name,
-                body=message.body,
-                posted_at=message.posted_at,
-                mentions=message.mentions,
-            )
+            event = event_of(message, MessagePosted)
             # The room's own subject: replicas with nobody in the room never decode it.
             await publish_payload(
                 self.js, MessagePosted.subject_for(room), event.to_bytes(), str(event.id)

@@ -81,16 +81,6 @@ async def select_member_ids(room: str) -> list[str]:
     return [str(row["user_id"]) async for row in rows]
 
 
-async def select_last_opened_room(user_id: str) -> str | None:
-    found = (
-        await Membership.find(Membership.user_id == user_id, Membership.opened_at != None)  # noqa: E711
-        .sort(-Membership.opened_at)  # type: ignore[operator]
-        .limit(1)
-        .to_list()
-    )
-    return found[0].room if found else None
-
-
 async def mark_room_opened(room: str, user_id: str, read_up_to: int) -> None:
     """One write: the read position only ever moves forward (two tabs, two replicas)."""
     await Membership.get_pymongo_collection().update_one(

@@ -9,13 +9,14 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from beanie import Document
 from pydantic import BaseModel, ConfigDict, Field
 from pymongo import ASCENDING, IndexModel
 from pymongo.errors import OperationFailure
 
+from service_kit.events import Event, MessageChanged, MessagePosted
 from service_kit.store_compat import count_and_newest, is_ferretdb
 
 GENERAL = "general"
@@ -83,6 +84,25 @@ class MessageRecord(BaseModel):
     def stream_id(self) -> int:
         """The id of the newest event about this message: its post, edit or deletion."""
         return self.event_id or self.message_id
+
+
+# The fields a message event carries of its message; the event's own (id, time, schema) are
+# left to their defaults.
+_MESSAGE_FIELDS = set(MessageRecord.model_fields)
+
+
+def record_of(event: MessagePosted | MessageChanged) -> MessageRecord:
+    """The message a posted or changed event carries."""
+    return MessageRecord.model_validate(event.model_dump(include=_MESSAGE_FIELDS))
+
+
+MessageEvent = TypeVar("MessageEvent", MessagePosted, MessageChanged)
+
+
+def event_of(message: MessageRecord, kind: type[MessageEvent]) -> MessageEvent:
+    """The ``kind`` event about ``message`` (a change needs its event id and time)."""
+    own = set(kind.model_fields) - set(Event.model_fields)
+    return kind.model_validate(message.model_dump(include=own))
 
 
 def account_handle(user_id: str) -> str:
