@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
 from quart.typing import TestAppProtocol as ChatTestApp
 
 from chat_svc.models.mention_digests import select_unpublished_digests
@@ -54,6 +55,31 @@ async def people(test_app: ChatTestApp, fake_auth: FakeAuth) -> tuple[Person, Pe
     return ada, bob
 
 
+Stack = Callable[..., AbstractAsyncContextManager[tuple[ChatTestApp, Person, Person]]]
+
+
+@pytest.fixture
+def chat_with_mail(
+    make_chat_app: AppFactory,
+    fake_auth: FakeAuth,
+    infrastructure_env: dict[str, Any],
+    smtp_sink: SmtpSink,
+) -> Stack:
+    """mail_svc and chat_svc running (chat with ``FAST`` plus the given settings), and Ada
+    and Bob signed in to chat."""
+
+    @asynccontextmanager
+    async def running(**settings: Any) -> AsyncIterator[tuple[ChatTestApp, Person, Person]]:
+        async with (
+            mail_running(infrastructure_env, smtp_sink),
+            make_chat_app(**FAST | settings).test_app() as test_app,
+        ):
+            ada, bob = await people(test_app, fake_auth)
+            yield test_app, ada, bob
+
+    return running
+
+
 def text_of(message: EmailMessage) -> str:
     part = message.get_body(("plain",))
     assert part is not None
@@ -67,16 +93,9 @@ def unsubscribe_path(message: EmailMessage) -> str:
 
 
 async def test_one_email_lists_the_unread_mentions_of_a_person_who_stayed_away(
-    make_chat_app: AppFactory,
-    fake_auth: FakeAuth,
-    infrastructure_env: dict[str, Any],
-    smtp_sink: SmtpSink,
+    chat_with_mail: Stack, smtp_sink: SmtpSink
 ) -> None:
-    async with (
-        mail_running(infrastructure_env, smtp_sink),
-        make_chat_app(**FAST).test_app() as test_app,
-    ):
-        ada, bob = await people(test_app, fake_auth)
+    async with chat_with_mail() as (_, ada, bob):
         await ada.say("general", "@Bob can you review the draft?")
         await ada.say("general", "nothing for anyone")
         await ada.say("general", "and @bob, the budget too")
@@ -100,16 +119,9 @@ async def test_one_email_lists_the_unread_mentions_of_a_person_who_stayed_away(
 
 
 async def test_no_email_for_a_mention_read_in_time(
-    make_chat_app: AppFactory,
-    fake_auth: FakeAuth,
-    infrastructure_env: dict[str, Any],
-    smtp_sink: SmtpSink,
+    chat_with_mail: Stack, smtp_sink: SmtpSink
 ) -> None:
-    async with (
-        mail_running(infrastructure_env, smtp_sink),
-        make_chat_app(**FAST | {"mention_email_delay_seconds": 2.0}).test_app() as test_app,
-    ):
-        ada, bob = await people(test_app, fake_auth)
+    async with chat_with_mail(mention_email_delay_seconds=2.0) as (_, ada, bob):
         await ada.say("general", "@Bob lunch?")
         assert (await bob.get("/rooms/general"))[0] == 200  # he reads it at once
         await asyncio.sleep(2.5)
@@ -145,21 +157,14 @@ async def test_restarts_of_chat_and_mail_between_mention_and_email_still_mail_on
 
 
 async def test_a_digest_published_twice_after_a_crash_is_mailed_once(
-    make_chat_app: AppFactory,
-    fake_auth: FakeAuth,
-    infrastructure_env: dict[str, Any],
-    smtp_sink: SmtpSink,
+    chat_with_mail: Stack, smtp_sink: SmtpSink
 ) -> None:
     """A scan that dies after publishing but before recording it: the next scan publishes
     the stored digest again, with the same event id, and mail_svc drops the copy."""
     from chat_svc.lib.runtime import runtime_of
     from chat_svc.models.mention_digests import MentionDigest
 
-    async with (
-        mail_running(infrastructure_env, smtp_sink),
-        make_chat_app(**FAST).test_app() as test_app,
-    ):
-        ada, _ = await people(test_app, fake_auth)
+    async with chat_with_mail() as (test_app, ada, _):
         await ada.say("general", "@Bob once only")
         await smtp_sink.wait_for(1)
         [digest] = await MentionDigest.find_all().to_list()
@@ -174,16 +179,9 @@ async def test_a_digest_published_twice_after_a_crash_is_mailed_once(
 
 
 async def test_a_throttled_person_gets_the_next_email_only_after_the_interval(
-    make_chat_app: AppFactory,
-    fake_auth: FakeAuth,
-    infrastructure_env: dict[str, Any],
-    smtp_sink: SmtpSink,
+    chat_with_mail: Stack, smtp_sink: SmtpSink
 ) -> None:
-    async with (
-        mail_running(infrastructure_env, smtp_sink),
-        make_chat_app(**FAST | {"mention_email_min_interval_seconds": 3.0}).test_app() as test_app,
-    ):
-        ada, _ = await people(test_app, fake_auth)
+    async with chat_with_mail(mention_email_min_interval_seconds=3.0) as (_, ada, _):
         await ada.say("general", "@Bob first")
         await smtp_sink.wait_for(1)
         await ada.say("general", "@Bob second")
@@ -199,16 +197,9 @@ async def test_a_throttled_person_gets_the_next_email_only_after_the_interval(
 
 
 async def test_an_edit_mails_only_people_it_newly_mentions(
-    make_chat_app: AppFactory,
-    fake_auth: FakeAuth,
-    infrastructure_env: dict[str, Any],
-    smtp_sink: SmtpSink,
+    chat_with_mail: Stack, smtp_sink: SmtpSink, fake_auth: FakeAuth
 ) -> None:
-    async with (
-        mail_running(infrastructure_env, smtp_sink),
-        make_chat_app(**FAST).test_app() as test_app,
-    ):
-        ada, bob = await people(test_app, fake_auth)
+    async with chat_with_mail() as (test_app, ada, bob):
         cy = sign_in(test_app, fake_auth, "Cy")
         await cy.csrf()
         await ada.say("general", "@Bob the plan")
@@ -230,16 +221,9 @@ async def test_an_edit_mails_only_people_it_newly_mentions(
 
 
 async def test_the_unsubscribe_link_works_without_signing_in_and_a_tampered_one_changes_nothing(
-    make_chat_app: AppFactory,
-    fake_auth: FakeAuth,
-    infrastructure_env: dict[str, Any],
-    smtp_sink: SmtpSink,
+    chat_with_mail: Stack, smtp_sink: SmtpSink
 ) -> None:
-    async with (
-        mail_running(infrastructure_env, smtp_sink),
-        make_chat_app(**FAST).test_app() as test_app,
-    ):
-        ada, bob = await people(test_app, fake_auth)
+    async with chat_with_mail() as (test_app, ada, bob):
         await ada.say("general", "@Bob hello")
         [message] = await smtp_sink.wait_for(1)
         path = unsubscribe_path(message)
