@@ -61,6 +61,10 @@ class LinkSeal:
             if version != _FORMAT:
                 raise ValueError(f"unknown format {version!r}")
             raw = base64.urlsafe_b64decode(body.encode())
+            # Only the spelling we write opens: base64's last character before "=" has
+            # unused bits, so a changed character there would otherwise decode the same.
+            if base64.urlsafe_b64encode(raw).decode() != body:
+                raise ValueError("not the canonical spelling of the sealed bytes")
             plain = self._aead.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], associated)
         except (InvalidTag, ValueError) as error:
             raise SealBrokenError("the sealed link does not open with this key") from error
