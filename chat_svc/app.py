@@ -23,6 +23,7 @@ from chat_svc.lib.message_edits import edit_window
 from chat_svc.lib.message_text import install_message_text
 from chat_svc.lib.rate_limit_pages import install_rate_limit_pages
 from chat_svc.lib.rate_limits import install_rate_limiter
+from chat_svc.lib.room_page_route import route_room_page
 from chat_svc.lib.runtime import manage_chat_runtime
 from chat_svc.models.memberships import Membership
 from chat_svc.models.mention_digests import MentionDigest, MentionMailState
@@ -102,5 +103,6 @@ def create_app(
         return body, status, {"Retry-After": str(AUTH_RETRY_AFTER_SECONDS)}
 
     route_event_stream(app)
+    route_room_page(app, enabled=settings.page_fast_path)
     install_admission_limit(app, settings.max_writes_in_flight)  # outermost
     return app

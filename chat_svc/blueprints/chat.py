@@ -6,32 +6,25 @@
 
 from __future__ import annotations
 
-import logging
-
 from quart import Blueprint, abort, redirect, request
 from quart.typing import ResponseReturnValue
 from quart_rate_limiter import RateLimitExceeded
 
 from chat_svc.lib.access import signed_in, signed_in_viewer
 from chat_svc.lib.forms import ActionForm, MemberForm, MessageForm, SignOutForm
-from chat_svc.lib.membership_changes import open_room
-from chat_svc.lib.message_feed import CACHE_ERRORS
 from chat_svc.lib.post_intake import AlreadySentError, PostRefusedError
-from chat_svc.lib.presence import here_html
 from chat_svc.lib.room_names import is_slug
-from chat_svc.lib.room_snapshot import RoomSnapshot, snapshot_from_store
-from chat_svc.lib.runtime import ChatRuntime, runtime_of
+from chat_svc.lib.room_page import load_room_page, room_snapshot
+from chat_svc.lib.runtime import runtime_of
 from chat_svc.lib.send_once import valid_client_id
 from chat_svc.lib.sidebar import Sidebar
 from chat_svc.models.messages import GENERAL, select_messages_before
 from chat_svc.models.rooms import Room
 from chat_svc.settings import ChatSettings
 from service_kit.strict_ids import parse_id
-from service_kit.web import is_htmx, render_error, render_page
+from service_kit.web import is_htmx, render_error, render_page, run_after_response
 
 CHAT_PAGE = "chat.html"
-
-log = logging.getLogger(__name__)
 
 
 async def visible_room_or_404(slug: str, *, member_only: bool) -> Room:
@@ -72,56 +65,13 @@ async def render_room(
     }
     if form_only and is_htmx():
         return await render_page(CHAT_PAGE, block="message_form", status=status, **context)
-    page_size = runtime.settings.page_size
-    snapshot = await room_snapshot(runtime, viewer.user_id, room.slug, page_size)
-    membership = snapshot.sidebar.membership
-    if membership is None and room.kind != "open":
+    page = await load_room_page(runtime, viewer.user_id, room, run_after_response)
+    if page is None:
         abort(404)
-    conversation = runtime.conversation
-    if snapshot.latest_json is not None:
-        messages = conversation.decode(snapshot.latest_json)
-    else:  # the cache was lost (rebuilt now) or Redis is unavailable
-        messages = conversation.from_records(await runtime.feed.latest(room.slug, page_size))
-    newest = messages[-1].record.message_id if messages else 0
-    first_unread = None
-    if membership is not None:
-        read_up_to = membership.last_read_message_id
-        # One's own messages are never news: the divider goes above someone else's.
-        first_unread = next(
-            (
-                m.record.message_id
-                for m in messages
-                if m.record.message_id > read_up_to and m.record.author_id != viewer.user_id
-            ),
-            None,
-        )
-        if read_up_to < newest or snapshot.sidebar.last_opened != room.slug:
-            await open_room(runtime.live.nats, runtime.people, room.slug, viewer.user_id, newest)
-    context |= {
-        "messages": messages,
-        "messages_html": conversation.html(messages, viewer.user_id, first_unread),
-        "last_id": newest,
-        # A full page may have older messages before it; a short one cannot.
-        "older_before": messages[0].record.message_id if len(messages) >= page_size else None,
-        "here": here_html(snapshot.here) if snapshot.here is not None else None,
-        "sidebar": snapshot.sidebar,
-        "member": membership is not None,
-    }
+    context |= page.context()
     if not form_only and is_htmx():
         return await render_page(CHAT_PAGE, block="conversation", status=status, **context)
     return await runtime.pages.render(CHAT_PAGE, **context), status
-
-
-async def room_snapshot(
-    runtime: ChatRuntime, user_id: str, slug: str | None, count: int = 0
-) -> RoomSnapshot:
-    """What the page shows beside its messages, from Redis in one round trip; from the
-    store while Redis is unavailable (who is here is then unknown)."""
-    try:
-        return await runtime.snapshots.take(user_id, slug, count)
-    except CACHE_ERRORS as error:
-        log.warning("page read from the store, Redis unavailable: %s", error)
-        return await snapshot_from_store(user_id, slug)
 
 
 async def load_sidebar(user_id: str, current_room: str | None = None) -> Sidebar:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import MutableMapping
+from dataclasses import dataclass
 from typing import Any
 
 from quart import current_app, session
@@ -16,6 +18,7 @@ from wtforms import (
     TextAreaField,
     ValidationError,
 )
+from wtforms.csrf.core import CSRFTokenField
 from wtforms.csrf.session import SessionCSRF
 
 # types-WTForms predates 3.3's SelectChoice (tuples are deprecated there).
@@ -25,12 +28,24 @@ from wtforms.fields.core import Field
 from chat_svc.lib.room_names import MAX_NAME_CHARS, clean_name
 
 
-def csrf_meta() -> dict[str, Any]:
+@dataclass(frozen=True)
+class CsrfSource:
+    """A form's CSRF token is an HMAC, with the app's secret key, of the "csrf" value kept in
+    the form session. By default both come from Quart's request; the room page's fast path
+    (lib/room_page_route.py) decodes the session itself and passes them here."""
+
+    secret: bytes
+    session: MutableMapping[str, Any]
+
+
+def csrf_meta(source: CsrfSource | None = None) -> dict[str, Any]:
+    if source is None:
+        source = CsrfSource(str(current_app.config["SECRET_KEY"]).encode(), session)
     return {
         "csrf": True,
         "csrf_class": SessionCSRF,
-        "csrf_secret": str(current_app.config["SECRET_KEY"]).encode(),
-        "csrf_context": session,
+        "csrf_secret": source.secret,
+        "csrf_context": source.session,
         # Tied to the session cookie; a chat tab stays open for hours, so no time limit.
         "csrf_time_limit": None,
     }
@@ -50,8 +65,14 @@ class MessageForm(Form):
     # One key per draft (lib/send_once.py): a retried send of this form is stored once.
     client_id = HiddenField(default=new_client_id)
 
-    def __init__(self, formdata: MultiDict[str, str] | None, *, max_chars: int) -> None:
-        super().__init__(formdata, meta=csrf_meta())
+    def __init__(
+        self,
+        formdata: MultiDict[str, str] | None,
+        *,
+        max_chars: int,
+        csrf: CsrfSource | None = None,
+    ) -> None:
+        super().__init__(formdata, meta=csrf_meta(csrf))
         self.max_chars = max_chars
 
     def validate_body(self, field: TextAreaField) -> None:
@@ -67,8 +88,10 @@ class MessageForm(Form):
 class ActionForm(Form):
     """A button that changes something (join, leave, sign out): only the CSRF token."""
 
-    def __init__(self, formdata: MultiDict[str, str] | None) -> None:
-        super().__init__(formdata, meta=csrf_meta())
+    def __init__(
+        self, formdata: MultiDict[str, str] | None, *, csrf: CsrfSource | None = None
+    ) -> None:
+        super().__init__(formdata, meta=csrf_meta(csrf))
 
 
 class SignOutForm(ActionForm):
@@ -120,3 +143,10 @@ class DirectForm(ActionForm):
 class NotificationSettingsForm(ActionForm):
     # An unticked checkbox sends nothing: absent means off.
     mention_emails = BooleanField("E-mail me about mentions I have not read")
+
+
+def csrf_token_of(form: Form) -> str:
+    """The token the form prints in its hidden ``csrf_token`` field."""
+    field = form["csrf_token"]
+    assert isinstance(field, CSRFTokenField)  # every form here has CSRF on (csrf_meta)
+    return str(field.current_token)

@@ -9,6 +9,7 @@ expire within ``token_cache_seconds``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from nats.aio.client import Client as NATS
 from redis.exceptions import RedisError
@@ -78,15 +79,21 @@ async def leave_room(nats: NATS, access: RoomAccess, room: str, user_id: str) ->
 
 
 async def open_room(
-    nats: NATS, people: PersonRooms, room: str, user_id: str, read_up_to: int
+    nats: NATS,
+    people: PersonRooms,
+    room: str,
+    user_id: str,
+    read_up_to: int,
+    *,
+    later: Callable[..., None] = run_after_response,
 ) -> None:
     """The person opened the room: read up to its newest message, and it is where ``GET /``
     goes back to. Their other tabs' sidebars drop the count.
 
     Redis (what the next page reads) is written now; the store and the other tabs after
-    the answer is sent: nothing on this page depends on them."""
+    the answer is sent (``later``): nothing on this page depends on them."""
     await _read_in_redis(people, room, user_id, read_up_to, opened=True)
-    run_after_response(_store_opened_room, nats, room, user_id, read_up_to)
+    later(_store_opened_room, nats, room, user_id, read_up_to)
 
 
 async def _store_opened_room(nats: NATS, room: str, user_id: str, read_up_to: int) -> None:

@@ -1,0 +1,181 @@
+"""``GET /rooms/<slug>`` for a signed-in person with a form session: served before Quart.
+
+The room page is the page people load most (every tab, every reconnect after a deploy), and
+Quart's request machinery (request and app contexts, the session, the form objects, the
+after-request hooks) cost more than the page itself. The common case is answered here: the
+same session check, the same page state (lib/room_page.py ``load_room_page``) and the page
+drawn by chat.html as a skeleton (lib/page_skeletons.py), with the same headers.
+
+Anything else goes to the Quart view, untouched, which answers exactly as before: no or an
+invalid session (the sign-in redirect), no form session yet (Quart mints it and sets the
+cookie), an HTMX request, a query string, an unknown or hidden room (the 404 page), auth_svc
+or the store unavailable (their error pages). Nothing is sent before that choice is made.
+``CHAT_PAGE_FAST_PATH=false`` turns the fast path off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from itsdangerous import BadSignature
+from quart import Quart, Response
+from werkzeug.http import parse_cookie
+
+from chat_svc.lib.auth_client import AuthUnavailableError
+from chat_svc.lib.cookies import ReusedSignerSessionInterface, session_cookie_name
+from chat_svc.lib.forms import ActionForm, CsrfSource, csrf_token_of
+from chat_svc.lib.page_skeletons import PageSkeletons
+from chat_svc.lib.room_page import Job, load_room_page
+from chat_svc.lib.runtime import runtime_of
+
+log = logging.getLogger(__name__)
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+ROOM_PAGE_PATH = re.compile(r"^/rooms/([a-z0-9][a-z0-9-]{0,63})$")
+ROUTE_KEY = "chat_svc.room_page_route"
+# Form sessions seen lately, with their CSRF token (an HMAC each, and a signature check to
+# read the cookie): bounded, cleared when full.
+SESSIONS_CAPACITY = 10_000
+
+
+class FormSessions:
+    """The CSRF token of a form-session cookie, as Quart's session and wtforms would make it;
+    None when the cookie is invalid, expired or holds no CSRF value yet."""
+
+    def __init__(self, app: Quart) -> None:
+        self._app = app
+        self._tokens: dict[str, tuple[float, str]] = {}  # cookie -> (valid until, token)
+
+    def csrf_token(self, cookie: str) -> str | None:
+        known = self._tokens.get(cookie)
+        if known is not None and known[0] > time.time():
+            return known[1]
+        app = self._app
+        interface = app.session_interface
+        assert isinstance(interface, ReusedSignerSessionInterface)  # chat_svc/app.py sets it
+        serializer = interface.get_signing_serializer(app)
+        if serializer is None:  # no secret key: Quart has no session either
+            return None
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        try:
+            data, signed_at = serializer.loads(cookie, max_age=max_age, return_timestamp=True)
+        except BadSignature:
+            return None
+        if not isinstance(data, dict) or not isinstance(data.get("csrf"), str):
+            return None
+        secret = str(app.config["SECRET_KEY"]).encode()
+        token = csrf_token_of(ActionForm(None, csrf=CsrfSource(secret, data)))
+        if len(self._tokens) >= SESSIONS_CAPACITY:
+            self._tokens.clear()
+        self._tokens[cookie] = (signed_at.timestamp() + max_age, token)
+        return token
+
+
+class RoomPageRoute:
+    def __init__(self, app: Quart) -> None:
+        self._app = app
+        self._sessions = FormSessions(app)
+        self._skeletons: PageSkeletons | None = None
+        self._headers: list[tuple[bytes, bytes]] = []
+        self._jobs: set[asyncio.Task[None]] = set()
+        self.served = 0  # pages answered here rather than by Quart (tests read it)
+
+    async def start(self) -> None:
+        """At start-up: the headers Quart's after-request hooks give a page, and the
+        renderer."""
+        app = self._app
+        settings = runtime_of(app).settings
+        self._skeletons = PageSkeletons(
+            app, max_chars=settings.message_max_chars, heartbeat_seconds=settings.heartbeat_seconds
+        )
+        async with app.test_request_context("/rooms/general"):
+            response = await app.process_response(
+                Response("", content_type="text/html; charset=utf-8")
+            )
+        self._headers = [
+            (name.lower().encode(), value.encode())
+            for name, value in response.headers.items()
+            if name.lower() not in ("content-length", "set-cookie")
+        ]
+
+    async def serve(self, scope: Scope, send: Send, slug: str) -> bool:
+        """Answer the page, or return False having sent nothing (Quart answers then)."""
+        if self._skeletons is None or scope.get("query_string"):
+            return False
+        cookie_headers = []
+        for name, value in scope["headers"]:
+            if name == b"hx-request":
+                return False
+            if name == b"cookie":  # HTTP/2 may send each cookie in a header of its own
+                cookie_headers.append(bytes(value).decode("latin-1"))
+        if not cookie_headers:
+            return False
+        runtime = runtime_of(self._app)
+        cookies = parse_cookie("; ".join(cookie_headers))
+        token = cookies.get(session_cookie_name(runtime.settings))
+        form_cookie = cookies.get(self._app.config["SESSION_COOKIE_NAME"])
+        if not token or not form_cookie:
+            return False
+        csrf_token = self._sessions.csrf_token(form_cookie)
+        if csrf_token is None:
+            return False
+        jobs: list[tuple[Job, tuple[Any, ...]]] = []
+        try:
+            viewer = await runtime.auth.check(token)
+            if viewer is None:
+                return False
+            await runtime.remember_user(viewer)
+            room = await runtime.access.room(slug)
+            if room is None:
+                return False
+            page = await load_room_page(
+                runtime, viewer.user_id, room, lambda job, *args: jobs.append((job, args))
+            )
+            if page is None:
+                return False
+            body = await self._skeletons.render(page, viewer, csrf_token)
+        except AuthUnavailableError:
+            return False
+        except Exception:  # Quart answers with the error page it has for this
+            log.exception("room page fast path failed; Quart answers")
+            return False
+        finally:
+            for job, args in jobs:
+                self._start_later(job, args)
+        headers = [*self._headers, (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+        self.served += 1
+        return True
+
+    def _start_later(self, job: Job, args: tuple[Any, ...]) -> None:
+        task = asyncio.ensure_future(job(*args))
+        self._jobs.add(task)
+        task.add_done_callback(self._jobs.discard)
+
+
+def route_room_page(app: Quart, *, enabled: bool) -> None:
+    """Serve the common room page before Quart sees the request; all else goes to Quart."""
+    if not enabled:
+        return
+    route = app.extensions[ROUTE_KEY] = RoomPageRoute(app)
+    app.before_serving(route.start)
+    quart_asgi: ASGIApp = app.asgi_app  # type: ignore[assignment]
+
+    async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            match = ROOM_PAGE_PATH.match(scope["path"])
+            if match is not None and await route.serve(scope, send, match.group(1)):
+                return
+        await quart_asgi(scope, receive, send)
+
+    app.asgi_app = asgi  # type: ignore[method-assign,assignment]
