@@ -18,6 +18,8 @@ class Mode:
     fanout_alone: FanoutPlan
     page_seconds: float
     page_connections: int
+    # The page again, each request from the next of this many signed-in people.
+    page_viewers: int
     repeats: int
     idle_levels: tuple[int, ...]
     limit_samples: int
@@ -36,6 +38,7 @@ QUICK = Mode(
     fanout_alone=FanoutPlan(subscribers=40, rates=(20.0,), seconds_per_step=1.0, repeats=1),
     page_seconds=1,
     page_connections=8,
+    page_viewers=20,
     repeats=1,
     idle_levels=(100,),
     limit_samples=200,
@@ -64,6 +67,7 @@ FULL = Mode(
     ),
     page_seconds=8,
     page_connections=32,
+    page_viewers=1000,
     repeats=3,
     idle_levels=(1000, 5000, 10000),
     limit_samples=5000,

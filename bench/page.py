@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from bench.proc import LOAD_CORE, CpuMeter, pinned
@@ -39,15 +41,35 @@ def parse_wrk(output: str) -> dict[str, float]:
     }
 
 
+def viewers_script(cookies: Sequence[str], directory: Path) -> Path:
+    """A wrk script sending each request with the next viewer's cookies, round robin."""
+    quoted = ",\n".join(f'  "{cookie}"' for cookie in cookies)
+    script = directory / "viewers.lua"
+    script.write_text(
+        f"local cookies = {{\n{quoted}\n}}\nlocal n = 0\n"
+        "request = function()\n"
+        "  n = n % #cookies + 1\n"
+        '  return wrk.format(nil, nil, {["Cookie"] = cookies[n]})\n'
+        "end\n"
+    )
+    return script
+
+
 def run_wrk(
-    url: str, cookie: str, seconds: float, connections: int, meter: CpuMeter
+    url: str,
+    cookie: str,
+    seconds: float,
+    connections: int,
+    meter: CpuMeter,
+    script: Path | None = None,
 ) -> dict[str, Any]:
+    """``script``: a wrk Lua script that sets each request's cookies (``cookie`` is unused)."""
     wrk = shutil.which("wrk")
     if wrk is None:
         raise WrkMissingError(f"wrk is not installed: {WRK_INSTALL}")
+    cookies = ["-s", str(script)] if script is not None else ["-H", f"Cookie: {cookie}"]
     argv = [
-        wrk, "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency",
-        "-H", f"Cookie: {cookie}", url,
+        wrk, "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency", *cookies, url,
     ]  # fmt: skip
     meter.start()
     done = subprocess.run(

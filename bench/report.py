@@ -322,6 +322,13 @@ def page_table(data: dict[str, Any]) -> list[str]:
             f"| page ÷ /healthz, per CPU-second | "
             f"{_per_cpu_second(page) / _per_cpu_second(bare):.0%} |",
         ]
+    many = data.get("page_viewers", {})
+    if "requests_per_s" in many:
+        lines.append(
+            f"| room page, each request another of {many['viewers']:,} people: req/s (CPU %), "
+            f"per CPU-second | {_spread(many, 'requests_per_s')} "
+            f"({many['server_cpu_pct']:.0f}), {_per_cpu_second(many):,.0f} |"
+        )
     posting = data.get("posting", {})
     step = posting.get("at_20_per_s") if isinstance(posting, dict) else None
     if step:

@@ -15,7 +15,7 @@ import httpx
 from bench import history, limits, overload, rooms, sign_in, typing_load
 from bench.fanout import run_ramp
 from bench.modes import Mode
-from bench.page import WrkMissingError, run_wrk
+from bench.page import WrkMissingError, run_wrk, viewers_script
 from bench.proc import CpuMeter, rss_bytes
 from bench.publisher import ChatPoster, publish_open_loop
 from bench.sse_load import SseCrowd
@@ -48,6 +48,24 @@ async def _warm_page(url: str) -> str:
     return f"{PAGE_COOKIE}; chat_form_session={form_session}" if form_session else PAGE_COOKIE
 
 
+async def _warm_viewers(url: str, cookie: str, count: int) -> list[str]:
+    """``count`` people, each with their own session (and the form session of ``cookie``:
+    it is not tied to a person), each page opened once (chat learns the person, they join
+    general); the cookies their browsers send."""
+    form_session = cookie.partition("; ")[2]
+    cookies = [f"chat_session=bench-viewer{n}; {form_session}".rstrip("; ") for n in range(count)]
+    gate = asyncio.Semaphore(16)
+    async with httpx.AsyncClient(timeout=30) as http:
+
+        async def open_page(each: str) -> None:
+            async with gate:
+                page = await http.get(f"{url}/rooms/general", headers={"Cookie": each})
+                page.raise_for_status()
+
+        await asyncio.gather(*(open_page(each) for each in cookies))
+    return cookies
+
+
 def _page(
     stack: Stack,
     url: str,
@@ -55,12 +73,13 @@ def _page(
     name: str,
     path: str = "/rooms/general",
     cookie: str = PAGE_COOKIE,
+    script: Path | None = None,
 ) -> dict[str, Any]:
     runs = []
     for _ in range(mode.repeats):
         meter = CpuMeter([stack.pid(name)])
         runs.append(
-            run_wrk(f"{url}{path}", cookie, mode.page_seconds, mode.page_connections, meter)
+            run_wrk(f"{url}{path}", cookie, mode.page_seconds, mode.page_connections, meter, script)
         )
     return median_and_spread(runs) | {"connections": mode.page_connections}
 
@@ -158,9 +177,14 @@ async def bench_page(mode: Mode, logs: Path) -> dict[str, Any]:
         try:
             page: dict[str, Any] = _page(stack, poster_url, mode, "chat-a", cookie=cookie)
             bare = _page(stack, poster_url, mode, "chat-a", "/healthz", cookie=cookie)
+            # Nothing per person is then cached from a previous request of the same person.
+            viewers = await _warm_viewers(poster_url, cookie, mode.page_viewers)
+            script = viewers_script(viewers, logs)
+            many = _page(stack, poster_url, mode, "chat-a", script=script)
+            many["viewers"] = mode.page_viewers
         except WrkMissingError as error:
-            page = bare = {"skipped": str(error)}
-        log.info("page %s, healthz %s", page, bare)
+            page = bare = many = {"skipped": str(error)}
+        log.info("page %s, healthz %s, %s viewers %s", page, bare, mode.page_viewers, many)
         plan = replace(mode.fanout, rates=mode.fanout.rates[:1])
         try:
             posting = await run_ramp(
@@ -174,7 +198,13 @@ async def bench_page(mode: Mode, logs: Path) -> dict[str, Any]:
             )
         except ConnectionError as error:  # e.g. streams refused while opening: a finding
             posting = {"failed": str(error)}
-    return {"server": "uvicorn", "page": page, "healthz": bare, "posting": posting}
+    return {
+        "server": "uvicorn",
+        "page": page,
+        "healthz": bare,
+        "page_viewers": many,
+        "posting": posting,
+    }
 
 
 async def bench_peer(mode: Mode, logs: Path) -> dict[str, Any]:
