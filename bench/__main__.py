@@ -23,6 +23,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 BENCHMARKS = (
     "limits",
     "page",
+    "cores",
     "servers",
     "fanout",
     "peer",

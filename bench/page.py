@@ -62,6 +62,7 @@ def run_wrk(
     connections: int,
     meter: CpuMeter,
     script: Path | None = None,
+    core: int = LOAD_CORE,
 ) -> dict[str, Any]:
     """``script``: a wrk Lua script that sets each request's cookies (``cookie`` is unused)."""
     wrk = shutil.which("wrk")
@@ -73,6 +74,6 @@ def run_wrk(
     ]  # fmt: skip
     meter.start()
     done = subprocess.run(
-        pinned(argv, LOAD_CORE), capture_output=True, text=True, check=True, timeout=seconds + 30
+        pinned(argv, core), capture_output=True, text=True, check=True, timeout=seconds + 30
     )
     return parse_wrk(done.stdout) | {"server_cpu_pct": meter.stop()}

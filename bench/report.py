@@ -268,6 +268,8 @@ def tables(results: dict[str, Any]) -> str:
             ]
     if "page" in results:
         lines += page_table(results["page"])
+    if "cores" in results and "one_process" in results["cores"]:
+        lines += cores_table(results["cores"])
     if "overload" in results:
         lines += overload_table(results["overload"])
     if "history" in results:
@@ -338,6 +340,25 @@ def page_table(data: dict[str, Any]) -> list[str]:
         )
     elif posting.get("failed"):
         lines.append(f"| POST at 20 msg/s | failed: {posting['failed']} |")
+    return lines
+
+
+def cores_table(data: dict[str, Any]) -> list[str]:
+    """The room page on one chat process, then on two on two cores."""
+    lines = [
+        "",
+        "| room page, chat processes | req/s | chat CPU % each | req per chat CPU-second |"
+        " Valkey CPU ms per 1,000 pages | p99 ms |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label, key in (("one", "one_process"), ("two, on two cores", "two_processes")):
+        run = data[key]
+        cpu = " + ".join(f"{pct:.0f}" for pct in run["chat_cpu_pct"])
+        lines.append(
+            f"| {label} | {_spread(run, 'requests_per_s')} | {cpu} | "
+            f"{_spread(run, 'per_cpu_second')} | {_spread(run, 'valkey_cpu_ms_per_1000')} | "
+            f"{run['p99_ms']:.1f} |"
+        )
     return lines
 
 

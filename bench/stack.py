@@ -121,14 +121,18 @@ class Stack:
     def start_chat(self, name: str, server: str = "uvicorn") -> str:
         return self.start_chats([name], server)[0]
 
-    def start_chats(self, names: list[str], server: str = "uvicorn") -> list[str]:
-        """Start the replicas together, then wait for each to be ready."""
+    def start_chats(
+        self, names: list[str], server: str = "uvicorn", cores: list[int] | None = None
+    ) -> list[str]:
+        """Start the replicas together (each on ``SERVER_CORE`` unless ``cores`` says),
+        then wait for each to be ready."""
         urls = []
-        for name in names:
+        for index, name in enumerate(names):
             port = free_port()
+            core = cores[index] if cores is not None else SERVER_CORE
             self.services[name] = self.group.start(
                 name,
-                pinned(asgi_command(server, "chat_svc.asgi:app", port), SERVER_CORE),
+                pinned(asgi_command(server, "chat_svc.asgi:app", port), core),
                 env=self.chat_environment(port),
             )
             urls.append(f"http://127.0.0.1:{port}")

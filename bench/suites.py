@@ -16,7 +16,7 @@ from bench import history, limits, overload, rooms, sign_in, typing_load
 from bench.fanout import run_ramp
 from bench.modes import Mode
 from bench.page import WrkMissingError, run_wrk, viewers_script
-from bench.proc import CpuMeter, rss_bytes
+from bench.proc import LOAD_CORE, SERVER_CORE, CpuMeter, rss_bytes
 from bench.publisher import ChatPoster, publish_open_loop
 from bench.sse_load import SseCrowd
 from bench.stack import ASGI_SERVERS, Stack, running_stack
@@ -205,6 +205,67 @@ async def bench_page(mode: Mode, logs: Path) -> dict[str, Any]:
         "page_viewers": many,
         "posting": posting,
     }
+
+
+async def _pages_at_once(
+    stack: Stack, replicas: list[tuple[str, str, int]], cookie: str, mode: Mode
+) -> dict[str, Any]:
+    """wrk on each (url, name, core) at once; pages per CPU-second of the chat processes
+    together, and the shared Valkey's CPU per 1,000 pages."""
+    valkey = CpuMeter(stack.pids_of("valkey"))
+    valkey.start()
+    runs = await asyncio.gather(
+        *(
+            asyncio.to_thread(
+                run_wrk,
+                f"{url}/rooms/general",
+                cookie,
+                mode.page_seconds,
+                mode.page_connections,
+                CpuMeter([stack.pid(name)]),
+                None,
+                core,
+            )
+            for url, name, core in replicas
+        )
+    )
+    valkey_pct = valkey.stop()
+    pages = sum(run["requests_per_s"] for run in runs)
+    chat_cores = sum(run["server_cpu_pct"] for run in runs) / 100
+    return {
+        "requests_per_s": round(pages, 1),
+        "chat_cpu_pct": [run["server_cpu_pct"] for run in runs],
+        "per_cpu_second": round(pages / max(chat_cores, 0.01), 1),
+        "valkey_cpu_ms_per_1000": round(valkey_pct * 10 / max(pages, 1) * 1000, 1),
+        "p99_ms": max(run["p99_ms"] for run in runs),
+        "non_2xx": sum(run["non_2xx"] for run in runs),
+    }
+
+
+async def bench_cores(mode: Mode, logs: Path) -> dict[str, Any]:
+    """Issue 15: does the page scale with cores? One chat process, then two on two cores
+    (each loaded by its own wrk on the other core: this machine has only two). Each
+    process's pages per CPU-second should stay put; Valkey is shared by all of them."""
+    with running_stack(logs / "cores") as stack:
+        url_a, url_b = stack.start_chats(["chat-a", "chat-b"], cores=[SERVER_CORE, LOAD_CORE])
+        cookie = await _warm_page(url_a)
+        one, two = [], []
+        try:
+            for _ in range(mode.repeats):
+                one.append(
+                    await _pages_at_once(stack, [(url_a, "chat-a", LOAD_CORE)], cookie, mode)
+                )
+                both = [(url_a, "chat-a", LOAD_CORE), (url_b, "chat-b", SERVER_CORE)]
+                two.append(await _pages_at_once(stack, both, cookie, mode))
+        except WrkMissingError as error:
+            return {"skipped": str(error)}
+    keys = ("requests_per_s", "per_cpu_second", "valkey_cpu_ms_per_1000", "p99_ms", "non_2xx")
+
+    def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+        found = median_and_spread([{k: run[k] for k in keys} for run in runs])
+        return found | {"chat_cpu_pct": runs[len(runs) // 2]["chat_cpu_pct"]}
+
+    return {"one_process": summary(one), "two_processes": summary(two)}
 
 
 async def bench_peer(mode: Mode, logs: Path) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import pytest
 BENCHMARKS = (
     "limits",
     "page",
+    "cores",
     "servers",
     "fanout",
     "peer",
@@ -52,6 +53,11 @@ def test_quick_mode_runs_every_benchmark(project_root: Path, tmp_path: Path) -> 
     page = results["page"]
     if shutil.which("wrk"):
         assert page["page"]["non_2xx"] == page["healthz"]["non_2xx"] == 0
+        # The page from many people (each request another session), and on two processes.
+        assert page["page_viewers"]["non_2xx"] == 0 and page["page_viewers"]["viewers"] == 20
+        cores = results["cores"]
+        assert cores["one_process"]["non_2xx"] == cores["two_processes"]["non_2xx"] == 0
+        assert len(cores["two_processes"]["chat_cpu_pct"]) == 2
     assert all(step["complete"] for step in page["posting"]["steps"]), page["posting"]
     assert all(step["complete"] for step in results["peer"]["fanout"]["steps"])
     # Issue 15's figures: one replica posting and streaming, and the fan-out alone.
