@@ -89,6 +89,7 @@ class CreateUser(BaseModel):
             "password_hash": self.password_hash,
             "created_at": self.created_at,
             "password_changed_at": self.created_at,
+            "signed_in_before": False,
         }
         try:
             await UserDocument.get_pymongo_collection().update_one(
@@ -124,8 +125,18 @@ class CreateSession(BaseModel):
     expires_at: datetime
     user_agent: str
     ip_address: str
+    # The account is not yet marked as signed in before (its first sign-in, or an account
+    # older than the mark): mark it, so later sign-ins read the answer with the account.
+    mark_account_signed_in: bool = False
 
     async def apply(self) -> None:
+        if self.mark_account_signed_in:
+            # Once per account. On FerretDB a write rewrites the whole document
+            # (store_compat 1), so a password change landing in the same millisecond could
+            # be undone; MongoDB's $set is atomic. The re-hash at sign-in has the same window.
+            await UserDocument.get_pymongo_collection().update_one(
+                {"_id": self.user_id}, {"$set": {"signed_in_before": True}}
+            )
         fields = {
             "user_id": self.user_id,
             "token_hashes": [self.token_hash],

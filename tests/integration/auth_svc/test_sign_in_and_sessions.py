@@ -11,6 +11,7 @@ from quart import Quart
 from quart.typing import TestClientProtocol as Client
 
 from auth_svc.app import create_app
+from auth_svc.models.documents import UserDocument
 from auth_svc.settings import AuthSettings
 from service_kit.events import SessionRevoked, UserSignedIn
 from tests.integration.auth_svc.conftest import (
@@ -92,6 +93,21 @@ async def test_only_the_first_sign_in_of_an_account_is_marked_first(
     await sign_in(auth_app.test_client())  # another browser
     events = await wait_for_events(jetstream, UserSignedIn.SUBJECT, 2)
     assert [e.first_sign_in for e in events if isinstance(e, UserSignedIn)] == [True, False]
+
+
+async def test_an_account_from_before_the_first_sign_in_mark_asks_its_sessions(
+    client: Client, auth_app: Quart, jetstream: JetStreamContext
+) -> None:
+    """Accounts stored before ``signed_in_before`` existed: their sessions say they signed in."""
+    await sign_up(client, jetstream)
+    users = UserDocument.get_pymongo_collection()
+    await users.update_many({}, {"$unset": {"signed_in_before": ""}})
+    await sign_in(client)
+    await users.update_many({}, {"$unset": {"signed_in_before": ""}})
+    await sign_in(auth_app.test_client())
+    events = await wait_for_events(jetstream, UserSignedIn.SUBJECT, 2)
+    assert [e.first_sign_in for e in events if isinstance(e, UserSignedIn)] == [True, False]
+    assert [user.signed_in_before for user in await UserDocument.find_all().to_list()] == [True]
 
 
 async def test_sign_in_returns_to_the_chat_page_it_came_from_but_never_elsewhere(
