@@ -264,10 +264,10 @@ async def claim_next_outbox_entry(lease: timedelta) -> OutboxDocument | None:
     return None if raw is None else OutboxDocument.model_validate(raw)
 
 
-async def delete_sent_outbox_entry(entry_id: str) -> None:
-    """A published entry is done: removing it keeps the relay's scan for unsent entries as
-    short as the backlog (FerretDB reads the whole collection for it, store_compat 4)."""
-    await OutboxDocument.get_pymongo_collection().delete_one({"_id": entry_id})
+async def delete_sent_outbox_entries(entry_ids: list[str]) -> None:
+    """Published entries are done: removing them keeps the relay's scan for unsent entries
+    as short as the backlog (FerretDB reads the whole collection for it, store_compat 4)."""
+    await OutboxDocument.get_pymongo_collection().delete_many({"_id": {"$in": entry_ids}})
 
 
 async def postpone_outbox_entry(entry: OutboxDocument, delay: timedelta) -> None:
