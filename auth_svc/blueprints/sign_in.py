@@ -11,6 +11,7 @@ from quart.typing import ResponseReturnValue
 from quart_auth import AuthUser, login_user, logout_user
 from quart_rate_limiter import RateLimitExceeded
 
+from auth_svc.lib.form_pages import CachedFormPage
 from auth_svc.lib.forms import SignInForm, SignOutForm, validated_text
 from auth_svc.lib.sessions import (
     end_every_session,
@@ -46,6 +47,7 @@ BAD_CREDENTIALS = "Wrong e-mail address or password."
 
 def sign_in_blueprint(settings: AuthSettings) -> Blueprint:
     blueprint = Blueprint("sign_in", __name__)
+    form_page = CachedFormPage("sign_in.html")
 
     @blueprint.get("/")
     async def home() -> ResponseReturnValue:
@@ -77,9 +79,7 @@ def sign_in_blueprint(settings: AuthSettings) -> Blueprint:
             if code is not None:
                 return hand_off(code, state)
         notice = NOTICES.get(request.args.get("notice", ""))
-        return await render_page(
-            "sign_in.html", form=await SignInForm.from_request(), notice=notice, **_page()
-        )
+        return await form_page.render(await SignInForm.from_request(), _page()["action"], notice)
 
     @blueprint.post("/sign-in")
     async def sign_in_submit() -> ResponseReturnValue:
