@@ -14,8 +14,9 @@ change applied twice is a no-op. Events are published with ``Nats-Msg-Id`` = eve
 a relay that publishes and dies before deleting the entry causes no duplicate inside
 the stream's window (consumers are idempotent by event id beyond it).
 
-Once sent, an entry is deleted: its payloads carry links with tokens, which should not sit
-at rest longer than needed, and the relay's scan for unsent entries stays short.
+Once sent, an entry is deleted (within a second, with the others sent meanwhile): its
+payloads carry links with tokens, which should not sit at rest longer than needed, and the
+relay's scan for unsent entries stays short.
 """
 
 from __future__ import annotations
