@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -10,10 +9,10 @@ from quart import Blueprint, request
 from quart import session as form_session  # Quart's cookie session: only the CSRF secret
 from quart.typing import ResponseReturnValue
 from quart_auth import AuthUser, login_user, logout_user
-from quart_rate_limiter import rate_limit
+from quart_rate_limiter import RateLimitExceeded
 
+from auth_svc.lib.form_pages import CachedFormPage
 from auth_svc.lib.forms import SignInForm, SignOutForm, validated_text
-from auth_svc.lib.rate_limits import client_address_key
 from auth_svc.lib.sessions import (
     end_every_session,
     end_session,
@@ -27,8 +26,8 @@ from auth_svc.lib.web import (
     cookie_token,
     hashing,
     redirect_after_post,
-    refuse_if_limited,
     relay,
+    sign_in_gate,
     whole_page_error,
 )
 from auth_svc.settings import AuthSettings
@@ -48,7 +47,7 @@ BAD_CREDENTIALS = "Wrong e-mail address or password."
 
 def sign_in_blueprint(settings: AuthSettings) -> Blueprint:
     blueprint = Blueprint("sign_in", __name__)
-    window = timedelta(seconds=settings.rate_limit_window)
+    form_page = CachedFormPage("sign_in.html")
 
     @blueprint.get("/")
     async def home() -> ResponseReturnValue:
@@ -80,18 +79,21 @@ def sign_in_blueprint(settings: AuthSettings) -> Blueprint:
             if code is not None:
                 return hand_off(code, state)
         notice = NOTICES.get(request.args.get("notice", ""))
-        return await render_page(
-            "sign_in.html", form=await SignInForm.from_request(), notice=notice, **_page()
-        )
+        return await form_page.render(await SignInForm.from_request(), _page()["action"], notice)
 
     @blueprint.post("/sign-in")
-    @rate_limit(settings.sign_in_per_ip, window, key_function=client_address_key)
     async def sign_in_submit() -> ResponseReturnValue:
         form = await SignInForm.from_request()
+        gate = sign_in_gate(settings)
         if not form.validate():
+            # Not an attempt on an account, but it counts against the address.
+            _refuse_if_limited((await gate.admit(client_address())).retry_after)
             return await render_page("sign_in.html", block="form", status=422, form=form, **_page())
         email = validated_text(form.email)
-        await refuse_if_limited(settings.sign_in_limit, email)
+        admission = await gate.admit(
+            client_address(), email, settings.sign_in_limit, (settings.forgot_password_limit,)
+        )
+        _refuse_if_limited(admission.retry_after)
         signed_in = await sign_in(
             settings,
             relay(),
@@ -105,9 +107,10 @@ def sign_in_blueprint(settings: AuthSettings) -> Blueprint:
             await attempt_limiter().record(settings.sign_in_limit, email, client_address())
             form.form_errors.append(BAD_CREDENTIALS)
             return await render_page("sign_in.html", block="form", status=401, form=form, **_page())
-        await attempt_limiter().forget_client(
-            email, client_address(), settings.sign_in_limit, settings.forgot_password_limit
-        )
+        if admission.has_attempts_to_forget:
+            await attempt_limiter().forget_client(
+                email, client_address(), settings.sign_in_limit, settings.forgot_password_limit
+            )
         # A new CSRF secret with the new session: a token from a page seen before signing
         # in (perhaps by someone else on this browser) no longer works.
         form_session.clear()
@@ -142,6 +145,12 @@ def sign_in_blueprint(settings: AuthSettings) -> Blueprint:
         return redirect_after_post("/sign-in?notice=signed-out-everywhere")
 
     return blueprint
+
+
+def _refuse_if_limited(retry_after: int | None) -> None:
+    """The 429 page (rendered by the app's handler) when the address or account is limited."""
+    if retry_after is not None:
+        raise RateLimitExceeded(retry_after)
 
 
 def _next_path() -> str:

@@ -45,12 +45,12 @@ class AttemptLimiter:
     redis: Redis
 
     @staticmethod
-    def _key(limit: AttemptLimit, account: str) -> str:
+    def key(limit: AttemptLimit, account: str) -> str:
         return f"attempts:{limit.name}:{account}"
 
     async def retry_after(self, limit: AttemptLimit, account: str, client: str) -> int | None:
         """Seconds until the next attempt is allowed, or None when it is allowed now."""
-        key = self._key(limit, account)
+        key = self.key(limit, account)
         from_client, total = await self.redis.hmget(key, [client, ACCOUNT_TOTAL])
         if int(from_client or 0) < limit.per_client and int(total or 0) < limit.per_account:
             return None
@@ -58,7 +58,7 @@ class AttemptLimiter:
         return max(int(ttl), 1)
 
     async def record(self, limit: AttemptLimit, account: str, client: str) -> None:
-        key = self._key(limit, account)
+        key = self.key(limit, account)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hincrby(key, client, 1)
             pipe.hincrby(key, ACCOUNT_TOTAL, 1)
@@ -69,9 +69,9 @@ class AttemptLimiter:
         """After a successful sign-in: this address's attempts no longer count (others' do).
 
         One round trip for every limit: a script reads and clears each count atomically."""
-        keys = [self._key(limit, account) for limit in limits]
+        keys = [self.key(limit, account) for limit in limits]
         await self.redis.eval(FORGET_CLIENT, len(keys), *keys, client, ACCOUNT_TOTAL)
 
     async def clear(self, account: str, *limits: AttemptLimit) -> None:
         """After a password reset: the person proved they own the mailbox; start afresh."""
-        await self.redis.delete(*(self._key(limit, account) for limit in limits))
+        await self.redis.delete(*(self.key(limit, account) for limit in limits))

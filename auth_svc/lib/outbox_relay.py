@@ -2,9 +2,13 @@
 
 A flow commits through ``OutboxRelay.commit``, which writes the entry (leased to this
 process), applies its changes and hands the entry to the relay in memory: publishing it
-costs no claim and no scan, just the publish and the delete. The relay runs as a
-background task for the app's lifetime; once per ``idle_poll`` it also claims entries
-whose lease ran out (a crashed process, a failed publish). When NATS is down, publishing
+costs no claim and no scan, just the publish. Published entries are deleted together,
+once per ``idle_poll`` (one database operation for a second's sign-ins instead of one
+each); until then their lease keeps other relays off them, and should this process die
+first, the entries are published again after the lease, which ``Nats-Msg-Id`` and the
+consumers' idempotence absorb. The relay runs as a background task for the app's
+lifetime; once per ``idle_poll`` it also claims entries whose lease ran out (a crashed
+process, a failed publish). When NATS is down, publishing
 fails, the entry is postponed and retried until NATS is back.
 """
 
@@ -24,7 +28,7 @@ from auth_svc.models.outbox import (
     ChangeRejectedError,
     apply_outbox_changes,
     claim_next_outbox_entry,
-    delete_sent_outbox_entry,
+    delete_sent_outbox_entries,
     insert_outbox_entry,
     may_skip_applied_record,
     postpone_outbox_entry,
@@ -43,10 +47,12 @@ class OutboxRelay:
     idle_poll: float = 1.0
     retry_delays: tuple[float, ...] = (0.5, 1.0, 2.0, 5.0)
     publish_timeout: float = 2.0
+    delete_batch: int = 200  # published entries deleted at once, at the latest
     _committed: asyncio.Queue[OutboxDocument] = field(default_factory=asyncio.Queue)
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _task: asyncio.Task[None] | None = None
+    _published: list[str] = field(default_factory=list)  # ids, to delete in one operation
     # A dead database fails every poll: one line per 10 s says so without flooding the log.
     _unreachable_log: ThrottledLog = field(default_factory=lambda: ThrottledLog(log, 10.0))
 
@@ -82,6 +88,7 @@ class OutboxRelay:
                 await self._idle(next_poll - loop.time())
                 continue
             next_poll = loop.time() + self.idle_poll
+            await self._delete_published()
             try:
                 entry = await claim_next_outbox_entry(self.lease)
             except Exception as error:  # store unreachable: try again shortly
@@ -96,6 +103,18 @@ class OutboxRelay:
             next_poll = 0.0  # a backlog: keep claiming until it is empty
         while not self._committed.empty():  # committed before the stop: publish them now
             await self.relay(self._committed.get_nowait())
+        await self._delete_published()
+
+    async def _delete_published(self) -> None:
+        ids, self._published = self._published, []
+        if not ids:
+            return
+        try:
+            await delete_sent_outbox_entries(ids)
+        except Exception as error:  # their leases run out; then they go out again, deduplicated
+            self._unreachable_log.warning(
+                "outbox: cannot delete sent entries: %s: %s", type(error).__name__, error
+            )
 
     async def relay(self, entry: OutboxDocument) -> None:
         fields = {"outbox_entry": entry.id, "event_ids": entry.event_ids, "attempt": entry.attempts}
@@ -110,7 +129,9 @@ class OutboxRelay:
                     event["event_id"],
                     self.publish_timeout,
                 )
-            await delete_sent_outbox_entry(entry.id)
+            self._published.append(entry.id)
+            if len(self._published) >= self.delete_batch:
+                await self._delete_published()
         except ChangeRejectedError:
             log.warning("outbox: entry discarded, its changes conflict", extra=fields)
         except Exception as error:

@@ -75,7 +75,11 @@ async def sign_in(
     if verification.new_hash is not None:
         await update_password_hash_if_unchanged(user.id, user.password_hash, verification.new_hash)
         log.info("password re-hashed with current parameters", extra={"user_id": user.id})
-    first_sign_in = not await user_has_had_a_session(user.id)
+    first_sign_in = (
+        not user.signed_in_before
+        if user.signed_in_before is not None
+        else not await user_has_had_a_session(user.id)  # an account older than the field
+    )
     token, code, now = new_token(), new_token(), utc_now()
     session_id = new_id()
     change = CreateSession(
@@ -88,6 +92,7 @@ async def sign_in(
         expires_at=now + timedelta(seconds=settings.session_absolute_ttl),
         user_agent=user_agent[:USER_AGENT_LIMIT],
         ip_address=ip_address,
+        mark_account_signed_in=user.signed_in_before is not True,
     )
     event = UserSignedIn(
         user_id=user.id,

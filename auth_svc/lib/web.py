@@ -11,6 +11,7 @@ from quart_rate_limiter import RateLimitExceeded
 from auth_svc.lib.attempt_limits import AttemptLimit, AttemptLimiter
 from auth_svc.lib.outbox_relay import OutboxRelay
 from auth_svc.lib.passwords import PasswordHashing
+from auth_svc.lib.sign_in_gate import SignInGate
 from auth_svc.settings import AuthSettings
 from service_kit.lifecycle import infrastructure_of
 from service_kit.web import is_htmx, render_error
@@ -36,6 +37,11 @@ def hashing() -> PasswordHashing:
 
 def attempt_limiter() -> AttemptLimiter:
     return AttemptLimiter(infrastructure_of(current_app).redis)
+
+
+def sign_in_gate(settings: AuthSettings) -> SignInGate:
+    redis = infrastructure_of(current_app).redis
+    return SignInGate(redis, settings.sign_in_per_ip, settings.rate_limit_window)
 
 
 async def refuse_if_limited(limit: AttemptLimit, account: str) -> None:

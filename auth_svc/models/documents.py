@@ -30,6 +30,9 @@ class UserDocument(Document):
     password_hash: str
     created_at: datetime
     password_changed_at: datetime
+    # Read with the account at sign-in, so "first sign-in?" costs no query of its own.
+    # None: an account from before this field; its sessions tell (models/sessions.py).
+    signed_in_before: bool | None = None
 
     class Settings:
         name = "users"

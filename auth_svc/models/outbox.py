@@ -14,8 +14,9 @@ change applied twice is a no-op. Events are published with ``Nats-Msg-Id`` = eve
 a relay that publishes and dies before deleting the entry causes no duplicate inside
 the stream's window (consumers are idempotent by event id beyond it).
 
-Once sent, an entry is deleted: its payloads carry links with tokens, which should not sit
-at rest longer than needed, and the relay's scan for unsent entries stays short.
+Once sent, an entry is deleted (within a second, with the others sent meanwhile): its
+payloads carry links with tokens, which should not sit at rest longer than needed, and the
+relay's scan for unsent entries stays short.
 """
 
 from __future__ import annotations
@@ -89,6 +90,7 @@ class CreateUser(BaseModel):
             "password_hash": self.password_hash,
             "created_at": self.created_at,
             "password_changed_at": self.created_at,
+            "signed_in_before": False,
         }
         try:
             await UserDocument.get_pymongo_collection().update_one(
@@ -124,8 +126,18 @@ class CreateSession(BaseModel):
     expires_at: datetime
     user_agent: str
     ip_address: str
+    # The account is not yet marked as signed in before (its first sign-in, or an account
+    # older than the mark): mark it, so later sign-ins read the answer with the account.
+    mark_account_signed_in: bool = False
 
     async def apply(self) -> None:
+        if self.mark_account_signed_in:
+            # Once per account. On FerretDB a write rewrites the whole document
+            # (store_compat 1), so a password change landing in the same millisecond could
+            # be undone; MongoDB's $set is atomic. The re-hash at sign-in has the same window.
+            await UserDocument.get_pymongo_collection().update_one(
+                {"_id": self.user_id}, {"$set": {"signed_in_before": True}}
+            )
         fields = {
             "user_id": self.user_id,
             "token_hashes": [self.token_hash],
@@ -253,10 +265,10 @@ async def claim_next_outbox_entry(lease: timedelta) -> OutboxDocument | None:
     return None if raw is None else OutboxDocument.model_validate(raw)
 
 
-async def delete_sent_outbox_entry(entry_id: str) -> None:
-    """A published entry is done: removing it keeps the relay's scan for unsent entries as
-    short as the backlog (FerretDB reads the whole collection for it, store_compat 4)."""
-    await OutboxDocument.get_pymongo_collection().delete_one({"_id": entry_id})
+async def delete_sent_outbox_entries(entry_ids: list[str]) -> None:
+    """Published entries are done: removing them keeps the relay's scan for unsent entries
+    as short as the backlog (FerretDB reads the whole collection for it, store_compat 4)."""
+    await OutboxDocument.get_pymongo_collection().delete_many({"_id": {"$in": entry_ids}})
 
 
 async def postpone_outbox_entry(entry: OutboxDocument, delay: timedelta) -> None:

@@ -6,7 +6,10 @@ from auth_svc.models.documents import UserDocument
 
 
 async def select_user_by_email(email: str) -> UserDocument | None:
-    return await UserDocument.find_one({"email": email})
+    # PyMongo directly: beanie's query layer was half of this read's event-loop time, and
+    # every sign-in makes it (py-spy under the sign-in benchmark).
+    found = await UserDocument.get_pymongo_collection().find_one({"email": email})
+    return None if found is None else UserDocument.model_validate(found)
 
 
 async def select_user_by_id(user_id: str) -> UserDocument | None:

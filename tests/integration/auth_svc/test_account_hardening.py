@@ -314,3 +314,30 @@ async def test_forms_without_a_csrf_token_do_not_use_up_the_reset_limit(
         ada = test_app.test_client()
         asked = await submit_from(ada, HOME, "/forgot-password", email="ada@example.com")
         assert asked == 303
+
+
+async def test_one_address_is_limited_across_accounts_and_bare_posts_count(
+    infrastructure_env: dict[str, Any],
+) -> None:
+    app = create_app(AuthSettings(**infrastructure_env | {"sign_in_per_ip": 3}))
+    async with app.test_app() as test_app:
+        attacker = test_app.test_client()
+        # A post without a CSRF token is no attempt on an account, but the address made it.
+        bare = await attacker.post(
+            "/sign-in",
+            form={"email": "ada@example.com", "password": "guess"},
+            scope_base={"client": (ATTACKER, 1)},
+        )
+        assert bare.status_code == 422
+        guesses = [
+            await sign_in_from(attacker, ATTACKER, "guess", email=f"person{n}@example.com")
+            for n in range(3)
+        ]
+        assert guesses == [401, 401, 429]
+        limited = await attacker.post(
+            "/sign-in", form={"email": "x@example.com"}, scope_base={"client": (ATTACKER, 1)}
+        )
+        assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
+        # Another address is not affected.
+        other = test_app.test_client()
+        assert await sign_in_from(other, HOME, "guess", email="person0@example.com") == 401

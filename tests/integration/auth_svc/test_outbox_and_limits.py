@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from argon2 import PasswordHasher
 from nats.js import JetStreamContext
+from quart import Quart
 from quart.typing import TestClientProtocol as Client
 
 from auth_svc.app import create_app
-from auth_svc.models.documents import UserDocument
+from auth_svc.models.documents import OutboxDocument, UserDocument
 from auth_svc.models.outbox import count_pending_outbox_entries
 from auth_svc.settings import AuthSettings
-from service_kit.events import SignUpRequested, UserCreated
+from service_kit.events import SignUpRequested, UserCreated, UserSignedIn
 from tests.integration.auth_svc.conftest import (
     PASSWORD,
     link_of,
@@ -34,6 +36,7 @@ async def test_events_written_while_nats_is_down_are_delivered_when_it_is_back(
     path = f"/set-password?token={token_from(link_of(requested))}"
     csrf_page = await client.get(path)
     assert csrf_page.status_code == 200
+    assert await outbox_emptied()  # the sign-up's entry, published, is deleted too
 
     nats_server.stop()
     try:
@@ -47,6 +50,26 @@ async def test_events_written_while_nats_is_down_are_delivered_when_it_is_back(
 
     [created] = await wait_for_events(jetstream, UserCreated.SUBJECT, timeout=30)
     assert isinstance(created, UserCreated) and created.email == "ada@example.com"
+    assert await outbox_emptied()
+
+
+async def outbox_emptied(seconds: float = 5.0) -> bool:
+    """Published entries are deleted together once a second (lib/outbox_relay.py)."""
+    for _ in range(int(seconds * 10)):
+        if await OutboxDocument.find_all().count() == 0:
+            return True
+        await asyncio.sleep(0.1)
+    return False
+
+
+async def test_published_entries_are_deleted_together(
+    client: Client, auth_app: Quart, jetstream: JetStreamContext
+) -> None:
+    await sign_up(client, jetstream)
+    for _ in range(3):
+        await sign_in(auth_app.test_client())  # a browser each: one sign-in each
+    await wait_for_events(jetstream, UserSignedIn.SUBJECT, 3)
+    assert await outbox_emptied()
     assert await count_pending_outbox_entries() == 0
 
 

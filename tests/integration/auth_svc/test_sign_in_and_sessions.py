@@ -11,9 +11,11 @@ from quart import Quart
 from quart.typing import TestClientProtocol as Client
 
 from auth_svc.app import create_app
+from auth_svc.models.documents import UserDocument
 from auth_svc.settings import AuthSettings
 from service_kit.events import SessionRevoked, UserSignedIn
 from tests.integration.auth_svc.conftest import (
+    CSRF_FIELD,
     INTERNAL_SCOPE,
     PASSWORD,
     STATE,
@@ -92,6 +94,21 @@ async def test_only_the_first_sign_in_of_an_account_is_marked_first(
     await sign_in(auth_app.test_client())  # another browser
     events = await wait_for_events(jetstream, UserSignedIn.SUBJECT, 2)
     assert [e.first_sign_in for e in events if isinstance(e, UserSignedIn)] == [True, False]
+
+
+async def test_an_account_from_before_the_first_sign_in_mark_asks_its_sessions(
+    client: Client, auth_app: Quart, jetstream: JetStreamContext
+) -> None:
+    """Accounts stored before ``signed_in_before`` existed: their sessions say they signed in."""
+    await sign_up(client, jetstream)
+    users = UserDocument.get_pymongo_collection()
+    await users.update_many({}, {"$unset": {"signed_in_before": ""}})
+    await sign_in(client)
+    await users.update_many({}, {"$unset": {"signed_in_before": ""}})
+    await sign_in(auth_app.test_client())
+    events = await wait_for_events(jetstream, UserSignedIn.SUBJECT, 2)
+    assert [e.first_sign_in for e in events if isinstance(e, UserSignedIn)] == [True, False]
+    assert [user.signed_in_before for user in await UserDocument.find_all().to_list()] == [True]
 
 
 async def test_sign_in_returns_to_the_chat_page_it_came_from_but_never_elsewhere(
@@ -308,3 +325,26 @@ async def test_a_sign_in_without_chat_state_goes_to_chat_to_bind_one_first(
     # A state of the wrong shape, or no live session: the form, no code.
     assert (await client.get("/sign-in?state=short")).status_code == 200
     assert (await auth_app.test_client().get(f"/sign-in?state={STATE}")).status_code == 200
+
+
+async def test_the_sign_in_page_is_everyones_own_though_its_static_parts_are_kept(
+    auth_app: Quart, jetstream: JetStreamContext
+) -> None:
+    """The page is rendered once per notice; the token and the action are each visitor's."""
+    await sign_up(auth_app.test_client(), jetstream)
+    path = f"/sign-in?next=/rooms/a%26b&state={STATE}"
+    ada, bob = auth_app.test_client(), auth_app.test_client()
+    pages = [await (await c.get(path)).get_data(as_text=True) for c in (ada, bob, ada)]
+    tokens = [CSRF_FIELD.search(page).group(1) for page in pages]  # type: ignore[union-attr]
+    assert tokens[0] != tokens[1] and "placeholder" not in "".join(pages)
+    action = f"/sign-in?next=%2Frooms%2Fa%26b&amp;state={STATE}"
+    assert f'action="{action}" hx-post="{action}"' in pages[1]
+    assert 'action="/sign-in" ' in await (await ada.get("/sign-in")).get_data(as_text=True)
+    signed_out = await (await bob.get("/sign-in?notice=signed-out")).get_data(as_text=True)
+    assert "You are signed out." in signed_out
+    assert "You are signed out." not in await (await bob.get("/sign-in")).get_data(as_text=True)
+    # Each visitor's token is the one their own form session accepts.
+    form = {"csrf_token": tokens[1], "email": "ada@example.com", "password": PASSWORD}
+    assert (await bob.post(path, form=form)).status_code == 303
+    form = {"csrf_token": tokens[1], "email": "ada@example.com", "password": PASSWORD}
+    assert (await ada.post(path, form=form)).status_code == 422
