@@ -56,6 +56,15 @@ def redis_command(port: int, data_dir: Path) -> list[str]:
     ]  # fmt: skip
 
 
+# FerretDB's SQLite runs in WAL mode with SQLite's default synchronous=FULL: an fsync per
+# commit, one writer at a time, the others sleeping in SQLite's busy handler (1-100 ms), so
+# concurrent posts queued on the disk while the CPU idled (docs/performance.md, "The POST,
+# second pass"). NORMAL still writes each commit to the log before it returns: a killed
+# process loses nothing, an OS crash or power cut may lose the last commits. Fine for what
+# devstack runs (dev, tests, stage, bench); production runs MongoDB.
+FERRETDB_SQLITE_PRAGMAS = "_pragma=synchronous(normal)"
+
+
 def ferretdb_command(port: int, data_dir: Path) -> list[str]:
     """FerretDB on its SQLite backend: one file per database under ``data_dir/sqlite``."""
     sqlite_dir = data_dir / "sqlite"
@@ -63,7 +72,7 @@ def ferretdb_command(port: int, data_dir: Path) -> list[str]:
     return [
         str(binaries.ferretdb()),
         "--handler", "sqlite",
-        "--sqlite-url", f"file:{sqlite_dir}/",
+        "--sqlite-url", f"file:{sqlite_dir}/?{FERRETDB_SQLITE_PRAGMAS}",
         "--state-dir", str(data_dir),
         "--listen-addr", f"127.0.0.1:{port}",
         "--debug-addr", "-",  # no metrics listener: it would need a port of its own

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from typing import Any
 
 import pytest
 
+from bench import fanout
 from bench.page import parse_wrk
+from bench.proc import CpuMeter
 from bench.sse_load import SseCrowd, SseStream
 from bench.stats import median_and_spread, percentile
 
@@ -90,3 +94,51 @@ async def test_a_lost_reordered_or_reloaded_stream_is_a_problem(
     crowd.parse()
     problems = crowd.check([0, 1])
     assert any(problem in found for found in problems), problems
+
+
+class _RecordingMeter(CpuMeter):
+    """Remembers when it was started; the share it reports does not matter here."""
+
+    started_at: float | None = None
+
+    def start(self) -> None:
+        self.started_at = time.time()
+
+    def stop(self) -> float:
+        return 50.0
+
+
+class _RecordingCrowd(SseCrowd):
+    waited_for: int | None = None
+
+    async def wait_for(self, expected_each: int, patience: float) -> bool:
+        self.waited_for = expected_each
+        return True
+
+
+async def test_a_step_measures_cpu_from_message_0_and_waits_only_for_accepted_posts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The meters once ran through the publisher's idle start-up second and, when posts were
+    refused, through the whole patience waiting for them: CPU shares read far too low (the
+    one-replica step's "21% CPU" at 100 msg/s) and deliveries per CPU-second too high."""
+    monkeypatch.setattr(fanout, "PUBLISHER_START_SECONDS", 0.2)
+    first_send: list[float] = []
+
+    async def publish(
+        post_url: str, peer: bool, rate: float, count: int, first_seq: int, **options: Any
+    ) -> dict[str, Any]:
+        start = options["start"]
+        first_send.append(start)
+        await asyncio.sleep(max(0.0, start - time.time()) + 0.05)
+        scheduled = {str(first_seq + i): start + i / rate for i in range(count)}
+        return {"scheduled": scheduled, "failed": 2, "late_start_ms": 0.0, "post_ms": [1.0]}
+
+    monkeypatch.setattr(fanout, "publish_in_own_process", publish)
+    crowd = _RecordingCrowd([])
+    meter, infrastructure = _RecordingMeter([]), _RecordingMeter([])
+    step = await fanout.run_step(crowd, "http://chat", False, 100.0, 0.1, 0, meter, infrastructure)
+    assert meter.started_at is not None and infrastructure.started_at is not None
+    assert meter.started_at >= first_send[0] - 0.005
+    assert crowd.waited_for == 10 - 2  # the two refused posts never arrive
+    assert step["failed_posts"] == 2 and not step["complete"]
