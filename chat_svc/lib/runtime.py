@@ -105,7 +105,7 @@ def manage_chat_runtime(
         # With the database down at start, this runs once it answers (the service starts).
         assert infrastructure.store is not None  # chat_svc always has its models
         await infrastructure.store.when_ready(_prepare_rooms)
-        fanout = Fanout()
+        fanout = Fanout(settings.stream_batch_seconds)
         people = PersonRooms(infrastructure.redis)
         access = RoomAccess(settings.token_cache_seconds, people)
         assert app.jinja_loader is not None  # create_base_app sets it

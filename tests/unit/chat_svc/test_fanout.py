@@ -5,7 +5,13 @@ from __future__ import annotations
 import asyncio
 
 from chat_svc.lib.direct_writes import http_chunk
-from chat_svc.lib.fanout import CloseReason, Fanout, StreamClient, unread_frame
+from chat_svc.lib.fanout import (
+    BATCH_WINDOW_SECONDS,
+    CloseReason,
+    Fanout,
+    StreamClient,
+    unread_frame,
+)
 
 
 def live_client(session_id: str = "s-1", limit: int = 4) -> StreamClient:
@@ -237,3 +243,37 @@ async def test_a_write_that_fails_closes_that_stream_and_the_others_are_still_wr
     await next_loop_pass()
     closed = [c.session_id for c in fanout.clients if c.close_reason is CloseReason.DISCONNECTED]
     assert closed == ["broken"] and fine.writes == [http_chunk(b"one")]
+
+
+async def test_while_writing_keeps_the_loop_busy_a_client_is_written_once_per_window() -> None:
+    fanout = Fanout(start_holding=-1.0)  # writing counts as busy from the first write on
+    for n in range(30):  # and messages have been coming fast (to a room nobody here shows)
+        fanout.deliver("elsewhere", n, b"")
+    busy = direct_client(fanout, "busy")
+    fanout.deliver("general", 1, b"one")
+    await next_loop_pass()
+    assert busy.writes == [http_chunk(b"one")]  # after a quiet while, at once
+    quiet = direct_client(fanout, "joined-later")
+    fanout.deliver("general", 2, b"two")
+    await next_loop_pass()
+    fanout.deliver("general", 3, b"three")
+    await next_loop_pass()
+    # Written to a moment ago: held for the window's end. The other was not: at once.
+    assert busy.writes == [http_chunk(b"one")]
+    assert quiet.writes == [http_chunk(b"two")]
+    await asyncio.sleep(BATCH_WINDOW_SECONDS * 1.5)  # timers run in order: the window ended
+    assert busy.writes == [http_chunk(b"one"), http_chunk(b"twothree")]
+    assert quiet.writes == [http_chunk(b"two"), http_chunk(b"three")]
+    await asyncio.sleep(BATCH_WINDOW_SECONDS * 1.5)  # and the next one, with nothing held
+    fanout.deliver("general", 4, b"four")
+    await next_loop_pass()
+    assert busy.writes[-1] == quiet.writes[-1] == http_chunk(b"four")
+
+
+async def test_while_writing_takes_little_of_the_loop_nothing_is_held() -> None:
+    fanout = Fanout()
+    sink = direct_client(fanout, "s")
+    for n in range(1, 4):
+        fanout.deliver("general", n, b"%d" % n)
+        await asyncio.sleep(BATCH_WINDOW_SECONDS / 4)  # far more idle than writing
+    assert sink.writes == [http_chunk(b"1"), http_chunk(b"2"), http_chunk(b"3")]
