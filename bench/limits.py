@@ -1,11 +1,14 @@
 """The floor under every latency figure, measured on the same machine and pinning:
-a loopback TCP round trip, a NATS publish-to-subscriber hop and a Redis GET.
+a loopback TCP round trip, a NATS publish-to-subscriber hop, a Redis GET, and the CPU of one
+bare socket send to each of 1,000 streams (the fan-out's floor per delivery written alone).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
+import subprocess
 import sys
 import time
 from typing import Any
@@ -66,6 +69,16 @@ async def redis_gets(url: str, samples: int) -> list[float]:
     return timings
 
 
+def send_floor(sockets: int, rounds: int) -> dict[str, Any]:
+    """The fan-out's floor (bench/send_floor.py): CPU per bare send to one of ``sockets``."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.send_floor", str(sockets), str(rounds)],
+        capture_output=True, text=True, check=True, timeout=120,
+    )  # fmt: skip
+    found: dict[str, Any] = json.loads(done.stdout)
+    return found | {"sockets": sockets}
+
+
 async def measure_floor(stack: Stack, samples: int) -> dict[str, Any]:
     port = free_port()
     stack.group.start(
@@ -74,7 +87,9 @@ async def measure_floor(stack: Stack, samples: int) -> dict[str, Any]:
         ready=tcp_probe(port),
         timeout=10,
     )
+    sockets = 1000 if samples >= 1000 else 100
     return {
+        "socket_send": send_floor(sockets, max(5, samples // 50)),
         "loopback_round_trip": latency_summary(loopback_round_trips(port, samples)),
         "nats_publish_to_subscriber": latency_summary(await nats_hops(stack.nats_url, samples)),
         "redis_get": latency_summary(await redis_gets(stack.redis_url, samples)),

@@ -149,8 +149,17 @@ def tables(results: dict[str, Any]) -> str:
     if "limits" in results:
         lines += ["", "| floor (same machine, same pinning) | p50 ms | p99 ms |", "|---|---|---|"]
         for name, data in results["limits"].items():
-            if isinstance(data, dict):
+            if isinstance(data, dict) and "p50_ms" in data:
                 lines.append(f"| {name.replace('_', ' ')} | {data['p50_ms']} | {data['p99_ms']} |")
+        send = results["limits"].get("socket_send")
+        if isinstance(send, dict):
+            lines += [
+                "",
+                f"One bare socket send of a 300-byte chunk to each of {send['sockets']:,} "
+                f"loopback streams (bench/send_floor.py): {send['us_per_send']} µs of CPU, "
+                f"{send['sends_per_cpu_second']:,} sends per CPU-second: the fan-out's floor "
+                "per delivery written alone.",
+            ]
     servers = results.get("servers", {})
     if servers:
         lines += [

@@ -80,5 +80,6 @@ def test_quick_mode_runs_every_benchmark(project_root: Path, tmp_path: Path) -> 
     typing = results["typing"]
     assert typing["quiet"]["complete"] and typing["typing"]["complete"], typing
     assert typing["typing"]["typing_frames_per_stream"] > 0 and typing["typing_posts_failed"] == 0
+    assert results["limits"]["socket_send"]["sends_per_cpu_second"] > 0
     assert (tmp_path / "summary.md").read_text().count("|") > 20
     assert (tmp_path / "fanout.png").stat().st_size > 0
