@@ -55,7 +55,7 @@ fmt:
     ruff format .
     ruff check --fix .
 
-# Benchmarks into docs/performance.md (~10 min); `--quick` only proves they run (bench/README.md)
+# Benchmarks into docs/performance.md (~10-13 min); `--quick` only proves they run (bench/README.md)
 bench *ARGS:
     bench/ensure_wrk.sh
     python -m bench {{ARGS}}
