@@ -7,6 +7,8 @@ hide the session from one path and not the other.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from itsdangerous import URLSafeTimedSerializer
 from quart import Quart
 from quart.sessions import SecureCookieSessionInterface
@@ -22,6 +24,13 @@ FORM_SESSION_COOKIE = "chat_form_session"  # Quart's session, used only for CSRF
 def session_cookie_name(settings: ChatSettings) -> str:
     """``__Host-chat_session`` whenever the cookie is Secure (production, or HTTPS)."""
     return host_cookie_name(SESSION_COOKIE, secure=settings.cookies_secure)
+
+
+def cookie_header_of(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
+    """The request's cookies as one ``Cookie`` header, from raw ASGI headers: HTTP/2 may send
+    each cookie in a header of its own (RFC 9113 8.2.3), and all of them count."""
+    found = [bytes(value).decode("latin-1") for name, value in headers if name == b"cookie"]
+    return "; ".join(found) if found else None
 
 
 def cookie_value(cookie_header: str | None, name: str) -> str | None:

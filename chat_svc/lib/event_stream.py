@@ -22,7 +22,7 @@ from quart import Quart
 
 from chat_svc.lib.access import sign_in_url
 from chat_svc.lib.auth_client import AuthUnavailableError, Viewer
-from chat_svc.lib.cookies import cookie_value, session_cookie_name
+from chat_svc.lib.cookies import cookie_header_of, cookie_value, session_cookie_name
 from chat_svc.lib.direct_writes import direct_sink, direct_writes_possible
 from chat_svc.lib.fanout import NOTHING_SENT, CloseReason, StreamClient, rooms_of
 from chat_svc.lib.membership_changes import read_room
@@ -67,7 +67,7 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 def _session_token(scope: Scope, runtime: ChatRuntime) -> str | None:
-    return cookie_value(_header(scope, b"cookie"), session_cookie_name(runtime.settings))
+    return cookie_value(cookie_header_of(scope["headers"]), session_cookie_name(runtime.settings))
 
 
 def resume_point(scope: Scope) -> int | None:

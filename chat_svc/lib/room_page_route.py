@@ -27,7 +27,11 @@ from quart import Quart, Response
 from werkzeug.http import parse_cookie
 
 from chat_svc.lib.auth_client import AuthUnavailableError
-from chat_svc.lib.cookies import ReusedSignerSessionInterface, session_cookie_name
+from chat_svc.lib.cookies import (
+    ReusedSignerSessionInterface,
+    cookie_header_of,
+    session_cookie_name,
+)
 from chat_svc.lib.forms import ActionForm, CsrfSource, csrf_token_of
 from chat_svc.lib.page_skeletons import PageSkeletons
 from chat_svc.lib.room_page import Job, load_room_page
@@ -111,16 +115,13 @@ class RoomPageRoute:
         """Answer the page, or return False having sent nothing (Quart answers then)."""
         if self._skeletons is None or scope.get("query_string"):
             return False
-        cookie_headers = []
-        for name, value in scope["headers"]:
-            if name == b"hx-request":
-                return False
-            if name == b"cookie":  # HTTP/2 may send each cookie in a header of its own
-                cookie_headers.append(bytes(value).decode("latin-1"))
-        if not cookie_headers:
+        if any(name == b"hx-request" for name, _ in scope["headers"]):
+            return False
+        cookie_header = cookie_header_of(scope["headers"])
+        if cookie_header is None:
             return False
         runtime = runtime_of(self._app)
-        cookies = parse_cookie("; ".join(cookie_headers))
+        cookies = parse_cookie(cookie_header)
         token = cookies.get(session_cookie_name(runtime.settings))
         form_cookie = cookies.get(self._app.config["SESSION_COOKIE_NAME"])
         if not token or not form_cookie:

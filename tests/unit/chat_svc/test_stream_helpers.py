@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from chat_svc.lib.cookies import cookie_header_of, cookie_value
 from chat_svc.lib.event_stream import resume_point
 from chat_svc.lib.sse import frame
 
@@ -28,3 +29,13 @@ def test_the_resume_point_prefers_last_event_id(
     headers: list[tuple[bytes, bytes]], query: bytes, expected: int | None
 ) -> None:
     assert resume_point({"headers": headers, "query_string": query}) == expected
+
+
+def test_cookies_sent_in_headers_of_their_own_all_count() -> None:
+    headers = [
+        (b"cookie", b"other=1"),
+        (b"user-agent", b"h2 client"),
+        (b"cookie", b"chat_session=token-7"),
+    ]
+    assert cookie_value(cookie_header_of(headers), "chat_session") == "token-7"
+    assert cookie_header_of([(b"accept", b"*/*")]) is None
