@@ -9,7 +9,6 @@ from quart import Blueprint, request
 from quart import session as form_session  # Quart's cookie session: only the CSRF secret
 from quart.typing import ResponseReturnValue
 from quart_auth import AuthUser, login_user, logout_user
-from quart_rate_limiter import RateLimitExceeded
 
 from auth_svc.lib.form_pages import CachedFormPage
 from auth_svc.lib.forms import SignInForm, SignOutForm, validated_text
@@ -26,6 +25,7 @@ from auth_svc.lib.web import (
     cookie_token,
     hashing,
     redirect_after_post,
+    refuse_for,
     relay,
     sign_in_gate,
     whole_page_error,
@@ -87,13 +87,13 @@ def sign_in_blueprint(settings: AuthSettings) -> Blueprint:
         gate = sign_in_gate(settings)
         if not form.validate():
             # Not an attempt on an account, but it counts against the address.
-            _refuse_if_limited((await gate.admit(client_address())).retry_after)
+            refuse_for((await gate.admit(client_address())).retry_after)
             return await render_page("sign_in.html", block="form", status=422, form=form, **_page())
         email = validated_text(form.email)
         admission = await gate.admit(
             client_address(), email, settings.sign_in_limit, (settings.forgot_password_limit,)
         )
-        _refuse_if_limited(admission.retry_after)
+        refuse_for(admission.retry_after)
         signed_in = await sign_in(
             settings,
             relay(),
@@ -145,12 +145,6 @@ def sign_in_blueprint(settings: AuthSettings) -> Blueprint:
         return redirect_after_post("/sign-in?notice=signed-out-everywhere")
 
     return blueprint
-
-
-def _refuse_if_limited(retry_after: int | None) -> None:
-    """The 429 page (rendered by the app's handler) when the address or account is limited."""
-    if retry_after is not None:
-        raise RateLimitExceeded(retry_after)
 
 
 def _next_path() -> str:

@@ -63,9 +63,10 @@ class SignInGate:
     ) -> Admission:
         """Count this post against the address; with an account, check its attempt limit."""
         keys = [f"sign-in:address:{client}"]
-        limits = (limit, *also_forgets) if account is not None and limit is not None else ()
-        keys += [AttemptLimiter.key(each, account) for each in limits if account is not None]
-        per_client, per_account = (limit.per_client, limit.per_account) if limit else (0, 0)
+        per_client = per_account = 0
+        if account is not None and limit is not None:
+            keys += [AttemptLimiter.key(each, account) for each in (limit, *also_forgets)]
+            per_client, per_account = limit.per_client, limit.per_account
         wait, attempts = await self.redis.eval(
             CHECK,
             len(keys),

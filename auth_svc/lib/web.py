@@ -46,7 +46,11 @@ def sign_in_gate(settings: AuthSettings) -> SignInGate:
 
 async def refuse_if_limited(limit: AttemptLimit, account: str) -> None:
     """Raise the 429 (rendered by the app's handler) when this pair or account is at its limit."""
-    retry_after = await attempt_limiter().retry_after(limit, account, client_address())
+    refuse_for(await attempt_limiter().retry_after(limit, account, client_address()))
+
+
+def refuse_for(retry_after: int | None) -> None:
+    """The 429 (rendered by the app's handler) when there is a wait; nothing otherwise."""
     if retry_after is not None:
         raise RateLimitExceeded(retry_after)
 

@@ -24,19 +24,15 @@ async def current_viewer() -> Viewer | None:
         cached: Viewer | None = g.viewer
         return cached
     token = session_token()
-    viewer = None
-    if token:
-        runtime = runtime_of()
-        viewer = await runtime.auth.check(token)
-        if viewer is not None:
-            await runtime.remember_user(viewer)
+    viewer = await runtime_of().viewer_of(token) if token else None
     g.viewer = viewer
     return viewer
 
 
 def session_token() -> str | None:
     """This request's chat session token, read like the stream reads it (lib/cookies.py)."""
-    return cookie_value(request.headers.get("Cookie"), session_cookie_name(runtime_of().settings))
+    cookies = "; ".join(request.headers.getlist("Cookie")) or None  # HTTP/2 may send several
+    return cookie_value(cookies, session_cookie_name(runtime_of().settings))
 
 
 def signed_in_viewer() -> Viewer:

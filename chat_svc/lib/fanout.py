@@ -81,6 +81,7 @@ class Flusher:
         "_due",
         "_gap",
         "_held",
+        "_holding",
         "_last_message",
         "_last_start",
         "_recent",
@@ -97,8 +98,8 @@ class Flusher:
         self._start_holding = start_holding
         self._due: list[StreamClient] = []
         self._soon: asyncio.Handle | None = None
-        # Clients written since the window opened (their ``recent`` is set), and those of
-        # them with something new, written when it closes.
+        # While holding: the clients written since the window opened (their ``recent`` is
+        # set), and those of them with something new, written when it closes.
         self._recent: list[StreamClient] = []
         self._held: list[StreamClient] = []
         self._window: asyncio.TimerHandle | None = None
@@ -107,21 +108,22 @@ class Flusher:
         self._last_start = 0.0
         self._gap = 1.0
         self._last_message = 0.0
+        self._holding = False
 
     def note_message(self) -> None:
         """A message (not a heartbeat or count) is about to be offered to its streams."""
         now = asyncio.get_running_loop().time()
         self._gap += 0.2 * (min(1.0, now - self._last_message) - self._gap)
         self._last_message = now
+        self._decide()
 
-    @property
-    def holding(self) -> bool:
-        return (
+    def _decide(self) -> None:
+        self._holding = (
             self._gap < FAST_GAP_SHARE * self._window_seconds and self._busy > self._start_holding
         )
 
     def schedule(self, client: StreamClient) -> None:
-        if client.recent and self.holding:
+        if client.recent:  # written in the open window: it closes within the window
             self._held.append(client)
             return
         self._due.append(client)
@@ -146,26 +148,28 @@ class Flusher:
         loop = asyncio.get_running_loop()
         started = loop.time()
         chunks: dict[bytes, bytes] = {}
-        recent = self._recent
         for client in clients:
             try:
                 client.flush(chunks)
             except Exception:  # one broken connection must not leave the others unflushed
                 log.exception("stream write failed", extra={"session_id": client.session_id})
                 client.close(CloseReason.DISCONNECTED)
-            if not client.recent:
-                client.recent = True
-                recent.append(client)
+        if self._holding:  # only then are writes remembered (nothing per client otherwise)
+            recent = self._recent
+            for client in clients:
+                if not client.recent:
+                    client.recent = True
+                    recent.append(client)
+            if self._window is None:
+                self._window = loop.call_at(started + self._window_seconds, self._close_window)
         self._measure(started, loop.time())
-        if recent and self._window is None and self._window_seconds > 0:
-            self._window = loop.call_at(started + self._window_seconds, self._close_window)
 
     def _measure(self, started: float, ended: float) -> None:
         period = started - self._last_start
         self._last_start = started
-        if period <= 0:
-            return
-        self._busy += 0.2 * (min(1.0, (ended - started) / period) - self._busy)
+        if period > 0:
+            self._busy += 0.2 * (min(1.0, (ended - started) / period) - self._busy)
+            self._decide()
 
 
 class StreamClient:

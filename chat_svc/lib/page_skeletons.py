@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import Environment, StrictUndefined
+from jinja2 import StrictUndefined
 from markupsafe import Markup, escape
 from quart import Quart
 
@@ -36,6 +36,7 @@ from chat_svc.lib.forms import (
     csrf_token_of,
     new_client_id,
 )
+from chat_svc.lib.rendering import sync_environment
 from chat_svc.lib.room_page import RoomPage
 from chat_svc.lib.sidebar import Sidebar, SidebarEntry
 from chat_svc.models.messages import author_tag
@@ -102,15 +103,7 @@ class _DrawnRoom:
 
 class PageSkeletons:
     def __init__(self, app: Quart, *, max_chars: int, heartbeat_seconds: float) -> None:
-        source = app.jinja_env
-        self._environment = Environment(
-            loader=source.loader,
-            autoescape=source.autoescape,  # noqa: S701 - Quart's rule: .html escapes
-            undefined=StrictUndefined,
-        )
-        self._environment.globals.update(source.globals)
-        self._environment.filters.update(source.filters)
-        self._environment.tests.update(source.tests)
+        self._environment = sync_environment(app, StrictUndefined)
         self._sidebar = self._environment.get_template(SIDEBAR_TEMPLATE)
         self._app = app
         self._secret = str(app.config["SECRET_KEY"]).encode()

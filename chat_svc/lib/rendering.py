@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jinja2 import BaseLoader, Environment, select_autoescape
+from jinja2 import BaseLoader, Environment, Undefined, select_autoescape
 from quart import Quart, current_app
 
 from chat_svc.lib.message_text import install_message_text
@@ -32,6 +32,23 @@ class MessageRenderer:
         return frame("message", html, event_id=message.stream_id)
 
 
+def sync_environment(app: Quart, undefined: type[Undefined] = Undefined) -> Environment:
+    """A synchronous copy of the app's Jinja environment: the same loader, globals, filters,
+    tests and policies, and Quart's own autoescape rule (by file name: .html escapes)."""
+    source = app.jinja_env
+    environment = Environment(
+        loader=source.loader,
+        autoescape=source.autoescape,  # noqa: S701
+        auto_reload=source.auto_reload,
+        undefined=undefined,
+    )
+    environment.globals.update(source.globals)
+    environment.filters.update(source.filters)
+    environment.tests.update(source.tests)
+    environment.policies.update(source.policies)
+    return environment
+
+
 class PageRenderer:
     """Whole pages through a synchronous copy of the app's Jinja environment.
 
@@ -42,18 +59,7 @@ class PageRenderer:
     Built once the app is configured (at start-up)."""
 
     def __init__(self, app: Quart) -> None:
-        source = app.jinja_env
-        # Quart's own autoescape rule (by file name: .html escapes), not a fixed False.
-        environment = Environment(
-            loader=source.loader,
-            autoescape=source.autoescape,  # noqa: S701
-            auto_reload=source.auto_reload,
-        )
-        environment.globals.update(source.globals)
-        environment.filters.update(source.filters)
-        environment.tests.update(source.tests)
-        environment.policies.update(source.policies)
-        self._environment = environment
+        self._environment = sync_environment(app)
 
     async def render(self, template: str, **context: Any) -> str:
         await current_app.update_template_context(context)  # g, request, session, ...

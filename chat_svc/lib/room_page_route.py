@@ -131,10 +131,9 @@ class RoomPageRoute:
             return False
         jobs: list[tuple[Job, tuple[Any, ...]]] = []
         try:
-            viewer = await runtime.auth.check(token)
+            viewer = await runtime.viewer_of(token)
             if viewer is None:
                 return False
-            await runtime.remember_user(viewer)
             room = await runtime.access.room(slug)
             if room is None:
                 return False

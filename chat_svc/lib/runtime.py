@@ -66,6 +66,14 @@ class ChatRuntime:
     # First requests of one person at once (a page's streams reconnecting) share one write.
     _remembering: dict[str, asyncio.Future[None]] = field(default_factory=dict)
 
+    async def viewer_of(self, token: str) -> Viewer | None:
+        """The person behind a chat session token (auth's answer, cached briefly), known to
+        chat from then on; None for an invalid or ended session."""
+        viewer = await self.auth.check(token)
+        if viewer is not None:
+            await self.remember_user(viewer)
+        return viewer
+
     async def remember_user(self, viewer: Viewer) -> None:
         """A valid session is served even before its UserCreated event arrives, and is a
         member of general from its first request."""

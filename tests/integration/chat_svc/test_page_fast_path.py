@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from quart import Quart
 from quart.typing import TestAppProtocol, TestClientProtocol
+from werkzeug.datastructures import Headers
 
 from chat_svc.lib.room_page_route import ROUTE_KEY, RoomPageRoute
 from tests.integration.chat_svc.conftest import AppFactory
@@ -188,3 +189,16 @@ async def test_a_closed_room_stays_hidden_from_a_stranger_on_the_fast_path(
     assert status == 404
     assert "the plan" not in body and "Secret plans" not in body
     assert body == unknown.replace("/rooms/never-was", f"/rooms/{closed}") or body == unknown
+
+
+async def test_a_session_in_a_cookie_header_of_its_own_is_read_by_quart_too(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    # HTTP/2 may send each cookie in a header of its own; the stream and the fast path read
+    # them all, and so must Quart's views.
+    async with make_chat_app(page_fast_path=False).test_app() as test_app:
+        session = fake_auth.sign_in("Ada")
+        client = test_app.test_client()
+        headers = Headers([("Cookie", "elsewhere=1"), ("Cookie", f"chat_session={session.token}")])
+        response = await client.get("/rooms/general", headers=headers)
+    assert response.status_code == 200, response.headers.get("Location")

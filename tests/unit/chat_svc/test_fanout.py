@@ -277,3 +277,14 @@ async def test_while_writing_takes_little_of_the_loop_nothing_is_held() -> None:
         fanout.deliver("general", n, b"%d" % n)
         await asyncio.sleep(BATCH_WINDOW_SECONDS / 4)  # far more idle than writing
     assert sink.writes == [http_chunk(b"1"), http_chunk(b"2"), http_chunk(b"3")]
+
+
+async def test_a_window_of_zero_writes_every_pass_however_busy() -> None:
+    fanout = Fanout(batch_window_seconds=0, start_holding=-1.0)  # CHAT_STREAM_BATCH_SECONDS=0
+    for n in range(30):
+        fanout.deliver("elsewhere", n, b"")
+    sink = direct_client(fanout, "s")
+    for n in range(1, 4):
+        fanout.deliver("general", n, b"%d" % n)
+        await next_loop_pass()
+    assert sink.writes == [http_chunk(b"1"), http_chunk(b"2"), http_chunk(b"3")]
