@@ -19,7 +19,9 @@ from chat_svc.blueprints.session import session_pages
 from chat_svc.lib.auth_client import AuthUnavailableError
 from chat_svc.lib.cookies import FORM_SESSION_COOKIE, ReusedSignerSessionInterface
 from chat_svc.lib.event_stream import route_event_stream
+from chat_svc.lib.form_sessions import FormSessions
 from chat_svc.lib.message_edits import edit_window
+from chat_svc.lib.message_post_route import route_message_posts
 from chat_svc.lib.message_text import install_message_text
 from chat_svc.lib.rate_limit_pages import install_rate_limit_pages
 from chat_svc.lib.rate_limits import install_rate_limiter
@@ -103,6 +105,9 @@ def create_app(
         return body, status, {"Retry-After": str(AUTH_RETRY_AFTER_SECONDS)}
 
     route_event_stream(app)
-    route_room_page(app, enabled=settings.page_fast_path)
+    # The two requests people make most, answered before Quart in their common case.
+    form_sessions = FormSessions(app)
+    route_room_page(app, form_sessions, enabled=settings.page_fast_path)
+    route_message_posts(app, form_sessions, enabled=settings.post_fast_path)
     install_admission_limit(app, settings.max_writes_in_flight)  # outermost
     return app

@@ -30,6 +30,8 @@ class ChatSettings(ServiceSettings):
     page_size: int = Field(10, ge=1)
     # The common room page is served before Quart (lib/room_page_route.py); off: Quart only.
     page_fast_path: bool = True
+    # The common message post is handled before Quart (lib/message_post_route.py); off: Quart.
+    post_fast_path: bool = True
     # The author may edit a message this long after posting it (delete: any time).
     message_edit_minutes: float = Field(15.0, ge=0)
     # Redis keeps this many of the newest messages: the page and most resumes read only Redis.

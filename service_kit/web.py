@@ -264,15 +264,27 @@ def origin_of(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-def request_origin() -> str | None:
-    """The site the browser says the request comes from: ``Origin``, else the origin of
-    ``Referer``; None when it says neither. ``Origin: null`` names no site: Chromium sends
-    it for forms on pages with ``Referrer-Policy: no-referrer`` (our token pages)."""
-    origin = request.headers.get("Origin", "").strip()
+def origin_named(origin: str, referer: str) -> str | None:
+    """The site a browser's ``Origin`` header names, else the origin of its ``Referer``;
+    None when it names neither. ``Origin: null`` names no site: Chromium sends it for forms
+    on pages with ``Referrer-Policy: no-referrer`` (our token pages)."""
+    origin = origin.strip()
     if origin and origin != "null":
         return origin_of(origin) or "unreadable"
-    referer = request.headers.get("Referer", "").strip()
+    referer = referer.strip()
     return (origin_of(referer) or "unreadable") if referer else None
+
+
+def request_origin() -> str | None:
+    """The site the browser says the request comes from (``origin_named``)."""
+    return origin_named(request.headers.get("Origin", ""), request.headers.get("Referer", ""))
+
+
+def foreign_origin(origin: str, referer: str, allowed: frozenset[str]) -> bool:
+    """The headers name a site other than ``allowed`` (the origin check's refusal; a request
+    naming no site is left to the CSRF token)."""
+    named = origin_named(origin, referer)
+    return named is not None and named not in allowed
 
 
 def install_origin_check(

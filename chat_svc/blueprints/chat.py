@@ -12,6 +12,7 @@ from quart_rate_limiter import RateLimitExceeded
 
 from chat_svc.lib.access import signed_in, signed_in_viewer
 from chat_svc.lib.forms import ActionForm, MemberForm, MessageForm, SignOutForm
+from chat_svc.lib.message_post_route import post_error_of
 from chat_svc.lib.post_intake import AlreadySentError, PostRefusedError
 from chat_svc.lib.room_names import is_slug
 from chat_svc.lib.room_page import load_room_page, room_snapshot
@@ -80,6 +81,9 @@ async def load_sidebar(user_id: str, current_room: str | None = None) -> Sidebar
 
 async def post_once(slug: str, form: MessageForm) -> int:
     """Store the form's message unless its draft key was sent already; the message's id."""
+    failed = post_error_of(request.scope)
+    if failed is not None:  # attempted before Quart already (lib/message_post_route.py)
+        raise failed
     client_id = valid_client_id(form.client_id.data)
     feed = runtime_of().feed
     try:

@@ -18,21 +18,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from itsdangerous import BadSignature
 from quart import Quart, Response
 from werkzeug.http import parse_cookie
 
 from chat_svc.lib.auth_client import AuthUnavailableError
-from chat_svc.lib.cookies import (
-    ReusedSignerSessionInterface,
-    cookie_header_of,
-    session_cookie_name,
-)
-from chat_svc.lib.forms import ActionForm, CsrfSource, csrf_token_of
+from chat_svc.lib.cookies import cookie_header_of, session_cookie_name
+from chat_svc.lib.form_sessions import FormSessions
 from chat_svc.lib.page_skeletons import PageSkeletons
 from chat_svc.lib.room_page import Job, load_room_page
 from chat_svc.lib.runtime import runtime_of
@@ -46,48 +40,12 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 ROOM_PAGE_PATH = re.compile(r"^/rooms/([a-z0-9][a-z0-9-]{0,63})$")
 ROUTE_KEY = "chat_svc.room_page_route"
-# Form sessions seen lately, with their CSRF token (an HMAC each, and a signature check to
-# read the cookie): bounded, cleared when full.
-SESSIONS_CAPACITY = 10_000
-
-
-class FormSessions:
-    """The CSRF token of a form-session cookie, as Quart's session and wtforms would make it;
-    None when the cookie is invalid, expired or holds no CSRF value yet."""
-
-    def __init__(self, app: Quart) -> None:
-        self._app = app
-        self._tokens: dict[str, tuple[float, str]] = {}  # cookie -> (valid until, token)
-
-    def csrf_token(self, cookie: str) -> str | None:
-        known = self._tokens.get(cookie)
-        if known is not None and known[0] > time.time():
-            return known[1]
-        app = self._app
-        interface = app.session_interface
-        assert isinstance(interface, ReusedSignerSessionInterface)  # chat_svc/app.py sets it
-        serializer = interface.get_signing_serializer(app)
-        if serializer is None:  # no secret key: Quart has no session either
-            return None
-        max_age = int(app.permanent_session_lifetime.total_seconds())
-        try:
-            data, signed_at = serializer.loads(cookie, max_age=max_age, return_timestamp=True)
-        except BadSignature:
-            return None
-        if not isinstance(data, dict) or not isinstance(data.get("csrf"), str):
-            return None
-        secret = str(app.config["SECRET_KEY"]).encode()
-        token = csrf_token_of(ActionForm(None, csrf=CsrfSource(secret, data)))
-        if len(self._tokens) >= SESSIONS_CAPACITY:
-            self._tokens.clear()
-        self._tokens[cookie] = (signed_at.timestamp() + max_age, token)
-        return token
 
 
 class RoomPageRoute:
-    def __init__(self, app: Quart) -> None:
+    def __init__(self, app: Quart, sessions: FormSessions) -> None:
         self._app = app
-        self._sessions = FormSessions(app)
+        self._sessions = sessions
         self._skeletons: PageSkeletons | None = None
         self._headers: list[tuple[bytes, bytes]] = []
         self._jobs: set[asyncio.Task[None]] = set()
@@ -126,8 +84,8 @@ class RoomPageRoute:
         form_cookie = cookies.get(self._app.config["SESSION_COOKIE_NAME"])
         if not token or not form_cookie:
             return False
-        csrf_token = self._sessions.csrf_token(form_cookie)
-        if csrf_token is None:
+        form_session = self._sessions.of(form_cookie)
+        if form_session is None:
             return False
         jobs: list[tuple[Job, tuple[Any, ...]]] = []
         try:
@@ -142,7 +100,7 @@ class RoomPageRoute:
             )
             if page is None:
                 return False
-            body = await self._skeletons.render(page, viewer, csrf_token)
+            body = await self._skeletons.render(page, viewer, form_session.token)
         except AuthUnavailableError:
             return False
         except Exception:  # Quart answers with the error page it has for this
@@ -163,11 +121,11 @@ class RoomPageRoute:
         task.add_done_callback(self._jobs.discard)
 
 
-def route_room_page(app: Quart, *, enabled: bool) -> None:
+def route_room_page(app: Quart, sessions: FormSessions, *, enabled: bool) -> None:
     """Serve the common room page before Quart sees the request; all else goes to Quart."""
     if not enabled:
         return
-    route = app.extensions[ROUTE_KEY] = RoomPageRoute(app)
+    route = app.extensions[ROUTE_KEY] = RoomPageRoute(app, sessions)
     app.before_serving(route.start)
     quart_asgi: ASGIApp = app.asgi_app  # type: ignore[assignment]
 
