@@ -8,8 +8,9 @@ with the same checks, each through the code Quart's view uses: the same-origin r
 (service_kit/web.py ``foreign_origin``), the session (``ChatRuntime.viewer_of``), the
 membership (``RoomAccess.visible_room``), the form (``MessageForm`` with the form session's
 CSRF value) and the post itself (``post_once``'s ``MessageFeed.post``). The answer is the
-view's: a fresh message form for HTMX (the block chat.html draws) or the 303 to the new
-message, with the headers Quart's after-request hooks give.
+view's: a fresh message form for HTMX (chat.html's block, drawn once per room as a skeleton
+by lib/page_skeletons.py: a Jinja render was half of the fast path's CPU) or the 303 to the
+new message, with the headers Quart's after-request hooks give.
 
 Anything else goes to the Quart view with the body read so far handed on, and answers
 exactly as before: no or an invalid session, a foreign origin, an unknown or hidden room,
@@ -28,8 +29,6 @@ from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-from jinja2 import Environment, StrictUndefined
-from jinja2_fragments import render_block
 from quart import Quart, Response
 from quart import redirect as quart_redirect
 from werkzeug.datastructures import MultiDict
@@ -39,9 +38,9 @@ from werkzeug.utils import redirect
 from chat_svc.lib.auth_client import AuthUnavailableError
 from chat_svc.lib.cookies import cookie_header_of, session_cookie_name
 from chat_svc.lib.form_sessions import FormSessions
-from chat_svc.lib.forms import CsrfSource, MessageForm
+from chat_svc.lib.forms import MessageForm
+from chat_svc.lib.page_skeletons import PageSkeletons
 from chat_svc.lib.post_intake import AlreadySentError
-from chat_svc.lib.rendering import sync_environment
 from chat_svc.lib.room_names import is_slug
 from chat_svc.lib.runtime import runtime_of
 from chat_svc.lib.send_once import valid_client_id
@@ -64,9 +63,6 @@ POST_FAILED = "chat_svc.post_failed"
 MAX_BODY_BYTES = 64 * 1024
 MAX_FIELDS = 16
 FORM_TYPE = b"application/x-www-form-urlencoded"
-CHAT_PAGE = "chat.html"
-# The form session of the message form drawn once at start-up.
-START_UP_CSRF = CsrfSource(b"start-up", {"csrf": "start-up"})
 
 
 def post_error_of(scope: Mapping[str, object]) -> BaseException | None:
@@ -125,7 +121,7 @@ class MessagePostRoute:
         self._allowed_origins: frozenset[str] = frozenset()
         self._fragment_headers: list[tuple[bytes, bytes]] = []
         self._redirect_headers: list[tuple[bytes, bytes]] = []
-        self._environment: Environment | None = None
+        self._skeletons: PageSkeletons | None = None
         self.served = 0  # posts answered here rather than by Quart (tests read it)
 
     async def start(self) -> None:
@@ -142,29 +138,22 @@ class MessagePostRoute:
             moved = await app.process_response(quart_redirect("/", 303))
         self._fragment_headers = _kept(fragment)
         self._redirect_headers = _kept(moved, also=("location", "content-type"))
-        # Strict: a name the block needs and this route does not pass fails here, at
-        # start-up (the route then stays off), not after a message was stored.
-        environment = sync_environment(app, StrictUndefined)
-        try:
-            render_block(
-                environment,
-                CHAT_PAGE,
-                "message_form",
-                **_form_context(
-                    settings.message_max_chars,
-                    GENERAL,
-                    MessageForm(None, max_chars=1, csrf=START_UP_CSRF),
-                ),
-            )
+        skeletons = PageSkeletons(
+            app,
+            max_chars=settings.message_max_chars,
+            heartbeat_seconds=settings.heartbeat_seconds,
+        )
+        try:  # drawn now: a template this cannot draw keeps every post on Quart's view
+            skeletons.message_form(GENERAL, "start-up")
         except Exception:
-            log.exception("the message form does not render here; posts go through Quart")
+            log.exception("the message form cannot be drawn here; posts go through Quart")
             return
-        self._environment = environment
+        self._skeletons = skeletons
 
     async def serve(self, scope: Scope, receive: Receive, send: Send, slug: str) -> Receive | None:
         """Answer the post (None), or return the ``receive`` Quart reads the request from."""
         headers: list[tuple[bytes, bytes]] = scope["headers"]
-        if scope.get("query_string") or self._environment is None:
+        if scope.get("query_string") or self._skeletons is None:
             return receive
         if _header(headers, b"content-type").split(b";", 1)[0].strip() != FORM_TYPE:
             return receive
@@ -218,10 +207,8 @@ class MessagePostRoute:
             return replay
         if _header(headers, b"hx-request"):
             # The message itself arrives over the stream, like everyone else's.
-            form = MessageForm(None, max_chars=max_chars, csrf=form_session.csrf)
-            context = _form_context(max_chars, slug, form)
-            page = render_block(self._environment, CHAT_PAGE, "message_form", **context)
-            await _answer(send, 200, self._fragment_headers, page.encode())
+            page = self._skeletons.message_form(slug, form_session.token)
+            await _answer(send, 200, self._fragment_headers, page)
         else:
             # Without JavaScript: land on the new message (the log scrolls to the anchor).
             moved = redirect(f"/rooms/{slug}#message-{message_id}", 303)
@@ -232,11 +219,6 @@ class MessagePostRoute:
             )
         self.served += 1
         return None
-
-
-def _form_context(max_chars: int, slug: str, form: MessageForm) -> dict[str, Any]:
-    """What chat.html's message_form block reads (blueprints/chat.py ``render_room``)."""
-    return {"form": form, "max_chars": max_chars, "action": f"/rooms/{slug}/messages"}
 
 
 def _kept(response: Any, also: tuple[str, ...] = ()) -> list[tuple[bytes, bytes]]:

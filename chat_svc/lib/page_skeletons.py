@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jinja2 import StrictUndefined
+from jinja2_fragments import render_block
 from markupsafe import Markup, escape
 from quart import Quart
 
@@ -112,6 +113,7 @@ class PageSkeletons:
         self._nonce = secrets.token_hex(8)
         self._marker = re.compile(f"\x1f{self._nonce}:([a-z_]+)\x1f")
         self._skeletons: dict[PageShape, Skeleton] = {}
+        self._forms: dict[str, Skeleton] = {}  # the message form block, per room
         self._tags: dict[str, bytes] = {}
         self._sidebars: dict[tuple[tuple[SidebarEntry, ...], tuple[SidebarEntry, ...]], str] = {}
 
@@ -215,7 +217,29 @@ class PageSkeletons:
         drawn_sidebar = self.sidebar_html(empty)
         if html.count(drawn_sidebar) != 1:
             raise SkeletonError("the sidebar is not drawn exactly once")
-        html = html.replace(drawn_sidebar, mark("sidebar"))
+        return self._split(html.replace(drawn_sidebar, mark("sidebar")))
+
+    def message_form(self, slug: str, csrf_token: str) -> bytes:
+        """chat.html's message form block with a fresh draft: what an HTMX post is answered
+        with (lib/message_post_route.py). Raises ``SkeletonError`` as ``render`` does."""
+        skeleton = self._forms.get(slug)
+        if skeleton is None:
+            skeleton = self._draw_form(slug)
+            if len(self._forms) >= CAPACITY:
+                self._forms.clear()
+            self._forms[slug] = skeleton
+        return skeleton.fill({"csrf": csrf_token.encode(), "client_id": new_client_id().encode()})
+
+    def _draw_form(self, slug: str) -> Skeleton:
+        form = MessageForm(
+            None, max_chars=self._max_chars, csrf=CsrfSource(self._secret, dict(_DRAWING_SESSION))
+        )
+        form.client_id.data = self._mark("client_id")
+        context = {"form": form, "max_chars": self._max_chars, "action": f"/rooms/{slug}/messages"}
+        html = render_block(self._environment, PAGE_TEMPLATE, "message_form", **context)
+        return self._split(html.replace(csrf_token_of(form), self._mark("csrf")))
+
+    def _split(self, html: str) -> Skeleton:
         pieces = self._marker.split(html)
         literals, holes = pieces[0::2], tuple(pieces[1::2])
         unknown = set(holes) - HOLES
