@@ -68,6 +68,10 @@ READ, POSTED, MENTIONED = "read", "posted", "mentioned"
 BATCH_WINDOW_SECONDS = 0.02
 FAST_GAP_SHARE = 0.75  # of the window: the mean gap between messages that counts as fast
 START_HOLDING = 0.25  # share of the loop's time spent writing
+# Streams written per event-loop pass. A message to a thousand streams is about 10 ms of
+# writes; in slices, what became ready meanwhile (a POST's answer waiting for its publish
+# ack, a page, /healthz) runs between them instead of after all of them.
+WRITES_PER_PASS = 100
 
 
 class Flusher:
@@ -140,15 +144,25 @@ class Flusher:
         held, self._held, self._recent, self._window = self._held, [], [], None
         self._write(held)
 
-    def _write(self, clients: list[StreamClient]) -> None:
-        if not clients:
+    def _write(
+        self,
+        clients: list[StreamClient],
+        first: int = 0,
+        chunks: dict[bytes, bytes] | None = None,
+        started: float | None = None,
+        spent: float = 0.0,
+    ) -> None:
+        """Write ``clients[first:]``, a slice per loop pass (``WRITES_PER_PASS``)."""
+        if first >= len(clients):
             return
+        loop = asyncio.get_running_loop()
+        now = loop.time()
         # The window runs from the start of the write: writing to a thousand sockets takes a
         # few milliseconds, which must not stretch every window (and every wait) by as much.
-        loop = asyncio.get_running_loop()
-        started = loop.time()
-        chunks: dict[bytes, bytes] = {}
-        for client in clients:
+        started = now if started is None else started
+        chunks = {} if chunks is None else chunks
+        end = first + WRITES_PER_PASS
+        for client in clients[first:end]:
             try:
                 client.flush(chunks)
             except Exception:  # one broken connection must not leave the others unflushed
@@ -156,13 +170,17 @@ class Flusher:
                 client.close(CloseReason.DISCONNECTED)
         if self._holding:  # only then are writes remembered (nothing per client otherwise)
             recent = self._recent
-            for client in clients:
+            for client in clients[first:end]:
                 if not client.recent:
                     client.recent = True
                     recent.append(client)
             if self._window is None:
                 self._window = loop.call_at(started + self._window_seconds, self._close_window)
-        self._measure(started, loop.time())
+        spent += loop.time() - now
+        if end < len(clients):
+            loop.call_soon(self._write, clients, end, chunks, started, spent)
+        else:
+            self._measure(started, started + spent)
 
     def _measure(self, started: float, ended: float) -> None:
         period = started - self._last_start

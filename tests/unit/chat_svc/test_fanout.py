@@ -7,6 +7,7 @@ import asyncio
 from chat_svc.lib.direct_writes import http_chunk
 from chat_svc.lib.fanout import (
     BATCH_WINDOW_SECONDS,
+    WRITES_PER_PASS,
     CloseReason,
     Fanout,
     StreamClient,
@@ -198,6 +199,24 @@ async def test_what_one_loop_pass_delivers_leaves_in_one_chunk_written_per_clien
     await next_loop_pass()
     assert [sink.writes for sink in sinks] == [[http_chunk(b"onetwo")]] * 3
     assert all(sink.wakes == 0 for sink in sinks)  # no task woken for a live message
+
+
+async def test_a_large_fanout_is_written_in_slices_with_other_work_run_between() -> None:
+    fanout = Fanout()
+    sinks = [direct_client(fanout, f"s-{n}") for n in range(WRITES_PER_PASS * 2 + 1)]
+    fanout.deliver("general", 1, b"one")
+    written_when_it_ran: list[int] = []
+
+    async def other_work() -> None:  # ready right after the message: a POST's answer, say
+        written_when_it_ran.append(sum(1 for sink in sinks if sink.writes))
+
+    await asyncio.ensure_future(other_work())
+    for _ in range(3):
+        await next_loop_pass()
+    assert written_when_it_ran == [WRITES_PER_PASS]
+    assert all(sink.writes == [http_chunk(b"one")] for sink in sinks)
+    first, *others = (sink.writes[0] for sink in sinks)
+    assert all(chunk is first for chunk in others)  # framed once across the slices
 
 
 async def test_a_message_is_framed_as_a_chunk_once_for_every_client() -> None:
