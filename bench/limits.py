@@ -1,6 +1,7 @@
 """The floor under every latency figure, measured on the same machine and pinning:
-a loopback TCP round trip, a NATS publish-to-subscriber hop, a Redis GET, and the CPU of one
-bare socket send to each of 1,000 streams (the fan-out's floor per delivery written alone).
+a loopback TCP round trip, a NATS publish-to-subscriber hop, a Redis GET, the CPU of one
+bare socket send to each of 1,000 streams (the fan-out's floor per delivery written alone),
+and a POST's own round trips paced as at 20 msg/s and back to back (bench/paced_floor.py).
 """
 
 from __future__ import annotations
@@ -69,6 +70,20 @@ async def redis_gets(url: str, samples: int) -> list[float]:
     return timings
 
 
+def paced_floor(stack: Stack, samples: int) -> dict[str, Any]:
+    """A POST's round trips at 20 msg/s and back to back, from the server core
+    (bench/paced_floor.py)."""
+    argv = [
+        sys.executable, "-m", "bench.paced_floor",
+        stack.nats_url, stack.redis_url, stack.mongodb_url, str(samples),
+    ]  # fmt: skip
+    done = subprocess.run(
+        pinned(argv, SERVER_CORE), capture_output=True, text=True, check=True, timeout=300
+    )
+    found: dict[str, Any] = json.loads(done.stdout)
+    return found
+
+
 def send_floor(sockets: int, rounds: int) -> dict[str, Any]:
     """The fan-out's floor (bench/send_floor.py): CPU per bare send to one of ``sockets``."""
     done = subprocess.run(
@@ -93,4 +108,5 @@ async def measure_floor(stack: Stack, samples: int) -> dict[str, Any]:
         "loopback_round_trip": latency_summary(loopback_round_trips(port, samples)),
         "nats_publish_to_subscriber": latency_summary(await nats_hops(stack.nats_url, samples)),
         "redis_get": latency_summary(await redis_gets(stack.redis_url, samples)),
+        **paced_floor(stack, max(20, samples // 50)),
     }
