@@ -73,11 +73,8 @@ def install_admission_limit(
             if name.lower() not in ("content-length", "set-cookie")
         ]
 
-    async def asgi(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def admitted(scope: dict[str, Any], receive: Any, send: Any) -> None:
         nonlocal in_flight
-        if scope["type"] != "http" or scope["method"] not in UNSAFE_METHODS or exempt(scope):
-            await inner(scope, receive, send)
-            return
         if in_flight >= max_writes_in_flight:
             refused_log.warning("busy: %d writes in flight, refusing more with 503", in_flight)
             await _answer_busy(send, busy, _is_htmx(scope))
@@ -87,5 +84,12 @@ def install_admission_limit(
             await inner(scope, receive, send)
         finally:
             in_flight -= 1
+
+    # Not a coroutine itself: what passes hands over the inner app's awaitable, so a
+    # long-lived request (an event stream) holds no frame of this wrapper.
+    def asgi(scope: dict[str, Any], receive: Any, send: Any) -> Awaitable[None]:
+        if scope["type"] != "http" or scope["method"] not in UNSAFE_METHODS or exempt(scope):
+            return inner(scope, receive, send)
+        return admitted(scope, receive, send)
 
     app.asgi_app = asgi  # type: ignore[method-assign,assignment]

@@ -114,6 +114,8 @@ async def stream_events(
         await _answer(send, 404, NOT_FOUND, event_stream=False)
         return
     others, member = access
+    # This frame lives as long as the stream: what it no longer needs is not kept in it.
+    del access
 
     client = StreamClient(
         viewer.session_id, runtime.settings.client_buffer_frames, viewer.user_id, room
@@ -122,7 +124,8 @@ async def stream_events(
     if not runtime.stream_limits.admit(client, address):
         await _answer(send, 429, b"too many live streams from this address", event_stream=False)
         return
-    client.expect_counts(set(others))
+    client.expect_counts(others)
+    del others
     runtime.fanout.add(client)  # before reading counts and backlog: nothing falls in between
     # Under uvicorn the stream's own task notices a disconnect (it waits in ``receive``);
     # elsewhere a second task watches for it.
@@ -281,11 +284,12 @@ def route_event_stream(app: Quart) -> None:
     """Serve the event streams before Quart sees the request; everything else goes to Quart."""
     quart_asgi: ASGIApp = app.asgi_app  # type: ignore[assignment]
 
-    async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
+    # Not a coroutine itself: it hands over the awaitable, so a stream (open for hours, ten
+    # thousand at a time) holds no frame of this dispatch.
+    def asgi(scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         room = room_of_path(scope["path"]) if scope["type"] == "http" else None
         if room is not None and scope["method"] == "GET":
-            await stream_events(app, scope, receive, send, room)
-        else:
-            await quart_asgi(scope, receive, send)
+            return stream_events(app, scope, receive, send, room)
+        return quart_asgi(scope, receive, send)
 
     app.asgi_app = asgi  # type: ignore[method-assign,assignment]

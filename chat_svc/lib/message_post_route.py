@@ -251,16 +251,20 @@ def route_message_posts(app: Quart, sessions: FormSessions, *, enabled: bool) ->
     app.before_serving(route.start)
     quart_asgi: ASGIApp = app.asgi_app  # type: ignore[assignment]
 
-    async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
+    async def post(scope: Scope, receive: Receive, send: Send, slug: str) -> None:
+        rest = await route.serve(scope, receive, send, slug)
+        if rest is not None:
+            await quart_asgi(scope, rest, send)
+
+    # Not a coroutine itself: anything else gets Quart's awaitable, so a long-lived request
+    # (an event stream) holds no frame of this wrapper.
+    def asgi(scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         if scope["type"] == "http" and scope["method"] == "POST":
             path = scope["path"]
             match = ROOM_POST_PATH.match(path)
             slug = match.group(1) if match is not None else GENERAL if path == "/messages" else ""
             if slug and is_slug(slug):
-                answered = await route.serve(scope, receive, send, slug)
-                if answered is None:
-                    return
-                receive = answered
-        await quart_asgi(scope, receive, send)
+                return post(scope, receive, send, slug)
+        return quart_asgi(scope, receive, send)
 
     app.asgi_app = asgi  # type: ignore[method-assign,assignment]

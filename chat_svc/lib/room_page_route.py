@@ -129,11 +129,17 @@ def route_room_page(app: Quart, sessions: FormSessions, *, enabled: bool) -> Non
     app.before_serving(route.start)
     quart_asgi: ASGIApp = app.asgi_app  # type: ignore[assignment]
 
-    async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
+    async def page(scope: Scope, receive: Receive, send: Send, slug: str) -> None:
+        if not await route.serve(scope, send, slug):
+            await quart_asgi(scope, receive, send)
+
+    # Not a coroutine itself: anything else gets Quart's awaitable, so a long-lived request
+    # (an event stream) holds no frame of this wrapper.
+    def asgi(scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         if scope["type"] == "http" and scope["method"] == "GET":
             match = ROOM_PAGE_PATH.match(scope["path"])
-            if match is not None and await route.serve(scope, send, match.group(1)):
-                return
-        await quart_asgi(scope, receive, send)
+            if match is not None:
+                return page(scope, receive, send, match.group(1))
+        return quart_asgi(scope, receive, send)
 
     app.asgi_app = asgi  # type: ignore[method-assign,assignment]
