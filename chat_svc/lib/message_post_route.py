@@ -205,7 +205,7 @@ class MessagePostRoute:
         except Exception as error:  # the view raises it where its own post would have
             scope[POST_FAILED] = error
             return replay
-        if _header(headers, b"hx-request"):
+        if _header(headers, b"hx-request") == b"true":  # service_kit.web.is_htmx
             # The message itself arrives over the stream, like everyone else's.
             page = self._skeletons.message_form(slug, form_session.token)
             await _answer(send, 200, self._fragment_headers, page)
