@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from functools import wraps
-from typing import ParamSpec
+from typing import ParamSpec, cast
 from urllib.parse import urlencode
 
 from quart import Response, g, request
@@ -16,6 +16,10 @@ from chat_svc.lib.runtime import runtime_of
 from service_kit.web import is_htmx, safe_next_path
 
 P = ParamSpec("P")
+# A route served before Quart hands the viewer it checked to Quart's view in the ASGI scope
+# (lib/message_post_route.py): the session is checked once per request, and a post that
+# waited out a database outage is not then refused because auth's answer aged meanwhile.
+CHECKED_VIEWER = "chat_svc.checked_viewer"
 
 
 async def current_viewer() -> Viewer | None:
@@ -23,6 +27,10 @@ async def current_viewer() -> Viewer | None:
     if "viewer" in g:
         cached: Viewer | None = g.viewer
         return cached
+    checked = cast(Mapping[str, object], request.scope).get(CHECKED_VIEWER)
+    if isinstance(checked, Viewer):
+        g.viewer = checked
+        return checked
     token = session_token()
     viewer = await runtime_of().viewer_of(token) if token else None
     g.viewer = viewer

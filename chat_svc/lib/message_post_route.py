@@ -35,6 +35,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.http import parse_cookie
 from werkzeug.utils import redirect
 
+from chat_svc.lib.access import CHECKED_VIEWER
 from chat_svc.lib.auth_client import AuthUnavailableError
 from chat_svc.lib.cookies import cookie_header_of, session_cookie_name
 from chat_svc.lib.form_sessions import FormSessions
@@ -180,8 +181,11 @@ class MessagePostRoute:
         max_chars = runtime.settings.message_max_chars
         try:
             viewer = await runtime.viewer_of(token)
-            found = await runtime.access.visible_room(viewer.user_id, slug) if viewer else None
-            if viewer is None or found is None or not found[1]:
+            if viewer is None:
+                return replay
+            scope[CHECKED_VIEWER] = viewer  # Quart's view does not check the session again
+            found = await runtime.access.visible_room(viewer.user_id, slug)
+            if found is None or not found[1]:
                 return replay
             form = MessageForm(formdata, max_chars=max_chars, csrf=form_session.csrf)
             if not form.validate():

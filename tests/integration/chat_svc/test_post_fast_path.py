@@ -173,3 +173,18 @@ async def test_a_post_the_fast_path_attempted_is_not_attempted_again(
     assert attempts == ["said 0", "said 1", "said 2", "said 3"], "one attempt per post"
     assert served == 2
     assert said == ["said 0", "said 1"]
+
+
+async def test_quart_does_not_check_the_session_the_fast_path_checked(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    # Each check asks auth (no cache): a post that waited out a database outage must not then
+    # be refused by a second check whose answer differs ("signing in is not possible").
+    async with make_chat_app(token_cache_seconds=0).test_app() as test_app:
+        ada = sign_in(test_app, fake_auth, "Ada")
+        await ada.csrf()
+        fake_auth.calls.clear()
+        status, body, _ = await ada.post("/rooms/general/messages", body="   ")
+        checks = fake_auth.calls.count("/internal/token-check")
+    assert status == 422 and "Write a message before sending." in body
+    assert checks == 1
