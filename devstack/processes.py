@@ -6,6 +6,7 @@ import contextlib
 import ctypes
 import ctypes.util
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -28,11 +29,32 @@ class StartupError(RuntimeError):
     """A child process exited or did not become ready; the message says which and why."""
 
 
+# Listening ports are picked below the kernel's ephemeral range (from which every outgoing
+# connection takes its local port). Services are started again on their own port (a
+# restarted stack, a killed database); a port from that range may meanwhile have become the
+# local port of some outgoing connection, and the restart then failed with "address already
+# in use" (seen in a full test run).
+LISTEN_PORTS_FROM = 20_000
+EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+_handed_out: set[int] = set()  # by this process: never handed out twice
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
+    """A port nothing listens on, for a server of ours to listen on."""
+    try:
+        ephemeral_from = int(EPHEMERAL_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        ephemeral_from = 32_768  # Linux's default
+    span = ephemeral_from - LISTEN_PORTS_FROM
+    for _ in range(200 if span > 1_000 else 0):
+        port = LISTEN_PORTS_FROM + secrets.randbelow(span)
+        if port not in _handed_out and port_is_free(port):
+            _handed_out.add(port)
+            return port
+    with socket.socket() as sock:  # no room below the range: any port the kernel gives
         sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+        found: int = sock.getsockname()[1]
+        return found
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:

@@ -15,10 +15,12 @@ new message, with the headers Quart's after-request hooks give.
 Anything else goes to the Quart view with the body read so far handed on, and answers
 exactly as before: no or an invalid session, a foreign origin, an unknown or hidden room,
 not a member, a form that does not validate (422 with its errors), a body that is not a
-plain URL-encoded form or larger than ``MAX_BODY_BYTES``. Once the post was attempted it is
-never attempted twice: its error (refused as too fast, the store unavailable) travels to the
-view in the scope (``POST_FAILED``), which raises it where its own post would have, so Quart
-answers it with its error pages. ``CHAT_POST_FAST_PATH=false`` turns this off.
+plain URL-encoded form or larger than ``MAX_BODY_BYTES``. A session checked here is handed
+on in the scope (``access.CHECKED_VIEWER``): the view does not check it again. Once the post
+was attempted it is never attempted twice: its error (refused as too fast, the store
+unavailable) travels to the view in the scope (``POST_FAILED``), which raises it where its
+own post would have, so Quart answers it with its error pages. ``CHAT_POST_FAST_PATH=false``
+turns this off.
 """
 
 from __future__ import annotations
