@@ -85,7 +85,9 @@ def create_app(
         app, form_action_origins=[settings.auth_public_url], hsts=settings.is_production
     )
     # Mail clients post the one-click unsubscribe themselves (blueprints/notifications.py).
-    install_origin_check(app, [settings.public_url], exempt_endpoints=[UNSUBSCRIBE_ENDPOINT])
+    allowed_origins = install_origin_check(
+        app, [settings.public_url], exempt_endpoints=[UNSUBSCRIBE_ENDPOINT]
+    )
     install_error_pages(app)
     install_rate_limiter(settings).init_app(app)
     install_rate_limit_pages(app, settings)
@@ -108,6 +110,6 @@ def create_app(
     # The two requests people make most, answered before Quart in their common case.
     form_sessions = FormSessions(app)
     route_room_page(app, form_sessions, enabled=settings.page_fast_path)
-    route_message_posts(app, form_sessions, enabled=settings.post_fast_path)
+    route_message_posts(app, form_sessions, allowed_origins, enabled=settings.post_fast_path)
     install_admission_limit(app, settings.max_writes_in_flight)  # outermost
     return app

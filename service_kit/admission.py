@@ -18,6 +18,7 @@ from typing import Any
 from quart import Quart, Response
 
 from service_kit.logging_setup import ThrottledLog
+from service_kit.raw_asgi import is_htmx_request, raw_headers, send_whole
 from service_kit.web import BUSY_FRAGMENT, BUSY_MESSAGE, BUSY_RETRY_AFTER_SECONDS, render_error
 
 log = logging.getLogger(__name__)
@@ -32,17 +33,6 @@ class BusyAnswer:
     page: bytes
     fragment: bytes
     headers: list[tuple[bytes, bytes]]  # the app's own (security headers, Retry-After)
-
-
-def _is_htmx(scope: dict[str, Any]) -> bool:
-    return any(name == b"hx-request" and value == b"true" for name, value in scope["headers"])
-
-
-async def _answer_busy(send: Any, busy: BusyAnswer, htmx: bool) -> None:
-    body = busy.fragment if htmx else busy.page
-    headers = [*busy.headers, (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": 503, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
 
 
 def install_admission_limit(
@@ -67,17 +57,14 @@ def install_admission_limit(
             response = await app.process_response(await app.make_response((page, 503, retry_after)))
         assert isinstance(response, Response)  # Quart makes its own responses
         busy.page = await response.get_data(as_text=False)
-        busy.headers = [
-            (name.lower().encode(), value.encode())
-            for name, value in response.headers.items()
-            if name.lower() not in ("content-length", "set-cookie")
-        ]
+        busy.headers = raw_headers(response.headers)
 
     async def admitted(scope: dict[str, Any], receive: Any, send: Any) -> None:
         nonlocal in_flight
         if in_flight >= max_writes_in_flight:
             refused_log.warning("busy: %d writes in flight, refusing more with 503", in_flight)
-            await _answer_busy(send, busy, _is_htmx(scope))
+            body = busy.fragment if is_htmx_request(scope) else busy.page
+            await send_whole(send, 503, busy.headers, body)
             return
         in_flight += 1
         try:

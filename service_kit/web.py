@@ -275,11 +275,6 @@ def origin_named(origin: str, referer: str) -> str | None:
     return (origin_of(referer) or "unreadable") if referer else None
 
 
-def request_origin() -> str | None:
-    """The site the browser says the request comes from (``origin_named``)."""
-    return origin_named(request.headers.get("Origin", ""), request.headers.get("Referer", ""))
-
-
 def foreign_origin(origin: str, referer: str, allowed: frozenset[str]) -> bool:
     """The headers name a site other than ``allowed`` (the origin check's refusal; a request
     naming no site is left to the CSRF token)."""
@@ -289,14 +284,15 @@ def foreign_origin(origin: str, referer: str, allowed: frozenset[str]) -> bool:
 
 def install_origin_check(
     app: Quart, public_urls: Iterable[str], exempt_endpoints: Iterable[str] = ()
-) -> None:
+) -> frozenset[str]:
     """Refuse a state-changing request whose ``Origin`` (or ``Referer``) names another
     site, with a 403 page, before any view runs (ASVS 3.5.x, defence beside CSRF tokens).
 
     Requests that name no site (server-to-server calls, ``Origin: null``, privacy tools
     that strip Referer) are left to the CSRF token, which every form carries anyway.
     ``exempt_endpoints`` are views meant to be posted to from elsewhere (a one-click
-    unsubscribe link posted by a mail client); each says why.
+    unsubscribe link posted by a mail client); each says why. Returns the origins allowed,
+    for a route answered before Quart that applies the same rule (``foreign_origin``).
     """
     allowed = frozenset(filter(None, (origin_of(url) for url in public_urls)))
     exempt = frozenset(exempt_endpoints)
@@ -305,11 +301,14 @@ def install_origin_check(
     async def _same_origin_posts_only() -> ResponseReturnValue | None:
         if request.method not in UNSAFE_METHODS or request.endpoint in exempt:
             return None
-        origin = request_origin()
-        if origin is None or origin in allowed:
+        origin, referer = request.headers.get("Origin", ""), request.headers.get("Referer", "")
+        if not foreign_origin(origin, referer, allowed):
             return None
-        log.warning("refused a cross-site %s to %s from %s", request.method, request.path, origin)
+        named = origin_named(origin, referer)
+        log.warning("refused a cross-site %s to %s from %s", request.method, request.path, named)
         return await render_error(403, FOREIGN_POST)
+
+    return allowed
 
 
 async def render_error(

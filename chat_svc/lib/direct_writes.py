@@ -16,15 +16,12 @@ other ASGI server ``direct_sink`` answers None and streams use ``send`` only.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from service_kit.raw_asgi import Send
 
 try:
     from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
 except ImportError:  # pragma: no cover - httptools missing: every stream uses send
     RequestResponseCycle = None  # type: ignore[assignment,misc]
-
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 
 def http_chunk(data: bytes) -> bytes:

@@ -13,8 +13,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from collections.abc import Awaitable
 from urllib.parse import parse_qs
 
 from pymongo.errors import ConnectionFailure, ExecutionTimeout
@@ -32,15 +31,10 @@ from chat_svc.lib.runtime import ChatRuntime, runtime_of
 from chat_svc.lib.sse import STREAM_HEADERS, frame
 from chat_svc.lib.stream_limits import TOO_MANY_STREAMS, client_address
 from chat_svc.models.messages import GENERAL
+from service_kit.raw_asgi import ASGIApp, Receive, Scope, Send, first_header
 from service_kit.strict_ids import parse_id
 
 log = logging.getLogger(__name__)
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 EVENTS_PATH = "/events"  # general's, from before rooms
 ROOM_EVENTS_PATH = re.compile(r"^/rooms/([a-z0-9][a-z0-9-]{0,63})/events$")
@@ -60,10 +54,8 @@ def room_of_path(path: str) -> str | None:
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
-        if key == name:
-            return bytes(value).decode("latin-1")
-    return None
+    value = first_header(scope["headers"], name)
+    return value.decode("latin-1") if value is not None else None
 
 
 def _session_token(scope: Scope, runtime: ChatRuntime) -> str | None:

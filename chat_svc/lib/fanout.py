@@ -162,7 +162,8 @@ class Flusher:
         started = now if started is None else started
         chunks = {} if chunks is None else chunks
         end = first + WRITES_PER_PASS
-        for client in clients[first:end]:
+        batch = clients[first:end]
+        for client in batch:
             try:
                 client.flush(chunks)
             except Exception:  # one broken connection must not leave the others unflushed
@@ -170,7 +171,7 @@ class Flusher:
                 client.close(CloseReason.DISCONNECTED)
         if self._holding:  # only then are writes remembered (nothing per client otherwise)
             recent = self._recent
-            for client in clients[first:end]:
+            for client in batch:
                 if not client.recent:
                     client.recent = True
                     recent.append(client)

@@ -15,20 +15,19 @@ new message, with the headers Quart's after-request hooks give.
 Anything else goes to the Quart view with the body read so far handed on, and answers
 exactly as before: no or an invalid session, a foreign origin, an unknown or hidden room,
 not a member, a form that does not validate (422 with its errors), a body that is not a
-plain URL-encoded form or larger than ``MAX_BODY_BYTES``. A session checked here is handed
-on in the scope (``access.CHECKED_VIEWER``): the view does not check it again. Once the post
-was attempted it is never attempted twice: its error (refused as too fast, the store
-unavailable) travels to the view in the scope (``POST_FAILED``), which raises it where its
-own post would have, so Quart answers it with its error pages. ``CHAT_POST_FAST_PATH=false``
-turns this off.
+plain URL-encoded form or larger than Quart's ``MAX_CONTENT_LENGTH`` (its 413). A session
+checked here is handed on in the scope (``access.CHECKED_VIEWER``): the view does not check
+it again. Once the post was attempted it is never attempted twice: its error (refused as too
+fast, the store unavailable) travels to the view in the scope (``POST_FAILED``), which raises
+it where its own post would have, so Quart answers it with its error pages.
+``CHAT_POST_FAST_PATH=false`` turns this off.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
-from typing import Any
+from collections.abc import Awaitable, Mapping
 from urllib.parse import parse_qsl
 
 from quart import Quart, Response
@@ -48,22 +47,25 @@ from chat_svc.lib.room_names import is_slug
 from chat_svc.lib.runtime import runtime_of
 from chat_svc.lib.send_once import valid_client_id
 from chat_svc.models.messages import GENERAL
-from service_kit.web import foreign_origin, origin_of
+from service_kit.raw_asgi import (
+    ASGIApp,
+    Message,
+    Receive,
+    Scope,
+    Send,
+    first_header,
+    is_htmx_request,
+    raw_headers,
+    send_whole,
+)
+from service_kit.web import MAX_REQUEST_BYTES, foreign_origin
 
 log = logging.getLogger(__name__)
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 ROOM_POST_PATH = re.compile(r"^/rooms/([a-z0-9][a-z0-9-]{0,63})/messages$")
 ROUTE_KEY = "chat_svc.message_post_route"
 # The scope key a failed post's error travels in to the Quart view (blueprints/chat.py).
 POST_FAILED = "chat_svc.post_failed"
-# A message form is a few kilobytes; a larger body is Quart's to read (and to refuse).
-MAX_BODY_BYTES = 64 * 1024
 MAX_FIELDS = 16
 FORM_TYPE = b"application/x-www-form-urlencoded"
 
@@ -87,8 +89,8 @@ class Replay:
         return await self._receive()
 
 
-async def read_form(receive: Receive) -> tuple[list[Message], bytes | None]:
-    """The messages read, and the whole body when it arrived complete within the limit."""
+async def read_form(receive: Receive, limit: int) -> tuple[list[Message], bytes | None]:
+    """The messages read, and the whole body when it arrived complete within ``limit``."""
     read: list[Message] = []
     size = 0
     parts: list[bytes] = []
@@ -99,7 +101,7 @@ async def read_form(receive: Receive) -> tuple[list[Message], bytes | None]:
             return read, None
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > MAX_BODY_BYTES:
+        if size > limit:
             return read, None
         parts.append(chunk)
         if not message.get("more_body", False):
@@ -118,20 +120,21 @@ def form_data(body: bytes) -> MultiDict[str, str] | None:
 
 
 class MessagePostRoute:
-    def __init__(self, app: Quart, sessions: FormSessions) -> None:
+    def __init__(self, app: Quart, sessions: FormSessions, allowed_origins: frozenset[str]) -> None:
         self._app = app
         self._sessions = sessions
-        self._allowed_origins: frozenset[str] = frozenset()
+        self._allowed_origins = allowed_origins  # install_origin_check's
         self._fragment_headers: list[tuple[bytes, bytes]] = []
         self._redirect_headers: list[tuple[bytes, bytes]] = []
         self._skeletons: PageSkeletons | None = None
+        # A larger body is Quart's to read, and to refuse with its 413.
+        self._max_body = int(app.config["MAX_CONTENT_LENGTH"] or MAX_REQUEST_BYTES)
         self.served = 0  # posts answered here rather than by Quart (tests read it)
 
     async def start(self) -> None:
         """At start-up: the headers Quart's after-request hooks give each answer."""
         app = self._app
         settings = runtime_of(app).settings
-        self._allowed_origins = frozenset(filter(None, [origin_of(settings.public_url)]))
         path = "/rooms/general/messages"
         async with app.test_request_context(path, method="POST", headers={"HX-Request": "true"}):
             fragment = await app.process_response(
@@ -139,8 +142,10 @@ class MessagePostRoute:
             )
         async with app.test_request_context(path, method="POST"):
             moved = await app.process_response(quart_redirect("/", 303))
-        self._fragment_headers = _kept(fragment)
-        self._redirect_headers = _kept(moved, also=("location", "content-type"))
+        self._fragment_headers = raw_headers(fragment.headers)
+        self._redirect_headers = raw_headers(
+            moved.headers, also_dropped=("location", "content-type")
+        )
         skeletons = PageSkeletons(
             app,
             max_chars=settings.message_max_chars,
@@ -158,12 +163,12 @@ class MessagePostRoute:
         headers: list[tuple[bytes, bytes]] = scope["headers"]
         if scope.get("query_string") or self._skeletons is None:
             return receive
-        if _header(headers, b"content-type").split(b";", 1)[0].strip() != FORM_TYPE:
+        content_type = first_header(headers, b"content-type") or b""
+        if content_type.split(b";", 1)[0].strip() != FORM_TYPE:
             return receive
-        origin, referer = _header(headers, b"origin"), _header(headers, b"referer")
-        if foreign_origin(
-            origin.decode("latin-1"), referer.decode("latin-1"), self._allowed_origins
-        ):
+        origin = (first_header(headers, b"origin") or b"").decode("latin-1")
+        referer = (first_header(headers, b"referer") or b"").decode("latin-1")
+        if foreign_origin(origin, referer, self._allowed_origins):
             return receive  # Quart refuses it with its 403 page
         cookie_header = cookie_header_of(headers)
         if cookie_header is None:
@@ -175,7 +180,7 @@ class MessagePostRoute:
         form_session = self._sessions.of(form_cookie) if form_cookie else None
         if not token or form_session is None:
             return receive
-        read, body = await read_form(receive)
+        read, body = await read_form(receive, self._max_body)
         replay = Replay(read, receive)
         formdata = form_data(body) if body is not None else None
         if formdata is None:
@@ -211,49 +216,29 @@ class MessagePostRoute:
         except Exception as error:  # the view raises it where its own post would have
             scope[POST_FAILED] = error
             return replay
-        if _header(headers, b"hx-request") == b"true":  # service_kit.web.is_htmx
+        if is_htmx_request(scope):
             # The message itself arrives over the stream, like everyone else's.
             page = self._skeletons.message_form(slug, form_session.token)
-            await _answer(send, 200, self._fragment_headers, page)
+            await send_whole(send, 200, self._fragment_headers, page)
         else:
             # Without JavaScript: land on the new message (the log scrolls to the anchor).
             moved = redirect(f"/rooms/{slug}#message-{message_id}", 303)
-            extra = [(b"location", moved.headers["Location"].encode())]
-            content_type = [(b"content-type", moved.headers["Content-Type"].encode())]
-            await _answer(
-                send, 303, [*self._redirect_headers, *content_type, *extra], moved.get_data()
-            )
+            found_here = [
+                (b"content-type", moved.headers["Content-Type"].encode()),
+                (b"location", moved.headers["Location"].encode()),
+            ]
+            await send_whole(send, 303, [*self._redirect_headers, *found_here], moved.get_data())
         self.served += 1
         return None
 
 
-def _kept(response: Any, also: tuple[str, ...] = ()) -> list[tuple[bytes, bytes]]:
-    dropped = ("content-length", "set-cookie", *also)
-    return [
-        (name.lower().encode(), value.encode())
-        for name, value in response.headers.items()
-        if name.lower() not in dropped
-    ]
-
-
-def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> bytes:
-    for key, value in headers:
-        if key == name:
-            return value
-    return b""
-
-
-async def _answer(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
-    headers = [*headers, (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
-def route_message_posts(app: Quart, sessions: FormSessions, *, enabled: bool) -> None:
+def route_message_posts(
+    app: Quart, sessions: FormSessions, allowed_origins: frozenset[str], *, enabled: bool
+) -> None:
     """Handle the common message post before Quart sees the request; all else goes to Quart."""
     if not enabled:
         return
-    route = app.extensions[ROUTE_KEY] = MessagePostRoute(app, sessions)
+    route = app.extensions[ROUTE_KEY] = MessagePostRoute(app, sessions, allowed_origins)
     app.before_serving(route.start)
     quart_asgi: ASGIApp = app.asgi_app  # type: ignore[assignment]
 

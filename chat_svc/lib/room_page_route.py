@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable
 from typing import Any
 
 from quart import Quart, Response
@@ -30,13 +30,9 @@ from chat_svc.lib.form_sessions import FormSessions
 from chat_svc.lib.page_skeletons import PageSkeletons
 from chat_svc.lib.room_page import Job, load_room_page
 from chat_svc.lib.runtime import runtime_of
+from service_kit.raw_asgi import ASGIApp, Receive, Scope, Send, raw_headers, send_whole
 
 log = logging.getLogger(__name__)
-
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 ROOM_PAGE_PATH = re.compile(r"^/rooms/([a-z0-9][a-z0-9-]{0,63})$")
 ROUTE_KEY = "chat_svc.room_page_route"
@@ -63,11 +59,7 @@ class RoomPageRoute:
             response = await app.process_response(
                 Response("", content_type="text/html; charset=utf-8")
             )
-        self._headers = [
-            (name.lower().encode(), value.encode())
-            for name, value in response.headers.items()
-            if name.lower() not in ("content-length", "set-cookie")
-        ]
+        self._headers = raw_headers(response.headers)
 
     async def serve(self, scope: Scope, send: Send, slug: str) -> bool:
         """Answer the page, or return False having sent nothing (Quart answers then)."""
@@ -109,9 +101,7 @@ class RoomPageRoute:
         finally:
             for job, args in jobs:
                 self._start_later(job, args)
-        headers = [*self._headers, (b"content-length", str(len(body)).encode())]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await send_whole(send, 200, self._headers, body)
         self.served += 1
         return True
 

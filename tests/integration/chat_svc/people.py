@@ -12,6 +12,22 @@ from tests.integration.chat_svc.conftest import csrf_token_in
 from tests.integration.chat_svc.fake_auth import FakeAuth, FakeSession
 
 HTMX = {"HX-Request": "true"}
+FORM_SESSION = "chat_form_session"  # the cookie chat's forms keep their CSRF value in
+DRAFT_KEY = re.compile(r'(id="client_id" name="client_id" type="hidden" value=")[0-9a-f]{32}"')
+
+
+def without_draft_key(html: str) -> str:
+    """``html`` with each message form's random draft key replaced by one placeholder."""
+    return DRAFT_KEY.sub(r'\1(draft key)"', html)
+
+
+def cookie_of(client: TestClientProtocol, name: str) -> str:
+    jar = client.cookie_jar
+    assert jar is not None
+    for cookie in jar:
+        if cookie.name == name and cookie.value:
+            return str(cookie.value)
+    raise AssertionError(f"no {name} cookie")
 
 
 @dataclass
@@ -27,6 +43,13 @@ class Person:
     async def get(self, path: str, htmx: bool = False) -> tuple[int, str]:
         response = await self.client.get(path, headers=HTMX if htmx else None)
         return response.status_code, await response.get_data(as_text=True)
+
+    def same_browser_on(self, test_app: TestAppProtocol) -> TestClientProtocol:
+        """A client of another replica with this person's chat session and form session."""
+        client = test_app.test_client()
+        client.set_cookie("localhost", "chat_session", self.session.token)
+        client.set_cookie("localhost", FORM_SESSION, cookie_of(self.client, FORM_SESSION))
+        return client
 
     async def csrf(self) -> str:
         if self._csrf is None:

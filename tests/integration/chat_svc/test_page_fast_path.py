@@ -4,7 +4,6 @@ to Quart. Two replicas share Valkey and the database: one with the fast path, on
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -16,10 +15,7 @@ from werkzeug.datastructures import Headers
 from chat_svc.lib.room_page_route import ROUTE_KEY, RoomPageRoute
 from tests.integration.chat_svc.conftest import AppFactory
 from tests.integration.chat_svc.fake_auth import FakeAuth
-from tests.integration.chat_svc.people import Person, sign_in
-
-CLIENT_ID = re.compile(r'(id="client_id" name="client_id" type="hidden" value=")[0-9a-f]{32}"')
-FORM_SESSION = "chat_form_session"
+from tests.integration.chat_svc.people import FORM_SESSION, Person, sign_in, without_draft_key
 
 
 def served_fast(app: Quart) -> int:
@@ -39,16 +35,7 @@ async def page_of(client: TestClientProtocol, path: str) -> Page:
     response = await client.get(path)
     body = await response.get_data(as_text=True)
     headers = {k.lower(): v for k, v in response.headers.items() if k.lower() != "date"}
-    return Page(response.status_code, CLIENT_ID.sub(r'\1(draft key)"', body), headers)
-
-
-def cookie_of(client: TestClientProtocol, name: str) -> str:
-    jar = client.cookie_jar
-    assert jar is not None
-    for cookie in jar:
-        if cookie.name == name and cookie.value:
-            return str(cookie.value)
-    raise AssertionError(f"no {name} cookie")
+    return Page(response.status_code, without_draft_key(body), headers)
 
 
 @dataclass
@@ -78,9 +65,7 @@ async def twin_replicas(
     async with fast_app.test_app() as fast, quart_app.test_app() as slow:
         person = sign_in(fast, fake_auth, name)
         await person.csrf()  # Quart mints the form session on the first page
-        on_quart = slow.test_client()
-        on_quart.set_cookie("localhost", "chat_session", person.session.token)
-        on_quart.set_cookie("localhost", FORM_SESSION, cookie_of(person.client, FORM_SESSION))
+        on_quart = person.same_browser_on(slow)
         yield Twins(fast_app, person, on_quart), fast
 
 
