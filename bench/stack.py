@@ -30,12 +30,14 @@ SERVICE_SECRET = "bench-service-secret"  # noqa: S105 - a loopback-only benchmar
 
 
 def asgi_command(server: str, target: str, port: int) -> list[str]:
-    """The same app under each server: one worker, uvloop, no access log."""
+    """The same app under each server: one worker, uvloop, no access log. uvicorn runs the
+    HTTP protocol devstack and the image run (service_kit/http_limits.py)."""
     python = sys.executable
     if server == "uvicorn":
         return [
             python, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port),
-            "--loop", "uvloop", "--http", "httptools", "--no-access-log",
+            "--loop", "uvloop", "--http", "service_kit.http_limits:HeaderLimitedHttpToolsProtocol",
+            "--no-access-log",
             "--log-level", "warning", "--timeout-graceful-shutdown", "2",
         ]  # fmt: skip
     if server == "hypercorn":

@@ -16,6 +16,8 @@ other ASGI server ``direct_sink`` answers None and streams use ``send`` only.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from service_kit.raw_asgi import Send
 
 try:
@@ -45,8 +47,21 @@ class DirectSink:
     def write(self, chunk: bytes) -> None:
         self._cycle.transport.write(chunk)
 
+    def disconnected(self) -> bool:
+        return self._cycle.disconnected
+
+    def wait(self) -> Awaitable[object]:
+        """Until ``wake`` or the client's disconnect: what uvicorn's ``receive`` waits on,
+        without the frame of ``receive`` itself, which an idle stream would keep for hours.
+        The caller checks what a wake-up means (pending frames, the close, ``disconnected``)
+        right before: nothing can happen in between on one event loop."""
+        cycle = self._cycle
+        cycle.flow.resume_reading()  # as ``receive`` does: a disconnect must be read to be seen
+        cycle.message_event.clear()
+        return cycle.message_event.wait()
+
     def wake(self) -> None:
-        """The stream's task waits in ``receive`` (which also reports a disconnect): wake it."""
+        """The stream's task waits in ``wait``: wake it."""
         self._cycle.message_event.set()
 
 

@@ -119,7 +119,7 @@ async def stream_events(
     client.expect_counts(others)
     del others
     runtime.fanout.add(client)  # before reading counts and backlog: nothing falls in between
-    # Under uvicorn the stream's own task notices a disconnect (it waits in ``receive``);
+    # Under uvicorn the stream's own task notices a disconnect (lib/direct_writes.py);
     # elsewhere a second task watches for it.
     watcher = (
         None
@@ -139,7 +139,26 @@ async def stream_events(
         sink = direct_sink(send) if watcher is None else None
         if sink is not None:
             client.sink = sink
-            await _write_live_directly(client, receive, send)
+            # An open stream lasts hours and needs none of the request's headers (a
+            # browser's cookies and user agent: 1-2 KB); uvicorn keeps them until the
+            # connection's next request.
+            scope["headers"].clear()
+            # The fan-out writes the live chunks; this task waits for the end (a disconnect,
+            # or a close woken through the sink) and sends what the fan-out could not write
+            # (the transport had paused writing, or frames came before the opening).
+            # Inline, not a coroutine of its own: its frame would live as long as the stream.
+            while client.close_reason is None:
+                if client.pending:
+                    client.sending = True
+                    try:
+                        body = client.take()
+                        await send({"type": "http.response.body", "body": body, "more_body": True})
+                    finally:
+                        client.sending = False
+                elif sink.disconnected():
+                    client.close(CloseReason.DISCONNECTED)
+                else:
+                    await sink.wait()
         else:
             while (chunk := await client.next_chunk()) is not None:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
@@ -243,25 +262,6 @@ def _farewell(client: StreamClient) -> bytes:
     if client.close_reason is CloseReason.GONE:
         return GONE
     return b""
-
-
-async def _write_live_directly(client: StreamClient, receive: Receive, send: Send) -> None:
-    """The fan-out writes this stream's chunks to its socket; the task only waits for the
-    end (a disconnect, or a close woken through ``receive``) and sends through ``send``
-    what the fan-out could not write (the transport had paused writing, or frames came
-    before the opening was sent)."""
-    while client.close_reason is None:
-        if client.pending:
-            client.sending = True
-            try:
-                body = client.take()
-                await send({"type": "http.response.body", "body": body, "more_body": True})
-            finally:
-                client.sending = False
-            continue
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            client.close(CloseReason.DISCONNECTED)
 
 
 async def _watch_disconnect(receive: Receive, client: StreamClient) -> None:
