@@ -22,6 +22,26 @@ SEQ_MARK = re.compile(rb"bench:(\d+):(\d+):")
 FRAME_ENDS = (b"\n\n", b"\r\n\r\n")
 
 
+# What Chromium sends with an EventSource request besides Host, Accept and Cookie: an open
+# stream's memory depends on what the server keeps of its request, so the bench opens them
+# as a browser does (a form-session cookie comes with the session's).
+BROWSER_HEADERS = (
+    "Connection: keep-alive\r\n"
+    "Cache-Control: no-cache\r\n"
+    "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)"
+    " Chrome/131.0.0.0 Safari/537.36\r\n"
+    'sec-ch-ua: "Chromium";v="131", "Not_A Brand";v="24"\r\n'
+    "sec-ch-ua-mobile: ?0\r\n"
+    'sec-ch-ua-platform: "Linux"\r\n'
+    "Sec-Fetch-Site: same-origin\r\n"
+    "Sec-Fetch-Mode: cors\r\n"
+    "Sec-Fetch-Dest: empty\r\n"
+    "Accept-Encoding: gzip, deflate, br, zstd\r\n"
+    "Accept-Language: en-GB,en;q=0.9\r\n"
+)
+FORM_SESSION_COOKIE = "chat_form_session=" + "f" * 90  # the length of a signed one
+
+
 def raise_file_limit() -> int:
     """Up to the hard limit: each stream is one file descriptor on each side."""
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -127,7 +147,9 @@ class SseCrowd:
         async def one(index: int) -> SseStream:
             request = (
                 f"GET {parts.path or '/events'} HTTP/1.1\r\nHost: {host}:{port}\r\n"
-                f"Accept: text/event-stream\r\nCookie: {cookies[index % len(cookies)]}\r\n\r\n"
+                f"Accept: text/event-stream\r\n{BROWSER_HEADERS}"
+                f"Referer: http://{host}:{port}/rooms/general\r\n"
+                f"Cookie: {cookies[index % len(cookies)]}; {FORM_SESSION_COOKIE}\r\n\r\n"
             ).encode()
             _, stream = await loop.create_connection(lambda: SseStream(request), host, port)
             await asyncio.wait_for(stream.opened, 30)
