@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -11,14 +10,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-import uvicorn
 from nats.js import JetStreamContext
 from quart import Quart
 
 from chat_svc.app import create_app
 from chat_svc.settings import ChatSettings
-from devstack.processes import free_port
 from tests.integration.chat_svc.fake_auth import SERVICE_SECRET, FakeAuth
+from tests.support.in_process import uvicorn_serving
 
 AppFactory = Callable[..., Quart]
 
@@ -41,24 +39,9 @@ def make_chat_app(infrastructure_env: dict[str, Any], fake_auth: FakeAuth) -> Ap
 
 @asynccontextmanager
 async def serve(app: Quart, http: Any = "auto") -> AsyncIterator[str]:
-    """Run ``app`` under uvicorn on a free port (real sockets, real streaming); ``http`` is
-    uvicorn's protocol (a name or a class), e.g. the one devstack and the image run."""
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", http=http
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    async with asyncio.timeout(20):
-        while not server.started:
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.02)
-    try:
+    """Run ``app`` under uvicorn (tests/support/in_process.py) and yield its base URL."""
+    async with uvicorn_serving(app, http, lifespan="on") as (port, _):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True  # callers close their streams first: uvicorn waits for them
-        await task
 
 
 async def sign_in_state(client: Any, next_path: str = "/") -> str:

@@ -8,17 +8,15 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, cast
 
 import pytest
-import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from devstack.processes import free_port
 from service_kit.http_limits import HeaderLimitedHttpToolsProtocol
 from service_kit.lean_http import ListEvent
+from tests.support.in_process import uvicorn_serving
 
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -53,24 +51,6 @@ class Probe:
             await send({"type": "http.response.body", "body": scope["path"].encode()})
 
 
-@asynccontextmanager
-async def served(app: Probe, protocol: Any) -> AsyncIterator[tuple[int, uvicorn.Server]]:
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", http=protocol)
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    async with asyncio.timeout(20):
-        while not server.started:
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.02)
-    try:
-        yield port, server
-    finally:
-        server.should_exit = True
-        await task
-
-
 async def read_response(reader: asyncio.StreamReader) -> bytes:
     """One response with a Content-Length or chunked body; its body."""
     head = await reader.readuntil(b"\r\n\r\n")
@@ -87,7 +67,7 @@ async def read_response(reader: asyncio.StreamReader) -> bytes:
 
 async def test_pipelined_requests_are_answered_in_order() -> None:
     # The second and third request wait in the protocol's queue while the first is answered.
-    async with served(Probe(), HeaderLimitedHttpToolsProtocol) as (port, _):
+    async with uvicorn_serving(Probe(), HeaderLimitedHttpToolsProtocol) as (port, _):
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write(b"".join(f"GET /{n} HTTP/1.1\r\nHost: x\r\n\r\n".encode() for n in "abc"))
         async with asyncio.timeout(10):
@@ -100,7 +80,7 @@ async def test_a_paused_transport_is_drained_and_everything_arrives() -> None:
     # 16 MB to a client that reads nothing for a while: the transport pauses writing and
     # ``send`` waits on the connection's "writable" event until the client reads again.
     probe = Probe()
-    async with served(probe, HeaderLimitedHttpToolsProtocol) as (port, _):
+    async with uvicorn_serving(probe, HeaderLimitedHttpToolsProtocol) as (port, _):
         reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=1 << 16)
         writer.write(b"GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
         await asyncio.sleep(0.5)
@@ -113,7 +93,7 @@ async def test_a_paused_transport_is_drained_and_everything_arrives() -> None:
 
 async def test_a_disconnect_reaches_the_app_waiting_in_receive() -> None:
     probe = Probe()
-    async with served(probe, HeaderLimitedHttpToolsProtocol) as (port, _):
+    async with uvicorn_serving(probe, HeaderLimitedHttpToolsProtocol) as (port, _):
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write(b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
         await reader.readuntil(b"open")
@@ -125,7 +105,7 @@ async def test_a_disconnect_reaches_the_app_waiting_in_receive() -> None:
 async def test_a_connection_holds_no_deque_and_no_more_attributes_than_uvicorns() -> None:
     sizes = {}
     for protocol_class in (HttpToolsProtocol, HeaderLimitedHttpToolsProtocol):
-        async with served(Probe(), protocol_class) as (port, server):
+        async with uvicorn_serving(Probe(), protocol_class) as (port, server):
             connections = [await asyncio.open_connection("127.0.0.1", port) for _ in "ab"]
             for reader, writer in connections:
                 writer.write(b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
