@@ -6,10 +6,9 @@ objects are ``collections.deque``s, which reserve a 64-slot block even when empt
 760 bytes each): the connection's queue of pipelined requests and the waiters of two
 ``asyncio.Event``s (the request's message event, the connection's "writable again" event).
 Each holds at most one or two entries, so here they are lists: 2.2 KB less per connection
-(bench ``connections``; docs/performance.md). The server's address is one tuple for every
-connection, not one each. Behaviour is uvicorn's own; only the
-containers change. ``HeaderLimitedHttpToolsProtocol`` (what devstack and the image run)
-builds on this class.
+(bench ``connections``; docs/performance.md). The address the server listens on is one tuple
+for every connection, not one each. Behaviour is uvicorn's own; only the containers change.
+``HeaderLimitedHttpToolsProtocol`` (what devstack and the image run) builds on this class.
 """
 
 from __future__ import annotations
