@@ -160,7 +160,8 @@ class LiveUpdates:
             others = frozenset(event.mentions) - {event.author_id}
             if others:
                 mentioned[record.message_id] = others
-            in_order.offer(record.message_id, self.renderer.frame(record))
+            if not in_order.offer(record.message_id, self.renderer.frame(record)):
+                mentioned.pop(record.message_id, None)  # a second copy, dropped
 
         async def on_change(msg: Msg) -> None:
             try:
@@ -172,7 +173,8 @@ class LiveUpdates:
                 return
             record = record_of(event)
             change_ids.add(event.event_id)
-            in_order.offer(event.event_id, self.renderer.frame(record, replace=True))
+            if not in_order.offer(event.event_id, self.renderer.frame(record, replace=True)):
+                change_ids.discard(event.event_id)  # a second copy, dropped
 
         subscription = await self.nats.subscribe(
             MessagePosted.subject_for(room),
@@ -205,8 +207,7 @@ class LiveUpdates:
         except Exception as error:  # unknown: the first message then sets the order
             log.warning("newest id of %s unknown: %s", room, error)
             return
-        if in_order.next_id is None:
-            in_order.next_id = newest + 1
+        in_order.start_at(newest + 1)
 
     async def _unsubscribe(self, room: str) -> None:
         feed = self._rooms.pop(room, None)
