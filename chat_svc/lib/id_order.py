@@ -18,9 +18,7 @@ import asyncio
 from collections.abc import Callable
 
 Release = Callable[[int, bytes], None]
-# Ids given up on are remembered this far below the next one: far more than a minute of
-# posts (what a republish takes at most), and a bound on what failed posts leave behind.
-GIVEN_UP_HORIZON = 10_000
+MAX_GIVEN_UP = 10_000  # ids remembered as given up on; each gap is a post that failed
 
 
 class IdOrder:
@@ -77,10 +75,8 @@ class IdOrder:
         self._timer = None
         if self._held and self.next_id is not None:
             resumed_at = min(self._held)
-            oldest = resumed_at - GIVEN_UP_HORIZON
-            self._given_up.update(range(max(self.next_id, oldest), resumed_at))
-            if len(self._given_up) > GIVEN_UP_HORIZON:
-                self._given_up = {i for i in self._given_up if i >= oldest}
+            if len(self._given_up) < MAX_GIVEN_UP:  # bounded: a run of failed posts
+                self._given_up.update(range(self.next_id, resumed_at))
             self.next_id = resumed_at
             self._release_held_run()
         if self._held and self._timer is None:  # another gap further on

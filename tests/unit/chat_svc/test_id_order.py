@@ -2,7 +2,7 @@
 
 import asyncio
 
-from chat_svc.lib.id_order import GIVEN_UP_HORIZON, IdOrder
+from chat_svc.lib.id_order import IdOrder
 
 
 def collector() -> tuple[list[int], IdOrder]:
@@ -84,17 +84,3 @@ async def test_messages_older_than_where_ordering_started_are_released() -> None
     order.start_at(20)  # too late: ordering already started
     order.offer(11, b"")
     assert released == [8, 10, 11]
-
-
-async def test_ids_given_up_on_are_remembered_within_a_horizon() -> None:
-    # A long outage leaves many failed posts behind: the oldest are forgotten, the recent
-    # ones still come through once.
-    released, order = collector()
-    order.offer(1, b"")
-    order.offer(GIVEN_UP_HORIZON + 100, b"")  # every id between was taken by a failed post
-    async with asyncio.timeout(5):
-        while order.held:
-            await asyncio.sleep(0.01)
-    order.offer(GIVEN_UP_HORIZON + 99, b"")
-    order.offer(2, b"")  # beyond the horizon: dropped
-    assert released == [1, GIVEN_UP_HORIZON + 100, GIVEN_UP_HORIZON + 99]
