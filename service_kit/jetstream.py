@@ -134,40 +134,6 @@ async def publish_payload(
     return not ack.duplicate
 
 
-# After an unacknowledged publish of something stored already: the waits before each new
-# attempt, 60 s in all, well inside the streams' duplicate window (120 s, nats/jetstream.json).
-REPUBLISH_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
-_REPUBLISHING: set[asyncio.Task[None]] = set()  # kept alive until each ends
-
-
-def republish_later(
-    js: JetStreamContext, subject: str, payload: bytes, event_id: str, fields: dict[str, Any]
-) -> None:
-    """Publish ``payload`` again in the background until JetStream acknowledges it.
-
-    The first attempt may have reached core subscribers or the stream before its ack was
-    lost (a NATS node dying, a leader election): the same ``Nats-Msg-Id`` keeps one copy in
-    the stream, and subscribers that may see it twice drop the second (chat's IdOrder)."""
-    task = asyncio.create_task(_republish(js, subject, payload, event_id, fields))
-    _REPUBLISHING.add(task)
-    task.add_done_callback(_REPUBLISHING.discard)
-
-
-async def _republish(
-    js: JetStreamContext, subject: str, payload: bytes, event_id: str, fields: dict[str, Any]
-) -> None:
-    for attempt, delay in enumerate(REPUBLISH_DELAYS, start=2):
-        await asyncio.sleep(delay)
-        try:
-            await publish_payload(js, subject, payload, event_id)
-        except Exception as error:
-            log.warning("publish attempt %d failed: %s", attempt, error, extra=fields)
-            continue
-        log.info("published at attempt %d", attempt, extra=fields)
-        return
-    log.error("stored but never published: pages get it when they resume", extra=fields)
-
-
 EventHandler = Callable[[Event], Awaitable[None]]
 
 

@@ -160,8 +160,7 @@ class LiveUpdates:
             others = frozenset(event.mentions) - {event.author_id}
             if others:
                 mentioned[record.message_id] = others
-            if not in_order.offer(record.message_id, self.renderer.frame(record)):
-                mentioned.pop(record.message_id, None)  # a second copy, dropped
+            in_order.offer(record.message_id, self.renderer.frame(record))
 
         async def on_change(msg: Msg) -> None:
             try:
@@ -173,8 +172,7 @@ class LiveUpdates:
                 return
             record = record_of(event)
             change_ids.add(event.event_id)
-            if not in_order.offer(event.event_id, self.renderer.frame(record, replace=True)):
-                change_ids.discard(event.event_id)  # a second copy, dropped
+            in_order.offer(event.event_id, self.renderer.frame(record, replace=True))
 
         subscription = await self.nats.subscribe(
             MessagePosted.subject_for(room),
@@ -207,7 +205,8 @@ class LiveUpdates:
         except Exception as error:  # unknown: the first message then sets the order
             log.warning("newest id of %s unknown: %s", room, error)
             return
-        in_order.start_at(newest + 1)
+        if in_order.next_id is None:
+            in_order.next_id = newest + 1
 
     async def _unsubscribe(self, room: str) -> None:
         feed = self._rooms.pop(room, None)

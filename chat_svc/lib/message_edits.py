@@ -23,7 +23,7 @@ from chat_svc.lib.auth_client import Viewer
 from chat_svc.lib.message_feed import CACHE_ERRORS, MessageFeed
 from chat_svc.models.messages import MessageRecord, event_of, select_message, update_message
 from service_kit.events import MessageChanged
-from service_kit.jetstream import publish_payload, republish_later
+from service_kit.jetstream import publish_payload
 
 log = logging.getLogger(__name__)
 
@@ -117,11 +117,14 @@ class MessageEdits:
         except CACHE_ERRORS as error:
             log.warning("latest cache not updated after a change: %s", error, extra=fields)
         event = event_of(message, MessageChanged)
-        subject, payload = MessageChanged.subject_for(message.room), event.to_bytes()
         try:
-            await publish_payload(self.feed.js, subject, payload, str(event.id))
+            await publish_payload(
+                self.feed.js,
+                MessageChanged.subject_for(message.room),
+                event.to_bytes(),
+                str(event.id),
+            )
         except Exception as error:
-            # Stored already: published again until NATS takes it (as a new message is).
-            log.error("message change stored but not published yet: %s", error, extra=fields)
-            republish_later(self.feed.js, subject, payload, str(event.id), fields)
+            # Stored already: open pages get it when they resume or reload.
+            log.error("message change stored but not published: %s", error, extra=fields)
         log.info("message deleted" if message.deleted else "message edited", extra=fields)

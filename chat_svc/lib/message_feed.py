@@ -29,7 +29,7 @@ from chat_svc.models.messages import (
     select_messages_after,
 )
 from service_kit.events import MessagePosted
-from service_kit.jetstream import publish_payload, republish_later
+from service_kit.jetstream import publish_payload
 
 log = logging.getLogger(__name__)
 
@@ -73,17 +73,15 @@ class MessageFeed:
         message = await self._store(author, room, body, mentions, rate_limited, client_id)
         await self.mention_notices.mentioned(message)
         fields = {"room": room, "message_id": message.message_id, "user_id": author.user_id}
-        # The room's own subject: replicas with nobody in the room never decode it.
-        subject = MessagePosted.subject_for(room)
-        event = event_of(message, MessagePosted)
-        payload = event.to_bytes()
         try:
-            await publish_payload(self.js, subject, payload, str(event.id))
+            event = event_of(message, MessagePosted)
+            # The room's own subject: replicas with nobody in the room never decode it.
+            await publish_payload(
+                self.js, MessagePosted.subject_for(room), event.to_bytes(), str(event.id)
+            )
         except Exception as error:
-            # Stored already: published again until NATS takes it, so the open streams of
-            # every replica get it (late by id after a NATS node or leader died mid-post).
-            log.error("message stored but not published yet: %s", error, extra=fields)
-            republish_later(self.js, subject, payload, str(event.id), fields)
+            # Stored already: open pages will get it when they resume or reload.
+            log.error("message stored but not published: %s", error, extra=fields)
         log.info("message posted", extra=fields)
         return message
 

@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 import socket
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-import nats.errors
 import pytest
 from httpx_sse import ServerSentEvent, aconnect_sse
 
 from chat_svc.lib.fanout import CloseReason
 from chat_svc.lib.runtime import runtime_of
 from chat_svc.lib.sse import frame
-from service_kit.events import MessagePosted
 from service_kit.http_limits import HeaderLimitedHttpToolsProtocol
 from tests.integration.chat_svc.conftest import AppFactory, csrf_token_in, serve
 from tests.integration.chat_svc.fake_auth import FakeAuth, FakeSession
@@ -234,40 +229,6 @@ async def test_after_a_nats_reconnect_streams_resume_and_miss_nothing(
             assert await next_event(events) is None  # the stream ends once NATS is back
         async with open_stream(base, ada.token, last_event_id=1) as (_, resumed):
             assert await next_ids(resumed, 1) == [2]
-
-
-async def test_a_post_whose_publish_failed_is_published_once_nats_is_back(
-    make_chat_app: AppFactory,
-    fake_auth: FakeAuth,
-    nats_server: NatsServer,
-    jetstream: Any,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    # Streams on other replicas (connected to a NATS node that stayed up) do not resume, so
-    # a post stored while its publish failed must still reach NATS: it is published again,
-    # and the stream keeps one copy (the same Nats-Msg-Id).
-    ada = fake_auth.sign_in("Ada")
-    body = f"while NATS is down {uuid.uuid4().hex}"
-    async with serve(make_chat_app()) as base, signed_in_client(base, ada) as poster:
-        await post(poster, "before the outage")
-        nats_server.stop()
-        try:
-            with caplog.at_level(logging.INFO, logger="service_kit.jetstream"):
-                await post(poster, body)  # stored and cached; the publish is not acknowledged
-                await asyncio.sleep(1.0)  # an attempt or two while NATS is still down
-        finally:
-            nats_server.start()
-        with caplog.at_level(logging.INFO, logger="service_kit.jetstream"):
-            async with asyncio.timeout(30):
-                while not any("published at attempt" in r.getMessage() for r in caplog.records):
-                    await asyncio.sleep(0.1)
-    copies = 0
-    stored = await jetstream.subscribe(MessagePosted.subject_for("general"), ordered_consumer=True)
-    with contextlib.suppress(asyncio.TimeoutError, nats.errors.TimeoutError):
-        while True:
-            copies += body.encode() in (await stored.next_msg(timeout=1)).data
-    await stored.unsubscribe()
-    assert copies == 1
 
 
 async def test_a_client_too_far_behind_is_told_to_reload(

@@ -55,32 +55,3 @@ async def test_closing_drops_what_is_held_and_its_timer() -> None:
     order.close()
     await asyncio.sleep(0.1)
     assert released == [1]
-
-
-async def test_a_message_published_twice_is_released_once() -> None:
-    # A post whose publish was not acknowledged is published again: a replica that had it
-    # already drops the second copy, one that had given up on its gap releases it once.
-    released, order = collector()
-    order.offer(1, b"")
-    order.offer(2, b"")
-    order.offer(2, b"")  # its first publish had arrived after all
-    order.offer(4, b"")  # 3's first publish was lost
-    async with asyncio.timeout(5):
-        while order.held:
-            await asyncio.sleep(0.01)
-    order.offer(3, b"")  # published again
-    order.offer(3, b"")
-    order.offer(4, b"")
-    assert released == [1, 2, 4, 3]
-
-
-async def test_messages_older_than_where_ordering_started_are_released() -> None:
-    # Stored before this replica followed the room: published late, still delivered (the
-    # streams that read them from the store skip them by id).
-    released, order = collector()
-    order.start_at(10)
-    order.offer(8, b"")
-    order.offer(10, b"")
-    order.start_at(20)  # too late: ordering already started
-    order.offer(11, b"")
-    assert released == [8, 10, 11]
