@@ -22,7 +22,13 @@ from devstack.processes import (
     mongodb_probe,
     tcp_probe,
 )
-from devstack.servers import ferretdb_command, mongodb_url, nats_command, redis_command
+from devstack.servers import (
+    HTTP_PROTOCOL,
+    ferretdb_command,
+    mongodb_url,
+    nats_command,
+    redis_command,
+)
 from service_kit.nats_credentials import server_environment
 
 ASGI_SERVERS = ("uvicorn", "hypercorn", "granian")
@@ -36,8 +42,7 @@ def asgi_command(server: str, target: str, port: int) -> list[str]:
     if server == "uvicorn":
         return [
             python, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port),
-            "--loop", "uvloop", "--http", "service_kit.http_limits:HeaderLimitedHttpToolsProtocol",
-            "--no-access-log",
+            "--loop", "uvloop", "--http", HTTP_PROTOCOL, "--no-access-log",
             "--log-level", "warning", "--timeout-graceful-shutdown", "2",
         ]  # fmt: skip
     if server == "hypercorn":

@@ -95,6 +95,11 @@ def maildev_command(smtp_port: int, ui_port: int) -> list[str]:
     ]  # fmt: skip
 
 
+# The HTTP protocol every service runs under uvicorn (header limits, less memory per open
+# connection); deploy/entrypoint.sh names the same (tests/unit/deploy/test_entrypoint.py).
+HTTP_PROTOCOL = "service_kit.http_limits:HeaderLimitedHttpToolsProtocol"
+
+
 def service_command(
     service: str, port: int, host: str = "127.0.0.1", forwarded_allow_ips: str | None = None
 ) -> list[str]:
@@ -107,7 +112,7 @@ def service_command(
         "--timeout-graceful-shutdown", "3",
         "--no-server-header",
         # Header size and header-read time limits (httptools underneath; see the module).
-        "--http", "service_kit.http_limits:HeaderLimitedHttpToolsProtocol",
+        "--http", HTTP_PROTOCOL,
         *proxy_header_flags(forwarded_allow_ips),
     )  # fmt: skip
 

@@ -186,10 +186,12 @@ async def test_under_uvicorn_an_open_stream_is_one_task_and_live_messages_skip_i
     # and the stream's own task notices a disconnect: no second task per idle stream. Also
     # under the protocol devstack and the image run (service_kit/http_limits.py).
     ada = fake_auth.sign_in("Ada")
+    app = make_chat_app()
     async with (
-        serve(make_chat_app(), http=protocol) as base,
+        serve(app, http=protocol) as base,
         signed_in_client(base, ada) as poster,
     ):
+        fanout = runtime_of(app).fanout
         async with open_stream(base, ada.token, "?after=0") as (_, first):
             await post(poster, "warm every path")
             assert await next_ids(first, 1) == [1]
@@ -204,6 +206,10 @@ async def test_under_uvicorn_an_open_stream_is_one_task_and_live_messages_skip_i
                 await post(poster, "three")
                 assert await next_ids(second, 2) == [2, 3]
                 assert await next_ids(third, 2) == [2, 3]
+            # The two closed tabs are noticed by the streams' own tasks waiting on the sink.
+            async with asyncio.timeout(10):
+                while len(fanout.clients) > 1:
+                    await asyncio.sleep(0.02)
             assert await next_ids(first, 2) == [2, 3]
         # The streams that ended were marked read; a resume still gets exactly what it missed.
         await post(poster, "four")
@@ -286,8 +292,9 @@ async def test_signing_out_in_one_tab_closes_the_stream_of_another_on_another_re
         assert await next_ids(bob_events, 1) == [1]
 
 
+@pytest.mark.parametrize("protocol", ["httptools", HeaderLimitedHttpToolsProtocol])
 async def test_a_client_that_stops_reading_is_dropped_then_told_to_reload(
-    make_chat_app: AppFactory, fake_auth: FakeAuth
+    make_chat_app: AppFactory, fake_auth: FakeAuth, protocol: Any
 ) -> None:
     # Live chunks go straight to the socket until it is full and uvicorn pauses writing;
     # from then on they wait in the stream's bounded buffer, and past it the stream is
@@ -295,7 +302,7 @@ async def test_a_client_that_stops_reading_is_dropped_then_told_to_reload(
     ada = fake_auth.sign_in("Ada")
     app = make_chat_app(client_buffer_frames=8)
     loop = asyncio.get_running_loop()
-    async with serve(app) as base:
+    async with serve(app, http=protocol) as base:
         sock = socket.socket()
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         sock.setblocking(False)

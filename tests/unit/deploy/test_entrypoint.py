@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from devstack.servers import HTTP_PROTOCOL
+
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -47,7 +49,5 @@ def test_trusting_everyone_is_refused(tmp_path: Path, wildcard: str) -> None:
 
 def test_the_image_limits_request_headers_like_the_dev_stack(tmp_path: Path) -> None:
     argv = entrypoint_argv(tmp_path)
-    assert (
-        argv[argv.index("--http") + 1] == "service_kit.http_limits:HeaderLimitedHttpToolsProtocol"
-    )
+    assert argv[argv.index("--http") + 1] == HTTP_PROTOCOL
     assert "--timeout-keep-alive" in argv
