@@ -32,6 +32,10 @@ def manage_infrastructure(
 
     @app.before_serving
     async def _open() -> None:
+        if _KEY in app.extensions:
+            # A second start-up would replace the first one's connections and background
+            # tasks without stopping them: they would go on consuming events unseen.
+            raise RuntimeError(f"{service} is already serving: start each app once")
         infrastructure = await Infrastructure.open(settings, service, models)
         app.extensions[_KEY] = infrastructure
         health.checks.update(infrastructure.readiness_checks())  # type: ignore[attr-defined]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -38,9 +38,14 @@ def make_chat_app(infrastructure_env: dict[str, Any], fake_auth: FakeAuth) -> Ap
 
 
 @asynccontextmanager
-async def serve(app: Quart, http: Any = "auto") -> AsyncIterator[str]:
-    """Run ``app`` under uvicorn (tests/support/in_process.py) and yield its base URL."""
-    async with uvicorn_serving(app, http, lifespan="on") as (port, _):
+async def serve(
+    app: Quart, http: Any = "auto", lifespan: Literal["on", "off"] = "on"
+) -> AsyncIterator[str]:
+    """Run ``app`` under uvicorn (tests/support/in_process.py) and yield its base URL.
+
+    ``lifespan="off"`` when ``app.test_app()`` already started the app: an app starts once.
+    """
+    async with uvicorn_serving(app, http, lifespan=lifespan) as (port, _):
         yield f"http://127.0.0.1:{port}"
 
 

@@ -97,7 +97,7 @@ async def test_edits_arrive_live_and_a_resume_brings_the_current_version_once(
 ) -> None:
     app = make_chat_app()
     ada_session, bob_session = fake_auth.sign_in("Ada"), fake_auth.sign_in("Bob")
-    async with serve(app) as base_url, app.test_app() as test_app:
+    async with app.test_app() as test_app, serve(app, lifespan="off") as base_url:
         ada = sign_in(test_app, fake_auth, "Ada")
         ada.client.set_cookie("localhost", "chat_session", ada_session.token)
         await ada.say("general", "first draft")
