@@ -6,6 +6,7 @@ names (the same tests then prove the code on MongoDB); each test gets fresh data
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -28,6 +29,17 @@ from tests.support.servers import (
     start_redis,
 )
 from tests.support.smtp_sink import SmtpSink
+from tests.support.task_leaks import service_tasks_left
+
+
+@pytest.fixture(autouse=True)
+async def no_service_task_outlives_its_test() -> AsyncIterator[None]:
+    """The tests share one event loop: a service's background task left running (an app
+    started twice, a consumer never stopped) would take later tests' events."""
+    before = asyncio.all_tasks()
+    yield
+    left = await service_tasks_left(before)
+    assert not left, f"service tasks still running after the test: {left}"
 
 
 @pytest.fixture(scope="session")

@@ -212,6 +212,7 @@ async def test_a_malformed_event_is_dead_lettered_and_does_not_block_the_next(
         assert message.headers["Dead-Letter-Consumer"] == "mail_svc"
         assert message.headers["Dead-Letter-Reason"].startswith("malformed")
         assert message.headers["Original-Subject"] == SignUpRequested.SUBJECT
+    await dead.unsubscribe()
 
 
 async def test_mail_svc_restarted_mid_stream_loses_no_email(
