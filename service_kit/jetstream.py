@@ -127,10 +127,16 @@ async def publish_event(js: JetStreamContext, event: Event, ack_timeout: float =
 
 
 async def publish_payload(
-    js: JetStreamContext, subject: str, payload: bytes, event_id: str, ack_timeout: float = 2.0
+    js: JetStreamContext,
+    subject: str,
+    payload: bytes,
+    event_id: str,
+    ack_timeout: float = 2.0,
+    headers: dict[str, str] | None = None,
 ) -> bool:
     """``publish_event`` for an event already serialised (an outbox keeps the bytes)."""
-    ack = await js.publish(subject, payload, timeout=ack_timeout, headers={"Nats-Msg-Id": event_id})
+    sent = {"Nats-Msg-Id": event_id} | (headers or {})
+    ack = await js.publish(subject, payload, timeout=ack_timeout, headers=sent)
     return not ack.duplicate
 
 

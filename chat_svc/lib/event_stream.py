@@ -231,6 +231,7 @@ async def _backlog(runtime: ChatRuntime, client: StreamClient, after_id: int | N
     if after_id is None:
         client.go_live(NOTHING_SENT)
         return b""
+    client.resumed_after = after_id
     try:
         missed = await runtime.feed.after(
             client.room, after_id, runtime.settings.max_resume_backlog

@@ -203,6 +203,7 @@ class StreamClient:
         "newest_counted",
         "pending",
         "recent",
+        "resumed_after",
         "room",
         "seen_id",
         "sending",
@@ -234,6 +235,8 @@ class StreamClient:
         self.close_reason: CloseReason | None = None
         # Ids already sent from the resume backlog: a late live copy is not sent twice.
         self.skip_ids: frozenset[int] = NOTHING_SENT
+        # The id the client said it holds when this stream opened (0: none).
+        self.resumed_after = 0
         # Live messages that arrive while the resume backlog is read wait here with their ids.
         self.early: list[tuple[int, bytes]] | None = []
         # The newest message of ``room`` this stream sent (read up to there when it ends).
@@ -434,11 +437,17 @@ class Fanout:
             _discard(self._counters, room, client)
 
     def deliver(
-        self, room: str, message_id: int, data: bytes, mentioned: frozenset[str] = frozenset()
+        self,
+        room: str,
+        message_id: int,
+        data: bytes,
+        mentioned: frozenset[str] = frozenset(),
+        again: bool = False,
     ) -> None:
-        """``mentioned``: the user ids the message mentions (not its author)."""
+        """``mentioned``: the user ids the message mentions (not its author); ``again``: a
+        copy published again (lib/live_publisher.py)."""
         self._flusher.note_message()
-        viewers = self._viewers.get(room, ())
+        viewers = self._viewers_of(room, message_id, again)
         for client in viewers:
             client.offer(message_id, data)
         self.delivered += len(viewers)
@@ -446,13 +455,24 @@ class Fanout:
             if client.count_unread(room, message_id, client.user_id in mentioned):
                 self._dirty.add(client)
 
-    def deliver_change(self, room: str, event_id: int, data: bytes) -> None:
+    def deliver_change(self, room: str, event_id: int, data: bytes, again: bool = False) -> None:
         """An edit or deletion: to the room's viewers, never counted as unread."""
         self._flusher.note_message()
-        viewers = self._viewers.get(room, ())
+        viewers = self._viewers_of(room, event_id, again)
         for client in viewers:
             client.offer(event_id, data)
         self.delivered += len(viewers)
+
+    def _viewers_of(
+        self, room: str, message_id: int, again: bool
+    ) -> set[StreamClient] | list[StreamClient] | tuple[()]:
+        viewers = self._viewers.get(room, ())
+        if not again:
+            return viewers
+        # A stream that resumed past a copy published again had it before it resumed (its
+        # first publish reached this replica, or another one); the backlog's ids are skipped
+        # in ``offer``.
+        return [client for client in viewers if client.resumed_after < message_id]
 
     def send_to_room(self, room: str, data: bytes) -> None:
         """Something about the room that is not a message (who is here, who is typing)."""

@@ -7,6 +7,10 @@ replica therefore holds a message whose predecessor has not arrived yet, for at 
 ``window`` seconds: an id can be taken and never published (its post failed), and then the
 gap is given up on. A message older than the released ones (it arrived after its window)
 is still released: the page places it by id, and the ids already sent make resumes correct.
+A post whose publish was not acknowledged is published again (lib/live_publisher.py), so an
+id released already is dropped when it comes a second time: only ids given up on, or older
+than the first this replica ordered, are released late (and a stream that resumed past a
+republished id skips it: lib/fanout.py).
 """
 
 from __future__ import annotations
@@ -15,6 +19,9 @@ import asyncio
 from collections.abc import Callable
 
 Release = Callable[[int, bytes], None]
+# Ids given up on are remembered this far below the next one: far more than a minute of
+# posts (what a republish takes at most), and a bound on what failed posts leave behind.
+GIVEN_UP_HORIZON = 10_000
 
 
 class IdOrder:
@@ -25,19 +32,35 @@ class IdOrder:
         self._timer: asyncio.TimerHandle | None = None
         # Unknown until the first message: this replica may start mid-stream.
         self.next_id: int | None = None
+        # The first id ordered here (older ones were stored before: released as they come),
+        # and the ids whose gap was given up on, released once if they come after all.
+        self._floor: int | None = None
+        self._given_up: set[int] = set()
 
-    def offer(self, message_id: int, data: bytes) -> None:
+    def start_at(self, next_id: int) -> None:
+        """Order from ``next_id`` on (the newest stored id + 1), unless a message came first."""
+        if self.next_id is None:
+            self.next_id = self._floor = next_id
+
+    def offer(self, message_id: int, data: bytes) -> bool:
+        """False when the message was released already (a second publish) and is dropped."""
         if self.next_id is None or message_id == self.next_id:
+            if self.next_id is None:
+                self._floor = message_id
             self._release(message_id, data)
             self.next_id = message_id + 1
             self._release_held_run()
         elif message_id < self.next_id:
+            if message_id not in self._given_up and message_id >= (self._floor or 0):
+                return False  # released already, and published a second time
+            self._given_up.discard(message_id)
             self._release(message_id, data)  # late: its window had expired
         else:
             self._held[message_id] = data
             if self._timer is None:
                 loop = asyncio.get_running_loop()
                 self._timer = loop.call_later(self._window, self._give_up_on_gap)
+        return True
 
     @property
     def held(self) -> int:
@@ -53,8 +76,13 @@ class IdOrder:
 
     def _give_up_on_gap(self) -> None:
         self._timer = None
-        if self._held:
-            self.next_id = min(self._held)
+        if self._held and self.next_id is not None:
+            resumed_at = min(self._held)
+            oldest = resumed_at - GIVEN_UP_HORIZON
+            self._given_up.update(range(max(self.next_id, oldest), resumed_at))
+            if len(self._given_up) > GIVEN_UP_HORIZON:
+                self._given_up = {i for i in self._given_up if i >= oldest}
+            self.next_id = resumed_at
             self._release_held_run()
         if self._held and self._timer is None:  # another gap further on
             self._timer = asyncio.get_running_loop().call_later(self._window, self._give_up_on_gap)

@@ -33,6 +33,7 @@ from pydantic import ValidationError
 from chat_svc.lib.auth_client import AuthClient
 from chat_svc.lib.fanout import CloseReason, Fanout
 from chat_svc.lib.id_order import IdOrder
+from chat_svc.lib.live_publisher import REPUBLISHED_HEADER
 from chat_svc.lib.rendering import MessageRenderer
 from chat_svc.lib.sse import HEARTBEAT, frame
 from chat_svc.models.messages import record_of
@@ -137,14 +138,19 @@ class LiveUpdates:
         change_ids: set[int] = set()
         # Who each held message mentions, for the mention counts of members elsewhere.
         mentioned: dict[int, frozenset[str]] = {}
+        # Copies published again (lib/live_publisher.py): not for streams that resumed past.
+        again_ids: set[int] = set()
 
         def release(message_id: int, data: bytes) -> None:
+            again = bool(again_ids) and message_id in again_ids
+            if again:
+                again_ids.discard(message_id)
             if message_id in change_ids:
                 change_ids.discard(message_id)
-                self.fanout.deliver_change(room, message_id, data)
+                self.fanout.deliver_change(room, message_id, data, again)
             else:
                 people = mentioned.pop(message_id, frozenset())
-                self.fanout.deliver(room, message_id, data, people)
+                self.fanout.deliver(room, message_id, data, people, again)
 
         in_order = IdOrder(release, self.reorder_window_seconds)
 
@@ -157,10 +163,15 @@ class LiveUpdates:
             if event.room != room or self._rooms.get(room) is not feed:
                 return  # a subscription being replaced, or a wrong subject
             record = record_of(event)
+            message_id = record.message_id
             others = frozenset(event.mentions) - {event.author_id}
             if others:
-                mentioned[record.message_id] = others
-            in_order.offer(record.message_id, self.renderer.frame(record))
+                mentioned[message_id] = others
+            if msg.headers and REPUBLISHED_HEADER in msg.headers:
+                again_ids.add(message_id)
+            if not in_order.offer(message_id, self.renderer.frame(record)):
+                mentioned.pop(message_id, None)  # a second copy, dropped
+                again_ids.discard(message_id)
 
         async def on_change(msg: Msg) -> None:
             try:
@@ -172,7 +183,11 @@ class LiveUpdates:
                 return
             record = record_of(event)
             change_ids.add(event.event_id)
-            in_order.offer(event.event_id, self.renderer.frame(record, replace=True))
+            if msg.headers and REPUBLISHED_HEADER in msg.headers:
+                again_ids.add(event.event_id)
+            if not in_order.offer(event.event_id, self.renderer.frame(record, replace=True)):
+                change_ids.discard(event.event_id)  # a second copy, dropped
+                again_ids.discard(event.event_id)
 
         subscription = await self.nats.subscribe(
             MessagePosted.subject_for(room),
@@ -205,8 +220,7 @@ class LiveUpdates:
         except Exception as error:  # unknown: the first message then sets the order
             log.warning("newest id of %s unknown: %s", room, error)
             return
-        if in_order.next_id is None:
-            in_order.next_id = newest + 1
+        in_order.start_at(newest + 1)
 
     async def _unsubscribe(self, room: str) -> None:
         feed = self._rooms.pop(room, None)

@@ -23,7 +23,6 @@ from chat_svc.lib.auth_client import Viewer
 from chat_svc.lib.message_feed import CACHE_ERRORS, MessageFeed
 from chat_svc.models.messages import MessageRecord, event_of, select_message, update_message
 from service_kit.events import MessageChanged
-from service_kit.jetstream import publish_payload
 
 log = logging.getLogger(__name__)
 
@@ -117,14 +116,7 @@ class MessageEdits:
         except CACHE_ERRORS as error:
             log.warning("latest cache not updated after a change: %s", error, extra=fields)
         event = event_of(message, MessageChanged)
-        try:
-            await publish_payload(
-                self.feed.js,
-                MessageChanged.subject_for(message.room),
-                event.to_bytes(),
-                str(event.id),
-            )
-        except Exception as error:
-            # Stored already: open pages get it when they resume or reload.
-            log.error("message change stored but not published: %s", error, extra=fields)
+        await self.feed.publisher.publish(
+            MessageChanged.subject_for(message.room), event.to_bytes(), str(event.id), fields
+        )
         log.info("message deleted" if message.deleted else "message edited", extra=fields)

@@ -15,6 +15,7 @@ from redis.exceptions import RedisError
 
 from chat_svc.lib.auth_client import Viewer
 from chat_svc.lib.latest_cache import LatestCache, latest_key, latest_through_cache
+from chat_svc.lib.live_publisher import LivePublisher
 from chat_svc.lib.mention_notices import MentionNotices
 from chat_svc.lib.mentions import find_mentions
 from chat_svc.lib.message_ids import MessageIdSequence
@@ -29,7 +30,6 @@ from chat_svc.models.messages import (
     select_messages_after,
 )
 from service_kit.events import MessagePosted
-from service_kit.jetstream import publish_payload
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,10 @@ class MessageFeed:
     intake: PostIntake
     members: RoomMembers = field(default_factory=RoomMembers)
     mention_notices: MentionNotices = field(default_factory=MentionNotices)
+    publisher: LivePublisher = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "publisher", LivePublisher(self.js))  # frozen dataclass
 
     async def mentions_in(self, room: str, body: str) -> tuple[str, ...]:
         """Who ``body`` mentions among the room's members (lib/mentions.py)."""
@@ -73,15 +77,11 @@ class MessageFeed:
         message = await self._store(author, room, body, mentions, rate_limited, client_id)
         await self.mention_notices.mentioned(message)
         fields = {"room": room, "message_id": message.message_id, "user_id": author.user_id}
-        try:
-            event = event_of(message, MessagePosted)
-            # The room's own subject: replicas with nobody in the room never decode it.
-            await publish_payload(
-                self.js, MessagePosted.subject_for(room), event.to_bytes(), str(event.id)
-            )
-        except Exception as error:
-            # Stored already: open pages will get it when they resume or reload.
-            log.error("message stored but not published: %s", error, extra=fields)
+        event = event_of(message, MessagePosted)
+        # The room's own subject: replicas with nobody in the room never decode it.
+        await self.publisher.publish(
+            MessagePosted.subject_for(room), event.to_bytes(), str(event.id), fields
+        )
         log.info("message posted", extra=fields)
         return message
 

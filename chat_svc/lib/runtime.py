@@ -181,6 +181,7 @@ def manage_chat_runtime(
         with contextlib.suppress(Exception):
             await runtime.mention_digests_task
         await runtime.presence.stop()
+        await runtime.feed.publisher.stop()
         await runtime.live.stop()
         await runtime.auth.http.aclose()
 

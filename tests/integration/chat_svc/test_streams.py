@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import nats.errors
 import pytest
 from httpx_sse import ServerSentEvent, aconnect_sse
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
 
 from chat_svc.lib.fanout import CloseReason
+from chat_svc.lib.live_publisher import REPUBLISHED_HEADER
 from chat_svc.lib.runtime import runtime_of
 from chat_svc.lib.sse import frame
+from service_kit.events import MessagePosted
 from service_kit.http_limits import HeaderLimitedHttpToolsProtocol
+from service_kit.jetstream import connect_nats
+from service_kit.nats_credentials import dev_admin_options
 from tests.integration.chat_svc.conftest import AppFactory, csrf_token_in, serve
 from tests.integration.chat_svc.fake_auth import FakeAuth, FakeSession
 from tests.support.servers import NatsServer
@@ -235,6 +243,64 @@ async def test_after_a_nats_reconnect_streams_resume_and_miss_nothing(
             assert await next_event(events) is None  # the stream ends once NATS is back
         async with open_stream(base, ada.token, last_event_id=1) as (_, resumed):
             assert await next_ids(resumed, 1) == [2]
+
+
+async def copies_in_stream(jetstream: JetStreamContext, body: str) -> list[Msg]:
+    """The stored ``MessagePosted`` events of general that carry ``body``."""
+    stored = await jetstream.subscribe(MessagePosted.subject_for("general"), ordered_consumer=True)
+    found = []
+    with contextlib.suppress(asyncio.TimeoutError, nats.errors.TimeoutError):
+        while True:
+            message = await stored.next_msg(timeout=1)
+            if body.encode() in message.data:
+                found.append(message)
+    await stored.unsubscribe()
+    return found
+
+
+async def test_a_post_whose_publish_failed_reaches_every_stream_once(
+    make_chat_app: AppFactory, fake_auth: FakeAuth, nats_url: str, jetstream: JetStreamContext
+) -> None:
+    # The poster's NATS node died mid-publish: the message is stored, its publish failed.
+    # Streams on a replica that stayed connected never resume, so the post is published
+    # again; each stream shows it once, also where a copy had arrived already.
+    ada = fake_auth.sign_in("Ada")
+    poster_app = make_chat_app()
+    async with (
+        serve(poster_app) as first,
+        serve(make_chat_app()) as second,
+        open_stream(second, ada.token, "?after=0") as (_, watching),
+        signed_in_client(first, ada) as poster,
+    ):
+        await post(poster, "before")
+        assert await next_ids(watching, 1) == [1]
+        publisher = runtime_of(poster_app).feed.publisher
+        working = publisher.js
+        gone = await connect_nats(nats_url, "gone", **dev_admin_options())
+        await gone.close()
+        publisher.js = gone.jetstream()  # a connection that is gone: the publish fails
+        try:
+            await post(poster, "lost on its way")
+        finally:
+            publisher.js = working
+        await post(poster, "after")
+        assert sorted(await next_ids(watching, 2)) == [2, 3]
+        async with asyncio.timeout(10):  # a safety net, not a timed assertion
+            while publisher.republishing:
+                await asyncio.sleep(0.05)
+        [stored] = await copies_in_stream(jetstream, "lost on its way")  # JetStream kept one
+
+        # Another copy (a first publish that arrived after all) reaches no stream twice:
+        # neither the one that showed it live nor one that resumed past it on a replica that
+        # only now follows the room (it cannot tell the copy from a message published late).
+        async with open_stream(first, ada.token, last_event_id=3) as (_, resumed):
+            assert stored.headers is not None and REPUBLISHED_HEADER in stored.headers
+            await jetstream.publish(
+                stored.subject, stored.data, headers=stored.headers | {REPUBLISHED_HEADER: "9"}
+            )
+            await post(poster, "next")
+            assert await next_ids(watching, 1) == [4]
+            assert await next_ids(resumed, 1) == [4]
 
 
 async def test_a_client_too_far_behind_is_told_to_reload(

@@ -55,6 +55,27 @@ async def test_live_copies_of_backlog_messages_are_not_sent_twice() -> None:
     assert await client.next_chunk() == b"sixseven"
 
 
+async def test_a_copy_published_again_skips_the_streams_that_resumed_past_it() -> None:
+    # A post whose first publish went unacknowledged is published again: a stream that
+    # resumed with a later id had it before; one that read it in its backlog skips it by id.
+    fanout = Fanout()
+    live = live_client("s-live")  # open since before the post: never got its first copy
+    resumed_past = StreamClient("s-past", limit=4)
+    resumed_past.resumed_after = 8
+    resumed_past.go_live(frozenset())
+    from_backlog = StreamClient("s-backlog", limit=4)
+    from_backlog.resumed_after = 6
+    from_backlog.go_live(frozenset({7}))
+    for client in (live, resumed_past, from_backlog):
+        fanout.add(client)
+    fanout.deliver("general", 7, b"seven", again=True)
+    fanout.deliver_change("general", 8, b"edit", again=True)
+    fanout.deliver("general", 9, b"nine")
+    assert await live.next_chunk() == b"seveneditnine"
+    assert await resumed_past.next_chunk() == b"nine"
+    assert await from_backlog.next_chunk() == b"editnine"
+
+
 async def test_closing_a_session_closes_only_its_streams() -> None:
     fanout = Fanout()
     mine, also_mine, other = live_client("mine"), live_client("mine"), live_client("other")

@@ -2,7 +2,7 @@
 
 import asyncio
 
-from chat_svc.lib.id_order import IdOrder
+from chat_svc.lib.id_order import GIVEN_UP_HORIZON, IdOrder
 
 
 def collector() -> tuple[list[int], IdOrder]:
@@ -55,3 +55,46 @@ async def test_closing_drops_what_is_held_and_its_timer() -> None:
     order.close()
     await asyncio.sleep(0.1)
     assert released == [1]
+
+
+async def test_a_message_published_twice_is_released_once() -> None:
+    # A post whose publish was not acknowledged is published again: a replica that had it
+    # already drops the second copy, one that had given up on its gap releases it once.
+    released, order = collector()
+    order.offer(1, b"")
+    order.offer(2, b"")
+    order.offer(2, b"")  # its first publish had arrived after all
+    order.offer(4, b"")  # 3's first publish was lost
+    async with asyncio.timeout(5):
+        while order.held:
+            await asyncio.sleep(0.01)
+    order.offer(3, b"")  # published again
+    order.offer(3, b"")
+    order.offer(4, b"")
+    assert released == [1, 2, 4, 3]
+
+
+async def test_messages_older_than_where_ordering_started_are_released() -> None:
+    # Stored before this replica followed the room: published late, still delivered (the
+    # streams that read them from the store skip them by id).
+    released, order = collector()
+    order.start_at(10)
+    order.offer(8, b"")
+    order.offer(10, b"")
+    order.start_at(20)  # too late: ordering already started
+    order.offer(11, b"")
+    assert released == [8, 10, 11]
+
+
+async def test_ids_given_up_on_are_remembered_within_a_horizon() -> None:
+    # A long outage leaves many failed posts behind: the oldest are forgotten, the recent
+    # ones still come through once.
+    released, order = collector()
+    order.offer(1, b"")
+    order.offer(GIVEN_UP_HORIZON + 100, b"")  # every id between was taken by a failed post
+    async with asyncio.timeout(5):
+        while order.held:
+            await asyncio.sleep(0.01)
+    order.offer(GIVEN_UP_HORIZON + 99, b"")
+    order.offer(2, b"")  # beyond the horizon: dropped
+    assert released == [1, GIVEN_UP_HORIZON + 100, GIVEN_UP_HORIZON + 99]
