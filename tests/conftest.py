@@ -7,6 +7,7 @@ names (the same tests then prove the code on MongoDB); each test gets fresh data
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -33,9 +34,16 @@ from tests.support.task_leaks import service_tasks_left
 
 
 @pytest.fixture(autouse=True)
-async def no_service_task_outlives_its_test() -> AsyncIterator[None]:
-    """The tests share one event loop: a service's background task left running (an app
-    started twice, a consumer never stopped) would take later tests' events."""
+def no_service_task_outlives_its_test(request: pytest.FixtureRequest) -> None:
+    """The async tests share one event loop: a service's background task left running (an
+    app started twice, a consumer never stopped) would take later tests' events. (Browser
+    tests are synchronous and run Playwright's own loop.)"""
+    if inspect.iscoroutinefunction(request.function):
+        request.getfixturevalue("service_tasks_checked")
+
+
+@pytest.fixture
+async def service_tasks_checked() -> AsyncIterator[None]:
     before = asyncio.all_tasks()
     yield
     left = await service_tasks_left(before)
