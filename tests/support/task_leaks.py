@@ -17,10 +17,11 @@ def _runs_service_code(task: asyncio.Task[object]) -> bool:
 
 
 async def service_tasks_left(
-    before: set[asyncio.Task[object]], grace_seconds: float = 5.0
+    before: set[asyncio.Task[object]], grace_seconds: float = 15.0
 ) -> list[str]:
     """The tasks started since ``before`` that run service code and have not ended within
-    ``grace_seconds`` (work handed off after a response may still be finishing)."""
+    ``grace_seconds``: work handed off after a response may still be finishing, through a
+    database or Redis timeout (2 s each) when a test took that server down."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + grace_seconds
     while True:
