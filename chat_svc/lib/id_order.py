@@ -33,9 +33,11 @@ class IdOrder:
         # Unknown until the first message: this replica may start mid-stream.
         self.next_id: int | None = None
         # The first id ordered here (older ones were stored before: released as they come),
-        # and the ids whose gap was given up on, released once if they come after all.
+        # and the ids whose gap was given up on, released once if they come after all: as
+        # ranges, oldest first, since one gap can be a thousand ids (the sequence's seed
+        # margin after a Redis flush, lib/message_ids.py) in every room a replica follows.
         self._floor: int | None = None
-        self._given_up: set[int] = set()
+        self._given_up: list[range] = []
 
     def start_at(self, next_id: int) -> None:
         """Order from ``next_id`` on (the newest stored id + 1), unless a message came first."""
@@ -51,9 +53,8 @@ class IdOrder:
             self.next_id = message_id + 1
             self._release_held_run()
         elif message_id < self.next_id:
-            if message_id not in self._given_up and message_id >= (self._floor or 0):
+            if not self._take_given_up(message_id) and message_id >= (self._floor or 0):
                 return False  # released already, and published a second time
-            self._given_up.discard(message_id)
             self._release(message_id, data)  # late: its window had expired
         else:
             self._held[message_id] = data
@@ -65,6 +66,25 @@ class IdOrder:
     @property
     def held(self) -> int:
         return len(self._held)
+
+    @property
+    def given_up(self) -> int:
+        """How many ids given up on are remembered (released once if they still come)."""
+        return sum(len(gap) for gap in self._given_up)
+
+    def _take_given_up(self, message_id: int) -> bool:
+        """Forget ``message_id`` as given up on; False when it was not."""
+        for index in range(len(self._given_up) - 1, -1, -1):  # recent gaps first
+            gap = self._given_up[index]
+            if message_id in gap:
+                kept = [
+                    part
+                    for part in (range(gap.start, message_id), range(message_id + 1, gap.stop))
+                    if part
+                ]
+                self._given_up[index : index + 1] = kept
+                return True
+        return False
 
     def _release_held_run(self) -> None:
         while self.next_id in self._held:
@@ -79,9 +99,10 @@ class IdOrder:
         if self._held and self.next_id is not None:
             resumed_at = min(self._held)
             oldest = resumed_at - GIVEN_UP_HORIZON
-            self._given_up.update(range(max(self.next_id, oldest), resumed_at))
-            if len(self._given_up) > GIVEN_UP_HORIZON:
-                self._given_up = {i for i in self._given_up if i >= oldest}
+            gaps = [*self._given_up, range(self.next_id, resumed_at)]
+            self._given_up = [
+                range(max(gap.start, oldest), gap.stop) for gap in gaps if gap.stop > oldest
+            ]
             self.next_id = resumed_at
             self._release_held_run()
         if self._held and self._timer is None:  # another gap further on

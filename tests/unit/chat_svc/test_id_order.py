@@ -1,6 +1,7 @@
 """Live messages leave a replica in id order, whatever order NATS brought them in."""
 
 import asyncio
+import tracemalloc
 
 from chat_svc.lib.id_order import GIVEN_UP_HORIZON, IdOrder
 
@@ -98,3 +99,26 @@ async def test_ids_given_up_on_are_remembered_within_a_horizon() -> None:
     order.offer(GIVEN_UP_HORIZON + 99, b"")
     order.offer(2, b"")  # beyond the horizon: dropped
     assert released == [1, GIVEN_UP_HORIZON + 100, GIVEN_UP_HORIZON + 99]
+
+
+async def test_a_gap_of_many_ids_is_remembered_in_little_memory() -> None:
+    # After a Redis flush a room's sequence jumps by its seed margin: every room a replica
+    # follows then gives up on a thousand ids at once. They are kept as ranges, not ids.
+    released, order = collector()
+    order.offer(1, b"")
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        order.offer(GIVEN_UP_HORIZON + 2, b"")
+        async with asyncio.timeout(5):
+            while order.held:
+                await asyncio.sleep(0.01)
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert order.given_up == GIVEN_UP_HORIZON
+    assert grown < 20_000  # bytes; one int per id would take over 500,000
+    order.offer(500, b"")  # late after all: once
+    order.offer(500, b"")
+    assert order.given_up == GIVEN_UP_HORIZON - 1
+    assert released == [1, GIVEN_UP_HORIZON + 2, 500]
