@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from enum import Enum
 
 from chat_svc.lib.direct_writes import DirectSink, http_chunk
@@ -463,9 +463,7 @@ class Fanout:
             client.offer(event_id, data)
         self.delivered += len(viewers)
 
-    def _viewers_of(
-        self, room: str, message_id: int, again: bool
-    ) -> set[StreamClient] | list[StreamClient] | tuple[()]:
+    def _viewers_of(self, room: str, message_id: int, again: bool) -> Collection[StreamClient]:
         viewers = self._viewers.get(room, ())
         if not again:
             return viewers

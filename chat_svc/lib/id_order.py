@@ -36,7 +36,7 @@ class IdOrder:
         # and the ids whose gap was given up on, released once if they come after all: as
         # ranges, oldest first, since one gap can be a thousand ids (the sequence's seed
         # margin after a Redis flush, lib/message_ids.py) in every room a replica follows.
-        self._floor: int | None = None
+        self._floor = 0
         self._given_up: list[range] = []
 
     def start_at(self, next_id: int) -> None:
@@ -53,7 +53,7 @@ class IdOrder:
             self.next_id = message_id + 1
             self._release_held_run()
         elif message_id < self.next_id:
-            if not self._take_given_up(message_id) and message_id >= (self._floor or 0):
+            if not self._take_given_up(message_id) and message_id >= self._floor:
                 return False  # released already, and published a second time
             self._release(message_id, data)  # late: its window had expired
         else:

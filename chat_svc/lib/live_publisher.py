@@ -29,9 +29,8 @@ REPUBLISH_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 
 
 class LivePublisher:
-    def __init__(self, js: JetStreamContext, delays: tuple[float, ...] = REPUBLISH_DELAYS) -> None:
+    def __init__(self, js: JetStreamContext) -> None:
         self.js = js
-        self._delays = delays
         self._pending: set[asyncio.Task[None]] = set()
 
     @property
@@ -53,7 +52,7 @@ class LivePublisher:
     async def _again(
         self, subject: str, payload: bytes, event_id: str, fields: dict[str, Any]
     ) -> None:
-        for attempt, delay in enumerate(self._delays, start=2):
+        for attempt, delay in enumerate(REPUBLISH_DELAYS, start=2):
             await asyncio.sleep(delay)
             try:
                 await publish_payload(

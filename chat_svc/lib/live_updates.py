@@ -142,7 +142,7 @@ class LiveUpdates:
         again_ids: set[int] = set()
 
         def release(message_id: int, data: bytes) -> None:
-            again = bool(again_ids) and message_id in again_ids
+            again = message_id in again_ids
             if again:
                 again_ids.discard(message_id)
             if message_id in change_ids:
@@ -153,6 +153,15 @@ class LiveUpdates:
                 self.fanout.deliver(room, message_id, data, people, again)
 
         in_order = IdOrder(release, self.reorder_window_seconds)
+
+        def offer(msg: Msg, message_id: int, data: bytes) -> bool:
+            """To ``in_order``; False when it was a second copy, dropped."""
+            if msg.headers and REPUBLISHED_HEADER in msg.headers:
+                again_ids.add(message_id)
+            if in_order.offer(message_id, data):
+                return True
+            again_ids.discard(message_id)
+            return False
 
         async def on_message(msg: Msg) -> None:
             try:
@@ -167,11 +176,8 @@ class LiveUpdates:
             others = frozenset(event.mentions) - {event.author_id}
             if others:
                 mentioned[message_id] = others
-            if msg.headers and REPUBLISHED_HEADER in msg.headers:
-                again_ids.add(message_id)
-            if not in_order.offer(message_id, self.renderer.frame(record)):
-                mentioned.pop(message_id, None)  # a second copy, dropped
-                again_ids.discard(message_id)
+            if not offer(msg, message_id, self.renderer.frame(record)):
+                mentioned.pop(message_id, None)
 
         async def on_change(msg: Msg) -> None:
             try:
@@ -183,11 +189,8 @@ class LiveUpdates:
                 return
             record = record_of(event)
             change_ids.add(event.event_id)
-            if msg.headers and REPUBLISHED_HEADER in msg.headers:
-                again_ids.add(event.event_id)
-            if not in_order.offer(event.event_id, self.renderer.frame(record, replace=True)):
-                change_ids.discard(event.event_id)  # a second copy, dropped
-                again_ids.discard(event.event_id)
+            if not offer(msg, event.event_id, self.renderer.frame(record, replace=True)):
+                change_ids.discard(event.event_id)
 
         subscription = await self.nats.subscribe(
             MessagePosted.subject_for(room),

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from nats.js import JetStreamContext
 from pymongo.errors import DuplicateKeyError
 from redis.exceptions import RedisError
 
@@ -44,15 +43,11 @@ class TooFarBehindError(Exception):
 @dataclass(frozen=True)
 class MessageFeed:
     cache: LatestCache
-    js: JetStreamContext
+    publisher: LivePublisher
     ids: MessageIdSequence
     intake: PostIntake
     members: RoomMembers = field(default_factory=RoomMembers)
     mention_notices: MentionNotices = field(default_factory=MentionNotices)
-    publisher: LivePublisher = field(init=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "publisher", LivePublisher(self.js))  # frozen dataclass
 
     async def mentions_in(self, room: str, body: str) -> tuple[str, ...]:
         """Who ``body`` mentions among the room's members (lib/mentions.py)."""

@@ -14,6 +14,7 @@ from chat_svc.lib.auth_client import AuthClient, Viewer, open_auth_client
 from chat_svc.lib.conversation import ConversationRenderer
 from chat_svc.lib.fanout import Fanout
 from chat_svc.lib.latest_cache import LatestCache
+from chat_svc.lib.live_publisher import LivePublisher
 from chat_svc.lib.live_updates import LiveUpdates
 from chat_svc.lib.membership_changes import join_general
 from chat_svc.lib.mention_digests import MentionDigests
@@ -126,7 +127,7 @@ def manage_chat_runtime(
             settings.message_rate_period_seconds,
         )
         ids = MessageIdSequence(infrastructure.redis)
-        feed = MessageFeed(latest, infrastructure.js, ids, intake, room_members)
+        feed = MessageFeed(latest, LivePublisher(infrastructure.js), ids, intake, room_members)
         renderer = MessageRenderer(app.jinja_loader)
         live = LiveUpdates(
             infrastructure.nats,

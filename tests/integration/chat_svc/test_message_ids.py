@@ -9,6 +9,7 @@ from redis.asyncio import Redis
 
 from chat_svc.lib.auth_client import Viewer
 from chat_svc.lib.latest_cache import LatestCache
+from chat_svc.lib.live_publisher import LivePublisher
 from chat_svc.lib.message_feed import MessageFeed
 from chat_svc.lib.message_ids import SEED_MARGIN, MessageIdSequence, sequence_key
 from chat_svc.lib.post_intake import PostIntake
@@ -55,12 +56,13 @@ async def test_an_id_handed_out_twice_is_stored_once_and_the_post_takes_another(
     await insert_message("general", 7, "u1", "Ada", "holds id 7")
     await redis_client.set(sequence_key("general"), 6)  # re-seeded under an id in flight
     intake = PostIntake(redis_client, 50, rate_count=100, rate_period_seconds=1.0)
+    publisher = LivePublisher(jetstream)
     feed = MessageFeed(
-        LatestCache(redis_client, 50), jetstream, MessageIdSequence(redis_client), intake
+        LatestCache(redis_client, 50), publisher, MessageIdSequence(redis_client), intake
     )
     viewer = Viewer(session_id="s", user_id="u2", email="grace@example.com", display_name="Grace")
     posted = await feed.post(viewer, "general", "needs a free id")
-    assert posted.message_id == 8 and feed.publisher.republishing == 0
+    assert posted.message_id == 8 and publisher.republishing == 0
     stored = await select_latest_messages("general", 10)
     assert [(m.message_id, m.body) for m in stored] == [(7, "holds id 7"), (8, "needs a free id")]
 
