@@ -120,7 +120,7 @@ async def run_step(
 
 
 async def run_ramp(
-    url_events: str,
+    url_events: str | tuple[str, ...],
     post_url: str,
     peer: bool,
     plan: FanoutPlan,
@@ -128,8 +128,11 @@ async def run_ramp(
     meter: CpuMeter,
     infrastructure: CpuMeter,
 ) -> dict[str, Any]:
+    # Several URLs (replicas): the subscribers are split evenly between them.
+    urls = (url_events,) if isinstance(url_events, str) else url_events
     crowd = SseCrowd()
-    await crowd.open(url_events, plan.subscribers, cookies)
+    for url in urls:
+        await crowd.open(url, plan.subscribers // len(urls), cookies)
     await asyncio.sleep(0.5)
     steps: list[dict[str, Any]] = []
     seq = 0

@@ -16,6 +16,8 @@ class Mode:
     # Issue 15: one replica posting and streaming, and the fan-out alone (NATS to sockets).
     one_replica: FanoutPlan
     fanout_alone: FanoutPlan
+    # Issue 15: the fan-out alone on one process, then the same streams on two processes.
+    fanout_cores: FanoutPlan
     page_seconds: float
     page_connections: int
     # The page again, each request from the next of this many signed-in people.
@@ -36,6 +38,7 @@ QUICK = Mode(
     fanout=FanoutPlan(subscribers=40, rates=(20.0,), seconds_per_step=1.0, repeats=1),
     one_replica=FanoutPlan(subscribers=40, rates=(20.0,), seconds_per_step=1.0, repeats=1),
     fanout_alone=FanoutPlan(subscribers=40, rates=(20.0,), seconds_per_step=1.0, repeats=1),
+    fanout_cores=FanoutPlan(subscribers=40, rates=(20.0,), seconds_per_step=1.0, repeats=1),
     page_seconds=1,
     page_connections=8,
     page_viewers=20,
@@ -64,6 +67,9 @@ FULL = Mode(
     ),
     fanout_alone=FanoutPlan(
         subscribers=1000, rates=(20.0, 50.0, 100.0, 200.0, 400.0), seconds_per_step=3.0, repeats=3
+    ),
+    fanout_cores=FanoutPlan(
+        subscribers=1000, rates=(20.0, 50.0, 100.0, 200.0), seconds_per_step=3.0, repeats=3
     ),
     page_seconds=8,
     page_connections=32,

@@ -38,7 +38,18 @@ def _issue15_fanouts(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "one_replica": "chat_svc (uvicorn), one replica posting and streaming",
         "alone": "chat_svc (uvicorn), the fan-out alone (published straight to NATS)",
     }
-    return {label: measured[key] for key, label in labels.items() if key in measured}
+    found = {label: measured[key] for key, label in labels.items() if key in measured}
+    # ``--only cores``: the same streams on one process, then split between two on two cores.
+    cores = results.get("cores", {})
+    on_cores = {
+        "fanout_one_process": "the fan-out alone, one process on one core",
+        "fanout_two_processes": "the same streams split between two processes on two cores"
+        " (server CPU: both, added)",
+    }
+    for key, label in on_cores.items():
+        if key in cores:
+            found[f"chat_svc (uvicorn), {label}"] = cores[key]
+    return found
 
 
 def plot_fanout(results: dict[str, Any], out: Path) -> Path | None:

@@ -243,22 +243,42 @@ async def _pages_at_once(
 
 
 async def bench_cores(mode: Mode, logs: Path) -> dict[str, Any]:
-    """Issue 15: does the page scale with cores? One chat process, then two on two cores
-    (each loaded by its own wrk on the other core: this machine has only two). Each
-    process's pages per CPU-second should stay put; Valkey is shared by all of them."""
+    """Issue 15: do the page and the fan-out scale with cores? One chat process, then two
+    on two cores (this machine has only two, so each shares its core with load). Each
+    process's pages and deliveries per CPU-second should stay put; Valkey is shared."""
     with running_stack(logs / "cores") as stack:
         url_a, url_b = stack.start_chats(["chat-a", "chat-b"], cores=[SERVER_CORE, LOAD_CORE])
-        cookie = await _warm_page(url_a)
-        one, two = [], []
         try:
-            for _ in range(mode.repeats):
-                one.append(
-                    await _pages_at_once(stack, [(url_a, "chat-a", LOAD_CORE)], cookie, mode)
-                )
-                both = [(url_a, "chat-a", LOAD_CORE), (url_b, "chat-b", SERVER_CORE)]
-                two.append(await _pages_at_once(stack, both, cookie, mode))
+            results = await _page_on_cores(stack, url_a, url_b, mode)
         except WrkMissingError as error:
-            return {"skipped": str(error)}
+            results = {"skipped": str(error)}
+        # The same streams held by one process, then split between the two; published
+        # straight to NATS, so each process's CPU is its fan-out's own.
+        for key, urls, names in (
+            ("fanout_one_process", (url_a,), ["chat-a"]),
+            ("fanout_two_processes", (url_a, url_b), ["chat-a", "chat-b"]),
+        ):
+            results[key] = await run_ramp(
+                tuple(f"{url}/events" for url in urls),
+                stack.nats_url,
+                False,
+                mode.fanout_cores,
+                SUBSCRIBER_COOKIES,
+                CpuMeter([stack.pid(name) for name in names]),
+                CpuMeter(stack.infrastructure_pids()),
+            )
+    return results
+
+
+async def _page_on_cores(stack: Stack, url_a: str, url_b: str, mode: Mode) -> dict[str, Any]:
+    """The room page on chat-a (its wrk on the other core), then on both processes, each
+    loaded by its own wrk on the other's core."""
+    cookie = await _warm_page(url_a)
+    one, two = [], []
+    for _ in range(mode.repeats):
+        one.append(await _pages_at_once(stack, [(url_a, "chat-a", LOAD_CORE)], cookie, mode))
+        both = [(url_a, "chat-a", LOAD_CORE), (url_b, "chat-b", SERVER_CORE)]
+        two.append(await _pages_at_once(stack, both, cookie, mode))
     keys = ("requests_per_s", "per_cpu_second", "valkey_cpu_ms_per_1000", "p99_ms", "non_2xx")
 
     def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:

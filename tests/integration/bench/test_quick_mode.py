@@ -58,6 +58,10 @@ def test_quick_mode_runs_every_benchmark(project_root: Path, tmp_path: Path) -> 
         cores = results["cores"]
         assert cores["one_process"]["non_2xx"] == cores["two_processes"]["non_2xx"] == 0
         assert len(cores["two_processes"]["chat_cpu_pct"]) == 2
+    # The fan-out on one process, then split between two: every stream got every message.
+    for part in ("fanout_one_process", "fanout_two_processes"):
+        steps = results["cores"][part]["steps"]
+        assert steps and all(step["complete"] for step in steps), results["cores"][part]
     assert all(step["complete"] for step in page["posting"]["steps"]), page["posting"]
     assert all(step["complete"] for step in results["peer"]["fanout"]["steps"])
     # Issue 15's figures: one replica posting and streaming, and the fan-out alone.
