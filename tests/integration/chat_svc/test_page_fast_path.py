@@ -7,15 +7,20 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from quart import Quart
-from quart.typing import TestAppProtocol, TestClientProtocol
 from werkzeug.datastructures import Headers
 
 from chat_svc.lib.room_page_route import ROUTE_KEY, RoomPageRoute
 from tests.integration.chat_svc.conftest import AppFactory
 from tests.integration.chat_svc.fake_auth import FakeAuth
 from tests.integration.chat_svc.people import FORM_SESSION, Person, sign_in, without_draft_key
+
+if TYPE_CHECKING:
+    # Imported for annotations only: pytest would try to collect the Test* protocols
+    # as test classes (a warning in every run).
+    from quart.typing import TestAppProtocol, TestClientProtocol
 
 
 def served_fast(app: Quart) -> int:

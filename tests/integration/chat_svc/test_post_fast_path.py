@@ -7,17 +7,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from quart import Quart
-from quart.typing import TestClientProtocol
 
 from chat_svc.lib.message_feed import MessageFeed
 from chat_svc.lib.message_post_route import ROUTE_KEY, MessagePostRoute
 from tests.integration.chat_svc.conftest import AppFactory
 from tests.integration.chat_svc.fake_auth import FakeAuth
 from tests.integration.chat_svc.people import HTMX, Person, sign_in, without_draft_key
+
+if TYPE_CHECKING:
+    # Imported for annotations only: pytest would try to collect the Test* protocols
+    # as test classes (a warning in every run).
+    from quart.typing import TestClientProtocol
 
 MESSAGE_ANCHOR = re.compile(r"#message-\d+")
 
