@@ -19,6 +19,7 @@ from auth_svc.lib.internal_listener import SCOPE_MARK
 from auth_svc.settings import AuthSettings
 from service_kit.events import Event, PasswordResetRequested, SignUpRequested, decode_event
 from service_kit.sealed_links import DEV_LINK_SEAL_KEY, LinkSeal, link_in
+from tests.support.stored_events import stored_messages
 
 PASSWORD = "correct horse battery"
 # What the internal listener's server puts in the scope (the public listener answers 404).
@@ -71,13 +72,8 @@ async def wait_for_events(
             if found >= count:
                 break
             await asyncio.sleep(0.05)
-    events = []
-    subscription = await js.subscribe(subject, ordered_consumer=True)
-    for _ in range(found):
-        message = await subscription.next_msg(timeout=5)
-        events.append(decode_event(message.subject, message.data))
-    await subscription.unsubscribe()
-    return events
+    stored = await stored_messages(js, "AUTH_EVENTS", subject)
+    return [decode_event(message.subject, message.data) for message in stored]
 
 
 def link_of(event: SignUpRequested | PasswordResetRequested) -> str:

@@ -12,19 +12,11 @@ from quart.typing import TestClientProtocol as Client
 from service_kit.events import PasswordResetRequested, SignUpRequested
 from service_kit.sealed_links import LinkSeal, SealBrokenError, link_in, seal_event
 from tests.integration.auth_svc.conftest import link_of, submit, token_from, wait_for_events
+from tests.support.stored_events import stored_messages
 
 
 async def raw_messages(js: JetStreamContext, subject: str) -> list[bytes]:
-    subscription = await js.subscribe(subject, ordered_consumer=True)
-    found = []
-    for _ in range((await js.stream_info("AUTH_EVENTS")).state.messages):
-        try:
-            message = await subscription.next_msg(timeout=1)
-        except TimeoutError:
-            break
-        found.append(message.data)
-    await subscription.unsubscribe()
-    return found
+    return [message.data for message in await stored_messages(js, "AUTH_EVENTS", subject)]
 
 
 async def test_set_password_and_reset_links_are_not_in_the_stream_in_clear(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,7 +11,6 @@ from typing import Any
 import httpx
 import pytest
 from httpx_sse import ServerSentEvent, aconnect_sse
-from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
 from chat_svc.lib.fanout import CloseReason
@@ -26,6 +24,7 @@ from service_kit.nats_credentials import dev_admin_options
 from tests.integration.chat_svc.conftest import AppFactory, csrf_token_in, serve
 from tests.integration.chat_svc.fake_auth import FakeAuth, FakeSession
 from tests.support.servers import NatsServer
+from tests.support.stored_events import stored_messages
 
 Events = AsyncIterator[ServerSentEvent]
 
@@ -244,19 +243,6 @@ async def test_after_a_nats_reconnect_streams_resume_and_miss_nothing(
             assert await next_ids(resumed, 1) == [2]
 
 
-async def copies_in_stream(jetstream: JetStreamContext, body: str) -> list[Msg]:
-    """The stored ``MessagePosted`` events of general that carry ``body``."""
-    stored = await jetstream.subscribe(MessagePosted.subject_for("general"), ordered_consumer=True)
-    found = []
-    with contextlib.suppress(asyncio.TimeoutError):  # nats' own timeout is one too
-        while True:
-            message = await stored.next_msg(timeout=1)
-            if body.encode() in message.data:
-                found.append(message)
-    await stored.unsubscribe()
-    return found
-
-
 async def test_a_post_whose_publish_failed_reaches_every_stream_once(
     make_chat_app: AppFactory, fake_auth: FakeAuth, nats_url: str, jetstream: JetStreamContext
 ) -> None:
@@ -287,7 +273,10 @@ async def test_a_post_whose_publish_failed_reaches_every_stream_once(
         async with asyncio.timeout(10):  # a safety net, not a timed assertion
             while publisher.republishing:
                 await asyncio.sleep(0.05)
-        [stored] = await copies_in_stream(jetstream, "lost on its way")  # JetStream kept one
+        posted = await stored_messages(
+            jetstream, "CHAT_EVENTS", MessagePosted.subject_for("general")
+        )
+        [stored] = [m for m in posted if b"lost on its way" in m.data]  # JetStream kept one
 
         # Another copy (a first publish that arrived after all) reaches no stream twice:
         # neither the one that showed it live nor one that resumed past it on a replica that
