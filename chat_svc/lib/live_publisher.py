@@ -3,10 +3,11 @@
 A publish JetStream did not acknowledge (a NATS node or the stream's leader died
 mid-publish, a reconnect) may or may not have reached the replicas: the streams of a replica
 that stayed connected never resume, so nothing else would bring them the message. It is
-therefore published again, in the background, until JetStream takes it; the same
-``Nats-Msg-Id`` keeps one copy in the stream. Core subscribers may get it twice: each further
-attempt carries ``REPUBLISHED_HEADER``, so a replica drops the copy where it was shown
-already (lib/id_order.py, lib/fanout.py).
+therefore sent again at once over core NATS, before the POST answers, and then published
+again in the background until JetStream takes it; the same ``Nats-Msg-Id`` keeps one copy in
+the stream. Core subscribers may get it twice: each further attempt carries
+``REPUBLISHED_HEADER``, so a replica drops the copy where it was shown already
+(lib/id_order.py, lib/fanout.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import contextlib
 import logging
 from typing import Any
 
+from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 
 from service_kit.jetstream import publish_payload
@@ -29,7 +31,8 @@ REPUBLISH_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 
 
 class LivePublisher:
-    def __init__(self, js: JetStreamContext) -> None:
+    def __init__(self, nats: NATS, js: JetStreamContext) -> None:
+        self.nats = nats
         self.js = js
         self._pending: set[asyncio.Task[None]] = set()
 
@@ -45,14 +48,29 @@ class LivePublisher:
             await publish_payload(self.js, subject, payload, event_id)
         except Exception as error:
             log.error("stored but not published yet, trying again: %s", error, extra=fields)
+            await self._send_now(subject, payload, event_id, fields)
             task = asyncio.create_task(self._again(subject, payload, event_id, fields))
             self._pending.add(task)
             task.add_done_callback(self._pending.discard)
 
+    async def _send_now(
+        self, subject: str, payload: bytes, event_id: str, fields: dict[str, Any]
+    ) -> None:
+        """A core copy, written to the connection before the POST answers: the sender's next
+        message goes out after it on the same connection, so no stream shows the two in the
+        wrong order (the first publish may have died with a NATS node, and a stream leader's
+        election outlasts the ack timeout). No ack to wait for: JetStream stores the copy if
+        it can, and the attempts in the background make sure it does."""
+        headers = {"Nats-Msg-Id": event_id, REPUBLISHED_HEADER: "2"}
+        try:
+            await self.nats.publish(subject, payload, headers=headers)
+        except Exception as error:  # a closed connection: the attempts below are all that's left
+            log.warning("could not send it again now: %s", error, extra=fields)
+
     async def _again(
         self, subject: str, payload: bytes, event_id: str, fields: dict[str, Any]
     ) -> None:
-        for attempt, delay in enumerate(REPUBLISH_DELAYS, start=2):
+        for attempt, delay in enumerate(REPUBLISH_DELAYS, start=3):
             await asyncio.sleep(delay)
             try:
                 await publish_payload(

@@ -127,7 +127,9 @@ def manage_chat_runtime(
             settings.message_rate_period_seconds,
         )
         ids = MessageIdSequence(infrastructure.redis)
-        feed = MessageFeed(latest, LivePublisher(infrastructure.js), ids, intake, room_members)
+        feed = MessageFeed(
+            latest, LivePublisher(infrastructure.nats, infrastructure.js), ids, intake, room_members
+        )
         renderer = MessageRenderer(app.jinja_loader)
         live = LiveUpdates(
             infrastructure.nats,

@@ -50,13 +50,13 @@ async def test_after_a_redis_flush_ids_continue_from_the_database(
 
 
 async def test_an_id_handed_out_twice_is_stored_once_and_the_post_takes_another(
-    chat_database: Any, redis_client: Redis, jetstream: Any
+    chat_database: Any, redis_client: Redis, nats_client: Any, jetstream: Any
 ) -> None:
     await ensure_streams(jetstream, load_topology())  # published, not left to try again
     await insert_message("general", 7, "u1", "Ada", "holds id 7")
     await redis_client.set(sequence_key("general"), 6)  # re-seeded under an id in flight
     intake = PostIntake(redis_client, 50, rate_count=100, rate_period_seconds=1.0)
-    publisher = LivePublisher(jetstream)
+    publisher = LivePublisher(nats_client, jetstream)
     feed = MessageFeed(
         LatestCache(redis_client, 50), publisher, MessageIdSequence(redis_client), intake
     )
