@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from httpx_sse import ServerSentEvent, aconnect_sse
+from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 
 from chat_svc.lib.fanout import CloseReason
@@ -243,6 +244,13 @@ async def test_after_a_nats_reconnect_streams_resume_and_miss_nothing(
             assert await next_ids(resumed, 1) == [2]
 
 
+async def gone_connection(nats_url: str) -> NATS:
+    """A NATS connection that is closed: whatever is published through it fails."""
+    gone = await connect_nats(nats_url, "gone", **dev_admin_options())
+    await gone.close()
+    return gone
+
+
 async def test_a_post_whose_publish_failed_reaches_every_stream_once(
     make_chat_app: AppFactory, fake_auth: FakeAuth, nats_url: str, jetstream: JetStreamContext
 ) -> None:
@@ -263,9 +271,7 @@ async def test_a_post_whose_publish_failed_reaches_every_stream_once(
         assert await next_ids(watching, 1) == [1]
         publisher = runtime_of(poster_app).feed.publisher
         working = publisher.js
-        gone = await connect_nats(nats_url, "gone", **dev_admin_options())
-        await gone.close()
-        publisher.js = gone.jetstream()  # a connection that is gone: the publish fails
+        publisher.js = (await gone_connection(nats_url)).jetstream()  # the publish fails
         try:
             await post(poster, "lost on its way")
         finally:
@@ -291,6 +297,37 @@ async def test_a_post_whose_publish_failed_reaches_every_stream_once(
             await post(poster, "next")
             assert await next_ids(watching, 1) == [4]
             assert await next_ids(resumed, 1) == [4]
+
+
+async def test_a_post_neither_published_nor_sent_again_is_published_later(
+    make_chat_app: AppFactory, fake_auth: FakeAuth, nats_url: str, jetstream: JetStreamContext
+) -> None:
+    # The replica's connection was gone for the publish and for the copy sent at once: the
+    # attempts in the background bring the post to the streams and to JetStream (whose
+    # consumers, such as mention e-mails, would otherwise never hear of it).
+    ada = fake_auth.sign_in("Ada")
+    poster_app = make_chat_app()
+    async with (
+        serve(poster_app) as base,
+        open_stream(base, ada.token, "?after=0") as (_, watching),
+        signed_in_client(base, ada) as poster,
+    ):
+        publisher = runtime_of(poster_app).feed.publisher
+        working = publisher.nats, publisher.js
+        publisher.nats = await gone_connection(nats_url)
+        publisher.js = publisher.nats.jetstream()
+        try:
+            await post(poster, "sent while cut off")
+        finally:
+            publisher.nats, publisher.js = working
+        assert await next_ids(watching, 1) == [1]
+        async with asyncio.timeout(10):  # a safety net, not a timed assertion
+            while publisher.republishing:
+                await asyncio.sleep(0.05)
+        posted = await stored_messages(
+            jetstream, "CHAT_EVENTS", MessagePosted.subject_for("general")
+        )
+        assert [b"sent while cut off" in m.data for m in posted] == [True]
 
 
 async def test_a_client_too_far_behind_is_told_to_reload(
