@@ -19,7 +19,6 @@ from typing import Any
 
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
-from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, StreamConfig
 from nats.js.errors import NotFoundError
@@ -208,10 +207,13 @@ class DurableConsumer:
         while not self._stopping.is_set():
             try:
                 messages = await subscription.fetch(self.batch, timeout=1.0)
-            except NatsTimeoutError:
+            except TimeoutError:
+                # Nothing came. nats-py raises its own TimeoutError, or a bare one when a busy
+                # event loop used up the wait before the lingering pull could be sent.
                 continue
             except Exception as error:
-                log.warning("fetch failed on %s: %s", self.durable, error)
+                reason = str(error) or type(error).__name__
+                log.warning("fetch failed on %s: %s", self.durable, reason)
                 await self._sleep(0.5)
                 if isinstance(error, NotFoundError):
                     return  # consumer deleted: rebind

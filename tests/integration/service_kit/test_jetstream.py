@@ -1,7 +1,10 @@
 """Events published with the shared helpers reach a durable consumer exactly as sent."""
 
 import asyncio
+import logging
+import time
 
+import pytest
 from nats.js import JetStreamContext
 from redis.asyncio import Redis
 
@@ -109,6 +112,46 @@ async def test_a_poison_message_is_dead_lettered_and_does_not_block_the_next(
     dead = await jetstream.get_last_msg("DEAD_LETTERS", f"dead_letter.{UserCreated.SUBJECT}")
     assert dead.data == b"{not json"
     assert dead.headers is not None and dead.headers["Dead-Letter-Reason"].startswith("malformed")
+
+
+async def test_waiting_for_events_on_a_busy_event_loop_is_not_a_failed_fetch(
+    jetstream: JetStreamContext, caplog: pytest.LogCaptureFixture
+) -> None:
+    """On a loop kept busy in 20 ms stretches (a replica writing to its streams), nats-py
+    ends most empty fetches with a bare TimeoutError: nothing came, which is not a failure
+    to log, nor a reason to pause the consumer."""
+    topology = load_topology()
+    await ensure_streams(jetstream, topology)
+    received: list[Event] = []
+
+    async def handle(incoming: Event) -> None:
+        received.append(incoming)
+
+    def hold_the_loop() -> None:
+        time.sleep(0.02)  # blocking on purpose: the loop does nothing else meanwhile
+
+    async def keep_the_loop_busy() -> None:
+        while True:
+            hold_the_loop()
+            await asyncio.sleep(0)
+
+    consumer = DurableConsumer(jetstream, topology, "chat_svc_users", handle)
+    busy = asyncio.create_task(keep_the_loop_busy())
+    try:
+        with caplog.at_level(logging.WARNING, logger="service_kit.jetstream"):
+            task = asyncio.create_task(consumer.run())
+            await asyncio.sleep(4)  # several empty fetches of a second each
+            event = UserCreated(user_id="u-3", email="cy@example.com", display_name="Cy")
+            await publish_event(jetstream, event)
+            async with asyncio.timeout(10):
+                while not received:
+                    await asyncio.sleep(0.02)
+            consumer.stop()
+            await task
+    finally:
+        busy.cancel()
+    assert received == [event]
+    assert [r.getMessage() for r in caplog.records if "fetch failed" in r.getMessage()] == []
 
 
 async def test_declaring_the_topology_twice_changes_nothing(jetstream: JetStreamContext) -> None:
