@@ -11,11 +11,11 @@ from typing import Any
 import httpx
 import pytest
 from httpx_sse import ServerSentEvent, aconnect_sse
-from nats.aio.client import Client as NATS
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
 from chat_svc.lib.fanout import CloseReason
-from chat_svc.lib.live_publisher import REPUBLISHED_HEADER
+from chat_svc.lib.live_publisher import REPUBLISHED_HEADER, LivePublisher
 from chat_svc.lib.runtime import runtime_of
 from chat_svc.lib.sse import frame
 from service_kit.events import MessagePosted
@@ -244,11 +244,34 @@ async def test_after_a_nats_reconnect_streams_resume_and_miss_nothing(
             assert await next_ids(resumed, 1) == [2]
 
 
-async def gone_connection(nats_url: str) -> NATS:
-    """A NATS connection that is closed: whatever is published through it fails."""
+@asynccontextmanager
+async def cut_off(
+    publisher: LivePublisher, nats_url: str, *, core_too: bool
+) -> AsyncIterator[None]:
+    """Publishes through a closed NATS connection fail meanwhile: JetStream's, and with
+    ``core_too`` also the copy sent at once over core NATS."""
     gone = await connect_nats(nats_url, "gone", **dev_admin_options())
     await gone.close()
-    return gone
+    working = publisher.nats, publisher.js
+    publisher.js = gone.jetstream()
+    if core_too:
+        publisher.nats = gone
+    try:
+        yield
+    finally:
+        publisher.nats, publisher.js = working
+
+
+async def stored_once_settled(
+    publisher: LivePublisher, jetstream: JetStreamContext, body: bytes
+) -> list[Msg]:
+    """Once the publisher has nothing left to publish again: the copies of general's
+    ``MessagePosted`` events with ``body`` that JetStream holds."""
+    async with asyncio.timeout(10):  # a safety net, not a timed assertion
+        while publisher.republishing:
+            await asyncio.sleep(0.05)
+    posted = await stored_messages(jetstream, "CHAT_EVENTS", MessagePosted.subject_for("general"))
+    return [message for message in posted if body in message.data]
 
 
 async def test_a_post_whose_publish_failed_reaches_every_stream_once(
@@ -270,21 +293,12 @@ async def test_a_post_whose_publish_failed_reaches_every_stream_once(
         await post(poster, "before")
         assert await next_ids(watching, 1) == [1]
         publisher = runtime_of(poster_app).feed.publisher
-        working = publisher.js
-        publisher.js = (await gone_connection(nats_url)).jetstream()  # the publish fails
-        try:
+        async with cut_off(publisher, nats_url, core_too=False):
             await post(poster, "lost on its way")
-        finally:
-            publisher.js = working
         await post(poster, "after")
         assert await next_ids(watching, 2) == [2, 3]
-        async with asyncio.timeout(10):  # a safety net, not a timed assertion
-            while publisher.republishing:
-                await asyncio.sleep(0.05)
-        posted = await stored_messages(
-            jetstream, "CHAT_EVENTS", MessagePosted.subject_for("general")
-        )
-        [stored] = [m for m in posted if b"lost on its way" in m.data]  # JetStream kept one
+        # JetStream kept one copy.
+        [stored] = await stored_once_settled(publisher, jetstream, b"lost on its way")
 
         # Another copy (a first publish that arrived after all) reaches no stream twice:
         # neither the one that showed it live nor one that resumed past it on a replica that
@@ -313,21 +327,10 @@ async def test_a_post_neither_published_nor_sent_again_is_published_later(
         signed_in_client(base, ada) as poster,
     ):
         publisher = runtime_of(poster_app).feed.publisher
-        working = publisher.nats, publisher.js
-        publisher.nats = await gone_connection(nats_url)
-        publisher.js = publisher.nats.jetstream()
-        try:
+        async with cut_off(publisher, nats_url, core_too=True):
             await post(poster, "sent while cut off")
-        finally:
-            publisher.nats, publisher.js = working
         assert await next_ids(watching, 1) == [1]
-        async with asyncio.timeout(10):  # a safety net, not a timed assertion
-            while publisher.republishing:
-                await asyncio.sleep(0.05)
-        posted = await stored_messages(
-            jetstream, "CHAT_EVENTS", MessagePosted.subject_for("general")
-        )
-        assert [b"sent while cut off" in m.data for m in posted] == [True]
+        assert len(await stored_once_settled(publisher, jetstream, b"sent while cut off")) == 1
 
 
 async def test_a_client_too_far_behind_is_told_to_reload(
