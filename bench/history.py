@@ -20,7 +20,7 @@ from bench.proc import CpuMeter
 from bench.publisher import ChatPoster, publish_open_loop
 from bench.stack import Stack
 from bench.stats import latency_summary, median_and_spread
-from chat_svc.lib.message_ids import sequence_key
+from chat_svc.actions.message_ids import sequence_key
 from service_kit.document_store import service_database_name
 
 RATE = 20.0

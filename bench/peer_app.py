@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from chat_svc.lib.message_text import install_message_text
+from chat_svc.web.message_text import install_message_text
 
 CHANNEL = "peer:messages"
 TEMPLATES = Path(__file__).resolve().parent.parent / "chat_svc" / "templates"

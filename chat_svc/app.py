@@ -8,33 +8,33 @@ import httpx
 from quart import Quart
 from quart.typing import ResponseReturnValue
 
-from chat_svc.blueprints.chat import chat_blueprint
-from chat_svc.blueprints.mention_suggestions import mention_suggestions
-from chat_svc.blueprints.message_actions import message_actions_blueprint
-from chat_svc.blueprints.notifications import UNSUBSCRIBE_ENDPOINT, notifications
-from chat_svc.blueprints.people import people_pages
-from chat_svc.blueprints.room_activity import room_activity
-from chat_svc.blueprints.rooms import rooms_blueprint
-from chat_svc.blueprints.session import session_pages
-from chat_svc.lib.auth_client import AuthUnavailableError
-from chat_svc.lib.cookies import FORM_SESSION_COOKIE, ReusedSignerSessionInterface
-from chat_svc.lib.event_stream import route_event_stream
-from chat_svc.lib.form_sessions import FormSessions
-from chat_svc.lib.message_edits import edit_window
-from chat_svc.lib.message_post_route import route_message_posts
-from chat_svc.lib.message_text import install_message_text
-from chat_svc.lib.rate_limit_pages import install_rate_limit_pages
-from chat_svc.lib.rate_limits import install_rate_limiter
-from chat_svc.lib.room_page_route import route_room_page
-from chat_svc.lib.runtime import manage_chat_runtime
+from chat_svc.actions.message_edits import edit_window
+from chat_svc.auth.auth_client import AuthUnavailableError
+from chat_svc.live.event_stream import route_event_stream
+from chat_svc.models.digest_records import MentionDigest, MentionMailState
 from chat_svc.models.memberships import Membership
-from chat_svc.models.mention_digests import MentionDigest, MentionMailState
 from chat_svc.models.messages import DOCUMENT_MODELS, author_tag
 from chat_svc.models.notification_settings import NotificationSettings
 from chat_svc.models.pending_mentions import PendingMention
 from chat_svc.models.rooms import Room
 from chat_svc.models.users import ChatUser
+from chat_svc.runtime import manage_chat_runtime
 from chat_svc.settings import ChatSettings
+from chat_svc.web.cookies import FORM_SESSION_COOKIE, ReusedSignerSessionInterface
+from chat_svc.web.fast_paths.form_sessions import FormSessions
+from chat_svc.web.fast_paths.post_fast_path import route_message_posts
+from chat_svc.web.fast_paths.room_page_fast_path import route_room_page
+from chat_svc.web.message_text import install_message_text
+from chat_svc.web.rate_limits import install_rate_limiter
+from chat_svc.web.too_many_requests import install_rate_limit_pages
+from chat_svc.web.views.mention_suggestions import mention_suggestions
+from chat_svc.web.views.message_changes import message_actions_blueprint
+from chat_svc.web.views.notification_pages import UNSUBSCRIBE_ENDPOINT, notifications
+from chat_svc.web.views.people import people_pages
+from chat_svc.web.views.room_activity import room_activity
+from chat_svc.web.views.room_messages import chat_blueprint
+from chat_svc.web.views.rooms import rooms_blueprint
+from chat_svc.web.views.session import session_pages
 from service_kit.admission import install_admission_limit
 from service_kit.lifecycle import manage_infrastructure
 from service_kit.web import (
@@ -84,7 +84,7 @@ def create_app(
     install_security_headers(
         app, form_action_origins=[settings.auth_public_url], hsts=settings.is_production
     )
-    # Mail clients post the one-click unsubscribe themselves (blueprints/notifications.py).
+    # Mail clients post the one-click unsubscribe themselves (web/views/notification_pages.py).
     allowed_origins = install_origin_check(
         app, [settings.public_url], exempt_endpoints=[UNSUBSCRIBE_ENDPOINT]
     )

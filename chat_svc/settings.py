@@ -28,9 +28,11 @@ class ChatSettings(ServiceSettings):
 
     message_max_chars: int = Field(2000, ge=1)
     page_size: int = Field(10, ge=1)
-    # The common room page is served before Quart (lib/room_page_route.py); off: Quart only.
+    # The common room page is served before Quart (web/fast_paths/room_page_fast_path.py);
+    # off: Quart only.
     page_fast_path: bool = True
-    # The common message post is handled before Quart (lib/message_post_route.py); off: Quart.
+    # The common message post is handled before Quart (web/fast_paths/post_fast_path.py);
+    # off: Quart only.
     post_fast_path: bool = True
     # The author may edit a message this long after posting it (delete: any time).
     message_edit_minutes: float = Field(15.0, ge=0)
@@ -47,7 +49,7 @@ class ChatSettings(ServiceSettings):
     heartbeat_seconds: float = Field(15.0, gt=0)
     # A stream is written to at most once per this window while messages keep coming: more
     # messages per write, less CPU per delivery when busy, at most this much more latency
-    # (lib/fanout.py Flusher). 0: every loop pass.
+    # (live/fanout.py Flusher). 0: every loop pass.
     stream_batch_seconds: float = Field(0.02, ge=0, le=1)
     # How long a replica holds a live message whose predecessor id has not arrived yet.
     reorder_window_seconds: float = Field(0.5, gt=0, le=10)
@@ -55,9 +57,10 @@ class ChatSettings(ServiceSettings):
     message_rate_count: int = Field(20, ge=1)
     message_rate_period_seconds: float = Field(10.0, gt=0)
 
-    # Mention e-mails (lib/mention_digests.py): a mention still unread this long after it was
-    # posted is mailed, in one e-mail per person listing every unread mention since the last
-    # one, at most one such e-mail per person per interval. The scan looks for due mentions.
+    # Mention e-mails (notifications/mention_digests.py): a mention still unread this long
+    # after it was posted is mailed, in one e-mail per person listing every unread mention
+    # since the last one, at most one such e-mail per person per interval.
+    # The scan looks for due mentions.
     mention_email_delay_seconds: float = Field(600.0, ge=0)
     mention_email_min_interval_seconds: float = Field(1800.0, ge=0)
     mention_email_scan_seconds: float = Field(15.0, gt=0)

@@ -198,7 +198,7 @@ class MentionInDigest(BaseModel):
 class MentionDigestRequested(Event):
     """Someone stayed away from mentions of them: mail_svc sends ONE e-mail listing them.
 
-    chat_svc stores the event (its own outbox, models/mention_digests.py) before publishing
+    chat_svc stores the event (its own outbox, models/digest_records.py) before publishing
     it, so a re-publish after a crash carries the same id and mail_svc drops it.
     ``unsubscribe_link`` turns these e-mails off in one click (RFC 8058), without signing in.
     """

@@ -29,12 +29,12 @@ class ChatMessage(Document):
     author_name: str
     body: str
     posted_at: datetime
-    # Edits and deletions (lib/message_edits.py): each takes the next id of the room's
+    # Edits and deletions (actions/message_edits.py): each takes the next id of the room's
     # sequence, so a resume after that id brings the message's current version.
     event_id: int | None = None
     edited_at: datetime | None = None
     deleted: bool = False
-    # The user ids the text mentions (lib/mentions.py), recognised at post and edit time.
+    # The user ids the text mentions (actions/mentions.py), recognised at post and edit time.
     mentions: list[str] = Field(default_factory=list)
 
     class Settings:
@@ -186,7 +186,7 @@ async def update_message(
     mentions: Sequence[str] = (),
 ) -> MessageRecord | None:
     """A new text (or none, deleted) under a new event id; the caller holds the message's
-    edit lock (lib/message_edits.py), so writes to one message never interleave."""
+    edit lock (actions/message_edits.py), so writes to one message never interleave."""
     collection = ChatMessage.get_pymongo_collection()
     await collection.update_one(
         {"room": room, "message_id": message_id},

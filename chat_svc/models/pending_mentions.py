@@ -1,9 +1,9 @@
 """Mentions that may still be mailed: one document per (person, message), written when the
 message is posted and deleted once mailed, read or no longer mailable.
 
-The scan (lib/mention_digests.py) reads the whole collection: FerretDB answers any filtered
-read by scanning anyway (service_kit/store_compat.py, 4.), so the collection is kept small
-by deleting every entry that is done.
+The scan (notifications/mention_digests.py) reads the whole collection: FerretDB answers
+any filtered read by scanning anyway (service_kit/store_compat.py, 4.), so the collection
+is kept small by deleting every entry that is done.
 """
 
 from __future__ import annotations

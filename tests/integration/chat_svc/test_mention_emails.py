@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from quart.typing import TestAppProtocol as ChatTestApp
 
-from chat_svc.models.mention_digests import select_unpublished_digests
+from chat_svc.models.digest_records import select_unpublished_digests
 from chat_svc.models.notification_settings import select_mention_emails_on
 from chat_svc.models.pending_mentions import select_pending_mentions
 from mail_svc.app import create_app as create_mail_app
@@ -161,8 +161,8 @@ async def test_a_digest_published_twice_after_a_crash_is_mailed_once(
 ) -> None:
     """A scan that dies after publishing but before recording it: the next scan publishes
     the stored digest again, with the same event id, and mail_svc drops the copy."""
-    from chat_svc.lib.runtime import runtime_of
-    from chat_svc.models.mention_digests import MentionDigest
+    from chat_svc.models.digest_records import MentionDigest
+    from chat_svc.runtime import runtime_of
 
     async with chat_with_mail() as (test_app, ada, _):
         await ada.say("general", "@Bob once only")

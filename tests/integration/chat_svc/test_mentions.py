@@ -8,8 +8,8 @@ import asyncio
 import json
 import re
 
-from chat_svc.lib.runtime import runtime_of
 from chat_svc.models.messages import author_tag, select_message
+from chat_svc.runtime import runtime_of
 from tests.integration.chat_svc.conftest import AppFactory, message_ids_in, serve
 from tests.integration.chat_svc.fake_auth import FakeAuth
 from tests.integration.chat_svc.people import sign_in

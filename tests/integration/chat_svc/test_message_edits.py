@@ -8,9 +8,9 @@ from typing import cast
 
 from quart import Quart
 
-from chat_svc.lib.latest_cache import latest_key
-from chat_svc.lib.runtime import runtime_of
 from chat_svc.models.messages import select_message
+from chat_svc.reads.latest_cache import latest_key
+from chat_svc.runtime import runtime_of
 from tests.integration.chat_svc.conftest import AppFactory, serve
 from tests.integration.chat_svc.fake_auth import FakeAuth
 from tests.integration.chat_svc.people import sign_in

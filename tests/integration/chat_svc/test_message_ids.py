@@ -7,18 +7,18 @@ import pytest
 from pymongo.errors import DuplicateKeyError
 from redis.asyncio import Redis
 
-from chat_svc.lib.auth_client import Viewer
-from chat_svc.lib.latest_cache import LatestCache
-from chat_svc.lib.live_publisher import LivePublisher
-from chat_svc.lib.message_feed import MessageFeed
-from chat_svc.lib.message_ids import SEED_MARGIN, MessageIdSequence, sequence_key
-from chat_svc.lib.post_intake import PostIntake
+from chat_svc.actions.message_feed import MessageFeed
+from chat_svc.actions.message_ids import SEED_MARGIN, MessageIdSequence, sequence_key
+from chat_svc.actions.message_publisher import LivePublisher
+from chat_svc.actions.post_intake import PostIntake
+from chat_svc.auth.auth_client import Viewer
 from chat_svc.models.messages import (
     DOCUMENT_MODELS,
     ChatMessage,
     insert_message,
     select_latest_messages,
 )
+from chat_svc.reads.latest_cache import LatestCache
 from service_kit.document_store import open_document_store
 from service_kit.jetstream import ensure_streams, load_topology
 

@@ -1,6 +1,7 @@
-"""The room page served before Quart (lib/room_page_route.py) is the page Quart serves, byte
-for byte and header for header, in every shape the page takes; anything unusual still goes
-to Quart. Two replicas share Valkey and the database: one with the fast path, one without."""
+"""The room page served before Quart (web/fast_paths/room_page_fast_path.py) is the page
+Quart serves, byte for byte and header for header, in every shape the page takes; anything
+unusual still goes to Quart. Two replicas share Valkey and the database: one with the fast
+path, one without."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING
 from quart import Quart
 from werkzeug.datastructures import Headers
 
-from chat_svc.lib.room_page_route import ROUTE_KEY, RoomPageRoute
+from chat_svc.web.fast_paths.room_page_fast_path import ROUTE_KEY, RoomPageRoute
 from tests.integration.chat_svc.conftest import AppFactory
 from tests.integration.chat_svc.fake_auth import FakeAuth
 from tests.integration.chat_svc.people import FORM_SESSION, Person, sign_in, without_draft_key

@@ -11,7 +11,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from chat_svc.lib.person_rooms import person_key
+from chat_svc.reads.person_rooms import person_key
 from tests.integration.chat_svc.conftest import AppFactory, message_ids_in
 from tests.integration.chat_svc.fake_auth import FakeAuth
 from tests.integration.chat_svc.people import bold_rooms, sidebar_counts, sign_in

@@ -9,9 +9,9 @@ import re
 import pytest
 from redis.asyncio import Redis
 
-from chat_svc.lib.latest_cache import ready_key
-from chat_svc.lib.runtime import runtime_of
 from chat_svc.models.users import count_users, select_user
+from chat_svc.reads.latest_cache import ready_key
+from chat_svc.runtime import runtime_of
 from tests.integration.chat_svc.conftest import AppFactory, message_ids_in
 from tests.integration.chat_svc.fake_auth import FakeAuth, FakeSession
 from tests.support.servers import RedisServer

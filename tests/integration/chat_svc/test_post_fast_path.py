@@ -1,4 +1,4 @@
-"""A message post handled before Quart (lib/message_post_route.py) answers as Quart's view
+"""A message post handled before Quart (web/fast_paths/post_fast_path.py) answers as Quart's view
 does, header for header, with and without HTMX; everything else still goes to the view,
 which reads the body the fast path read first; and a post it attempted is never attempted
 again. Two replicas share Valkey and the database: one with the fast path, one without."""
@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from quart import Quart
 
-from chat_svc.lib.message_feed import MessageFeed
-from chat_svc.lib.message_post_route import ROUTE_KEY, MessagePostRoute
+from chat_svc.actions.message_feed import MessageFeed
+from chat_svc.web.fast_paths.post_fast_path import ROUTE_KEY, MessagePostRoute
 from tests.integration.chat_svc.conftest import AppFactory
 from tests.integration.chat_svc.fake_auth import FakeAuth
 from tests.integration.chat_svc.people import HTMX, Person, sign_in, without_draft_key

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 import httpx
 from httpx_sse import EventSource
 
-from chat_svc.lib.runtime import runtime_of
+from chat_svc.runtime import runtime_of
 from tests.integration.chat_svc.conftest import AppFactory, csrf_token_in, serve
 from tests.integration.chat_svc.fake_auth import FakeAuth, FakeSession
 from tests.integration.chat_svc.test_streams import Events, next_event

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chat_svc.lib.runtime import runtime_of
+from chat_svc.runtime import runtime_of
 from tests.integration.chat_svc.conftest import AppFactory, sign_in_state
 from tests.integration.chat_svc.fake_auth import FakeAuth
 

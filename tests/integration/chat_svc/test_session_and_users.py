@@ -7,8 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from nats.js import JetStreamContext
 
-from chat_svc.lib.runtime import runtime_of
 from chat_svc.models.users import count_users, select_user
+from chat_svc.runtime import runtime_of
 from service_kit.events import UserCreated
 from tests.integration.chat_svc.conftest import AppFactory, csrf_token_in, sign_in_state
 from tests.integration.chat_svc.fake_auth import FakeAuth

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from quart import render_template
 
-from chat_svc.lib.forms import SignOutForm
+from chat_svc.web.forms import SignOutForm
 from tests.integration.chat_svc.conftest import AppFactory, csrf_token_in, serve
 from tests.integration.chat_svc.fake_auth import FakeAuth
 from tests.integration.chat_svc.test_streams import (

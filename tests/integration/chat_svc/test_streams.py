@@ -14,10 +14,10 @@ from httpx_sse import ServerSentEvent, aconnect_sse
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from chat_svc.lib.fanout import CloseReason
-from chat_svc.lib.live_publisher import REPUBLISHED_HEADER, LivePublisher
-from chat_svc.lib.runtime import runtime_of
-from chat_svc.lib.sse import frame
+from chat_svc.actions.message_publisher import REPUBLISHED_HEADER, LivePublisher
+from chat_svc.live.fanout import CloseReason
+from chat_svc.live.sse_frames import frame
+from chat_svc.runtime import runtime_of
 from service_kit.events import MessagePosted
 from service_kit.http_limits import HeaderLimitedHttpToolsProtocol
 from service_kit.jetstream import connect_nats
@@ -189,7 +189,7 @@ def stream_tasks(tasks: set[asyncio.Task[Any]]) -> list[str]:
 async def test_under_uvicorn_an_open_stream_is_one_task_and_live_messages_skip_it(
     make_chat_app: AppFactory, fake_auth: FakeAuth, protocol: Any
 ) -> None:
-    # The fan-out writes live chunks straight to uvicorn's transport (lib/direct_writes.py),
+    # The fan-out writes live chunks straight to uvicorn's transport (live/socket_writes.py),
     # and the stream's own task notices a disconnect: no second task per idle stream. Also
     # under the protocol devstack and the image run (service_kit/http_limits.py).
     ada = fake_auth.sign_in("Ada")

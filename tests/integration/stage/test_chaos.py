@@ -72,7 +72,7 @@ READY_WITHIN = 15.0
 # CHAT_REORDER_WINDOW_SECONDS (0.5 s); a post whose publish took longer (a NATS leader
 # election, a Valkey restart mid-post) is then released late, after higher ids: the page
 # places it by id, but the stream's ids went down. Reported in every run; set True to fail
-# on it once chat_svc/lib/id_order.py closes that gap.
+# on it once chat_svc/live/id_order.py closes that gap.
 STRICT_ID_ORDER = False
 DELIVERY_PATIENCE = 60.0  # a safety net so a broken stack fails instead of hanging
 REPORT = Path(__file__).resolve().parents[3] / "test-artifacts" / "chaos-report.md"

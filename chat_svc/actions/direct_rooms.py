@@ -1,0 +1,44 @@
+"""Direct conversations: one room per pair of people, the same from either side.
+
+Its slug is derived from the sorted pair of user ids, so two people opening it at the same
+moment (on two replicas) meet in one room: the unique slug lets only one insert win. A
+conversation with yourself is allowed: a notes-to-self room with one member.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from nats.aio.client import Client as NATS
+
+from chat_svc.actions.membership_changes import join_room
+from chat_svc.actions.room_names import DIRECT_PREFIX
+from chat_svc.auth.auth_client import Viewer
+from chat_svc.models.rooms import NameTakenError, Room, SlugTakenError, insert_room, select_room
+from chat_svc.models.users import ChatUser
+from chat_svc.reads.room_access import RoomAccess
+
+NOTES_TO_SELF = "Notes to self"
+
+
+def direct_slug(user_id: str, other_user_id: str) -> str:
+    pair = "\n".join(sorted((user_id, other_user_id)))
+    return DIRECT_PREFIX + hashlib.sha256(pair.encode()).hexdigest()[:24]
+
+
+async def open_direct_room(nats: NATS, access: RoomAccess, me: Viewer, other: ChatUser) -> Room:
+    slug = direct_slug(me.user_id, other.user_id)
+    room = await access.room(slug)
+    if room is None:
+        try:
+            # The newline keeps this name key out of reach of any typed room name.
+            room = await insert_room(slug, "direct", f"direct\n{slug}", "direct", me.user_id)
+        except (NameTakenError, SlugTakenError):
+            room = await select_room(slug)  # the other person opened it at the same moment
+            assert room is not None
+    if other.user_id == me.user_id:
+        await join_room(nats, access, room, me.user_id, NOTES_TO_SELF)
+    else:
+        await join_room(nats, access, room, me.user_id, other.display_name)
+        await join_room(nats, access, room, other.user_id, me.display_name)
+    return room

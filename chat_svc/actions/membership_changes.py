@@ -1,0 +1,133 @@
+"""Joining, leaving and reading rooms: the store first, then the person's rooms in Redis
+(reads/person_rooms.py, what the pages read), then every replica is told.
+
+The MembershipChanged hint goes over core NATS: no round trip on the request, and a replica
+that misses it (while reconnecting) closes all its streams anyway, while its cached answers
+expire within ``token_cache_seconds``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from nats.aio.client import Client as NATS
+from redis.exceptions import RedisError
+
+from chat_svc.models.memberships import (
+    delete_membership,
+    mark_room_opened,
+    mark_room_read,
+    upsert_membership,
+)
+from chat_svc.models.messages import GENERAL, select_highest_message_id
+from chat_svc.models.rooms import Room
+from chat_svc.reads.person_rooms import PersonRooms
+from chat_svc.reads.room_access import RoomAccess
+from service_kit.events import MembershipChanged
+from service_kit.web import run_after_response
+
+log = logging.getLogger(__name__)
+
+
+async def publish_change(nats: NATS, event: MembershipChanged) -> None:
+    try:
+        await nats.publish(MembershipChanged.SUBJECT, event.to_bytes())
+    except Exception as error:  # the store has it; caches expire on their own
+        log.warning("membership change not published: %s", error, extra={"room": event.room})
+
+
+async def join_room(nats: NATS, access: RoomAccess, room: Room, user_id: str, title: str) -> bool:
+    """Idempotent; True when the person was not a member yet. Unread starts from now."""
+    read_up_to = await select_highest_message_id(room.slug)
+    joined = await upsert_membership(room.slug, user_id, title, room.kind, read_up_to)
+    try:
+        await access.people.joined(user_id, room.slug, title, room.kind, read_up_to)
+    except (RedisError, OSError) as error:  # the copy's next rebuild brings it in
+        log.warning("membership not cached: %s", error, extra={"room": room.slug})
+    access.remember(user_id, room.slug, True)
+    if joined:
+        await publish_change(
+            nats,
+            MembershipChanged(
+                user_id=user_id,
+                room=room.slug,
+                change="joined",
+                last_read_message_id=read_up_to,
+            ),
+        )
+        log.info("joined room", extra={"room": room.slug, "user_id": user_id})
+    return joined
+
+
+async def join_general(nats: NATS, access: RoomAccess, user_id: str) -> None:
+    """Every account is a member of general (a new user's counts start from now)."""
+    room = await access.room(GENERAL)
+    if room is not None:
+        await join_room(nats, access, room, user_id, room.name)
+
+
+async def leave_room(nats: NATS, access: RoomAccess, room: str, user_id: str) -> bool:
+    left = await delete_membership(room, user_id)
+    # Also when the store had it gone already: a retry after Redis failed here must finish.
+    await access.people.left(user_id, room)
+    access.remember(user_id, room, False)
+    if left:
+        await publish_change(nats, MembershipChanged(user_id=user_id, room=room, change="left"))
+        log.info("left room", extra={"room": room, "user_id": user_id})
+    return left
+
+
+async def open_room(
+    nats: NATS,
+    people: PersonRooms,
+    room: str,
+    user_id: str,
+    read_up_to: int,
+    *,
+    later: Callable[..., None] = run_after_response,
+) -> None:
+    """The person opened the room: read up to its newest message, and it is where ``GET /``
+    goes back to. Their other tabs' sidebars drop the count.
+
+    Redis (what the next page reads) is written now; the store and the other tabs after
+    the answer is sent (``later``): nothing on this page depends on them."""
+    await _read_in_redis(people, room, user_id, read_up_to, opened=True)
+    later(_store_opened_room, nats, room, user_id, read_up_to)
+
+
+async def _store_opened_room(nats: NATS, room: str, user_id: str, read_up_to: int) -> None:
+    try:
+        await mark_room_opened(room, user_id, read_up_to)
+    except Exception as error:  # the next opening of the room writes it again
+        log.warning("opened room not stored: %s", error, extra={"room": room})
+        return
+    await publish_change(
+        nats,
+        MembershipChanged(
+            user_id=user_id, room=room, change="read", last_read_message_id=read_up_to
+        ),
+    )
+
+
+async def read_room(
+    nats: NATS, people: PersonRooms, room: str, user_id: str, read_up_to: int
+) -> None:
+    """A stream of the room ends: what it showed was read."""
+    await mark_room_read(room, user_id, read_up_to)
+    await _read_in_redis(people, room, user_id, read_up_to, opened=False)
+    await publish_change(
+        nats,
+        MembershipChanged(
+            user_id=user_id, room=room, change="read", last_read_message_id=read_up_to
+        ),
+    )
+
+
+async def _read_in_redis(
+    people: PersonRooms, room: str, user_id: str, read_up_to: int, *, opened: bool
+) -> None:
+    try:
+        await people.read(user_id, room, read_up_to, opened=opened)
+    except (RedisError, OSError) as error:  # counts stay higher until the next read
+        log.warning("read position not cached: %s", error, extra={"room": room})

@@ -1,0 +1,122 @@
+"""Editing and deleting one's own messages: the store, then the Redis cache, then NATS.
+
+Each change takes the next id of the room's sequence (the same ids as posts), so:
+- every replica releases it in order with the posts, and the page swaps it in for the
+  message it shows (the element is found by message id);
+- a resume after an older id replays the message once, as it is now (the cache and the
+  store both answer "posted or changed after N").
+A deletion empties the text in the store and the cache; what is left is a short line.
+
+FerretDB has no atomic conditional update (service_kit/store_compat), so the changes to
+one message take a short Redis lock: an edit never writes back text a deletion removed.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from chat_svc.actions.message_feed import CACHE_ERRORS, MessageFeed
+from chat_svc.auth.auth_client import Viewer
+from chat_svc.models.messages import MessageRecord, event_of, select_message, update_message
+from service_kit.events import MessageChanged
+
+log = logging.getLogger(__name__)
+
+LOCK_MILLISECONDS = 10_000
+RELEASE_IF_OWNED = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+class MessageBusyError(Exception):
+    """Another change to the same message is under way (the author's other tab)."""
+
+
+class EditWindowClosedError(Exception):
+    """The message is older than the edit window."""
+
+
+def edit_window(minutes: float) -> Callable[[MessageRecord], bool]:
+    """Whether a message may still be edited (the page shows its Edit link while so)."""
+    window = timedelta(minutes=minutes)
+
+    def edit_open(message: MessageRecord) -> bool:
+        return not message.deleted and datetime.now(UTC) - message.posted_at < window
+
+    return edit_open
+
+
+def lock_key(room: str, message_id: int) -> str:
+    return f"chat:room:{room}:message:{message_id}:changing"
+
+
+@dataclass(frozen=True)
+class MessageEdits:
+    feed: MessageFeed
+    edit_minutes: float
+
+    async def own_message(self, viewer: Viewer, room: str, message_id: int) -> MessageRecord | None:
+        """The viewer's own message, still there; None for anything else (the caller
+        answers 404 alike for someone else's message and one that does not exist)."""
+        message = await select_message(room, message_id)
+        if message is None or message.author_id != viewer.user_id or message.deleted:
+            return None
+        return message
+
+    async def edit(self, message: MessageRecord, body: str) -> MessageRecord:
+        if not edit_window(self.edit_minutes)(message):
+            raise EditWindowClosedError
+        return await self._change(message, body=body, deleted=False)
+
+    async def delete(self, message: MessageRecord) -> MessageRecord:
+        return await self._change(message, body="", deleted=True)
+
+    async def _change(self, message: MessageRecord, *, body: str, deleted: bool) -> MessageRecord:
+        redis = self.feed.cache.redis
+        key, token = lock_key(message.room, message.message_id), uuid.uuid4().hex
+        if not await redis.set(key, token, nx=True, px=LOCK_MILLISECONDS):
+            raise MessageBusyError
+        try:
+            current = await select_message(message.room, message.message_id)
+            if current is None or current.deleted:
+                raise MessageBusyError  # deleted meanwhile
+            mentions = await self.feed.mentions_in(message.room, body)
+            event_id = await self.feed.ids.next_id(message.room)
+            now = datetime.now(UTC)
+            changed = await update_message(
+                message.room,
+                message.message_id,
+                body=body,
+                event_id=event_id,
+                edited_at=now.replace(microsecond=now.microsecond // 1000 * 1000),
+                deleted=deleted,
+                mentions=mentions,
+            )
+        finally:
+            await redis.eval(RELEASE_IF_OWNED, 1, key, token)
+        assert changed is not None
+        await self._spread(changed)
+        # Only people the edit newly names: someone already mailed about it is never mailed
+        # again for the same message.
+        added = tuple(user for user in changed.mentions if user not in current.mentions)
+        if added and not changed.deleted:
+            newly = changed.model_copy(update={"mentions": added})
+            await self.feed.mention_notices.mentioned(newly)
+        return changed
+
+    async def _spread(self, message: MessageRecord) -> None:
+        fields = {"room": message.room, "message_id": message.message_id}
+        try:
+            await self.feed.cache.replace(message)
+        except CACHE_ERRORS as error:
+            log.warning("latest cache not updated after a change: %s", error, extra=fields)
+        event = event_of(message, MessageChanged)
+        await self.feed.publisher.publish(
+            MessageChanged.subject_for(message.room), event.to_bytes(), str(event.id), fields
+        )
+        log.info("message deleted" if message.deleted else "message edited", extra=fields)

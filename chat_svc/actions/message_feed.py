@@ -1,0 +1,158 @@
+"""Posting and reading messages: one Redis round trip (rate limit, id, cache), the store,
+then NATS.
+
+Redis is a cache here: when it is down the page is served from the store (and it is logged).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from pymongo.errors import DuplicateKeyError
+from redis.exceptions import RedisError
+
+from chat_svc.actions.mentions import find_mentions
+from chat_svc.actions.message_ids import MessageIdSequence
+from chat_svc.actions.message_publisher import LivePublisher
+from chat_svc.actions.post_intake import PostIntake, SequenceMissingError, Taken
+from chat_svc.auth.auth_client import Viewer
+from chat_svc.models.messages import (
+    MessageRecord,
+    event_of,
+    insert_message,
+    posting_time,
+    select_latest_messages,
+    select_messages_after,
+)
+from chat_svc.notifications.mention_notices import MentionNotices
+from chat_svc.reads.latest_cache import LatestCache, latest_key, latest_through_cache
+from chat_svc.reads.room_members import RoomMembers
+from service_kit.events import MessagePosted
+
+log = logging.getLogger(__name__)
+
+CACHE_ERRORS = (RedisError, OSError)
+ID_ATTEMPTS = 3
+
+
+class TooFarBehindError(Exception):
+    """More messages were missed than a resume replays: the client reloads instead."""
+
+
+@dataclass(frozen=True)
+class MessageFeed:
+    cache: LatestCache
+    publisher: LivePublisher
+    ids: MessageIdSequence
+    intake: PostIntake
+    members: RoomMembers = field(default_factory=RoomMembers)
+    mention_notices: MentionNotices = field(default_factory=MentionNotices)
+
+    async def mentions_in(self, room: str, body: str) -> tuple[str, ...]:
+        """Who ``body`` mentions among the room's members (actions/mentions.py)."""
+        if "@" not in body:
+            return ()  # most messages: no member list needed
+        return find_mentions(body, await self.members.of(room))
+
+    async def post(
+        self,
+        author: Viewer,
+        room: str,
+        body: str,
+        *,
+        rate_limited: bool = True,
+        client_id: str | None = None,
+    ) -> MessageRecord:
+        """One Redis round trip (send-once key, rate limit, id, cache: actions/post_intake.py),
+        the insert, the publish. Raises ``PostRefusedError`` when the author posts too fast
+        (``rate_limited=False``: a post no person sends by hand, such as a test's) and
+        ``AlreadySentError`` for a draft (``client_id``) stored already."""
+        mentions = await self.mentions_in(room, body)
+        message = await self._store(author, room, body, mentions, rate_limited, client_id)
+        await self.mention_notices.mentioned(message)
+        fields = {"room": room, "message_id": message.message_id, "user_id": author.user_id}
+        event = event_of(message, MessagePosted)
+        # The room's own subject: replicas with nobody in the room never decode it.
+        await self.publisher.publish(
+            MessagePosted.subject_for(room), event.to_bytes(), str(event.id), fields
+        )
+        log.info("message posted", extra=fields)
+        return message
+
+    async def _store(
+        self,
+        author: Viewer,
+        room: str,
+        body: str,
+        mentions: tuple[str, ...],
+        rate_limited: bool,
+        client_id: str | None,
+    ) -> MessageRecord:
+        draft = MessageRecord(
+            room=room,
+            message_id=0,
+            author_id=author.user_id,
+            author_name=author.display_name,
+            body=body,
+            posted_at=posting_time(),
+            mentions=mentions,
+        )
+        for attempt in range(ID_ATTEMPTS):
+            check_rate = rate_limited and attempt == 0
+            try:
+                taken = await self.intake.take(draft, check_rate=check_rate, client_id=client_id)
+            except SequenceMissingError:  # first post since Redis started or was flushed
+                await self.ids.seed(room)
+                taken = await self.intake.take(draft, check_rate=check_rate, client_id=client_id)
+            message = taken.message
+            try:
+                return await insert_message(
+                    room,
+                    message.message_id,
+                    author.user_id,
+                    author.display_name,
+                    body,
+                    message.posted_at,
+                    mentions,
+                )
+            except DuplicateKeyError:  # the sequence was re-seeded under an id in flight
+                log.warning("message id %d of %s taken, taking another", message.message_id, room)
+                await self._uncache(room, taken)
+            except BaseException:
+                await self._uncache(room, taken)
+                raise
+        raise RuntimeError(f"no free message id after {ID_ATTEMPTS} attempts")
+
+    async def _uncache(self, room: str, taken: Taken) -> None:
+        """The insert failed: the cached copy must not stay (the store is the truth), and
+        the draft's send-once key goes too, so a retry stores it."""
+        try:
+            async with self.cache.redis.pipeline(transaction=False) as pipe:
+                pipe.zrem(latest_key(room), taken.cached_as)
+                if taken.send_key is not None:
+                    pipe.delete(taken.send_key)
+                await pipe.execute()
+        except CACHE_ERRORS as error:
+            log.error("unstored message left in the latest cache: %s", error)
+
+    async def latest(self, room: str, count: int) -> list[MessageRecord]:
+        try:
+            return await latest_through_cache(self.cache, room, count, select_latest_messages)
+        except CACHE_ERRORS as error:
+            log.warning("latest cache unavailable, reading the store: %s", error)
+            return await select_latest_messages(room, count)
+
+    async def after(self, room: str, after_id: int, limit: int) -> list[MessageRecord]:
+        """Messages of ``room`` newer than ``after_id`` in order; raises past ``limit``."""
+        try:
+            cached = await self.cache.after(room, after_id)
+        except CACHE_ERRORS as error:
+            log.warning("latest cache unavailable for a resume: %s", error)
+            cached = None
+        missed = (
+            cached if cached is not None else await select_messages_after(room, after_id, limit + 1)
+        )
+        if len(missed) > limit:
+            raise TooFarBehindError(f"{len(missed)} messages missed")
+        return missed

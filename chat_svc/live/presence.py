@@ -1,0 +1,124 @@
+"""Who is here: the people with a room open in some tab, on any replica.
+
+Each open stream is one entry in the room's Redis sorted set, scored by when it expires;
+its replica refreshes it every ``REFRESH_SECONDS`` and removes it when the stream ends. A
+replica that dies stops refreshing, so its entries lapse within ``ENTRY_SECONDS``.
+Every ``FLUSH_SECONDS`` each replica reads the list of every room it shows and sends it to
+that room's streams only when it changed: at most one update per room every two seconds,
+and a closed tab leaves everyone's list within ``ENTRY_SECONDS`` at worst (at once, plus
+the flush, when its stream ends normally).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import cast
+
+from markupsafe import Markup
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from chat_svc.live.fanout import Fanout, StreamClient
+from chat_svc.live.sse_frames import frame
+
+log = logging.getLogger(__name__)
+
+FLUSH_SECONDS = 2.0
+REFRESH_SECONDS = 3.0
+ENTRY_SECONDS = 8.0
+
+
+def here_key(room: str) -> str:
+    return f"chat:room:{room}:here"
+
+
+def here_html(names: list[str]) -> Markup:
+    """The list the page shows (the same markup on the page and in the stream)."""
+    items = Markup("").join(Markup("<li><bdi>{}</bdi></li>").format(name) for name in names)
+    return Markup('<ul class="here-list">{}</ul>').format(items)
+
+
+@dataclass
+class Presence:
+    redis: Redis
+    fanout: Fanout
+    _entries: dict[StreamClient, tuple[str, str]] = field(default_factory=dict)  # room, member
+    _sent: dict[str, list[str]] = field(default_factory=dict)
+    _task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        entries, self._entries = list(self._entries.values()), {}
+        with contextlib.suppress(RedisError, OSError):
+            for room, member in entries:
+                await self.redis.zrem(here_key(room), member)
+
+    async def arrive(self, client: StreamClient, display_name: str) -> None:
+        member = json.dumps({"user": client.user_id, "name": display_name, "tab": uuid.uuid4().hex})
+        self._entries[client] = (client.room, member)
+        try:
+            await self.redis.zadd(here_key(client.room), {member: time.time() + ENTRY_SECONDS})
+        except (RedisError, OSError) as error:  # a courtesy: the stream goes on without
+            log.warning("presence not recorded: %s", error)
+
+    async def leave(self, client: StreamClient) -> None:
+        entry = self._entries.pop(client, None)
+        if entry is None:
+            return
+        with contextlib.suppress(RedisError, OSError):
+            await self.redis.zrem(here_key(entry[0]), entry[1])
+
+    async def names(self, room: str) -> list[str]:
+        """Who has ``room`` open now, by name, each person once."""
+        raw = await self.redis.zrangebyscore(here_key(room), time.time(), "+inf")
+        people: dict[str, str] = {}
+        for item in cast(list[bytes], raw):
+            entry = json.loads(item)
+            people[entry["user"]] = entry["name"]
+        return sorted(people.values(), key=str.casefold)
+
+    async def _run(self) -> None:
+        last_refresh = 0.0
+        while True:
+            await asyncio.sleep(FLUSH_SECONDS)
+            try:
+                if time.monotonic() - last_refresh >= REFRESH_SECONDS - FLUSH_SECONDS / 2:
+                    await self._refresh()
+                    last_refresh = time.monotonic()
+                await self._flush()
+            except (RedisError, OSError) as error:
+                log.warning("presence not updated: %s", error)
+
+    async def _refresh(self) -> None:
+        expires = time.time() + ENTRY_SECONDS
+        by_room: dict[str, dict[str, float]] = {}
+        for room, member in self._entries.values():
+            by_room.setdefault(room, {})[member] = expires
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for room, members in by_room.items():
+                pipe.zadd(here_key(room), members)
+                pipe.zremrangebyscore(here_key(room), "-inf", time.time())  # lapsed tabs
+            await pipe.execute()
+
+    async def _flush(self) -> None:
+        shown = self.fanout.viewed_rooms()
+        for room in list(self._sent):
+            if room not in shown:
+                del self._sent[room]
+        for room in shown:
+            names = await self.names(room)
+            if self._sent.get(room) != names:
+                self._sent[room] = names
+                self.fanout.send_to_room(room, frame("here", str(here_html(names))))

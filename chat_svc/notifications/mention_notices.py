@@ -1,0 +1,43 @@
+"""The post path's one call for mention e-mails: a stored message's mentions become pending
+mentions (models/pending_mentions.py) that notifications/mention_digests.py mails if they
+stay unread.
+
+The author is never mailed about their own message. Written right after the message, in the
+request: an entry in the database survives a restart of every service, and the digest scan
+(on any replica) finds it however long the delay is.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from pymongo.errors import PyMongoError
+
+from chat_svc.models.messages import MessageRecord
+from chat_svc.models.pending_mentions import insert_pending_mentions
+
+log = logging.getLogger(__name__)
+
+
+def people_to_notify(message: MessageRecord) -> tuple[str, ...]:
+    return tuple(user_id for user_id in message.mentions if user_id != message.author_id)
+
+
+class MentionNotices:
+    async def mentioned(self, message: MessageRecord) -> None:
+        people = people_to_notify(message)
+        if not people:
+            return
+        fields = {"room": message.room, "message_id": message.message_id}
+        try:
+            # An edit that adds a mention (if the edit path calls this) counts from the edit.
+            mentioned_at = message.edited_at or message.posted_at
+            await insert_pending_mentions(message.room, message.message_id, people, mentioned_at)
+        except PyMongoError as error:
+            # The message is stored and shown; only its e-mail is lost (and it is logged).
+            log.error("mentions not recorded for e-mail: %s", error, extra=fields)
+            return
+        log.info(
+            "mentions recorded for e-mail",
+            extra=fields | {"people": len(people)},
+        )

@@ -1,0 +1,166 @@
+"""Each person's rooms in Redis: memberships, read positions and the room opened last, so
+the room page, the POST and a stream's opening never read the database (on FerretDB every
+filtered read is a scan that grows with the data: service_kit/store_compat).
+
+Redis is a cache, the database is the truth. One hash per person holds everything
+(``m:<room>`` -> title and kind, ``r:<room>`` -> read position, ``~opened``, ``~ready``),
+so an eviction or a flush loses all of it at once and the next reader rebuilds it from the
+database. The code that changes a membership writes the database first, then this hash
+(``actions/membership_changes.py``).
+
+A rebuild reads the database while a leave may be landing: the leave bumps ``~version``
+before deleting its field, and the rebuild writes its copy only when ``~version`` is still
+what it was before the rebuild read the database, so a room left meanwhile never comes back.
+A rebuilt copy expires after ``COPY_SECONDS``: a write that failed while Redis was
+unavailable (logged) is corrected by the next rebuild at the latest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from typing import cast
+
+from redis.asyncio import Redis
+
+from chat_svc.models.memberships import select_memberships_of
+from chat_svc.models.rooms import RoomKind
+from chat_svc.reads.sidebar import RoomPlace, last_opened
+
+READY = "~ready"
+OPENED = "~opened"
+VERSION = "~version"
+COPY_SECONDS = 3600
+
+
+def person_key(user_id: str) -> str:
+    return f"chat:person:{user_id}:rooms"
+
+
+# KEYS[1] the person's hash; ARGV: the version read before the rebuild ("" when none),
+# the room opened last ("" when none), seconds to keep the copy, then room, place JSON,
+# read position, ... .
+# Read positions only move forward; the opened room is kept when one is set meanwhile.
+REBUILD = """
+local version = redis.call('HGET', KEYS[1], '~version') or ''
+if version ~= ARGV[1] then return 0 end
+if ARGV[2] ~= '' then redis.call('HSETNX', KEYS[1], '~opened', ARGV[2]) end
+for i = 4, #ARGV, 3 do
+  redis.call('HSET', KEYS[1], 'm:' .. ARGV[i], ARGV[i + 1])
+  local read = 'r:' .. ARGV[i]
+  local known = tonumber(redis.call('HGET', KEYS[1], read) or '0')
+  if tonumber(ARGV[i + 2]) > known then redis.call('HSET', KEYS[1], read, ARGV[i + 2]) end
+end
+redis.call('HSET', KEYS[1], '~ready', '1')
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return 1
+"""
+
+# KEYS[1] the person's hash; ARGV: room, read position, "1" to make it the room opened last.
+MARK_READ = """
+local field = 'r:' .. ARGV[1]
+local known = tonumber(redis.call('HGET', KEYS[1], field) or '0')
+if tonumber(ARGV[2]) > known then redis.call('HSET', KEYS[1], field, ARGV[2]) end
+if ARGV[3] == '1' then redis.call('HSET', KEYS[1], '~opened', ARGV[1]) end
+return 1
+"""
+
+
+@dataclass(frozen=True)
+class PersonRoomsCopy:
+    """What the hash holds for one person: their rooms by slug, and the room opened last."""
+
+    places: dict[str, RoomPlace]
+    last_opened: str | None
+
+
+def parse_person_hash(raw: dict[bytes, bytes] | list[bytes]) -> PersonRoomsCopy | None:
+    """The hash as HGETALL returns it (a dict, or a flat list from a script), or None when
+    it is not a complete copy."""
+    pairs = (
+        list(raw.items()) if isinstance(raw, dict) else list(zip(raw[0::2], raw[1::2], strict=True))
+    )
+    fields = {bytes(k).decode(): bytes(v).decode() for k, v in pairs}
+    if READY not in fields:
+        return None
+    places = {}
+    for name, value in fields.items():
+        if name.startswith("m:"):
+            room = name[2:]
+            meta = json.loads(value)
+            places[room] = RoomPlace(
+                room=room,
+                title=str(meta["title"]),
+                kind=cast(RoomKind, meta["kind"]),
+                last_read_message_id=int(fields.get(f"r:{room}", "0")),
+            )
+    return PersonRoomsCopy(places, fields.get(OPENED) or None)
+
+
+def _place_json(title: str, kind: str) -> str:
+    return json.dumps({"title": title, "kind": kind}, separators=(",", ":"))
+
+
+@dataclass
+class PersonRooms:
+    redis: Redis
+
+    def __post_init__(self) -> None:
+        self._rebuilding: dict[str, asyncio.Future[PersonRoomsCopy]] = {}
+        self._rebuild = self.redis.register_script(REBUILD)
+        self._mark_read = self.redis.register_script(MARK_READ)
+
+    async def copy_of(self, user_id: str) -> PersonRoomsCopy:
+        """The person's rooms from Redis, rebuilt from the database when Redis lost them."""
+        found = parse_person_hash(
+            cast(dict[bytes, bytes], await self.redis.hgetall(person_key(user_id)))
+        )
+        return found if found is not None else await self.rebuild(user_id)
+
+    async def rebuild(self, user_id: str) -> PersonRoomsCopy:
+        """From the database; one read per person however many requests ask at once (a
+        page's streams all reopen after a Redis restart)."""
+        pending = self._rebuilding.get(user_id)
+        if pending is None:
+            pending = asyncio.ensure_future(self._rebuild_from_store(user_id))
+            self._rebuilding[user_id] = pending
+            pending.add_done_callback(lambda _: self._rebuilding.pop(user_id, None))
+        return await asyncio.shield(pending)
+
+    async def _rebuild_from_store(self, user_id: str) -> PersonRoomsCopy:
+        key = person_key(user_id)
+        version = await self.redis.hget(key, VERSION)
+        memberships = await select_memberships_of(user_id)
+        opened = last_opened(memberships)
+        args: list[str] = [
+            version.decode() if isinstance(version, bytes) else "",
+            opened or "",
+            str(COPY_SECONDS),
+        ]
+        for m in memberships:
+            args += [m.room, _place_json(m.title, m.kind), str(m.last_read_message_id)]
+        await self._rebuild(keys=[key], args=args)  # skipped when a leave landed meanwhile
+        places = {
+            m.room: RoomPlace(m.room, m.title, m.kind, m.last_read_message_id) for m in memberships
+        }
+        return PersonRoomsCopy(places, opened)
+
+    async def joined(self, user_id: str, room: str, title: str, kind: str, read_up_to: int) -> None:
+        key = person_key(user_id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, f"m:{room}", _place_json(title, kind))
+            pipe.hsetnx(key, f"r:{room}", str(read_up_to))
+            await pipe.execute()
+
+    async def left(self, user_id: str, room: str) -> None:
+        key = person_key(user_id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hincrby(key, VERSION, 1)  # a rebuild in flight must not bring the room back
+            pipe.hdel(key, f"m:{room}", f"r:{room}")
+            await pipe.execute()
+
+    async def read(self, user_id: str, room: str, read_up_to: int, *, opened: bool) -> None:
+        await self._mark_read(
+            keys=[person_key(user_id)], args=[room, str(read_up_to), "1" if opened else "0"]
+        )

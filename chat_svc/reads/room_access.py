@@ -1,0 +1,85 @@
+"""Who may see which room, checked on every request and cached like the session.
+
+Rooms never change kind or slug, so a found room is kept for good; membership answers are
+kept ``cache_seconds`` and dropped at once by a MembershipChanged event (from any replica);
+a miss reads the person's rooms from Redis (reads/person_rooms.py), not the database.
+An open room is visible to everyone; a closed or direct room only to its members, and to
+anyone else it looks exactly like a room that does not exist.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+
+from chat_svc.models.rooms import Room, select_room
+from chat_svc.reads.person_rooms import PersonRooms
+from service_kit.events import MembershipChanged
+
+CACHE_PRUNE_THRESHOLD = 10_000
+
+
+@dataclass
+class RoomAccess:
+    cache_seconds: float
+    people: PersonRooms
+    _rooms: dict[str, Room] = field(default_factory=dict)
+    _members: dict[tuple[str, str], tuple[float, bool]] = field(default_factory=dict)
+    _reading: dict[str, asyncio.Future[Room | None]] = field(default_factory=dict)
+
+    async def room(self, slug: str) -> Room | None:
+        room = self._rooms.get(slug)
+        if room is not None:
+            return room
+        # Many requests for one room at once (streams reopening) share one read.
+        pending = self._reading.get(slug)
+        if pending is None:
+            pending = asyncio.ensure_future(self._read_room(slug))
+            self._reading[slug] = pending
+            pending.add_done_callback(lambda _: self._reading.pop(slug, None))
+        return await asyncio.shield(pending)
+
+    async def _read_room(self, slug: str) -> Room | None:
+        room = await select_room(slug)
+        if room is not None:
+            if len(self._rooms) >= CACHE_PRUNE_THRESHOLD:
+                self._rooms.clear()
+            self._rooms[slug] = room
+        return room
+
+    async def is_member(self, user_id: str, slug: str) -> bool:
+        key = (user_id, slug)
+        cached = self._members.get(key)
+        now = time.monotonic()
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        member = slug in (await self.people.copy_of(user_id)).places
+        self.remember(user_id, slug, member)
+        return member
+
+    async def visible_room(self, user_id: str, slug: str) -> tuple[Room, bool] | None:
+        """The room and whether this person is a member, or None when it is unknown or
+        hidden from them (callers answer both with the same 404)."""
+        room = await self.room(slug)
+        if room is None:
+            return None
+        member = await self.is_member(user_id, slug)
+        if not member and room.kind != "open":
+            return None
+        return room, member
+
+    def remember(self, user_id: str, slug: str, member: bool) -> None:
+        if self.cache_seconds <= 0:
+            return
+        if len(self._members) >= CACHE_PRUNE_THRESHOLD:
+            now = time.monotonic()
+            self._members = {k: v for k, v in self._members.items() if v[0] > now}
+        self._members[(user_id, slug)] = (time.monotonic() + self.cache_seconds, member)
+
+    def forget(self, user_id: str, slug: str) -> None:
+        self._members.pop((user_id, slug), None)
+
+    async def on_membership_changed(self, event: MembershipChanged) -> None:
+        if event.change != "read":
+            self.forget(event.user_id, event.room)

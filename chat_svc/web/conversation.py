@@ -1,0 +1,132 @@
+"""The room page's list of messages, rendered once per message version and reused.
+
+The page reads a room's newest messages from Redis as the JSON the cache stores; each JSON
+(a message as it is now: an edit or deletion is a new JSON) is decoded and rendered once by
+the same template the live stream uses, and kept in process. Every replica reads Redis on
+every page, so a post, edit or deletion made through any replica shows on the next page
+served anywhere, with nothing to invalidate.
+
+Per viewer, only small parts are added around the shared markup: the classes
+``own-message`` and ``mentions-you``, the author's own Edit and Delete links (inside the
+message, while the edit window is open), the "new messages" divider, and the day separators
+(their labels depend on today's date).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from markupsafe import Markup, escape
+
+from chat_svc.models.messages import MessageRecord
+from chat_svc.web.message_text import day_label, utc_day
+from chat_svc.web.rendering import MessageRenderer
+
+# Enough for the visible pages of many rooms; cleared when full (a page re-renders its ten).
+RENDERED_CAPACITY = 20_000
+CLOSING = "</li>"
+# Plain list items, as chat.html had them: a list holds only items (axe).
+UNREAD_DIVIDER = '<li class="unread-divider"><span>New messages</span></li>'
+# The shared markup's first class; the viewer's own classes go right after it.
+MESSAGE_CLASS = 'class="message'
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    record: MessageRecord
+    # The message's markup without its closing tag: the author's links go before it.
+    opening: str
+
+
+def own_actions(message: MessageRecord, edit_open: bool) -> str:
+    """The author's links, as ``_message_actions.html`` renders them."""
+    base = f"/rooms/{escape(message.room)}/messages/{message.message_id}"
+    edit = f'<a href="{base}/edit" class="edit-message">Edit</a> ' if edit_open else ""
+    return (
+        f'<p class="message-actions">{edit}'
+        f'<a href="{base}/delete" class="delete-message">Delete</a></p>'
+    )
+
+
+class ConversationRenderer:
+    def __init__(
+        self, renderer: MessageRenderer, edit_open: Callable[[MessageRecord], bool]
+    ) -> None:
+        self._renderer = renderer
+        self._edit_open = edit_open
+        self._by_json: dict[bytes, RenderedMessage] = {}
+        self._separators: dict[tuple[date, date], str] = {}
+
+    def decode(self, raw: Sequence[bytes]) -> list[RenderedMessage]:
+        """Messages as the Redis cache stores them, oldest first, each id once (a rebuild
+        racing an edit can leave two versions: the newer one counts)."""
+        newest: dict[int, RenderedMessage] = {}
+        for item in raw:
+            rendered = self._by_json.get(item)
+            if rendered is None:
+                rendered = self._render(MessageRecord.model_validate_json(item))
+                if len(self._by_json) >= RENDERED_CAPACITY:
+                    self._by_json.clear()
+                self._by_json[item] = rendered
+            known = newest.get(rendered.record.message_id)
+            if known is None or rendered.record.stream_id > known.record.stream_id:
+                newest[rendered.record.message_id] = rendered
+        return [newest[key] for key in sorted(newest)]
+
+    def from_records(self, records: Sequence[MessageRecord]) -> list[RenderedMessage]:
+        """Messages read from the store (Redis was unavailable or being rebuilt)."""
+        return self.decode([record.model_dump_json().encode() for record in records])
+
+    def _render(self, message: MessageRecord) -> RenderedMessage:
+        html = self._renderer.html(message)
+        assert html.endswith(CLOSING)  # _message.html is one <li>
+        return RenderedMessage(message, html[: -len(CLOSING)])
+
+    def html(
+        self, messages: Sequence[RenderedMessage], viewer_id: str, first_unread: int | None
+    ) -> Markup:
+        """The list's items for one viewer: day separators, the unread divider, messages."""
+        today = datetime.now(UTC).date()
+        parts: list[str] = []
+        previous_day: date | None = None
+        for rendered in messages:
+            message = rendered.record
+            day = utc_day(message.posted_at)
+            if day != previous_day:
+                parts.append(self._separator(day, today))
+                previous_day = day
+            if message.message_id == first_unread:
+                parts.append(UNREAD_DIVIDER)
+            parts.append(_for_viewer(rendered.opening, message, viewer_id))
+            if message.author_id == viewer_id and not message.deleted:
+                parts.append(own_actions(message, self._edit_open(message)))
+            parts.append(CLOSING)
+        return Markup("".join(parts))  # noqa: S704 - each part is rendered and escaped above
+
+    def _separator(self, day: date, today: date) -> str:
+        found = self._separators.get((day, today))
+        if found is None:
+            label = escape(day_label(day, today))
+            found = (
+                f'<li class="day-separator" data-day="{day.isoformat()}">'
+                f'<span class="day-label">{label}</span></li>'
+            )
+            if len(self._separators) >= RENDERED_CAPACITY:
+                self._separators.clear()
+            self._separators[(day, today)] = found
+        return found
+
+
+def _for_viewer(opening: str, message: MessageRecord, viewer_id: str) -> str:
+    """The viewer's classes, as ``_message.html`` adds them when it knows the viewer."""
+    extra = ""
+    if message.author_id == viewer_id:
+        extra += " own-message"
+    if message.mentions_user(viewer_id):
+        extra += " mentions-you"
+    if not extra:
+        return opening
+    position = opening.index(MESSAGE_CLASS) + len(MESSAGE_CLASS)
+    return opening[:position] + extra + opening[position:]

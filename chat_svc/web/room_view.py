@@ -1,0 +1,112 @@
+"""What the room page shows one viewer: read once, then rendered either by Quart (any page
+with something unusual: a form in error, a fresh session) or by the fast path
+(web/fast_paths/room_page_fast_path.py). Both call ``load_room_page``, so they cannot
+disagree on what is shown, only on how it is turned into bytes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from markupsafe import Markup
+
+from chat_svc.actions.membership_changes import open_room
+from chat_svc.actions.message_feed import CACHE_ERRORS
+from chat_svc.live.presence import here_html
+from chat_svc.models.rooms import Room
+from chat_svc.reads.room_snapshot import RoomSnapshot, snapshot_from_store
+from chat_svc.reads.sidebar import Sidebar
+from chat_svc.runtime import ChatRuntime
+from chat_svc.web.conversation import RenderedMessage
+
+log = logging.getLogger(__name__)
+
+# Starts a job once the answer is on its way (Quart's ``run_after_response``, or the fast
+# path's own list of jobs).
+Later = Callable[..., None]
+Job = Callable[..., Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class RoomPage:
+    room: Room
+    sidebar: Sidebar
+    messages: list[RenderedMessage]
+    messages_html: Markup
+    last_id: int
+    # A full page may have older messages before it; a short one cannot.
+    older_before: int | None
+    here: Markup | None
+    member: bool
+
+    def context(self) -> dict[str, Any]:
+        """The template variables ``chat.html`` reads from the page's state."""
+        return {
+            "room": self.room,
+            "messages": self.messages,
+            "messages_html": self.messages_html,
+            "last_id": self.last_id,
+            "older_before": self.older_before,
+            "here": self.here,
+            "sidebar": self.sidebar,
+            "member": self.member,
+        }
+
+
+async def room_snapshot(
+    runtime: ChatRuntime, user_id: str, slug: str | None, count: int = 0
+) -> RoomSnapshot:
+    """What the page shows beside its messages, from Redis in one round trip; from the
+    store while Redis is unavailable (who is here is then unknown)."""
+    try:
+        return await runtime.snapshots.take(user_id, slug, count)
+    except CACHE_ERRORS as error:
+        log.warning("page read from the store, Redis unavailable: %s", error)
+        return await snapshot_from_store(user_id, slug)
+
+
+async def load_room_page(
+    runtime: ChatRuntime, viewer_id: str, room: Room, later: Later
+) -> RoomPage | None:
+    """The page's state; None when the room is hidden from this person (a closed or direct
+    room they are not in: answered like an unknown room). Opening the page reads the room
+    up to its newest message (Redis now, the store through ``later``)."""
+    page_size = runtime.settings.page_size
+    snapshot = await room_snapshot(runtime, viewer_id, room.slug, page_size)
+    membership = snapshot.sidebar.membership
+    if membership is None and room.kind != "open":
+        return None
+    conversation = runtime.conversation
+    if snapshot.latest_json is not None:
+        messages = conversation.decode(snapshot.latest_json)
+    else:  # the cache was lost (rebuilt now) or Redis is unavailable
+        messages = conversation.from_records(await runtime.feed.latest(room.slug, page_size))
+    newest = messages[-1].record.message_id if messages else 0
+    first_unread = None
+    if membership is not None:
+        read_up_to = membership.last_read_message_id
+        # One's own messages are never news: the divider goes above someone else's.
+        first_unread = next(
+            (
+                m.record.message_id
+                for m in messages
+                if m.record.message_id > read_up_to and m.record.author_id != viewer_id
+            ),
+            None,
+        )
+        if read_up_to < newest or snapshot.sidebar.last_opened != room.slug:
+            await open_room(
+                runtime.live.nats, runtime.people, room.slug, viewer_id, newest, later=later
+            )
+    return RoomPage(
+        room=room,
+        sidebar=snapshot.sidebar,
+        messages=messages,
+        messages_html=conversation.html(messages, viewer_id, first_unread),
+        last_id=newest,
+        older_before=messages[0].record.message_id if len(messages) >= page_size else None,
+        here=here_html(snapshot.here) if snapshot.here is not None else None,
+        member=membership is not None,
+    )

@@ -1,0 +1,57 @@
+"""Everyone who can chat, opening a direct conversation with one of them, and the sidebar
+of the person's rooms on its own."""
+
+from __future__ import annotations
+
+from quart import Blueprint, abort, redirect, request
+from quart.typing import ResponseReturnValue
+
+from chat_svc.actions.direct_rooms import open_direct_room
+from chat_svc.auth.viewers import signed_in, signed_in_viewer
+from chat_svc.models.users import select_people, select_user
+from chat_svc.runtime import runtime_of
+from chat_svc.web.forms import DirectForm, SignOutForm
+from chat_svc.web.views.room_messages import load_sidebar
+from chat_svc.web.views.rooms import expired_form
+from service_kit.web import render_page
+
+people_pages = Blueprint("people", __name__)
+
+
+@people_pages.get("/people")
+@signed_in
+async def list_people() -> ResponseReturnValue:
+    viewer = signed_in_viewer()
+    return await render_page(
+        "people.html",
+        people=await select_people(),
+        direct_form=DirectForm(None),
+        sidebar=await load_sidebar(viewer.user_id),
+        sign_out_form=SignOutForm(None),
+        viewer=viewer,
+    )
+
+
+@people_pages.get("/sidebar")
+@signed_in
+async def sidebar_fragment() -> ResponseReturnValue:
+    """The sidebar alone: a page whose stream reports a room it does not list yet (someone
+    opened a direct conversation with this person, or added them to a room) fetches it."""
+    current = request.args.get("room") or None
+    return await render_page(
+        "_sidebar.html", sidebar=await load_sidebar(signed_in_viewer().user_id, current)
+    )
+
+
+@people_pages.post("/dm")
+@signed_in
+async def open_direct() -> ResponseReturnValue:
+    form = DirectForm(await request.form)
+    if not form.validate():
+        return await expired_form()
+    other = await select_user(str(form.user_id.data or ""))
+    if other is None:
+        abort(404)
+    runtime = runtime_of()
+    room = await open_direct_room(runtime.live.nats, runtime.access, signed_in_viewer(), other)
+    return redirect(f"/rooms/{room.slug}", 303)

@@ -1,0 +1,168 @@
+"""The list of open rooms, creating a room, joining, leaving and adding members."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from quart import Blueprint, Response, abort, redirect, request
+from quart.typing import ResponseReturnValue
+from quart_rate_limiter import rate_limit
+
+from chat_svc.actions.membership_changes import join_room, leave_room
+from chat_svc.actions.room_creation import create_room
+from chat_svc.auth.viewers import signed_in, signed_in_viewer
+from chat_svc.models.memberships import count_members
+from chat_svc.models.messages import GENERAL
+from chat_svc.models.rooms import NameTakenError, select_open_rooms
+from chat_svc.models.users import select_user_by_email
+from chat_svc.runtime import runtime_of
+from chat_svc.settings import ChatSettings
+from chat_svc.web.forms import ActionForm, MemberForm, MessageForm, RoomForm, SignOutForm
+from chat_svc.web.rate_limits import viewer_key
+from chat_svc.web.views.room_messages import load_sidebar, render_room, visible_room_or_404
+from service_kit.web import is_htmx, render_error, render_page
+
+ROOMS_PAGE = "rooms.html"
+
+
+async def render_rooms(room_form: RoomForm, status: int = 200) -> ResponseReturnValue:
+    viewer = signed_in_viewer()
+    if is_htmx() and status != 200:
+        return await render_page(ROOMS_PAGE, block="room_form", status=status, room_form=room_form)
+    sidebar = await load_sidebar(viewer.user_id)
+    rooms = await select_open_rooms()
+    members = await count_members(room.slug for room in rooms)
+    joined = {entry.slug for entry in sidebar.rooms}
+    return await render_page(
+        ROOMS_PAGE,
+        status=status,
+        rooms=rooms,
+        members=members,
+        joined=joined,
+        room_form=room_form,
+        action_form=ActionForm(None),
+        sidebar=sidebar,
+        sign_out_form=SignOutForm(None),
+        viewer=viewer,
+    )
+
+
+def rooms_blueprint(settings: ChatSettings) -> Blueprint:
+    rooms = Blueprint("rooms", __name__)
+
+    @rooms.get("/rooms")
+    @signed_in
+    async def list_rooms() -> ResponseReturnValue:
+        return await render_rooms(RoomForm(None))
+
+    @rooms.post("/rooms")
+    @rate_limit(
+        settings.room_rate_count,
+        timedelta(seconds=settings.room_rate_period_seconds),
+        key_function=viewer_key,
+    )
+    @signed_in
+    async def new_room() -> ResponseReturnValue:
+        form = RoomForm(await request.form)
+        if not form.validate():
+            return await render_rooms(form, status=422)
+        runtime = runtime_of()
+        try:
+            room = await create_room(
+                runtime.live.nats,
+                runtime.access,
+                str(form.name.data),
+                "closed" if form.visibility.data == "closed" else "open",
+                signed_in_viewer(),
+            )
+        except NameTakenError:
+            form.name.errors = [f"There is already a room called “{form.name.data}”."]
+            return await render_rooms(form, status=422)
+        return see_room(room.slug)
+
+    @rooms.post("/rooms/<slug>/join")
+    @signed_in
+    async def join(slug: str) -> ResponseReturnValue:
+        # A closed or direct room cannot be joined by URL: it answers like an unknown one.
+        room = await visible_room_or_404(slug, member_only=False)
+        if not ActionForm(await request.form).validate():
+            return await expired_form()
+        if room.kind == "open":
+            runtime = runtime_of()
+            await join_room(
+                runtime.live.nats, runtime.access, room, signed_in_viewer().user_id, room.name
+            )
+        return see_room(room.slug)
+
+    @rooms.post("/rooms/<slug>/leave")
+    @signed_in
+    async def leave(slug: str) -> ResponseReturnValue:
+        room = await visible_room_or_404(slug, member_only=True)
+        if not ActionForm(await request.form).validate():
+            return await expired_form()
+        if room.slug == GENERAL:
+            return await render_error(
+                409,
+                "Everyone stays in general: it is where announcements reach the whole team.",
+                template="chat_error.html",
+            )
+        runtime = runtime_of()
+        await leave_room(runtime.live.nats, runtime.access, room.slug, signed_in_viewer().user_id)
+        return see_room(GENERAL)
+
+    @rooms.post("/rooms/<slug>/members")
+    @signed_in
+    async def add_member(slug: str) -> ResponseReturnValue:
+        room = await visible_room_or_404(slug, member_only=True)
+        if room.kind != "closed":
+            abort(404)  # open rooms are joined, direct rooms stay two people
+        form = MemberForm(await request.form)
+        person = await select_user_by_email(str(form.email.data)) if form.validate() else None
+        if form.email.data and not form.email.errors and person is None:
+            form.email.errors = ["No one with that e-mail address has an account."]
+        if person is None:
+            return await render_member_form(room.slug, form, status=422)
+        runtime = runtime_of()
+        await join_room(runtime.live.nats, runtime.access, room, person.user_id, room.name)
+        if is_htmx():
+            notice = f"{person.display_name} can now read and write here."
+            return await render_member_form(room.slug, MemberForm(None), notice=notice)
+        return see_room(room.slug)
+
+    return rooms
+
+
+async def render_member_form(
+    slug: str, form: MemberForm, status: int = 200, notice: str | None = None
+) -> ResponseReturnValue:
+    if is_htmx():
+        room = await runtime_of().access.room(slug)
+        return await render_page(
+            "chat.html",
+            block="member_form",
+            status=status,
+            room=room,
+            member_form=form,
+            member_notice=notice,
+        )
+    return await render_room(
+        slug,
+        MessageForm(None, max_chars=runtime_of().settings.message_max_chars),
+        status=status,
+        form_only=False,
+        member_form=form,
+    )
+
+
+async def expired_form() -> ResponseReturnValue:
+    return await render_error(
+        400, "Your form expired. Please reload the page and try again.", template="chat_error.html"
+    )
+
+
+def see_room(slug: str) -> ResponseReturnValue:
+    """303 to the room; an HTMX form is told to navigate (a followed redirect would swap the
+    whole room page into the form)."""
+    if is_htmx():
+        return Response("", status=200, headers={"HX-Redirect": f"/rooms/{slug}"})
+    return redirect(f"/rooms/{slug}", 303)
