@@ -20,7 +20,7 @@ import httpx
 from nats.aio.client import Client as NATS
 
 import nats
-from service_kit.events import MessagePosted
+from chat_svc.events import MessagePosted
 from service_kit.nats_credentials import dev_admin_options
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')

@@ -1,4 +1,5 @@
-"""Event contracts shared by publishers and consumers.
+"""Event contracts between the services, shared by publishers and consumers (the events
+chat_svc sends only to its own replicas are in chat_svc/events.py).
 
 Every event is a frozen, typed model with ``id``, ``occurred_at`` and ``schema_version``,
 named in the past tense, and published on exactly one subject (``SUBJECT``).
@@ -7,7 +8,7 @@ named in the past tense, and published on exactly one subject (``SUBJECT``).
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError
@@ -109,76 +110,6 @@ class SessionRevoked(Event):
     session_id: str
 
 
-# --- chat_svc -> chat_svc replicas ----------------------------------------------------
-
-
-class MessagePosted(Event):
-    """Published on the room's own subject (``subject_for``), so a replica subscribes only to
-    the rooms its clients have open or are members of; ``SUBJECT`` matches every room."""
-
-    SUBJECT: ClassVar[str] = "chat.room.*.message_posted"
-    room: str = "general"
-    message_id: int
-    author_id: str
-    author_name: str
-    body: str
-    posted_at: datetime
-    # Who the text mentions (user ids); added later with a default, so older events decode.
-    mentions: tuple[str, ...] = ()
-
-    @staticmethod
-    def subject_for(room: str) -> str:
-        return f"chat.room.{room}.message_posted"
-
-
-class MessageChanged(Event):
-    """A message was edited or deleted (then ``body`` is empty). ``event_id`` is the next id
-    of the room's sequence, so live streams release it in order with the posts and a
-    resume after an older id brings the current version. On the room's own subject."""
-
-    SUBJECT: ClassVar[str] = "chat.room.*.message_changed"
-    room: str
-    message_id: int
-    event_id: int
-    author_id: str
-    author_name: str
-    body: str
-    posted_at: datetime
-    edited_at: datetime
-    deleted: bool = False
-    mentions: tuple[str, ...] = ()  # recognised again in the new text
-
-    @staticmethod
-    def subject_for(room: str) -> str:
-        return f"chat.room.{room}.message_changed"
-
-
-class PersonTyping(Event):
-    """Someone is writing in a room (at most one every few seconds per person). Core NATS
-    only, never stored: a hint for the others' pages, worthless a few seconds later."""
-
-    SUBJECT: ClassVar[str] = "chat.room.*.typing"
-    room: str
-    author_tag: str  # what the page knows its viewer by (models/messages.author_tag)
-    name: str
-
-    @staticmethod
-    def subject_for(room: str) -> str:
-        return f"chat.room.{room}.typing"
-
-
-class MembershipChanged(Event):
-    """Someone joined, left or read a room. Published on core NATS (a hint: each replica
-    drops its cached membership answer and updates or closes that person's streams; a
-    replica that misses it after a reconnect closes every stream anyway)."""
-
-    SUBJECT: ClassVar[str] = "chat.membership.changed"
-    user_id: str
-    room: str
-    change: Literal["joined", "left", "read"]
-    last_read_message_id: int = 0
-
-
 # --- chat_svc -> mail_svc -------------------------------------------------------------
 
 
@@ -219,10 +150,6 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     PasswordChanged,
     UserCreated,
     SessionRevoked,
-    MessagePosted,
-    MessageChanged,
-    PersonTyping,
-    MembershipChanged,
     MentionDigestRequested,
 )
 EVENT_BY_SUBJECT: dict[str, type[Event]] = {cls.SUBJECT: cls for cls in EVENT_TYPES}

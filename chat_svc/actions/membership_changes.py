@@ -14,6 +14,7 @@ from collections.abc import Callable
 from nats.aio.client import Client as NATS
 from redis.exceptions import RedisError
 
+from chat_svc.events import MembershipChanged
 from chat_svc.models.memberships import (
     delete_membership,
     mark_room_opened,
@@ -24,7 +25,6 @@ from chat_svc.models.messages import GENERAL, select_highest_message_id
 from chat_svc.models.rooms import Room
 from chat_svc.reads.person_rooms import PersonRooms
 from chat_svc.reads.room_access import RoomAccess
-from service_kit.events import MembershipChanged
 from service_kit.web import run_after_response
 
 log = logging.getLogger(__name__)

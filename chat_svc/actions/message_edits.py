@@ -21,8 +21,8 @@ from datetime import UTC, datetime, timedelta
 
 from chat_svc.actions.message_feed import CACHE_ERRORS, MessageFeed
 from chat_svc.auth.auth_client import Viewer
+from chat_svc.events import MessageChanged
 from chat_svc.models.messages import MessageRecord, event_of, select_message, update_message
-from service_kit.events import MessageChanged
 
 log = logging.getLogger(__name__)
 

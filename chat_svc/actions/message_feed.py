@@ -17,6 +17,7 @@ from chat_svc.actions.message_ids import MessageIdSequence
 from chat_svc.actions.message_publisher import LivePublisher
 from chat_svc.actions.post_intake import PostIntake, SequenceMissingError, Taken
 from chat_svc.auth.auth_client import Viewer
+from chat_svc.events import MessagePosted
 from chat_svc.models.messages import (
     MessageRecord,
     event_of,
@@ -28,7 +29,6 @@ from chat_svc.models.messages import (
 from chat_svc.notifications.mention_notices import MentionNotices
 from chat_svc.reads.latest_cache import LatestCache, latest_key, latest_through_cache
 from chat_svc.reads.room_members import RoomMembers
-from service_kit.events import MessagePosted
 
 log = logging.getLogger(__name__)
 

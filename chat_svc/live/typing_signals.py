@@ -11,8 +11,8 @@ from nats.aio.client import Client as NATS
 from redis.asyncio import Redis
 
 from chat_svc.auth.auth_client import Viewer
+from chat_svc.events import PersonTyping
 from chat_svc.models.messages import author_tag
-from service_kit.events import PersonTyping
 
 TYPING_EVERY_SECONDS = 3
 

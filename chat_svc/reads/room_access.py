@@ -13,9 +13,9 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 
+from chat_svc.events import MembershipChanged
 from chat_svc.models.rooms import Room, select_room
 from chat_svc.reads.person_rooms import PersonRooms
-from service_kit.events import MembershipChanged
 
 CACHE_PRUNE_THRESHOLD = 10_000
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from chat_svc.events import MembershipChanged
 from chat_svc.models.memberships import select_member_ids
 from chat_svc.models.users import select_display_names
-from service_kit.events import MembershipChanged
 
 Members = tuple[tuple[str, str], ...]  # (user_id, display_name), by display name
 CACHE_PRUNE_THRESHOLD = 10_000

@@ -78,7 +78,7 @@ async def test_a_new_message_is_stored_as_the_document_beanie_writes(chat_databa
         author_name="Ada",
         body="through beanie",
         posted_at=posted_at,
-        mentions=["u2"],
+        mentions=("u2",),
     ).insert()
     record = await insert_message("general", 2, "u1", "Ada", "straight", posted_at, ["u2"])
     collection = ChatMessage.get_pymongo_collection()

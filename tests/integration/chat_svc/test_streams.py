@@ -15,10 +15,10 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
 from chat_svc.actions.message_publisher import REPUBLISHED_HEADER, LivePublisher
+from chat_svc.events import MessagePosted
 from chat_svc.live.fanout import CloseReason
 from chat_svc.live.sse_frames import frame
 from chat_svc.runtime import runtime_of
-from service_kit.events import MessagePosted
 from service_kit.http_limits import HeaderLimitedHttpToolsProtocol
 from service_kit.jetstream import connect_nats
 from service_kit.nats_credentials import dev_admin_options

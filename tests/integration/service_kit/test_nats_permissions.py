@@ -12,12 +12,8 @@ from nats.errors import NoServersError
 from nats.js.errors import APIError
 
 import nats
-from service_kit.events import (
-    MessageChanged,
-    PasswordResetRequested,
-    PersonTyping,
-    SessionRevoked,
-)
+from chat_svc.events import MessageChanged, PersonTyping
+from service_kit.events import PasswordResetRequested, SessionRevoked
 from service_kit.jetstream import ensure_consumer, ensure_streams, load_topology, publish_event
 from service_kit.nats_credentials import SERVICE_USERS, client_options, dev_nats_password
 

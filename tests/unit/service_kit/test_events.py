@@ -7,7 +7,6 @@ from service_kit.events import (
     EVENT_BY_SUBJECT,
     EVENT_TYPES,
     MalformedEventError,
-    MessagePosted,
     UserCreated,
     decode_event,
 )
@@ -58,17 +57,3 @@ def test_a_malformed_event_error_never_quotes_the_input() -> None:
         decode_event(UserCreated.SUBJECT, payload)
     assert "SECRET" not in str(raised.value)
     assert "email" in str(raised.value)
-
-
-def test_a_message_posted_before_mentions_existed_still_decodes() -> None:
-    old = (
-        b'{"id": "6f1c2a52-4a8e-4d0e-9a43-0f1d8c1f4b11", "occurred_at": "2026-11-01T10:00:00Z",'
-        b' "schema_version": 1, "room": "general", "message_id": 7, "author_id": "u1",'
-        b' "author_name": "Ada", "body": "hi", "posted_at": "2026-11-01T10:00:00Z"}'
-    )
-    decoded = MessagePosted.model_validate_json(old)
-    assert decoded.mentions == ()
-    with_mentions = MessagePosted.model_validate_json(
-        MessagePosted(**{**decoded.model_dump(), "mentions": ("u2",)}).to_bytes()
-    )
-    assert with_mentions.mentions == ("u2",)

@@ -1,0 +1,66 @@
+"""Events chat_svc publishes for its own replicas only (what crosses services stays in
+service_kit/events.py: ``MentionDigestRequested`` for mail_svc, auth_svc's events for chat).
+
+The same rules as there: frozen, typed, past tense, ``id``/``occurred_at``/``schema_version``
+from ``Event``. The message events carry the fields of ``models/message_shape.py``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from chat_svc.models.message_shape import MentionFields, MessageFields, PostedFields
+from service_kit.events import Event
+
+
+class MessagePosted(MentionFields, PostedFields, Event):
+    """Published on the room's own subject (``subject_for``), so a replica subscribes only to
+    the rooms its clients have open or are members of; ``SUBJECT`` matches every room."""
+
+    SUBJECT: ClassVar[str] = "chat.room.*.message_posted"
+
+    @staticmethod
+    def subject_for(room: str) -> str:
+        return f"chat.room.{room}.message_posted"
+
+
+class MessageChanged(MessageFields, Event):
+    """A message was edited or deleted (then ``body`` is empty). ``event_id`` is the next id
+    of the room's sequence, so live streams release it in order with the posts and a
+    resume after an older id brings the current version. On the room's own subject."""
+
+    SUBJECT: ClassVar[str] = "chat.room.*.message_changed"
+    # A change always has both; a message that was never changed has neither.
+    event_id: int
+    edited_at: datetime
+
+    @staticmethod
+    def subject_for(room: str) -> str:
+        return f"chat.room.{room}.message_changed"
+
+
+class PersonTyping(Event):
+    """Someone is writing in a room (at most one every few seconds per person). Core NATS
+    only, never stored: a hint for the others' pages, worthless a few seconds later."""
+
+    SUBJECT: ClassVar[str] = "chat.room.*.typing"
+    room: str
+    author_tag: str  # what the page knows its viewer by (models/messages.author_tag)
+    name: str
+
+    @staticmethod
+    def subject_for(room: str) -> str:
+        return f"chat.room.{room}.typing"
+
+
+class MembershipChanged(Event):
+    """Someone joined, left or read a room. Published on core NATS (a hint: each replica
+    drops its cached membership answer and updates or closes that person's streams; a
+    replica that misses it after a reconnect closes every stream anyway)."""
+
+    SUBJECT: ClassVar[str] = "chat.membership.changed"
+    user_id: str
+    room: str
+    change: Literal["joined", "left", "read"]
+    last_read_message_id: int = 0

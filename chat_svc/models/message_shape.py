@@ -1,0 +1,54 @@
+"""A message's fields, declared once. The stored document (``models/messages.ChatMessage``),
+the record the page, the Redis cache and the live stream see (``MessageRecord``) and the two
+message events (``events.MessagePosted``, ``events.MessageChanged``) are built from these
+groups, never by repeating them (tests/unit/chat_svc/models/test_message_shape.py fails if
+one of them grows a field of its own).
+
+Three groups, because a post carries no edit and the order of the fields is part of the
+formats: the record's JSON starts ``{"room":…,"message_id":`` (actions/post_intake.py
+splices the id there) and the stored document keeps beanie's field order. Bases are listed
+last group first: pydantic orders fields from the last base to the first.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+GENERAL = "general"
+
+
+class PostedFields(BaseModel):
+    """What a post says: where, which id of its room, who, what and when."""
+
+    room: str = GENERAL
+    message_id: int
+    author_id: str
+    author_name: str
+    body: str
+    posted_at: datetime
+
+
+class ChangeFields(BaseModel):
+    """What an edit or a deletion sets (actions/message_edits.py): the change takes the next
+    id of the room's sequence, so a resume after that id brings the current version."""
+
+    event_id: int | None = None
+    edited_at: datetime | None = None
+    deleted: bool = False
+
+
+class MentionFields(BaseModel):
+    """The user ids the text mentions (actions/mentions.py), found at post and edit time;
+    added later with a default, so older documents and events still decode."""
+
+    mentions: tuple[str, ...] = ()
+
+
+class MessageFields(MentionFields, ChangeFields, PostedFields):
+    """Every field of a message, in the order of its stored document and cached JSON."""
+
+
+MESSAGE_FIELDS: tuple[str, ...] = tuple(MessageFields.model_fields)
+CHANGE_FIELDS: tuple[str, ...] = tuple(ChangeFields.model_fields)
