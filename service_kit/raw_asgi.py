@@ -4,16 +4,16 @@ Quart's hooks give a response, and a whole answer in two sends."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
-from typing import Any
+from collections.abc import Iterable
 
+# The ASGI callables' types as Starlette names them, for every raw-ASGI layer (imported from
+# here, so a layer written in Starlette's middleware shape needs nothing else).
+from starlette.types import ASGIApp as ASGIApp
+from starlette.types import Message as Message
+from starlette.types import Receive as Receive
+from starlette.types import Scope as Scope
+from starlette.types import Send as Send
 from werkzeug.datastructures import Headers
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 # Set per answer, never copied from a response made at start-up.
 PER_ANSWER = ("content-length", "set-cookie")
