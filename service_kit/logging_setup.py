@@ -1,11 +1,12 @@
 """Structured logging: key=value lines for people in dev, JSON lines for machines in prod.
 
-Fields passed with ``extra={...}`` become structured fields in both formats.
+Fields passed with ``extra={...}`` become structured fields in both formats. The redaction
+is a ``logging.Filter``, not part of a formatter: the ASGI servers' access loggers write
+through their own handlers and formatters, and it must reach those too.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import sys
@@ -13,6 +14,8 @@ import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
+
+from pythonjsonlogger.json import JsonFormatter
 
 _STANDARD_ATTRS = frozenset(
     vars(logging.LogRecord("", 0, "", 0, "", (), None)).keys() | {"message", "asctime"}
@@ -74,28 +77,21 @@ class KeyValueFormatter(logging.Formatter):
         return line
 
 
-class JsonFormatter(logging.Formatter):
-    def __init__(self, service: str) -> None:
-        super().__init__()
-        self.service = service
-
-    def format(self, record: logging.LogRecord) -> str:
-        payload: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(),
-            "level": record.levelname,
-            "service": self.service,
-            "logger": record.name,
-            "msg": record.getMessage(),
-            **_extra_fields(record),
-        }
-        if record.exc_info:
-            payload["exc"] = self.formatException(record.exc_info)
-        return json.dumps(payload, default=str)
+def json_formatter(service: str) -> logging.Formatter:
+    """One JSON object a line: time, level, service, logger, message, the ``extra`` fields
+    and the traceback, if any (python-json-logger; values it cannot encode become strings)."""
+    return JsonFormatter(
+        "{levelname}{name}{message}",
+        style="{",
+        rename_fields={"levelname": "level", "name": "logger", "message": "msg", "exc_info": "exc"},
+        static_fields={"service": service},
+        timestamp="ts",
+    )
 
 
 def configure_logging(service: str, *, json_lines: bool, level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter(service) if json_lines else KeyValueFormatter(service))
+    handler.setFormatter(json_formatter(service) if json_lines else KeyValueFormatter(service))
     redaction = RedactSecretParameters()
     handler.addFilter(redaction)
     for name in ACCESS_LOGGERS:  # configured by the ASGI server before our code runs
