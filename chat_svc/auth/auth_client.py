@@ -6,17 +6,16 @@ a SessionRevoked event drops them at once (``forget_session``). Tokens are never
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from async_lru import alru_cache
 
 log = logging.getLogger(__name__)
 
-CACHE_PRUNE_THRESHOLD = 10_000
+CACHE_SIZE = 10_000  # tokens kept, the least recently checked dropped first
 MAX_CONNECTIONS = 64  # to auth_svc, per process
 POOL_WAIT_SECONDS = 1.0
 
@@ -50,13 +49,28 @@ def _viewer(body: dict[str, Any]) -> Viewer:
     )
 
 
+class _InvalidTokenError(LookupError):
+    """Raised rather than returned: alru_cache keeps answers, never errors, so a token auth
+    refused is asked about again (it is not kept for ``cache_seconds``)."""
+
+
+def _token_key(token: str, known: Viewer | None = None) -> str:
+    return token
+
+
 @dataclass
 class AuthClient:
     http: httpx.AsyncClient
     cache_seconds: float
-    _cache: dict[str, tuple[float, Viewer]] = field(default_factory=dict)
     _tokens_by_session: dict[str, set[str]] = field(default_factory=dict)
-    _in_flight: dict[str, asyncio.Future[Viewer | None]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Valid answers are kept ``cache_seconds`` (0: none is kept once it is done), and
+        # concurrent checks of one token share one call: when every page reconnects at once
+        # (a deploy, a network blip) auth sees one call per session, not one per stream.
+        self._viewers = alru_cache(
+            maxsize=CACHE_SIZE, ttl=max(self.cache_seconds, 0.0), key=_token_key
+        )(self._valid_viewer)
 
     async def _post(self, path: str, payload: dict[str, str]) -> httpx.Response:
         try:
@@ -76,37 +90,35 @@ class AuthClient:
             raise AuthUnavailableError(f"redeem: HTTP {response.status_code}")
         body = response.json()
         session = RedeemedSession(access_token=str(body["access_token"]), viewer=_viewer(body))
-        self._remember(session.access_token, session.viewer)
+        # Kept like a checked token's: the page the hand-off leads to does not ask again.
+        await self._viewers(session.access_token, session.viewer)
         return session
 
     async def check(self, token: str) -> Viewer | None:
-        cached = self._cache.get(token)
-        now = time.monotonic()
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        # Concurrent checks of one token share one call: when every page reconnects at once
-        # (a deploy, a network blip) auth sees one call per session, not one per stream.
-        pending = self._in_flight.get(token)
-        if pending is None:
-            pending = asyncio.ensure_future(self._ask_auth(token))
-            self._in_flight[token] = pending
-            pending.add_done_callback(lambda _: self._in_flight.pop(token, None))
-        return await asyncio.shield(pending)
+        try:
+            return await self._viewers(token)
+        except _InvalidTokenError:
+            return None
 
-    async def _ask_auth(self, token: str) -> Viewer | None:
+    async def _valid_viewer(self, token: str, known: Viewer | None = None) -> Viewer:
+        """The viewer behind ``token`` (``known``: redeem's answer, kept without asking)."""
+        viewer = known if known is not None else await self._ask_auth(token)
+        if len(self._tokens_by_session) >= CACHE_SIZE:
+            self._prune()
+        self._tokens_by_session.setdefault(viewer.session_id, set()).add(token)
+        return viewer
+
+    async def _ask_auth(self, token: str) -> Viewer:
         response = await self._post("/internal/token-check", {"token": token})
         if response.status_code != 200:
             raise AuthUnavailableError(f"token-check: HTTP {response.status_code}")
         body = response.json()
         if not body.get("valid"):
-            self._forget_token(token)
-            return None
-        viewer = _viewer(body)
-        self._remember(token, viewer)
-        return viewer
+            raise _InvalidTokenError
+        return _viewer(body)
 
     async def revoke(self, token: str) -> None:
-        self._forget_token(token)
+        self._viewers.cache_invalidate(token)
         response = await self._post("/internal/sessions/revoke", {"token": token})
         if response.status_code not in (200, 204):
             raise AuthUnavailableError(f"revoke: HTTP {response.status_code}")
@@ -114,36 +126,22 @@ class AuthClient:
     async def revoke_everywhere(self, token: str) -> None:
         """End every session of the token's person; auth's SessionRevoked events then close
         their streams on every replica and drop them from every replica's cache."""
-        self._forget_token(token)
+        self._viewers.cache_invalidate(token)
         response = await self._post("/internal/sessions/revoke-all", {"token": token})
         if response.status_code not in (200, 204):
             raise AuthUnavailableError(f"revoke-all: HTTP {response.status_code}")
 
     def forget_session(self, session_id: str) -> None:
         for token in self._tokens_by_session.pop(session_id, set()):
-            self._cache.pop(token, None)
-
-    def _remember(self, token: str, viewer: Viewer) -> None:
-        if self.cache_seconds <= 0:
-            return
-        if len(self._cache) >= CACHE_PRUNE_THRESHOLD:
-            self._prune()
-        self._cache[token] = (time.monotonic() + self.cache_seconds, viewer)
-        self._tokens_by_session.setdefault(viewer.session_id, set()).add(token)
-
-    def _forget_token(self, token: str) -> None:
-        cached = self._cache.pop(token, None)
-        if cached is not None:
-            tokens = self._tokens_by_session.get(cached[1].session_id)
-            if tokens is not None:
-                tokens.discard(token)
-                if not tokens:
-                    del self._tokens_by_session[cached[1].session_id]
+            self._viewers.cache_invalidate(token)
 
     def _prune(self) -> None:
-        now = time.monotonic()
-        for token in [t for t, (expires, _) in self._cache.items() if expires <= now]:
-            self._forget_token(token)
+        """Drop the tokens the cache no longer holds (expired or pushed out)."""
+        kept = {
+            session: {token for token in tokens if self._viewers.cache_contains(token)}
+            for session, tokens in self._tokens_by_session.items()
+        }
+        self._tokens_by_session = {session: tokens for session, tokens in kept.items() if tokens}
 
 
 def open_auth_client(

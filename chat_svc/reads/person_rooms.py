@@ -17,11 +17,11 @@ unavailable (logged) is corrected by the next rebuild at the latest.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from dataclasses import dataclass
 from typing import cast
 
+from async_lru import alru_cache
 from redis.asyncio import Redis
 
 from chat_svc.models.memberships import select_memberships_of
@@ -107,7 +107,9 @@ class PersonRooms:
     redis: Redis
 
     def __post_init__(self) -> None:
-        self._rebuilding: dict[str, asyncio.Future[PersonRoomsCopy]] = {}
+        # Concurrent rebuilds of one person share one call; none is kept once it is done
+        # (ttl 0): the copy lives in Redis.
+        self._one_rebuild_per_person = alru_cache(maxsize=None, ttl=0)(self._rebuild_from_store)
         self._rebuild = self.redis.register_script(REBUILD)
         self._mark_read = self.redis.register_script(MARK_READ)
 
@@ -121,12 +123,7 @@ class PersonRooms:
     async def rebuild(self, user_id: str) -> PersonRoomsCopy:
         """From the database; one read per person however many requests ask at once (a
         page's streams all reopen after a Redis restart)."""
-        pending = self._rebuilding.get(user_id)
-        if pending is None:
-            pending = asyncio.ensure_future(self._rebuild_from_store(user_id))
-            self._rebuilding[user_id] = pending
-            pending.add_done_callback(lambda _: self._rebuilding.pop(user_id, None))
-        return await asyncio.shield(pending)
+        return await self._one_rebuild_per_person(user_id)
 
     async def _rebuild_from_store(self, user_id: str) -> PersonRoomsCopy:
         key = person_key(user_id)

@@ -1,6 +1,7 @@
 """Who may see which room, checked on every request and cached like the session.
 
-Rooms never change kind or slug, so a found room is kept for good; membership answers are
+Rooms never change kind or slug, so a found room is kept (the last ``ROOMS_KEPT`` asked for;
+a slug not found is asked again, the room may be created); membership answers are
 kept ``cache_seconds`` and dropped at once by a MembershipChanged event (from any replica);
 a miss reads the person's rooms from Redis (reads/person_rooms.py), not the database.
 An open room is visible to everyone; a closed or direct room only to its members, and to
@@ -9,43 +10,43 @@ anyone else it looks exactly like a room that does not exist.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass, field
+
+from async_lru import alru_cache
 
 from chat_svc.events import MembershipChanged
 from chat_svc.models.rooms import Room, select_room
 from chat_svc.reads.person_rooms import PersonRooms
 
 CACHE_PRUNE_THRESHOLD = 10_000
+ROOMS_KEPT = 10_000
+
+
+class _NoSuchRoomError(LookupError):
+    """Raised rather than returned: alru_cache keeps answers, never errors."""
 
 
 @dataclass
 class RoomAccess:
     cache_seconds: float
     people: PersonRooms
-    _rooms: dict[str, Room] = field(default_factory=dict)
     _members: dict[tuple[str, str], tuple[float, bool]] = field(default_factory=dict)
-    _reading: dict[str, asyncio.Future[Room | None]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Many requests for one room at once (streams reopening) share one read.
+        self._found_rooms = alru_cache(maxsize=ROOMS_KEPT)(self._read_room)
 
     async def room(self, slug: str) -> Room | None:
-        room = self._rooms.get(slug)
-        if room is not None:
-            return room
-        # Many requests for one room at once (streams reopening) share one read.
-        pending = self._reading.get(slug)
-        if pending is None:
-            pending = asyncio.ensure_future(self._read_room(slug))
-            self._reading[slug] = pending
-            pending.add_done_callback(lambda _: self._reading.pop(slug, None))
-        return await asyncio.shield(pending)
+        try:
+            return await self._found_rooms(slug)
+        except _NoSuchRoomError:
+            return None
 
-    async def _read_room(self, slug: str) -> Room | None:
+    async def _read_room(self, slug: str) -> Room:
         room = await select_room(slug)
-        if room is not None:
-            if len(self._rooms) >= CACHE_PRUNE_THRESHOLD:
-                self._rooms.clear()
-            self._rooms[slug] = room
+        if room is None:
+            raise _NoSuchRoomError(slug)
         return room
 
     async def is_member(self, user_id: str, slug: str) -> bool:

@@ -67,3 +67,30 @@ async def test_concurrent_checks_of_one_token_share_one_call() -> None:
     viewers = await asyncio.gather(*checks)
     assert seen == ["token-1"]
     assert all(viewer is not None and viewer.user_id == "u-1" for viewer in viewers)
+
+
+async def test_a_refused_token_is_asked_about_again() -> None:
+    # Only valid answers are kept: a refusal is cheap to repeat and never outlives its cause.
+    seen: list[str] = []
+    auth = client_answering([{"valid": False}, {"valid": False}], seen)
+    assert await auth.check("token-1") is None
+    assert await auth.check("token-1") is None
+    assert seen == ["token-1", "token-1"]
+
+
+async def test_the_session_a_hand_off_opened_is_not_checked_again() -> None:
+    calls: list[str] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.path)
+        return httpx.Response(200, json=VALID | {"access_token": "token-1"})
+
+    http = httpx.AsyncClient(base_url="http://auth.test", transport=httpx.MockTransport(handle))
+    auth = AuthClient(http=http, cache_seconds=60)
+    redeemed = await auth.redeem("code-1")
+    assert redeemed is not None
+    assert await auth.check("token-1") == redeemed.viewer
+    assert calls == ["/internal/handoff/redeem"]
+    auth.forget_session("s-1")  # the hand-off's token is dropped with its session too
+    await auth.check("token-1")
+    assert calls == ["/internal/handoff/redeem", "/internal/token-check"]
