@@ -34,18 +34,21 @@ class Event(BaseModel):
 # --- auth_svc -> mail_svc -------------------------------------------------------------
 
 
-class SignUpRequested(Event):
-    """A person asked for an account; mail_svc sends them the set-password link.
+class SealedLinkRequested(Event):
+    """A link that opens an account, mailed to its owner: it travels sealed for mail_svc
+    (service_kit/sealed_links.py). Never published itself: its two kinds below are."""
 
-    The link opens an account, so it travels sealed for mail_svc (service_kit/sealed_links.py).
-    """
-
-    SUBJECT: ClassVar[str] = "auth.sign_up.requested"
     schema_version: int = 2  # 1 carried the link in clear as ``link``
     email: EmailStr
     display_name: str
     sealed_link: str
     expires_at: datetime
+
+
+class SignUpRequested(SealedLinkRequested):
+    """A person asked for an account; mail_svc sends them the set-password link."""
+
+    SUBJECT: ClassVar[str] = "auth.sign_up.requested"
 
 
 class SignUpAttemptedForExistingAccount(Event):
@@ -73,15 +76,10 @@ class UserSignedIn(Event):
     reset_link: str | None = None  # "not you? reset your password" (no token in it)
 
 
-class PasswordResetRequested(Event):
-    """The reset link travels sealed for mail_svc, like SignUpRequested's."""
+class PasswordResetRequested(SealedLinkRequested):
+    """Someone asked to reset a password; mail_svc sends the owner the reset link."""
 
     SUBJECT: ClassVar[str] = "auth.password_reset.requested"
-    schema_version: int = 2  # 1 carried the link in clear as ``link``
-    email: EmailStr
-    display_name: str
-    sealed_link: str
-    expires_at: datetime
 
 
 class PasswordChanged(Event):
