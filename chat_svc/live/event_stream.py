@@ -13,7 +13,8 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Awaitable
+from collections.abc import Coroutine
+from typing import Any
 from urllib.parse import parse_qs
 
 from pymongo.errors import ConnectionFailure, ExecutionTimeout
@@ -31,7 +32,7 @@ from chat_svc.models.messages import GENERAL
 from chat_svc.reads.room_snapshot import snapshot_from_store
 from chat_svc.runtime import ChatRuntime, runtime_of
 from chat_svc.web.cookies import cookie_header_of, cookie_value, session_cookie_name
-from service_kit.raw_asgi import ASGIApp, Receive, Scope, Send, first_header
+from service_kit.raw_asgi import Receive, Scope, Send, first_header
 from service_kit.strict_ids import parse_id
 
 log = logging.getLogger(__name__)
@@ -273,16 +274,24 @@ async def _watch_disconnect(receive: Receive, client: StreamClient) -> None:
             return
 
 
-def route_event_stream(app: Quart) -> None:
-    """Serve the event streams before Quart sees the request; everything else goes to Quart."""
-    quart_asgi: ASGIApp = app.asgi_app  # type: ignore[assignment]
+class LiveDelivery:
+    """Live delivery as its own small ASGI app: ``GET /events`` and
+    ``GET /rooms/<slug>/events``, each request one stream; 404 for any other path."""
 
-    # Not a coroutine itself: it hands over the awaitable, so a stream (open for hours, ten
-    # thousand at a time) holds no frame of this dispatch.
-    def asgi(scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
-        room = room_of_path(scope["path"]) if scope["type"] == "http" else None
-        if room is not None and scope["method"] == "GET":
-            return stream_events(app, scope, receive, send, room)
-        return quart_asgi(scope, receive, send)
+    def __init__(self, app: Quart) -> None:
+        self._app = app  # whose runtime (opened at start-up) the streams are served from
 
-    app.asgi_app = asgi  # type: ignore[method-assign,assignment]
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Coroutine[Any, Any, None]:
+        room = room_of_path(scope["path"])
+        if room is None:
+            return _answer(send, 404, NOT_FOUND, event_stream=False)
+        return stream_events(self._app, scope, receive, send, room)
+
+
+def is_live_request(scope: Scope) -> bool:
+    """The requests ``LiveDelivery`` serves."""
+    return (
+        scope["type"] == "http"
+        and scope["method"] == "GET"
+        and room_of_path(scope["path"]) is not None
+    )

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Mapping
+from collections.abc import Coroutine, Mapping
+from typing import Any
 from urllib.parse import parse_qsl
 
 from quart import Quart, Response
@@ -47,8 +48,8 @@ from chat_svc.web.cookies import cookie_header_of, session_cookie_name
 from chat_svc.web.fast_paths.form_sessions import FormSessions
 from chat_svc.web.fast_paths.page_skeletons import PageSkeletons
 from chat_svc.web.forms import MessageForm
+from service_kit.layered_app import ASGICall
 from service_kit.raw_asgi import (
-    ASGIApp,
     Message,
     Receive,
     Scope,
@@ -232,30 +233,26 @@ class MessagePostRoute:
         return None
 
 
-def route_message_posts(
-    app: Quart, sessions: FormSessions, allowed_origins: frozenset[str], *, enabled: bool
-) -> None:
-    """Handle the common message post before Quart sees the request; all else goes to Quart."""
-    if not enabled:
-        return
-    route = app.extensions[ROUTE_KEY] = MessagePostRoute(app, sessions, allowed_origins)
-    app.before_serving(route.start)
-    quart_asgi: ASGIApp = app.asgi_app  # type: ignore[assignment]
+class MessagePostFastPath:
+    """``POST /rooms/<slug>/messages`` (and ``POST /messages``) answered by ``route`` when it
+    can; all else, and what it hands on, goes to the inner app."""
 
-    async def post(scope: Scope, receive: Receive, send: Send, slug: str) -> None:
-        rest = await route.serve(scope, receive, send, slug)
-        if rest is not None:
-            await quart_asgi(scope, rest, send)
+    def __init__(self, app: ASGICall, *, route: MessagePostRoute) -> None:
+        self.app = app
+        self.route = route
 
-    # Not a coroutine itself: anything else gets Quart's awaitable, so a long-lived request
-    # (an event stream) holds no frame of this wrapper.
-    def asgi(scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+    # Not a coroutine itself: anything else gets the inner app's coroutine, so a long-lived
+    # request (an event stream) holds no frame of this layer.
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Coroutine[Any, Any, None]:
         if scope["type"] == "http" and scope["method"] == "POST":
             path = scope["path"]
             match = ROOM_POST_PATH.match(path)
             slug = match.group(1) if match is not None else GENERAL if path == "/messages" else ""
             if slug and is_slug(slug):
-                return post(scope, receive, send, slug)
-        return quart_asgi(scope, receive, send)
+                return self._post(scope, receive, send, slug)
+        return self.app(scope, receive, send)
 
-    app.asgi_app = asgi  # type: ignore[method-assign,assignment]
+    async def _post(self, scope: Scope, receive: Receive, send: Send, slug: str) -> None:
+        rest = await self.route.serve(scope, receive, send, slug)
+        if rest is not None:
+            await self.app(scope, rest, send)
