@@ -25,7 +25,7 @@ from quart import Quart, Response
 from werkzeug.http import parse_cookie
 
 from chat_svc.auth.auth_client import AuthUnavailableError
-from chat_svc.runtime import runtime_of
+from chat_svc.services import services_of
 from chat_svc.web.cookies import cookie_header_of, session_cookie_name
 from chat_svc.web.fast_paths.form_sessions import FormSessions
 from chat_svc.web.fast_paths.page_skeletons import PageSkeletons
@@ -52,7 +52,7 @@ class RoomPageRoute:
         """At start-up: the headers Quart's after-request hooks give a page, and the
         renderer."""
         app = self._app
-        settings = runtime_of(app).settings
+        settings = services_of(app).settings
         self._skeletons = PageSkeletons(
             app, max_chars=settings.message_max_chars, heartbeat_seconds=settings.heartbeat_seconds
         )
@@ -71,9 +71,9 @@ class RoomPageRoute:
         cookie_header = cookie_header_of(scope["headers"])
         if cookie_header is None:
             return False
-        runtime = runtime_of(self._app)
+        services = services_of(self._app)
         cookies = parse_cookie(cookie_header)
-        token = cookies.get(session_cookie_name(runtime.settings))
+        token = cookies.get(session_cookie_name(services.settings))
         form_cookie = cookies.get(self._app.config["SESSION_COOKIE_NAME"])
         if not token or not form_cookie:
             return False
@@ -82,14 +82,14 @@ class RoomPageRoute:
             return False
         jobs: list[tuple[Job, tuple[Any, ...]]] = []
         try:
-            viewer = await runtime.viewer_of(token)
+            viewer = await services.actions.visitors.viewer_of(token)
             if viewer is None:
                 return False
-            room = await runtime.access.room(slug)
+            room = await services.reads.access.room(slug)
             if room is None:
                 return False
             page = await load_room_page(
-                runtime, viewer.user_id, room, lambda job, *args: jobs.append((job, args))
+                services, viewer.user_id, room, lambda job, *args: jobs.append((job, args))
             )
             if page is None:
                 return False
