@@ -23,6 +23,7 @@ from auth_svc.lib.web import HASHING_KEY, RELAY_KEY, whole_page_error
 from auth_svc.models.documents import DOCUMENT_MODELS
 from auth_svc.settings import AuthSettings
 from service_kit.admission import AdmissionLimit, BusyAnswer
+from service_kit.layered_app import LayeredQuart
 from service_kit.lifecycle import infrastructure_of, manage_infrastructure
 from service_kit.web import (
     AfterResponse,
@@ -38,7 +39,7 @@ AUTH_COOKIE = "auth_session"
 CSRF_COOKIE = "auth_csrf"  # Quart's session cookie, used only for CSRF tokens
 
 
-def create_app(settings: AuthSettings | None = None) -> Quart:
+def create_app(settings: AuthSettings | None = None) -> LayeredQuart:
     settings = settings or AuthSettings()
     app = create_base_app(__name__, Path(__file__).parent / "templates")
     app.config.update(

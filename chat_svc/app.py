@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from quart import Quart
 from quart.typing import ResponseReturnValue
 
 from chat_svc.actions.message_edits import edit_window
@@ -32,6 +31,7 @@ from chat_svc.web.views.room_activity import room_activity
 from chat_svc.web.views.room_messages import chat_blueprint
 from chat_svc.web.views.rooms import rooms_blueprint
 from chat_svc.web.views.session import session_pages
+from service_kit.layered_app import LayeredQuart
 from service_kit.lifecycle import manage_infrastructure
 from service_kit.web import (
     create_base_app,
@@ -58,7 +58,7 @@ AUTH_RETRY_AFTER_SECONDS = 2
 
 def create_app(
     settings: ChatSettings | None = None, *, auth_transport: httpx.AsyncBaseTransport | None = None
-) -> Quart:
+) -> LayeredQuart:
     """``auth_transport`` replaces the HTTP connection to auth_svc (tests use a fake)."""
     settings = settings or ChatSettings()
     app = create_base_app(__name__, Path(__file__).parent / "templates")
