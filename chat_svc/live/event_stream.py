@@ -286,9 +286,11 @@ class LiveDelivery:
 
 
 def is_live_request(scope: Scope) -> bool:
-    """The requests ``LiveDelivery`` serves."""
-    return (
-        scope["type"] == "http"
-        and scope["method"] == "GET"
-        and room_of_path(scope["path"]) is not None
+    """The requests ``LiveDelivery`` serves. Asked of every request: the suffix test spares
+    the others the pattern."""
+    if scope["type"] != "http" or scope["method"] != "GET":
+        return False
+    path: str = scope["path"]
+    return path.endswith("/events") and (
+        path == EVENTS_PATH or ROOM_EVENTS_PATH.match(path) is not None
     )
