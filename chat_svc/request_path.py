@@ -42,8 +42,8 @@ def compose_request_path(
         partial(MessagePostFastPath, route=post_route) if post_route else None,
         # The room page, the page people load most, likewise (CHAT_PAGE_FAST_PATH=false: off).
         partial(RoomPageFastPath, route=page_route) if page_route else None,
-        # Live delivery, its own ASGI app: thousands of streams open for hours, each write too
-        # cheap for Quart's response machinery (live/event_stream.py).
+        # Live delivery, its own ASGI app: thousands of streams open for hours, and Quart's
+        # response machinery costs more per write than the bytes (live/event_stream.py).
         partial(Mount, matches=is_live_request, mounted=LiveDelivery(app)),
     ]
     app.compose(layers)
