@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from functools import partial
 from pathlib import Path
 
 from quart import Quart
@@ -21,12 +22,13 @@ from auth_svc.lib.rate_limits import ExpiringRedisStore
 from auth_svc.lib.web import HASHING_KEY, RELAY_KEY, whole_page_error
 from auth_svc.models.documents import DOCUMENT_MODELS
 from auth_svc.settings import AuthSettings
-from service_kit.admission import install_admission_limit
+from service_kit.admission import AdmissionLimit, BusyAnswer
+from service_kit.layered_app import LayeredQuart
 from service_kit.lifecycle import infrastructure_of, manage_infrastructure
 from service_kit.web import (
+    AfterResponse,
     create_base_app,
     host_cookie_name,
-    install_after_response,
     install_error_pages,
     install_origin_check,
     install_security_headers,
@@ -37,7 +39,7 @@ AUTH_COOKIE = "auth_session"
 CSRF_COOKIE = "auth_csrf"  # Quart's session cookie, used only for CSRF tokens
 
 
-def create_app(settings: AuthSettings | None = None) -> Quart:
+def create_app(settings: AuthSettings | None = None) -> LayeredQuart:
     settings = settings or AuthSettings()
     app = create_base_app(__name__, Path(__file__).parent / "templates")
     app.config.update(
@@ -89,13 +91,24 @@ def create_app(settings: AuthSettings | None = None) -> Quart:
     app.register_blueprint(sign_up_blueprint(settings))
     app.register_blueprint(passwords_blueprint(settings))
     app.register_blueprint(internal_blueprint(settings))
-    install_after_response(app)
-    serve_internal_api(app, settings)
-    # Outermost. chat's calls on the internal listener are not counted: they have their own
-    # per-caller limit, and a burst of sign-ins must not make chat's token checks fail.
-    install_admission_limit(
-        app, settings.max_writes_in_flight, exempt=lambda scope: bool(scope.get(SCOPE_MARK))
+    # The request path, outermost first; Quart's own asgi_app is innermost. The internal
+    # listener (lib/internal_listener.py) is a second server whose app wraps this whole path.
+    app.compose(
+        [
+            # Past N writes in flight, a cheap 503 before anything else runs. chat's calls on
+            # the internal listener are not counted: they have their own per-caller limit, and
+            # a burst of sign-ins must not make chat's token checks fail.
+            partial(
+                AdmissionLimit,
+                max_writes_in_flight=settings.max_writes_in_flight,
+                busy=BusyAnswer.rendered_at_start(app),
+                exempt=lambda scope: bool(scope.get(SCOPE_MARK)),
+            ),
+            # Jobs a view defers (forgot-password's look-up) start once the answer is sent.
+            partial(AfterResponse, quart=app),
+        ]
     )
+    serve_internal_api(app, settings)
     return app
 
 

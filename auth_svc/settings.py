@@ -1,14 +1,24 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Self
 
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from auth_svc.lib.attempt_limits import AttemptLimit
 from service_kit.nats_credentials import dev_nats_password
 from service_kit.sealed_links import DEV_LINK_SEAL_KEY
 from service_kit.settings import ServiceSettings, dev_secret
+
+
+@dataclass(frozen=True)
+class AttemptLimit:
+    """One limit on real attempts against an account (lib/attempt_limits.py counts them)."""
+
+    name: str
+    per_client: int  # attempts on one account from one client address
+    per_account: int  # attempts on one account from every address together
+    window_seconds: int
 
 
 class AuthSettings(ServiceSettings):

@@ -5,12 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from quart import Quart
 from quart.typing import ResponseReturnValue
 
 from chat_svc.actions.message_edits import edit_window
 from chat_svc.auth.auth_client import AuthUnavailableError
-from chat_svc.live.event_stream import route_event_stream
 from chat_svc.models.digest_records import MentionDigest, MentionMailState
 from chat_svc.models.memberships import Membership
 from chat_svc.models.messages import DOCUMENT_MODELS, author_tag
@@ -18,12 +16,10 @@ from chat_svc.models.notification_settings import NotificationSettings
 from chat_svc.models.pending_mentions import PendingMention
 from chat_svc.models.rooms import Room
 from chat_svc.models.users import ChatUser
+from chat_svc.request_path import compose_request_path
 from chat_svc.runtime import manage_chat_runtime
 from chat_svc.settings import ChatSettings
 from chat_svc.web.cookies import FORM_SESSION_COOKIE, ReusedSignerSessionInterface
-from chat_svc.web.fast_paths.form_sessions import FormSessions
-from chat_svc.web.fast_paths.post_fast_path import route_message_posts
-from chat_svc.web.fast_paths.room_page_fast_path import route_room_page
 from chat_svc.web.message_text import install_message_text
 from chat_svc.web.rate_limits import install_rate_limiter
 from chat_svc.web.too_many_requests import install_rate_limit_pages
@@ -35,7 +31,7 @@ from chat_svc.web.views.room_activity import room_activity
 from chat_svc.web.views.room_messages import chat_blueprint
 from chat_svc.web.views.rooms import rooms_blueprint
 from chat_svc.web.views.session import session_pages
-from service_kit.admission import install_admission_limit
+from service_kit.layered_app import LayeredQuart
 from service_kit.lifecycle import manage_infrastructure
 from service_kit.web import (
     create_base_app,
@@ -62,7 +58,7 @@ AUTH_RETRY_AFTER_SECONDS = 2
 
 def create_app(
     settings: ChatSettings | None = None, *, auth_transport: httpx.AsyncBaseTransport | None = None
-) -> Quart:
+) -> LayeredQuart:
     """``auth_transport`` replaces the HTTP connection to auth_svc (tests use a fake)."""
     settings = settings or ChatSettings()
     app = create_base_app(__name__, Path(__file__).parent / "templates")
@@ -106,10 +102,5 @@ def create_app(
         body, status = await render_error(503, "Signing in is not possible right now. Retry soon.")
         return body, status, {"Retry-After": str(AUTH_RETRY_AFTER_SECONDS)}
 
-    route_event_stream(app)
-    # The two requests people make most, answered before Quart in their common case.
-    form_sessions = FormSessions(app)
-    route_room_page(app, form_sessions, enabled=settings.page_fast_path)
-    route_message_posts(app, form_sessions, allowed_origins, enabled=settings.post_fast_path)
-    install_admission_limit(app, settings.max_writes_in_flight)  # outermost
+    compose_request_path(app, settings, allowed_origins)
     return app

@@ -5,26 +5,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import httpx
-from quart import Quart, current_app
+from quart import Quart
 
-from chat_svc.actions.membership_changes import join_general
-from chat_svc.actions.message_edits import edit_window
+from chat_svc.actions.direct_rooms import DirectRooms
+from chat_svc.actions.membership_changes import Memberships
+from chat_svc.actions.message_edits import MessageEdits, edit_window
 from chat_svc.actions.message_feed import MessageFeed
 from chat_svc.actions.message_ids import MessageIdSequence
 from chat_svc.actions.message_publisher import LivePublisher
 from chat_svc.actions.post_intake import PostIntake
+from chat_svc.actions.room_creation import RoomCreation
 from chat_svc.actions.users_consumer import users_consumer
-from chat_svc.auth.auth_client import AuthClient, Viewer, open_auth_client
+from chat_svc.actions.visitors import Visitors
+from chat_svc.auth.auth_client import AuthClient, open_auth_client
 from chat_svc.live.fanout import Fanout
 from chat_svc.live.presence import Presence
 from chat_svc.live.stream_limits import StreamLimits
 from chat_svc.live.subscriptions import LiveUpdates
+from chat_svc.live.typing_signals import TypingSignals
 from chat_svc.models.messages import migrate_messages_into_rooms, select_highest_event_id
 from chat_svc.models.rooms import upsert_general_room
-from chat_svc.models.users import upsert_user
 from chat_svc.notifications.mention_digests import MentionDigests
 from chat_svc.notifications.unsubscribe_links import UnsubscribeLinks
 from chat_svc.reads.latest_cache import LatestCache
@@ -32,6 +35,7 @@ from chat_svc.reads.person_rooms import PersonRooms
 from chat_svc.reads.room_access import RoomAccess
 from chat_svc.reads.room_members import RoomMembers
 from chat_svc.reads.room_snapshot import RoomSnapshots
+from chat_svc.services import ChatActions, ChatReads, ChatServices, LiveParts, provide_services
 from chat_svc.settings import ChatSettings
 from chat_svc.web.conversation import ConversationRenderer
 from chat_svc.web.rendering import MessageRenderer, PageRenderer
@@ -43,54 +47,19 @@ log = logging.getLogger(__name__)
 _KEY = "chat_runtime"
 
 
-@dataclass
+@dataclass(frozen=True)
 class ChatRuntime:
-    settings: ChatSettings
-    auth: AuthClient
-    fanout: Fanout
-    feed: MessageFeed
-    live: LiveUpdates
+    """What start-up opened and shutdown stops: the background tasks, the consumer and the
+    subscriptions. What requests call lives in services.py."""
+
     consumer: DurableConsumer
     consumer_task: asyncio.Task[None]
-    stream_limits: StreamLimits
-    access: RoomAccess
-    presence: Presence
-    unsubscribe_links: UnsubscribeLinks
     mention_digests: MentionDigests
     mention_digests_task: asyncio.Task[None]
-    people: PersonRooms
-    snapshots: RoomSnapshots
-    conversation: ConversationRenderer
-    pages: PageRenderer
-    # Users this process already wrote to the store, so a token check upserts only once.
-    known_users: set[str] = field(default_factory=set)
-    # First requests of one person at once (a page's streams reconnecting) share one write.
-    _remembering: dict[str, asyncio.Future[None]] = field(default_factory=dict)
-
-    async def viewer_of(self, token: str) -> Viewer | None:
-        """The person behind a chat session token (auth's answer, cached briefly), known to
-        chat from then on; None for an invalid or ended session."""
-        viewer = await self.auth.check(token)
-        if viewer is not None:
-            await self.remember_user(viewer)
-        return viewer
-
-    async def remember_user(self, viewer: Viewer) -> None:
-        """A valid session is served even before its UserCreated event arrives, and is a
-        member of general from its first request."""
-        if viewer.user_id in self.known_users:
-            return
-        pending = self._remembering.get(viewer.user_id)
-        if pending is None:
-            pending = asyncio.ensure_future(self._write_user(viewer))
-            self._remembering[viewer.user_id] = pending
-            pending.add_done_callback(lambda _: self._remembering.pop(viewer.user_id, None))
-        await asyncio.shield(pending)
-
-    async def _write_user(self, viewer: Viewer) -> None:
-        await upsert_user(viewer.user_id, viewer.email, viewer.display_name)
-        await join_general(self.live.nats, self.access, viewer.user_id)
-        self.known_users.add(viewer.user_id)
+    presence: Presence
+    publisher: LivePublisher
+    live: LiveUpdates
+    auth: AuthClient
 
 
 def manage_chat_runtime(
@@ -114,25 +83,24 @@ def manage_chat_runtime(
         # With the database down at start, this runs once it answers (the service starts).
         assert infrastructure.store is not None  # chat_svc always has its models
         await infrastructure.store.when_ready(_prepare_rooms)
+        nats, redis = infrastructure.nats, infrastructure.redis
         fanout = Fanout(settings.stream_batch_seconds)
-        people = PersonRooms(infrastructure.redis)
+        people = PersonRooms(redis)
         access = RoomAccess(settings.token_cache_seconds, people)
         assert app.jinja_loader is not None  # create_base_app sets it
         room_members = RoomMembers()
-        latest = LatestCache(infrastructure.redis, settings.latest_cache_size)
+        latest = LatestCache(redis, settings.latest_cache_size)
         intake = PostIntake(
-            infrastructure.redis,
+            redis,
             settings.latest_cache_size,
             settings.message_rate_count,
             settings.message_rate_period_seconds,
         )
-        ids = MessageIdSequence(infrastructure.redis)
-        feed = MessageFeed(
-            latest, LivePublisher(infrastructure.nats, infrastructure.js), ids, intake, room_members
-        )
+        publisher = LivePublisher(nats, infrastructure.js)
+        feed = MessageFeed(latest, publisher, MessageIdSequence(redis), intake, room_members)
         renderer = MessageRenderer(app.jinja_loader)
         live = LiveUpdates(
-            infrastructure.nats,
+            nats,
             fanout,
             renderer,
             auth,
@@ -142,33 +110,56 @@ def manage_chat_runtime(
             newest_known=select_highest_event_id,
         )
         await live.start()
-        presence = Presence(infrastructure.redis, fanout)
+        presence = Presence(redis, fanout)
         infrastructure.reconnect_listeners.append(live.after_reconnect)
-        consumer = users_consumer(
-            infrastructure.js, infrastructure.topology, infrastructure.nats, access
-        )
+        memberships = Memberships(nats, access)
+        consumer = users_consumer(infrastructure.js, infrastructure.topology, memberships)
         unsubscribe_links = UnsubscribeLinks(settings.secret_key, settings.public_url)
-        mention_digests = MentionDigests(
-            infrastructure.js, infrastructure.redis, unsubscribe_links, settings
+        mention_digests = MentionDigests(infrastructure.js, redis, unsubscribe_links, settings)
+        provide_services(
+            app,
+            ChatServices(
+                settings=settings,
+                auth=auth,
+                actions=ChatActions(
+                    visitors=Visitors(auth, memberships),
+                    messages=feed,
+                    edits=MessageEdits(feed, settings.message_edit_minutes),
+                    memberships=memberships,
+                    room_creation=RoomCreation(nats, access),
+                    direct_rooms=DirectRooms(nats, access),
+                    typing=TypingSignals(nats, redis),
+                ),
+                reads=ChatReads(
+                    access=access,
+                    people=people,
+                    snapshots=RoomSnapshots(redis, people, latest),
+                    members=room_members,
+                ),
+                live=LiveParts(
+                    subscriptions=live,
+                    fanout=fanout,
+                    presence=presence,
+                    stream_limits=StreamLimits(
+                        settings.streams_per_session, settings.streams_per_address
+                    ),
+                ),
+                conversation=ConversationRenderer(
+                    renderer, edit_window(settings.message_edit_minutes)
+                ),
+                pages=PageRenderer(app),
+                unsubscribe_links=unsubscribe_links,
+            ),
         )
         app.extensions[_KEY] = ChatRuntime(
-            settings=settings,
-            auth=auth,
-            fanout=fanout,
-            feed=feed,
-            live=live,
-            access=access,
             consumer=consumer,
             consumer_task=asyncio.create_task(consumer.run()),
-            stream_limits=StreamLimits(settings.streams_per_session, settings.streams_per_address),
-            presence=presence,
-            unsubscribe_links=unsubscribe_links,
             mention_digests=mention_digests,
             mention_digests_task=asyncio.create_task(mention_digests.run()),
-            people=people,
-            snapshots=RoomSnapshots(infrastructure.redis, people, latest),
-            conversation=ConversationRenderer(renderer, edit_window(settings.message_edit_minutes)),
-            pages=PageRenderer(app),
+            presence=presence,
+            publisher=publisher,
+            live=live,
+            auth=auth,
         )
         presence.start()
 
@@ -184,7 +175,7 @@ def manage_chat_runtime(
         with contextlib.suppress(Exception):
             await runtime.mention_digests_task
         await runtime.presence.stop()
-        await runtime.feed.publisher.stop()
+        await runtime.publisher.stop()
         await runtime.live.stop()
         await runtime.auth.http.aclose()
 
@@ -195,7 +186,7 @@ async def _prepare_rooms() -> None:
     await migrate_messages_into_rooms()
 
 
-def runtime_of(app: Quart | None = None) -> ChatRuntime:
-    target = app if app is not None else current_app
-    runtime: ChatRuntime = target.extensions[_KEY]
+def runtime_of(app: Quart) -> ChatRuntime:
+    """What ``app`` opened at start-up (tests stop and drive its consumers)."""
+    runtime: ChatRuntime = app.extensions[_KEY]
     return runtime

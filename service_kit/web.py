@@ -37,7 +37,9 @@ from wtforms import Form
 
 from service_kit.document_store import DatabaseNotReadyError
 from service_kit.infrastructure import ReadinessCheck
+from service_kit.layered_app import ASGICall, LayeredQuart
 from service_kit.logging_setup import ThrottledLog
+from service_kit.raw_asgi import Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +64,8 @@ ERROR_TEXT: Mapping[int, tuple[str, str]] = {
 }
 
 
-def create_base_app(import_name: str, service_templates: Path) -> Quart:
-    app = Quart(import_name, static_folder=str(STATIC_FOLDER), static_url_path="/static")
+def create_base_app(import_name: str, service_templates: Path) -> LayeredQuart:
+    app = LayeredQuart(import_name, static_folder=str(STATIC_FOLDER), static_url_path="/static")
     app.jinja_loader = ChoiceLoader(
         [FileSystemLoader(str(service_templates)), FileSystemLoader(str(WEB_TEMPLATES))]
     )
@@ -124,7 +126,7 @@ def run_after_response(job: Callable[..., Awaitable[None]], *args: Any) -> None:
 
     Work that must not show in the response time (forgot-password's account look-up) goes
     here; it runs as a background task with the app context. Without
-    ``install_after_response`` it starts at once, in the background.
+    the ``AfterResponse`` layer it starts at once, in the background.
     """
     jobs = request.scope.get(AFTER_RESPONSE)
     if isinstance(jobs, list):
@@ -133,21 +135,23 @@ def run_after_response(job: Callable[..., Awaitable[None]], *args: Any) -> None:
         current_app.add_background_task(job, *args)
 
 
-def install_after_response(app: Quart) -> None:
-    """Wrap the ASGI app: jobs from ``run_after_response`` start after the last byte is sent."""
-    inner: Callable[..., Awaitable[None]] = app.asgi_app
+class AfterResponse:
+    """Jobs from ``run_after_response`` start after the last byte is sent, as background
+    tasks of ``quart`` (with its app context)."""
 
-    async def asgi(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    def __init__(self, app: ASGICall, *, quart: Quart) -> None:
+        self.app = app
+        self.quart = quart
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await inner(scope, receive, send)
+            await self.app(scope, receive, send)
             return
         jobs: list[AfterResponseJob] = []
         scope[AFTER_RESPONSE] = jobs
-        await inner(scope, receive, send)
+        await self.app(scope, receive, send)
         for job, args in jobs:
-            app.add_background_task(job, *args)
-
-    app.asgi_app = asgi  # type: ignore[method-assign,assignment]
+            self.quart.add_background_task(job, *args)
 
 
 def is_htmx() -> bool:

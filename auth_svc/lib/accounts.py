@@ -8,7 +8,8 @@ from enum import Enum, auto
 
 from auth_svc.lib.outbox_relay import OutboxRelay
 from auth_svc.lib.passwords import PasswordHashing
-from auth_svc.lib.tokens import hash_token, new_id, new_token
+from auth_svc.lib.tokens import hash_token, new_token
+from auth_svc.models.documents import new_id
 from auth_svc.models.mailed_tokens import consume_password_reset_token, consume_sign_up_token
 from auth_svc.models.outbox import (
     Change,

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from auth_svc.settings import AttemptLimit
+
 ACCOUNT_TOTAL = "*"
 
 # KEYS: one hash per limit; ARGV: the client's field, the account-total field.
@@ -30,14 +32,6 @@ for _, key in ipairs(KEYS) do
 end
 return 0
 """
-
-
-@dataclass(frozen=True)
-class AttemptLimit:
-    name: str
-    per_client: int  # attempts on one account from one client address
-    per_account: int  # attempts on one account from every address together
-    window_seconds: int
 
 
 @dataclass(frozen=True)

@@ -15,25 +15,21 @@ import json
 import logging
 import time
 from collections import Counter
-from collections.abc import AsyncGenerator, Awaitable, Callable, MutableMapping
-from typing import Any
+from collections.abc import AsyncGenerator
 
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
-from quart import Quart, request
+from quart import request
 
 from auth_svc.settings import AuthSettings
+from service_kit.layered_app import ASGICall, LayeredQuart
+from service_kit.raw_asgi import Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 
 INTERNAL_PREFIX = "/internal/"
 # Set by this listener's server only; a client cannot put keys into the ASGI scope.
 SCOPE_MARK = "auth_internal_listener"
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 
 
 def from_internal_listener() -> bool:
@@ -64,13 +60,15 @@ async def _json(send: Send, status: int, payload: dict[str, str]) -> None:
     await send({"type": "http.response.body", "body": json.dumps(payload).encode()})
 
 
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+class InternalListenerApp:
+    """The internal server's ASGI app: only ``/internal/*``, rate-limited per caller, marked
+    in the scope, then the app's whole request path (its composed layers and Quart)."""
 
+    def __init__(self, app: ASGICall, *, rate: PerCallerRate) -> None:
+        self.app = app
+        self.rate = rate
 
-def internal_asgi(app: Quart, rate: PerCallerRate) -> ASGIApp:
-    quart_asgi: ASGIApp = app.asgi_app  # type: ignore[assignment]
-
-    async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":  # the app's own lifespan runs on the public server
             while (await receive())["type"] != "lifespan.shutdown":
                 await send({"type": "lifespan.startup.complete"})
@@ -80,15 +78,13 @@ def internal_asgi(app: Quart, rate: PerCallerRate) -> ASGIApp:
             await _json(send, 404, {"error": "not_found"})
             return
         client = scope.get("client")
-        if not rate.allow(str(client[0]) if client else "unknown"):
+        if not self.rate.allow(str(client[0]) if client else "unknown"):
             await _json(send, 429, {"error": "rate_limited"})
             return
-        await quart_asgi({**scope, SCOPE_MARK: True}, receive, send)
-
-    return asgi
+        await self.app({**scope, SCOPE_MARK: True}, receive, send)
 
 
-def serve_internal_api(app: Quart, settings: AuthSettings) -> None:
+def serve_internal_api(app: LayeredQuart, settings: AuthSettings) -> None:
     """While the app serves, also listen on the internal port (when one is configured)."""
     if settings.internal_port is None:
         return
@@ -104,8 +100,9 @@ def serve_internal_api(app: Quart, settings: AuthSettings) -> None:
         config.read_timeout = 10
         stop = asyncio.Event()
         rate = PerCallerRate(settings.internal_requests_per_second)
+        listener = InternalListenerApp(app.asgi_app, rate=rate)
         server = asyncio.create_task(
-            serve(internal_asgi(app, rate), config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
+            serve(listener, config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
         )
         await _wait_until_listening(server, settings.internal_host, settings.internal_port)
         log.info("internal API listening", extra={"port": settings.internal_port})

@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 
 from auth_svc.lib.outbox_relay import OutboxRelay
 from auth_svc.lib.passwords import PasswordHashing
-from auth_svc.lib.tokens import hash_token, new_id, new_token
-from auth_svc.models.documents import SessionDocument, UserDocument, as_utc
+from auth_svc.lib.tokens import hash_token, new_token
+from auth_svc.models.documents import SessionDocument, UserDocument, as_utc, new_id
 from auth_svc.models.outbox import CreateSession, RevokeSessions
 from auth_svc.models.sessions import (
     redeem_handoff_code,

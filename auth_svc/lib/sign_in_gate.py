@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from auth_svc.lib.attempt_limits import ACCOUNT_TOTAL, AttemptLimit, AttemptLimiter
+from auth_svc.lib.attempt_limits import ACCOUNT_TOTAL, AttemptLimiter
+from auth_svc.settings import AttemptLimit
 
 # KEYS[1]: the address's counter; KEYS[2] (absent without an account): the account's
 # attempts under the limit checked, KEYS[3..]: its attempts under other limits (only read).

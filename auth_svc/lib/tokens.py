@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from uuid import uuid4
 
 TOKEN_BYTES = 32  # 256 bits
 
@@ -19,7 +18,3 @@ def new_token() -> str:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def new_id() -> str:
-    return uuid4().hex

@@ -8,11 +8,11 @@ from quart import Response, current_app, request
 from quart_auth import current_user
 from quart_rate_limiter import RateLimitExceeded
 
-from auth_svc.lib.attempt_limits import AttemptLimit, AttemptLimiter
+from auth_svc.lib.attempt_limits import AttemptLimiter
 from auth_svc.lib.outbox_relay import OutboxRelay
 from auth_svc.lib.passwords import PasswordHashing
 from auth_svc.lib.sign_in_gate import SignInGate
-from auth_svc.settings import AuthSettings
+from auth_svc.settings import AttemptLimit, AuthSettings
 from service_kit.lifecycle import infrastructure_of
 from service_kit.web import is_htmx, render_error
 

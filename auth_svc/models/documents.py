@@ -9,18 +9,23 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from uuid import uuid4
 
 from beanie import Document
 from pydantic import Field
 from pymongo import ASCENDING, IndexModel
 
-from auth_svc.lib.tokens import new_id
 from service_kit.store_compat import Claim
 
 
 def as_utc(moment: datetime) -> datetime:
     """The client is tz-aware; a naive value can only come from an older document."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def new_id() -> str:
+    """A document's id: random, so ids say nothing about order or count."""
+    return uuid4().hex
 
 
 class UserDocument(Document):

@@ -42,3 +42,14 @@ async def open_direct_room(nats: NATS, access: RoomAccess, me: Viewer, other: Ch
         await join_room(nats, access, room, me.user_id, other.display_name)
         await join_room(nats, access, room, other.user_id, me.display_name)
     return room
+
+
+class DirectRooms:
+    """``open_direct_room`` with its NATS client and caches (built once at start-up)."""
+
+    def __init__(self, nats: NATS, access: RoomAccess) -> None:
+        self._nats = nats
+        self._access = access
+
+    async def open(self, me: Viewer, other: ChatUser) -> Room:
+        return await open_direct_room(self._nats, self._access, me, other)

@@ -131,3 +131,29 @@ async def _read_in_redis(
         await people.read(user_id, room, read_up_to, opened=opened)
     except (RedisError, OSError) as error:  # counts stay higher until the next read
         log.warning("read position not cached: %s", error, extra={"room": room})
+
+
+class Memberships:
+    """Joining, leaving, opening and reading rooms, with the NATS client the hints go out
+    on and the caches they update (built once at start-up)."""
+
+    def __init__(self, nats: NATS, access: RoomAccess) -> None:
+        self._nats = nats
+        self._access = access
+
+    async def join(self, room: Room, user_id: str, title: str) -> bool:
+        return await join_room(self._nats, self._access, room, user_id, title)
+
+    async def join_general(self, user_id: str) -> None:
+        await join_general(self._nats, self._access, user_id)
+
+    async def leave(self, room: str, user_id: str) -> bool:
+        return await leave_room(self._nats, self._access, room, user_id)
+
+    async def open(
+        self, room: str, user_id: str, read_up_to: int, *, later: Callable[..., None]
+    ) -> None:
+        await open_room(self._nats, self._access.people, room, user_id, read_up_to, later=later)
+
+    async def read(self, room: str, user_id: str, read_up_to: int) -> None:
+        await read_room(self._nats, self._access.people, room, user_id, read_up_to)

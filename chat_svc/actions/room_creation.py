@@ -47,3 +47,14 @@ async def create_room(
     await join_room(nats, access, room, creator.user_id, room.name)
     log.info("room created", extra={"room": room.slug, "kind": kind, "user_id": creator.user_id})
     return room
+
+
+class RoomCreation:
+    """``create_room`` with its NATS client and caches (built once at start-up)."""
+
+    def __init__(self, nats: NATS, access: RoomAccess) -> None:
+        self._nats = nats
+        self._access = access
+
+    async def create(self, name: str, kind: RoomKind, creator: Viewer) -> Room:
+        return await create_room(self._nats, self._access, name, kind, creator)

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 
-from chat_svc.actions.membership_changes import join_general
+from chat_svc.actions.membership_changes import Memberships
 from chat_svc.models.users import upsert_user
-from chat_svc.reads.room_access import RoomAccess
 from service_kit.events import Event, UserCreated, event_summary
 from service_kit.jetstream import DeadLetterError, DurableConsumer, EventHandler, Topology
 
@@ -18,20 +16,20 @@ log = logging.getLogger(__name__)
 DURABLE = "chat_svc_users"
 
 
-def user_event_handler(nats: NATS, access: RoomAccess) -> EventHandler:
+def user_event_handler(memberships: Memberships) -> EventHandler:
     async def handle_user_event(event: Event) -> None:
         if not isinstance(event, UserCreated):
             raise DeadLetterError(f"{type(event).__name__} is not for {DURABLE}")
         # Upserts keyed by user id (and room): a redelivered event leaves exactly one user,
         # a member of general once.
         await upsert_user(event.user_id, str(event.email), event.display_name)
-        await join_general(nats, access, event.user_id)
+        await memberships.join_general(event.user_id)
         log.info("user copied", extra=event_summary(event) | {"user_id": event.user_id})
 
     return handle_user_event
 
 
 def users_consumer(
-    js: JetStreamContext, topology: Topology, nats: NATS, access: RoomAccess
+    js: JetStreamContext, topology: Topology, memberships: Memberships
 ) -> DurableConsumer:
-    return DurableConsumer(js, topology, DURABLE, user_event_handler(nats, access))
+    return DurableConsumer(js, topology, DURABLE, user_event_handler(memberships))

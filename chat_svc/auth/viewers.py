@@ -11,7 +11,7 @@ from quart import Response, g, request
 from quart.typing import ResponseReturnValue
 
 from chat_svc.auth.auth_client import Viewer
-from chat_svc.runtime import runtime_of
+from chat_svc.services import services_of
 from chat_svc.web.cookies import cookie_value, session_cookie_name
 from service_kit.web import is_htmx, safe_next_path
 
@@ -32,7 +32,7 @@ async def current_viewer() -> Viewer | None:
         g.viewer = checked
         return checked
     token = session_token()
-    viewer = await runtime_of().viewer_of(token) if token else None
+    viewer = await services_of().actions.visitors.viewer_of(token) if token else None
     g.viewer = viewer
     return viewer
 
@@ -40,7 +40,7 @@ async def current_viewer() -> Viewer | None:
 def session_token() -> str | None:
     """This request's chat session token, read like the stream reads it (web/cookies.py)."""
     cookies = "; ".join(request.headers.getlist("Cookie")) or None  # HTTP/2 may send several
-    return cookie_value(cookies, session_cookie_name(runtime_of().settings))
+    return cookie_value(cookies, session_cookie_name(services_of().settings))
 
 
 def signed_in_viewer() -> Viewer:

@@ -13,13 +13,13 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Awaitable
+from collections.abc import Coroutine
+from typing import Any
 from urllib.parse import parse_qs
 
 from pymongo.errors import ConnectionFailure, ExecutionTimeout
 from quart import Quart
 
-from chat_svc.actions.membership_changes import read_room
 from chat_svc.actions.message_feed import CACHE_ERRORS, TooFarBehindError
 from chat_svc.auth.auth_client import AuthUnavailableError, Viewer
 from chat_svc.auth.viewers import sign_in_url
@@ -29,9 +29,9 @@ from chat_svc.live.sse_frames import STREAM_HEADERS, frame
 from chat_svc.live.stream_limits import TOO_MANY_STREAMS, client_address
 from chat_svc.models.messages import GENERAL
 from chat_svc.reads.room_snapshot import snapshot_from_store
-from chat_svc.runtime import ChatRuntime, runtime_of
+from chat_svc.services import ChatServices, services_of
 from chat_svc.web.cookies import cookie_header_of, cookie_value, session_cookie_name
-from service_kit.raw_asgi import ASGIApp, Receive, Scope, Send, first_header
+from service_kit.raw_asgi import Receive, Scope, Send, first_header
 from service_kit.strict_ids import parse_id
 
 log = logging.getLogger(__name__)
@@ -58,8 +58,8 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return value.decode("latin-1") if value is not None else None
 
 
-def _session_token(scope: Scope, runtime: ChatRuntime) -> str | None:
-    return cookie_value(cookie_header_of(scope["headers"]), session_cookie_name(runtime.settings))
+def _session_token(scope: Scope, services: ChatServices) -> str | None:
+    return cookie_value(cookie_header_of(scope["headers"]), session_cookie_name(services.settings))
 
 
 def resume_point(scope: Scope) -> int | None:
@@ -82,10 +82,10 @@ async def _answer(send: Send, status: int, body: bytes, event_stream: bool) -> N
 async def stream_events(
     app: Quart, scope: Scope, receive: Receive, send: Send, room: str = GENERAL
 ) -> None:
-    runtime = runtime_of(app)
-    token = _session_token(scope, runtime)
+    services = services_of(app)
+    token = _session_token(scope, services)
     try:
-        viewer = await runtime.auth.check(token) if token else None
+        viewer = await services.auth.check(token) if token else None
     except AuthUnavailableError as error:
         log.warning("event stream refused, auth unavailable: %s", error)
         await _answer(send, 503, b"auth unavailable", event_stream=False)
@@ -96,8 +96,8 @@ async def stream_events(
         await _answer(send, 200, frame("signed-out", target), event_stream=True)
         return
     try:
-        await runtime.remember_user(viewer)
-        access = await _visible_room_memberships(runtime, viewer, room)
+        await services.actions.visitors.remember_user(viewer)
+        access = await _visible_room_memberships(services, viewer, room)
     except DATABASE_ERRORS as error:
         log.warning("event stream refused, database unavailable: %s", error)
         await _answer(send, 503, b"database unavailable", event_stream=False)
@@ -110,15 +110,15 @@ async def stream_events(
     del access
 
     client = StreamClient(
-        viewer.session_id, runtime.settings.client_buffer_frames, viewer.user_id, room
+        viewer.session_id, services.settings.client_buffer_frames, viewer.user_id, room
     )
     address = client_address(scope)
-    if not runtime.stream_limits.admit(client, address):
+    if not services.live.stream_limits.admit(client, address):
         await _answer(send, 429, b"too many live streams from this address", event_stream=False)
         return
     client.expect_counts(others)
     del others
-    runtime.fanout.add(client)  # before reading counts and backlog: nothing falls in between
+    services.live.fanout.add(client)  # before reading counts and backlog: nothing falls in between
     # Under uvicorn the stream's own task notices a disconnect (live/socket_writes.py);
     # elsewhere a second task watches for it.
     watcher = (
@@ -128,12 +128,12 @@ async def stream_events(
     )
     after_id = resume_point(scope)
     try:
-        await runtime.presence.arrive(client, viewer.display_name)
-        await runtime.live.follow(rooms_of([client]))
-        await _count_other_rooms(runtime, client, viewer)
+        await services.live.presence.arrive(client, viewer.display_name)
+        await services.live.subscriptions.follow(rooms_of([client]))
+        await _count_other_rooms(services, client, viewer)
         await send({"type": "http.response.start", "status": 200, "headers": STREAM_HEADERS})
         opening = f"retry: {RETRY_MILLISECONDS}\n\n".encode() + await _backlog(
-            runtime, client, after_id
+            services, client, after_id
         )
         await send({"type": "http.response.body", "body": opening, "more_body": True})
         sink = direct_sink(send) if watcher is None else None
@@ -165,45 +165,45 @@ async def stream_events(
         await send({"type": "http.response.body", "body": _farewell(client), "more_body": False})
     finally:
         client.sink = None
-        runtime.fanout.remove(client)
-        await runtime.presence.leave(client)
-        runtime.stream_limits.release(client, address)
+        services.live.fanout.remove(client)
+        await services.live.presence.leave(client)
+        services.live.stream_limits.release(client, address)
         if watcher is not None:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
-        await runtime.live.release(rooms_of([client]))
+        await services.live.subscriptions.release(rooms_of([client]))
         if member and client.seen_id > (after_id or 0):
-            await _read_what_was_shown(runtime, client)
+            await _read_what_was_shown(services, client)
 
 
 async def _visible_room_memberships(
-    runtime: ChatRuntime, viewer: Viewer, room: str
+    services: ChatServices, viewer: Viewer, room: str
 ) -> tuple[set[str], bool] | None:
     """The person's other rooms and whether ``room`` is one of theirs; None when the room
     is unknown or hidden. From Redis (reads/person_rooms.py), rebuilt from the store."""
-    found = await runtime.access.room(room)
+    found = await services.reads.access.room(room)
     if found is None:
         return None
     try:
-        places = (await runtime.people.copy_of(viewer.user_id)).places
+        places = (await services.reads.people.copy_of(viewer.user_id)).places
     except CACHE_ERRORS as error:
         log.warning("event stream: rooms read from the store, Redis unavailable: %s", error)
         places = (await snapshot_from_store(viewer.user_id, None)).places
     member = room in places
-    runtime.access.remember(viewer.user_id, room, member)
+    services.reads.access.remember(viewer.user_id, room, member)
     if not member and found.kind != "open":
         return None
     return set(places) - {room}, member
 
 
-async def _count_other_rooms(runtime: ChatRuntime, client: StreamClient, viewer: Viewer) -> None:
+async def _count_other_rooms(services: ChatServices, client: StreamClient, viewer: Viewer) -> None:
     """The sidebar of this tab: counts of the person's other rooms, read once the client is
     in the fanout (the page's may already be stale: a stream of another room that just
     ended marked it read). From Redis (reads/room_snapshot.py)."""
     try:
         try:
-            snapshot = await runtime.snapshots.take(viewer.user_id, None)
+            snapshot = await services.reads.snapshots.take(viewer.user_id, None)
         except CACHE_ERRORS as error:
             log.warning("event stream: counts from the store, Redis unavailable: %s", error)
             snapshot = await snapshot_from_store(viewer.user_id, None)
@@ -217,24 +217,22 @@ async def _count_other_rooms(runtime: ChatRuntime, client: StreamClient, viewer:
     )
 
 
-async def _read_what_was_shown(runtime: ChatRuntime, client: StreamClient) -> None:
+async def _read_what_was_shown(services: ChatServices, client: StreamClient) -> None:
     """A member had the room open: what the stream showed was read."""
     try:
-        await read_room(
-            runtime.live.nats, runtime.people, client.room, client.user_id, client.seen_id
-        )
+        await services.actions.memberships.read(client.room, client.user_id, client.seen_id)
     except Exception as error:  # the next opening of the room marks it read anyway
         log.warning("read position not stored: %s", error, extra={"room": client.room})
 
 
-async def _backlog(runtime: ChatRuntime, client: StreamClient, after_id: int | None) -> bytes:
+async def _backlog(services: ChatServices, client: StreamClient, after_id: int | None) -> bytes:
     if after_id is None:
         client.go_live(NOTHING_SENT)
         return b""
     client.resumed_after = after_id
     try:
-        missed = await runtime.feed.after(
-            client.room, after_id, runtime.settings.max_resume_backlog
+        missed = await services.actions.messages.after(
+            client.room, after_id, services.settings.max_resume_backlog
         )
     except TooFarBehindError:
         client.close(CloseReason.TOO_SLOW)
@@ -245,7 +243,7 @@ async def _backlog(runtime: ChatRuntime, client: StreamClient, after_id: int | N
         log.warning("event stream: resume postponed, database unavailable: %s", error)
         client.close(CloseReason.DISCONNECTED)
         return b""
-    renderer = runtime.live.renderer
+    renderer = services.live.subscriptions.renderer
     # Both ids of an edited message: neither its post nor its edit is sent again live.
     sent = {m.message_id for m in missed} | {m.stream_id for m in missed}
     client.go_live(frozenset(sent))
@@ -273,16 +271,26 @@ async def _watch_disconnect(receive: Receive, client: StreamClient) -> None:
             return
 
 
-def route_event_stream(app: Quart) -> None:
-    """Serve the event streams before Quart sees the request; everything else goes to Quart."""
-    quart_asgi: ASGIApp = app.asgi_app  # type: ignore[assignment]
+class LiveDelivery:
+    """Live delivery as its own small ASGI app: ``GET /events`` and
+    ``GET /rooms/<slug>/events``, each request one stream; 404 for any other path."""
 
-    # Not a coroutine itself: it hands over the awaitable, so a stream (open for hours, ten
-    # thousand at a time) holds no frame of this dispatch.
-    def asgi(scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
-        room = room_of_path(scope["path"]) if scope["type"] == "http" else None
-        if room is not None and scope["method"] == "GET":
-            return stream_events(app, scope, receive, send, room)
-        return quart_asgi(scope, receive, send)
+    def __init__(self, app: Quart) -> None:
+        self._app = app  # whose services (built at start-up) the streams use
 
-    app.asgi_app = asgi  # type: ignore[method-assign,assignment]
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Coroutine[Any, Any, None]:
+        room = room_of_path(scope["path"])
+        if room is None:
+            return _answer(send, 404, NOT_FOUND, event_stream=False)
+        return stream_events(self._app, scope, receive, send, room)
+
+
+def is_live_request(scope: Scope) -> bool:
+    """The requests ``LiveDelivery`` serves. Asked of every request: the suffix test spares
+    the others the pattern."""
+    if scope["type"] != "http" or scope["method"] != "GET":
+        return False
+    path: str = scope["path"]
+    return path.endswith("/events") and (
+        path == EVENTS_PATH or ROOM_EVENTS_PATH.match(path) is not None
+    )

@@ -31,3 +31,14 @@ async def signal_typing(nats: NATS, redis: Redis, room: str, viewer: Viewer) -> 
     event = PersonTyping(room=room, author_tag=author_tag(viewer.user_id), name=viewer.display_name)
     await nats.publish(PersonTyping.subject_for(room), event.to_bytes())
     return True
+
+
+class TypingSignals:
+    """``signal_typing`` with its NATS client and Redis (built once at start-up)."""
+
+    def __init__(self, nats: NATS, redis: Redis) -> None:
+        self._nats = nats
+        self._redis = redis
+
+    async def signal(self, room: str, viewer: Viewer) -> bool:
+        return await signal_typing(self._nats, self._redis, room, viewer)

@@ -12,13 +12,12 @@ from typing import Any
 
 from markupsafe import Markup
 
-from chat_svc.actions.membership_changes import open_room
 from chat_svc.actions.message_feed import CACHE_ERRORS
 from chat_svc.live.presence import here_html
 from chat_svc.models.rooms import Room
 from chat_svc.reads.room_snapshot import RoomSnapshot, snapshot_from_store
 from chat_svc.reads.sidebar import Sidebar
-from chat_svc.runtime import ChatRuntime
+from chat_svc.services import ChatServices
 from chat_svc.web.conversation import RenderedMessage
 
 log = logging.getLogger(__name__)
@@ -56,33 +55,35 @@ class RoomPage:
 
 
 async def room_snapshot(
-    runtime: ChatRuntime, user_id: str, slug: str | None, count: int = 0
+    services: ChatServices, user_id: str, slug: str | None, count: int = 0
 ) -> RoomSnapshot:
     """What the page shows beside its messages, from Redis in one round trip; from the
     store while Redis is unavailable (who is here is then unknown)."""
     try:
-        return await runtime.snapshots.take(user_id, slug, count)
+        return await services.reads.snapshots.take(user_id, slug, count)
     except CACHE_ERRORS as error:
         log.warning("page read from the store, Redis unavailable: %s", error)
         return await snapshot_from_store(user_id, slug)
 
 
 async def load_room_page(
-    runtime: ChatRuntime, viewer_id: str, room: Room, later: Later
+    services: ChatServices, viewer_id: str, room: Room, later: Later
 ) -> RoomPage | None:
     """The page's state; None when the room is hidden from this person (a closed or direct
     room they are not in: answered like an unknown room). Opening the page reads the room
     up to its newest message (Redis now, the store through ``later``)."""
-    page_size = runtime.settings.page_size
-    snapshot = await room_snapshot(runtime, viewer_id, room.slug, page_size)
+    page_size = services.settings.page_size
+    snapshot = await room_snapshot(services, viewer_id, room.slug, page_size)
     membership = snapshot.sidebar.membership
     if membership is None and room.kind != "open":
         return None
-    conversation = runtime.conversation
+    conversation = services.conversation
     if snapshot.latest_json is not None:
         messages = conversation.decode(snapshot.latest_json)
     else:  # the cache was lost (rebuilt now) or Redis is unavailable
-        messages = conversation.from_records(await runtime.feed.latest(room.slug, page_size))
+        messages = conversation.from_records(
+            await services.actions.messages.latest(room.slug, page_size)
+        )
     newest = messages[-1].record.message_id if messages else 0
     first_unread = None
     if membership is not None:
@@ -97,9 +98,7 @@ async def load_room_page(
             None,
         )
         if read_up_to < newest or snapshot.sidebar.last_opened != room.slug:
-            await open_room(
-                runtime.live.nats, runtime.people, room.slug, viewer_id, newest, later=later
-            )
+            await services.actions.memberships.open(room.slug, viewer_id, newest, later=later)
     return RoomPage(
         room=room,
         sidebar=snapshot.sidebar,

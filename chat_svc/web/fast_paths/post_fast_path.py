@@ -5,7 +5,7 @@ Posting is what a busy room does most, and Quart's request machinery (request an
 contexts, the session, form parsing, the after-request hooks) cost about a third of a
 post's CPU (docs/performance.md, "The POST, second pass"). The common case is handled here
 with the same checks, each through the code Quart's view uses: the same-origin rule
-(service_kit/web.py ``foreign_origin``), the session (``ChatRuntime.viewer_of``), the
+(service_kit/web.py ``foreign_origin``), the session (``Visitors.viewer_of``), the
 membership (``RoomAccess.visible_room``), the form (``MessageForm`` with the form session's
 CSRF value) and the post itself (``post_once``'s ``MessageFeed.post``). The answer is the
 view's: a fresh message form for HTMX (chat.html's block, drawn once per room as a skeleton
@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Mapping
+from collections.abc import Coroutine, Mapping
+from typing import Any
 from urllib.parse import parse_qsl
 
 from quart import Quart, Response
@@ -42,13 +43,13 @@ from chat_svc.actions.send_once import valid_client_id
 from chat_svc.auth.auth_client import AuthUnavailableError
 from chat_svc.auth.viewers import CHECKED_VIEWER
 from chat_svc.models.messages import GENERAL
-from chat_svc.runtime import runtime_of
+from chat_svc.services import services_of
 from chat_svc.web.cookies import cookie_header_of, session_cookie_name
 from chat_svc.web.fast_paths.form_sessions import FormSessions
 from chat_svc.web.fast_paths.page_skeletons import PageSkeletons
 from chat_svc.web.forms import MessageForm
+from service_kit.layered_app import ASGICall
 from service_kit.raw_asgi import (
-    ASGIApp,
     Message,
     Receive,
     Scope,
@@ -134,7 +135,7 @@ class MessagePostRoute:
     async def start(self) -> None:
         """At start-up: the headers Quart's after-request hooks give each answer."""
         app = self._app
-        settings = runtime_of(app).settings
+        settings = services_of(app).settings
         path = "/rooms/general/messages"
         async with app.test_request_context(path, method="POST", headers={"HX-Request": "true"}):
             fragment = await app.process_response(
@@ -173,9 +174,9 @@ class MessagePostRoute:
         cookie_header = cookie_header_of(headers)
         if cookie_header is None:
             return receive
-        runtime = runtime_of(self._app)
+        services = services_of(self._app)
         cookies = parse_cookie(cookie_header)
-        token = cookies.get(session_cookie_name(runtime.settings))
+        token = cookies.get(session_cookie_name(services.settings))
         form_cookie = cookies.get(self._app.config["SESSION_COOKIE_NAME"])
         form_session = self._sessions.of(form_cookie) if form_cookie else None
         if not token or form_session is None:
@@ -185,13 +186,13 @@ class MessagePostRoute:
         formdata = form_data(body) if body is not None else None
         if formdata is None:
             return replay
-        max_chars = runtime.settings.message_max_chars
+        max_chars = services.settings.message_max_chars
         try:
-            viewer = await runtime.viewer_of(token)
+            viewer = await services.actions.visitors.viewer_of(token)
             if viewer is None:
                 return replay
             scope[CHECKED_VIEWER] = viewer  # Quart's view does not check the session again
-            found = await runtime.access.visible_room(viewer.user_id, slug)
+            found = await services.reads.access.visible_room(viewer.user_id, slug)
             if found is None or not found[1]:
                 return replay
             form = MessageForm(formdata, max_chars=max_chars, csrf=form_session.csrf)
@@ -204,7 +205,7 @@ class MessagePostRoute:
             return replay
         try:
             message_id = (
-                await runtime.feed.post(
+                await services.actions.messages.post(
                     viewer,
                     slug,
                     str(form.body.data),
@@ -232,30 +233,26 @@ class MessagePostRoute:
         return None
 
 
-def route_message_posts(
-    app: Quart, sessions: FormSessions, allowed_origins: frozenset[str], *, enabled: bool
-) -> None:
-    """Handle the common message post before Quart sees the request; all else goes to Quart."""
-    if not enabled:
-        return
-    route = app.extensions[ROUTE_KEY] = MessagePostRoute(app, sessions, allowed_origins)
-    app.before_serving(route.start)
-    quart_asgi: ASGIApp = app.asgi_app  # type: ignore[assignment]
+class MessagePostFastPath:
+    """``POST /rooms/<slug>/messages`` (and ``POST /messages``) answered by ``route`` when it
+    can; all else, and what it hands on, goes to the inner app."""
 
-    async def post(scope: Scope, receive: Receive, send: Send, slug: str) -> None:
-        rest = await route.serve(scope, receive, send, slug)
-        if rest is not None:
-            await quart_asgi(scope, rest, send)
+    def __init__(self, app: ASGICall, *, route: MessagePostRoute) -> None:
+        self.app = app
+        self.route = route
 
-    # Not a coroutine itself: anything else gets Quart's awaitable, so a long-lived request
-    # (an event stream) holds no frame of this wrapper.
-    def asgi(scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+    # Not a coroutine itself: anything else gets the inner app's coroutine, so a long-lived
+    # request (an event stream) holds no frame of this layer.
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Coroutine[Any, Any, None]:
         if scope["type"] == "http" and scope["method"] == "POST":
             path = scope["path"]
             match = ROOM_POST_PATH.match(path)
             slug = match.group(1) if match is not None else GENERAL if path == "/messages" else ""
             if slug and is_slug(slug):
-                return post(scope, receive, send, slug)
-        return quart_asgi(scope, receive, send)
+                return self._post(scope, receive, send, slug)
+        return self.app(scope, receive, send)
 
-    app.asgi_app = asgi  # type: ignore[method-assign,assignment]
+    async def _post(self, scope: Scope, receive: Receive, send: Send, slug: str) -> None:
+        rest = await self.route.serve(scope, receive, send, slug)
+        if rest is not None:
+            await self.app(scope, rest, send)

@@ -18,19 +18,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable
+from collections.abc import Coroutine
 from typing import Any
 
 from quart import Quart, Response
 from werkzeug.http import parse_cookie
 
 from chat_svc.auth.auth_client import AuthUnavailableError
-from chat_svc.runtime import runtime_of
+from chat_svc.services import services_of
 from chat_svc.web.cookies import cookie_header_of, session_cookie_name
 from chat_svc.web.fast_paths.form_sessions import FormSessions
 from chat_svc.web.fast_paths.page_skeletons import PageSkeletons
 from chat_svc.web.room_view import Job, load_room_page
-from service_kit.raw_asgi import ASGIApp, Receive, Scope, Send, raw_headers, send_whole
+from service_kit.layered_app import ASGICall
+from service_kit.raw_asgi import Receive, Scope, Send, raw_headers, send_whole
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ class RoomPageRoute:
         """At start-up: the headers Quart's after-request hooks give a page, and the
         renderer."""
         app = self._app
-        settings = runtime_of(app).settings
+        settings = services_of(app).settings
         self._skeletons = PageSkeletons(
             app, max_chars=settings.message_max_chars, heartbeat_seconds=settings.heartbeat_seconds
         )
@@ -70,9 +71,9 @@ class RoomPageRoute:
         cookie_header = cookie_header_of(scope["headers"])
         if cookie_header is None:
             return False
-        runtime = runtime_of(self._app)
+        services = services_of(self._app)
         cookies = parse_cookie(cookie_header)
-        token = cookies.get(session_cookie_name(runtime.settings))
+        token = cookies.get(session_cookie_name(services.settings))
         form_cookie = cookies.get(self._app.config["SESSION_COOKIE_NAME"])
         if not token or not form_cookie:
             return False
@@ -81,14 +82,14 @@ class RoomPageRoute:
             return False
         jobs: list[tuple[Job, tuple[Any, ...]]] = []
         try:
-            viewer = await runtime.viewer_of(token)
+            viewer = await services.actions.visitors.viewer_of(token)
             if viewer is None:
                 return False
-            room = await runtime.access.room(slug)
+            room = await services.reads.access.room(slug)
             if room is None:
                 return False
             page = await load_room_page(
-                runtime, viewer.user_id, room, lambda job, *args: jobs.append((job, args))
+                services, viewer.user_id, room, lambda job, *args: jobs.append((job, args))
             )
             if page is None:
                 return False
@@ -111,25 +112,22 @@ class RoomPageRoute:
         task.add_done_callback(self._jobs.discard)
 
 
-def route_room_page(app: Quart, sessions: FormSessions, *, enabled: bool) -> None:
-    """Serve the common room page before Quart sees the request; all else goes to Quart."""
-    if not enabled:
-        return
-    route = app.extensions[ROUTE_KEY] = RoomPageRoute(app, sessions)
-    app.before_serving(route.start)
-    quart_asgi: ASGIApp = app.asgi_app  # type: ignore[assignment]
+class RoomPageFastPath:
+    """``GET /rooms/<slug>`` answered by ``route`` when it can; all else passes on."""
 
-    async def page(scope: Scope, receive: Receive, send: Send, slug: str) -> None:
-        if not await route.serve(scope, send, slug):
-            await quart_asgi(scope, receive, send)
+    def __init__(self, app: ASGICall, *, route: RoomPageRoute) -> None:
+        self.app = app
+        self.route = route
 
-    # Not a coroutine itself: anything else gets Quart's awaitable, so a long-lived request
-    # (an event stream) holds no frame of this wrapper.
-    def asgi(scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+    # Not a coroutine itself: anything else gets the inner app's coroutine, so a long-lived
+    # request (an event stream) holds no frame of this layer.
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Coroutine[Any, Any, None]:
         if scope["type"] == "http" and scope["method"] == "GET":
             match = ROOM_PAGE_PATH.match(scope["path"])
             if match is not None:
-                return page(scope, receive, send, match.group(1))
-        return quart_asgi(scope, receive, send)
+                return self._page(scope, receive, send, match.group(1))
+        return self.app(scope, receive, send)
 
-    app.asgi_app = asgi  # type: ignore[method-assign,assignment]
+    async def _page(self, scope: Scope, receive: Receive, send: Send, slug: str) -> None:
+        if not await self.route.serve(scope, send, slug):
+            await self.app(scope, receive, send)

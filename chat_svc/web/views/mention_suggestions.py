@@ -12,7 +12,7 @@ from quart.typing import ResponseReturnValue
 from chat_svc.actions.mentions import suggest_members
 from chat_svc.auth.viewers import signed_in, signed_in_viewer
 from chat_svc.models.messages import account_handle
-from chat_svc.runtime import runtime_of
+from chat_svc.services import services_of
 from chat_svc.web.views.room_messages import visible_room_or_404
 from service_kit.web import render_page
 
@@ -28,7 +28,7 @@ async def room_members(slug: str) -> ResponseReturnValue:
     room = await visible_room_or_404(slug, member_only=True)
     typed = (request.args.get("q") or "")[:QUERY_MAX_CHARS]
     viewer = signed_in_viewer()
-    others = [m for m in await runtime_of().feed.members.of(room.slug) if m[0] != viewer.user_id]
+    others = [m for m in await services_of().reads.members.of(room.slug) if m[0] != viewer.user_id]
     # Account ids stay on the server: the page gets names and the public account tag.
     found = [
         (name, account_handle(user_id))

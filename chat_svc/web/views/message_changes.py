@@ -12,7 +12,7 @@ from quart.typing import ResponseReturnValue
 from chat_svc.actions.message_edits import EditWindowClosedError, MessageBusyError, MessageEdits
 from chat_svc.auth.viewers import signed_in, signed_in_viewer
 from chat_svc.models.messages import MessageRecord
-from chat_svc.runtime import runtime_of
+from chat_svc.services import services_of
 from chat_svc.settings import ChatSettings
 from chat_svc.web.forms import ActionForm, MessageForm, SignOutForm
 from chat_svc.web.views.room_messages import visible_room_or_404
@@ -26,7 +26,7 @@ def message_actions_blueprint(settings: ChatSettings) -> Blueprint:
     actions = Blueprint("message_actions", __name__)
 
     def edits() -> MessageEdits:
-        return MessageEdits(runtime_of().feed, settings.message_edit_minutes)
+        return services_of().actions.edits
 
     async def own_message_or_404(slug: str, message_id: int) -> MessageRecord:
         room = await visible_room_or_404(slug, member_only=True)

@@ -20,7 +20,7 @@ from chat_svc.auth.viewers import signed_in, signed_in_viewer
 from chat_svc.models.notification_settings import select_mention_emails_on, set_mention_emails
 from chat_svc.models.users import select_user
 from chat_svc.notifications.unsubscribe_links import SealBrokenError
-from chat_svc.runtime import runtime_of
+from chat_svc.services import services_of
 from chat_svc.web.forms import NotificationSettingsForm, SignOutForm
 from chat_svc.web.views.room_messages import load_sidebar
 from chat_svc.web.views.rooms import expired_form
@@ -56,7 +56,7 @@ async def save_notification_settings() -> ResponseReturnValue:
 
 async def render_settings(form: NotificationSettingsForm, saved: bool) -> ResponseReturnValue:
     viewer = signed_in_viewer()
-    settings = runtime_of().settings
+    settings = services_of().settings
     return await render_page(
         "notification_settings.html",
         form=form,
@@ -84,7 +84,7 @@ async def unsubscribe_mentions(token: str) -> ResponseReturnValue:
 async def _user_in(token: str) -> str | None:
     """The person the link was made for, if it opens and chat knows them."""
     try:
-        user_id = runtime_of().unsubscribe_links.user_in(token)
+        user_id = services_of().unsubscribe_links.user_in(token)
     except SealBrokenError:
         log.warning("an unsubscribe link that does not open was used")
         return None

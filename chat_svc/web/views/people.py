@@ -6,10 +6,9 @@ from __future__ import annotations
 from quart import Blueprint, abort, redirect, request
 from quart.typing import ResponseReturnValue
 
-from chat_svc.actions.direct_rooms import open_direct_room
 from chat_svc.auth.viewers import signed_in, signed_in_viewer
 from chat_svc.models.users import select_people, select_user
-from chat_svc.runtime import runtime_of
+from chat_svc.services import services_of
 from chat_svc.web.forms import DirectForm, SignOutForm
 from chat_svc.web.views.room_messages import load_sidebar
 from chat_svc.web.views.rooms import expired_form
@@ -52,6 +51,5 @@ async def open_direct() -> ResponseReturnValue:
     other = await select_user(str(form.user_id.data or ""))
     if other is None:
         abort(404)
-    runtime = runtime_of()
-    room = await open_direct_room(runtime.live.nats, runtime.access, signed_in_viewer(), other)
+    room = await services_of().actions.direct_rooms.open(signed_in_viewer(), other)
     return redirect(f"/rooms/{room.slug}", 303)

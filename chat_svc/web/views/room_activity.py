@@ -8,8 +8,7 @@ from quart import Blueprint, request
 from quart.typing import ResponseReturnValue
 
 from chat_svc.auth.viewers import signed_in, signed_in_viewer
-from chat_svc.live.typing_signals import signal_typing
-from chat_svc.runtime import runtime_of
+from chat_svc.services import services_of
 from chat_svc.web.forms import ActionForm
 from chat_svc.web.views.room_messages import visible_room_or_404
 
@@ -22,6 +21,5 @@ async def typing(slug: str) -> ResponseReturnValue:
     room = await visible_room_or_404(slug, member_only=True)
     if not ActionForm(await request.form).validate():
         return "Your page expired: reload it.", 400
-    runtime = runtime_of()
-    await signal_typing(runtime.live.nats, runtime.feed.cache.redis, room.slug, signed_in_viewer())
+    await services_of().actions.typing.signal(room.slug, signed_in_viewer())
     return "", 204

@@ -17,7 +17,7 @@ from chat_svc.auth.viewers import signed_in, signed_in_viewer
 from chat_svc.models.messages import GENERAL, select_messages_before
 from chat_svc.models.rooms import Room
 from chat_svc.reads.sidebar import Sidebar
-from chat_svc.runtime import runtime_of
+from chat_svc.services import services_of
 from chat_svc.settings import ChatSettings
 from chat_svc.web.fast_paths.post_fast_path import post_error_of
 from chat_svc.web.forms import ActionForm, MemberForm, MessageForm, SignOutForm
@@ -30,10 +30,10 @@ CHAT_PAGE = "chat.html"
 
 async def visible_room_or_404(slug: str, *, member_only: bool) -> Room:
     """The room, or the same 404 for an unknown room and one hidden from this person."""
-    runtime = runtime_of()
+    services = services_of()
     found = None
     if is_slug(slug):
-        found = await runtime.access.visible_room(signed_in_viewer().user_id, slug)
+        found = await services.reads.access.visible_room(signed_in_viewer().user_id, slug)
     if found is None or (member_only and not found[1]):
         abort(404)
     return found[0]
@@ -48,9 +48,9 @@ async def render_room(
 ) -> ResponseReturnValue:
     """The room page, or just its message form (an HTMX post) or its conversation (an
     HTMX refresh after the stream fell too far behind)."""
-    runtime = runtime_of()
+    services = services_of()
     viewer = signed_in_viewer()
-    room = await runtime.access.room(slug) if is_slug(slug) else None
+    room = await services.reads.access.room(slug) if is_slug(slug) else None
     if room is None:
         abort(404)
     context: dict[str, object] = {
@@ -60,23 +60,23 @@ async def render_room(
         "action_form": ActionForm(None),
         "member_form": member_form or MemberForm(None),
         "viewer": viewer,
-        "max_chars": runtime.settings.message_max_chars,
+        "max_chars": services.settings.message_max_chars,
         "action": f"/rooms/{room.slug}/messages",
-        "heartbeat_seconds": runtime.settings.heartbeat_seconds,
+        "heartbeat_seconds": services.settings.heartbeat_seconds,
     }
     if form_only and is_htmx():
         return await render_page(CHAT_PAGE, block="message_form", status=status, **context)
-    page = await load_room_page(runtime, viewer.user_id, room, run_after_response)
+    page = await load_room_page(services, viewer.user_id, room, run_after_response)
     if page is None:
         abort(404)
     context |= page.context()
     if not form_only and is_htmx():
         return await render_page(CHAT_PAGE, block="conversation", status=status, **context)
-    return await runtime.pages.render(CHAT_PAGE, **context), status
+    return await services.pages.render(CHAT_PAGE, **context), status
 
 
 async def load_sidebar(user_id: str, current_room: str | None = None) -> Sidebar:
-    return (await room_snapshot(runtime_of(), user_id, current_room)).sidebar
+    return (await room_snapshot(services_of(), user_id, current_room)).sidebar
 
 
 async def post_once(slug: str, form: MessageForm) -> int:
@@ -85,7 +85,7 @@ async def post_once(slug: str, form: MessageForm) -> int:
     if failed is not None:  # attempted before Quart already (web/fast_paths/post_fast_path.py)
         raise failed
     client_id = valid_client_id(form.client_id.data)
-    feed = runtime_of().feed
+    feed = services_of().actions.messages
     try:
         message = await feed.post(
             signed_in_viewer(), slug, str(form.body.data), client_id=client_id
@@ -104,7 +104,7 @@ def chat_blueprint(settings: ChatSettings) -> Blueprint:
     @chat.get("/")
     @signed_in
     async def home() -> ResponseReturnValue:
-        snapshot = await room_snapshot(runtime_of(), signed_in_viewer().user_id, None)
+        snapshot = await room_snapshot(services_of(), signed_in_viewer().user_id, None)
         return redirect(f"/rooms/{snapshot.sidebar.last_opened or GENERAL}", 303)
 
     @chat.get("/rooms/<slug>")

@@ -8,14 +8,12 @@ from quart import Blueprint, Response, abort, redirect, request
 from quart.typing import ResponseReturnValue
 from quart_rate_limiter import rate_limit
 
-from chat_svc.actions.membership_changes import join_room, leave_room
-from chat_svc.actions.room_creation import create_room
 from chat_svc.auth.viewers import signed_in, signed_in_viewer
 from chat_svc.models.memberships import count_members
 from chat_svc.models.messages import GENERAL
 from chat_svc.models.rooms import NameTakenError, select_open_rooms
 from chat_svc.models.users import select_user_by_email
-from chat_svc.runtime import runtime_of
+from chat_svc.services import services_of
 from chat_svc.settings import ChatSettings
 from chat_svc.web.forms import ActionForm, MemberForm, MessageForm, RoomForm, SignOutForm
 from chat_svc.web.rate_limits import viewer_key
@@ -66,11 +64,8 @@ def rooms_blueprint(settings: ChatSettings) -> Blueprint:
         form = RoomForm(await request.form)
         if not form.validate():
             return await render_rooms(form, status=422)
-        runtime = runtime_of()
         try:
-            room = await create_room(
-                runtime.live.nats,
-                runtime.access,
+            room = await services_of().actions.room_creation.create(
                 str(form.name.data),
                 "closed" if form.visibility.data == "closed" else "open",
                 signed_in_viewer(),
@@ -88,10 +83,8 @@ def rooms_blueprint(settings: ChatSettings) -> Blueprint:
         if not ActionForm(await request.form).validate():
             return await expired_form()
         if room.kind == "open":
-            runtime = runtime_of()
-            await join_room(
-                runtime.live.nats, runtime.access, room, signed_in_viewer().user_id, room.name
-            )
+            memberships = services_of().actions.memberships
+            await memberships.join(room, signed_in_viewer().user_id, room.name)
         return see_room(room.slug)
 
     @rooms.post("/rooms/<slug>/leave")
@@ -106,8 +99,7 @@ def rooms_blueprint(settings: ChatSettings) -> Blueprint:
                 "Everyone stays in general: it is where announcements reach the whole team.",
                 template="chat_error.html",
             )
-        runtime = runtime_of()
-        await leave_room(runtime.live.nats, runtime.access, room.slug, signed_in_viewer().user_id)
+        await services_of().actions.memberships.leave(room.slug, signed_in_viewer().user_id)
         return see_room(GENERAL)
 
     @rooms.post("/rooms/<slug>/members")
@@ -122,8 +114,7 @@ def rooms_blueprint(settings: ChatSettings) -> Blueprint:
             form.email.errors = ["No one with that e-mail address has an account."]
         if person is None:
             return await render_member_form(room.slug, form, status=422)
-        runtime = runtime_of()
-        await join_room(runtime.live.nats, runtime.access, room, person.user_id, room.name)
+        await services_of().actions.memberships.join(room, person.user_id, room.name)
         if is_htmx():
             notice = f"{person.display_name} can now read and write here."
             return await render_member_form(room.slug, MemberForm(None), notice=notice)
@@ -136,7 +127,7 @@ async def render_member_form(
     slug: str, form: MemberForm, status: int = 200, notice: str | None = None
 ) -> ResponseReturnValue:
     if is_htmx():
-        room = await runtime_of().access.room(slug)
+        room = await services_of().reads.access.room(slug)
         return await render_page(
             "chat.html",
             block="member_form",
@@ -147,7 +138,7 @@ async def render_member_form(
         )
     return await render_room(
         slug,
-        MessageForm(None, max_chars=runtime_of().settings.message_max_chars),
+        MessageForm(None, max_chars=services_of().settings.message_max_chars),
         status=status,
         form_only=False,
         member_form=form,

@@ -14,7 +14,7 @@ from quart import Blueprint, Response, request, session
 from quart.typing import ResponseReturnValue
 
 from chat_svc.auth.viewers import current_viewer, session_token, sign_in_url
-from chat_svc.runtime import runtime_of
+from chat_svc.services import services_of
 from chat_svc.web.cookies import session_cookie_name
 from chat_svc.web.forms import SignOutForm
 from service_kit.sign_in_state import new_sign_in_state, states_match
@@ -36,7 +36,7 @@ async def go_to_sign_in() -> ResponseReturnValue:
     state = new_sign_in_state()
     next_path = safe_next_path(request.args.get("next"))
     query = urlencode({"next": next_path, "state": state})
-    target = f"{runtime_of().settings.auth_public_url}/sign-in?{query}"
+    target = f"{services_of().settings.auth_public_url}/sign-in?{query}"
     response = Response("", status=303, headers={"Location": target})
     response.set_cookie(
         STATE_COOKIE,
@@ -44,7 +44,7 @@ async def go_to_sign_in() -> ResponseReturnValue:
         max_age=STATE_SECONDS,
         httponly=True,
         samesite="Lax",  # sent on the top-level redirect back from auth
-        secure=runtime_of().settings.cookies_secure,
+        secure=services_of().settings.cookies_secure,
         path=STATE_COOKIE_PATH,
     )
     return response
@@ -52,7 +52,7 @@ async def go_to_sign_in() -> ResponseReturnValue:
 
 @session_pages.get("/session/start")
 async def start_session() -> ResponseReturnValue:
-    runtime = runtime_of()
+    services = services_of()
     next_path = safe_next_path(request.args.get("next"))
     if not states_match(request.args.get("state"), request.cookies.get(STATE_COOKIE)):
         # Not redeemed: the code may be someone else's (login CSRF) or this browser's
@@ -65,7 +65,7 @@ async def start_session() -> ResponseReturnValue:
             sign_in_url=sign_in_url(next_path),
         )
     code = request.args.get("code", "")
-    redeemed = await runtime.auth.redeem(code) if code else None
+    redeemed = await services.auth.redeem(code) if code else None
     if redeemed is None:
         return await render_error(
             400,
@@ -73,15 +73,15 @@ async def start_session() -> ResponseReturnValue:
             template="chat_error.html",
             sign_in_url=sign_in_url(next_path),
         )
-    await runtime.remember_user(redeemed.viewer)
+    await services.actions.visitors.remember_user(redeemed.viewer)
     log.info("chat session started", extra={"user_id": redeemed.viewer.user_id})
     response = Response("", status=303, headers={"Location": next_path})
     response.set_cookie(
-        session_cookie_name(runtime.settings),
+        session_cookie_name(services.settings),
         redeemed.access_token,
         httponly=True,
         samesite="Lax",
-        secure=runtime.settings.cookies_secure,
+        secure=services.settings.cookies_secure,
         path="/",
     )
     response.delete_cookie(STATE_COOKIE, path=STATE_COOKIE_PATH)  # one hand-off per state
@@ -101,31 +101,31 @@ async def sign_out_everywhere() -> ResponseReturnValue:
 
 
 async def _sign_out(everywhere: bool) -> ResponseReturnValue:
-    runtime = runtime_of()
+    services = services_of()
     form = SignOutForm(await request.form)
     if not form.validate():
         return await render_error(400, "Your sign-out form expired. Please reload and try again.")
     token = session_token()
     viewer = await current_viewer()
     if token and everywhere:
-        await runtime.auth.revoke_everywhere(token)
+        await services.auth.revoke_everywhere(token)
     elif token:
-        await runtime.auth.revoke(token)
+        await services.auth.revoke(token)
     if viewer is not None:
         # auth_svc's SessionRevoked closes this session's streams on every replica (and, for
         # "everywhere", every other session's); this replica does not wait for it.
-        runtime.fanout.close_session(viewer.session_id)
-        runtime.auth.forget_session(viewer.session_id)
+        services.live.fanout.close_session(viewer.session_id)
+        services.auth.forget_session(viewer.session_id)
         log.info("signed out", extra={"user_id": viewer.user_id, "everywhere": everywhere})
     # The form session (CSRF secret) ends with the chat session: a page from before
     # sign-out cannot post for whoever signs in next in this browser.
     session.clear()
     notice = "signed-out-everywhere" if everywhere else "signed-out"
-    target = f"{runtime.settings.auth_public_url}/sign-in?notice={notice}"
+    target = f"{services.settings.auth_public_url}/sign-in?notice={notice}"
     response = Response("", status=303, headers={"Location": target})
     if is_htmx():
         response = Response("", status=200, headers={"HX-Redirect": target})
     response.delete_cookie(
-        session_cookie_name(runtime.settings), path="/", secure=runtime.settings.cookies_secure
+        session_cookie_name(services.settings), path="/", secure=services.settings.cookies_secure
     )
     return response

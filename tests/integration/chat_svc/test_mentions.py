@@ -9,7 +9,7 @@ import json
 import re
 
 from chat_svc.models.messages import author_tag, select_message
-from chat_svc.runtime import runtime_of
+from chat_svc.services import services_of
 from tests.integration.chat_svc.conftest import AppFactory, message_ids_in, serve
 from tests.integration.chat_svc.fake_auth import FakeAuth
 from tests.integration.chat_svc.people import sign_in
@@ -93,7 +93,7 @@ async def test_only_members_are_recognised_and_a_newcomer_counts_once_joined(
         await carl.csrf()
         await ann.say(slug, "@Carl are you here?")  # not a member yet: no mention
         assert (await carl.post(f"/rooms/{slug}/join"))[0] == 303
-        members = runtime_of(app).feed.members
+        members = services_of(app).reads.members
         async with asyncio.timeout(5):  # the join reaches every replica's member list
             while carl.user_id not in {user_id for user_id, _ in await members.of(slug)}:
                 await asyncio.sleep(0.02)

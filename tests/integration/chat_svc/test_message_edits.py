@@ -10,7 +10,7 @@ from quart import Quart
 
 from chat_svc.models.messages import select_message
 from chat_svc.reads.latest_cache import latest_key
-from chat_svc.runtime import runtime_of
+from chat_svc.services import services_of
 from tests.integration.chat_svc.conftest import AppFactory, serve
 from tests.integration.chat_svc.fake_auth import FakeAuth
 from tests.integration.chat_svc.people import sign_in
@@ -19,7 +19,7 @@ from tests.integration.chat_svc.test_streams import next_event
 
 
 async def cached_text(app: Quart, room: str) -> str:
-    raw = await runtime_of(app).feed.cache.redis.zrange(latest_key(room), 0, -1)
+    raw = await services_of(app).actions.messages.cache.redis.zrange(latest_key(room), 0, -1)
     return " ".join(bytes(item).decode() for item in cast(list[bytes], raw))
 
 
@@ -152,7 +152,7 @@ async def test_edits_arrive_live_and_a_resume_brings_the_current_version_once(
                 assert got == expected
 
         # The same from the store when the cache is gone.
-        await runtime_of(app).feed.cache.redis.flushdb()
+        await services_of(app).actions.messages.cache.redis.flushdb()
         async with room_stream(
             base_url, bob_session, "general", "", **{"Last-Event-ID": str(second)}
         ) as (_, events):

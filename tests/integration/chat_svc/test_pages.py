@@ -11,18 +11,20 @@ from redis.asyncio import Redis
 
 from chat_svc.models.users import count_users, select_user
 from chat_svc.reads.latest_cache import ready_key
-from chat_svc.runtime import runtime_of
+from chat_svc.services import services_of
 from tests.integration.chat_svc.conftest import AppFactory, message_ids_in
 from tests.integration.chat_svc.fake_auth import FakeAuth, FakeSession
 from tests.support.servers import RedisServer
 
 
 async def post_directly(app: object, session: FakeSession, count: int) -> None:
-    runtime = runtime_of(app)  # type: ignore[arg-type]
-    viewer = await runtime.auth.check(session.token)
+    services = services_of(app)  # type: ignore[arg-type]
+    viewer = await services.auth.check(session.token)
     assert viewer is not None
     for number in range(1, count + 1):
-        await runtime.feed.post(viewer, "general", f"message {number}", rate_limited=False)
+        await services.actions.messages.post(
+            viewer, "general", f"message {number}", rate_limited=False
+        )
 
 
 async def test_page_shows_exactly_the_latest_ten_oldest_first(
@@ -136,7 +138,7 @@ async def test_a_flushed_cache_is_rebuilt_from_the_store(
         html = await (await client.get("/rooms/general")).get_data(as_text=True)
         assert message_ids_in(html) == list(range(2, 12))
         assert await redis_client.exists(ready_key("general"))
-        cached = await runtime_of(app).feed.cache.latest("general", 10)
+        cached = await services_of(app).actions.messages.cache.latest("general", 10)
         assert [m.message_id for m in cached] == list(range(2, 12))
 
 

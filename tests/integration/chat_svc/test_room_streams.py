@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 import httpx
 from httpx_sse import EventSource
 
-from chat_svc.runtime import runtime_of
+from chat_svc.services import services_of
 from tests.integration.chat_svc.conftest import AppFactory, csrf_token_in, serve
 from tests.integration.chat_svc.fake_auth import FakeAuth, FakeSession
 from tests.integration.chat_svc.test_streams import Events, next_event
@@ -116,8 +116,8 @@ async def test_an_unread_count_rises_live_in_another_room_and_clears_when_read(
             # The stream opens with the counts of Ada's other rooms (the page's may be stale).
             assert await next_unread(on_design) == {"general": 0}
             # Only rooms a local stream shows or counts are subscribed (and decoded).
-            assert runtime_of(reader).live.followed_rooms == {design, "general"}
-            assert runtime_of(poster).live.followed_rooms == set()
+            assert services_of(reader).live.subscriptions.followed_rooms == {design, "general"}
+            assert services_of(poster).live.subscriptions.followed_rooms == set()
             for number in range(3):
                 await bob_tab.say("general", f"news {number}")
             # Three messages within the second: one update, with the total.
@@ -128,7 +128,7 @@ async def test_an_unread_count_rises_live_in_another_room_and_clears_when_read(
             assert (await ada_tab.client.get("/rooms/general")).status_code == 200
             assert await next_unread(on_design) == {"general": 0}
         async with asyncio.timeout(10):  # the last stream gone: nothing stays subscribed
-            while runtime_of(reader).live.followed_rooms:
+            while services_of(reader).live.subscriptions.followed_rooms:
                 await asyncio.sleep(0.01)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chat_svc.runtime import runtime_of
+from chat_svc.services import services_of
 from tests.integration.chat_svc.conftest import AppFactory, sign_in_state
 from tests.integration.chat_svc.fake_auth import FakeAuth
 
@@ -42,7 +42,7 @@ async def test_over_https_the_session_cookie_is_a_host_cookie_read_by_pages_and_
         cookie = started.headers["Set-Cookie"]
         assert cookie.startswith("__Host-chat_session="), cookie
         assert "Secure" in cookie and "Path=/" in cookie and "Domain" not in cookie
-        assert runtime_of(app).settings.public_url == "https://chat.example"
+        assert services_of(app).settings.public_url == "https://chat.example"
         page = await client.get(
             "/rooms/general", headers={"Cookie": f"__Host-chat_session={session.token}"}
         )

@@ -18,7 +18,7 @@ from chat_svc.actions.message_publisher import REPUBLISHED_HEADER, LivePublisher
 from chat_svc.events import MessagePosted
 from chat_svc.live.fanout import CloseReason
 from chat_svc.live.sse_frames import frame
-from chat_svc.runtime import runtime_of
+from chat_svc.services import services_of
 from service_kit.http_limits import HeaderLimitedHttpToolsProtocol
 from service_kit.jetstream import connect_nats
 from service_kit.nats_credentials import dev_admin_options
@@ -198,7 +198,7 @@ async def test_under_uvicorn_an_open_stream_is_one_task_and_live_messages_skip_i
         serve(app, http=protocol) as base,
         signed_in_client(base, ada) as poster,
     ):
-        fanout = runtime_of(app).fanout
+        fanout = services_of(app).live.fanout
         async with open_stream(base, ada.token, "?after=0") as (_, first):
             await post(poster, "warm every path")
             assert await next_ids(first, 1) == [1]
@@ -292,7 +292,7 @@ async def test_a_post_whose_publish_failed_reaches_every_stream_once(
     ):
         await post(poster, "before")
         assert await next_ids(watching, 1) == [1]
-        publisher = runtime_of(poster_app).feed.publisher
+        publisher = services_of(poster_app).actions.messages.publisher
         async with cut_off(publisher, nats_url, core_too=False):
             await post(poster, "lost on its way")
         await post(poster, "after")
@@ -326,7 +326,7 @@ async def test_a_post_neither_published_nor_sent_again_is_published_later(
         open_stream(base, ada.token, "?after=0") as (_, watching),
         signed_in_client(base, ada) as poster,
     ):
-        publisher = runtime_of(poster_app).feed.publisher
+        publisher = services_of(poster_app).actions.messages.publisher
         async with cut_off(publisher, nats_url, core_too=True):
             await post(poster, "sent while cut off")
         assert await next_ids(watching, 1) == [1]
@@ -406,7 +406,7 @@ async def test_a_client_that_stops_reading_is_dropped_then_told_to_reload(
             await loop.sock_connect(sock, ("127.0.0.1", int(base.rsplit(":", 1)[1])))
             request = f"GET /events HTTP/1.1\r\nHost: x\r\nCookie: chat_session={ada.token}\r\n\r\n"
             await loop.sock_sendall(sock, request.encode())
-            fanout = runtime_of(app).fanout
+            fanout = services_of(app).live.fanout
             async with asyncio.timeout(10):
                 while not any(client.sink for client in fanout.clients):
                     await asyncio.sleep(0.01)
