@@ -4,7 +4,7 @@ first request."""
 
 from __future__ import annotations
 
-import asyncio
+from async_lru import alru_cache
 
 from chat_svc.actions.membership_changes import Memberships
 from chat_svc.auth.auth_client import AuthClient, Viewer
@@ -15,10 +15,9 @@ class Visitors:
     def __init__(self, auth: AuthClient, memberships: Memberships) -> None:
         self._auth = auth
         self._memberships = memberships
-        # Users this process already wrote to the store, so a token check upserts only once.
-        self.known_users: set[str] = set()
-        # First requests of one person at once (a page's streams reconnecting) share one write.
-        self._remembering: dict[str, asyncio.Future[None]] = {}
+        # Each person is written once per process (a failed write is tried again on their next
+        # request); their first requests at once (a page's streams reconnecting) share it.
+        self._write_once = alru_cache(maxsize=None, key=_user_id_of)(self._write_user)
 
     async def viewer_of(self, token: str) -> Viewer | None:
         """The person behind a chat session token (auth's answer, cached briefly), known to
@@ -29,16 +28,12 @@ class Visitors:
         return viewer
 
     async def remember_user(self, viewer: Viewer) -> None:
-        if viewer.user_id in self.known_users:
-            return
-        pending = self._remembering.get(viewer.user_id)
-        if pending is None:
-            pending = asyncio.ensure_future(self._write_user(viewer))
-            self._remembering[viewer.user_id] = pending
-            pending.add_done_callback(lambda _: self._remembering.pop(viewer.user_id, None))
-        await asyncio.shield(pending)
+        await self._write_once(viewer)
 
     async def _write_user(self, viewer: Viewer) -> None:
         await upsert_user(viewer.user_id, viewer.email, viewer.display_name)
         await self._memberships.join_general(viewer.user_id)
-        self.known_users.add(viewer.user_id)
+
+
+def _user_id_of(viewer: Viewer) -> str:
+    return viewer.user_id
