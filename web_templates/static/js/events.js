@@ -43,6 +43,15 @@ document.addEventListener("htmx:sseOpen", (event) => {
   }
 });
 
+// A stream event's JSON data, or null when it is not JSON.
+export function jsonOf(message) {
+  try {
+    return JSON.parse(message.data);
+  } catch {
+    return null;
+  }
+}
+
 // What one behaviour tells the others ("the stream is live", "signed out elsewhere").
 const heard = new Map();
 export function hear(news, handler) {

@@ -1,7 +1,7 @@
 // "Ada is typing…": the server gathers the room's typing signals into one frame a second,
 // [{author, name}, …]; a name leaves the line 6 s after its last signal, or at once when
 // a message from that person arrives.
-import { on, onStream } from "./events.js";
+import { jsonOf, on, onStream } from "./events.js";
 
 const SHOW_FOR_MS = 6000;
 const typing = new Map(); // author tag -> {name, timer}
@@ -33,12 +33,7 @@ function started(signal) {
 }
 
 onStream("typing", (event) => {
-  let signals;
-  try {
-    signals = JSON.parse(event.data);
-  } catch {
-    return;
-  }
+  const signals = jsonOf(event);
   for (const signal of Array.isArray(signals) ? signals : [signals]) started(signal);
   showTyping();
 });

@@ -1,7 +1,7 @@
 // The sidebar's unread and "@" mention counts stay current from the room's stream:
 // [{"room": slug, "count": n, "mentions": m}, …] for the person's other rooms. A room the
 // sidebar does not list yet (a new direct conversation, being added to a room) reloads it.
-import { onStream } from "./events.js";
+import { jsonOf, onStream } from "./events.js";
 
 function showCount(entry, count) {
   const badge = entry.querySelector(".unread-count");
@@ -22,12 +22,8 @@ function showMentions(entry, mentions) {
 }
 
 onStream("unread", (event) => {
-  let updates;
-  try {
-    updates = JSON.parse(event.data);
-  } catch {
-    return;
-  }
+  const updates = jsonOf(event);
+  if (!Array.isArray(updates)) return;
   const entries = new Map();
   for (const entry of document.querySelectorAll(".sidebar-entry")) entries.set(entry.dataset.room, entry);
   let missing = false;
