@@ -375,7 +375,7 @@ def install_error_pages(app: Quart) -> None:
     @app.errorhandler(RedisTimeoutError)
     async def _busy(error: Exception) -> ResponseReturnValue:
         # Overload (or a Redis outage) degrades to "busy, retry": a 503 the HTMX form
-        # retries once (web_templates/static/js/retry-busy.js), never a 500.
+        # retries once (web_templates/static/js/busy-retry.js), never a 500.
         busy_log.warning("redis unavailable on %s %s: %s", request.method, request.path, error)
         return await busy_response()
 

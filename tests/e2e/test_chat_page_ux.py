@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, ViewportSize, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Route, ViewportSize, expect
 
 from tests.e2e.journey import (
     bodies,
@@ -230,6 +230,21 @@ def test_a_slow_send_says_sending_then_still_trying(browser: Browser, stack: Run
         expect(page.locator("#message-form button[type=submit]")).to_have_text("Send")
     finally:
         context.close()
+
+
+def test_a_send_that_succeeded_never_says_still_trying_afterwards(
+    context: BrowserContext, stack: RunningStack
+) -> None:
+    # Issue 37, item 1: the "Still trying…" clock started with the send outlived it (it was
+    # stopped for the swapped-out form only) and showed 4 s after every successful send.
+    page = context.new_page()
+    open_account(page, stack, new_person("Tove"))
+    text = f"quick {uuid.uuid4().hex[:6]}"
+    send_message(page, text)
+    expect(page.locator("#messages .message-body").last).to_have_text(text)
+    page.wait_for_timeout(5_000)  # past the 4 s after which a send in flight is "slow"
+    expect(page.locator("#send-status")).to_have_text("")
+    expect(page.locator("#message-form button[type=submit]")).to_have_text("Send")
 
 
 def test_without_javascript_the_page_says_only_what_is_true_and_lands_on_the_new_message(

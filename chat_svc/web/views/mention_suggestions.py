@@ -1,6 +1,6 @@
 """``GET /rooms/<slug>/members?q=``: the room's members whose name starts with what follows
 the ``@`` being typed, as an ``<ul role="listbox">`` the message box's script shows
-(web_templates/static/js/mention-suggestions.js). Only for the room's members: anyone else
+(web_templates/static/js/mention-lookup.js). Only for the room's members: anyone else
 gets the same 404 as for a room that does not exist. Writing ``@Display Name`` by hand
 works as well (actions/mentions.py recognises it when the message is posted)."""
 

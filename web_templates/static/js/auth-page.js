@@ -1,0 +1,3 @@
+// The sign-in, sign-up and password pages' behaviours, one module each.
+import "./busy-button.js";
+import "./kept-passwords.js";

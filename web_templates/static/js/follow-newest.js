@@ -1,0 +1,43 @@
+// The log follows the newest message while the person is at the bottom (or sent it), and
+// offers "New messages ↓" when one arrives while they read further up. Without
+// JavaScript the URL's #message-N lands on a new message; here, on the newest.
+import { on, onSettle } from "./events.js";
+import { isOwn } from "./viewer-marks.js";
+
+const log = () => document.getElementById("chat-log");
+const nearBottom = (element) => element.scrollHeight - element.scrollTop - element.clientHeight < 80;
+let stickToBottom = true;
+
+function scrollToNewest(force) {
+  const element = log();
+  if (element && (force || nearBottom(element))) element.scrollTop = element.scrollHeight;
+}
+
+function showJumpToNewest(show) {
+  const jump = document.getElementById("jump-to-newest");
+  if (jump) jump.hidden = !show;
+}
+
+// Measured before the message is added, which may push the bottom out of view.
+on("htmx:sseBeforeMessage", "#messages", () => {
+  const element = log();
+  stickToBottom = Boolean(element && nearBottom(element));
+});
+
+on("htmx:sseMessage", "#messages", (event, list) => {
+  const follow = isOwn(list.lastElementChild) || stickToBottom;
+  scrollToNewest(follow);
+  showJumpToNewest(!follow);
+});
+
+on("click", "#jump-to-newest", () => {
+  scrollToNewest(true);
+  showJumpToNewest(false);
+  document.querySelector("#message-form textarea")?.focus();
+});
+
+log()?.addEventListener("scroll", (event) => {
+  if (nearBottom(event.currentTarget)) showJumpToNewest(false);
+});
+onSettle("#conversation", () => scrollToNewest(true));
+scrollToNewest(true);

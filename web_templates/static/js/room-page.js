@@ -1,0 +1,22 @@
+// The room page's behaviours, one module each; each finds its own elements and events.
+import "./local-times.js";
+import "./viewer-marks.js";
+import "./live-order.js";
+import "./follow-newest.js";
+import "./older-messages.js";
+import "./stream-status.js";
+import "./stream-resume.js";
+import "./stream-orders.js";
+import "./unread-badges.js";
+import "./here-now.js";
+import "./typing-line.js";
+import "./typing-signal.js";
+import "./own-message-controls.js";
+import "./inline-edit.js";
+import "./send-status.js";
+import "./drafts.js";
+import "./char-count.js";
+import "./enter-sends.js";
+import "./mention-list.js";
+import "./mention-lookup.js";
+import "./mention-picker.js";

@@ -1,0 +1,35 @@
+// What the server orders through the room's stream: this session was signed out (reload
+// into sign-in, the draft kept), newer tabs took over (pause here), the page is too far
+// behind to replay (fetch the latest), or the person is no longer a member (reload: the
+// page itself then says so, or that the room is gone).
+import { on, onStream, tell } from "./events.js";
+import { roomPath } from "./stream-resume.js";
+import { showLiveState } from "./stream-status.js";
+
+// This tab's own sign-out is already navigating away: it must not reload instead.
+on("submit", "form.sign-out, form.sign-out-everywhere", () => {
+  document.body.dataset.leaving = "yes";
+});
+
+onStream("signed-out", (event, source) => {
+  source.close();
+  if (document.body.dataset.leaving === "yes") return;
+  tell("signed-out");
+  location.reload();
+});
+
+// Reloading here would close the next oldest tab's stream.
+onStream("too-many-streams", (event, source) => {
+  source.close();
+  showLiveState("paused");
+});
+
+onStream("reload", (event, source) => {
+  source.close();
+  htmx.ajax("GET", roomPath(), { target: "#conversation", swap: "outerHTML" });
+});
+
+onStream("gone", (event, source) => {
+  source.close();
+  location.reload();
+});
