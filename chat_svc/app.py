@@ -28,8 +28,8 @@ from chat_svc.web.views.message_changes import message_actions_blueprint
 from chat_svc.web.views.notification_pages import UNSUBSCRIBE_ENDPOINT, notifications
 from chat_svc.web.views.people import people_pages
 from chat_svc.web.views.room_activity import room_activity
+from chat_svc.web.views.room_directory import rooms_blueprint
 from chat_svc.web.views.room_messages import chat_blueprint
-from chat_svc.web.views.rooms import rooms_blueprint
 from chat_svc.web.views.session import session_pages
 from service_kit.layered_app import LayeredQuart
 from service_kit.lifecycle import manage_infrastructure

@@ -22,8 +22,8 @@ from chat_svc.models.users import select_user
 from chat_svc.notifications.unsubscribe_links import SealBrokenError
 from chat_svc.services import services_of
 from chat_svc.web.forms import NotificationSettingsForm, SignOutForm
+from chat_svc.web.views.room_directory import expired_form
 from chat_svc.web.views.room_messages import load_sidebar
-from chat_svc.web.views.rooms import expired_form
 from service_kit.web import render_error, render_page
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from chat_svc.auth.viewers import signed_in, signed_in_viewer
 from chat_svc.models.users import select_people, select_user
 from chat_svc.services import services_of
 from chat_svc.web.forms import DirectForm, SignOutForm
+from chat_svc.web.views.room_directory import expired_form
 from chat_svc.web.views.room_messages import load_sidebar
-from chat_svc.web.views.rooms import expired_form
 from service_kit.web import render_page
 
 people_pages = Blueprint("people", __name__)
