@@ -49,7 +49,7 @@ class ChatSettings(ServiceSettings):
     heartbeat_seconds: float = Field(15.0, gt=0)
     # A stream is written to at most once per this window while messages keep coming: more
     # messages per write, less CPU per delivery when busy, at most this much more latency
-    # (live/fanout.py Flusher). 0: every loop pass.
+    # (live/flusher.py). 0: every loop pass.
     stream_batch_seconds: float = Field(0.02, ge=0, le=1)
     # How long a replica holds a live message whose predecessor id has not arrived yet.
     reorder_window_seconds: float = Field(0.5, gt=0, le=10)

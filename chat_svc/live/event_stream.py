@@ -23,9 +23,10 @@ from quart import Quart
 from chat_svc.actions.message_feed import CACHE_ERRORS, TooFarBehindError
 from chat_svc.auth.auth_client import AuthUnavailableError, Viewer
 from chat_svc.auth.viewers import sign_in_url
-from chat_svc.live.fanout import NOTHING_SENT, CloseReason, StreamClient, rooms_of
+from chat_svc.live.fanout import rooms_of
 from chat_svc.live.socket_writes import direct_sink, direct_writes_possible
 from chat_svc.live.sse_frames import STREAM_HEADERS, frame
+from chat_svc.live.stream_client import NOTHING_SENT, CloseReason, StreamClient
 from chat_svc.live.stream_limits import TOO_MANY_STREAMS, client_address
 from chat_svc.models.messages import GENERAL
 from chat_svc.reads.room_snapshot import snapshot_from_store

@@ -10,7 +10,7 @@ is still released: the page places it by id, and the ids already sent make resum
 A post whose publish was not acknowledged is published again (actions/message_publisher.py), so an
 id released already is dropped when it comes a second time: only ids given up on, or older
 than the first this replica ordered, are released late (and a stream that resumed past a
-republished id skips it: live/fanout.py).
+republished id skips it: live/stream_client.py).
 """
 
 from __future__ import annotations

@@ -24,8 +24,9 @@ from markupsafe import Markup
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from chat_svc.live.fanout import Fanout, StreamClient
+from chat_svc.live.fanout import Fanout
 from chat_svc.live.sse_frames import frame
+from chat_svc.live.stream_client import StreamClient
 
 log = logging.getLogger(__name__)
 

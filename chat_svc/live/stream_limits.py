@@ -13,8 +13,8 @@ from collections import Counter, OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
-from chat_svc.live.fanout import CloseReason, StreamClient
 from chat_svc.live.sse_frames import frame
+from chat_svc.live.stream_client import CloseReason, StreamClient
 
 # Sent to a stream closed to make room for a newer one of the same session. The page stops
 # that stream and says so instead of reloading (a reload would close the next oldest tab).

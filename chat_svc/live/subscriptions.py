@@ -33,9 +33,10 @@ from pydantic import ValidationError
 from chat_svc.actions.message_publisher import REPUBLISHED_HEADER
 from chat_svc.auth.auth_client import AuthClient
 from chat_svc.events import MembershipChanged, MessageChanged, MessagePosted, PersonTyping
-from chat_svc.live.fanout import CloseReason, Fanout
+from chat_svc.live.fanout import Fanout
 from chat_svc.live.id_order import IdOrder
 from chat_svc.live.sse_frames import HEARTBEAT, frame
+from chat_svc.live.stream_client import CloseReason
 from chat_svc.models.messages import record_of
 from chat_svc.web.rendering import MessageRenderer
 from service_kit.events import SessionRevoked

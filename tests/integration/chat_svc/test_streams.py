@@ -16,8 +16,8 @@ from nats.js import JetStreamContext
 
 from chat_svc.actions.message_publisher import REPUBLISHED_HEADER, LivePublisher
 from chat_svc.events import MessagePosted
-from chat_svc.live.fanout import CloseReason
 from chat_svc.live.sse_frames import frame
+from chat_svc.live.stream_client import CloseReason
 from chat_svc.services import services_of
 from service_kit.http_limits import HeaderLimitedHttpToolsProtocol
 from service_kit.jetstream import connect_nats

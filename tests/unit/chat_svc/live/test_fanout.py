@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from chat_svc.live.fanout import (
-    BATCH_WINDOW_SECONDS,
-    WRITES_PER_PASS,
-    CloseReason,
-    Fanout,
-    StreamClient,
-    unread_frame,
-)
+from chat_svc.live.fanout import Fanout
+from chat_svc.live.flusher import BATCH_WINDOW_SECONDS, WRITES_PER_PASS
 from chat_svc.live.socket_writes import http_chunk
+from chat_svc.live.stream_client import CloseReason, StreamClient, unread_frame
 
 
 def live_client(session_id: str = "s-1", limit: int = 4) -> StreamClient:
