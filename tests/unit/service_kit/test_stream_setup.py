@@ -1,0 +1,12 @@
+"""The stream set-up step's settings: the development password never reaches production."""
+
+import pytest
+from pydantic import ValidationError
+
+from service_kit.stream_setup import StreamSetupSettings
+
+
+def test_production_refuses_the_development_setup_password() -> None:
+    with pytest.raises(ValidationError, match="NATS_SETUP_PASSWORD"):
+        StreamSetupSettings(app_env="production")
+    assert StreamSetupSettings(app_env="production", password="x" * 64).password == "x" * 64
