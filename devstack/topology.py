@@ -80,24 +80,6 @@ class Topology:
             node.name, node.argv, env=server_environment(), ready=tcp_probe(node.port)
         )
 
-    def declare_streams(self) -> None:
-        """The privileged step no service may do (service_kit/stream_setup.py), run as the
-        setup user before any service starts; the services only check the streams."""
-        keep = ("APP_ENV", "NATS_URL", "NATS_STREAM_REPLICAS")
-        env = os.environ | {name: self.env[name] for name in keep}
-        env["NATS_SETUP_PASSWORD"] = server_environment()["NATS_SETUP_PASSWORD"]
-        done = subprocess.run(
-            python_module("service_kit.stream_setup"),
-            env=env,
-            cwd=PROJECT_ROOT,
-            timeout=90,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"the stream set-up step failed:\n{done.stderr[-2000:]}")
-
     def start_ferretdb(self, data_dir: Path) -> None:
         """The database; its files stay in ``data_dir``, so data survives a restart."""
         self.processes["ferretdb"] = self.group.start(
@@ -133,6 +115,28 @@ class Topology:
         self.group.stop_all()
 
 
+def declare_streams(nats_url: str, replicas: int = 1, app_env: str = "development") -> None:
+    """The privileged step no service may do (service_kit/stream_setup.py), run as the
+    setup user before any service starts; the services only check the streams."""
+    env = os.environ | {
+        "APP_ENV": app_env,
+        "NATS_URL": nats_url,
+        "NATS_STREAM_REPLICAS": str(replicas),
+        "NATS_SETUP_PASSWORD": server_environment()["NATS_SETUP_PASSWORD"],
+    }
+    done = subprocess.run(
+        python_module("service_kit.stream_setup"),
+        env=env,
+        cwd=PROJECT_ROOT,
+        timeout=90,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"the stream set-up step failed:\n{done.stderr[-2000:]}")
+
+
 def start_topology(
     data_dir: Path,
     group: ProcessGroup,
@@ -162,7 +166,7 @@ def start_topology(
         for node in nodes:  # JetStream is up once the cluster has elected its leaders
             group.wait_ready(topology.processes[node.name], http_probe(node.health_url), 60)
         say("declaring the JetStream streams (the set-up step)")
-        topology.declare_streams()
+        declare_streams(env["NATS_URL"], int(env["NATS_STREAM_REPLICAS"]), app_env)
         say("starting Valkey")
         (data_dir / "valkey").mkdir(parents=True, exist_ok=True)
         topology.processes["valkey"] = group.start(
