@@ -16,6 +16,7 @@ from auth_svc.settings import AuthSettings
 from devstack.processes import ProcessGroup, free_port
 from devstack.servers import nats_command
 from service_kit.nats_credentials import SERVICE_USERS, SETUP_USER, server_environment
+from service_kit.settings import AppEnv
 from service_kit.stream_setup import StreamSetupSettings, declare_streams
 from tests.support.servers import NatsServer
 
@@ -45,7 +46,7 @@ async def test_production_pages_carry_hsts_and_strict_cookies(
 ) -> None:
     await declare_streams(
         StreamSetupSettings(
-            app_env="production",
+            app_env=AppEnv.PRODUCTION,
             nats_url=production_nats.url,
             password=PASSWORDS["NATS_SETUP_PASSWORD"],
         )

@@ -231,7 +231,7 @@ async def test_services_cannot_make_or_remove_consumers_but_their_own(
     nats_url: str, nats_client: NATS, user: str, stream: str, durable: str
 ) -> None:
     config = {"durable_name": durable, "ack_policy": "explicit", "filter_subject": "auth.>"}
-    calls = [
+    calls: list[tuple[str, dict[str, Any]]] = [
         (f"$JS.API.CONSUMER.DURABLE.CREATE.{stream}.{durable}", {"config": config}),
         (f"$JS.API.CONSUMER.CREATE.{stream}.{durable}", {"config": config}),
         (f"$JS.API.CONSUMER.CREATE.{stream}", {"config": config | {"durable_name": None}}),

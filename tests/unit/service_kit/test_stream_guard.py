@@ -1,6 +1,7 @@
 """What makes a stream differ from its declaration (service_kit/stream_guard.py)."""
 
 import dataclasses
+from typing import Any
 
 from nats.js.api import RePublish, StreamSource, SubjectTransform
 
@@ -17,7 +18,7 @@ def test_a_stream_as_declared_has_no_differences() -> None:
 
 
 def test_every_copy_in_or_out_and_every_declared_field_is_a_difference() -> None:
-    changes = {
+    changes: dict[str, Any] = {
         "mirror": StreamSource(name="CHAT_EVENTS"),
         "sources": [StreamSource(name="CHAT_EVENTS")],
         "republish": RePublish(src="auth.>", dest="leak.>"),

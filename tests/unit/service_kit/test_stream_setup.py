@@ -3,10 +3,11 @@
 import pytest
 from pydantic import ValidationError
 
+from service_kit.settings import AppEnv
 from service_kit.stream_setup import StreamSetupSettings
 
 
 def test_production_refuses_the_development_setup_password() -> None:
     with pytest.raises(ValidationError, match="NATS_SETUP_PASSWORD"):
-        StreamSetupSettings(app_env="production")
-    assert StreamSetupSettings(app_env="production", password="x" * 64).password == "x" * 64
+        StreamSetupSettings(app_env=AppEnv.PRODUCTION)
+    assert StreamSetupSettings(app_env=AppEnv.PRODUCTION, password="x" * 64).password == "x" * 64
