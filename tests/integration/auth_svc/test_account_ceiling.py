@@ -11,16 +11,7 @@ from nats.js import JetStreamContext
 
 from auth_svc.app import create_app
 from auth_svc.settings import AuthSettings
-from service_kit.events import PasswordResetRequested
-from tests.integration.auth_svc.conftest import (
-    PASSWORD,
-    csrf_token,
-    link_of,
-    sign_up,
-    submit,
-    token_from,
-    wait_for_events,
-)
+from tests.integration.auth_svc.conftest import PASSWORD, csrf_token, reset_password, sign_up
 from tests.integration.auth_svc.test_account_hardening import HOME, sign_in_from
 
 
@@ -53,10 +44,6 @@ async def test_the_account_ceiling_outlasts_the_per_address_window_until_a_reset
         # The ceiling protects the account from everyone, its owner included, until...
         assert await sign_in_from(ada, HOME, PASSWORD) == 429
         # ... she resets her password, which clears the account's counts.
-        await submit(ada, "/forgot-password", email="ada@example.com")
-        [reset] = await wait_for_events(jetstream, PasswordResetRequested.SUBJECT)
-        assert isinstance(reset, PasswordResetRequested)
-        path = f"/reset-password?token={token_from(link_of(reset))}"
         new = "a remembered passphrase"
-        assert (await submit(ada, path, password=new, confirm_password=new)).status_code == 303
+        await reset_password(ada, jetstream, new)
         assert await sign_in_from(ada, HOME, new) == 303

@@ -14,11 +14,10 @@ import pytest
 from auth_svc.app import create_app
 from auth_svc.settings import AuthSettings
 from devstack.processes import ProcessGroup, free_port
-from devstack.servers import nats_command
 from service_kit.nats_credentials import SERVICE_USERS, SETUP_USER, server_environment
 from service_kit.settings import AppEnv
 from service_kit.stream_setup import StreamSetupSettings, declare_streams
-from tests.support.servers import NatsServer
+from tests.support.servers import NatsServer, start_nats
 
 PASSWORDS = {f"NATS_{user.upper()}_PASSWORD": secrets.token_urlsafe(32)
              for user in (*SERVICE_USERS, SETUP_USER)}  # fmt: skip
@@ -27,16 +26,7 @@ PASSWORDS = {f"NATS_{user.upper()}_PASSWORD": secrets.token_urlsafe(32)
 @pytest.fixture
 def production_nats(server_group: ProcessGroup, tmp_path: Path) -> Iterator[NatsServer]:
     """A NATS of its own: the shared one knows only the development passwords."""
-    port, monitor = free_port(), free_port()
-    server = NatsServer(
-        name=f"nats-production-{port}",
-        argv=nats_command(port, monitor, tmp_path),
-        probe_url=f"http://127.0.0.1:{monitor}/healthz?js-enabled-only=true",
-        port=port,
-        group=server_group,
-        env=server_environment(PASSWORDS),
-    )
-    server.start()
+    server = start_nats(server_group, tmp_path, server_environment(PASSWORDS))
     yield server
     server.stop()
 
