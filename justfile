@@ -18,6 +18,11 @@ stage *ARGS:
 test *ARGS:
     pytest {{ARGS}}
 
+# Declare the JetStream streams as the NATS setup user (NATS_URL, NATS_SETUP_PASSWORD,
+# NATS_STREAM_REPLICAS); services refuse to start until the streams are as declared
+nats-setup:
+    python -m service_kit.stream_setup
+
 # Fast tests that need no server
 test-unit *ARGS:
     pytest tests/unit {{ARGS}}

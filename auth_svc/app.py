@@ -80,7 +80,7 @@ def create_app(settings: AuthSettings | None = None) -> LayeredQuart:
     async def _too_many_requests(error: RateLimitExceeded) -> ResponseReturnValue:
         response = await whole_page_error(
             429,
-            "Too many attempts in a short time. Please wait a minute, then try again.",
+            "Too many attempts. Please wait, then try again.",
             "rate_limited.html",
             retry_after=error.retry_after,
         )

@@ -16,9 +16,14 @@ class AttemptLimit:
     """One limit on real attempts against an account (lib/attempt_limits.py counts them)."""
 
     name: str
-    per_client: int  # attempts on one account from one client address
+    per_client: int  # attempts on one account from one client address, per window
     per_account: int  # attempts on one account from every address together
     window_seconds: int
+    account_window_seconds: int | None = None  # the ceiling's window; None: window_seconds
+
+    @property
+    def account_window(self) -> int:
+        return self.account_window_seconds or self.window_seconds
 
 
 class AuthSettings(ServiceSettings):
@@ -57,6 +62,8 @@ class AuthSettings(ServiceSettings):
     # requests from one client address, under a much higher ceiling for all addresses.
     sign_in_per_account_client: int = Field(5, gt=0)
     sign_in_per_account: int = Field(100, gt=0)
+    # ... counted over an hour (ASVS V2.2.1: at most 100 failures an hour on one account).
+    sign_in_account_window: int = Field(3600, gt=0)
     sign_up_per_ip: int = Field(10, gt=0)
     sign_up_per_email: int = Field(3, gt=0)
     forgot_password_per_ip: int = Field(10, gt=0)
@@ -70,6 +77,7 @@ class AuthSettings(ServiceSettings):
             self.sign_in_per_account_client,
             self.sign_in_per_account,
             self.rate_limit_window,
+            self.sign_in_account_window,
         )
 
     @property

@@ -5,7 +5,9 @@ set -eu
 service="${1:-}"
 case "$service" in
   auth|chat|mail) shift ;;
-  *) echo "usage: entrypoint auth|chat|mail [extra uvicorn options]" >&2; exit 64 ;;
+  # The one-shot step that declares the JetStream streams (no service may).
+  nats-setup) exec python -m service_kit.stream_setup ;;
+  *) echo "usage: entrypoint auth|chat|mail|nats-setup [extra uvicorn options]" >&2; exit 64 ;;
 esac
 # X-Forwarded-For/-Proto count only from the edge proxies in FORWARDED_ALLOW_IPS (addresses
 # or networks, comma-separated); unset trusts none. Trusting everyone would let any client

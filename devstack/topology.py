@@ -8,6 +8,7 @@ replicas, each waited for until it answers.
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -19,6 +20,7 @@ from devstack.processes import (
     free_port,
     http_probe,
     mongodb_probe,
+    python_module,
     tcp_probe,
 )
 from devstack.servers import (
@@ -113,6 +115,28 @@ class Topology:
         self.group.stop_all()
 
 
+def declare_streams(nats_url: str, replicas: int = 1, app_env: str = "development") -> None:
+    """The privileged step no service may do (service_kit/stream_setup.py), run as the
+    setup user before any service starts; the services only check the streams."""
+    env = os.environ | {
+        "APP_ENV": app_env,
+        "NATS_URL": nats_url,
+        "NATS_STREAM_REPLICAS": str(replicas),
+        "NATS_SETUP_PASSWORD": server_environment()["NATS_SETUP_PASSWORD"],
+    }
+    done = subprocess.run(
+        python_module("service_kit.stream_setup"),
+        env=env,
+        cwd=PROJECT_ROOT,
+        timeout=90,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"the stream set-up step failed:\n{done.stderr[-2000:]}")
+
+
 def start_topology(
     data_dir: Path,
     group: ProcessGroup,
@@ -141,6 +165,8 @@ def start_topology(
             topology.start_nats_node(node)
         for node in nodes:  # JetStream is up once the cluster has elected its leaders
             group.wait_ready(topology.processes[node.name], http_probe(node.health_url), 60)
+        say("declaring the JetStream streams (the set-up step)")
+        declare_streams(env["NATS_URL"], int(env["NATS_STREAM_REPLICAS"]), app_env)
         say("starting Valkey")
         (data_dir / "valkey").mkdir(parents=True, exist_ok=True)
         topology.processes["valkey"] = group.start(

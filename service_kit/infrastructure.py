@@ -19,12 +19,12 @@ from service_kit.jetstream import (
     ReconnectListener,
     Topology,
     connect_nats,
-    ensure_streams,
     load_topology,
 )
 from service_kit.nats_credentials import client_options
 from service_kit.redis_pool import bounded_redis
 from service_kit.settings import ServiceSettings
+from service_kit.stream_guard import verify_streams
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,9 @@ class Infrastructure:
         )
         js = nc.jetstream()
         topology = load_topology(replicas=settings.nats_stream_replicas)
-        await ensure_streams(js, topology)
+        # Declared by the privileged set-up step, never by a service: checked, and the
+        # service refuses to start on a stream that is not exactly as declared.
+        await verify_streams(js, topology, patience=startup_timeout)
         redis = bounded_redis(
             settings.redis_url,
             settings.redis_max_connections,

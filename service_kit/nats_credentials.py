@@ -2,7 +2,8 @@
 
 Each service reads its own user and password from the environment (``AUTH_NATS_PASSWORD``,
 ``CHAT_NATS_PASSWORD``, ``MAIL_NATS_PASSWORD``); the server reads the same passwords from
-``NATS_AUTH_PASSWORD``, ``NATS_CHAT_PASSWORD``, ``NATS_MAIL_PASSWORD`` and
+``NATS_AUTH_PASSWORD``, ``NATS_CHAT_PASSWORD``, ``NATS_MAIL_PASSWORD``,
+``NATS_SETUP_PASSWORD`` (the stream set-up step, which reads it too) and
 ``NATS_ADMIN_PASSWORD`` (operators and tests). The development defaults below start with
 ``dev-only-`` and are refused in production like every other placeholder.
 """
@@ -16,6 +17,8 @@ from typing import Any
 from service_kit.settings import dev_secret
 
 SERVICE_USERS = ("auth", "chat", "mail")
+# Declares the streams (service_kit/stream_setup.py), which no service user may do.
+SETUP_USER = "setup"
 ADMIN_USER = "admin"
 
 
@@ -25,7 +28,8 @@ def dev_nats_password(user: str) -> str:
 
 def server_environment(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
     """The variables nats/accounts.conf reads, from the environment or the dev defaults."""
-    names = {user: f"NATS_{user.upper()}_PASSWORD" for user in (*SERVICE_USERS, ADMIN_USER)}
+    users = (*SERVICE_USERS, SETUP_USER, ADMIN_USER)
+    names = {user: f"NATS_{user.upper()}_PASSWORD" for user in users}
     return {name: environ.get(name, dev_nats_password(user)) for user, name in names.items()}
 
 

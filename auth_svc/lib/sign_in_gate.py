@@ -15,13 +15,13 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from auth_svc.lib.attempt_limits import ACCOUNT_TOTAL, AttemptLimiter
+from auth_svc.lib.attempt_limits import AttemptLimiter
 from auth_svc.settings import AttemptLimit
 
-# KEYS[1]: the address's counter; KEYS[2] (absent without an account): the account's
-# attempts under the limit checked, KEYS[3..]: its attempts under other limits (only read).
-# ARGV: window, per-address limit, the client's field, the account-total field,
-# per-client limit, per-account limit.
+# KEYS[1]: the address's counter; KEYS[2], KEYS[3] (absent without an account): the
+# account's per-client hash and account-wide total under the limit checked; KEYS[4..]: its
+# per-client hashes under other limits (only read).
+# ARGV: window, per-address limit, the client's field, per-client limit, per-account limit.
 # Returns {seconds to wait (0: go ahead), the client's attempts on the account under all}.
 CHECK = """
 local used = redis.call('INCR', KEYS[1])
@@ -30,13 +30,15 @@ if used > tonumber(ARGV[2]) then
   return {math.max(redis.call('TTL', KEYS[1]), 1), 0}
 end
 if #KEYS == 1 then return {0, 0} end
-local limited = redis.call('HMGET', KEYS[2], ARGV[3], ARGV[4])
-local from_client = tonumber(limited[1] or '0')
-local total = tonumber(limited[2] or '0')
-if from_client >= tonumber(ARGV[5]) or total >= tonumber(ARGV[6]) then
-  return {math.max(redis.call('TTL', KEYS[2]), 1), from_client}
+local from_client = tonumber(redis.call('HGET', KEYS[2], ARGV[3]) or '0')
+local total = tonumber(redis.call('GET', KEYS[3]) or '0')
+local wait = 0
+if from_client >= tonumber(ARGV[4]) then wait = redis.call('TTL', KEYS[2]) end
+if total >= tonumber(ARGV[5]) then wait = math.max(wait, redis.call('TTL', KEYS[3])) end
+if from_client >= tonumber(ARGV[4]) or total >= tonumber(ARGV[5]) then
+  return {math.max(wait, 1), from_client}
 end
-for i = 3, #KEYS do
+for i = 4, #KEYS do
   from_client = from_client + tonumber(redis.call('HGET', KEYS[i], ARGV[3]) or '0')
 end
 return {0, from_client}
@@ -66,7 +68,8 @@ class SignInGate:
         keys = [f"sign-in:address:{client}"]
         per_client = per_account = 0
         if account is not None and limit is not None:
-            keys += [AttemptLimiter.key(each, account) for each in (limit, *also_forgets)]
+            keys += AttemptLimiter.keys(limit, account)
+            keys += [AttemptLimiter.key(each, account) for each in also_forgets]
             per_client, per_account = limit.per_client, limit.per_account
         wait, attempts = await self.redis.eval(
             CHECK,
@@ -75,7 +78,6 @@ class SignInGate:
             self.window_seconds,
             self.per_address,
             client,
-            ACCOUNT_TOTAL,
             per_client,
             per_account,
         )

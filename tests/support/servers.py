@@ -64,7 +64,10 @@ class RedisServer(RestartableServer):
         return f"redis://127.0.0.1:{self.port}/0"
 
 
-def start_nats(group: ProcessGroup, data_dir: Path) -> NatsServer:
+def start_nats(
+    group: ProcessGroup, data_dir: Path, passwords: dict[str, str] | None = None
+) -> NatsServer:
+    """``passwords``: the NATS_*_PASSWORD variables (the development ones by default)."""
     port, monitor = free_port(), free_port()
     server = NatsServer(
         name=f"nats-{port}",
@@ -72,7 +75,7 @@ def start_nats(group: ProcessGroup, data_dir: Path) -> NatsServer:
         probe_url=f"http://127.0.0.1:{monitor}/healthz?js-enabled-only=true",
         port=port,
         group=group,
-        env=server_environment(),  # the passwords nats/accounts.conf reads
+        env=passwords or server_environment(),  # the passwords nats/accounts.conf reads
     )
     server.start()
     return server

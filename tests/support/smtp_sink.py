@@ -17,12 +17,16 @@ from devstack.processes import free_port
 @dataclass
 class SinkHandler:
     messages: list[EmailMessage] = field(default_factory=list)
+    # The bytes as they came over SMTP: the parser decodes RFC 2047 and unfolds headers,
+    # which hid that List-Unsubscribe was sent encoded.
+    raw: list[bytes] = field(default_factory=list)
     arrived: asyncio.Event | None = None
     loop: asyncio.AbstractEventLoop | None = None
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
+        self.raw.append(bytes(envelope.content))
         self.messages.append(message)
         if self.loop is not None and self.arrived is not None:
             self.loop.call_soon_threadsafe(self.arrived.set)
@@ -51,6 +55,10 @@ class SmtpSink:
     @property
     def messages(self) -> list[EmailMessage]:
         return self.handler.messages
+
+    @property
+    def raw_messages(self) -> list[bytes]:
+        return self.handler.raw
 
     async def wait_for(self, count: int, timeout: float = 15.0) -> list[EmailMessage]:
         """Wait until at least ``count`` messages arrived; fail with what did arrive."""

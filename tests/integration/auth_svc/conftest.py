@@ -104,6 +104,17 @@ async def sign_up(
     assert response.status_code == 303, await response.get_data(as_text=True)
 
 
+async def reset_password(
+    client: Client, jetstream: JetStreamContext, new: str, email: str = "ada@example.com"
+) -> None:
+    """Ask for a reset, follow the mailed link and set ``new``, as the mailbox's owner."""
+    await submit(client, "/forgot-password", email=email)
+    [reset] = await wait_for_events(jetstream, PasswordResetRequested.SUBJECT)
+    assert isinstance(reset, PasswordResetRequested)
+    path = f"/reset-password?token={token_from(link_of(reset))}"
+    assert (await submit(client, path, password=new, confirm_password=new)).status_code == 303
+
+
 async def _count(js: JetStreamContext, subject: str) -> int:
     try:
         info = await js.stream_info("AUTH_EVENTS", subjects_filter=subject)

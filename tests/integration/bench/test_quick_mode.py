@@ -63,7 +63,12 @@ def test_quick_mode_runs_every_benchmark(project_root: Path, tmp_path: Path) -> 
         steps = results["cores"][part]["steps"]
         assert steps and all(step["complete"] for step in steps), results["cores"][part]
     assert all(step["complete"] for step in page["posting"]["steps"]), page["posting"]
-    assert all(step["complete"] for step in results["peer"]["fanout"]["steps"])
+    # The peer is the comparison, and the system that loses messages under load: its
+    # losses are recorded, never asserted away (a busy machine made it drop some).
+    peer_steps = results["peer"]["fanout"]["steps"]
+    assert peer_steps and all(step["deliveries"] >= 0 for step in peer_steps)
+    for step in peer_steps:
+        assert step["complete"] or step["problems"] or step["failed_posts"], step
     # Issue 15's figures: one replica posting and streaming, and the fan-out alone.
     for part in ("one_replica", "alone"):
         steps = results["fanout"][part]["steps"]

@@ -5,6 +5,8 @@ read another service's messages."""
 from __future__ import annotations
 
 import asyncio
+import json
+from typing import Any
 
 import pytest
 from nats.aio.client import Client as NATS
@@ -16,6 +18,9 @@ from chat_svc.events import MessageChanged, PersonTyping
 from service_kit.events import PasswordResetRequested, SessionRevoked
 from service_kit.jetstream import ensure_consumer, ensure_streams, load_topology, publish_event
 from service_kit.nats_credentials import SERVICE_USERS, client_options, dev_nats_password
+from service_kit.stream_guard import verify_streams
+
+STREAMS = [str(stream.name) for stream in load_topology().streams]
 
 
 async def connect_as(url: str, user: str) -> NATS:
@@ -142,3 +147,116 @@ async def test_mail_reads_mention_requests_only_through_its_own_durable(
     finally:
         await mail.close()
         await chat.close()
+
+
+# Streams: only the set-up step declares them. Each call below is one the red team made with
+# a service's credentials (issue 29): republish copied auth events into chat's inbox space,
+# sources with a subject transform let chat forge auth events, and a new stream sourcing
+# AUTH_EVENTS replayed the stored ones.
+LEAK = {"src": "auth.>", "dest": "_INBOX_chat.leak.>"}
+FORGE = {"name": "CHAT_EVENTS", "subject_transforms": [{"src": "chat.forge.>", "dest": "auth.>"}]}
+
+
+async def api_call(nc: NATS, subject: str, body: dict[str, Any] | None = None) -> Any:
+    """A raw JetStream API request, as an attacker would send it; None when unanswered
+    (a refused publish gets no reply)."""
+    try:
+        reply = await nc.request(subject, json.dumps(body or {}).encode(), timeout=0.5)
+    except nats.errors.TimeoutError:
+        return None
+    return json.loads(reply.data)
+
+
+async def stream_config(admin: NATS, stream: str) -> dict[str, Any]:
+    info = await api_call(admin, f"$JS.API.STREAM.INFO.{stream}")
+    assert info is not None and "config" in info, info
+    config: dict[str, Any] = info["config"]
+    return config
+
+
+def tampered_calls(config: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The stream calls no service may make, built on AUTH_EVENTS' real config."""
+    return [
+        ("$JS.API.STREAM.UPDATE.AUTH_EVENTS", config | {"republish": LEAK}),
+        ("$JS.API.STREAM.UPDATE.AUTH_EVENTS", config | {"sources": [FORGE]}),
+        (
+            "$JS.API.STREAM.CREATE.AUTH_COPY",
+            {"name": "AUTH_COPY", "sources": [{"name": "AUTH_EVENTS"}], "storage": "file"},
+        ),
+        ("$JS.API.STREAM.CREATE.LEAK", {"name": "LEAK", "subjects": ["leak.>"]}),
+        ("$JS.API.STREAM.DELETE.CHAT_EVENTS", {}),
+        ("$JS.API.STREAM.PURGE.AUTH_EVENTS", {}),
+    ]
+
+
+@pytest.mark.parametrize("user", SERVICE_USERS)
+async def test_no_service_may_create_update_or_delete_streams(
+    nats_url: str, nats_client: NATS, user: str
+) -> None:
+    admin_js = nats_client.jetstream()
+    await publish_event(admin_js, SessionRevoked(user_id="u-1", session_id="s-1"))
+    before = {name: await stream_config(nats_client, name) for name in STREAMS}
+    nc = await connect_as(nats_url, user)
+    try:
+        for subject, body in tampered_calls(before["AUTH_EVENTS"]):
+            answer = await api_call(nc, subject, body)
+            assert answer is None, f"{user} got an answer to {subject}: {answer}"
+            assert await refused(nc), f"{user} may call {subject}"
+            nc.permission_errors.clear()  # type: ignore[attr-defined]
+    finally:
+        await nc.close()
+    after = {name: await stream_config(nats_client, name) for name in STREAMS}
+    assert after == before
+    names = await api_call(nats_client, "$JS.API.STREAM.NAMES")
+    assert sorted(names["streams"]) == sorted(STREAMS)
+    assert (await admin_js.stream_info("AUTH_EVENTS")).state.messages == 1
+
+
+@pytest.mark.parametrize(
+    ("user", "stream", "durable"),
+    [
+        ("auth", "CHAT_EVENTS", "snoop"),
+        ("auth", "AUTH_EVENTS", "chat_svc_users"),  # another service's durable
+        ("chat", "AUTH_EVENTS", "mail_svc"),
+        ("chat", "CHAT_EVENTS", "mail_svc_mentions"),
+        ("mail", "AUTH_EVENTS", "chat_svc_users"),
+        ("mail", "CHAT_EVENTS", "snoop"),
+    ],
+)
+async def test_services_cannot_make_or_remove_consumers_but_their_own(
+    nats_url: str, nats_client: NATS, user: str, stream: str, durable: str
+) -> None:
+    config = {"durable_name": durable, "ack_policy": "explicit", "filter_subject": "auth.>"}
+    calls: list[tuple[str, dict[str, Any]]] = [
+        (f"$JS.API.CONSUMER.DURABLE.CREATE.{stream}.{durable}", {"config": config}),
+        (f"$JS.API.CONSUMER.CREATE.{stream}.{durable}", {"config": config}),
+        (f"$JS.API.CONSUMER.CREATE.{stream}", {"config": config | {"durable_name": None}}),
+        (f"$JS.API.CONSUMER.DELETE.{stream}.{durable}", {}),
+    ]
+    nc = await connect_as(nats_url, user)
+    try:
+        for subject, body in calls:
+            assert await api_call(nc, subject, body) is None, f"{user} may call {subject}"
+            assert await refused(nc)
+            nc.permission_errors.clear()  # type: ignore[attr-defined]
+    finally:
+        await nc.close()
+    consumers = await api_call(nats_client, f"$JS.API.CONSUMER.NAMES.{stream}")
+    assert consumers["consumers"] in ([], None)
+
+
+async def test_each_service_may_still_check_streams_and_make_its_own_durables(
+    nats_url: str, nats_client: NATS
+) -> None:
+    topology = load_topology()
+    for user, durables in {"auth": [], "chat": ["chat_svc_users"],
+                           "mail": ["mail_svc", "mail_svc_mentions"]}.items():  # fmt: skip
+        nc = await connect_as(nats_url, user)
+        try:
+            js = nc.jetstream()
+            await verify_streams(js, topology, patience=0)
+            for durable in durables:
+                await ensure_consumer(js, topology, durable)
+            assert not await refused(nc)
+        finally:
+            await nc.close()

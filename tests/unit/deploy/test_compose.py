@@ -12,21 +12,26 @@ from pydantic_settings import BaseSettings
 from auth_svc.settings import AuthSettings
 from chat_svc.settings import ChatSettings
 from mail_svc.settings import MailSettings
+from service_kit.stream_setup import StreamSetupSettings
 
 ROOT = Path(__file__).resolve().parents[3]
 SETTINGS_BY_SERVICE: dict[str, type[BaseSettings]] = {
     "auth": AuthSettings,
     "chat": ChatSettings,
     "mail": MailSettings,
+    "nats-setup": StreamSetupSettings,
 }
+ONE_SHOT_JOBS = {"nats-setup"}  # run to completion before the services start
 REQUIRED_SECRETS = {
     "auth": [
         "SERVICE_SECRET", "AUTH_SECRET_KEY", "MONGODB_URL", "AUTH_NATS_PASSWORD", "LINK_SEAL_KEY"
     ],
     "chat": ["SERVICE_SECRET", "CHAT_SECRET_KEY", "MONGODB_URL", "CHAT_NATS_PASSWORD"],
     "mail": ["SERVICE_SECRET", "MONGODB_URL", "MAIL_NATS_PASSWORD", "LINK_SEAL_KEY"],
+    "nats-setup": ["NATS_SETUP_PASSWORD"],
     "nats": [
-        "NATS_AUTH_PASSWORD", "NATS_CHAT_PASSWORD", "NATS_MAIL_PASSWORD", "NATS_ADMIN_PASSWORD"
+        "NATS_AUTH_PASSWORD", "NATS_CHAT_PASSWORD", "NATS_MAIL_PASSWORD", "NATS_SETUP_PASSWORD",
+        "NATS_ADMIN_PASSWORD",
     ],
 }  # fmt: skip
 
@@ -70,6 +75,9 @@ def test_production_mode_everywhere(compose: dict[str, Any]) -> None:
 
 def test_every_container_has_a_healthcheck_and_restarts(compose: dict[str, Any]) -> None:
     for name, service in compose["services"].items():
+        if name in ONE_SHOT_JOBS:
+            assert service.get("restart") == "no", name
+            continue
         assert service.get("restart") == "unless-stopped", name
         if name not in SETTINGS_BY_SERVICE:  # ours get theirs from the image's HEALTHCHECK
             assert "healthcheck" in service, name

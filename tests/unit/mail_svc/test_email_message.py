@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from uuid import uuid4
 
-from mail_svc.lib.email_message import build_email_message, message_id_for
+import pytest
+
+from mail_svc.lib.email_message import RawHeader, build_email_message, message_id_for
 from mail_svc.lib.email_rendering import RenderedEmail
 
 
@@ -41,3 +43,11 @@ def test_every_part_travels_7_bit_clean_with_its_charset() -> None:
         assert part["Content-Transfer-Encoding"] == "quoted-printable"
         assert part.get_content_charset() == "utf-8"
         assert "— Ünïcode" in part.get_content()
+
+
+@pytest.mark.parametrize(
+    "value", ["<https://x.test/u>\r\nBcc: victim@example.com", "<https://x.test/ü>", "x" * 1000]
+)
+def test_a_raw_header_refuses_what_cannot_be_sent_as_is(value: str) -> None:
+    with pytest.raises(ValueError, match="cannot be sent raw"):
+        RawHeader("List-Unsubscribe", value)

@@ -1,0 +1,88 @@
+"""Declare the JetStream streams (nats/jetstream.json): the one privileged NATS step.
+
+Run by an operator (``just nats-setup``), by the dev stack and the tests before any service
+starts, and by compose's one-shot ``nats-setup`` job. It connects as the ``setup`` user, the
+only non-admin user that may create or update streams; the services may only check them
+(service_kit/stream_guard.py). Re-running it brings every stream back to the declared config,
+which also removes sources, republish or subject transforms someone added.
+
+Reads ``NATS_URL``, ``NATS_STREAM_REPLICAS``, ``NATS_SETUP_PASSWORD`` and ``APP_ENV`` (the
+development password is refused in production).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Self
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from service_kit.jetstream import Topology, connect_nats, ensure_streams, load_topology
+from service_kit.nats_credentials import SETUP_USER, client_options, dev_nats_password
+from service_kit.settings import DEV_SECRET_MARKER, AppEnv, InsecureSettingsError
+from service_kit.stream_guard import StreamConfigError, verify_streams
+
+log = logging.getLogger(__name__)
+
+
+class StreamSetupSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+    app_env: AppEnv = Field(AppEnv.DEVELOPMENT, validation_alias="APP_ENV")
+    nats_url: str = Field("nats://127.0.0.1:4222", validation_alias="NATS_URL")
+    nats_stream_replicas: int = Field(1, ge=1, le=5, validation_alias="NATS_STREAM_REPLICAS")
+    password: str = Field(dev_nats_password(SETUP_USER), validation_alias="NATS_SETUP_PASSWORD")
+
+    @model_validator(mode="after")
+    def _refuse_dev_password_in_production(self) -> Self:
+        if self.app_env is AppEnv.PRODUCTION and self.password.startswith(DEV_SECRET_MARKER):
+            raise InsecureSettingsError("APP_ENV=production needs NATS_SETUP_PASSWORD")
+        return self
+
+
+async def declare_streams(settings: StreamSetupSettings, *, patience: float = 30.0) -> None:
+    """Create or update every stream, then check the result as the services will.
+
+    NATS, or a cluster's JetStream leader, may still be coming up: retried for ``patience``
+    seconds. A stream that cannot be brought to the declared config is not retried.
+    """
+    topology = load_topology(replicas=settings.nats_stream_replicas)
+    deadline = asyncio.get_running_loop().time() + patience
+    while True:
+        try:
+            await _declare_once(settings, topology)
+            return
+        except StreamConfigError:
+            raise
+        except Exception as error:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            log.warning("streams not declared yet, trying again: %s", error)
+            await asyncio.sleep(1.0)
+
+
+async def _declare_once(settings: StreamSetupSettings, topology: Topology) -> None:
+    nc = await connect_nats(
+        settings.nats_url,
+        "stream_setup",
+        allow_reconnect=False,
+        **client_options(SETUP_USER, settings.password),
+    )
+    try:
+        js = nc.jetstream(timeout=10.0)
+        await ensure_streams(js, topology)
+        await verify_streams(js, topology, patience=0)
+        log.info("streams declared: %s", ", ".join(str(s.name) for s in topology.streams))
+    finally:
+        await nc.close()
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    asyncio.run(declare_streams(StreamSetupSettings()))
+
+
+if __name__ == "__main__":
+    main()
