@@ -19,7 +19,7 @@ from chat_svc.web.views.room_messages import visible_room_or_404
 from service_kit.web import is_htmx, render_error, render_page
 
 CHANGE_PAGE = "message_change.html"
-MESSAGE_PATH = "/rooms/<slug>/messages/<int:message_id>"
+MESSAGE_PATH = "/rooms/<slug>/messages/<id:message_id>"
 
 
 def message_actions_blueprint(settings: ChatSettings) -> Blueprint:
