@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from service_kit.display_names import clean_display_name
+
 MAX_NAME_CHARS = 80
 MAX_SLUG_CHARS = 40
 # Direct rooms own this prefix: a named room can never take a direct room's slug.
@@ -12,8 +14,10 @@ DIRECT_PREFIX = "dm-"
 
 
 def clean_name(value: str | None) -> str:
-    """Trimmed, with every run of white space (line breaks included) as one space."""
-    return " ".join((value or "").split())
+    """As display names are cleaned (NFC, trimmed), runs of spaces as one; the form then
+    refuses what they refuse (service_kit/display_names.py: control, bidi and invisible
+    characters, line breaks and tabs)."""
+    return re.sub(" {2,}", " ", clean_display_name(value or ""))
 
 
 def name_key(name: str) -> str:

@@ -26,6 +26,7 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.fields.core import Field
 
 from chat_svc.actions.room_names import MAX_NAME_CHARS, clean_name
+from service_kit.display_names import name_problem
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,9 @@ class RoomForm(ActionForm):
                 f"Room names can be at most {MAX_NAME_CHARS} characters; "
                 f"this one has {len(field.data)}."
             )
+        problem = name_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
 
     def validate_visibility(self, field: Field) -> None:
         if field.data not in ("open", "closed"):

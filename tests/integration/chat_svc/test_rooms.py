@@ -75,6 +75,28 @@ async def test_a_bad_room_name_is_refused_with_the_form_and_its_error(
     assert fragment.lstrip().startswith('<form id="room-form"')
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "general\u200b",  # looks like general
+        "\u202eslaer\u202c Payroll",
+        "Nul\x00Room",
+        "Esc\x1b[31mRoom",
+        "\ufeffBOM room",
+        "Line\u2028break",
+    ],
+    ids=repr,
+)
+async def test_a_room_name_follows_the_display_name_rules(
+    make_chat_app: AppFactory, fake_auth: FakeAuth, name: str
+) -> None:
+    # Issue 29 item 5: invisible, bidi and control characters reached sidebars and e-mails.
+    async with make_chat_app().test_app() as test_app:
+        ada = sign_in(test_app, fake_auth, "Ada")
+        status, page, _ = await ada.post("/rooms", name=name, visibility="open")
+    assert status == 422 and "no line breaks, tabs or invisible characters" in page
+
+
 async def test_names_differing_in_case_clash_and_colliding_slugs_get_a_suffix(
     make_chat_app: AppFactory, fake_auth: FakeAuth
 ) -> None:
