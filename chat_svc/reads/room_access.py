@@ -1,7 +1,10 @@
 """Who may see which room, checked on every request and cached like the session.
 
-Rooms never change kind or slug, so a found room is kept for good; membership answers are
-kept ``cache_seconds`` and dropped at once by a MembershipChanged event (from any replica);
+Rooms never change kind or slug, so a found room is kept for good; a missing one is
+remembered too (``cache_seconds``, or until its first member joins): answered from memory
+like a found one, a 404 takes as long for a missing room as for a hidden one. Membership
+answers are kept ``cache_seconds`` and dropped at once by a MembershipChanged event (from
+any replica);
 a miss reads the person's rooms from Redis (reads/person_rooms.py), not the database.
 An open room is visible to everyone; a closed or direct room only to its members, and to
 anyone else it looks exactly like a room that does not exist.
@@ -25,6 +28,7 @@ class RoomAccess:
     cache_seconds: float
     people: PersonRooms
     _rooms: dict[str, Room] = field(default_factory=dict)
+    _missing: dict[str, float] = field(default_factory=dict)  # slug -> remembered until
     _members: dict[tuple[str, str], tuple[float, bool]] = field(default_factory=dict)
     _reading: dict[str, asyncio.Future[Room | None]] = field(default_factory=dict)
 
@@ -32,6 +36,8 @@ class RoomAccess:
         room = self._rooms.get(slug)
         if room is not None:
             return room
+        if self._missing.get(slug, 0.0) > time.monotonic():
+            return None
         # Many requests for one room at once (streams reopening) share one read.
         pending = self._reading.get(slug)
         if pending is None:
@@ -46,6 +52,10 @@ class RoomAccess:
             if len(self._rooms) >= CACHE_PRUNE_THRESHOLD:
                 self._rooms.clear()
             self._rooms[slug] = room
+        elif self.cache_seconds > 0:
+            if len(self._missing) >= CACHE_PRUNE_THRESHOLD:
+                self._missing.clear()
+            self._missing[slug] = time.monotonic() + self.cache_seconds
         return room
 
     async def is_member(self, user_id: str, slug: str) -> bool:
@@ -62,14 +72,15 @@ class RoomAccess:
         """The room and whether this person is a member, or None when it is unknown or
         hidden from them (callers answer both with the same 404)."""
         room = await self.room(slug)
-        if room is None:
-            return None
+        # The same reads for a missing room as for a hidden one: the time tells nothing.
         member = await self.is_member(user_id, slug)
-        if not member and room.kind != "open":
+        if room is None or (not member and room.kind != "open"):
             return None
         return room, member
 
     def remember(self, user_id: str, slug: str, member: bool) -> None:
+        if member:
+            self._missing.pop(slug, None)  # a room with a member exists (just created)
         if self.cache_seconds <= 0:
             return
         if len(self._members) >= CACHE_PRUNE_THRESHOLD:
@@ -81,5 +92,6 @@ class RoomAccess:
         self._members.pop((user_id, slug), None)
 
     async def on_membership_changed(self, event: MembershipChanged) -> None:
+        self._missing.pop(event.room, None)  # a new room's creator joins it first
         if event.change != "read":
             self.forget(event.user_id, event.room)

@@ -141,7 +141,7 @@ class MemberForm(ActionForm):
 
 
 class DirectForm(ActionForm):
-    user_id = HiddenField()
+    person = HiddenField()  # a handle sealed for the viewer (web/person_handles.py)
 
 
 class NotificationSettingsForm(ActionForm):
