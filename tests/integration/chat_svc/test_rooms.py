@@ -13,7 +13,13 @@ from chat_svc.runtime import runtime_of
 from service_kit.events import MembershipChanged
 from tests.integration.chat_svc.conftest import AppFactory, message_ids_in
 from tests.integration.chat_svc.fake_auth import FakeAuth
-from tests.integration.chat_svc.people import bold_rooms, person_handle, sidebar_counts, sign_in
+from tests.integration.chat_svc.people import (
+    bold_rooms,
+    person_handle,
+    sidebar_counts,
+    sign_in,
+    without_draft_key,
+)
 
 
 async def test_home_goes_to_general_then_to_the_room_opened_last(
@@ -159,7 +165,7 @@ async def test_a_direct_room_is_one_per_pair_and_invisible_to_a_third_person(
             await eve.get(f"/rooms/{slug}"),
             await eve.get(f"/rooms/{slug}/messages?before=99"),
             (await eve.post(f"/rooms/{slug}/messages", body="let me in"))[:2],
-            (await eve.post(f"/rooms/{slug}/members", email="eve@example.com"))[:2],
+            (await eve.post(f"/rooms/{slug}/members", name="Eve"))[:2],
             (await eve.post(f"/rooms/{slug}/join"))[:2],
         ]
         _, eve_listing = await eve.get("/rooms")
@@ -193,15 +199,13 @@ async def test_a_closed_room_is_joined_only_by_being_added_and_shows_its_history
         _, bob_listing = await bob.get("/rooms")
         join_status, _, _ = await bob.post(f"/rooms/{slug}/join")
         before = (await bob.get(f"/rooms/{slug}"))[0]
-        unknown_status, unknown_page, _ = await ada.post(
-            f"/rooms/{slug}/members", email="nobody@example.com"
-        )
+        unknown_status, unknown_page, _ = await ada.post(f"/rooms/{slug}/members", name="Nobody")
         await bob.get("/rooms")  # Bob's account is known to chat from his first request
-        added, _, location = await ada.post(f"/rooms/{slug}/members", email=" BOB@example.com ")
+        added, _, location = await ada.post(f"/rooms/{slug}/members", name=" BOB ")
         after, page = await bob.get(f"/rooms/{slug}")
     assert slug not in bob_listing
     assert join_status == 404 and before == 404
-    assert unknown_status == 422 and "No one with that e-mail address" in unknown_page
+    assert unknown_status == 422 and "No one called “Nobody” can chat here" in unknown_page
     assert (added, location) == (303, f"/rooms/{slug}")
     assert after == 200 and "the plan, from before Bob" in page
 
@@ -349,3 +353,26 @@ async def test_a_missing_room_is_remembered_like_a_found_one_until_it_is_created
         )
         found = await access.room("later")
     assert found is not None and found.name == "Later"
+
+
+async def test_an_address_tells_nothing_and_adding_members_is_rate_limited(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    # Issue 29 item 2: an address answered with the person's name or "No one with that
+    # e-mail address has an account", as often as anyone asked. Members are added by the
+    # name the people page already shows; an address is no way in.
+    async with make_chat_app(member_rate_count=4).test_app() as test_app:
+        ada, bob = sign_in(test_app, fake_auth, "Ada"), sign_in(test_app, fake_auth, "Bob")
+        await bob.csrf()
+        slug = await ada.create_room("Secret plans", visibility="closed")
+        members = f"/rooms/{slug}/members"
+        known = await ada.post(members, email=bob.session.email)
+        unknown = await ada.post(members, email="nobody@example.com")
+        still_out = (await bob.get(f"/rooms/{slug}"))[0]
+        added = (await ada.post(members, name="Bob"))[0]
+        fourth = (await ada.post(members, name="Bob"))[0]
+        limited = (await ada.post(members, name="Bob"))[0]
+    assert known[0] == unknown[0] == 422
+    assert without_draft_key(known[1]) == without_draft_key(unknown[1])
+    assert still_out == 404
+    assert (added, fourth, limited) == (303, 303, 429)
