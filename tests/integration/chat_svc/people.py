@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from markupsafe import escape
 from quart.typing import TestAppProtocol, TestClientProtocol
 
 from tests.integration.chat_svc.conftest import csrf_token_in
@@ -88,7 +89,7 @@ class Person:
 def person_handle(people_page: str, display_name: str) -> str:
     """The value /people's "Message" form sends for the person of that name."""
     found = re.search(
-        rf'<span class="person-name">{re.escape(display_name)}</span>.*?'
+        rf'<span class="person-name">{re.escape(str(escape(display_name)))}</span>.*?'
         r'name="person" value="([^"]+)"',
         people_page,
         re.DOTALL,
