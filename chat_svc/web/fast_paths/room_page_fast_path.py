@@ -84,9 +84,12 @@ class RoomPageRoute:
             viewer = await runtime.viewer_of(token)
             if viewer is None:
                 return False
-            room = await runtime.access.room(slug)
-            if room is None:
+            # Hidden or missing: Quart answers the same 404 after the same reads (a hidden
+            # room's page state is not loaded first: the time would tell it exists).
+            found = await runtime.access.visible_room(viewer.user_id, slug)
+            if found is None:
                 return False
+            room, _ = found
             page = await load_room_page(
                 runtime, viewer.user_id, room, lambda job, *args: jobs.append((job, args))
             )
