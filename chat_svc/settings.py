@@ -73,3 +73,6 @@ class ChatSettings(ServiceSettings):
     # Creating rooms, per person: plenty for people, nothing for a script making hundreds.
     room_rate_count: int = Field(10, ge=1)
     room_rate_period_seconds: float = Field(3600.0, gt=0)
+    # Adding people to closed rooms, per person: a team's worth, not a directory crawl.
+    member_rate_count: int = Field(60, ge=1)
+    member_rate_period_seconds: float = Field(3600.0, gt=0)

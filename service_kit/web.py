@@ -40,6 +40,7 @@ from service_kit.infrastructure import ReadinessCheck
 from service_kit.layered_app import ASGICall, LayeredQuart
 from service_kit.logging_setup import ThrottledLog
 from service_kit.raw_asgi import Receive, Scope, Send
+from service_kit.strict_ids import IdConverter
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ def create_base_app(import_name: str, service_templates: Path) -> LayeredQuart:
         [FileSystemLoader(str(service_templates)), FileSystemLoader(str(WEB_TEMPLATES))]
     )
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    app.url_map.converters["id"] = IdConverter  # every id in a path: <id:name>, never <int:>
     app.jinja_env.globals["service_name"] = import_name.split(".")[0]
     app.jinja_env.globals["first_invalid_field_id"] = first_invalid_field_id
 

@@ -16,9 +16,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from auth_svc.lib.display_names import clean_display_name, refused_characters
-from auth_svc.lib.email_addresses import normalise_email
 from auth_svc.lib.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, is_common_password
+from service_kit.display_names import clean_display_name, name_problem
+from service_kit.email_addresses import normalise_email
 
 EMAIL_MAX_LENGTH = 254
 DISPLAY_NAME_MAX_LENGTH = 50
@@ -108,11 +108,9 @@ def _display_name_filter(value: Any) -> Any:
 
 
 def _visible_characters_only(form: Form, field: StringField) -> None:
-    if field.data and refused_characters(field.data):
-        raise ValidationError(
-            "Use letters, digits, spaces and punctuation only: no line breaks, tabs "
-            "or invisible characters."
-        )
+    problem = name_problem(field.data) if field.data else None
+    if problem:
+        raise ValidationError(problem)
 
 
 class SignUpForm(CsrfForm):

@@ -107,6 +107,9 @@ class MessageEdits:
         if added and not changed.deleted:
             newly = changed.model_copy(update={"mentions": added})
             await self.feed.mention_notices.mentioned(newly)
+        # Mentions the edit took out are no longer mailed (a deletion is dropped by the scan).
+        removed = tuple(user for user in current.mentions if user not in changed.mentions)
+        await self.feed.mention_notices.unmentioned(changed, removed)
         return changed
 
     async def _spread(self, message: MessageRecord) -> None:

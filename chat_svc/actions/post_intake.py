@@ -115,7 +115,7 @@ class PostIntake:
         head, tail = json_around_id(draft)
         interval = self.rate_period_seconds / self.rate_count
         keys = [rate_key(draft.author_id), sequence_key(draft.room), latest_key(draft.room)]
-        once = send_key(draft.author_id, client_id) if client_id else None
+        once = send_key(draft.author_id, draft.room, client_id) if client_id else None
         if once is not None:
             keys.append(once)
         answer = await self._take(

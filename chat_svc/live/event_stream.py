@@ -184,13 +184,14 @@ async def _visible_room_memberships(
     """The person's other rooms and whether ``room`` is one of theirs; None when the room
     is unknown or hidden. From Redis (reads/person_rooms.py), rebuilt from the store."""
     found = await services.reads.access.room(room)
-    if found is None:
-        return None
+    # The person's rooms are read for a missing room too: a hidden one takes no longer.
     try:
         places = (await services.reads.people.copy_of(viewer.user_id)).places
     except CACHE_ERRORS as error:
         log.warning("event stream: rooms read from the store, Redis unavailable: %s", error)
         places = (await snapshot_from_store(viewer.user_id, None)).places
+    if found is None:
+        return None
     member = room in places
     services.reads.access.remember(viewer.user_id, room, member)
     if not member and found.kind != "open":

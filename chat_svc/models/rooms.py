@@ -1,8 +1,9 @@
 """Rooms: open (anyone may join), closed (members add members) and direct (two people).
 
 A room's slug is permanent (rooms are not renamed), so it is the room's key everywhere:
-messages, memberships, Redis keys and NATS subjects. ``name_key`` (the lower-cased name,
-or the pair for a direct room) is unique, so two rooms never differ only in case.
+messages, memberships, Redis keys and NATS subjects. ``name_key`` is unique: an open room's
+lower-cased name (two open rooms never differ only in case), a closed room's own slug
+(actions/room_names.py), a direct room's pair (actions/direct_rooms.py).
 """
 
 from __future__ import annotations
@@ -84,6 +85,10 @@ async def select_room(slug: str) -> Room | None:
 
 async def select_room_by_name_key(name_key: str) -> Room | None:
     return await Room.find_one(Room.name_key == name_key)
+
+
+async def rekey_room(slug: str, name_key: str) -> None:
+    await Room.get_pymongo_collection().update_one({"slug": slug}, {"$set": {"name_key": name_key}})
 
 
 async def select_open_rooms() -> list[Room]:

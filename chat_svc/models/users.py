@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from beanie import Document, Indexed
 
+from service_kit.email_addresses import normalise_email
 from service_kit.store_compat import upsert_retrying
 
 
@@ -23,7 +24,7 @@ async def upsert_user(user_id: str, email: str, display_name: str) -> None:
     await upsert_retrying(
         ChatUser.get_pymongo_collection(),
         {"user_id": user_id},
-        {"$set": {"email": email, "display_name": display_name}},
+        {"$set": {"email": normalise_email(email), "display_name": display_name}},
     )
 
 
@@ -35,8 +36,10 @@ async def count_users(user_id: str) -> int:
     return await ChatUser.find(ChatUser.user_id == user_id).count()
 
 
-async def select_user_by_email(email: str) -> ChatUser | None:
-    return await ChatUser.find_one(ChatUser.email == email.strip().lower())
+async def select_people_named(display_name: str) -> list[ChatUser]:
+    """Everyone whose display name is ``display_name`` (ignoring case)."""
+    wanted = display_name.casefold()
+    return [person for person in await select_people() if person.display_name.casefold() == wanted]
 
 
 async def select_display_names(user_ids: Iterable[str]) -> dict[str, str]:

@@ -14,7 +14,11 @@ import logging
 from pymongo.errors import PyMongoError
 
 from chat_svc.models.messages import MessageRecord
-from chat_svc.models.pending_mentions import insert_pending_mentions
+from chat_svc.models.pending_mentions import (
+    delete_pending_mentions,
+    insert_pending_mentions,
+    pending_key,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,3 +45,15 @@ class MentionNotices:
             "mentions recorded for e-mail",
             extra=fields | {"people": len(people)},
         )
+
+    async def unmentioned(self, message: MessageRecord, user_ids: tuple[str, ...]) -> None:
+        """An edit (or deletion) took these people's mentions out: nothing left to mail."""
+        if not user_ids:
+            return
+        fields = {"room": message.room, "message_id": message.message_id}
+        keys = (pending_key(user_id, message.room, message.message_id) for user_id in user_ids)
+        try:
+            await delete_pending_mentions(keys)
+        except PyMongoError as error:
+            # The scan checks the message's mentions again before mailing (still_unread).
+            log.error("withdrawn mentions not removed: %s", error, extra=fields)

@@ -1,8 +1,10 @@
 """Who may see which room, checked on every request and cached like the session.
 
-Rooms never change kind or slug, so a found room is kept (the last ``ROOMS_KEPT`` asked for;
-a slug not found is asked again, the room may be created); membership answers are
-kept ``cache_seconds`` and dropped at once by a MembershipChanged event (from any replica);
+Rooms never change kind or slug, so a found room is kept (the last ``ROOMS_KEPT`` asked
+for); a missing one is remembered too (``cache_seconds``, or until its first member joins):
+answered from memory like a found one, a 404 takes as long for a missing room as for a
+hidden one. Membership answers are kept ``cache_seconds`` and dropped at once by a
+MembershipChanged event (from any replica);
 a miss reads the person's rooms from Redis (reads/person_rooms.py), not the database.
 An open room is visible to everyone; a closed or direct room only to its members, and to
 anyone else it looks exactly like a room that does not exist.
@@ -31,6 +33,7 @@ class _NoSuchRoomError(LookupError):
 class RoomAccess:
     cache_seconds: float
     people: PersonRooms
+    _missing: dict[str, float] = field(default_factory=dict)  # slug -> remembered until
     _members: dict[tuple[str, str], tuple[float, bool]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -38,10 +41,20 @@ class RoomAccess:
         self._found_rooms = alru_cache(maxsize=ROOMS_KEPT)(self._read_room)
 
     async def room(self, slug: str) -> Room | None:
+        if self._missing and self._missing.get(slug, 0.0) > time.monotonic():
+            return None
         try:
             return await self._found_rooms(slug)
         except _NoSuchRoomError:
+            self._remember_missing(slug)
             return None
+
+    def _remember_missing(self, slug: str) -> None:
+        if self.cache_seconds <= 0:
+            return
+        if len(self._missing) >= CACHE_PRUNE_THRESHOLD:
+            self._missing.clear()
+        self._missing[slug] = time.monotonic() + self.cache_seconds
 
     async def _read_room(self, slug: str) -> Room:
         room = await select_room(slug)
@@ -63,14 +76,15 @@ class RoomAccess:
         """The room and whether this person is a member, or None when it is unknown or
         hidden from them (callers answer both with the same 404)."""
         room = await self.room(slug)
-        if room is None:
-            return None
+        # The same reads for a missing room as for a hidden one: the time tells nothing.
         member = await self.is_member(user_id, slug)
-        if not member and room.kind != "open":
+        if room is None or (not member and room.kind != "open"):
             return None
         return room, member
 
     def remember(self, user_id: str, slug: str, member: bool) -> None:
+        if member:
+            self._missing.pop(slug, None)  # a room with a member exists (just created)
         if self.cache_seconds <= 0:
             return
         if len(self._members) >= CACHE_PRUNE_THRESHOLD:
@@ -82,5 +96,6 @@ class RoomAccess:
         self._members.pop((user_id, slug), None)
 
     async def on_membership_changed(self, event: MembershipChanged) -> None:
+        self._missing.pop(event.room, None)  # a new room's creator joins it first
         if event.change != "read":
             self.forget(event.user_id, event.room)

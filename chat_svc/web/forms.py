@@ -26,6 +26,7 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.fields.core import Field
 
 from chat_svc.actions.room_names import MAX_NAME_CHARS, clean_name
+from service_kit.display_names import clean_display_name, name_problem
 
 
 @dataclass(frozen=True)
@@ -118,26 +119,31 @@ class RoomForm(ActionForm):
                 f"Room names can be at most {MAX_NAME_CHARS} characters; "
                 f"this one has {len(field.data)}."
             )
+        problem = name_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
 
     def validate_visibility(self, field: Field) -> None:
         if field.data not in ("open", "closed"):
             raise ValidationError("Choose open or closed.")
 
 
-def normalise_email(value: str | None) -> str:
-    return (value or "").strip().lower()
+def typed_display_name(value: str | None) -> str:
+    return clean_display_name(value or "")
 
 
 class MemberForm(ActionForm):
-    email = StringField("Add someone by e-mail address", filters=[normalise_email])
+    # By the name the people page shows everyone: an address looked up here answered
+    # whether it had an account (issue 29, item 2).
+    name = StringField("Add someone by name", filters=[typed_display_name])
 
-    def validate_email(self, field: Field) -> None:
-        if not field.data or "@" not in field.data:
-            raise ValidationError("Enter the e-mail address of someone with an account.")
+    def validate_name(self, field: Field) -> None:
+        if not field.data:
+            raise ValidationError("Enter the name of someone on the people page.")
 
 
 class DirectForm(ActionForm):
-    user_id = HiddenField()
+    person = HiddenField()  # a handle sealed for the viewer (web/person_handles.py)
 
 
 class NotificationSettingsForm(ActionForm):

@@ -15,8 +15,11 @@ from typing import Any
 from markupsafe import Markup, escape
 
 # http(s) only: a scheme is matched literally, so javascript:, data: and friends stay text.
-# The address runs to the next space or character that cannot end one in running text.
-_URL = re.compile(r"\bhttps?://[^\s<>\"']+", re.IGNORECASE)
+# The address runs to the next space or character that cannot end one in running text, or
+# to a bidi control or invisible character: inside link text "…/\u202egpj.exe" would read
+# "…/exe.jpg". The link ends before it (browsers percent-encode them in a typed address).
+_INVISIBLE = "\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff"
+_URL = re.compile(rf"\bhttps?://[^\s<>\"'{_INVISIBLE}]+", re.IGNORECASE)
 # Punctuation right after an address usually closes the sentence, not the address.
 _TRAILING = ".,;:!?)]}'\""
 

@@ -35,6 +35,8 @@ def install_rate_limit_pages(app: Quart, settings: ChatSettings) -> None:
                 room_form.form_errors.append(message)
                 fragment = await render_block("rooms.html", "room_form", room_form=room_form)
                 return Response(fragment, status=429, headers=headers)
+        elif request.path.endswith("/members"):
+            message = f"You have added many people in a short time. Please wait {wait}."
         else:
             message = f"You are sending messages quickly. Please wait {wait} and send it again."
             if is_htmx() and request.path.endswith("/messages"):

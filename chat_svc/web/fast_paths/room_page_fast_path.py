@@ -85,9 +85,12 @@ class RoomPageRoute:
             viewer = await services.actions.visitors.viewer_of(token)
             if viewer is None:
                 return False
-            room = await services.reads.access.room(slug)
-            if room is None:
+            # Hidden or missing: Quart answers the same 404 after the same reads (a hidden
+            # room's page state is not loaded first: the time would tell it exists).
+            found = await services.reads.access.visible_room(viewer.user_id, slug)
+            if found is None:
                 return False
+            room, _ = found
             page = await load_room_page(
                 services, viewer.user_id, room, lambda job, *args: jobs.append((job, args))
             )

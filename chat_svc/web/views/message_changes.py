@@ -9,7 +9,12 @@ from __future__ import annotations
 from quart import Blueprint, abort, redirect, render_template, request
 from quart.typing import ResponseReturnValue
 
-from chat_svc.actions.message_edits import EditWindowClosedError, MessageBusyError, MessageEdits
+from chat_svc.actions.message_edits import (
+    EditWindowClosedError,
+    MessageBusyError,
+    MessageEdits,
+    edit_window,
+)
 from chat_svc.auth.viewers import signed_in, signed_in_viewer
 from chat_svc.models.messages import MessageRecord
 from chat_svc.services import services_of
@@ -19,11 +24,12 @@ from chat_svc.web.views.room_messages import visible_room_or_404
 from service_kit.web import is_htmx, render_error, render_page
 
 CHANGE_PAGE = "message_change.html"
-MESSAGE_PATH = "/rooms/<slug>/messages/<int:message_id>"
+MESSAGE_PATH = "/rooms/<slug>/messages/<id:message_id>"
 
 
 def message_actions_blueprint(settings: ChatSettings) -> Blueprint:
     actions = Blueprint("message_actions", __name__)
+    edit_open = edit_window(settings.message_edit_minutes)
 
     def edits() -> MessageEdits:
         return services_of().actions.edits
@@ -69,6 +75,8 @@ def message_actions_blueprint(settings: ChatSettings) -> Blueprint:
     @signed_in
     async def edit_form(slug: str, message_id: int) -> ResponseReturnValue:
         message = await own_message_or_404(slug, message_id)
+        if not edit_open(message):
+            return await too_late()  # a page loaded earlier still links the form
         form = MessageForm(None, max_chars=settings.message_max_chars)
         form.body.data = message.body
         return await change_page(message, form, deleting=False)

@@ -10,6 +10,7 @@ from chat_svc.auth.viewers import signed_in, signed_in_viewer
 from chat_svc.models.users import select_people, select_user
 from chat_svc.services import services_of
 from chat_svc.web.forms import DirectForm, SignOutForm
+from chat_svc.web.person_handles import person_handle, person_of_handle
 from chat_svc.web.views.room_directory import expired_form
 from chat_svc.web.views.room_messages import load_sidebar
 from service_kit.web import render_page
@@ -21,9 +22,10 @@ people_pages = Blueprint("people", __name__)
 @signed_in
 async def list_people() -> ResponseReturnValue:
     viewer = signed_in_viewer()
+    people = await select_people()
     return await render_page(
         "people.html",
-        people=await select_people(),
+        people=[(person, person_handle(viewer.user_id, person.user_id)) for person in people],
         direct_form=DirectForm(None),
         sidebar=await load_sidebar(viewer.user_id),
         sign_out_form=SignOutForm(None),
@@ -48,8 +50,10 @@ async def open_direct() -> ResponseReturnValue:
     form = DirectForm(await request.form)
     if not form.validate():
         return await expired_form()
-    other = await select_user(str(form.user_id.data or ""))
+    viewer = signed_in_viewer()
+    user_id = person_of_handle(viewer.user_id, str(form.person.data or ""))
+    other = await select_user(user_id) if user_id else None
     if other is None:
         abort(404)
-    room = await services_of().actions.direct_rooms.open(signed_in_viewer(), other)
+    room = await services_of().actions.direct_rooms.open(viewer, other)
     return redirect(f"/rooms/{room.slug}", 303)

@@ -12,7 +12,7 @@ from chat_svc.auth.viewers import signed_in, signed_in_viewer
 from chat_svc.models.memberships import count_members
 from chat_svc.models.messages import GENERAL
 from chat_svc.models.rooms import NameTakenError, select_open_rooms
-from chat_svc.models.users import select_user_by_email
+from chat_svc.models.users import select_people_named
 from chat_svc.services import services_of
 from chat_svc.settings import ChatSettings
 from chat_svc.web.forms import ActionForm, MemberForm, MessageForm, RoomForm, SignOutForm
@@ -103,17 +103,31 @@ def rooms_blueprint(settings: ChatSettings) -> Blueprint:
         return see_room(GENERAL)
 
     @rooms.post("/rooms/<slug>/members")
+    @rate_limit(
+        settings.member_rate_count,
+        timedelta(seconds=settings.member_rate_period_seconds),
+        key_function=viewer_key,
+    )
     @signed_in
     async def add_member(slug: str) -> ResponseReturnValue:
         room = await visible_room_or_404(slug, member_only=True)
         if room.kind != "closed":
             abort(404)  # open rooms are joined, direct rooms stay two people
         form = MemberForm(await request.form)
-        person = await select_user_by_email(str(form.email.data)) if form.validate() else None
-        if form.email.data and not form.email.errors and person is None:
-            form.email.errors = ["No one with that e-mail address has an account."]
-        if person is None:
+        if not form.validate():
             return await render_member_form(room.slug, form, status=422)
+        # Names are what /people shows every signed-in person: the answer tells nothing new.
+        name = str(form.name.data)
+        named = await select_people_named(name)
+        if len(named) != 1:
+            form.name.errors = [
+                f"No one called “{name}” can chat here."
+                if not named
+                else f"{len(named)} people are called “{name}”, so this cannot tell which "
+                "one you mean."
+            ]
+            return await render_member_form(room.slug, form, status=422)
+        [person] = named
         await services_of().actions.memberships.join(room, person.user_id, room.name)
         if is_htmx():
             notice = f"{person.display_name} can now read and write here."

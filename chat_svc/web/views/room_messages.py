@@ -50,9 +50,12 @@ async def render_room(
     HTMX refresh after the stream fell too far behind)."""
     services = services_of()
     viewer = signed_in_viewer()
-    room = await services.reads.access.room(slug) if is_slug(slug) else None
-    if room is None:
+    # The same reads for a hidden room as for a missing one, before the page state is loaded.
+    access = services.reads.access
+    found = await access.visible_room(viewer.user_id, slug) if is_slug(slug) else None
+    if found is None:
         abort(404)
+    room, _ = found
     context: dict[str, object] = {
         "room": room,
         "form": form,

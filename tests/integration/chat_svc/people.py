@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from markupsafe import escape
 from quart.typing import TestAppProtocol, TestClientProtocol
 
 from tests.integration.chat_svc.conftest import csrf_token_in
@@ -73,13 +74,28 @@ class Person:
 
     async def open_dm(self, other: Person) -> str:
         await other.csrf()  # chat knows a person from their first request (or UserCreated)
-        status, body, location = await self.post("/dm", user_id=other.user_id)
+        _, people = await self.get("/people")
+        status, body, location = await self.post(
+            "/dm", person=person_handle(people, other.session.display_name)
+        )
         assert status == 303, body
         return location.removeprefix("/rooms/")
 
     async def say(self, slug: str, body: str) -> None:
         status, html, _ = await self.post(f"/rooms/{slug}/messages", body=body)
         assert status == 303, html
+
+
+def person_handle(people_page: str, display_name: str) -> str:
+    """The value /people's "Message" form sends for the person of that name."""
+    found = re.search(
+        rf'<span class="person-name">{re.escape(str(escape(display_name)))}</span>.*?'
+        r'name="person" value="([^"]+)"',
+        people_page,
+        re.DOTALL,
+    )
+    assert found, f"no {display_name} on the people page"
+    return found.group(1)
 
 
 def sign_in(test_app: TestAppProtocol, fake_auth: FakeAuth, name: str) -> Person:

@@ -220,6 +220,21 @@ async def test_an_edit_mails_only_people_it_newly_mentions(
     assert "the plan" in text_of(to_cy)
 
 
+async def test_a_mention_edited_away_is_not_mailed(
+    chat_with_mail: Stack, smtp_sink: SmtpSink
+) -> None:
+    # Issue 29 item 8: an edit only ever added pending mentions.
+    async with chat_with_mail(mention_email_delay_seconds=2.0) as (_, ada, _bob):
+        await ada.say("general", "@Bob retracted")
+        status, _, _ = await ada.post("/rooms/general/messages/1/edit", body="retracted, no one")
+        assert status == 303
+        assert await select_pending_mentions() == []
+        await asyncio.sleep(2.5)  # past the delay: the scan would have mailed it by now
+        await no_mentions_pending()
+
+    assert smtp_sink.messages == []
+
+
 async def test_the_unsubscribe_link_works_without_signing_in_and_a_tampered_one_changes_nothing(
     chat_with_mail: Stack, smtp_sink: SmtpSink
 ) -> None:

@@ -89,6 +89,10 @@ async def test_the_edit_window_closes(make_chat_app: AppFactory, fake_auth: Fake
         message_id = int(re.findall(r'data-message-id="(\d+)"', page)[-1])
         status, html, _ = await ada.post(f"/rooms/general/messages/{message_id}/edit", body="x")
         assert status == 403 and "can be edited for 0 minutes" in html
+        # The form is not offered once saving would be refused (a page loaded earlier links it).
+        form_status, form_page = await ada.get(f"/rooms/general/messages/{message_id}/edit")
+        assert form_status == 403 and "can be edited for 0 minutes" in form_page
+        assert "<textarea" not in form_page
         assert f"/rooms/general/messages/{message_id}/delete" in page  # deleting still works
 
 

@@ -14,6 +14,7 @@ from httpx_sse import EventSource
 from chat_svc.services import services_of
 from tests.integration.chat_svc.conftest import AppFactory, csrf_token_in, serve
 from tests.integration.chat_svc.fake_auth import FakeAuth, FakeSession
+from tests.integration.chat_svc.people import person_handle
 from tests.integration.chat_svc.test_streams import Events, next_event
 
 
@@ -85,7 +86,8 @@ async def test_two_people_in_a_direct_room_chat_live_across_replicas(
         browser(first, ada) as ada_tab,
         browser(second, bob) as bob_tab,
     ):
-        opened = await ada_tab.post("/dm", user_id=bob.user_id)
+        people = (await ada_tab.client.get("/people")).text
+        opened = await ada_tab.post("/dm", person=person_handle(people, "Bob"))
         slug = opened.headers["location"].removeprefix("/rooms/")
         async with (
             room_stream(first, ada, slug) as (_, on_ada),

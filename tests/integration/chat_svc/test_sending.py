@@ -8,6 +8,7 @@ from quart.typing import TestClientProtocol as ChatClient
 
 from tests.integration.chat_svc.conftest import AppFactory, csrf_token_in, message_ids_in
 from tests.integration.chat_svc.fake_auth import FakeAuth
+from tests.integration.chat_svc.people import sign_in
 
 HTMX = {"HX-Request": "true"}
 
@@ -144,3 +145,19 @@ def client_id_in(html: str) -> str:
     )
     assert found, "no client_id in the message form"
     return found.group(1)
+
+
+async def test_one_draft_key_sent_in_two_rooms_is_two_messages(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    # Issue 29 item 7: the key ignored the room, so the second post was dropped.
+    async with make_chat_app().test_app() as test_app:
+        ada = sign_in(test_app, fake_auth, "Ada")
+        other = await ada.create_room("Second room")
+        draft = "c" * 32
+        _, _, first = await ada.post("/rooms/general/messages", body="in general", client_id=draft)
+        _, _, second = await ada.post(f"/rooms/{other}/messages", body="elsewhere", client_id=draft)
+        _, html = await ada.get(f"/rooms/{other}")
+    assert first == "/rooms/general#message-1"
+    assert second == f"/rooms/{other}#message-1"
+    assert "elsewhere" in html

@@ -59,7 +59,8 @@ async def test_user_created_delivered_twice_leaves_one_user(
     app = make_chat_app()
     async with app.test_app():
         consumer = runtime_of(app).consumer
-        event = UserCreated(user_id="user-42", email="ada@example.com", display_name="Ada")
+        # Issue 29 item 2: one address normaliser in every service (auth's, in service_kit).
+        event = UserCreated(user_id="user-42", email="Ada@Exämple.com", display_name="Ada")
         # The same event twice under two message ids: the stream cannot dedupe it.
         for copy in ("first", "second"):
             await jetstream.publish(
@@ -71,6 +72,7 @@ async def test_user_created_delivered_twice_leaves_one_user(
         assert await count_users("user-42") == 1
         user = await select_user("user-42")
         assert user is not None and user.display_name == "Ada"
+        assert user.email == "ada@xn--exmple-cua.com"
 
 
 async def test_a_hand_off_code_from_another_browser_is_refused(

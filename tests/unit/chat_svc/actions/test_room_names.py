@@ -8,8 +8,9 @@ from chat_svc.actions.direct_rooms import direct_slug
 from chat_svc.actions.room_names import clean_name, is_slug, name_key, numbered_slug, slug_for
 
 
-def test_a_name_is_trimmed_with_inner_white_space_collapsed() -> None:
-    assert clean_name("  Launch \r\n  plans\t") == "Launch plans"
+def test_a_name_is_trimmed_and_composed_like_a_display_name() -> None:
+    assert clean_name("  Launch   plans\t") == "Launch plans"
+    assert clean_name("Cafe\u0301") == "Caf\u00e9"
     assert clean_name(None) == ""
     assert name_key("Launch Plans") == name_key("LAUNCH plans")
 

@@ -92,7 +92,9 @@ def test_the_author_is_never_notified_of_their_own_mention() -> None:
     assert people_to_notify(message) == ("bob",)
 
 
-def record(message_id: int, deleted: bool = False) -> MessageRecord:
+def record(
+    message_id: int, deleted: bool = False, naming: tuple[str, ...] = ("bob",)
+) -> MessageRecord:
     return MessageRecord(
         message_id=message_id,
         author_id="ada",
@@ -100,6 +102,7 @@ def record(message_id: int, deleted: bool = False) -> MessageRecord:
         body="" if deleted else "@Bob hi",
         posted_at=NOW,
         deleted=deleted,
+        mentions=naming,
     )
 
 
@@ -117,3 +120,8 @@ def test_a_mention_is_moot_once_read_up_to_or_deleted() -> None:
     assert not still_unread(mention, record(5), read_up_to(5))
     assert not still_unread(mention, record(5), read_up_to(9))
     assert not still_unread(mention, record(5, deleted=True), read_up_to(0))
+
+
+def test_a_mention_is_moot_once_an_edit_took_it_out() -> None:
+    mention = pending("bob", 5, minutes_ago=11)
+    assert not still_unread(mention, record(5, naming=("cy",)), read_up_to(0))

@@ -62,6 +62,13 @@ def test_a_javascript_address_after_an_http_one_is_not_linked() -> None:
     assert "javascript:alert(1)" in rendered
 
 
+@pytest.mark.parametrize("control", ["\u202e", "\u2067", "\u200f", "\u061c", "\u200b"], ids=repr)
+def test_a_bidi_or_invisible_character_ends_a_link(control: str) -> None:
+    # Issue 29 item 5: "…/\u202egpj.exe" was one link whose text read "…/exe.jpg".
+    html = linkify(f"https://evil.example/{control}gpj.exe")
+    assert html == LINK.format("https://evil.example/") + f"{control}gpj.exe"
+
+
 def test_day_labels() -> None:
     today = date(2026, 11, 28)
     assert day_label(today, today) == "Today"

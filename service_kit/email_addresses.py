@@ -1,4 +1,5 @@
-"""One spelling per mailbox: the key for accounts, pending sign-ups and rate limits.
+"""One spelling per mailbox, for every service: the key for accounts, pending sign-ups and
+rate limits (auth_svc), and the address chat_svc keeps for each person.
 
 ``exämple.com``, its NFD spelling and ``xn--exmple-cua.com`` reach the same mailbox, so they
 must be one account and share one limit. email-validator (already what wtforms' ``Email``
