@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.support.stack import RunningStack
 
@@ -105,6 +105,16 @@ def send_message(page: Page, text: str) -> None:
     box.fill(text)
     box.press("Enter")
     expect(box).to_have_value("")
+
+
+def open_account_menu(page: Page) -> None:
+    """The account menu (the avatar in the room's header) holds settings and signing out."""
+    page.locator("details.account-menu > summary", has_text="Your account").click()
+
+
+def open_message_menu(message: Locator) -> None:
+    """A message's one control: its menu, whose items exist only once it is open."""
+    message.locator("summary", has_text="Message actions").click()
 
 
 def message_ids(page: Page) -> list[int]:

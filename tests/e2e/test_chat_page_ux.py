@@ -15,6 +15,7 @@ from tests.e2e.journey import (
     mark_page,
     new_person,
     open_account,
+    open_account_menu,
     page_was_not_reloaded,
     send_message,
     shoot,
@@ -290,6 +291,7 @@ def test_a_draft_survives_a_sign_out_elsewhere_and_the_page_says_why(
         elsewhere = other.new_page()
         sign_in(elsewhere, stack, person)
         wait_until_live(elsewhere)
+        open_account_menu(elsewhere)
         elsewhere.get_by_role("button", name="Sign out on every device").click()
 
         expect(page).to_have_url(re.compile(r"/sign-in"))

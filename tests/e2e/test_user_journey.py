@@ -18,6 +18,7 @@ from tests.e2e.journey import (
     message_ids,
     new_person,
     open_account,
+    open_account_menu,
     page_was_not_reloaded,
     request_sign_up,
     send_message,
@@ -135,6 +136,7 @@ def test_6_to_8_two_people_live_offline_and_sign_out(
         second_tab = ada_context.new_page()
         second_tab.goto(stack.chat_urls[1])
         wait_until_live(second_tab)
+        open_account_menu(ada)
         ada.get_by_role("button", name="Sign out", exact=True).click()
         expect(ada).to_have_url(f"{stack.auth_url}/sign-in?notice=signed-out")
         expect(second_tab).to_have_url(_sign_in_url(stack), timeout=10_000)
@@ -149,6 +151,7 @@ def test_9_forgot_password(context: BrowserContext, stack: RunningStack, screens
     page = context.new_page()
     ada = new_person("Ada")
     open_account(page, stack, ada)
+    open_account_menu(page)
     page.get_by_role("button", name="Sign out", exact=True).click()
 
     page.goto(f"{stack.auth_url}/forgot-password")
