@@ -20,6 +20,7 @@ from tests.e2e.journey import (
     open_account,
     open_account_menu,
     page_was_not_reloaded,
+    post_many,
     request_sign_up,
     send_message,
     set_password_from_email,
@@ -78,16 +79,18 @@ def test_1_to_5_sign_up_verify_and_sign_in(
     wait_until_live(page)
     assert page.url.startswith(stack.chat_urls[0])
 
+    post_many(page, 20, "earlier from Ada")  # with the 12 below, more than a page (30)
     sent = [f"message {n} from Ada" for n in range(1, 13)]
     for text in sent:
         send_message(page, text)
     expect(page.locator("#messages .message-body").last).to_have_text(sent[-1])
     page.reload()
-    expect(page.locator("#messages [data-message-id]")).to_have_count(10)
-    assert bodies(page) == sent[-10:]
+    expect(page.locator("#messages [data-message-id]")).to_have_count(30)
+    assert bodies(page)[-12:] == sent
+    assert bodies(page)[:18] == [f"earlier from Ada {n}" for n in range(2, 20)]
     ids = message_ids(page)
     assert ids == sorted(ids)
-    expect(page.locator("#messages time[datetime]")).to_have_count(10)
+    expect(page.locator("#messages time[datetime]")).to_have_count(30)
 
 
 def test_6_to_8_two_people_live_offline_and_sign_out(

@@ -33,9 +33,7 @@ def test_the_colour_comes_from_the_account_and_is_escaped_markup() -> None:
     tag = author_tag("user-1")
     assert avatar_colour(tag) == int(tag, 16) % AVATAR_COLOURS
     html = str(avatar("Ann <b>", tag))
-    assert html == (
-        f'<span class="avatar avatar-{avatar_colour(tag)}" aria-hidden="true">A</span>'
-    )
+    assert html == (f'<span class="avatar avatar-{avatar_colour(tag)}" aria-hidden="true">A</span>')
     colours = {avatar_colour(author_tag(f"user-{n}")) for n in range(200)}
     assert colours == set(range(AVATAR_COLOURS))  # every colour is used
 
