@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, ViewportSize, expect
 
 from tests.support.stack import RunningStack
 
 LINK = re.compile(r"https?://[^\s\"'<>]+")
+PHONE: ViewportSize = {"width": 390, "height": 844}
+LAPTOP: ViewportSize = {"width": 1280, "height": 800}
 
 
 @dataclass
@@ -92,6 +94,44 @@ def open_account(page: Page, stack: RunningStack, person: Person) -> None:
     request_sign_up(page, stack, person)
     set_password_from_email(page, stack, person)
     sign_in(page, stack, person)
+    wait_until_live(page)
+
+
+def open_two_accounts(
+    stack: RunningStack, contexts: tuple[BrowserContext, BrowserContext], names: tuple[str, str]
+) -> tuple[tuple[Page, Person], tuple[Page, Person]]:
+    """Two new people, one per browser context, on the chat page; names share a tag (the
+    shared stack's pages list every Ada of earlier tests)."""
+    tag = uuid.uuid4().hex[:4]
+    opened = []
+    for context, name in zip(contexts, names, strict=True):
+        page, person = context.new_page(), new_person(f"{name}-{tag}")
+        open_account(page, stack, person)
+        opened.append((page, person))
+    return opened[0], opened[1]
+
+
+def without_javascript(
+    browser: Browser, stack: RunningStack, name: str, viewport: ViewportSize
+) -> BrowserContext:
+    """A browser context without JavaScript, signed in as a new person (the caller closes
+    it): the account is opened with JavaScript, its cookies carried over."""
+    signed_in = browser.new_context(viewport=viewport)
+    try:
+        open_account(signed_in.new_page(), stack, new_person(name))
+        cookies = signed_in.cookies()
+    finally:
+        signed_in.close()
+    context = browser.new_context(viewport=viewport, java_script_enabled=False)
+    context.add_cookies(cookies)  # type: ignore[arg-type]  # Cookie fits SetCookieParam
+    return context
+
+
+def open_room(page: Page, stack: RunningStack, person: Person, room: str) -> None:
+    """``person`` signs in and opens ``room`` (its address), live."""
+    sign_in(page, stack, person)
+    wait_until_live(page)
+    page.goto(room)
     wait_until_live(page)
 
 

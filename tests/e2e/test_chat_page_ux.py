@@ -11,6 +11,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, ViewportSize, expect
 
 from tests.e2e.journey import (
+    LAPTOP,
+    PHONE,
     bodies,
     mark_page,
     new_person,
@@ -22,11 +24,10 @@ from tests.e2e.journey import (
     shoot,
     sign_in,
     wait_until_live,
+    without_javascript,
 )
 from tests.support.stack import RunningStack
 
-PHONE: ViewportSize = {"width": 390, "height": 844}
-LAPTOP: ViewportSize = {"width": 1280, "height": 800}
 WIDE: ViewportSize = {"width": 1440, "height": 900}
 # 1280x800 at 200% zoom lays out like a 640x400 window.
 LAPTOP_ZOOMED: ViewportSize = {"width": 640, "height": 400}
@@ -230,16 +231,8 @@ def test_a_send_that_succeeded_never_says_still_trying_afterwards(
 def test_without_javascript_the_page_says_only_what_is_true_and_lands_on_the_new_message(
     browser: Browser, stack: RunningStack
 ) -> None:
-    signed_in = browser.new_context(viewport=LAPTOP)
+    context = without_javascript(browser, stack, "Nils", LAPTOP)
     try:
-        page = signed_in.new_page()
-        open_account(page, stack, new_person("Nils"))
-        cookies = signed_in.cookies()
-    finally:
-        signed_in.close()
-    context = browser.new_context(viewport=LAPTOP, java_script_enabled=False)
-    try:
-        context.add_cookies(cookies)  # type: ignore[arg-type]  # Cookie fits SetCookieParam
         page = context.new_page()
         page.goto(f"{stack.chat_urls[0]}/rooms/general")
         expect(page.locator("#body-hint")).to_have_text("Send posts your message.")

@@ -10,24 +10,23 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.e2e.axe import ColorScheme, assert_no_blocking_violations, axe_context
 from tests.e2e.journey import (
+    LAPTOP,
+    PHONE,
     Person,
-    new_person,
-    open_account,
     open_message_menu,
+    open_room,
+    open_two_accounts,
     post_many,
     send_message,
     shoot,
-    sign_in,
     wait_until_live,
+    without_javascript,
 )
 from tests.support.stack import RunningStack
-
-LAPTOP: ViewportSize = {"width": 1280, "height": 800}
-PHONE: ViewportSize = {"width": 390, "height": 844}
 
 # Messages whose whole box is inside the log's visible box.
 VISIBLE_MESSAGES_JS = """
@@ -68,13 +67,11 @@ def conversation(browser: Browser, stack: RunningStack) -> Iterator[tuple[str, P
     three (the issue's measure): its address and the two people."""
     ada_context, bob_context = browser.new_context(), browser.new_context()
     try:
-        tag = uuid.uuid4().hex[:4]
-        ada_person, bob_person = new_person(f"Ada-{tag}"), new_person(f"Bob-{tag}")
-        ada, bob = ada_context.new_page(), bob_context.new_page()
-        open_account(ada, stack, ada_person)
-        open_account(bob, stack, bob_person)
+        (ada, ada_person), (bob, bob_person) = open_two_accounts(
+            stack, (ada_context, bob_context), ("Ada", "Bob")
+        )
         ada.goto(f"{stack.chat_urls[0]}/rooms")
-        ada.get_by_label("Room name").fill(f"Design review {tag}")
+        ada.get_by_label("Room name").fill(f"Design review {uuid.uuid4().hex[:4]}")
         ada.get_by_role("button", name="Create the room").click()
         expect(ada).to_have_url(re.compile(r"/rooms/design-review-"))
         room = ada.url
@@ -101,10 +98,7 @@ def ada_page(
     context.add_init_script(CLS_OBSERVER_JS)
     try:
         page = context.new_page()
-        sign_in(page, stack, ada_person)
-        wait_until_live(page)
-        page.goto(room)
-        wait_until_live(page)
+        open_room(page, stack, ada_person, room)
         yield context, page
     finally:
         context.close()
@@ -123,6 +117,7 @@ def test_a_laptop_shows_18_one_line_messages_and_a_phone_12(
     wait_until_live(page)
     phone = page.evaluate(VISIBLE_MESSAGES_JS)
     assert phone >= 12, f"{phone} messages visible at 390x844"
+    print(f"visible one-line messages: {laptop} at 1280x800, {phone} at 390x844")
 
 
 def test_one_control_per_message_and_its_items_only_when_open(
@@ -165,10 +160,7 @@ def test_no_layout_shift_on_load_nor_while_messages_arrive(
     bob_context = browser.new_context()
     try:
         bob = bob_context.new_page()
-        sign_in(bob, stack, bob_person)
-        wait_until_live(bob)
-        bob.goto(room)
-        wait_until_live(bob)
+        open_room(bob, stack, bob_person, room)
         before = page.locator("#messages li.message").count()
         for n in range(5):
             send_message(bob, f"live line {n}")
@@ -176,6 +168,7 @@ def test_no_layout_shift_on_load_nor_while_messages_arrive(
         page.wait_for_timeout(500)
         shift = page.evaluate("window.__cls")
         assert shift <= 0.02, f"cumulative layout shift {shift}"
+        print(f"cumulative layout shift: {shift:.4f}")
     finally:
         bob_context.close()
 
@@ -197,6 +190,10 @@ def test_every_control_is_at_least_24_px_square_on_a_phone(
     assert len(controls) > 20
     small = [c for c in controls if c["width"] < 24 or c["height"] < 24]
     assert small == [], small
+    print(
+        f"smallest of {len(controls)} controls: {min(c['width'] for c in controls):.0f} x "
+        f"{min(c['height'] for c in controls):.0f} px"
+    )
 
 
 def test_on_a_phone_a_new_direct_message_and_its_badges_are_one_tap_away(
@@ -206,11 +203,9 @@ def test_on_a_phone_a_new_direct_message_and_its_badges_are_one_tap_away(
     ada_context = browser.new_context(viewport=PHONE)
     grace_context = browser.new_context()
     try:
-        tag = uuid.uuid4().hex[:4]
-        ada_person, grace_person = new_person(f"Ada-{tag}"), new_person(f"Grace-{tag}")
-        ada, grace = ada_context.new_page(), grace_context.new_page()
-        open_account(ada, stack, ada_person)
-        open_account(grace, stack, grace_person)
+        (ada, ada_person), (grace, grace_person) = open_two_accounts(
+            stack, (ada_context, grace_context), ("Ada", "Grace")
+        )
         grace.goto(f"{stack.chat_urls[0]}/people")
         grace.locator("li", has_text=ada_person.name).get_by_role("button").click()
         wait_until_live(grace)
@@ -234,17 +229,8 @@ def test_on_a_phone_a_new_direct_message_and_its_badges_are_one_tap_away(
 def test_without_javascript_the_phone_rooms_button_is_the_page_of_rooms(
     browser: Browser, stack: RunningStack
 ) -> None:
-    setup = browser.new_context()
+    context = without_javascript(browser, stack, "Nia", PHONE)
     try:
-        person = new_person("Nia")
-        page = setup.new_page()
-        open_account(page, stack, person)
-        cookies = setup.cookies()
-    finally:
-        setup.close()
-    context = browser.new_context(viewport=PHONE, java_script_enabled=False)
-    try:
-        context.add_cookies(cookies)  # type: ignore[arg-type]  # Cookie fits SetCookieParam
         page = context.new_page()
         page.goto(f"{stack.chat_urls[0]}/rooms/general")
         page.get_by_role("link", name="Rooms").click()
@@ -273,10 +259,7 @@ def test_axe_with_the_message_menu_the_account_menu_and_the_drawer_open(
     room, ada_person, _ = conversation
     with axe_context(browser, scheme, viewport=LAPTOP) as context:
         page = context.new_page()
-        sign_in(page, stack, ada_person)
-        wait_until_live(page)
-        page.goto(room)
-        wait_until_live(page)
+        open_room(page, stack, ada_person, room)
         own = page.locator("#messages li.message.own-message").last
         open_message_menu(own)
         expect(own.get_by_role("link", name="Delete")).to_be_visible()
