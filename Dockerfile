@@ -3,7 +3,7 @@
 # so one build and one scan cover all of them. The command picks the service:
 #   docker run IMAGE auth | chat | mail
 
-# --- 1. Front-end assets: pinned htmx and simple.css from the npm registry -----------------
+# --- 1. Front-end assets: pinned htmx and its SSE extension from the npm registry -----------------
 FROM node:20.20.2-bookworm-slim AS assets
 WORKDIR /build
 COPY package.json package-lock.json ./
@@ -27,7 +27,6 @@ COPY web_templates/ web_templates/
 COPY nats/jetstream.json nats/jetstream.json
 COPY --from=assets /build/node_modules/htmx.org/dist/htmx.min.js \
                    /build/node_modules/htmx-ext-sse/dist/sse.min.js \
-                   /build/node_modules/simpledotcss/simple.min.css \
                    web_templates/static/vendor/
 RUN .venv/bin/python -m compileall -q service_kit auth_svc chat_svc mail_svc
 

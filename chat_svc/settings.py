@@ -27,7 +27,9 @@ class ChatSettings(ServiceSettings):
     auth_timeout_seconds: float = Field(3.0, gt=0)
 
     message_max_chars: int = Field(2000, ge=1)
-    page_size: int = Field(10, ge=1)
+    # Messages on a room page and per older page: 30 fill a laptop's log (issue 30: at least
+    # 18 one-line messages visible at 1280x800) with some left to scroll back through.
+    page_size: int = Field(30, ge=1)
     # The common room page is served before Quart (web/fast_paths/room_page_fast_path.py);
     # off: Quart only.
     page_fast_path: bool = True

@@ -7,16 +7,18 @@ every page, so a post, edit or deletion made through any replica shows on the ne
 served anywhere, with nothing to invalidate.
 
 Per viewer, only small parts are added around the shared markup: the classes
-``own-message`` and ``mentions-you``, the author's own Edit and Delete links (inside the
-message, while the edit window is open), the "new messages" divider, and the day separators
-(their labels depend on today's date).
+``own-message`` and ``mentions-you``, the author's own message menu (Edit while the edit
+window is open, Delete), the "new messages" divider, and the day separators (their labels
+depend on today's date). The class ``continued`` (the same author within five minutes:
+no second header) is the same for every viewer; message-groups.js keeps it for live
+messages by the same rule.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from markupsafe import Markup, escape
 
@@ -31,6 +33,8 @@ CLOSING = "</li>"
 UNREAD_DIVIDER = '<li class="unread-divider"><span>New messages</span></li>'
 # The shared markup's first class; the viewer's own classes go right after it.
 MESSAGE_CLASS = 'class="message'
+# Messages of one author this close together share one header (message-groups.js: the same).
+GROUP_WITHIN = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -41,12 +45,25 @@ class RenderedMessage:
 
 
 def own_actions(message: MessageRecord, edit_open: bool) -> str:
-    """The author's links, as ``_message_actions.html`` renders them."""
+    """The author's menu, as ``_message_actions.html`` renders it."""
     base = f"/rooms/{escape(message.room)}/messages/{message.message_id}"
-    edit = f'<a href="{base}/edit" class="edit-message">Edit</a> ' if edit_open else ""
+    edit = f'<li><a href="{base}/edit" class="edit-message">Edit</a></li>' if edit_open else ""
     return (
-        f'<p class="message-actions">{edit}'
-        f'<a href="{base}/delete" class="delete-message">Delete</a></p>'
+        '<details class="menu message-actions"><summary><span aria-hidden="true">⋯</span>'
+        '<span class="visually-hidden">Message actions</span></summary>'
+        f'<ul class="menu-items">{edit}'
+        f'<li><a href="{base}/delete" class="delete-message">Delete</a></li></ul></details>'
+    )
+
+
+def continues(message: MessageRecord, previous: MessageRecord | None) -> bool:
+    """Whether ``message`` goes under ``previous``'s header (nothing between them)."""
+    return (
+        previous is not None
+        and not message.deleted
+        and not previous.deleted
+        and previous.author_id == message.author_id
+        and timedelta(0) <= message.posted_at - previous.posted_at < GROUP_WITHIN
     )
 
 
@@ -91,15 +108,19 @@ class ConversationRenderer:
         today = datetime.now(UTC).date()
         parts: list[str] = []
         previous_day: date | None = None
+        previous: MessageRecord | None = None
         for rendered in messages:
             message = rendered.record
             day = utc_day(message.posted_at)
             if day != previous_day:
                 parts.append(self._separator(day, today))
-                previous_day = day
+                previous_day, previous = day, None
             if message.message_id == first_unread:
                 parts.append(UNREAD_DIVIDER)
-            parts.append(_for_viewer(rendered.opening, message, viewer_id))
+                previous = None
+            continued = continues(message, previous)
+            parts.append(_for_viewer(rendered.opening, message, viewer_id, continued))
+            previous = message
             if message.author_id == viewer_id and not message.deleted:
                 parts.append(own_actions(message, self._edit_open(message)))
             parts.append(CLOSING)
@@ -119,13 +140,16 @@ class ConversationRenderer:
         return found
 
 
-def _for_viewer(opening: str, message: MessageRecord, viewer_id: str) -> str:
-    """The viewer's classes, as ``_message.html`` adds them when it knows the viewer."""
+def _for_viewer(opening: str, message: MessageRecord, viewer_id: str, continued: bool) -> str:
+    """The viewer's classes, as ``_message.html`` adds them when it knows the viewer, and
+    ``continued`` after them."""
     extra = ""
     if message.author_id == viewer_id:
         extra += " own-message"
     if message.mentions_user(viewer_id):
         extra += " mentions-you"
+    if continued:
+        extra += " continued"
     if not extra:
         return opening
     position = opening.index(MESSAGE_CLASS) + len(MESSAGE_CLASS)

@@ -14,6 +14,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from chat_svc.web.avatars import avatar, viewer_avatar
+
 # http(s) only: a scheme is matched literally, so javascript:, data: and friends stay text.
 # The address runs to the next space or character that cannot end one in running text, or
 # to a bidi control or invisible character: inside link text "…/\u202egpj.exe" would read
@@ -68,5 +70,7 @@ def install_message_text(globals_: dict[str, Any], filters: dict[str, Callable[.
     """Add the filters and helpers message templates use to a Jinja environment."""
     filters["linkify"] = linkify
     globals_["utc_day"] = utc_day
+    globals_["avatar"] = avatar
+    globals_["viewer_avatar"] = viewer_avatar
     globals_["day_label"] = day_label
     globals_["utc_today"] = lambda: datetime.now(UTC).date()

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, ViewportSize, expect
 
 from tests.support.stack import RunningStack
 
 LINK = re.compile(r"https?://[^\s\"'<>]+")
+PHONE: ViewportSize = {"width": 390, "height": 844}
+LAPTOP: ViewportSize = {"width": 1280, "height": 800}
 
 
 @dataclass
@@ -95,6 +97,44 @@ def open_account(page: Page, stack: RunningStack, person: Person) -> None:
     wait_until_live(page)
 
 
+def open_two_accounts(
+    stack: RunningStack, contexts: tuple[BrowserContext, BrowserContext], names: tuple[str, str]
+) -> tuple[tuple[Page, Person], tuple[Page, Person]]:
+    """Two new people, one per browser context, on the chat page; names share a tag (the
+    shared stack's pages list every Ada of earlier tests)."""
+    tag = uuid.uuid4().hex[:4]
+    opened = []
+    for context, name in zip(contexts, names, strict=True):
+        page, person = context.new_page(), new_person(f"{name}-{tag}")
+        open_account(page, stack, person)
+        opened.append((page, person))
+    return opened[0], opened[1]
+
+
+def without_javascript(
+    browser: Browser, stack: RunningStack, name: str, viewport: ViewportSize
+) -> BrowserContext:
+    """A browser context without JavaScript, signed in as a new person (the caller closes
+    it): the account is opened with JavaScript, its cookies carried over."""
+    signed_in = browser.new_context(viewport=viewport)
+    try:
+        open_account(signed_in.new_page(), stack, new_person(name))
+        cookies = signed_in.cookies()
+    finally:
+        signed_in.close()
+    context = browser.new_context(viewport=viewport, java_script_enabled=False)
+    context.add_cookies(cookies)  # type: ignore[arg-type]  # Cookie fits SetCookieParam
+    return context
+
+
+def open_room(page: Page, stack: RunningStack, person: Person, room: str) -> None:
+    """``person`` signs in and opens ``room`` (its address), live."""
+    sign_in(page, stack, person)
+    wait_until_live(page)
+    page.goto(room)
+    wait_until_live(page)
+
+
 def wait_until_live(page: Page) -> None:
     """The chat page's script runs and its event stream is open."""
     expect(page.locator("#live-status")).to_have_text("Live")
@@ -105,6 +145,42 @@ def send_message(page: Page, text: str) -> None:
     box.fill(text)
     box.press("Enter")
     expect(box).to_have_value("")
+
+
+def open_account_menu(page: Page) -> None:
+    """The account menu (the avatar in the room's header) holds settings and signing out."""
+    page.locator("details.account-menu > summary", has_text="Your account").click()
+
+
+def open_message_menu(message: Locator) -> None:
+    """A message's one control: its menu, whose items exist only once it is open."""
+    message.locator("summary", has_text="Message actions").click()
+
+
+# Posts through the page's own form (its CSRF token), each with a fresh draft key, waiting
+# out the per-person rate limit (a 429) instead of failing.
+POST_MANY_JS = """
+async ([count, prefix]) => {
+  const form = document.getElementById("message-form");
+  for (let n = 0; n < count; n++) {
+    const data = new FormData(form);
+    data.set("body", prefix + " " + n);
+    data.set("client_id", crypto.randomUUID());
+    for (;;) {
+      const answer = await fetch(form.action, {method: "POST", body: data, redirect: "manual"});
+      if (answer.status !== 429) break;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+  // The limit is GCRA: after a saturating burst one more send fits every period/count
+  // seconds (0.5 s by default); leave room for the person's own next send.
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+}
+"""
+
+
+def post_many(page: Page, count: int, prefix: str) -> None:
+    page.evaluate(POST_MANY_JS, [count, prefix])
 
 
 def message_ids(page: Page) -> list[int]:

@@ -7,7 +7,14 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.journey import new_person, open_account, send_message, shoot, wait_until_live
+from tests.e2e.journey import (
+    new_person,
+    open_account,
+    open_message_menu,
+    send_message,
+    shoot,
+    wait_until_live,
+)
 from tests.support.stack import RunningStack
 
 
@@ -33,6 +40,7 @@ def test_edit_and_delete_live_in_a_second_browser_and_after_a_resume(
         expect(ada.locator("#messages li.message", has_text="Noted").locator("a")).to_have_count(0)
 
         # Ada corrects her message inline; Bob sees it change, marked edited.
+        open_message_menu(draft)
         draft.get_by_role("link", name="Edit").click()
         box = ada.locator(f"#message-{message_id} textarea")
         expect(box).to_have_value("Teh review is at ten")
@@ -50,6 +58,7 @@ def test_edit_and_delete_live_in_a_second_browser_and_after_a_resume(
         bob_context.set_offline(True)
         expect(bob.locator("#live-status")).to_contain_text("Offline")
         ada.once("dialog", lambda dialog: dialog.accept())
+        open_message_menu(slides)
         slides.get_by_role("link", name="Delete").click()
         expect(ada.locator("#messages li.message-deleted")).to_have_count(1)
         bob_context.set_offline(False)

@@ -129,7 +129,8 @@ def test_rooms_without_javascript(browser: Browser, stack: RunningStack, screens
         page.get_by_role("button", name="Create the room").click()
         expect(page).to_have_url(re.compile(r"/rooms/c-[0-9a-f]+$"))
         room_url = page.url
-        expect(page.locator("h1")).to_have_text("Launch <plans> closed")
+        expect(page.locator("h1")).to_have_text("Launch <plans>")
+        expect(page.locator(".room-title .room-kind")).to_have_text("closed")
         page.get_by_role("textbox", name="Message").fill("The plan, before Bob joins")
         page.get_by_role("button", name="Send").click()
         expect(page.get_by_text("The plan, before Bob joins")).to_be_visible()

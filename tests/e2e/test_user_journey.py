@@ -18,7 +18,9 @@ from tests.e2e.journey import (
     message_ids,
     new_person,
     open_account,
+    open_account_menu,
     page_was_not_reloaded,
+    post_many,
     request_sign_up,
     send_message,
     set_password_from_email,
@@ -81,12 +83,14 @@ def test_1_to_5_sign_up_verify_and_sign_in(
     for text in sent:
         send_message(page, text)
     expect(page.locator("#messages .message-body").last).to_have_text(sent[-1])
+    later = [f"later from Ada {n}" for n in range(20)]  # 32 in all: more than a page (30)
+    post_many(page, len(later), "later from Ada")
     page.reload()
-    expect(page.locator("#messages [data-message-id]")).to_have_count(10)
-    assert bodies(page) == sent[-10:]
+    expect(page.locator("#messages [data-message-id]")).to_have_count(30)
+    assert bodies(page) == sent[-10:] + later
     ids = message_ids(page)
     assert ids == sorted(ids)
-    expect(page.locator("#messages time[datetime]")).to_have_count(10)
+    expect(page.locator("#messages time[datetime]")).to_have_count(30)
 
 
 def test_6_to_8_two_people_live_offline_and_sign_out(
@@ -135,6 +139,7 @@ def test_6_to_8_two_people_live_offline_and_sign_out(
         second_tab = ada_context.new_page()
         second_tab.goto(stack.chat_urls[1])
         wait_until_live(second_tab)
+        open_account_menu(ada)
         ada.get_by_role("button", name="Sign out", exact=True).click()
         expect(ada).to_have_url(f"{stack.auth_url}/sign-in?notice=signed-out")
         expect(second_tab).to_have_url(_sign_in_url(stack), timeout=10_000)
@@ -149,6 +154,7 @@ def test_9_forgot_password(context: BrowserContext, stack: RunningStack, screens
     page = context.new_page()
     ada = new_person("Ada")
     open_account(page, stack, ada)
+    open_account_menu(page)
     page.get_by_role("button", name="Sign out", exact=True).click()
 
     page.goto(f"{stack.auth_url}/forgot-password")

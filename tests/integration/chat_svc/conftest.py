@@ -29,9 +29,9 @@ def fake_auth(jetstream: JetStreamContext) -> FakeAuth:
 @pytest.fixture
 def make_chat_app(infrastructure_env: dict[str, Any], fake_auth: FakeAuth) -> AppFactory:
     def make(**overrides: Any) -> Quart:
-        settings = ChatSettings(
-            **(infrastructure_env | {"service_secret": SERVICE_SECRET} | overrides)
-        )
+        # Pages of ten: the paging tests count in tens (the product's default is 30).
+        base = {"service_secret": SERVICE_SECRET, "page_size": 10}
+        settings = ChatSettings(**(infrastructure_env | base | overrides))
         return create_app(settings, auth_transport=httpx.ASGITransport(app=fake_auth))
 
     return make

@@ -11,7 +11,7 @@ on("click", "li.message .edit-message", (event, link) => {
   const message = link.closest("li.message");
   saved.set(message.dataset.messageId, message.outerHTML);
   const actions = message.querySelector(".message-actions");
-  if (actions) actions.hidden = true;
+  if (actions) Object.assign(actions, { open: false, hidden: true });
   htmx.ajax("GET", link.getAttribute("href"), { target: message.querySelector(".message-body"), swap: "outerHTML" });
 });
 

@@ -1,7 +1,8 @@
-// Edit and Delete under the viewer's own messages. The server renders one copy of each
-// live message for everyone, so the links are added here to the viewer's own (the server
-// checks every request again: anyone else's message answers 404). Edit only while the
-// room's edit window (data-edit-minutes) is open.
+// The message menu (Edit, Delete) on the viewer's own messages. The server renders one
+// copy of each live message for everyone, so the menu is added here to the viewer's own,
+// with the markup web/conversation.py writes on the page (the server checks every request
+// again: anyone else's message answers 404). Edit only while the room's edit window
+// (data-edit-minutes) is open.
 const chat = document.querySelector("section.chat[data-viewer-author]");
 const log = document.getElementById("chat-log");
 
@@ -12,22 +13,38 @@ function editOpen(message) {
   return !Number.isNaN(posted) && Date.now() - posted < minutes * 60000;
 }
 
-function link(className, href, text) {
+function item(className, href, text) {
+  const entry = document.createElement("li");
   const anchor = document.createElement("a");
   Object.assign(anchor, { className, href, textContent: text });
-  return anchor;
+  entry.append(anchor);
+  return entry;
+}
+
+function menu(message) {
+  const base = `/rooms/${encodeURIComponent(chat.dataset.room)}/messages/${message.dataset.messageId}`;
+  const details = document.createElement("details");
+  details.className = "menu message-actions";
+  const summary = document.createElement("summary");
+  const dots = document.createElement("span");
+  dots.setAttribute("aria-hidden", "true");
+  dots.textContent = "⋯";
+  const name = document.createElement("span");
+  Object.assign(name, { className: "visually-hidden", textContent: "Message actions" });
+  summary.append(dots, name);
+  const items = document.createElement("ul");
+  items.className = "menu-items";
+  if (editOpen(message)) items.append(item("edit-message", base + "/edit", "Edit"));
+  items.append(item("delete-message", base + "/delete", "Delete"));
+  details.append(summary, items);
+  return details;
 }
 
 function addControls() {
   for (const message of log.querySelectorAll("li.message")) {
     if (message.dataset.author !== chat.dataset.viewerAuthor) continue;
     if (message.matches(".message-deleted") || message.querySelector(".message-actions, .message-change-form")) continue;
-    const base = `/rooms/${encodeURIComponent(chat.dataset.room)}/messages/${message.dataset.messageId}`;
-    const actions = document.createElement("p");
-    actions.className = "message-actions";
-    if (editOpen(message)) actions.append(link("edit-message", base + "/edit", "Edit"), " ");
-    actions.append(link("delete-message", base + "/delete", "Delete"));
-    message.append(actions);
+    message.append(menu(message));
   }
 }
 

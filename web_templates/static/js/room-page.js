@@ -1,6 +1,7 @@
 // The room page's behaviours, one module each; each finds its own elements and events.
 import "./local-times.js";
 import "./viewer-marks.js";
+import "./message-groups.js";
 import "./live-order.js";
 import "./follow-newest.js";
 import "./older-messages.js";
@@ -12,6 +13,8 @@ import "./here-now.js";
 import "./typing-line.js";
 import "./typing-signal.js";
 import "./own-message-controls.js";
+import "./menus.js";
+import "./drawer.js";
 import "./inline-edit.js";
 import "./send-status.js";
 import "./drafts.js";

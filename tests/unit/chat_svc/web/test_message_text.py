@@ -89,5 +89,5 @@ def test_the_live_stream_renders_links_and_utc_times_like_the_page() -> None:
     assert LINK.format("https://example.org") in html
     assert "&amp; javascript:alert(1)" in html
     assert "Ann &lt;b&gt;" in html
-    assert '<time datetime="2026-11-27T23:59:00+00:00" class="message-time">' in html
+    assert '<time datetime="2026-11-27T23:59:00.000+00:00" class="message-time">' in html
     assert "2026-11-27 23:59 UTC" in html
