@@ -21,9 +21,10 @@ from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, StreamConfig
-from nats.js.errors import NotFoundError
+from nats.js.errors import APIError, NotFoundError
 
 import nats
+from service_kit.durable_guard import DurableConfigError, verify_durables
 from service_kit.events import Event, MalformedEventError, decode_event, event_summary
 
 log = logging.getLogger(__name__)
@@ -109,15 +110,31 @@ async def ensure_streams(js: JetStreamContext, topology: Topology) -> None:
             await js.update_stream(config)
 
 
-async def ensure_consumer(js: JetStreamContext, topology: Topology, durable: str) -> str:
-    """Create or update a durable consumer; returns its stream name.
+async def ensure_durables(js: JetStreamContext, topology: Topology) -> None:
+    """Create each durable consumer, or bring an existing one to the declared config.
 
-    The server keeps an existing durable's config unless told otherwise, so the declared
-    config is always sent (JetStream updates the editable fields in place).
+    The whole declared config is always sent: NATS replaces a durable's editable fields
+    (filters, ack wait, limits, description) in place. It keeps the ack, deliver and replay
+    policy and the pull mode for a durable's life; a durable that differs there raises
+    ``DurableConfigError`` (an operator deletes it, then declares it again).
     """
-    stream, config = topology.consumers[durable]
-    await js.add_consumer(stream, config)
-    return stream
+    for durable, (stream, config) in topology.consumers.items():
+        try:
+            await js.consumer_info(stream, durable)
+        except NotFoundError:
+            await js.add_consumer(stream, config)
+            log.info("created durable consumer", extra={"durable": durable, "stream": stream})
+            continue
+        try:
+            await js.add_consumer(stream, config)
+        except APIError as error:
+            raise DurableConfigError(
+                f"durable consumer {durable} on stream {stream} cannot be brought back to its "
+                f"declared config in place: NATS says {error.description!r} (it keeps a "
+                "durable's ack, deliver and replay policy and pull mode for its life). Delete "
+                f"it as the NATS admin (nats consumer rm {stream} {durable}), then run the set-up "
+                "step again: the new durable delivers the stream's stored events again."
+            ) from error
 
 
 async def publish_event(js: JetStreamContext, event: Event, ack_timeout: float = 2.0) -> bool:
@@ -165,8 +182,10 @@ class ConsumerStats:
 class DurableConsumer:
     """Pulls a durable consumer's messages and hands decoded events to one handler.
 
-    ``backoff`` is the nak delay by delivery attempt; after ``max_attempts`` the message is
-    dead-lettered. Runs until ``stop()``; NATS outages are waited out.
+    The durable is declared by the set-up step; it is checked (exactly as declared) before
+    each bind, and a missing or reshaped one is not pulled from. ``backoff`` is the nak
+    delay by delivery attempt; after ``max_attempts`` the message is dead-lettered. Runs
+    until ``stop()``; NATS outages are waited out.
     """
 
     js: JetStreamContext
@@ -188,9 +207,10 @@ class DurableConsumer:
     async def run(self) -> None:
         while not self._stopping.is_set():
             try:
-                stream = await ensure_consumer(self.js, self.topology, self.durable)
+                await verify_durables(self.js, self.topology, [self.durable], patience=0)
+                stream = self.topology.consumers[self.durable][0]
                 subscription = await self.js.pull_subscribe_bind(self.durable, stream)
-            except Exception as error:  # NATS down at start-up: keep trying
+            except Exception as error:  # NATS down, or the durable gone: keep trying
                 log.warning("cannot bind consumer %s: %s", self.durable, error)
                 await self._sleep(1.0)
                 continue

@@ -1,10 +1,14 @@
-"""Declare the JetStream streams (nats/jetstream.json): the one privileged NATS step.
+"""Declare the JetStream streams and durable consumers (nats/jetstream.json): the one
+privileged NATS step.
 
 Run by an operator (``just nats-setup``), by the dev stack and the tests before any service
 starts, and by compose's one-shot ``nats-setup`` job. It connects as the ``setup`` user, the
-only non-admin user that may create or update streams; the services may only check them
-(service_kit/stream_guard.py). Re-running it brings every stream back to the declared config,
-which also removes sources, republish or subject transforms someone added.
+only non-admin user that may create or update streams and consumers; the services may only
+check them (service_kit/stream_guard.py, durable_guard.py) and pull from their own durables.
+Re-running it brings every stream and durable back to the declared config, which also
+removes sources, republish or subject transforms someone added and puts a broadened filter
+back; a durable whose ack, deliver or replay policy was changed cannot be put back in place
+(NATS keeps those for a consumer's life), and the step says so and stops.
 
 Reads ``NATS_URL``, ``NATS_STREAM_REPLICAS``, ``NATS_SETUP_PASSWORD`` and ``APP_ENV`` (the
 development password is refused in production).
@@ -19,7 +23,14 @@ from typing import Self
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from service_kit.jetstream import Topology, connect_nats, ensure_streams, load_topology
+from service_kit.durable_guard import verify_durables
+from service_kit.jetstream import (
+    Topology,
+    connect_nats,
+    ensure_durables,
+    ensure_streams,
+    load_topology,
+)
 from service_kit.nats_credentials import SETUP_USER, client_options, dev_nats_password
 from service_kit.settings import DEV_SECRET_MARKER, AppEnv, InsecureSettingsError
 from service_kit.stream_guard import StreamConfigError, verify_streams
@@ -42,11 +53,14 @@ class StreamSetupSettings(BaseSettings):
         return self
 
 
-async def declare_streams(settings: StreamSetupSettings, *, patience: float = 30.0) -> None:
-    """Create or update every stream, then check the result as the services will.
+async def declare_streams_and_durables(
+    settings: StreamSetupSettings, *, patience: float = 30.0
+) -> None:
+    """Create or update every stream and durable, then check them as the services will.
 
     NATS, or a cluster's JetStream leader, may still be coming up: retried for ``patience``
-    seconds. A stream that cannot be brought to the declared config is not retried.
+    seconds. A stream or durable that cannot be brought to the declared config is not
+    retried (``StreamConfigError``, ``DurableConfigError``).
     """
     topology = load_topology(replicas=settings.nats_stream_replicas)
     deadline = asyncio.get_running_loop().time() + patience
@@ -73,15 +87,18 @@ async def _declare_once(settings: StreamSetupSettings, topology: Topology) -> No
     try:
         js = nc.jetstream(timeout=10.0)
         await ensure_streams(js, topology)
+        await ensure_durables(js, topology)
         await verify_streams(js, topology, patience=0)
+        await verify_durables(js, topology, topology.consumers, patience=0)
         log.info("streams declared: %s", ", ".join(str(s.name) for s in topology.streams))
+        log.info("durable consumers declared: %s", ", ".join(topology.consumers))
     finally:
         await nc.close()
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    asyncio.run(declare_streams(StreamSetupSettings()))
+    asyncio.run(declare_streams_and_durables(StreamSetupSettings()))
 
 
 if __name__ == "__main__":
