@@ -91,7 +91,8 @@ def redis_url(redis_server: RedisServer) -> Iterator[str]:
 @pytest.fixture
 async def nats_client(nats_url: str) -> AsyncIterator[NATS]:
     """A connection to a JetStream with no streams left over from earlier tests, and the
-    streams declared afresh by the set-up step (as the dev stack and compose run it)."""
+    streams and durables declared afresh by the set-up step (as the dev stack and compose run
+    it)."""
     nc = await connect_nats(nats_url, "tests", **dev_admin_options())
     js = nc.jetstream()
     for stream in await js.streams_info():
