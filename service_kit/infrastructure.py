@@ -68,9 +68,13 @@ class Infrastructure:
         topology = load_topology(replicas=settings.nats_stream_replicas)
         # Declared by the privileged set-up step, never by a service: checked, and the
         # service refuses to start on a stream or durable that is not exactly as declared.
-        await verify_streams(js, topology, patience=startup_timeout)
-        left = startup_timeout - (asyncio.get_running_loop().time() - started)
-        await verify_durables(js, topology, durables, patience=max(left, 0.0))
+        try:
+            await verify_streams(js, topology, patience=startup_timeout)
+            left = startup_timeout - (asyncio.get_running_loop().time() - started)
+            await verify_durables(js, topology, durables, patience=max(left, 0.0))
+        except BaseException:
+            await nc.close()  # refused: nothing of this start-up stays open
+            raise
         redis = bounded_redis(
             settings.redis_url,
             settings.redis_max_connections,

@@ -21,10 +21,10 @@ from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, StreamConfig
-from nats.js.errors import APIError, NotFoundError
+from nats.js.errors import NotFoundError
 
 import nats
-from service_kit.durable_guard import DurableConfigError, verify_durables
+from service_kit.durable_guard import verify_durables
 from service_kit.events import Event, MalformedEventError, decode_event, event_summary
 
 log = logging.getLogger(__name__)
@@ -108,33 +108,6 @@ async def ensure_streams(js: JetStreamContext, topology: Topology) -> None:
             log.info("created stream", extra={"stream": config.name})
         else:
             await js.update_stream(config)
-
-
-async def ensure_durables(js: JetStreamContext, topology: Topology) -> None:
-    """Create each durable consumer, or bring an existing one to the declared config.
-
-    The whole declared config is always sent: NATS replaces a durable's editable fields
-    (filters, ack wait, limits, description) in place. It keeps the ack, deliver and replay
-    policy and the pull mode for a durable's life; a durable that differs there raises
-    ``DurableConfigError`` (an operator deletes it, then declares it again).
-    """
-    for durable, (stream, config) in topology.consumers.items():
-        try:
-            await js.consumer_info(stream, durable)
-        except NotFoundError:
-            await js.add_consumer(stream, config)
-            log.info("created durable consumer", extra={"durable": durable, "stream": stream})
-            continue
-        try:
-            await js.add_consumer(stream, config)
-        except APIError as error:
-            raise DurableConfigError(
-                f"durable consumer {durable} on stream {stream} cannot be brought back to its "
-                f"declared config in place: NATS says {error.description!r} (it keeps a "
-                "durable's ack, deliver and replay policy and pull mode for its life). Delete "
-                f"it as the NATS admin (nats consumer rm {stream} {durable}), then run the set-up "
-                "step again: the new durable delivers the stream's stored events again."
-            ) from error
 
 
 async def publish_event(js: JetStreamContext, event: Event, ack_timeout: float = 2.0) -> bool:

@@ -20,22 +20,21 @@ import asyncio
 import logging
 from typing import Self
 
+from nats.js import JetStreamContext
+from nats.js.errors import APIError, NotFoundError
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from service_kit.durable_guard import verify_durables
-from service_kit.jetstream import (
-    Topology,
-    connect_nats,
-    ensure_durables,
-    ensure_streams,
-    load_topology,
-)
+from service_kit.durable_guard import DurableConfigError, verify_durables
+from service_kit.jetstream import Topology, connect_nats, ensure_streams, load_topology
 from service_kit.nats_credentials import SETUP_USER, client_options, dev_nats_password
 from service_kit.settings import DEV_SECRET_MARKER, AppEnv, InsecureSettingsError
 from service_kit.stream_guard import StreamConfigError, verify_streams
 
 log = logging.getLogger(__name__)
+
+# How NATS refuses a durable update it does not allow ("ack policy can not be updated").
+CONSUMER_CREATE_ERROR = 10012
 
 
 class StreamSetupSettings(BaseSettings):
@@ -73,7 +72,7 @@ async def declare_streams_and_durables(
         except Exception as error:
             if asyncio.get_running_loop().time() > deadline:
                 raise
-            log.warning("streams not declared yet, trying again: %s", error)
+            log.warning("streams and durables not declared yet, trying again: %s", error)
             await asyncio.sleep(1.0)
 
 
@@ -94,6 +93,35 @@ async def _declare_once(settings: StreamSetupSettings, topology: Topology) -> No
         log.info("durable consumers declared: %s", ", ".join(topology.consumers))
     finally:
         await nc.close()
+
+
+async def ensure_durables(js: JetStreamContext, topology: Topology) -> None:
+    """Create each durable consumer, or bring an existing one to the declared config.
+
+    The whole declared config is always sent: NATS replaces a durable's editable fields
+    (filters, ack wait, limits, description) in place. It keeps the ack, deliver and replay
+    policy and the pull mode for a durable's life; a durable that differs there raises
+    ``DurableConfigError`` (an operator deletes it, then declares it again).
+    """
+    for durable, (stream, config) in topology.consumers.items():
+        try:
+            await js.consumer_info(stream, durable)
+        except NotFoundError:
+            await js.add_consumer(stream, config)
+            log.info("created durable consumer", extra={"durable": durable, "stream": stream})
+            continue
+        try:
+            await js.add_consumer(stream, config)
+        except APIError as error:
+            if error.err_code != CONSUMER_CREATE_ERROR:
+                raise  # the cluster not ready, say: tried again
+            raise DurableConfigError(
+                f"durable consumer {durable} on stream {stream} cannot be brought back to its "
+                f"declared config in place: NATS says {error.description!r} (it keeps a "
+                "durable's ack, deliver and replay policy and pull mode for its life). Delete "
+                f"it as the NATS admin (nats consumer rm {stream} {durable}), then run the set-up "
+                "step again: the new durable delivers the stream's stored events again."
+            ) from error
 
 
 def main() -> None:
