@@ -18,8 +18,8 @@ stage *ARGS:
 test *ARGS:
     pytest {{ARGS}}
 
-# Declare the JetStream streams as the NATS setup user (NATS_URL, NATS_SETUP_PASSWORD,
-# NATS_STREAM_REPLICAS); services refuse to start until the streams are as declared
+# Declare the JetStream streams and durable consumers as the NATS setup user (NATS_URL,
+# NATS_SETUP_PASSWORD, NATS_STREAM_REPLICAS); services refuse to start until both are as declared
 nats-setup:
     python -m service_kit.stream_setup
 

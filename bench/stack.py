@@ -29,7 +29,7 @@ from devstack.servers import (
     nats_command,
     redis_command,
 )
-from devstack.topology import declare_streams
+from devstack.topology import declare_streams_and_durables
 from service_kit.nats_credentials import server_environment
 
 ASGI_SERVERS = ("uvicorn", "hypercorn", "granian")
@@ -96,7 +96,7 @@ class Stack:
             timeout=20,
         )
         self.nats_url = f"nats://127.0.0.1:{nats_port}"
-        declare_streams(self.nats_url)  # no service may: the set-up step's
+        declare_streams_and_durables(self.nats_url)  # no service may: the set-up step's
         self.redis_url = f"redis://127.0.0.1:{redis_port}/0"
         auth_port = free_port()
         self.group.start(

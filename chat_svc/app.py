@@ -8,6 +8,7 @@ import httpx
 from quart.typing import ResponseReturnValue
 
 from chat_svc.actions.message_edits import edit_window
+from chat_svc.actions.users_consumer import DURABLE as USERS_DURABLE
 from chat_svc.auth.auth_client import AuthUnavailableError
 from chat_svc.models.digest_records import MentionDigest, MentionMailState
 from chat_svc.models.memberships import Membership
@@ -75,7 +76,7 @@ def create_app(
     app.jinja_env.globals["edit_open"] = edit_window(settings.message_edit_minutes)
     app.jinja_env.globals["edit_minutes"] = settings.message_edit_minutes
     app.jinja_env.globals["author_tag"] = author_tag
-    manage_infrastructure(app, settings, SERVICE, models=CHAT_MODELS)
+    manage_infrastructure(app, settings, SERVICE, models=CHAT_MODELS, durables=[USERS_DURABLE])
     manage_chat_runtime(app, settings, auth_transport)
     install_security_headers(
         app, form_action_origins=[settings.auth_public_url], hsts=settings.is_production

@@ -5,7 +5,7 @@ set -eu
 service="${1:-}"
 case "$service" in
   auth|chat|mail) shift ;;
-  # The one-shot step that declares the JetStream streams (no service may).
+  # The one-shot step that declares the JetStream streams and durables (no service may).
   nats-setup) exec python -m service_kit.stream_setup ;;
   *) echo "usage: entrypoint auth|chat|mail|nats-setup [extra uvicorn options]" >&2; exit 64 ;;
 esac

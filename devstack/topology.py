@@ -115,9 +115,12 @@ class Topology:
         self.group.stop_all()
 
 
-def declare_streams(nats_url: str, replicas: int = 1, app_env: str = "development") -> None:
+def declare_streams_and_durables(
+    nats_url: str, replicas: int = 1, app_env: str = "development"
+) -> None:
     """The privileged step no service may do (service_kit/stream_setup.py), run as the
-    setup user before any service starts; the services only check the streams."""
+    setup user before any service starts; the services only check the streams and bind
+    their durables."""
     env = os.environ | {
         "APP_ENV": app_env,
         "NATS_URL": nats_url,
@@ -165,8 +168,8 @@ def start_topology(
             topology.start_nats_node(node)
         for node in nodes:  # JetStream is up once the cluster has elected its leaders
             group.wait_ready(topology.processes[node.name], http_probe(node.health_url), 60)
-        say("declaring the JetStream streams (the set-up step)")
-        declare_streams(env["NATS_URL"], int(env["NATS_STREAM_REPLICAS"]), app_env)
+        say("declaring the JetStream streams and durables (the set-up step)")
+        declare_streams_and_durables(env["NATS_URL"], int(env["NATS_STREAM_REPLICAS"]), app_env)
         say("starting Valkey")
         (data_dir / "valkey").mkdir(parents=True, exist_ok=True)
         topology.processes["valkey"] = group.start(

@@ -15,6 +15,7 @@ from nats.js import JetStreamContext
 from redis.asyncio import Redis
 
 from service_kit.document_store import DocumentStore, open_document_store
+from service_kit.durable_guard import verify_durables
 from service_kit.jetstream import (
     ReconnectListener,
     Topology,
@@ -49,8 +50,12 @@ class Infrastructure:
         service: str,
         models: Sequence[type[Document]] = (),
         *,
+        durables: Sequence[str] = (),
         startup_timeout: float = 30.0,
     ) -> Infrastructure:
+        """``durables``: the durable consumers the service will bind, checked like the
+        streams (service_kit/durable_guard.py)."""
+        started = asyncio.get_running_loop().time()
         reconnect_listeners: list[ReconnectListener] = []
         nc = await _wait_for_nats(
             settings.nats_url,
@@ -62,8 +67,14 @@ class Infrastructure:
         js = nc.jetstream()
         topology = load_topology(replicas=settings.nats_stream_replicas)
         # Declared by the privileged set-up step, never by a service: checked, and the
-        # service refuses to start on a stream that is not exactly as declared.
-        await verify_streams(js, topology, patience=startup_timeout)
+        # service refuses to start on a stream or durable that is not exactly as declared.
+        try:
+            await verify_streams(js, topology, patience=startup_timeout)
+            left = startup_timeout - (asyncio.get_running_loop().time() - started)
+            await verify_durables(js, topology, durables, patience=max(left, 0.0))
+        except BaseException:
+            await nc.close()  # refused: nothing of this start-up stays open
+            raise
         redis = bounded_redis(
             settings.redis_url,
             settings.redis_max_connections,

@@ -24,6 +24,7 @@ from nats.js.api import ConsumerConfig, StreamConfig
 from nats.js.errors import NotFoundError
 
 import nats
+from service_kit.durable_guard import verify_durables
 from service_kit.events import Event, MalformedEventError, decode_event, event_summary
 
 log = logging.getLogger(__name__)
@@ -109,17 +110,6 @@ async def ensure_streams(js: JetStreamContext, topology: Topology) -> None:
             await js.update_stream(config)
 
 
-async def ensure_consumer(js: JetStreamContext, topology: Topology, durable: str) -> str:
-    """Create or update a durable consumer; returns its stream name.
-
-    The server keeps an existing durable's config unless told otherwise, so the declared
-    config is always sent (JetStream updates the editable fields in place).
-    """
-    stream, config = topology.consumers[durable]
-    await js.add_consumer(stream, config)
-    return stream
-
-
 async def publish_event(js: JetStreamContext, event: Event, ack_timeout: float = 2.0) -> bool:
     """Publish durably; returns False when the stream had already seen this event id."""
     return await publish_payload(js, event.SUBJECT, event.to_bytes(), str(event.id), ack_timeout)
@@ -165,8 +155,10 @@ class ConsumerStats:
 class DurableConsumer:
     """Pulls a durable consumer's messages and hands decoded events to one handler.
 
-    ``backoff`` is the nak delay by delivery attempt; after ``max_attempts`` the message is
-    dead-lettered. Runs until ``stop()``; NATS outages are waited out.
+    The durable is declared by the set-up step; it is checked (exactly as declared) before
+    each bind, and a missing or reshaped one is not pulled from. ``backoff`` is the nak
+    delay by delivery attempt; after ``max_attempts`` the message is dead-lettered. Runs
+    until ``stop()``; NATS outages are waited out.
     """
 
     js: JetStreamContext
@@ -188,9 +180,10 @@ class DurableConsumer:
     async def run(self) -> None:
         while not self._stopping.is_set():
             try:
-                stream = await ensure_consumer(self.js, self.topology, self.durable)
+                await verify_durables(self.js, self.topology, [self.durable], patience=0)
+                stream = self.topology.consumers[self.durable][0]
                 subscription = await self.js.pull_subscribe_bind(self.durable, stream)
-            except Exception as error:  # NATS down at start-up: keep trying
+            except Exception as error:  # NATS down, or the durable gone: keep trying
                 log.warning("cannot bind consumer %s: %s", self.durable, error)
                 await self._sleep(1.0)
                 continue

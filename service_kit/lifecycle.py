@@ -19,8 +19,11 @@ def manage_infrastructure(
     settings: ServiceSettings,
     service: str,
     models: Sequence[type[Document]] = (),
+    durables: Sequence[str] = (),
 ) -> None:
     """Register ``/healthz`` + ``/readyz`` and the open/close hooks.
+
+    ``durables``: the durable consumers the service binds, checked at start-up.
 
     Register this before any hook that needs the connections: Quart runs ``before_serving``
     hooks in registration order. Quart also runs ``after_serving`` hooks in registration
@@ -36,7 +39,7 @@ def manage_infrastructure(
             # A second start-up would replace the first one's connections and background
             # tasks without stopping them: they would go on consuming events unseen.
             raise RuntimeError(f"{service} is already serving: start each app once")
-        infrastructure = await Infrastructure.open(settings, service, models)
+        infrastructure = await Infrastructure.open(settings, service, models, durables=durables)
         app.extensions[_KEY] = infrastructure
         health.checks.update(infrastructure.readiness_checks())  # type: ignore[attr-defined]
         if _close not in app.after_serving_funcs:

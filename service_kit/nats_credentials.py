@@ -17,7 +17,8 @@ from typing import Any
 from service_kit.settings import dev_secret
 
 SERVICE_USERS = ("auth", "chat", "mail")
-# Declares the streams (service_kit/stream_setup.py), which no service user may do.
+# Declares the streams and durable consumers (service_kit/stream_setup.py), which no service
+# user may do.
 SETUP_USER = "setup"
 ADMIN_USER = "admin"
 

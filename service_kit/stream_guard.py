@@ -12,13 +12,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from typing import Any
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from nats.js import JetStreamContext
 from nats.js.api import StreamConfig
 from nats.js.errors import NotFoundError
 
-from service_kit.jetstream import Topology
+if TYPE_CHECKING:  # jetstream.py checks durables (durable_guard.py) before binding them
+    from service_kit.jetstream import Topology
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +37,9 @@ class StreamMissingError(RuntimeError):
     """A stream was not declared in time: the setup step has not run."""
 
 
+Info = TypeVar("Info")
+
+
 def config_differences(declared: StreamConfig, found: StreamConfig) -> list[str]:
     """What about ``found`` is not exactly ``declared``; empty when it is."""
     problems = [
@@ -43,12 +49,13 @@ def config_differences(declared: StreamConfig, found: StreamConfig) -> list[str]
     ]
     for name in DECLARED_FIELDS:
         want, have = getattr(declared, name), getattr(found, name)
-        if not _same(want, have):
+        if not same_value(want, have):
             problems.append(f"{name} is {have!r}, declared {want!r}")
     return problems
 
 
-def _same(want: Any, have: Any) -> bool:
+def same_value(want: Any, have: Any) -> bool:
+    """Equal, with numbers compared as the server answers them (durations as floats)."""
     if isinstance(want, float | int) and isinstance(have, float | int):
         return math.isclose(want, have)
     return bool(want == have)
@@ -64,18 +71,12 @@ async def verify_streams(
     deadline = asyncio.get_running_loop().time() + patience
     for declared in topology.streams:
         assert declared.name is not None
-        while True:
-            try:
-                info = await js.stream_info(declared.name)
-                break
-            except NotFoundError as error:
-                if asyncio.get_running_loop().time() > deadline:
-                    raise StreamMissingError(
-                        f"stream {declared.name} does not exist: run the stream set-up step "
-                        "(just nats-setup, python -m service_kit.stream_setup)"
-                    ) from error
-                log.warning("waiting for stream %s to be declared", declared.name)
-                await asyncio.sleep(1.0)
+        info = await wait_until_declared(
+            partial(js.stream_info, declared.name),
+            f"stream {declared.name}",
+            deadline,
+            StreamMissingError,
+        )
         problems = config_differences(declared, info.config)
         if problems:
             raise StreamConfigError(
@@ -83,3 +84,23 @@ async def verify_streams(
                 f"({'; '.join(problems)}); refusing to start. Inspect it as the NATS admin, "
                 "then run the stream set-up step."
             )
+
+
+async def wait_until_declared(
+    lookup: Callable[[], Awaitable[Info]],
+    what: str,
+    deadline: float,
+    missing: type[Exception],
+) -> Info:
+    """``lookup()``'s answer once ``what`` exists; ``missing`` after ``deadline`` (loop time)."""
+    while True:
+        try:
+            return await lookup()
+        except NotFoundError as error:
+            if asyncio.get_running_loop().time() > deadline:
+                raise missing(
+                    f"{what} does not exist: run the set-up step "
+                    "(just nats-setup, python -m service_kit.stream_setup)"
+                ) from error
+            log.warning("waiting for %s to be declared", what)
+            await asyncio.sleep(1.0)

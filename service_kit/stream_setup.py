@@ -1,10 +1,14 @@
-"""Declare the JetStream streams (nats/jetstream.json): the one privileged NATS step.
+"""Declare the JetStream streams and durable consumers (nats/jetstream.json): the one
+privileged NATS step.
 
 Run by an operator (``just nats-setup``), by the dev stack and the tests before any service
 starts, and by compose's one-shot ``nats-setup`` job. It connects as the ``setup`` user, the
-only non-admin user that may create or update streams; the services may only check them
-(service_kit/stream_guard.py). Re-running it brings every stream back to the declared config,
-which also removes sources, republish or subject transforms someone added.
+only non-admin user that may create or update streams and consumers; the services may only
+check them (service_kit/stream_guard.py, durable_guard.py) and pull from their own durables.
+Re-running it brings every stream and durable back to the declared config, which also
+removes sources, republish or subject transforms someone added and puts a broadened filter
+back; a durable whose ack, deliver or replay policy was changed cannot be put back in place
+(NATS keeps those for a consumer's life), and the step says so and stops.
 
 Reads ``NATS_URL``, ``NATS_STREAM_REPLICAS``, ``NATS_SETUP_PASSWORD`` and ``APP_ENV`` (the
 development password is refused in production).
@@ -16,15 +20,21 @@ import asyncio
 import logging
 from typing import Self
 
+from nats.js import JetStreamContext
+from nats.js.errors import APIError, NotFoundError
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from service_kit.durable_guard import DurableConfigError, verify_durables
 from service_kit.jetstream import Topology, connect_nats, ensure_streams, load_topology
 from service_kit.nats_credentials import SETUP_USER, client_options, dev_nats_password
 from service_kit.settings import DEV_SECRET_MARKER, AppEnv, InsecureSettingsError
 from service_kit.stream_guard import StreamConfigError, verify_streams
 
 log = logging.getLogger(__name__)
+
+# How NATS refuses a durable update it does not allow ("ack policy can not be updated").
+CONSUMER_CREATE_ERROR = 10012
 
 
 class StreamSetupSettings(BaseSettings):
@@ -42,11 +52,14 @@ class StreamSetupSettings(BaseSettings):
         return self
 
 
-async def declare_streams(settings: StreamSetupSettings, *, patience: float = 30.0) -> None:
-    """Create or update every stream, then check the result as the services will.
+async def declare_streams_and_durables(
+    settings: StreamSetupSettings, *, patience: float = 30.0
+) -> None:
+    """Create or update every stream and durable, then check them as the services will.
 
     NATS, or a cluster's JetStream leader, may still be coming up: retried for ``patience``
-    seconds. A stream that cannot be brought to the declared config is not retried.
+    seconds. A stream or durable that cannot be brought to the declared config is not
+    retried (``StreamConfigError``, ``DurableConfigError``).
     """
     topology = load_topology(replicas=settings.nats_stream_replicas)
     deadline = asyncio.get_running_loop().time() + patience
@@ -59,7 +72,7 @@ async def declare_streams(settings: StreamSetupSettings, *, patience: float = 30
         except Exception as error:
             if asyncio.get_running_loop().time() > deadline:
                 raise
-            log.warning("streams not declared yet, trying again: %s", error)
+            log.warning("streams and durables not declared yet, trying again: %s", error)
             await asyncio.sleep(1.0)
 
 
@@ -73,15 +86,47 @@ async def _declare_once(settings: StreamSetupSettings, topology: Topology) -> No
     try:
         js = nc.jetstream(timeout=10.0)
         await ensure_streams(js, topology)
+        await ensure_durables(js, topology)
         await verify_streams(js, topology, patience=0)
+        await verify_durables(js, topology, topology.consumers, patience=0)
         log.info("streams declared: %s", ", ".join(str(s.name) for s in topology.streams))
+        log.info("durable consumers declared: %s", ", ".join(topology.consumers))
     finally:
         await nc.close()
 
 
+async def ensure_durables(js: JetStreamContext, topology: Topology) -> None:
+    """Create each durable consumer, or bring an existing one to the declared config.
+
+    The whole declared config is always sent: NATS replaces a durable's editable fields
+    (filters, ack wait, limits, description) in place. It keeps the ack, deliver and replay
+    policy and the pull mode for a durable's life; a durable that differs there raises
+    ``DurableConfigError`` (an operator deletes it, then declares it again).
+    """
+    for durable, (stream, config) in topology.consumers.items():
+        try:
+            await js.consumer_info(stream, durable)
+        except NotFoundError:
+            await js.add_consumer(stream, config)
+            log.info("created durable consumer", extra={"durable": durable, "stream": stream})
+            continue
+        try:
+            await js.add_consumer(stream, config)
+        except APIError as error:
+            if error.err_code != CONSUMER_CREATE_ERROR:
+                raise  # the cluster not ready, say: tried again
+            raise DurableConfigError(
+                f"durable consumer {durable} on stream {stream} cannot be brought back to its "
+                f"declared config in place: NATS says {error.description!r} (it keeps a "
+                "durable's ack, deliver and replay policy and pull mode for its life). Delete "
+                f"it as the NATS admin (nats consumer rm {stream} {durable}), then run the set-up "
+                "step again: the new durable delivers the stream's stored events again."
+            ) from error
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    asyncio.run(declare_streams(StreamSetupSettings()))
+    asyncio.run(declare_streams_and_durables(StreamSetupSettings()))
 
 
 if __name__ == "__main__":

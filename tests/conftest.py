@@ -21,7 +21,7 @@ from redis.asyncio import Redis
 from devstack.processes import ProcessGroup
 from service_kit.jetstream import connect_nats
 from service_kit.nats_credentials import dev_admin_options
-from service_kit.stream_setup import StreamSetupSettings, declare_streams
+from service_kit.stream_setup import StreamSetupSettings, declare_streams_and_durables
 from tests.support.servers import (
     FerretDbServer,
     NatsServer,
@@ -91,13 +91,14 @@ def redis_url(redis_server: RedisServer) -> Iterator[str]:
 @pytest.fixture
 async def nats_client(nats_url: str) -> AsyncIterator[NATS]:
     """A connection to a JetStream with no streams left over from earlier tests, and the
-    streams declared afresh by the set-up step (as the dev stack and compose run it)."""
+    streams and durables declared afresh by the set-up step (as the dev stack and compose run
+    it)."""
     nc = await connect_nats(nats_url, "tests", **dev_admin_options())
     js = nc.jetstream()
     for stream in await js.streams_info():
         assert stream.config.name is not None
         await js.delete_stream(stream.config.name)
-    await declare_streams(StreamSetupSettings(nats_url=nats_url))
+    await declare_streams_and_durables(StreamSetupSettings(nats_url=nats_url))
     yield nc
     await nc.close()
 

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 DURABLE = "mail_svc"
 MENTIONS_DURABLE = "mail_svc_mentions"
+DURABLES = (DURABLE, MENTIONS_DURABLE)  # declared by the set-up step, checked at start-up
 _KEY = "mail_worker"
 # NATS already answered when the infrastructure opened, so binding normally takes
 # milliseconds; waiting for it makes the service ready as soon as it serves.
@@ -64,7 +65,7 @@ class MailWorker:
                 backoff=settings.retry_backoff_seconds,
                 batch=settings.fetch_batch,
             )
-            for durable in (DURABLE, MENTIONS_DURABLE)
+            for durable in DURABLES
         )
         # A stop lets the fetched batch finish; each message may take one SMTP timeout.
         grace = settings.fetch_batch * settings.smtp_timeout_seconds + 5.0

@@ -16,7 +16,7 @@ from auth_svc.settings import AuthSettings
 from devstack.processes import ProcessGroup, free_port
 from service_kit.nats_credentials import SERVICE_USERS, SETUP_USER, server_environment
 from service_kit.settings import AppEnv
-from service_kit.stream_setup import StreamSetupSettings, declare_streams
+from service_kit.stream_setup import StreamSetupSettings, declare_streams_and_durables
 from tests.support.servers import NatsServer, start_nats
 
 PASSWORDS = {f"NATS_{user.upper()}_PASSWORD": secrets.token_urlsafe(32)
@@ -34,7 +34,7 @@ def production_nats(server_group: ProcessGroup, tmp_path: Path) -> Iterator[Nats
 async def test_production_pages_carry_hsts_and_strict_cookies(
     infrastructure_env: dict[str, Any], production_nats: NatsServer
 ) -> None:
-    await declare_streams(
+    await declare_streams_and_durables(
         StreamSetupSettings(
             app_env=AppEnv.PRODUCTION,
             nats_url=production_nats.url,

@@ -15,12 +15,16 @@ from nats.js.errors import APIError
 
 import nats
 from chat_svc.events import MessageChanged, PersonTyping
+from service_kit.durable_guard import durable_differences, verify_durables
 from service_kit.events import PasswordResetRequested, SessionRevoked
-from service_kit.jetstream import ensure_consumer, ensure_streams, load_topology, publish_event
+from service_kit.jetstream import ensure_streams, load_topology, publish_event
 from service_kit.nats_credentials import SERVICE_USERS, client_options, dev_nats_password
 from service_kit.stream_guard import verify_streams
 
-STREAMS = [str(stream.name) for stream in load_topology().streams]
+TOPOLOGY = load_topology()
+STREAMS = [str(stream.name) for stream in TOPOLOGY.streams]
+# The durables each service binds (declared by the set-up step, never by the service).
+OWN_DURABLES = {"auth": [], "chat": ["chat_svc_users"], "mail": ["mail_svc", "mail_svc_mentions"]}
 
 
 async def connect_as(url: str, user: str) -> NATS:
@@ -127,20 +131,19 @@ async def test_mail_reads_mention_requests_only_through_its_own_durable(
     """mail_svc consumes CHAT_EVENTS (mention e-mails), which also carries every message:
     it may bind its own filtered durable, nothing that reads the rest."""
     admin = nats_client.jetstream()
-    topology = load_topology()
-    await ensure_streams(admin, topology)
     mail, chat = await connect_as(nats_url, "mail"), await connect_as(nats_url, "chat")
     try:
         mail_js = mail.jetstream()
-        durable = await ensure_consumer(mail_js, topology, "mail_svc_mentions")
-        await mail_js.pull_subscribe_bind("mail_svc_mentions", durable)
+        await mail_js.pull_subscribe_bind("mail_svc_mentions", "CHAT_EVENTS")
         with pytest.raises((APIError, nats.errors.TimeoutError)):
             await mail_js.get_msg("CHAT_EVENTS", 1)
         with pytest.raises((APIError, nats.errors.TimeoutError)):
             await mail_js.pull_subscribe("chat.>", durable="snoop", stream="CHAT_EVENTS")
         # Nor may chat pull mail's durable (it would take the e-mails' events away).
         await admin.publish("chat.mention_digest.requested", b"{}")
-        subscription = await chat.jetstream().pull_subscribe_bind("mail_svc_mentions", durable)
+        subscription = await chat.jetstream().pull_subscribe_bind(
+            "mail_svc_mentions", "CHAT_EVENTS"
+        )
         with pytest.raises(nats.errors.TimeoutError):
             await subscription.fetch(1, timeout=1)
         assert await refused(chat)
@@ -165,6 +168,14 @@ async def api_call(nc: NATS, subject: str, body: dict[str, Any] | None = None) -
     except nats.errors.TimeoutError:
         return None
     return json.loads(reply.data)
+
+
+async def assert_all_refused(nc: NATS, user: str, calls: list[tuple[str, dict[str, Any]]]) -> None:
+    for subject, body in calls:
+        answer = await api_call(nc, subject, body)
+        assert answer is None, f"{user} got an answer to {subject}: {answer}"
+        assert await refused(nc), f"{user} may call {subject}"
+        nc.permission_errors.clear()  # type: ignore[attr-defined]
 
 
 async def stream_config(admin: NATS, stream: str) -> dict[str, Any]:
@@ -198,11 +209,7 @@ async def test_no_service_may_create_update_or_delete_streams(
     before = {name: await stream_config(nats_client, name) for name in STREAMS}
     nc = await connect_as(nats_url, user)
     try:
-        for subject, body in tampered_calls(before["AUTH_EVENTS"]):
-            answer = await api_call(nc, subject, body)
-            assert answer is None, f"{user} got an answer to {subject}: {answer}"
-            assert await refused(nc), f"{user} may call {subject}"
-            nc.permission_errors.clear()  # type: ignore[attr-defined]
+        await assert_all_refused(nc, user, tampered_calls(before["AUTH_EVENTS"]))
     finally:
         await nc.close()
     after = {name: await stream_config(nats_client, name) for name in STREAMS}
@@ -235,28 +242,84 @@ async def test_services_cannot_make_or_remove_consumers_but_their_own(
     ]
     nc = await connect_as(nats_url, user)
     try:
-        for subject, body in calls:
-            assert await api_call(nc, subject, body) is None, f"{user} may call {subject}"
-            assert await refused(nc)
-            nc.permission_errors.clear()  # type: ignore[attr-defined]
+        await assert_all_refused(nc, user, calls)
     finally:
         await nc.close()
-    consumers = await api_call(nats_client, f"$JS.API.CONSUMER.NAMES.{stream}")
-    assert consumers["consumers"] in ([], None)
+    assert await consumer_names(nats_client, stream) == declared_durables(stream)
 
 
-async def test_each_service_may_still_check_streams_and_make_its_own_durables(
+def declared_durables(stream: str) -> list[str]:
+    return sorted(name for name, (on, _) in TOPOLOGY.consumers.items() if on == stream)
+
+
+async def consumer_names(admin: NATS, stream: str) -> list[str]:
+    answer = await api_call(admin, f"$JS.API.CONSUMER.NAMES.{stream}")
+    return sorted(answer["consumers"] or [])
+
+
+# A service's own durables: a broader filter would hand it every event on the stream
+# (chat's users durable on auth.> reads every e-mail, address and user agent), so the
+# set-up step declares them and a service may only bind, pull and ack.
+BROADER = {"AUTH_EVENTS": "auth.>", "CHAT_EVENTS": "chat.>"}
+
+
+@pytest.mark.parametrize(
+    ("user", "durable"),
+    [(user, durable) for user, durables in OWN_DURABLES.items() for durable in durables],
+)
+async def test_no_service_may_create_or_reshape_its_own_durable(
+    nats_url: str, nats_client: NATS, user: str, durable: str
+) -> None:
+    stream, declared = TOPOLOGY.consumers[durable]
+    broader = BROADER[stream]
+    reshaped = declared.as_dict() | {"filter_subjects": None, "filter_subject": broader}
+
+    def request(config: dict[str, Any]) -> dict[str, Any]:
+        return {"stream_name": stream, "config": config}
+
+    calls: list[tuple[str, dict[str, Any]]] = [
+        # Update in place, in each API form NATS knows.
+        (f"$JS.API.CONSUMER.DURABLE.CREATE.{stream}.{durable}", request(reshaped)),
+        (f"$JS.API.CONSUMER.CREATE.{stream}.{durable}", request(reshaped | {"name": durable})),
+        (
+            f"$JS.API.CONSUMER.CREATE.{stream}.{durable}.{broader}",
+            request(reshaped | {"name": durable}),
+        ),
+        # Any other consumer, durable or not.
+        (
+            f"$JS.API.CONSUMER.DURABLE.CREATE.{stream}.{durable}_2",
+            request(reshaped | {"durable_name": f"{durable}_2"}),
+        ),
+        (f"$JS.API.CONSUMER.CREATE.{stream}", request(reshaped | {"durable_name": None})),
+        (f"$JS.API.CONSUMER.DELETE.{stream}.{durable}", {}),
+    ]
+    nc = await connect_as(nats_url, user)
+    try:
+        await assert_all_refused(nc, user, calls)
+    finally:
+        await nc.close()
+    found = await nats_client.jetstream().consumer_info(stream, durable)
+    assert durable_differences(declared, found.config) == []
+    assert await consumer_names(nats_client, stream) == declared_durables(stream)
+
+
+async def test_each_service_may_still_check_streams_and_pull_and_ack_its_own_durables(
     nats_url: str, nats_client: NATS
 ) -> None:
-    topology = load_topology()
-    for user, durables in {"auth": [], "chat": ["chat_svc_users"],
-                           "mail": ["mail_svc", "mail_svc_mentions"]}.items():  # fmt: skip
+    admin = nats_client.jetstream()
+    for user, durables in OWN_DURABLES.items():
         nc = await connect_as(nats_url, user)
         try:
             js = nc.jetstream()
-            await verify_streams(js, topology, patience=0)
+            await verify_streams(js, TOPOLOGY, patience=0)
+            await verify_durables(js, TOPOLOGY, durables, patience=0)
             for durable in durables:
-                await ensure_consumer(js, topology, durable)
+                stream, declared = TOPOLOGY.consumers[durable]
+                await admin.publish((declared.filter_subjects or [])[0], b"{}")
+                subscription = await js.pull_subscribe_bind(durable, stream)
+                [message] = await subscription.fetch(1, timeout=5)
+                await message.ack_sync()
+                assert (await admin.consumer_info(stream, durable)).num_ack_pending == 0
             assert not await refused(nc)
         finally:
             await nc.close()

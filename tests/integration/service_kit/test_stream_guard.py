@@ -14,7 +14,7 @@ from quart.testing.app import LifespanError
 from mail_svc.app import create_app
 from service_kit.jetstream import load_topology
 from service_kit.stream_guard import StreamMissingError, verify_streams
-from service_kit.stream_setup import StreamSetupSettings, declare_streams
+from service_kit.stream_setup import StreamSetupSettings, declare_streams_and_durables
 from tests.integration.mail_svc.helpers import mail_settings, wait_until_ready
 from tests.support.smtp_sink import SmtpSink
 
@@ -54,7 +54,7 @@ async def test_a_service_refuses_to_start_on_a_tampered_stream(
         async with app.test_app():
             pass
     # The set-up step puts the declared config back, and the service starts.
-    await declare_streams(StreamSetupSettings(nats_url=infrastructure_env["nats_url"]))
+    await declare_streams_and_durables(StreamSetupSettings(nats_url=infrastructure_env["nats_url"]))
     async with create_app(mail_settings(infrastructure_env, smtp_sink)).test_app() as test_app:
         await wait_until_ready(test_app.test_client())
 
