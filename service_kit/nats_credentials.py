@@ -14,6 +14,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from service_kit.nats_passwords import SERVER_READABLE_RULE, nats_password_problem
 from service_kit.settings import dev_secret
 
 SERVICE_USERS = ("auth", "chat", "mail")
@@ -31,7 +32,11 @@ def server_environment(environ: Mapping[str, str] = os.environ) -> dict[str, str
     """The variables nats/accounts.conf reads, from the environment or the dev defaults."""
     users = (*SERVICE_USERS, SETUP_USER, ADMIN_USER)
     names = {user: f"NATS_{user.upper()}_PASSWORD" for user in users}
-    return {name: environ.get(name, dev_nats_password(user)) for user, name in names.items()}
+    passwords = {name: environ.get(name, dev_nats_password(user)) for user, name in names.items()}
+    unreadable = sorted(name for name, value in passwords.items() if nats_password_problem(value))
+    if unreadable:
+        raise ValueError(f"{', '.join(unreadable)}: {SERVER_READABLE_RULE}")
+    return passwords
 
 
 def client_options(user: str, password: str) -> dict[str, Any]:

@@ -13,8 +13,10 @@ import string
 from enum import StrEnum
 from typing import Any, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from service_kit.nats_passwords import nats_password_problem
 
 # Anything that starts with this marker is a development placeholder: fine on a laptop,
 # refused in production so a forgotten variable fails loudly at start-up.
@@ -107,6 +109,15 @@ class ServiceSettings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.app_env is AppEnv.PRODUCTION
+
+    @field_validator("nats_password")
+    @classmethod
+    def _password_the_server_reads_as_given(cls, password: str) -> str:
+        # The same password is given to nats-server, which would misread it (and refuse us).
+        problem = nats_password_problem(password) if password else None
+        if problem:
+            raise ValueError(problem)
+        return password
 
     @model_validator(mode="after")
     def _refuse_dev_values_in_production(self) -> Self:

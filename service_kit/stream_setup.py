@@ -22,12 +22,13 @@ from typing import Self
 
 from nats.js import JetStreamContext
 from nats.js.errors import APIError, NotFoundError
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from service_kit.durable_guard import DurableConfigError, verify_durables
 from service_kit.jetstream import Topology, connect_nats, ensure_streams, load_topology
 from service_kit.nats_credentials import SETUP_USER, client_options, dev_nats_password
+from service_kit.nats_passwords import nats_password_problem
 from service_kit.settings import DEV_SECRET_MARKER, AppEnv, InsecureSettingsError
 from service_kit.stream_guard import StreamConfigError, verify_streams
 
@@ -44,6 +45,14 @@ class StreamSetupSettings(BaseSettings):
     nats_url: str = Field("nats://127.0.0.1:4222", validation_alias="NATS_URL")
     nats_stream_replicas: int = Field(1, ge=1, le=5, validation_alias="NATS_STREAM_REPLICAS")
     password: str = Field(dev_nats_password(SETUP_USER), validation_alias="NATS_SETUP_PASSWORD")
+
+    @field_validator("password")
+    @classmethod
+    def _password_the_server_reads_as_given(cls, password: str) -> str:
+        problem = nats_password_problem(password)
+        if problem:
+            raise ValueError(problem)
+        return password
 
     @model_validator(mode="after")
     def _refuse_dev_password_in_production(self) -> Self:

@@ -19,7 +19,8 @@ from service_kit.settings import AppEnv
 from service_kit.stream_setup import StreamSetupSettings, declare_streams_and_durables
 from tests.support.servers import NatsServer, start_nats
 
-PASSWORDS = {f"NATS_{user.upper()}_PASSWORD": secrets.token_urlsafe(32)
+# A letter first: nats-server re-reads the value as configuration (nats_passwords.py).
+PASSWORDS = {f"NATS_{user.upper()}_PASSWORD": "n" + secrets.token_hex(32)
              for user in (*SERVICE_USERS, SETUP_USER)}  # fmt: skip
 
 

@@ -52,7 +52,7 @@ def test_production_refuses_the_development_nats_password_and_seal_key(
 def test_production_requires_its_own_database_url(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("SERVICE_SECRET", secrets.token_urlsafe(32))
-    monkeypatch.setenv("MAIL_NATS_PASSWORD", secrets.token_urlsafe(32))
+    monkeypatch.setenv("MAIL_NATS_PASSWORD", "n" + secrets.token_hex(32))
     monkeypatch.setenv("LINK_SEAL_KEY", secrets.token_urlsafe(32))
     monkeypatch.setenv("MAIL_PUBLIC_URL", "https://chat.example")
     with pytest.raises(ValidationError, match="MONGODB_URL"):
@@ -86,7 +86,7 @@ def production_environment() -> dict[str, str]:
         "AUTH_SECRET_KEY": secrets.token_hex(32),
         "AUTH_PUBLIC_URL": "https://chat.example/auth",
         "AUTH_CHAT_PUBLIC_URL": "https://chat.example",
-        "AUTH_NATS_PASSWORD": secrets.token_urlsafe(32),
+        "AUTH_NATS_PASSWORD": "n" + secrets.token_hex(32),
         "LINK_SEAL_KEY": secrets.token_urlsafe(32),
         "AUTH_INTERNAL_PORT": "8001",
     }
