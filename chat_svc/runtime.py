@@ -27,6 +27,7 @@ from chat_svc.live.stream_limits import StreamLimits
 from chat_svc.live.subscriptions import LiveUpdates
 from chat_svc.live.typing_signals import TypingSignals
 from chat_svc.models.messages import migrate_messages_into_rooms, select_highest_event_id
+from chat_svc.models.migrations import run_migrations
 from chat_svc.models.rooms import upsert_general_room
 from chat_svc.notifications.mention_digests import MentionDigests
 from chat_svc.notifications.unsubscribe_links import UnsubscribeLinks
@@ -60,6 +61,7 @@ class ChatRuntime:
     publisher: LivePublisher
     live: LiveUpdates
     auth: AuthClient
+    migrations_task: asyncio.Task[None]
 
 
 def manage_chat_runtime(
@@ -82,7 +84,12 @@ def manage_chat_runtime(
         )
         # With the database down at start, this runs once it answers (the service starts).
         assert infrastructure.store is not None  # chat_svc always has its models
-        await infrastructure.store.when_ready(_prepare_rooms)
+        await infrastructure.store.when_ready(upsert_general_room)
+        # One-off migrations never hold up start-up (models/migrations.py).
+        migrations_task = asyncio.create_task(
+            run_migrations(ONE_OFF_MIGRATIONS, infrastructure.store.ready),
+            name="one-off migrations",
+        )
         nats, redis = infrastructure.nats, infrastructure.redis
         fanout = Fanout(settings.stream_batch_seconds)
         people = PersonRooms(redis)
@@ -160,6 +167,7 @@ def manage_chat_runtime(
             publisher=publisher,
             live=live,
             auth=auth,
+            migrations_task=migrations_task,
         )
         presence.start()
 
@@ -168,22 +176,23 @@ def manage_chat_runtime(
         runtime: ChatRuntime | None = app.extensions.pop(_KEY, None)
         if runtime is None:
             return
+        runtime.migrations_task.cancel()
         runtime.consumer.stop()
         runtime.mention_digests.stop()
         with contextlib.suppress(Exception):
             await runtime.consumer_task
         with contextlib.suppress(Exception):
             await runtime.mention_digests_task
+        with contextlib.suppress(BaseException):
+            await runtime.migrations_task
         await runtime.presence.stop()
         await runtime.publisher.stop()
         await runtime.live.stop()
         await runtime.auth.http.aclose()
 
 
-async def _prepare_rooms() -> None:
-    """Idempotent, run by every replica: general exists, older messages belong to it."""
-    await upsert_general_room()
-    await migrate_messages_into_rooms()
+# Each runs once per database, in order, in the background (models/migrations.py).
+ONE_OFF_MIGRATIONS = {"messages-into-rooms": migrate_messages_into_rooms}
 
 
 def runtime_of(app: Quart) -> ChatRuntime:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import pymongo
 from beanie import Document
 from pydantic import ConfigDict
 from pymongo import ASCENDING, IndexModel
@@ -21,6 +22,8 @@ from chat_svc.models.message_shape import GENERAL as GENERAL  # where chat_svc i
 from chat_svc.models.message_shape import MessageFields, PostedFields
 from service_kit.events import Event
 from service_kit.store_compat import count_and_newest, is_ferretdb
+
+MIGRATION_SECONDS = 3600.0
 
 
 class ChatMessage(MessageFields, Document):
@@ -165,9 +168,12 @@ async def update_message(
 
 async def migrate_messages_into_rooms() -> None:
     """Messages from before rooms belong to general; the old unique index on the id alone
-    would refuse the same id in two rooms. Idempotent, run at start-up by every replica."""
+    would refuse the same id in two rooms. Idempotent; a one-off migration
+    (models/migrations.py): on FerretDB the filter reads the whole collection, longer than
+    the 5 s socket timeout from about 80,000 messages on, hence its own deadline."""
     collection = ChatMessage.get_pymongo_collection()
-    await collection.update_many({"room": {"$exists": False}}, {"$set": {"room": GENERAL}})
+    with pymongo.timeout(MIGRATION_SECONDS):
+        await collection.update_many({"room": {"$exists": False}}, {"$set": {"room": GENERAL}})
     with contextlib.suppress(OperationFailure, ValueError, KeyError):  # gone, or never there
         await collection.drop_index("message_id_1")
 
