@@ -26,11 +26,12 @@ from chat_svc.live.presence import Presence
 from chat_svc.live.stream_limits import StreamLimits
 from chat_svc.live.subscriptions import LiveUpdates
 from chat_svc.live.typing_signals import TypingSignals
-from chat_svc.models.messages import migrate_messages_into_rooms, select_highest_event_id
+from chat_svc.models.messages import migrate_messages_into_rooms
 from chat_svc.models.migrations import run_migrations
 from chat_svc.models.rooms import upsert_general_room
 from chat_svc.notifications.mention_digests import MentionDigests
 from chat_svc.notifications.unsubscribe_links import UnsubscribeLinks
+from chat_svc.reads.history import HistoryIndex, cache_size_for, open_history
 from chat_svc.reads.latest_cache import LatestCache
 from chat_svc.reads.person_rooms import PersonRooms
 from chat_svc.reads.room_access import RoomAccess
@@ -62,6 +63,7 @@ class ChatRuntime:
     live: LiveUpdates
     auth: AuthClient
     migrations_task: asyncio.Task[None]
+    history: HistoryIndex  # its background rebuilds
 
 
 def manage_chat_runtime(
@@ -96,10 +98,12 @@ def manage_chat_runtime(
         access = RoomAccess(settings.token_cache_seconds, people)
         assert app.jinja_loader is not None  # create_base_app sets it
         room_members = RoomMembers()
-        latest = LatestCache(redis, settings.latest_cache_size)
+        cache_size = cache_size_for(settings.history_index, settings.latest_cache_size)
+        latest = LatestCache(redis, cache_size)
+        history = open_history(settings.history_index, latest)
         intake = PostIntake(
             redis,
-            settings.latest_cache_size,
+            cache_size,
             settings.message_rate_count,
             settings.message_rate_period_seconds,
         )
@@ -114,7 +118,7 @@ def manage_chat_runtime(
             settings.heartbeat_seconds,
             settings.reorder_window_seconds,
             membership_listeners=[access.on_membership_changed, room_members.on_membership_changed],
-            newest_known=select_highest_event_id,
+            newest_known=history.newest_event_id,
         )
         await live.start()
         presence = Presence(redis, fanout)
@@ -140,7 +144,8 @@ def manage_chat_runtime(
                 reads=ChatReads(
                     access=access,
                     people=people,
-                    snapshots=RoomSnapshots(redis, people, latest),
+                    snapshots=RoomSnapshots(redis, people, latest, history),
+                    history=history,
                     members=room_members,
                 ),
                 live=LiveParts(
@@ -168,6 +173,7 @@ def manage_chat_runtime(
             live=live,
             auth=auth,
             migrations_task=migrations_task,
+            history=history,
         )
         presence.start()
 
@@ -188,6 +194,7 @@ def manage_chat_runtime(
         await runtime.presence.stop()
         await runtime.publisher.stop()
         await runtime.live.stop()
+        await runtime.history.stop()
         await runtime.auth.http.aclose()
 
 

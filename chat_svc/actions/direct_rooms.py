@@ -12,6 +12,7 @@ import hashlib
 from nats.aio.client import Client as NATS
 
 from chat_svc.actions.membership_changes import join_room
+from chat_svc.actions.message_ids import start_new_room
 from chat_svc.actions.room_names import DIRECT_PREFIX
 from chat_svc.auth.auth_client import Viewer
 from chat_svc.models.rooms import NameTakenError, Room, SlugTakenError, insert_room, select_room
@@ -33,6 +34,7 @@ async def open_direct_room(nats: NATS, access: RoomAccess, me: Viewer, other: Ch
         try:
             # The newline keeps this name key out of reach of any typed room name.
             room = await insert_room(slug, "direct", f"direct\n{slug}", "direct", me.user_id)
+            await start_new_room(access.people.redis, slug)
         except (NameTakenError, SlugTakenError):
             room = await select_room(slug)  # the other person opened it at the same moment
             assert room is not None

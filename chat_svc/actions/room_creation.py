@@ -8,6 +8,7 @@ import secrets
 from nats.aio.client import Client as NATS
 
 from chat_svc.actions.membership_changes import join_room
+from chat_svc.actions.message_ids import start_new_room
 from chat_svc.actions.room_names import name_key, numbered_slug, slug_for
 from chat_svc.auth.auth_client import Viewer
 from chat_svc.models.rooms import (
@@ -44,6 +45,7 @@ async def create_room(
             continue
     else:
         raise SlugTakenError(base)
+    await start_new_room(access.people.redis, room.slug)
     await join_room(nats, access, room, creator.user_id, room.name)
     log.info("room created", extra={"room": room.slug, "kind": kind, "user_id": creator.user_id})
     return room

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -32,6 +32,8 @@ class ChatMessage(MessageFields, Document):
         # Pages, resumes and unread counts all read one room by id range.
         indexes = [
             IndexModel([("room", ASCENDING), ("message_id", ASCENDING)], unique=True),
+            # The newest change of a room, and the changes since an id (resumes, rebuilds).
+            IndexModel([("room", ASCENDING), ("event_id", ASCENDING)]),
         ]
 
 
@@ -234,6 +236,33 @@ async def select_messages_before(room: str, before_id: int, limit: int) -> list[
         .to_list()
     )
     return [record_of(document) for document in reversed(older)]
+
+
+async def select_messages_from(room: str, first_id: int, limit: int) -> list[MessageRecord]:
+    """The ``limit`` messages of ``room`` from ``first_id`` on, oldest first."""
+    found = (
+        await ChatMessage.find(ChatMessage.room == room, ChatMessage.message_id >= first_id)
+        .sort("+message_id")
+        .limit(limit)
+        .to_list()
+    )
+    return [record_of(document) for document in found]
+
+
+async def room_messages_in_batches(room: str, size: int) -> AsyncIterator[list[MessageRecord]]:
+    """Every message of ``room``, in batches, in the order the store keeps them: one pass,
+    no sort (on FerretDB a sort reads the whole collection before the first answer). Its
+    own deadline: on FerretDB a batch of a small room may wait on a long scan."""
+    collection = ChatMessage.get_pymongo_collection()
+    with pymongo.timeout(MIGRATION_SECONDS):
+        batch: list[MessageRecord] = []
+        async for document in collection.find({"room": room}, batch_size=size):
+            batch.append(MessageRecord.model_validate(document))
+            if len(batch) >= size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
 
 
 async def select_messages_after(room: str, after_id: int, limit: int) -> list[MessageRecord]:

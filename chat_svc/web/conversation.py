@@ -85,9 +85,14 @@ class ConversationRenderer:
         return RenderedMessage(message, html[: -len(CLOSING)])
 
     def html(
-        self, messages: Sequence[RenderedMessage], viewer_id: str, first_unread: int | None
+        self,
+        messages: Sequence[RenderedMessage],
+        viewer_id: str,
+        first_unread: int | None,
+        highlighted: int | None = None,
     ) -> Markup:
-        """The list's items for one viewer: day separators, the unread divider, messages."""
+        """The list's items for one viewer: day separators, the unread divider, messages
+        (``highlighted``: the message a link pointed at, ``?around=``)."""
         today = datetime.now(UTC).date()
         parts: list[str] = []
         previous_day: date | None = None
@@ -99,7 +104,9 @@ class ConversationRenderer:
                 previous_day = day
             if message.message_id == first_unread:
                 parts.append(UNREAD_DIVIDER)
-            parts.append(_for_viewer(rendered.opening, message, viewer_id))
+            parts.append(
+                _for_viewer(rendered.opening, message, viewer_id, message.message_id == highlighted)
+            )
             if message.author_id == viewer_id and not message.deleted:
                 parts.append(own_actions(message, self._edit_open(message)))
             parts.append(CLOSING)
@@ -119,9 +126,11 @@ class ConversationRenderer:
         return found
 
 
-def _for_viewer(opening: str, message: MessageRecord, viewer_id: str) -> str:
+def _for_viewer(
+    opening: str, message: MessageRecord, viewer_id: str, highlighted: bool = False
+) -> str:
     """The viewer's classes, as ``_message.html`` adds them when it knows the viewer."""
-    extra = ""
+    extra = " highlighted" if highlighted else ""
     if message.author_id == viewer_id:
         extra += " own-message"
     if message.mentions_user(viewer_id):

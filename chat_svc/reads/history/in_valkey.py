@@ -1,0 +1,174 @@
+"""The history held in Valkey, for a database whose indexes serve no query (FerretDB).
+
+The room's latest set (reads/latest_cache.py, unbounded here) holds every message as the
+page shows it, scored by message id; the mention sets hold, per person, the ids of the
+messages by others that mention them. Every read is then a range or a count of a sorted
+set, whatever the room's size.
+
+The database stays the record. The ``ready`` key says the sets hold the whole room; when it
+is missing (Valkey flushed or restarted without its AOF, a key evicted) the room is rebuilt
+in the background from one pass over its messages (``add_absent`` keeps whatever posts and
+edits wrote meanwhile), while its reads go to the database: correct, slower (a scan on
+FerretDB), and only for that room until the rebuild ends. One replica rebuilds a room at a
+time (a lock key that expires if the replica dies).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
+from redis.exceptions import RedisError
+
+from chat_svc.models.messages import (
+    MessageRecord,
+    Unread,
+    count_unread_messages,
+    room_messages_in_batches,
+    select_highest_event_id,
+    select_latest_messages,
+    select_messages_before,
+    select_messages_from,
+)
+from chat_svc.reads.latest_cache import (
+    LatestCache,
+    changes_key,
+    latest_key,
+    mentions_key,
+    ready_key,
+)
+
+log = logging.getLogger(__name__)
+
+REBUILD_BATCH = 2000
+REBUILD_LOCK_SECONDS = 600
+
+
+def rebuild_lock_key(room: str) -> str:
+    return f"chat:room:{room}:latest:rebuilding"
+
+
+def _decode(raw: list[bytes]) -> list[MessageRecord]:
+    return [MessageRecord.model_validate_json(item) for item in raw]
+
+
+@dataclass
+class ValkeyHistory:
+    cache: LatestCache  # unbounded: every message of each room
+    _rebuilds: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+
+    @property
+    def redis(self) -> Redis:
+        return self.cache.redis
+
+    async def latest(self, room: str, count: int) -> list[MessageRecord]:
+        found = await self._read(room, lambda pipe: pipe.zrange(latest_key(room), -count, -1))
+        if found is not None:
+            return _decode(found[0])
+        return await select_latest_messages(room, count)
+
+    async def before(self, room: str, before_id: int, count: int) -> list[MessageRecord]:
+        found = await self._read(
+            room,
+            lambda pipe: pipe.zrevrangebyscore(latest_key(room), f"({before_id}", "-inf", 0, count),
+        )
+        if found is not None:
+            return _decode(list(reversed(found[0])))
+        return await select_messages_before(room, before_id, count)
+
+    async def around(self, room: str, message_id: int, count: int) -> list[MessageRecord]:
+        key = latest_key(room)
+
+        def ranges(pipe: Pipeline) -> None:
+            pipe.zrevrangebyscore(key, f"({message_id}", "-inf", 0, count)
+            pipe.zrangebyscore(key, message_id, "+inf", 0, count + 1)
+
+        found = await self._read(room, ranges)
+        if found is not None:
+            return _decode(list(reversed(found[0])) + list(found[1]))
+        older = await select_messages_before(room, message_id, count)
+        return older + await select_messages_from(room, message_id, count + 1)
+
+    async def unread(self, read_positions: dict[str, int], reader: str) -> dict[str, Unread]:
+        found: dict[str, Unread] = {}
+        from_store: dict[str, int] = {}
+        for room, read in read_positions.items():
+            after = f"({read}"
+
+            def counts(pipe: Pipeline, room: str = room, after: str = after) -> None:
+                pipe.zcount(latest_key(room), after, "+inf")
+                pipe.zcount(mentions_key(room, reader), after, "+inf")
+                pipe.zrange(latest_key(room), -1, -1, withscores=True)
+
+            answers = await self._read(room, counts)
+            if answers is None:
+                from_store[room] = read
+            elif answers[0]:
+                found[room] = Unread(int(answers[0]), int(answers[2][0][1]), int(answers[1]))
+        if from_store:
+            found |= await count_unread_messages(from_store, reader=reader)
+        return found
+
+    async def newest_event_id(self, room: str) -> int:
+        def newest(pipe: Pipeline) -> None:
+            pipe.zrange(latest_key(room), -1, -1, withscores=True)
+            pipe.zrange(changes_key(room), -1, -1, withscores=True)
+
+        found = await self._read(room, newest)
+        if found is None:
+            return await select_highest_event_id(room)
+        scores = cast(list[tuple[bytes, float]], found[0] + found[1])
+        return max([0] + [int(score) for _, score in scores])
+
+    async def _read(self, room: str, reads: Callable[[Pipeline], object]) -> list[Any] | None:
+        """What ``reads`` queues, answered by the index in one round trip; None when the
+        room's index is not complete (its rebuild is started) or Valkey is unavailable:
+        the caller reads the store."""
+        try:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.exists(ready_key(room))
+                reads(pipe)
+                ready, *answers = await pipe.execute()
+        except (RedisError, OSError) as error:
+            log.warning("latest cache unavailable, reading the store: %s", error)
+            return None
+        if not ready:
+            self._rebuild_soon(room)
+            return None
+        return answers
+
+    def _rebuild_soon(self, room: str) -> None:
+        running = self._rebuilds.get(room)
+        if running is None or running.done():
+            self._rebuilds[room] = asyncio.create_task(self._rebuild(room), name=f"rebuild {room}")
+
+    async def _rebuild(self, room: str) -> None:
+        lock = rebuild_lock_key(room)
+        if not await self.redis.set(lock, b"1", nx=True, ex=REBUILD_LOCK_SECONDS):
+            return  # another replica rebuilds it; reads go to the store meanwhile
+        try:
+            added = 0
+            async for batch in room_messages_in_batches(room, REBUILD_BATCH):
+                added += await self.cache.add_absent(room, batch)
+            await self.cache.mark_ready(room)
+            log.info("history of %s rebuilt from the store", room, extra={"added": added})
+        except Exception as error:  # the next read that finds it missing starts it again
+            log.warning("history of %s not rebuilt: %s", room, error)
+        finally:
+            with contextlib.suppress(Exception):
+                await self.redis.delete(lock)
+
+    async def wait_rebuilt(self) -> None:
+        """Until the rebuilds under way end (tests, the benchmark)."""
+        await asyncio.gather(*self._rebuilds.values(), return_exceptions=True)
+
+    async def stop(self) -> None:
+        for task in self._rebuilds.values():
+            task.cancel()
+        await self.wait_rebuilt()
