@@ -4,9 +4,10 @@ rooms, the room's newest messages (reads/latest_cache.py) and who is here (live/
 
 An unread count is read from the room's cached newest messages (``ZCOUNT`` after the read
 position), which is exact while the cache reaches back to the read position; a room whose
-cache was lost is rebuilt from the database, and a count past the cache's reach (more than
-``latest_cache_size`` unread) is counted in the database. Both are rare: a Redis flush, or a
-person away for a long while.
+cache was lost, and a count past the cache's reach (more than ``latest_cache_size`` unread,
+with ``CHAT_HISTORY_INDEX=database``), are counted by the history index (reads/history/).
+With ``CHAT_HISTORY_INDEX=valkey`` the cache holds every message, so only a lost cache
+counts elsewhere.
 
 The script names the rooms' keys itself (it learns the rooms from the person's hash): fine
 on one Redis or Valkey, not on a Redis Cluster.

@@ -62,6 +62,8 @@ def _decode(raw: list[bytes]) -> list[MessageRecord]:
 class ValkeyHistory:
     cache: LatestCache  # unbounded: every message of each room
     _rebuilds: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    # One rebuild at a time per replica: on FerretDB each reads the whole collection.
+    _one_at_a_time: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
 
     @property
     def redis(self) -> Redis:
@@ -149,6 +151,10 @@ class ValkeyHistory:
             self._rebuilds[room] = asyncio.create_task(self._rebuild(room), name=f"rebuild {room}")
 
     async def _rebuild(self, room: str) -> None:
+        async with self._one_at_a_time:
+            await self._rebuild_now(room)
+
+    async def _rebuild_now(self, room: str) -> None:
         lock = rebuild_lock_key(room)
         if not await self.redis.set(lock, b"1", nx=True, ex=REBUILD_LOCK_SECONDS):
             return  # another replica rebuilds it; reads go to the store meanwhile

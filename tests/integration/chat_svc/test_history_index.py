@@ -6,12 +6,13 @@ checked against what was written, then again once Valkey has lost everything."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import pytest
 from redis.asyncio import Redis
 
 from chat_svc.auth.auth_client import Viewer
-from chat_svc.models.messages import Unread
+from chat_svc.models.messages import MessageRecord, Unread
 from chat_svc.reads.history.in_valkey import ValkeyHistory
 from chat_svc.reads.latest_cache import ready_key
 from chat_svc.services import services_of
@@ -22,8 +23,8 @@ from tests.integration.chat_svc.people import sign_in
 POSTS = 30
 
 
-def ids(records: list[object]) -> list[int]:
-    return [record.message_id for record in records]  # type: ignore[attr-defined]
+def ids(records: Sequence[MessageRecord]) -> list[int]:
+    return [record.message_id for record in records]
 
 
 @pytest.mark.parametrize("kind", ["valkey", "database"])
