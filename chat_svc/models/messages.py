@@ -249,14 +249,16 @@ async def select_messages_from(room: str, first_id: int, limit: int) -> list[Mes
     return [record_of(document) for document in found]
 
 
-async def room_messages_in_batches(room: str, size: int) -> AsyncIterator[list[MessageRecord]]:
-    """Every message of ``room``, in batches, in the order the store keeps them: one pass,
-    no sort (on FerretDB a sort reads the whole collection before the first answer). Its
-    own deadline: on FerretDB a batch of a small room may wait on a long scan."""
+async def messages_of_rooms_in_batches(
+    rooms: Iterable[str], size: int
+) -> AsyncIterator[list[MessageRecord]]:
+    """Every message of ``rooms``, in batches, in the order the store keeps them: one pass
+    however many rooms, no sort (on FerretDB a sort reads the whole collection before the
+    first answer). Its own deadline: on FerretDB a batch may wait on a long scan."""
     collection = ChatMessage.get_pymongo_collection()
     with pymongo.timeout(MIGRATION_SECONDS):
         batch: list[MessageRecord] = []
-        async for document in collection.find({"room": room}, batch_size=size):
+        async for document in collection.find({"room": {"$in": sorted(rooms)}}, batch_size=size):
             batch.append(MessageRecord.model_validate(document))
             if len(batch) >= size:
                 yield batch

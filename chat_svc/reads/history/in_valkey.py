@@ -7,10 +7,11 @@ set, whatever the room's size.
 
 The database stays the record. The ``ready`` key says the sets hold the whole room; when it
 is missing (Valkey flushed or restarted without its AOF, a key evicted) the room is rebuilt
-in the background from one pass over its messages (``add_absent`` keeps whatever posts and
-edits wrote meanwhile), while its reads go to the database: correct, slower (a scan on
-FerretDB), and only for that room until the rebuild ends. One replica rebuilds a room at a
-time (a lock key that expires if the replica dies).
+in the background (``add_absent`` keeps whatever posts and edits wrote meanwhile), while
+its reads go to the database: correct, slower (a scan on FerretDB), and only for that room
+until the rebuild ends. After a flush every room is missing: one pass over the store
+rebuilds all the rooms found missing so far, and one replica rebuilds at a time (a lock
+key that expires if the replica dies).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from chat_svc.models.messages import (
     MessageRecord,
     Unread,
     count_unread_messages,
-    room_messages_in_batches,
+    messages_of_rooms_in_batches,
     select_highest_event_id,
     select_latest_messages,
     select_messages_before,
@@ -50,8 +51,8 @@ REBUILD_BATCH = 2000
 REBUILD_LOCK_SECONDS = 600
 
 
-def rebuild_lock_key(room: str) -> str:
-    return f"chat:room:{room}:latest:rebuilding"
+# One replica rebuilds at a time; expires if it dies.
+REBUILD_LOCK = "chat:history:rebuilding"
 
 
 def _decode(raw: list[bytes]) -> list[MessageRecord]:
@@ -61,9 +62,8 @@ def _decode(raw: list[bytes]) -> list[MessageRecord]:
 @dataclass
 class ValkeyHistory:
     cache: LatestCache  # unbounded: every message of each room
-    _rebuilds: dict[str, asyncio.Task[None]] = field(default_factory=dict)
-    # One rebuild at a time per replica: on FerretDB each reads the whole collection.
-    _one_at_a_time: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
+    _missing: set[str] = field(default_factory=set)  # rooms the next rebuild pass fills
+    _rebuild: asyncio.Task[None] | None = None
 
     @property
     def redis(self) -> Redis:
@@ -146,35 +146,42 @@ class ValkeyHistory:
         return answers
 
     def _rebuild_soon(self, room: str) -> None:
-        running = self._rebuilds.get(room)
-        if running is None or running.done():
-            self._rebuilds[room] = asyncio.create_task(self._rebuild(room), name=f"rebuild {room}")
+        self._missing.add(room)
+        if self._rebuild is None or self._rebuild.done():
+            self._rebuild = asyncio.create_task(self._rebuild_missing(), name="history rebuild")
 
-    async def _rebuild(self, room: str) -> None:
-        async with self._one_at_a_time:
-            await self._rebuild_now(room)
-
-    async def _rebuild_now(self, room: str) -> None:
-        lock = rebuild_lock_key(room)
-        if not await self.redis.set(lock, b"1", nx=True, ex=REBUILD_LOCK_SECONDS):
-            return  # another replica rebuilds it; reads go to the store meanwhile
-        try:
-            added = 0
-            async for batch in room_messages_in_batches(room, REBUILD_BATCH):
-                added += await self.cache.add_absent(room, batch)
-            await self.cache.mark_ready(room)
-            log.info("history of %s rebuilt from the store", room, extra={"added": added})
-        except Exception as error:  # the next read that finds it missing starts it again
-            log.warning("history of %s not rebuilt: %s", room, error)
-        finally:
-            with contextlib.suppress(Exception):
-                await self.redis.delete(lock)
+    async def _rebuild_missing(self) -> None:
+        """The rooms found missing, in one pass over the store for all of them (each pass
+        reads the whole collection on FerretDB, however many rooms it serves); rooms found
+        missing during a pass wait for the next one."""
+        while self._missing:
+            rooms, self._missing = self._missing, set()
+            if not await self.redis.set(REBUILD_LOCK, b"1", nx=True, ex=REBUILD_LOCK_SECONDS):
+                return  # another replica rebuilds; the next read that misses asks again
+            try:
+                added = 0
+                async for batch in messages_of_rooms_in_batches(rooms, REBUILD_BATCH):
+                    for room in rooms:
+                        of_room = [m for m in batch if m.room == room]
+                        if of_room:
+                            added += await self.cache.add_absent(room, of_room)
+                for room in rooms:
+                    await self.cache.mark_ready(room)
+                log.info(
+                    "history rebuilt from the store", extra={"rooms": len(rooms), "added": added}
+                )
+            except Exception as error:  # the next read that finds it missing starts it again
+                log.warning("history not rebuilt: %s", error)
+            finally:
+                with contextlib.suppress(Exception):
+                    await self.redis.delete(REBUILD_LOCK)
 
     async def wait_rebuilt(self) -> None:
-        """Until the rebuilds under way end (tests, the benchmark)."""
-        await asyncio.gather(*self._rebuilds.values(), return_exceptions=True)
+        """Until the rebuild under way ends (tests, the benchmark)."""
+        if self._rebuild is not None:
+            await asyncio.gather(self._rebuild, return_exceptions=True)
 
     async def stop(self) -> None:
-        for task in self._rebuilds.values():
-            task.cancel()
+        if self._rebuild is not None:
+            self._rebuild.cancel()
         await self.wait_rebuilt()
