@@ -32,7 +32,7 @@ from bench.stack import running_stack
 from bench.stats import percentile
 from chat_svc.actions.message_ids import sequence_key
 from chat_svc.models.messages import MessageRecord
-from chat_svc.reads.latest_cache import UNBOUNDED, LatestCache
+from chat_svc.reads.latest_cache import UNBOUNDED, LatestCache, ready_key
 from chat_svc.reads.person_rooms import person_key
 from service_kit.document_store import service_database_name
 
@@ -146,7 +146,36 @@ async def measure_size(
     }
 
 
-async def run(sizes: list[int], samples: int, logs: Path) -> list[dict[str, Any]]:
+async def measure_rebuild(http: httpx.AsyncClient, filler: Filler, size: int) -> dict[str, Any]:
+    """Valkey flushed: the first read starts the background rebuild; how long until the
+    index is whole again, and what a read answers meanwhile (it goes to the database)."""
+    await filler.redis.flushall()
+    started = time.monotonic()
+    statuses: dict[str, int] = {}
+    read_ms = []
+    while not await filler.redis.exists(ready_key(BIG)):
+        before = time.perf_counter()
+        try:
+            response = await http.get(f"/rooms/{BIG}/messages?before={size // 2}")
+            status = str(response.status_code)
+        except httpx.HTTPError as error:
+            status = type(error).__name__
+        read_ms.append((time.perf_counter() - before) * 1000)
+        statuses[status] = statuses.get(status, 0) + 1
+        await asyncio.sleep(0.5)
+    return {
+        "rebuild_after_flush": {
+            "messages_in_room": size,
+            "seconds_until_whole": round(time.monotonic() - started, 1),
+            "reads_meanwhile_by_status": statuses,
+            "reads_meanwhile": _summary(read_ms),
+        }
+    }
+
+
+async def run(
+    sizes: list[int], samples: int, logs: Path, rebuild: bool = False
+) -> list[dict[str, Any]]:
     results = []
     with running_stack(logs) as stack:
         filler = Filler(stack.mongodb_url, stack.redis_url)
@@ -168,6 +197,9 @@ async def run(sizes: list[int], samples: int, logs: Path) -> list[dict[str, Any]
                 }
                 print(json.dumps(result), flush=True)
                 results.append(result)
+            if rebuild:
+                results.append(await measure_rebuild(http, filler, filled))
+                print(json.dumps(results[-1]), flush=True)
         await filler.close()
     return results
 
@@ -176,10 +208,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10**3, 10**4, 10**5, 10**6])
     parser.add_argument("--samples", type=int, default=100)
+    parser.add_argument("--rebuild", action="store_true", help="then flush Valkey: the rebuild")
+    parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--logs", type=Path, default=RESULTS.parent / "raw" / "history_curve_logs")
     args = parser.parse_args()
-    results = asyncio.run(run(args.sizes, args.samples, args.logs))
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    results = asyncio.run(run(args.sizes, args.samples, args.logs, args.rebuild))
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
 
 
 if __name__ == "__main__":

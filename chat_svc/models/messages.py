@@ -23,7 +23,9 @@ from chat_svc.models.message_shape import MessageFields, PostedFields
 from service_kit.events import Event
 from service_kit.store_compat import count_and_newest, is_ferretdb
 
-MIGRATION_SECONDS = 3600.0
+# A pass over the whole collection (a migration, a rebuild of the history index) gets its
+# own deadline: on FerretDB it outlasts the 5 s socket timeout from about 80,000 messages.
+ONE_PASS_SECONDS = 3600.0
 
 
 class ChatMessage(MessageFields, Document):
@@ -174,7 +176,7 @@ async def migrate_messages_into_rooms() -> None:
     (models/migrations.py): on FerretDB the filter reads the whole collection, longer than
     the 5 s socket timeout from about 80,000 messages on, hence its own deadline."""
     collection = ChatMessage.get_pymongo_collection()
-    with pymongo.timeout(MIGRATION_SECONDS):
+    with pymongo.timeout(ONE_PASS_SECONDS):
         await collection.update_many({"room": {"$exists": False}}, {"$set": {"room": GENERAL}})
     with contextlib.suppress(OperationFailure, ValueError, KeyError):  # gone, or never there
         await collection.drop_index("message_id_1")
@@ -256,7 +258,7 @@ async def messages_of_rooms_in_batches(
     however many rooms, no sort (on FerretDB a sort reads the whole collection before the
     first answer). Its own deadline: on FerretDB a batch may wait on a long scan."""
     collection = ChatMessage.get_pymongo_collection()
-    with pymongo.timeout(MIGRATION_SECONDS):
+    with pymongo.timeout(ONE_PASS_SECONDS):
         batch: list[MessageRecord] = []
         async for document in collection.find({"room": {"$in": sorted(rooms)}}, batch_size=size):
             batch.append(MessageRecord.model_validate(document))
