@@ -19,9 +19,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
@@ -44,8 +44,11 @@ from chat_svc.reads.latest_cache import (
     mentions_key,
     ready_key,
 )
+from service_kit.document_store import DatabaseNotReadyError
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 REBUILD_BATCH = 2000
 REBUILD_LOCK_SECONDS = 600
@@ -53,6 +56,10 @@ REBUILD_LOCK_SECONDS = 600
 
 # One replica rebuilds at a time; expires if it dies.
 REBUILD_LOCK = "chat:history:rebuilding"
+
+
+class HistoryRebuildingError(DatabaseNotReadyError):
+    """The room's index is being rebuilt and the store is busy with another read of it."""
 
 
 def _decode(raw: list[bytes]) -> list[MessageRecord]:
@@ -64,6 +71,7 @@ class ValkeyHistory:
     cache: LatestCache  # unbounded: every message of each room
     _missing: set[str] = field(default_factory=set)  # rooms the next rebuild pass fills
     _rebuild: asyncio.Task[None] | None = None
+    _store_reads: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
 
     @property
     def redis(self) -> Redis:
@@ -73,7 +81,7 @@ class ValkeyHistory:
         found = await self._read(room, lambda pipe: pipe.zrange(latest_key(room), -count, -1))
         if found is not None:
             return _decode(found[0])
-        return await select_latest_messages(room, count)
+        return await self._from_store(lambda: select_latest_messages(room, count))
 
     async def before(self, room: str, before_id: int, count: int) -> list[MessageRecord]:
         found = await self._read(
@@ -82,7 +90,7 @@ class ValkeyHistory:
         )
         if found is not None:
             return _decode(list(reversed(found[0])))
-        return await select_messages_before(room, before_id, count)
+        return await self._from_store(lambda: select_messages_before(room, before_id, count))
 
     async def around(self, room: str, message_id: int, count: int) -> list[MessageRecord]:
         key = latest_key(room)
@@ -94,8 +102,12 @@ class ValkeyHistory:
         found = await self._read(room, ranges)
         if found is not None:
             return _decode(list(reversed(found[0])) + list(found[1]))
-        older = await select_messages_before(room, message_id, count)
-        return older + await select_messages_from(room, message_id, count + 1)
+
+        async def from_store() -> list[MessageRecord]:
+            older = await select_messages_before(room, message_id, count)
+            return older + await select_messages_from(room, message_id, count + 1)
+
+        return await self._from_store(from_store)
 
     async def unread(self, read_positions: dict[str, int], reader: str) -> dict[str, Unread]:
         found: dict[str, Unread] = {}
@@ -114,7 +126,9 @@ class ValkeyHistory:
             elif answers[0]:
                 found[room] = Unread(int(answers[0]), int(answers[2][0][1]), int(answers[1]))
         if from_store:
-            found |= await count_unread_messages(from_store, reader=reader)
+            found |= await self._from_store(
+                lambda: count_unread_messages(from_store, reader=reader)
+            )
         return found
 
     async def newest_event_id(self, room: str) -> int:
@@ -124,9 +138,19 @@ class ValkeyHistory:
 
         found = await self._read(room, newest)
         if found is None:
-            return await select_highest_event_id(room)
+            return await self._from_store(lambda: select_highest_event_id(room))
         scores = cast(list[tuple[bytes, float]], found[0] + found[1])
         return max([0] + [int(score) for _, score in scores])
+
+    async def _from_store(self, read: Callable[[], Awaitable[T]]) -> T:
+        """A read the index cannot answer, from the store, one at a time per replica: on
+        FerretDB each is a scan, and a stream of them starves the rebuild (100,000
+        messages: 39 s alone, 60% done after 10 min under one read every 5 s). A read
+        that finds another under way answers 503 at once (Retry-After)."""
+        if self._store_reads.locked():
+            raise HistoryRebuildingError("the history index is being rebuilt")
+        async with self._store_reads:
+            return await read()
 
     async def _read(self, room: str, reads: Callable[[Pipeline], object]) -> list[Any] | None:
         """What ``reads`` queues, answered by the index in one round trip; None when the
