@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
+from pymongo.errors import PyMongoError
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 from redis.exceptions import RedisError
@@ -72,6 +73,7 @@ class ValkeyHistory:
     _missing: set[str] = field(default_factory=set)  # rooms the next rebuild pass fills
     _rebuild: asyncio.Task[None] | None = None
     _store_reads: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
+    _store_too_slow: bool = False  # a store read timed out during the current rebuild
 
     @property
     def redis(self) -> Redis:
@@ -143,14 +145,21 @@ class ValkeyHistory:
         return max([0] + [int(score) for _, score in scores])
 
     async def _from_store(self, read: Callable[[], Awaitable[T]]) -> T:
-        """A read the index cannot answer, from the store, one at a time per replica: on
-        FerretDB each is a scan, and a stream of them starves the rebuild (100,000
-        messages: 39 s alone, 60% done after 10 min under one read every 5 s). A read
-        that finds another under way answers 503 at once (Retry-After)."""
-        if self._store_reads.locked():
+        """A read the index cannot answer, from the store, one at a time per replica. On
+        FerretDB each is a scan, and a stream of them starves the rebuild: with 100,000
+        messages it took 39 s alone, and was 60% done after 10 min under one read every
+        5 s. So a read that finds another under way, or that comes while a rebuild runs
+        after a store read timed out (the store is too large to scan in time), answers
+        503 at once (Retry-After)."""
+        rebuilding = self._rebuild is not None and not self._rebuild.done()
+        if self._store_reads.locked() or (rebuilding and self._store_too_slow):
             raise HistoryRebuildingError("the history index is being rebuilt")
         async with self._store_reads:
-            return await read()
+            try:
+                return await read()
+            except PyMongoError as error:
+                self._store_too_slow = self._store_too_slow or error.timeout
+                raise
 
     async def _read(self, room: str, reads: Callable[[Pipeline], object]) -> list[Any] | None:
         """What ``reads`` queues, answered by the index in one round trip; None when the
@@ -197,6 +206,7 @@ class ValkeyHistory:
             except Exception as error:  # the next read that finds it missing starts it again
                 log.warning("history not rebuilt: %s", error)
             finally:
+                self._store_too_slow = False
                 with contextlib.suppress(Exception):
                     await self.redis.delete(REBUILD_LOCK)
 
