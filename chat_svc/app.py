@@ -13,6 +13,7 @@ from chat_svc.auth.auth_client import AuthUnavailableError
 from chat_svc.models.digest_records import MentionDigest, MentionMailState
 from chat_svc.models.memberships import Membership
 from chat_svc.models.messages import DOCUMENT_MODELS, author_tag
+from chat_svc.models.migrations import MigrationRecord
 from chat_svc.models.notification_settings import NotificationSettings
 from chat_svc.models.pending_mentions import PendingMention
 from chat_svc.models.rooms import Room
@@ -53,6 +54,7 @@ CHAT_MODELS = (
     MentionDigest,
     MentionMailState,
     NotificationSettings,
+    MigrationRecord,
 )
 AUTH_RETRY_AFTER_SECONDS = 2
 

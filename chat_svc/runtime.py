@@ -26,10 +26,12 @@ from chat_svc.live.presence import Presence
 from chat_svc.live.stream_limits import StreamLimits
 from chat_svc.live.subscriptions import LiveUpdates
 from chat_svc.live.typing_signals import TypingSignals
-from chat_svc.models.messages import migrate_messages_into_rooms, select_highest_event_id
+from chat_svc.models.messages import migrate_messages_into_rooms
+from chat_svc.models.migrations import run_migrations
 from chat_svc.models.rooms import upsert_general_room
 from chat_svc.notifications.mention_digests import MentionDigests
 from chat_svc.notifications.unsubscribe_links import UnsubscribeLinks
+from chat_svc.reads.history import HistoryIndex, cache_size_for, open_history
 from chat_svc.reads.latest_cache import LatestCache
 from chat_svc.reads.person_rooms import PersonRooms
 from chat_svc.reads.room_access import RoomAccess
@@ -60,6 +62,8 @@ class ChatRuntime:
     publisher: LivePublisher
     live: LiveUpdates
     auth: AuthClient
+    migrations_task: asyncio.Task[None]
+    history: HistoryIndex  # its background rebuilds
 
 
 def manage_chat_runtime(
@@ -82,17 +86,24 @@ def manage_chat_runtime(
         )
         # With the database down at start, this runs once it answers (the service starts).
         assert infrastructure.store is not None  # chat_svc always has its models
-        await infrastructure.store.when_ready(_prepare_rooms)
+        await infrastructure.store.when_ready(upsert_general_room)
+        # One-off migrations never hold up start-up (models/migrations.py).
+        migrations_task = asyncio.create_task(
+            run_migrations(ONE_OFF_MIGRATIONS, infrastructure.store.ready),
+            name="one-off migrations",
+        )
         nats, redis = infrastructure.nats, infrastructure.redis
         fanout = Fanout(settings.stream_batch_seconds)
         people = PersonRooms(redis)
         access = RoomAccess(settings.token_cache_seconds, people)
         assert app.jinja_loader is not None  # create_base_app sets it
         room_members = RoomMembers()
-        latest = LatestCache(redis, settings.latest_cache_size)
+        cache_size = cache_size_for(settings.history_index, settings.latest_cache_size)
+        latest = LatestCache(redis, cache_size)
+        history = open_history(settings.history_index, latest)
         intake = PostIntake(
             redis,
-            settings.latest_cache_size,
+            cache_size,
             settings.message_rate_count,
             settings.message_rate_period_seconds,
         )
@@ -107,7 +118,7 @@ def manage_chat_runtime(
             settings.heartbeat_seconds,
             settings.reorder_window_seconds,
             membership_listeners=[access.on_membership_changed, room_members.on_membership_changed],
-            newest_known=select_highest_event_id,
+            newest_known=history.newest_event_id,
         )
         await live.start()
         presence = Presence(redis, fanout)
@@ -133,7 +144,8 @@ def manage_chat_runtime(
                 reads=ChatReads(
                     access=access,
                     people=people,
-                    snapshots=RoomSnapshots(redis, people, latest),
+                    snapshots=RoomSnapshots(redis, people, latest, history),
+                    history=history,
                     members=room_members,
                 ),
                 live=LiveParts(
@@ -160,6 +172,8 @@ def manage_chat_runtime(
             publisher=publisher,
             live=live,
             auth=auth,
+            migrations_task=migrations_task,
+            history=history,
         )
         presence.start()
 
@@ -168,22 +182,24 @@ def manage_chat_runtime(
         runtime: ChatRuntime | None = app.extensions.pop(_KEY, None)
         if runtime is None:
             return
+        runtime.migrations_task.cancel()
         runtime.consumer.stop()
         runtime.mention_digests.stop()
         with contextlib.suppress(Exception):
             await runtime.consumer_task
         with contextlib.suppress(Exception):
             await runtime.mention_digests_task
+        with contextlib.suppress(BaseException):
+            await runtime.migrations_task
         await runtime.presence.stop()
         await runtime.publisher.stop()
         await runtime.live.stop()
+        await runtime.history.stop()
         await runtime.auth.http.aclose()
 
 
-async def _prepare_rooms() -> None:
-    """Idempotent, run by every replica: general exists, older messages belong to it."""
-    await upsert_general_room()
-    await migrate_messages_into_rooms()
+# Each runs once per database, in order, in the background (models/migrations.py).
+ONE_OFF_MIGRATIONS = {"messages-into-rooms": migrate_messages_into_rooms}
 
 
 def runtime_of(app: Quart) -> ChatRuntime:

@@ -21,6 +21,7 @@ from chat_svc.live.stream_limits import StreamLimits
 from chat_svc.live.subscriptions import LiveUpdates
 from chat_svc.live.typing_signals import TypingSignals
 from chat_svc.notifications.unsubscribe_links import UnsubscribeLinks
+from chat_svc.reads.history import HistoryIndex
 from chat_svc.reads.person_rooms import PersonRooms
 from chat_svc.reads.room_access import RoomAccess
 from chat_svc.reads.room_members import RoomMembers
@@ -53,6 +54,7 @@ class ChatReads:
     people: PersonRooms  # each person's rooms and read positions (the sidebar's source)
     snapshots: RoomSnapshots  # the sidebar, counts and latest messages in one round trip
     members: RoomMembers  # each room's members, for mentions
+    history: HistoryIndex  # older messages, around one, unread counts (reads/history/)
 
 
 @dataclass(frozen=True)

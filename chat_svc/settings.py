@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -40,6 +42,10 @@ class ChatSettings(ServiceSettings):
     message_edit_minutes: float = Field(15.0, ge=0)
     # Redis keeps this many of the newest messages: the page and most resumes read only Redis.
     latest_cache_size: int = Field(200, ge=10)
+    # Where older messages, the messages around one and unread counts are read
+    # (reads/history/): "valkey" keeps every message in Valkey's sorted sets (the embedded
+    # database's indexes serve no query), "database" reads the store's indexes (MongoDB).
+    history_index: Literal["valkey", "database"] = "valkey"
     # A reconnecting client missing more than this many messages reloads the list instead.
     max_resume_backlog: int = Field(200, ge=1)
 

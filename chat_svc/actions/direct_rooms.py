@@ -15,6 +15,7 @@ import hashlib
 from nats.aio.client import Client as NATS
 
 from chat_svc.actions.membership_changes import join_room
+from chat_svc.actions.message_ids import start_new_room
 from chat_svc.actions.room_names import DIRECT_PREFIX, hidden_slug
 from chat_svc.auth.auth_client import Viewer
 from chat_svc.models.rooms import (
@@ -49,6 +50,7 @@ async def open_direct_room(nats: NATS, access: RoomAccess, me: Viewer, other: Ch
             room = await insert_room(
                 hidden_slug(DIRECT_PREFIX), "direct", key, "direct", me.user_id
             )
+            await start_new_room(access.people.redis, room.slug)
         except (NameTakenError, SlugTakenError):
             room = await select_room_by_name_key(key)  # the other person opened it just now
             assert room is not None

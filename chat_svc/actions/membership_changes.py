@@ -14,6 +14,7 @@ from collections.abc import Callable
 from nats.aio.client import Client as NATS
 from redis.exceptions import RedisError
 
+from chat_svc.actions.message_ids import newest_id_so_far
 from chat_svc.events import MembershipChanged
 from chat_svc.models.memberships import (
     delete_membership,
@@ -21,7 +22,7 @@ from chat_svc.models.memberships import (
     mark_room_read,
     upsert_membership,
 )
-from chat_svc.models.messages import GENERAL, select_highest_message_id
+from chat_svc.models.messages import GENERAL
 from chat_svc.models.rooms import Room
 from chat_svc.reads.person_rooms import PersonRooms
 from chat_svc.reads.room_access import RoomAccess
@@ -39,7 +40,7 @@ async def publish_change(nats: NATS, event: MembershipChanged) -> None:
 
 async def join_room(nats: NATS, access: RoomAccess, room: Room, user_id: str, title: str) -> bool:
     """Idempotent; True when the person was not a member yet. Unread starts from now."""
-    read_up_to = await select_highest_message_id(room.slug)
+    read_up_to = await newest_id_so_far(access.people.redis, room.slug)
     joined = await upsert_membership(room.slug, user_id, title, room.kind, read_up_to)
     try:
         await access.people.joined(user_id, room.slug, title, room.kind, read_up_to)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -100,7 +100,7 @@ class MessageEdits:
         finally:
             await redis.eval(RELEASE_IF_OWNED, 1, key, token)
         assert changed is not None
-        await self._spread(changed)
+        await self._spread(changed, current.mentions)
         # Only people the edit newly names: someone already mailed about it is never mailed
         # again for the same message.
         added = tuple(user for user in changed.mentions if user not in current.mentions)
@@ -112,10 +112,10 @@ class MessageEdits:
         await self.feed.mention_notices.unmentioned(changed, removed)
         return changed
 
-    async def _spread(self, message: MessageRecord) -> None:
+    async def _spread(self, message: MessageRecord, previous_mentions: Sequence[str]) -> None:
         fields = {"room": message.room, "message_id": message.message_id}
         try:
-            await self.feed.cache.replace(message)
+            await self.feed.cache.replace(message, previous_mentions)
         except CACHE_ERRORS as error:
             log.warning("latest cache not updated after a change: %s", error, extra=fields)
         event = event_of(message, MessageChanged)

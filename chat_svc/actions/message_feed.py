@@ -23,11 +23,15 @@ from chat_svc.models.messages import (
     event_of,
     insert_message,
     posting_time,
-    select_latest_messages,
     select_messages_after,
 )
 from chat_svc.notifications.mention_notices import MentionNotices
-from chat_svc.reads.latest_cache import LatestCache, latest_key, latest_through_cache
+from chat_svc.reads.latest_cache import (
+    LatestCache,
+    latest_key,
+    mentioned_others,
+    mentions_key,
+)
 from chat_svc.reads.room_members import RoomMembers
 
 log = logging.getLogger(__name__)
@@ -130,18 +134,13 @@ class MessageFeed:
         try:
             async with self.cache.redis.pipeline(transaction=False) as pipe:
                 pipe.zrem(latest_key(room), taken.cached_as)
+                for user in mentioned_others(taken.message):
+                    pipe.zrem(mentions_key(room, user), str(taken.message.message_id))
                 if taken.send_key is not None:
                     pipe.delete(taken.send_key)
                 await pipe.execute()
         except CACHE_ERRORS as error:
             log.error("unstored message left in the latest cache: %s", error)
-
-    async def latest(self, room: str, count: int) -> list[MessageRecord]:
-        try:
-            return await latest_through_cache(self.cache, room, count, select_latest_messages)
-        except CACHE_ERRORS as error:
-            log.warning("latest cache unavailable, reading the store: %s", error)
-            return await select_latest_messages(room, count)
 
     async def after(self, room: str, after_id: int, limit: int) -> list[MessageRecord]:
         """Messages of ``room`` newer than ``after_id`` in order; raises past ``limit``."""

@@ -15,8 +15,10 @@ the feed takes a fresh id (message_feed.py).
 from __future__ import annotations
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
-from chat_svc.models.messages import select_highest_event_id
+from chat_svc.models.messages import select_highest_event_id, select_highest_message_id
+from chat_svc.reads.latest_cache import ready_key
 
 
 def sequence_key(room: str) -> str:
@@ -51,3 +53,27 @@ class MessageIdSequence:
         after Redis restarted or was flushed). A sequence set meanwhile is kept."""
         seed = await select_highest_event_id(room)
         await self.redis.set(sequence_key(room), seed + SEED_MARGIN if seed else 0, nx=True)
+
+
+async def start_new_room(redis: Redis, room: str) -> None:
+    """A room just created holds no message: its sequence starts at 0 and its cache is
+    complete, so nothing reads the store for it (a scan on FerretDB)."""
+    try:
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.set(sequence_key(room), 0, nx=True)
+            pipe.set(ready_key(room), b"1", nx=True)
+            await pipe.execute()
+    except (RedisError, OSError):  # read from the store when first needed
+        pass
+
+
+async def newest_id_so_far(redis: Redis, room: str) -> int:
+    """Everything of ``room`` up to here: the id its sequence handed out last (a post's or a
+    change's), or, when Redis lost the sequence, the store's newest message id."""
+    try:
+        handed_out = await redis.get(sequence_key(room))
+    except (RedisError, OSError):
+        handed_out = None
+    if handed_out is not None:
+        return int(handed_out)
+    return await select_highest_message_id(room)

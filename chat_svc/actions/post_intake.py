@@ -21,12 +21,13 @@ from redis.asyncio import Redis
 from chat_svc.actions.message_ids import sequence_key
 from chat_svc.actions.send_once import CLAIM_SECONDS, send_key
 from chat_svc.models.messages import MessageRecord
-from chat_svc.reads.latest_cache import latest_key
+from chat_svc.reads.latest_cache import latest_key, mentioned_others, mentions_prefix
 
 # KEYS: the sender's rate key, the room's id sequence, the room's latest set and, when the
 # form carried a draft key, its send-once key.
 # ARGV: emission interval (s), period (s), "1" to check the rate, JSON before the id, JSON
-# after it, the cache's size, the send-once key's lifetime (s).
+# after it, the cache's size, the send-once key's lifetime (s), the room's mention sets'
+# prefix, then the people the message mentions (not its author: reads/latest_cache.py).
 # Returns {"ok", id}, {"sent", id} (this draft was stored already), {"wait", seconds}
 # (refused) or {"seed"} (the sequence is missing).
 TAKE = """
@@ -49,6 +50,7 @@ end
 local id = redis.call('INCR', KEYS[2])
 redis.call('ZADD', KEYS[3], id, ARGV[4] .. id .. ARGV[5])
 redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -(tonumber(ARGV[6]) + 1))
+for i = 9, #ARGV do redis.call('ZADD', ARGV[8] .. ARGV[i], id, id) end
 if KEYS[4] then redis.call('SET', KEYS[4], id, 'EX', ARGV[7]) end
 return {'ok', tostring(id)}
 """
@@ -128,6 +130,8 @@ class PostIntake:
                 tail,
                 self.cache_size,
                 CLAIM_SECONDS,
+                mentions_prefix(draft.room),
+                *mentioned_others(draft),
             ],
         )
         outcome = bytes(answer[0]).decode()

@@ -13,6 +13,7 @@ import secrets
 from nats.aio.client import Client as NATS
 
 from chat_svc.actions.membership_changes import join_room
+from chat_svc.actions.message_ids import start_new_room
 from chat_svc.actions.room_names import (
     CLOSED_PREFIX,
     closed_name_key,
@@ -51,6 +52,7 @@ async def create_room(
     else:
         slug = hidden_slug(CLOSED_PREFIX)
         room = await insert_room(slug, name, closed_name_key(slug), kind, creator.user_id)
+    await start_new_room(access.people.redis, room.slug)
     await join_room(nats, access, room, creator.user_id, room.name)
     log.info("room created", extra={"room": room.slug, "kind": kind, "user_id": creator.user_id})
     return room

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import pymongo
 from beanie import Document
 from pydantic import ConfigDict
 from pymongo import ASCENDING, IndexModel
@@ -22,6 +23,10 @@ from chat_svc.models.message_shape import MessageFields, PostedFields
 from service_kit.events import Event
 from service_kit.store_compat import count_and_newest, is_ferretdb
 
+# A pass over the whole collection (a migration, a rebuild of the history index) gets its
+# own deadline: on FerretDB it outlasts the 5 s socket timeout from about 80,000 messages.
+ONE_PASS_SECONDS = 3600.0
+
 
 class ChatMessage(MessageFields, Document):
     class Settings:
@@ -29,6 +34,8 @@ class ChatMessage(MessageFields, Document):
         # Pages, resumes and unread counts all read one room by id range.
         indexes = [
             IndexModel([("room", ASCENDING), ("message_id", ASCENDING)], unique=True),
+            # The newest change of a room, and the changes since an id (resumes, rebuilds).
+            IndexModel([("room", ASCENDING), ("event_id", ASCENDING)]),
         ]
 
 
@@ -165,9 +172,12 @@ async def update_message(
 
 async def migrate_messages_into_rooms() -> None:
     """Messages from before rooms belong to general; the old unique index on the id alone
-    would refuse the same id in two rooms. Idempotent, run at start-up by every replica."""
+    would refuse the same id in two rooms. Idempotent; a one-off migration
+    (models/migrations.py): on FerretDB the filter reads the whole collection, longer than
+    the 5 s socket timeout from about 80,000 messages on, hence its own deadline."""
     collection = ChatMessage.get_pymongo_collection()
-    await collection.update_many({"room": {"$exists": False}}, {"$set": {"room": GENERAL}})
+    with pymongo.timeout(ONE_PASS_SECONDS):
+        await collection.update_many({"room": {"$exists": False}}, {"$set": {"room": GENERAL}})
     with contextlib.suppress(OperationFailure, ValueError, KeyError):  # gone, or never there
         await collection.drop_index("message_id_1")
 
@@ -228,6 +238,35 @@ async def select_messages_before(room: str, before_id: int, limit: int) -> list[
         .to_list()
     )
     return [record_of(document) for document in reversed(older)]
+
+
+async def select_messages_from(room: str, first_id: int, limit: int) -> list[MessageRecord]:
+    """The ``limit`` messages of ``room`` from ``first_id`` on, oldest first."""
+    found = (
+        await ChatMessage.find(ChatMessage.room == room, ChatMessage.message_id >= first_id)
+        .sort("+message_id")
+        .limit(limit)
+        .to_list()
+    )
+    return [record_of(document) for document in found]
+
+
+async def messages_of_rooms_in_batches(
+    rooms: Iterable[str], size: int
+) -> AsyncIterator[list[MessageRecord]]:
+    """Every message of ``rooms``, in batches, in the order the store keeps them: one pass
+    however many rooms, no sort (on FerretDB a sort reads the whole collection before the
+    first answer). Its own deadline: on FerretDB a batch may wait on a long scan."""
+    collection = ChatMessage.get_pymongo_collection()
+    with pymongo.timeout(ONE_PASS_SECONDS):
+        batch: list[MessageRecord] = []
+        async for document in collection.find({"room": {"$in": sorted(rooms)}}, batch_size=size):
+            batch.append(MessageRecord.model_validate(document))
+            if len(batch) >= size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
 
 
 async def select_messages_after(room: str, after_id: int, limit: int) -> list[MessageRecord]:

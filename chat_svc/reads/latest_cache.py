@@ -10,6 +10,13 @@ An edit or deletion replaces the message's entry in place (its score stays the m
 so the page's latest messages stay the same set) and records ``message id -> event id`` in
 a second sorted set, scored by event id: a resume after event N replays the messages posted
 after N and those changed after N, each once, as they are now.
+
+Who each message mentions is kept per person (``mentions_key``: the ids of the messages by
+others that mention them), so an unread mention count is one ``ZCOUNT`` however many
+messages are unread; an edit or deletion moves the id between people's sets.
+
+With ``size=UNBOUNDED`` (``CHAT_HISTORY_INDEX=valkey``, reads/history/) the sets hold every
+message of the room, not only the newest: they are then the room's history index.
 """
 
 from __future__ import annotations
@@ -35,30 +42,99 @@ def changes_key(room: str) -> str:
     return f"chat:room:{room}:latest:changes"
 
 
-@dataclass(frozen=True)
+def mentions_prefix(room: str) -> str:
+    return f"chat:room:{room}:latest:mentions:"
+
+
+def mentions_key(room: str, user_id: str) -> str:
+    """The ids of ``room``'s messages by others that mention ``user_id``."""
+    return mentions_prefix(room) + user_id
+
+
+def mentioned_others(message: MessageRecord) -> list[str]:
+    """Whom the message counts as a mention for: never its own author."""
+    return [user for user in message.mentions if user != message.author_id]
+
+
+# No trim: every message of the room stays (a history index, not a cache of the newest).
+UNBOUNDED = 10**15
+
+# KEYS: the room's latest set, its changes set. ARGV: the mention sets' prefix, then per
+# message: id, JSON, event id of its newest change (0: none), mentioned people (comma
+# separated). Adds only messages the set does not hold: a version written meanwhile by an
+# edit (replace) is newer than what a rebuild read from the store.
+ADD_ABSENT = """
+local added = 0
+for i = 2, #ARGV, 4 do
+  local id = ARGV[i]
+  if redis.call('ZCOUNT', KEYS[1], id, id) == 0 then
+    redis.call('ZADD', KEYS[1], id, ARGV[i + 1])
+    if ARGV[i + 2] ~= '0' then redis.call('ZADD', KEYS[2], ARGV[i + 2], id) end
+    for who in string.gmatch(ARGV[i + 3], '[^,]+') do
+      redis.call('ZADD', ARGV[1] .. who, id, id)
+    end
+    added = added + 1
+  end
+end
+return added
+"""
+
+
+@dataclass
 class LatestCache:
     redis: Redis
     size: int
+
+    def __post_init__(self) -> None:
+        self._add_absent = self.redis.register_script(ADD_ABSENT)
+
+    @property
+    def bounded(self) -> bool:
+        return self.size < UNBOUNDED
 
     async def add(self, message: MessageRecord) -> None:
         key = latest_key(message.room)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.zadd(key, {message.model_dump_json(): message.message_id})
-            pipe.zremrangebyrank(key, 0, -(self.size + 1))
+            for user in mentioned_others(message):
+                pipe.zadd(
+                    mentions_key(message.room, user), {str(message.message_id): message.message_id}
+                )
+            if self.bounded:
+                pipe.zremrangebyrank(key, 0, -(self.size + 1))
             await pipe.execute()
 
-    async def replace(self, message: MessageRecord) -> None:
-        """The message's current version (edited or deleted) instead of the cached one."""
+    async def replace(self, message: MessageRecord, previous_mentions: Sequence[str] = ()) -> None:
+        """The message's current version (edited or deleted) instead of the cached one;
+        ``previous_mentions``: whom the version it replaces mentioned."""
         key, changes = latest_key(message.room), changes_key(message.room)
-        oldest = await self.redis.zrange(key, 0, 0, withscores=True)
+        oldest = await self.redis.zrange(key, 0, 0, withscores=True) if self.bounded else []
+        member = str(message.message_id)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.zremrangebyscore(key, message.message_id, message.message_id)
             if not oldest or message.message_id >= int(oldest[0][1]):
                 pipe.zadd(key, {message.model_dump_json(): message.message_id})
-            pipe.zadd(changes, {str(message.message_id): message.stream_id})
+            pipe.zadd(changes, {member: message.stream_id})
             if oldest:  # changes older than the cached messages are read from the store
                 pipe.zremrangebyscore(changes, "-inf", f"({int(oldest[0][1])}")
+            for user in previous_mentions:
+                pipe.zrem(mentions_key(message.room, user), member)
+            for user in mentioned_others(message):
+                pipe.zadd(mentions_key(message.room, user), {member: message.message_id})
             await pipe.execute()
+
+    async def add_absent(self, room: str, messages: Sequence[MessageRecord]) -> int:
+        """Messages read from the store, where the set does not hold them yet (a rebuild:
+        a version an edit wrote meanwhile is kept). How many were added."""
+        args: list[str | int] = [mentions_prefix(room)]
+        for m in messages:
+            changed = m.stream_id if m.event_id else 0
+            args += [m.message_id, m.model_dump_json(), changed, ",".join(mentioned_others(m))]
+        keys = [latest_key(room), changes_key(room)]
+        return int(await self._add_absent(keys=keys, args=args))
+
+    async def mark_ready(self, room: str) -> None:
+        await self.redis.set(ready_key(room), b"1")
 
     async def fill(
         self,
@@ -73,6 +149,9 @@ class LatestCache:
                 pipe.zadd(key, {m.model_dump_json(): m.message_id for m in messages})
             if changed:
                 pipe.zadd(changes_key(room), {str(m.message_id): m.stream_id for m in changed})
+            for m in messages:
+                for user in mentioned_others(m):
+                    pipe.zadd(mentions_key(room, user), {str(m.message_id): m.message_id})
             pipe.zremrangebyrank(key, 0, -(self.size + 1))
             pipe.set(ready_key(room), b"1")
             await pipe.execute()

@@ -4,9 +4,10 @@ rooms, the room's newest messages (reads/latest_cache.py) and who is here (live/
 
 An unread count is read from the room's cached newest messages (``ZCOUNT`` after the read
 position), which is exact while the cache reaches back to the read position; a room whose
-cache was lost is rebuilt from the database, and a count past the cache's reach (more than
-``latest_cache_size`` unread) is counted in the database. Both are rare: a Redis flush, or a
-person away for a long while.
+cache was lost, and a count past the cache's reach (more than ``latest_cache_size`` unread,
+with ``CHAT_HISTORY_INDEX=database``), are counted by the history index (reads/history/).
+With ``CHAT_HISTORY_INDEX=valkey`` the cache holds every message, so only a lost cache
+counts elsewhere.
 
 The script names the rooms' keys itself (it learns the rooms from the person's hash): fine
 on one Redis or Valkey, not on a Redis Cluster.
@@ -23,13 +24,9 @@ from redis.asyncio import Redis
 
 from chat_svc.live.presence import here_key
 from chat_svc.models.memberships import select_memberships_of
-from chat_svc.models.messages import count_unread_messages, select_latest_messages
-from chat_svc.reads.latest_cache import (
-    LatestCache,
-    latest_key,
-    latest_through_cache,
-    ready_key,
-)
+from chat_svc.models.messages import count_unread_messages
+from chat_svc.reads.history import HistoryIndex
+from chat_svc.reads.latest_cache import LatestCache, latest_key, ready_key
 from chat_svc.reads.person_rooms import PersonRooms, parse_person_hash, person_key
 from chat_svc.reads.sidebar import RoomPlace, Sidebar, build_sidebar, last_opened
 
@@ -39,8 +36,8 @@ from chat_svc.reads.sidebar import RoomPlace, Sidebar, build_sidebar, last_opene
 # and suffix, the person's user id.
 # Returns: the person's hash (flat), the room's ready flag, its newest messages, who is
 # here, then per other room: slug, ready, unread count, cached count, oldest and newest id,
-# unread messages by others that mention the person (only messages with mentions are
-# decoded: the rest are skipped by a plain substring test).
+# unread messages by others that mention the person (the room's mention set of the person,
+# reads/latest_cache.py).
 SNAPSHOT = """
 local person = redis.call('HGETALL', KEYS[1])
 local ready, latest, here = 0, {}, {}
@@ -67,16 +64,7 @@ for i = 1, #person, 2 do
       local unread = redis.call('ZCOUNT', key, '(' .. read, '+inf')
       local mentions = 0
       if unread > 0 then
-        for _, item in ipairs(redis.call('ZRANGEBYSCORE', key, '(' .. read, '+inf')) do
-          if not string.find(item, '"mentions":[]', 1, true) then
-            local message = cjson.decode(item)
-            if message.author_id ~= ARGV[6] then
-              for _, who in ipairs(message.mentions) do
-                if who == ARGV[6] then mentions = mentions + 1 break end
-              end
-            end
-          end
-        end
+        mentions = redis.call('ZCOUNT', key .. ':mentions:' .. ARGV[6], '(' .. read, '+inf')
       end
       table.insert(counts, {
         room,
@@ -114,6 +102,7 @@ class RoomSnapshots:
     redis: Redis
     people: PersonRooms
     cache: LatestCache
+    history: HistoryIndex  # counts what the cache cannot (reads/history/)
 
     def __post_init__(self) -> None:
         self._script = self.redis.register_script(SNAPSHOT)
@@ -161,32 +150,21 @@ class RoomSnapshots:
     ) -> tuple[dict[str, tuple[int, int]], dict[str, int]]:
         unread: dict[str, tuple[int, int]] = {}
         mentions: dict[str, int] = {}
-        from_store: dict[str, int] = {}
+        from_index: dict[str, int] = {}
         for row in rows:
             room = bytes(cast(bytes, row[0])).decode()
             ready, count, cached, oldest, newest, mentioned = (int(cast(int, v)) for v in row[1:])
             place = places.get(room)
             read = place.last_read_message_id if place is not None else 0
-            if not ready:  # the room's cache was lost: rebuilt, then counted from it
-                messages = await latest_through_cache(
-                    self.cache, room, self.cache.size, select_latest_messages
-                )
-                ids = [m.message_id for m in messages]
-                cached, oldest, newest = len(ids), min(ids, default=0), max(ids, default=0)
-                count = sum(1 for i in ids if i > read)
-                mentioned = sum(
-                    1
-                    for m in messages
-                    if m.message_id > read and user_id in m.mentions and m.author_id != user_id
-                )
-            if cached >= self.cache.size and oldest > read + 1:
-                from_store[room] = read  # more unread than the cache holds
+            if not ready or (cached >= self.cache.size and oldest > read + 1):
+                # The room's cache was lost, or holds fewer than the unread messages.
+                from_index[room] = read
             else:
                 unread[room] = (count, newest if count else read)
                 mentions[room] = mentioned
-        if from_store:
-            found = await count_unread_messages(from_store, reader=user_id)
-            for room, read in from_store.items():
+        if from_index:
+            found = await self.history.unread(from_index, user_id)
+            for room, read in from_index.items():
                 counted = found.get(room)
                 unread[room] = (counted.count, counted.newest) if counted else (0, read)
                 mentions[room] = counted.mentions if counted else 0

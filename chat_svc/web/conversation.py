@@ -102,9 +102,14 @@ class ConversationRenderer:
         return RenderedMessage(message, html[: -len(CLOSING)])
 
     def html(
-        self, messages: Sequence[RenderedMessage], viewer_id: str, first_unread: int | None
+        self,
+        messages: Sequence[RenderedMessage],
+        viewer_id: str,
+        first_unread: int | None,
+        highlighted: int | None = None,
     ) -> Markup:
-        """The list's items for one viewer: day separators, the unread divider, messages."""
+        """The list's items for one viewer: day separators, the unread divider, messages
+        (``highlighted``: the message a link pointed at, ``?around=``)."""
         today = datetime.now(UTC).date()
         parts: list[str] = []
         previous_day: date | None = None
@@ -119,7 +124,15 @@ class ConversationRenderer:
                 parts.append(UNREAD_DIVIDER)
                 previous = None
             continued = continues(message, previous)
-            parts.append(_for_viewer(rendered.opening, message, viewer_id, continued))
+            parts.append(
+                _for_viewer(
+                    rendered.opening,
+                    message,
+                    viewer_id,
+                    continued,
+                    highlighted=message.message_id == highlighted,
+                )
+            )
             previous = message
             if message.author_id == viewer_id and not message.deleted:
                 parts.append(own_actions(message, self._edit_open(message)))
@@ -140,9 +153,16 @@ class ConversationRenderer:
         return found
 
 
-def _for_viewer(opening: str, message: MessageRecord, viewer_id: str, continued: bool) -> str:
+def _for_viewer(
+    opening: str,
+    message: MessageRecord,
+    viewer_id: str,
+    continued: bool,
+    *,
+    highlighted: bool = False,
+) -> str:
     """The viewer's classes, as ``_message.html`` adds them when it knows the viewer, and
-    ``continued`` after them."""
+    ``continued`` (and ``highlighted``, the message an ``?around=`` view is about) after them."""
     extra = ""
     if message.author_id == viewer_id:
         extra += " own-message"
@@ -150,6 +170,8 @@ def _for_viewer(opening: str, message: MessageRecord, viewer_id: str, continued:
         extra += " mentions-you"
     if continued:
         extra += " continued"
+    if highlighted:
+        extra += " highlighted"
     if not extra:
         return opening
     position = opening.index(MESSAGE_CLASS) + len(MESSAGE_CLASS)

@@ -39,6 +39,8 @@ class RoomPage:
     older_before: int | None
     here: Markup | None
     member: bool
+    # The around view (``?around=``) ends before the newest messages: a link to them.
+    newer_link: bool = False
 
     def context(self) -> dict[str, Any]:
         """The template variables ``chat.html`` reads from the page's state."""
@@ -51,6 +53,7 @@ class RoomPage:
             "here": self.here,
             "sidebar": self.sidebar,
             "member": self.member,
+            "newer_link": self.newer_link,
         }
 
 
@@ -67,11 +70,12 @@ async def room_snapshot(
 
 
 async def load_room_page(
-    services: ChatServices, viewer_id: str, room: Room, later: Later
+    services: ChatServices, viewer_id: str, room: Room, later: Later, around: int | None = None
 ) -> RoomPage | None:
     """The page's state; None when the room is hidden from this person (a closed or direct
     room they are not in: answered like an unknown room). Opening the page reads the room
-    up to its newest message (Redis now, the store through ``later``)."""
+    up to its newest message (Redis now, the store through ``later``). ``around``: the
+    messages around that id instead, highlighted, and nothing is marked read."""
     page_size = services.settings.page_size
     snapshot = await room_snapshot(services, viewer_id, room.slug, page_size)
     membership = snapshot.sidebar.membership
@@ -82,9 +86,11 @@ async def load_room_page(
         messages = conversation.decode(snapshot.latest_json)
     else:  # the cache was lost (rebuilt now) or Redis is unavailable
         messages = conversation.from_records(
-            await services.actions.messages.latest(room.slug, page_size)
+            await services.reads.history.latest(room.slug, page_size)
         )
     newest = messages[-1].record.message_id if messages else 0
+    if around is not None:
+        return await _around_page(services, viewer_id, room, snapshot, newest, around)
     first_unread = None
     if membership is not None:
         read_up_to = membership.last_read_message_id
@@ -108,4 +114,31 @@ async def load_room_page(
         older_before=messages[0].record.message_id if len(messages) >= page_size else None,
         here=here_html(snapshot.here) if snapshot.here is not None else None,
         member=membership is not None,
+    )
+
+
+async def _around_page(
+    services: ChatServices,
+    viewer_id: str,
+    room: Room,
+    snapshot: RoomSnapshot,
+    newest: int,
+    around: int,
+) -> RoomPage:
+    """The messages around ``around``; the live stream still starts after the newest."""
+    page_size = services.settings.page_size
+    records = await services.reads.history.around(room.slug, around, page_size)
+    messages = services.conversation.from_records(records)
+    older = sum(1 for m in records if m.message_id < around)
+    shown_newest = records[-1].message_id if records else 0
+    return RoomPage(
+        room=room,
+        sidebar=snapshot.sidebar,
+        messages=messages,
+        messages_html=services.conversation.html(messages, viewer_id, None, highlighted=around),
+        last_id=max(newest, shown_newest),
+        older_before=messages[0].record.message_id if older >= page_size else None,
+        here=here_html(snapshot.here) if snapshot.here is not None else None,
+        member=snapshot.sidebar.membership is not None,
+        newer_link=shown_newest < newest,
     )

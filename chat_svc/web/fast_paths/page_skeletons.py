@@ -209,6 +209,7 @@ class PageSkeletons:
             "sidebar": empty,
             "member": shape.member,
             "member_notice": None,
+            "newer_link": False,  # only the around view (?around=, never a fast path) has it
             "oob": False,
         }
         # url_for (the static files' addresses) needs a request context; nothing else of the

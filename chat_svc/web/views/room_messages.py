@@ -14,7 +14,7 @@ from chat_svc.actions.post_intake import AlreadySentError, PostRefusedError
 from chat_svc.actions.room_names import is_slug
 from chat_svc.actions.send_once import valid_client_id
 from chat_svc.auth.viewers import signed_in, signed_in_viewer
-from chat_svc.models.messages import GENERAL, select_messages_before
+from chat_svc.models.messages import GENERAL
 from chat_svc.models.rooms import Room
 from chat_svc.reads.sidebar import Sidebar
 from chat_svc.services import services_of
@@ -69,7 +69,11 @@ async def render_room(
     }
     if form_only and is_htmx():
         return await render_page(CHAT_PAGE, block="message_form", status=status, **context)
-    page = await load_room_page(services, viewer.user_id, room, run_after_response)
+    around = request.args.get("around")
+    around_id = parse_id(around) if around is not None else None
+    if around is not None and around_id is None:
+        return await render_error(400, "Around which message? The message number is not valid.")
+    page = await load_room_page(services, viewer.user_id, room, run_after_response, around_id)
     if page is None:
         abort(404)
     context |= page.context()
@@ -148,7 +152,8 @@ def chat_blueprint(settings: ChatSettings) -> Blueprint:
         if before is None:
             return await render_error(400, "Which messages? The link is missing a message number.")
         page_size = settings.page_size
-        older = await select_messages_before(room.slug, before, page_size + 1)
+        history = services_of().reads.history
+        older = await history.before(room.slug, before, page_size + 1)
         has_more = len(older) > page_size
         older = older[-page_size:]
         return await render_page(

@@ -13,7 +13,8 @@ async def test_messages_of_different_utc_days_are_separated_and_links_work(
     make_chat_app: AppFactory, fake_auth: FakeAuth
 ) -> None:
     session = fake_auth.sign_in("Ada")
-    app = make_chat_app()
+    # The messages are written straight into the store, past the Valkey history index.
+    app = make_chat_app(history_index="database")
     now = datetime.now(UTC).replace(microsecond=0)
     moments = [now - timedelta(days=9), now - timedelta(days=1), now - timedelta(days=1), now]
     bodies = ["old news", "javascript:alert(1)", "see https://example.org/x.", "fresh"]

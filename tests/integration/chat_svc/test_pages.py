@@ -137,6 +137,7 @@ async def test_a_flushed_cache_is_rebuilt_from_the_store(
         client.set_cookie("localhost", "chat_session", session.token)
         html = await (await client.get("/rooms/general")).get_data(as_text=True)
         assert message_ids_in(html) == list(range(2, 12))
+        await services_of(app).reads.history.wait_rebuilt()  # in the background
         assert await redis_client.exists(ready_key("general"))
         cached = await services_of(app).actions.messages.cache.latest("general", 10)
         assert [m.message_id for m in cached] == list(range(2, 12))

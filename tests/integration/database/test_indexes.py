@@ -23,6 +23,7 @@ EXPECTED = {
     },
     "chat_svc": {
         ("messages", "room_1_message_id_1", True),
+        ("messages", "room_1_event_id_1", False),
         ("users", "user_id_1", True),
         ("users", "email_1", False),
         ("rooms", "slug_1", True),
