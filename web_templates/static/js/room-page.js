@@ -1,4 +1,5 @@
 // The room page's behaviours, one module each; each finds its own elements and events.
+import "./confirm-submit.js";
 import "./local-times.js";
 import "./viewer-marks.js";
 import "./live-order.js";
