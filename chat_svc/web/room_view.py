@@ -97,6 +97,8 @@ async def load_room_page(
             ),
             None,
         )
+        if membership.hidden:
+            await services.actions.memberships.show(membership, viewer_id)
         if read_up_to < newest or snapshot.sidebar.last_opened != room.slug:
             await services.actions.memberships.open(room.slug, viewer_id, newest, later=later)
     return RoomPage(

@@ -9,10 +9,11 @@ from quart.typing import ResponseReturnValue
 from quart_rate_limiter import rate_limit
 
 from chat_svc.auth.viewers import signed_in, signed_in_viewer
-from chat_svc.models.memberships import count_members
+from chat_svc.models.memberships import count_members, select_membership
 from chat_svc.models.messages import GENERAL
 from chat_svc.models.rooms import NameTakenError, select_open_rooms
 from chat_svc.models.users import select_user_by_email
+from chat_svc.reads.sidebar import place_of
 from chat_svc.services import services_of
 from chat_svc.settings import ChatSettings
 from chat_svc.web.forms import ActionForm, MemberForm, MessageForm, RoomForm, SignOutForm
@@ -99,8 +100,20 @@ def rooms_blueprint(settings: ChatSettings) -> Blueprint:
                 "Everyone stays in general: it is where announcements reach the whole team.",
                 template="chat_error.html",
             )
+        if room.kind == "direct":  # never left (the other's replies would be lost)
+            return await hide_direct_room(room.slug)
         await services_of().actions.memberships.leave(room.slug, signed_in_viewer().user_id)
         return see_room(GENERAL)
+
+    @rooms.post("/rooms/<slug>/hide")
+    @signed_in
+    async def hide(slug: str) -> ResponseReturnValue:
+        room = await visible_room_or_404(slug, member_only=True)
+        if not ActionForm(await request.form).validate():
+            return await expired_form()
+        if room.kind != "direct":
+            abort(404)  # rooms are left; only direct rooms are hidden
+        return await hide_direct_room(room.slug)
 
     @rooms.post("/rooms/<slug>/members")
     @signed_in
@@ -143,6 +156,14 @@ async def render_member_form(
         form_only=False,
         member_form=form,
     )
+
+
+async def hide_direct_room(slug: str) -> ResponseReturnValue:
+    user_id = signed_in_viewer().user_id
+    membership = await select_membership(slug, user_id)
+    if membership is not None:
+        await services_of().actions.memberships.hide(place_of(membership), user_id)
+    return see_room(GENERAL)
 
 
 async def expired_form() -> ResponseReturnValue:
