@@ -12,15 +12,18 @@ from typing import Any
 
 from markupsafe import Markup
 
-from chat_svc.actions.message_feed import CACHE_ERRORS
+from chat_svc.actions.message_feed import CACHE_ERRORS, TooFarBehindError
 from chat_svc.live.presence import here_html
 from chat_svc.models.rooms import Room
 from chat_svc.reads.room_snapshot import RoomSnapshot, snapshot_from_store
-from chat_svc.reads.sidebar import Sidebar
+from chat_svc.reads.sidebar import RoomPlace, Sidebar
 from chat_svc.services import ChatServices
 from chat_svc.web.conversation import RenderedMessage
 
 log = logging.getLogger(__name__)
+
+# The most unread messages a room page opens with (all of them, from the first unread).
+UNREAD_WINDOW = 200
 
 # Starts a job once the answer is on its way (Quart's ``run_after_response``, or the fast
 # path's own list of jobs).
@@ -66,6 +69,25 @@ async def room_snapshot(
         return await snapshot_from_store(user_id, slug)
 
 
+async def _from_first_unread(
+    services: ChatServices, slug: str, membership: RoomPlace, page: list[RenderedMessage]
+) -> list[RenderedMessage]:
+    """The newest page, or, when more came since the person last read, every message from
+    the first unread on: the room opens there (follow-newest.js), with the newest one
+    "Jump to latest" away. Past ``UNREAD_WINDOW`` unread the newest page again: the view
+    around the first unread (branch history's ``?around=``) is for that."""
+    read_up_to = membership.last_read_message_id
+    if page[0].record.message_id <= read_up_to + 1:
+        return page
+    try:
+        since = await services.actions.messages.after(slug, read_up_to, UNREAD_WINDOW)
+    except TooFarBehindError:
+        return page
+    # An edit of an older message comes back too: only the unread ones count here.
+    unread = [record for record in since if record.message_id > read_up_to]
+    return services.conversation.from_records(unread) if unread else page
+
+
 async def load_room_page(
     services: ChatServices, viewer_id: str, room: Room, later: Later
 ) -> RoomPage | None:
@@ -84,6 +106,8 @@ async def load_room_page(
         messages = conversation.from_records(
             await services.actions.messages.latest(room.slug, page_size)
         )
+    if membership is not None and messages:
+        messages = await _from_first_unread(services, room.slug, membership, messages)
     newest = messages[-1].record.message_id if messages else 0
     first_unread = None
     if membership is not None:

@@ -120,3 +120,29 @@ def bodies(page: Page) -> list[str]:
 
 def shoot(page: Page, folder: Path, name: str) -> None:
     page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+# Posts through the page's own form (its CSRF token), each with a fresh draft key, waiting
+# out the per-person rate limit (a 429) instead of failing.
+POST_MANY_JS = """
+async ([count, prefix]) => {
+  const form = document.getElementById("message-form");
+  for (let n = 0; n < count; n++) {
+    const data = new FormData(form);
+    data.set("body", prefix + " " + n);
+    data.set("client_id", crypto.randomUUID());
+    for (;;) {
+      const answer = await fetch(form.action, {method: "POST", body: data, redirect: "manual"});
+      if (answer.status !== 429) break;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+  // The limit is GCRA: after a saturating burst one more send fits every period/count
+  // seconds (0.5 s by default); leave room for the person's own next send.
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+}
+"""
+
+
+def post_many(page: Page, count: int, prefix: str) -> None:
+    page.evaluate(POST_MANY_JS, [count, prefix])

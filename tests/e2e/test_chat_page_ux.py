@@ -16,6 +16,7 @@ from tests.e2e.journey import (
     new_person,
     open_account,
     page_was_not_reloaded,
+    post_many,
     send_message,
     shoot,
     sign_in,
@@ -28,31 +29,6 @@ LAPTOP: ViewportSize = {"width": 1280, "height": 800}
 WIDE: ViewportSize = {"width": 1440, "height": 900}
 # 1280x800 at 200% zoom lays out like a 640x400 window.
 LAPTOP_ZOOMED: ViewportSize = {"width": 640, "height": 400}
-
-# Posts through the page's own form (its CSRF token), each with a fresh draft key, waiting
-# out the per-person rate limit (a 429) instead of failing.
-POST_MANY_JS = """
-async ([count, prefix]) => {
-  const form = document.getElementById("message-form");
-  for (let n = 0; n < count; n++) {
-    const data = new FormData(form);
-    data.set("body", prefix + " " + n);
-    data.set("client_id", crypto.randomUUID());
-    for (;;) {
-      const answer = await fetch(form.action, {method: "POST", body: data, redirect: "manual"});
-      if (answer.status !== 429) break;
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-  }
-  // The limit is GCRA: after a saturating burst one more send fits every period/count
-  // seconds (0.5 s by default); leave room for the person's own next send.
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-}
-"""
-
-
-def post_many(page: Page, count: int, prefix: str) -> None:
-    page.evaluate(POST_MANY_JS, [count, prefix])
 
 
 def send_button_in_viewport(page: Page) -> None:

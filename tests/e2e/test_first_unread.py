@@ -1,0 +1,51 @@
+"""A room with more unread messages than a page opens at the first unread one, the
+"New messages" divider above it, and "Jump to latest" leads to the newest (issue 37, item 4)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from playwright.sync_api import Browser, expect
+
+from tests.e2e.journey import new_person, open_account, post_many, wait_until_live
+from tests.support.stack import RunningStack
+
+
+def test_a_room_opens_at_the_first_unread_with_jump_to_latest(
+    browser: Browser, stack: RunningStack
+) -> None:
+    ada_context, bob_context = browser.new_context(), browser.new_context()
+    try:
+        ada, bob = ada_context.new_page(), bob_context.new_page()
+        tag = uuid.uuid4().hex[:4]
+        open_account(ada, stack, new_person(f"Ada-{tag}"))
+        open_account(bob, stack, new_person(f"Bob-{tag}"))
+        ada.get_by_role("link", name="All rooms").click()
+        ada.get_by_label("Room name").fill(f"Backlog {tag}")
+        ada.get_by_role("button", name="Create the room").click()
+        wait_until_live(ada)
+        room_url = ada.url
+        bob.goto(room_url)
+        bob.get_by_role("button", name="Join this room").click()
+        wait_until_live(bob)
+
+        ada.get_by_role("link", name="general").click()
+        wait_until_live(ada)
+        post_many(bob, 16, f"backlog {tag}")
+        entry = ada.locator(".sidebar-entry", has_text=f"Backlog {tag}")
+        expect(entry.locator(".unread-count")).to_have_text(re.compile(r"^16\b"))
+
+        entry.get_by_role("link").click()
+        wait_until_live(ada)
+        expect(ada.locator(".unread-divider")).to_be_in_viewport()
+        expect(ada.get_by_text(f"backlog {tag} 0", exact=True)).to_be_in_viewport()
+        jump = ada.get_by_role("button", name=re.compile("Jump to latest"))
+        expect(jump).to_be_visible()
+        expect(ada.get_by_text(f"backlog {tag} 15", exact=True)).not_to_be_in_viewport()
+        jump.click()
+        expect(ada.get_by_text(f"backlog {tag} 15", exact=True)).to_be_in_viewport()
+        expect(jump).to_be_hidden()
+    finally:
+        ada_context.close()
+        bob_context.close()
