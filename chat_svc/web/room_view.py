@@ -89,11 +89,12 @@ async def _from_first_unread(
 
 
 async def load_room_page(
-    services: ChatServices, viewer_id: str, room: Room, later: Later
+    services: ChatServices, viewer_id: str, room: Room, later: Later, *, screen_reads: bool
 ) -> RoomPage | None:
     """The page's state; None when the room is hidden from this person (a closed or direct
     room they are not in: answered like an unknown room). Opening the page reads the room
-    up to its newest message (Redis now, the store through ``later``)."""
+    up to its newest message (Redis now, the store through ``later``), unless the browser
+    reports what was on screen itself (``screen_reads``, web/cookies.py)."""
     page_size = services.settings.page_size
     snapshot = await room_snapshot(services, viewer_id, room.slug, page_size)
     membership = snapshot.sidebar.membership
@@ -123,8 +124,9 @@ async def load_room_page(
         )
         if membership.hidden:
             await services.actions.memberships.show(membership, viewer_id)
-        if read_up_to < newest or snapshot.sidebar.last_opened != room.slug:
-            await services.actions.memberships.open(room.slug, viewer_id, newest, later=later)
+        read_now = read_up_to if screen_reads else newest
+        if read_up_to < read_now or snapshot.sidebar.last_opened != room.slug:
+            await services.actions.memberships.open(room.slug, viewer_id, read_now, later=later)
     return RoomPage(
         room=room,
         sidebar=snapshot.sidebar,

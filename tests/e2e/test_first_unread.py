@@ -1,5 +1,6 @@
 """A room with more unread messages than a page opens at the first unread one, the
-"New messages" divider above it, and "Jump to latest" leads to the newest (issue 37, item 4)."""
+"New messages" divider above it, and "Jump to latest" leads to the newest (issue 37, item 4).
+Only what was on screen counts as read (item 6): a mention below the screen keeps its badge."""
 
 from __future__ import annotations
 
@@ -8,7 +9,13 @@ import uuid
 
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.journey import new_person, open_account, post_many, wait_until_live
+from tests.e2e.journey import (
+    new_person,
+    open_account,
+    post_many,
+    send_message,
+    wait_until_live,
+)
 from tests.support.stack import RunningStack
 
 
@@ -19,7 +26,8 @@ def test_a_room_opens_at_the_first_unread_with_jump_to_latest(
     try:
         ada, bob = ada_context.new_page(), bob_context.new_page()
         tag = uuid.uuid4().hex[:4]
-        open_account(ada, stack, new_person(f"Ada-{tag}"))
+        ada_person = new_person(f"Ada-{tag}")
+        open_account(ada, stack, ada_person)
         open_account(bob, stack, new_person(f"Bob-{tag}"))
         ada.get_by_role("link", name="All rooms").click()
         ada.get_by_label("Room name").fill(f"Backlog {tag}")
@@ -33,8 +41,10 @@ def test_a_room_opens_at_the_first_unread_with_jump_to_latest(
         ada.get_by_role("link", name="general").click()
         wait_until_live(ada)
         post_many(bob, 16, f"backlog {tag}")
+        send_message(bob, f"@{ada_person.name} the end")
         entry = ada.locator(".sidebar-entry", has_text=f"Backlog {tag}")
-        expect(entry.locator(".unread-count")).to_have_text(re.compile(r"^16\b"))
+        expect(entry.locator(".unread-count")).to_have_text(re.compile(r"^17\b"))
+        expect(entry.locator(".mention-count")).to_be_visible()
 
         entry.get_by_role("link").click()
         wait_until_live(ada)
@@ -42,10 +52,37 @@ def test_a_room_opens_at_the_first_unread_with_jump_to_latest(
         expect(ada.get_by_text(f"backlog {tag} 0", exact=True)).to_be_in_viewport()
         jump = ada.get_by_role("button", name=re.compile("Jump to latest"))
         expect(jump).to_be_visible()
-        expect(ada.get_by_text(f"backlog {tag} 15", exact=True)).not_to_be_in_viewport()
+        mention = ada.locator(".mentions-you")
+        expect(mention).not_to_be_in_viewport()
+
+        # Away before the mention was on screen: its badge stays, and what was unseen.
+        ada.get_by_role("link", name="general").click()
+        wait_until_live(ada)
+        expect(entry.locator(".mention-count")).to_be_visible()
+        expect(entry.locator(".unread-count")).to_be_visible()
+
+        # Back, to the newest: now it was on screen, and both clear.
+        entry.get_by_role("link").click()
+        wait_until_live(ada)
         jump.click()
-        expect(ada.get_by_text(f"backlog {tag} 15", exact=True)).to_be_in_viewport()
+        expect(mention).to_be_in_viewport()
         expect(jump).to_be_hidden()
+        ada.get_by_role("link", name="general").click()
+        wait_until_live(ada)
+        expect(entry.locator(".mention-count")).to_be_hidden()
+        expect(entry.locator(".unread-count")).to_be_hidden()
+
+        # Reading further up while three arrive below, then away: still three unread.
+        entry.get_by_role("link").click()
+        wait_until_live(ada)
+        ada.locator("#chat-log").evaluate("log => { log.scrollTop = 0; }")
+        for number in range(3):
+            send_message(bob, f"below {tag} {number}")
+        expect(ada.get_by_text(f"below {tag} 2", exact=True)).to_be_attached()
+        expect(jump).to_be_visible()
+        ada.get_by_role("link", name="general").click()
+        wait_until_live(ada)
+        expect(entry.locator(".unread-count")).to_have_text(re.compile(r"^3\b"))
     finally:
         ada_context.close()
         bob_context.close()

@@ -4,6 +4,7 @@ import "./local-times.js";
 import "./viewer-marks.js";
 import "./live-order.js";
 import "./follow-newest.js";
+import "./read-marks.js";
 import "./older-messages.js";
 import "./stream-status.js";
 import "./stream-resume.js";
