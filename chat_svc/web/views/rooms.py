@@ -127,11 +127,30 @@ def rooms_blueprint(settings: ChatSettings) -> Blueprint:
             form.email.errors = ["No one with that e-mail address has an account."]
         if person is None:
             return await render_member_form(room.slug, form, status=422)
-        await services_of().actions.memberships.join(room, person.user_id, room.name)
+        added = await services_of().actions.memberships.join(room, person.user_id, room.name)
         if is_htmx():
-            notice = f"{person.display_name} can now read and write here."
+            notice = (
+                f"{person.display_name} can now read and write here."
+                if added
+                else f"{person.display_name} is already a member."
+            )
             return await render_member_form(room.slug, MemberForm(None), notice=notice)
         return see_room(room.slug)
+
+    @rooms.get("/rooms/<slug>/members")
+    @signed_in
+    async def list_members(slug: str) -> ResponseReturnValue:
+        """Who can read the room: the header's Members link (every room its viewer sees)."""
+        room = await visible_room_or_404(slug, member_only=False)
+        viewer = signed_in_viewer()
+        return await render_page(
+            "room_members.html",
+            room=room,
+            members=await services_of().actions.messages.members.of(room.slug),
+            sidebar=await load_sidebar(viewer.user_id, room.slug),
+            sign_out_form=SignOutForm(None),
+            viewer=viewer,
+        )
 
     return rooms
 
