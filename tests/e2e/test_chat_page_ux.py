@@ -266,9 +266,11 @@ def test_a_draft_survives_a_sign_out_elsewhere_and_the_page_says_why(
         elsewhere = other.new_page()
         sign_in(elsewhere, stack, person)
         wait_until_live(elsewhere)
+        elsewhere.once("dialog", lambda dialog: dialog.accept())  # "Sign out on every device?"
         elsewhere.get_by_role("button", name="Sign out on every device").click()
 
         expect(page).to_have_url(re.compile(r"/sign-in"))
+        expect(page.get_by_text("You were signed out from another device")).to_be_visible()
         sign_in(page, stack, person)
         wait_until_live(page)
         expect(page.get_by_role("textbox", name="Message")).to_have_value(draft)
