@@ -47,6 +47,7 @@ def test_leaving_asks_first_then_lands_in_general_with_the_draft_kept(
         page = context.new_page()
         tag = uuid.uuid4().hex[:4]
         open_account(page, stack, new_person(f"Lea-{tag}"))
+        expect(page.locator("#no-live-notice")).to_have_count(0)  # live here (item 20)
 
         # A closed room: leaving is for good unless someone adds you back.
         create_room(page, f"Secret {tag}", closed=True)
