@@ -34,6 +34,7 @@ from auth_svc.lib.web import (
     redirect_after_post,
     refuse_if_limited,
     relay,
+    remember_inbox,
     whole_page_error,
 )
 from auth_svc.models.mailed_tokens import (
@@ -198,6 +199,7 @@ def passwords_blueprint(settings: AuthSettings) -> Blueprint:
         await attempt_limiter().record(settings.forgot_password_limit, email, client_address())
         # Answered before any account look-up: known and unknown addresses take the same time.
         run_after_response(request_password_reset, settings, relay(), email)
+        remember_inbox(email)
         return redirect_after_post("/check-your-inbox?for=reset")
 
     @blueprint.get("/reset-password")

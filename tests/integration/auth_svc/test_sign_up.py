@@ -208,3 +208,13 @@ async def test_a_sign_up_without_a_valid_csrf_token_is_refused(
         assert "Your form expired" in await response.get_data(as_text=True)
     info = await jetstream.stream_info("AUTH_EVENTS")
     assert info.state.messages == 0
+
+
+async def test_check_your_inbox_names_the_address_used(client: Client) -> None:
+    """Issue 37, item 21: not "that address", which one (a typo shows here)."""
+    await submit(client, "/sign-up", email=" Grace@Example.com ", display_name="Grace")
+    signed_up = await (await client.get("/check-your-inbox")).get_data(as_text=True)
+    await submit(client, "/forgot-password", email="ada@example.com")
+    reset = await (await client.get("/check-your-inbox?for=reset")).get_data(as_text=True)
+    assert "We sent a message to <strong>grace@example.com</strong>" in signed_up
+    assert "If an account uses <strong>ada@example.com</strong>" in reset
