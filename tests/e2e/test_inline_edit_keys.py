@@ -46,5 +46,7 @@ def test_enter_saves_escape_cancels_and_focus_returns_to_the_message(
         page.locator(f"#message-{message_id}").get_by_role("link", name="Delete").click()
         expect(page.locator(f"#message-{message_id} .message-body")).to_have_text("Message deleted")
         page.wait_for_function(focused_message)
+        # No Delete link stays on the placeholder (issue 37, item 17).
+        expect(page.locator(f"#message-{message_id} a")).to_have_count(0)
     finally:
         context.close()
