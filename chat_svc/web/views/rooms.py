@@ -137,10 +137,11 @@ def rooms_blueprint(settings: ChatSettings) -> Blueprint:
             return await render_member_form(room.slug, MemberForm(None), notice=notice)
         return see_room(room.slug)
 
-    @rooms.get("/rooms/<slug>/members")
+    @rooms.get("/rooms/<slug>/people")
     @signed_in
     async def list_members(slug: str) -> ResponseReturnValue:
-        """Who can read the room: the header's Members link (every room its viewer sees)."""
+        """Who can read the room: the header's Members link (every room its viewer sees).
+        Not ``GET /rooms/<slug>/members``: that answers the mention suggestions."""
         room = await visible_room_or_404(slug, member_only=False)
         viewer = signed_in_viewer()
         return await render_page(

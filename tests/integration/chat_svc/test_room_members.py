@@ -22,9 +22,9 @@ async def test_the_members_list_and_a_second_add(
         again, notice, _ = await ada.post(
             f"/rooms/{slug}/members", htmx=True, email=bob.session.email
         )
-        status, members = await ada.get(f"/rooms/{slug}/members")
-        hidden_from_eve, _ = await eve.get(f"/rooms/{slug}/members")
-    assert f'href="/rooms/{slug}/members"' in room_page
+        status, members = await ada.get(f"/rooms/{slug}/people")
+        hidden_from_eve, _ = await eve.get(f"/rooms/{slug}/people")
+    assert f'href="/rooms/{slug}/people"' in room_page
     assert first == 200 and again == 200
     assert "Bob is already a member" in notice and "can now read and write" not in notice
     assert status == 200 and "2 members" in members
