@@ -8,10 +8,16 @@ from quart import Blueprint, Response, abort, redirect, request
 from quart.typing import ResponseReturnValue
 from quart_rate_limiter import rate_limit
 
+from chat_svc.actions.room_names import name_key
 from chat_svc.auth.viewers import signed_in, signed_in_viewer
 from chat_svc.models.memberships import count_members, select_membership
 from chat_svc.models.messages import GENERAL
-from chat_svc.models.rooms import NameTakenError, select_open_rooms
+from chat_svc.models.rooms import (
+    NameTakenError,
+    Room,
+    select_open_rooms,
+    select_room_by_name_key,
+)
 from chat_svc.models.users import select_user_by_email
 from chat_svc.reads.sidebar import place_of
 from chat_svc.services import services_of
@@ -24,10 +30,15 @@ from service_kit.web import is_htmx, render_error, render_page
 ROOMS_PAGE = "rooms.html"
 
 
-async def render_rooms(room_form: RoomForm, status: int = 200) -> ResponseReturnValue:
+async def render_rooms(
+    room_form: RoomForm, status: int = 200, existing: Room | None = None
+) -> ResponseReturnValue:
+    """``existing``: the room that has the name asked for, when the person may see it."""
     viewer = signed_in_viewer()
     if is_htmx() and status != 200:
-        return await render_page(ROOMS_PAGE, block="room_form", status=status, room_form=room_form)
+        return await render_page(
+            ROOMS_PAGE, block="room_form", status=status, room_form=room_form, existing=existing
+        )
     sidebar = await load_sidebar(viewer.user_id)
     rooms = await select_open_rooms()
     members = await count_members(room.slug for room in rooms)
@@ -39,6 +50,7 @@ async def render_rooms(room_form: RoomForm, status: int = 200) -> ResponseReturn
         members=members,
         joined=joined,
         room_form=room_form,
+        existing=existing,
         action_form=ActionForm(None),
         sidebar=sidebar,
         sign_out_form=SignOutForm(None),
@@ -73,7 +85,7 @@ def rooms_blueprint(settings: ChatSettings) -> Blueprint:
             )
         except NameTakenError:
             form.name.errors = [f"There is already a room called “{form.name.data}”."]
-            return await render_rooms(form, status=422)
+            return await render_rooms(form, status=422, existing=await visible_namesake(form))
         return see_room(room.slug)
 
     @rooms.post("/rooms/<slug>/join")
@@ -154,6 +166,16 @@ def rooms_blueprint(settings: ChatSettings) -> Blueprint:
         )
 
     return rooms
+
+
+async def visible_namesake(form: RoomForm) -> Room | None:
+    """The room with the name asked for, if this person may see it (never a closed room
+    they are not in)."""
+    found = await select_room_by_name_key(name_key(str(form.name.data)))
+    if found is None:
+        return None
+    visible = await services_of().reads.access.visible_room(signed_in_viewer().user_id, found.slug)
+    return visible[0] if visible is not None else None
 
 
 async def render_member_form(
