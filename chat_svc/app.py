@@ -29,6 +29,7 @@ from chat_svc.web.views.mention_suggestions import mention_suggestions
 from chat_svc.web.views.message_changes import message_actions_blueprint
 from chat_svc.web.views.notification_pages import UNSUBSCRIBE_ENDPOINT, notifications
 from chat_svc.web.views.people import people_pages
+from chat_svc.web.views.read_marks import read_marks
 from chat_svc.web.views.room_activity import room_activity
 from chat_svc.web.views.room_directory import rooms_blueprint
 from chat_svc.web.views.room_messages import chat_blueprint
@@ -94,6 +95,7 @@ def create_app(
     app.register_blueprint(rooms_blueprint(settings))
     app.register_blueprint(message_actions_blueprint(settings))
     app.register_blueprint(room_activity)
+    app.register_blueprint(read_marks)
     app.register_blueprint(mention_suggestions)
     app.register_blueprint(people_pages)
     app.register_blueprint(session_pages)

@@ -7,9 +7,12 @@ pages answer ``Cache-Control: no-store`` and ``Referrer-Policy: no-referrer``.
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from quart import Blueprint, Response, request
+from quart import session as form_session  # Quart's cookie session: only the CSRF secret
 from quart.typing import ResponseReturnValue
+from quart_auth import AuthUser, login_user
 from quart_rate_limiter import rate_limit
 
 from auth_svc.lib.accounts import (
@@ -21,6 +24,7 @@ from auth_svc.lib.accounts import (
 from auth_svc.lib.forms import ForgotPasswordForm, NewPasswordForm, validated_text
 from auth_svc.lib.passwords import resembles_account
 from auth_svc.lib.rate_limits import client_address_key
+from auth_svc.lib.sessions import sign_in
 from auth_svc.lib.tokens import hash_token
 from auth_svc.lib.web import (
     attempt_limiter,
@@ -30,6 +34,7 @@ from auth_svc.lib.web import (
     redirect_after_post,
     refuse_if_limited,
     relay,
+    remember_inbox,
     whole_page_error,
 )
 from auth_svc.models.mailed_tokens import (
@@ -103,6 +108,30 @@ def _acceptable(form: NewPasswordForm, email: str, display_name: str) -> bool:
     return True
 
 
+async def sign_in_after_sign_up(
+    settings: AuthSettings, email: str, password: str
+) -> ResponseReturnValue:
+    """The new account is signed in at once, like a sign-in with that password: a fresh
+    session and CSRF secret, then chat binds the hand-off to this browser (bind_at_chat).
+    Should the sign-in fail (the store away a moment), the sign-in page says the password
+    is set."""
+    signed_in = await sign_in(
+        settings,
+        relay(),
+        hashing(),
+        email,
+        password,
+        user_agent=request.headers.get("User-Agent", ""),
+        ip_address=client_address(),
+    )
+    if signed_in is None:
+        return redirect_after_post("/sign-in?notice=password-set")
+    form_session.clear()
+    login_user(AuthUser(signed_in.access_token))
+    query = urlencode({"next": "/"})
+    return redirect_after_post(f"{settings.chat_public_url}/sign-in?{query}")
+
+
 def passwords_blueprint(settings: AuthSettings) -> Blueprint:
     blueprint = Blueprint("passwords", __name__)
 
@@ -120,10 +149,11 @@ def passwords_blueprint(settings: AuthSettings) -> Blueprint:
     @blueprint.get("/set-password")
     async def set_password_page() -> ResponseReturnValue:
         token = _token()
-        if not token or await select_usable_sign_up(hash_token(token)) is None:
+        sign_up = await select_usable_sign_up(hash_token(token)) if token else None
+        if sign_up is None:
             return await _bad_token(SET_PASSWORD)
         form = await NewPasswordForm.from_request()
-        return await render_page(SET_PASSWORD["template"], form=form, token=token)
+        return await render_page(SET_PASSWORD["template"], form=form, token=token, email=sign_up.id)
 
     @blueprint.post("/set-password")
     async def set_password() -> ResponseReturnValue:
@@ -134,14 +164,20 @@ def passwords_blueprint(settings: AuthSettings) -> Blueprint:
         form = await NewPasswordForm.from_request()
         if not _acceptable(form, sign_up.id, sign_up.display_name):
             return await render_page(
-                SET_PASSWORD["template"], block="form", status=422, form=form, token=token
+                SET_PASSWORD["template"],
+                block="form",
+                status=422,
+                form=form,
+                token=token,
+                email=sign_up.id,
             )
-        outcome = await complete_sign_up(relay(), hashing(), token, validated_text(form.password))
+        password = validated_text(form.password)
+        outcome = await complete_sign_up(relay(), hashing(), token, password)
         if outcome is Outcome.BAD_TOKEN:
             return await _bad_token(SET_PASSWORD)
         if outcome is Outcome.ACCOUNT_EXISTS:
             return redirect_after_post("/sign-in?notice=account-exists")
-        return redirect_after_post("/sign-in?notice=password-set")
+        return await sign_in_after_sign_up(settings, sign_up.id, password)
 
     @blueprint.get("/forgot-password")
     async def forgot_password_page() -> ResponseReturnValue:
@@ -163,6 +199,7 @@ def passwords_blueprint(settings: AuthSettings) -> Blueprint:
         await attempt_limiter().record(settings.forgot_password_limit, email, client_address())
         # Answered before any account look-up: known and unknown addresses take the same time.
         run_after_response(request_password_reset, settings, relay(), email)
+        remember_inbox(email)
         return redirect_after_post("/check-your-inbox?for=reset")
 
     @blueprint.get("/reset-password")

@@ -41,6 +41,9 @@ NOTICES = {
     "account-exists": "This address already has an account. Sign in, or reset the password.",
     "signed-out": "You are signed out.",
     "signed-out-everywhere": "You are signed out on every device.",
+    # chat's page, signed out by its stream (web_templates/static/js/stream-orders.js).
+    "signed-out-elsewhere": "You were signed out from another device (or your password was "
+    "changed). Sign in again to go on.",
 }
 BAD_CREDENTIALS = "Wrong e-mail address or password."
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from quart import Blueprint
+from quart import session as form_session
 from quart.typing import ResponseReturnValue
 from quart_rate_limiter import rate_limit
 
@@ -12,11 +13,13 @@ from auth_svc.lib.accounts import request_sign_up
 from auth_svc.lib.forms import SignUpForm, validated_text
 from auth_svc.lib.rate_limits import client_address_key
 from auth_svc.lib.web import (
+    INBOX_KEY,
     attempt_limiter,
     client_address,
     redirect_after_post,
     refuse_if_limited,
     relay,
+    remember_inbox,
 )
 from auth_svc.settings import AuthSettings
 from service_kit.web import render_page
@@ -44,10 +47,11 @@ def sign_up_blueprint(settings: AuthSettings) -> Blueprint:
         await refuse_if_limited(settings.sign_up_limit, email)
         await attempt_limiter().record(settings.sign_up_limit, email, client_address())
         await request_sign_up(settings, relay(), email, validated_text(form.display_name))
+        remember_inbox(email)
         return redirect_after_post("/check-your-inbox")
 
     @blueprint.get("/check-your-inbox")
     async def check_inbox() -> ResponseReturnValue:
-        return await render_page("check_inbox.html")
+        return await render_page("check_inbox.html", address=form_session.get(INBOX_KEY))
 
     return blueprint

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart import Response, current_app, request
+from quart import Response, current_app, request, session
 from quart_auth import current_user
 from quart_rate_limiter import RateLimitExceeded
 
@@ -92,3 +92,12 @@ async def whole_page_error(status: int, message: str, template: str, **context: 
         response.headers["HX-Retarget"] = "body"
         response.headers["HX-Reswap"] = "innerHTML"
     return response
+
+
+# The address a sign-up or reset link went to, for "Check your inbox" to name it (a typo
+# shows there). Kept in Quart's signed session cookie, never in a URL (logs, history).
+INBOX_KEY = "inbox"
+
+
+def remember_inbox(email: str) -> None:
+    session[INBOX_KEY] = email

@@ -18,6 +18,7 @@ from chat_svc.actions.message_ids import newest_id_so_far
 from chat_svc.events import MembershipChanged
 from chat_svc.models.memberships import (
     delete_membership,
+    mark_room_hidden,
     mark_room_opened,
     mark_room_read,
     upsert_membership,
@@ -26,6 +27,7 @@ from chat_svc.models.messages import GENERAL
 from chat_svc.models.rooms import Room
 from chat_svc.reads.person_rooms import PersonRooms
 from chat_svc.reads.room_access import RoomAccess
+from chat_svc.reads.sidebar import RoomPlace
 from service_kit.web import run_after_response
 
 log = logging.getLogger(__name__)
@@ -77,6 +79,36 @@ async def leave_room(nats: NATS, access: RoomAccess, room: str, user_id: str) ->
         await publish_change(nats, MembershipChanged(user_id=user_id, room=room, change="left"))
         log.info("left room", extra={"room": room, "user_id": user_id})
     return left
+
+
+async def hide_room(nats: NATS, access: RoomAccess, place: RoomPlace, user_id: str) -> None:
+    """A direct room is hidden, never left: read up to now and out of the sidebar until
+    the other person writes again (reads/sidebar.py), so their replies are never lost."""
+    read_up_to = await newest_id_so_far(access.people.redis, place.room)  # no scan
+    await mark_room_hidden(place.room, user_id, True, read_up_to)
+    await _hidden_in_redis(access.people, place, user_id, True)
+    await _read_in_redis(access.people, place.room, user_id, read_up_to, opened=False)
+    await publish_change(
+        nats,
+        MembershipChanged(
+            user_id=user_id, room=place.room, change="read", last_read_message_id=read_up_to
+        ),
+    )
+
+
+async def show_room(access: RoomAccess, place: RoomPlace, user_id: str) -> None:
+    """The person opened a hidden direct room: it stays in the sidebar from now on."""
+    await mark_room_hidden(place.room, user_id, False, place.last_read_message_id)
+    await _hidden_in_redis(access.people, place, user_id, False)
+
+
+async def _hidden_in_redis(
+    people: PersonRooms, place: RoomPlace, user_id: str, hidden: bool
+) -> None:
+    try:
+        await people.hidden(user_id, place, hidden)
+    except (RedisError, OSError) as error:  # the copy's next rebuild reads the store
+        log.warning("hidden room not cached: %s", error, extra={"room": place.room})
 
 
 async def open_room(
@@ -150,6 +182,12 @@ class Memberships:
 
     async def leave(self, room: str, user_id: str) -> bool:
         return await leave_room(self._nats, self._access, room, user_id)
+
+    async def hide(self, place: RoomPlace, user_id: str) -> None:
+        await hide_room(self._nats, self._access, place, user_id)
+
+    async def show(self, place: RoomPlace, user_id: str) -> None:
+        await show_room(self._access, place, user_id)
 
     async def open(
         self, room: str, user_id: str, read_up_to: int, *, later: Callable[..., None]

@@ -16,6 +16,7 @@ from chat_svc.actions.mentions import find_mentions
 from chat_svc.actions.message_ids import MessageIdSequence
 from chat_svc.actions.message_publisher import LivePublisher
 from chat_svc.actions.post_intake import PostIntake, SequenceMissingError, Taken
+from chat_svc.actions.room_names import DIRECT_PREFIX
 from chat_svc.auth.auth_client import Viewer
 from chat_svc.events import MessagePosted
 from chat_svc.models.messages import (
@@ -59,6 +60,12 @@ class MessageFeed:
             return ()  # most messages: no member list needed
         return find_mentions(body, await self.members.of(room))
 
+    async def _direct_readers(self, room: str) -> tuple[str, ...]:
+        """Everyone in a direct room (its author is dropped later); nobody elsewhere."""
+        if not room.startswith(DIRECT_PREFIX):
+            return ()
+        return tuple(user_id for user_id, _ in await self.members.of(room))
+
     async def post(
         self,
         author: Viewer,
@@ -74,7 +81,7 @@ class MessageFeed:
         ``AlreadySentError`` for a draft (``client_id``) stored already."""
         mentions = await self.mentions_in(room, body)
         message = await self._store(author, room, body, mentions, rate_limited, client_id)
-        await self.mention_notices.mentioned(message)
+        await self.mention_notices.mentioned(message, await self._direct_readers(room))
         fields = {"room": room, "message_id": message.message_id, "user_id": author.user_id}
         event = event_of(message, MessagePosted)
         # The room's own subject: replicas with nobody in the room never decode it.

@@ -31,7 +31,12 @@ from chat_svc.live.stream_limits import TOO_MANY_STREAMS, client_address
 from chat_svc.models.messages import GENERAL
 from chat_svc.reads.room_snapshot import snapshot_from_store
 from chat_svc.services import ChatServices, services_of
-from chat_svc.web.cookies import cookie_header_of, cookie_value, session_cookie_name
+from chat_svc.web.cookies import (
+    cookie_header_of,
+    cookie_value,
+    reads_from_screen,
+    session_cookie_name,
+)
 from service_kit.raw_asgi import Receive, Scope, Send, first_header
 from service_kit.strict_ids import parse_id
 
@@ -128,6 +133,9 @@ async def stream_events(
         else asyncio.create_task(_watch_disconnect(receive, client))
     )
     after_id = resume_point(scope)
+    # This browser reports what was on screen (web/cookies.py): what the stream showed is
+    # not read for that alone.
+    marks_read = member and not reads_from_screen(cookie_header_of(scope["headers"]))
     try:
         await services.live.presence.arrive(client, viewer.display_name)
         await services.live.subscriptions.follow(rooms_of([client]))
@@ -174,7 +182,7 @@ async def stream_events(
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
         await services.live.subscriptions.release(rooms_of([client]))
-        if member and client.seen_id > (after_id or 0):
+        if marks_read and client.seen_id > (after_id or 0):
             await _read_what_was_shown(services, client)
 
 

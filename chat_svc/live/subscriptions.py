@@ -47,6 +47,9 @@ SUBSCRIPTION_PENDING_LIMIT = 1_000_000
 # At most one unread-count update per room per stream in this period, and one typing frame
 # per room.
 COUNT_FLUSH_SECONDS = 1.0
+# The person joined, was added to or left a room: their open tabs redraw the sidebar
+# (unread-badges.js), which a count alone cannot tell (a new room has nothing unread).
+SIDEBAR_CHANGED = frame("sidebar", "rooms changed")
 
 MembershipListener = Callable[[MembershipChanged], Awaitable[None]]
 
@@ -259,12 +262,14 @@ class LiveUpdates:
         if event.change == "joined":
             for client in clients:
                 self.fanout.count_for(client, event.room, 0, event.last_read_message_id)
+                client.offer(0, SIDEBAR_CHANGED)
             if clients:
                 await self.follow([event.room])
             return
         closed = self.fanout.close_room_of(event.user_id, event.room)
         for client in clients:
             self.fanout.stop_counting(client, event.room)
+            client.offer(0, SIDEBAR_CHANGED)
         await self.release([event.room])
         log.info(
             "membership ended",

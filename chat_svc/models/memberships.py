@@ -2,8 +2,9 @@
 
 A membership carries what the sidebar needs without reading the room: its ``title`` from
 this person's side (a direct room is titled with the other person's name) and ``kind``;
-``last_read_message_id`` (what the unread count starts from) and ``opened_at`` (where
-``GET /`` goes back to).
+``last_read_message_id`` (what the unread count starts from), ``opened_at`` (where
+``GET /`` goes back to) and ``hidden`` (a direct room is never left, only hidden from the
+sidebar until its next unread message or its next opening).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class Membership(Document):
     last_read_message_id: int = 0
     joined_at: datetime
     opened_at: datetime | None = None
+    hidden: bool = False
 
     class Settings:
         name = "memberships"
@@ -66,6 +68,14 @@ async def delete_membership(room: str, user_id: str) -> bool:
         {"room": room, "user_id": user_id}
     )
     return bool(result.deleted_count)
+
+
+async def mark_room_hidden(room: str, user_id: str, hidden: bool, read_up_to: int) -> None:
+    """Hidden or shown again; hiding also reads the room (only news brings it back)."""
+    await Membership.get_pymongo_collection().update_one(
+        {"room": room, "user_id": user_id},
+        {"$set": {"hidden": hidden}, "$max": {"last_read_message_id": read_up_to}},
+    )
 
 
 async def select_membership(room: str, user_id: str) -> Membership | None:

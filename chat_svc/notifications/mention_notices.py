@@ -1,6 +1,7 @@
 """The post path's one call for mention e-mails: a stored message's mentions become pending
 mentions (models/pending_mentions.py) that notifications/mention_digests.py mails if they
-stay unread.
+stay unread. A direct message is for its reader as much as a mention is: it is noted the
+same way, so it comes in the same digest under the same setting.
 
 The author is never mailed about their own message. Written right after the message, in the
 request: an entry in the database survives a restart of every service, and the digest scan
@@ -10,6 +11,7 @@ request: an entry in the database survives a restart of every service, and the d
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from pymongo.errors import PyMongoError
 
@@ -23,13 +25,15 @@ from chat_svc.models.pending_mentions import (
 log = logging.getLogger(__name__)
 
 
-def people_to_notify(message: MessageRecord) -> tuple[str, ...]:
-    return tuple(user_id for user_id in message.mentions if user_id != message.author_id)
+def people_to_notify(message: MessageRecord, readers: Iterable[str] = ()) -> tuple[str, ...]:
+    everyone = dict.fromkeys((*message.mentions, *readers))  # ordered, each once
+    return tuple(user_id for user_id in everyone if user_id != message.author_id)
 
 
 class MentionNotices:
-    async def mentioned(self, message: MessageRecord) -> None:
-        people = people_to_notify(message)
+    async def mentioned(self, message: MessageRecord, readers: Iterable[str] = ()) -> None:
+        """``readers``: who a direct message is for, noted like the mentioned."""
+        people = people_to_notify(message, readers)
         if not people:
             return
         fields = {"room": message.room, "message_id": message.message_id}

@@ -26,7 +26,7 @@ from redis.asyncio import Redis
 
 from chat_svc.models.memberships import select_memberships_of
 from chat_svc.models.rooms import RoomKind
-from chat_svc.reads.sidebar import RoomPlace, last_opened
+from chat_svc.reads.sidebar import RoomPlace, last_opened, place_of
 
 READY = "~ready"
 OPENED = "~opened"
@@ -94,12 +94,16 @@ def parse_person_hash(raw: dict[bytes, bytes] | list[bytes]) -> PersonRoomsCopy 
                 title=str(meta["title"]),
                 kind=cast(RoomKind, meta["kind"]),
                 last_read_message_id=int(fields.get(f"r:{room}", "0")),
+                hidden=bool(meta.get("hidden")),
             )
     return PersonRoomsCopy(places, fields.get(OPENED) or None)
 
 
-def _place_json(title: str, kind: str) -> str:
-    return json.dumps({"title": title, "kind": kind}, separators=(",", ":"))
+def _place_json(title: str, kind: str, hidden: bool = False) -> str:
+    meta: dict[str, object] = {"title": title, "kind": kind}
+    if hidden:
+        meta["hidden"] = True
+    return json.dumps(meta, separators=(",", ":"))
 
 
 @dataclass
@@ -136,11 +140,9 @@ class PersonRooms:
             str(COPY_SECONDS),
         ]
         for m in memberships:
-            args += [m.room, _place_json(m.title, m.kind), str(m.last_read_message_id)]
+            args += [m.room, _place_json(m.title, m.kind, m.hidden), str(m.last_read_message_id)]
         await self._rebuild(keys=[key], args=args)  # skipped when a leave landed meanwhile
-        places = {
-            m.room: RoomPlace(m.room, m.title, m.kind, m.last_read_message_id) for m in memberships
-        }
+        places = {m.room: place_of(m) for m in memberships}
         return PersonRoomsCopy(places, opened)
 
     async def joined(self, user_id: str, room: str, title: str, kind: str, read_up_to: int) -> None:
@@ -149,6 +151,12 @@ class PersonRooms:
             pipe.hset(key, f"m:{room}", _place_json(title, kind))
             pipe.hsetnx(key, f"r:{room}", str(read_up_to))
             await pipe.execute()
+
+    async def hidden(self, user_id: str, place: RoomPlace, hidden: bool) -> None:
+        """A direct room hidden or shown again (it is never left, so never comes back
+        from a leave by this write)."""
+        meta = _place_json(place.title, place.kind, hidden)
+        await self.redis.hset(person_key(user_id), f"m:{place.room}", meta)
 
     async def left(self, user_id: str, room: str) -> None:
         key = person_key(user_id)

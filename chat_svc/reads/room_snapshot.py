@@ -28,7 +28,7 @@ from chat_svc.models.messages import count_unread_messages
 from chat_svc.reads.history import HistoryIndex
 from chat_svc.reads.latest_cache import LatestCache, latest_key, ready_key
 from chat_svc.reads.person_rooms import PersonRooms, parse_person_hash, person_key
-from chat_svc.reads.sidebar import RoomPlace, Sidebar, build_sidebar, last_opened
+from chat_svc.reads.sidebar import RoomPlace, Sidebar, build_sidebar, last_opened, place_of
 
 # KEYS: the person's hash, the room's latest set, its ready key, its here set (the room's
 # keys may name no room: "" for the rooms and people pages).
@@ -184,9 +184,7 @@ async def snapshot_from_store(user_id: str, room: str | None) -> RoomSnapshot:
     """The same figures from the database alone, while Redis is unavailable (logged by
     the caller); the room's messages are read by the caller, who is here is unknown."""
     memberships = await select_memberships_of(user_id)
-    places = {
-        m.room: RoomPlace(m.room, m.title, m.kind, m.last_read_message_id) for m in memberships
-    }
+    places = {m.room: place_of(m) for m in memberships}
     reads = {m.room: m.last_read_message_id for m in memberships if m.room != room}
     found = await count_unread_messages(reads, reader=user_id)
     unread = {

@@ -21,6 +21,7 @@ class RoomPlace:
     title: str
     kind: RoomKind
     last_read_message_id: int
+    hidden: bool = False  # a direct room hidden by this person (actions/membership_changes.py)
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,8 @@ def build_sidebar(
                 mentions=0 if p.room == current_room else mentioned.get(p.room, 0),
             )
             for p in places
+            # A hidden direct room comes back with news, or while it is on screen.
+            if not p.hidden or p.room == current_room or unread.get(p.room, 0) > 0
         ),
         key=lambda entry: (entry.title.lower(), entry.slug),
     )
@@ -74,6 +77,11 @@ def build_sidebar(
         membership=next((p for p in places if p.room == current_room), None),
         last_opened=last_opened,
     )
+
+
+def place_of(membership: Membership) -> RoomPlace:
+    m = membership
+    return RoomPlace(m.room, m.title, m.kind, m.last_read_message_id, m.hidden)
 
 
 def last_opened(memberships: list[Membership]) -> str | None:

@@ -19,6 +19,10 @@ from service_kit.web import host_cookie_name
 
 SESSION_COOKIE = "chat_session"
 FORM_SESSION_COOKIE = "chat_form_session"  # Quart's session, used only for CSRF tokens
+# Set by the page's read-marks.js: this browser reports what was on screen while visible
+# (POST /rooms/<slug>/read), so neither opening a page nor a stream's end marks it read.
+# Without it (no JavaScript) the page is read when it is served, as before.
+READS_COOKIE, READS_FROM_SCREEN = "chat_reads", "screen"
 
 
 def session_cookie_name(settings: ChatSettings) -> str:
@@ -38,6 +42,10 @@ def cookie_value(cookie_header: str | None, name: str) -> str | None:
     if not cookie_header:
         return None
     return parse_cookie(cookie_header).get(name) or None
+
+
+def reads_from_screen(cookie_header: str | None) -> bool:
+    return cookie_value(cookie_header, READS_COOKIE) == READS_FROM_SCREEN
 
 
 class ReusedSignerSessionInterface(SecureCookieSessionInterface):

@@ -12,15 +12,18 @@ from typing import Any
 
 from markupsafe import Markup
 
-from chat_svc.actions.message_feed import CACHE_ERRORS
+from chat_svc.actions.message_feed import CACHE_ERRORS, TooFarBehindError
 from chat_svc.live.presence import here_html
 from chat_svc.models.rooms import Room
 from chat_svc.reads.room_snapshot import RoomSnapshot, snapshot_from_store
-from chat_svc.reads.sidebar import Sidebar
+from chat_svc.reads.sidebar import RoomPlace, Sidebar
 from chat_svc.services import ChatServices
 from chat_svc.web.conversation import RenderedMessage
 
 log = logging.getLogger(__name__)
+
+# The most unread messages a room page opens with (all of them, from the first unread).
+UNREAD_WINDOW = 200
 
 # Starts a job once the answer is on its way (Quart's ``run_after_response``, or the fast
 # path's own list of jobs).
@@ -69,12 +72,38 @@ async def room_snapshot(
         return await snapshot_from_store(user_id, slug)
 
 
+async def _from_first_unread(
+    services: ChatServices, slug: str, membership: RoomPlace, page: list[RenderedMessage]
+) -> list[RenderedMessage]:
+    """The newest page, or, when more came since the person last read, every message from
+    the first unread on: the room opens there (follow-newest.js), with the newest one
+    "Jump to latest" away. Past ``UNREAD_WINDOW`` unread the newest page again (the
+    ``?around=`` view of the first unread would serve that case: not yet)."""
+    read_up_to = membership.last_read_message_id
+    if page[0].record.message_id <= read_up_to + 1:
+        return page
+    try:
+        since = await services.actions.messages.after(slug, read_up_to, UNREAD_WINDOW)
+    except TooFarBehindError:
+        return page
+    # An edit of an older message comes back too: only the unread ones count here.
+    unread = [record for record in since if record.message_id > read_up_to]
+    return services.conversation.from_records(unread) if unread else page
+
+
 async def load_room_page(
-    services: ChatServices, viewer_id: str, room: Room, later: Later, around: int | None = None
+    services: ChatServices,
+    viewer_id: str,
+    room: Room,
+    later: Later,
+    around: int | None = None,
+    *,
+    screen_reads: bool,
 ) -> RoomPage | None:
     """The page's state; None when the room is hidden from this person (a closed or direct
     room they are not in: answered like an unknown room). Opening the page reads the room
-    up to its newest message (Redis now, the store through ``later``). ``around``: the
+    up to its newest message (Redis now, the store through ``later``), unless the browser
+    reports what was on screen itself (``screen_reads``, web/cookies.py). ``around``: the
     messages around that id instead, highlighted, and nothing is marked read."""
     page_size = services.settings.page_size
     snapshot = await room_snapshot(services, viewer_id, room.slug, page_size)
@@ -88,9 +117,12 @@ async def load_room_page(
         messages = conversation.from_records(
             await services.reads.history.latest(room.slug, page_size)
         )
-    newest = messages[-1].record.message_id if messages else 0
     if around is not None:
+        newest = messages[-1].record.message_id if messages else 0
         return await _around_page(services, viewer_id, room, snapshot, newest, around)
+    if membership is not None and messages:
+        messages = await _from_first_unread(services, room.slug, membership, messages)
+    newest = messages[-1].record.message_id if messages else 0
     first_unread = None
     if membership is not None:
         read_up_to = membership.last_read_message_id
@@ -103,8 +135,11 @@ async def load_room_page(
             ),
             None,
         )
-        if read_up_to < newest or snapshot.sidebar.last_opened != room.slug:
-            await services.actions.memberships.open(room.slug, viewer_id, newest, later=later)
+        if membership.hidden:
+            await services.actions.memberships.show(membership, viewer_id)
+        read_now = read_up_to if screen_reads else newest
+        if read_up_to < read_now or snapshot.sidebar.last_opened != room.slug:
+            await services.actions.memberships.open(room.slug, viewer_id, read_now, later=later)
     return RoomPage(
         room=room,
         sidebar=snapshot.sidebar,

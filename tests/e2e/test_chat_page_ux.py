@@ -235,7 +235,9 @@ def test_without_javascript_the_page_says_only_what_is_true_and_lands_on_the_new
     try:
         page = context.new_page()
         page.goto(f"{stack.chat_urls[0]}/rooms/general")
-        expect(page.locator("#body-hint")).to_have_text("Send posts your message.")
+        # Issue 37, item 20: a hint that reads well, and a word that nothing updates here.
+        expect(page.locator("#body-hint")).to_have_text("Press Send to post your message.")
+        expect(page.get_by_text("This page does not update by itself")).to_be_visible()
         expect(page.locator("#live-status")).to_be_hidden()
         page.get_by_role("textbox", name="Message").fill("no script here")
         page.get_by_role("button", name="Send").click()
@@ -263,10 +265,12 @@ def test_a_draft_survives_a_sign_out_elsewhere_and_the_page_says_why(
         elsewhere = other.new_page()
         sign_in(elsewhere, stack, person)
         wait_until_live(elsewhere)
+        elsewhere.once("dialog", lambda dialog: dialog.accept())  # "Sign out on every device?"
         open_account_menu(elsewhere)
         elsewhere.get_by_role("button", name="Sign out on every device").click()
 
         expect(page).to_have_url(re.compile(r"/sign-in"))
+        expect(page.get_by_text("You were signed out from another device")).to_be_visible()
         sign_in(page, stack, person)
         wait_until_live(page)
         expect(page.get_by_role("textbox", name="Message")).to_have_value(draft)

@@ -25,6 +25,18 @@ def test_here_now_and_typing_in_two_browsers(browser: Browser, stack: RunningSta
         expect(bob.locator("#typing-line")).to_have_text("")
         expect(ada.locator("#typing-line")).to_have_text("", timeout=10_000)
 
+        # Bob types a last letter and sends at once: the signal for that letter reaches
+        # Ada in the next second's typing frame, after his message; it must not put him
+        # back on the line for 6 s (issue 37, item 18). His first signal has expired (the
+        # line emptied above), so that letter sends one.
+        box = bob.get_by_role("textbox", name="Message")
+        box.press_sequentially("!")
+        box.press("Enter")
+        expect(ada.get_by_text("Almost done!")).to_be_visible()
+        # Nothing to wait on for "did not come back": the frame is due within a second.
+        ada.wait_for_timeout(2_000)
+        expect(ada.locator("#typing-line")).to_have_text("", timeout=100)
+
         # Bob closes his tab: he leaves Ada's list within 10 s.
         bob.close()
         expect(ada_here).not_to_contain_text(bob_person.name, timeout=10_000)

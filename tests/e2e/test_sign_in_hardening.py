@@ -42,6 +42,7 @@ def test_an_attackers_hand_off_link_does_not_sign_in_the_victim(
         mallory = new_person("Mallory")
         request_sign_up(page, stack, mallory)
         set_password_from_email(page, stack, mallory)
+        attacker.clear_cookies()  # choosing the password signed him in: start signed out
         page.goto(stack.chat_urls[0])  # chat sends him to sign in
         page.route("**/session/start*", lambda route: route.abort())
         with page.expect_request("**/session/start*") as stopped:

@@ -67,7 +67,10 @@ def test_1_to_5_sign_up_verify_and_sign_in(
     page.get_by_label("New password").fill(ada.password)
     page.get_by_label("Confirm password").fill(ada.password)
     page.get_by_role("button", name="Create my account").click()
-    expect(page.get_by_text("Your password is set")).to_be_visible()
+    # Choosing the password signs in (issue 37, item 11); signing out to try the sign-in.
+    wait_until_live(page)
+    page.get_by_role("button", name="Sign out", exact=True).click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
 
     # 5. A wrong password: 401 inline; the right one lands on the chat page.
     mark_page(page)
@@ -200,7 +203,9 @@ def test_10_forms_work_without_javascript(browser: Browser, stack: RunningStack)
 
         person = new_person("Lin")
         request_sign_up(page, stack, person)
-        set_password_from_email(page, stack, person)
+        set_password_from_email(page, stack, person)  # signed in, on general
+        page.get_by_role("button", name="Sign out", exact=True).click()
+        expect(page).to_have_url(_sign_in_url(stack))
         with page.expect_navigation() as navigation:
             sign_in(page, stack, person, password="wrong password, no script")
         response = navigation.value

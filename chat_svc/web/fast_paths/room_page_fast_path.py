@@ -26,7 +26,12 @@ from werkzeug.http import parse_cookie
 
 from chat_svc.auth.auth_client import AuthUnavailableError
 from chat_svc.services import services_of
-from chat_svc.web.cookies import cookie_header_of, session_cookie_name
+from chat_svc.web.cookies import (
+    READS_COOKIE,
+    READS_FROM_SCREEN,
+    cookie_header_of,
+    session_cookie_name,
+)
 from chat_svc.web.fast_paths.form_sessions import FormSessions
 from chat_svc.web.fast_paths.page_skeletons import PageSkeletons
 from chat_svc.web.room_view import Job, load_room_page
@@ -92,7 +97,11 @@ class RoomPageRoute:
                 return False
             room, _ = found
             page = await load_room_page(
-                services, viewer.user_id, room, lambda job, *args: jobs.append((job, args))
+                services,
+                viewer.user_id,
+                room,
+                lambda job, *args: jobs.append((job, args)),
+                screen_reads=cookies.get(READS_COOKIE) == READS_FROM_SCREEN,
             )
             if page is None:
                 return False

@@ -8,11 +8,18 @@ from quart import Blueprint, Response, abort, redirect, request
 from quart.typing import ResponseReturnValue
 from quart_rate_limiter import rate_limit
 
+from chat_svc.actions.room_names import name_key
 from chat_svc.auth.viewers import signed_in, signed_in_viewer
-from chat_svc.models.memberships import count_members
+from chat_svc.models.memberships import count_members, select_membership
 from chat_svc.models.messages import GENERAL
-from chat_svc.models.rooms import NameTakenError, select_open_rooms
+from chat_svc.models.rooms import (
+    NameTakenError,
+    Room,
+    select_open_rooms,
+    select_room_by_name_key,
+)
 from chat_svc.models.users import select_people_named
+from chat_svc.reads.sidebar import place_of
 from chat_svc.services import services_of
 from chat_svc.settings import ChatSettings
 from chat_svc.web.forms import ActionForm, MemberForm, MessageForm, RoomForm, SignOutForm
@@ -23,10 +30,15 @@ from service_kit.web import is_htmx, render_error, render_page
 ROOMS_PAGE = "rooms.html"
 
 
-async def render_rooms(room_form: RoomForm, status: int = 200) -> ResponseReturnValue:
+async def render_rooms(
+    room_form: RoomForm, status: int = 200, existing: Room | None = None
+) -> ResponseReturnValue:
+    """``existing``: the room that has the name asked for, when the person may see it."""
     viewer = signed_in_viewer()
     if is_htmx() and status != 200:
-        return await render_page(ROOMS_PAGE, block="room_form", status=status, room_form=room_form)
+        return await render_page(
+            ROOMS_PAGE, block="room_form", status=status, room_form=room_form, existing=existing
+        )
     sidebar = await load_sidebar(viewer.user_id)
     rooms = await select_open_rooms()
     members = await count_members(room.slug for room in rooms)
@@ -38,6 +50,7 @@ async def render_rooms(room_form: RoomForm, status: int = 200) -> ResponseReturn
         members=members,
         joined=joined,
         room_form=room_form,
+        existing=existing,
         action_form=ActionForm(None),
         sidebar=sidebar,
         sign_out_form=SignOutForm(None),
@@ -72,7 +85,7 @@ def rooms_blueprint(settings: ChatSettings) -> Blueprint:
             )
         except NameTakenError:
             form.name.errors = [f"There is already a room called “{form.name.data}”."]
-            return await render_rooms(form, status=422)
+            return await render_rooms(form, status=422, existing=await visible_namesake(form))
         return see_room(room.slug)
 
     @rooms.post("/rooms/<slug>/join")
@@ -99,8 +112,20 @@ def rooms_blueprint(settings: ChatSettings) -> Blueprint:
                 "Everyone stays in general: it is where announcements reach the whole team.",
                 template="chat_error.html",
             )
+        if room.kind == "direct":  # never left (the other's replies would be lost)
+            return await hide_direct_room(room.slug)
         await services_of().actions.memberships.leave(room.slug, signed_in_viewer().user_id)
         return see_room(GENERAL)
+
+    @rooms.post("/rooms/<slug>/hide")
+    @signed_in
+    async def hide(slug: str) -> ResponseReturnValue:
+        room = await visible_room_or_404(slug, member_only=True)
+        if not ActionForm(await request.form).validate():
+            return await expired_form()
+        if room.kind != "direct":
+            abort(404)  # rooms are left; only direct rooms are hidden
+        return await hide_direct_room(room.slug)
 
     @rooms.post("/rooms/<slug>/members")
     @rate_limit(
@@ -128,13 +153,43 @@ def rooms_blueprint(settings: ChatSettings) -> Blueprint:
             ]
             return await render_member_form(room.slug, form, status=422)
         [person] = named
-        await services_of().actions.memberships.join(room, person.user_id, room.name)
+        added = await services_of().actions.memberships.join(room, person.user_id, room.name)
         if is_htmx():
-            notice = f"{person.display_name} can now read and write here."
+            notice = (
+                f"{person.display_name} can now read and write here."
+                if added
+                else f"{person.display_name} is already a member."
+            )
             return await render_member_form(room.slug, MemberForm(None), notice=notice)
         return see_room(room.slug)
 
+    @rooms.get("/rooms/<slug>/people")
+    @signed_in
+    async def list_members(slug: str) -> ResponseReturnValue:
+        """Who can read the room: the header's Members link (every room its viewer sees).
+        Not ``GET /rooms/<slug>/members``: that answers the mention suggestions."""
+        room = await visible_room_or_404(slug, member_only=False)
+        viewer = signed_in_viewer()
+        return await render_page(
+            "room_members.html",
+            room=room,
+            members=await services_of().actions.messages.members.of(room.slug),
+            sidebar=await load_sidebar(viewer.user_id, room.slug),
+            sign_out_form=SignOutForm(None),
+            viewer=viewer,
+        )
+
     return rooms
+
+
+async def visible_namesake(form: RoomForm) -> Room | None:
+    """The room with the name asked for, if this person may see it (never a closed room
+    they are not in)."""
+    found = await select_room_by_name_key(name_key(str(form.name.data)))
+    if found is None:
+        return None
+    visible = await services_of().reads.access.visible_room(signed_in_viewer().user_id, found.slug)
+    return visible[0] if visible is not None else None
 
 
 async def render_member_form(
@@ -157,6 +212,14 @@ async def render_member_form(
         form_only=False,
         member_form=form,
     )
+
+
+async def hide_direct_room(slug: str) -> ResponseReturnValue:
+    user_id = signed_in_viewer().user_id
+    membership = await select_membership(slug, user_id)
+    if membership is not None:
+        await services_of().actions.memberships.hide(place_of(membership), user_id)
+    return see_room(GENERAL)
 
 
 async def expired_form() -> ResponseReturnValue:

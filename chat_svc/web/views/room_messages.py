@@ -19,6 +19,7 @@ from chat_svc.models.rooms import Room
 from chat_svc.reads.sidebar import Sidebar
 from chat_svc.services import services_of
 from chat_svc.settings import ChatSettings
+from chat_svc.web.cookies import READS_COOKIE, READS_FROM_SCREEN
 from chat_svc.web.fast_paths.post_fast_path import post_error_of
 from chat_svc.web.forms import ActionForm, MemberForm, MessageForm, SignOutForm
 from chat_svc.web.room_view import load_room_page, room_snapshot
@@ -73,7 +74,14 @@ async def render_room(
     around_id = parse_id(around) if around is not None else None
     if around is not None and around_id is None:
         return await render_error(400, "Around which message? The message number is not valid.")
-    page = await load_room_page(services, viewer.user_id, room, run_after_response, around_id)
+    page = await load_room_page(
+        services,
+        viewer.user_id,
+        room,
+        run_after_response,
+        around_id,
+        screen_reads=request.cookies.get(READS_COOKIE) == READS_FROM_SCREEN,
+    )
     if page is None:
         abort(404)
     context |= page.context()

@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 session_pages = Blueprint("session", __name__)
 
 
+# What auth's sign-in page may be asked to say on the way (its NOTICES): a page signed out
+# by its stream (stream-orders.js).
+PASSED_NOTICES = frozenset({"signed-out-elsewhere"})
 STATE_COOKIE = "chat_sign_in_state"
 STATE_COOKIE_PATH = "/session"
 STATE_SECONDS = 15 * 60  # time to type a password, or to reset a forgotten one
@@ -35,7 +38,10 @@ async def go_to_sign_in() -> ResponseReturnValue:
     """Bind the coming hand-off to this browser, then sign in on auth_svc."""
     state = new_sign_in_state()
     next_path = safe_next_path(request.args.get("next"))
-    query = urlencode({"next": next_path, "state": state})
+    fields = {"next": next_path, "state": state}
+    if request.args.get("notice") in PASSED_NOTICES:  # why the page sent the person here
+        fields["notice"] = request.args["notice"]
+    query = urlencode(fields)
     target = f"{services_of().settings.auth_public_url}/sign-in?{query}"
     response = Response("", status=303, headers={"Location": target})
     response.set_cookie(

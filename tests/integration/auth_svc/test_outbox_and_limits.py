@@ -41,10 +41,10 @@ async def test_events_written_while_nats_is_down_are_delivered_when_it_is_back(
     nats_server.stop()
     try:
         response = await submit(client, path, password=PASSWORD, confirm_password=PASSWORD)
-        # The account exists at once; its event waits in the outbox.
+        # The account exists at once, signed in; its two events wait in the outbox.
         assert response.status_code == 303
         assert await UserDocument.find_one({"email": "ada@example.com"}) is not None
-        assert await count_pending_outbox_entries() == 1
+        assert await count_pending_outbox_entries() == 2
     finally:
         nats_server.start()
 

@@ -45,17 +45,22 @@ async def test_sign_up_mails_a_link_and_the_link_creates_the_account(
     assert page.status_code == 200
     assert page.headers["Referrer-Policy"] == "no-referrer"
     assert page.headers["Cache-Control"] == "no-store"
+    # Password managers save the new password with its account (issue 37, item 11).
+    html = await page.get_data(as_text=True)
+    assert 'autocomplete="username"' in html and 'value="ada@example.com"' in html
 
     response = await submit(client, path, password=PASSWORD, confirm_password=PASSWORD)
-    assert response.status_code == 303
-    assert response.headers["Location"] == "/sign-in?notice=password-set"
     [created] = await wait_for_events(jetstream, UserCreated.SUBJECT)
     assert isinstance(created, UserCreated)
     assert (created.email, created.display_name) == ("ada@example.com", "Ada Lovelace")
     assert created.user_id
 
-    notice = await client.get(response.headers["Location"])
-    assert "Your password is set" in await notice.get_data(as_text=True)
+    # Signed in at once, with a fresh session, and on the way to chat (which binds the
+    # hand-off to this browser and comes back for it).
+    assert response.status_code == 303
+    assert response.headers["Location"] == "http://127.0.0.1:8002/sign-in?next=%2F"
+    home = await (await client.get("/")).get_data(as_text=True)
+    assert "You are signed in as" in home and "ada@example.com" in home
 
 
 async def test_a_used_link_says_the_account_is_ready_and_offers_sign_in(
@@ -203,3 +208,13 @@ async def test_a_sign_up_without_a_valid_csrf_token_is_refused(
         assert "Your form expired" in await response.get_data(as_text=True)
     info = await jetstream.stream_info("AUTH_EVENTS")
     assert info.state.messages == 0
+
+
+async def test_check_your_inbox_names_the_address_used(client: Client) -> None:
+    """Issue 37, item 21: not "that address", which one (a typo shows here)."""
+    await submit(client, "/sign-up", email=" Grace@Example.com ", display_name="Grace")
+    signed_up = await (await client.get("/check-your-inbox")).get_data(as_text=True)
+    await submit(client, "/forgot-password", email="ada@example.com")
+    reset = await (await client.get("/check-your-inbox?for=reset")).get_data(as_text=True)
+    assert "We sent a message to <strong>grace@example.com</strong>" in signed_up
+    assert "If an account uses <strong>ada@example.com</strong>" in reset

@@ -64,6 +64,7 @@ async def test_the_shared_control_renders_in_the_chat_app_with_its_csrf_token(
         html = await render_template(
             "partials/sign_out_everywhere.html", sign_out_form=SignOutForm(None)
         )
-    assert '<form class="sign-out-everywhere" method="post" action="/sign-out-everywhere">' in html
+    assert '<form class="sign-out-everywhere" method="post" action="/sign-out-everywhere"' in html
+    assert 'data-confirm="Sign out on every device?' in html
     assert csrf_token_in(html)
     assert "Sign out on every device</button>" in html

@@ -1,3 +1,4 @@
 // The sign-in, sign-up and password pages' behaviours, one module each.
+import "./confirm-submit.js";
 import "./busy-button.js";
 import "./kept-passwords.js";

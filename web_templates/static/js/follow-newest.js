@@ -1,6 +1,8 @@
 // The log follows the newest message while the person is at the bottom (or sent it), and
-// offers "New messages ↓" when one arrives while they read further up. Without
-// JavaScript the URL's #message-N lands on a new message; here, on the newest.
+// offers "Jump to latest ↓" when one arrives while they read further up. A page that
+// opens with unread messages opens at the "New messages" divider (web/room_view.py loads
+// them all), the newest one "Jump to latest" away. Without JavaScript the URL's
+// #message-N lands on a new message; here, on the first unread or the newest.
 import { on, onSettle } from "./events.js";
 import { isOwn } from "./viewer-marks.js";
 
@@ -39,5 +41,15 @@ on("click", "#jump-to-newest", () => {
 log()?.addEventListener("scroll", (event) => {
   if (nearBottom(event.currentTarget)) showJumpToNewest(false);
 });
-onSettle("#conversation", () => scrollToNewest(true));
-scrollToNewest(true);
+// The divider at the top of the log, a line of what was read above it.
+function openAtFirstUnread() {
+  const element = log();
+  const divider = element?.querySelector("#messages .unread-divider");
+  if (!element || !divider) return scrollToNewest(true);
+  const above = divider.previousElementSibling?.offsetHeight ?? 0;
+  element.scrollTop += divider.getBoundingClientRect().top - element.getBoundingClientRect().top - above;
+  showJumpToNewest(!nearBottom(element));
+}
+
+onSettle("#conversation", openAtFirstUnread);
+openAtFirstUnread();

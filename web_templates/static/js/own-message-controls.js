@@ -41,6 +41,9 @@ function menu(message) {
 }
 
 function addControls() {
+  // htmx swaps a message in with the old one's attributes for a moment (its settle): a
+  // deleted message may have got controls while it still looked alive.
+  for (const stray of log.querySelectorAll("li.message-deleted .message-actions")) stray.remove();
   for (const message of log.querySelectorAll("li.message")) {
     if (message.dataset.author !== chat.dataset.viewerAuthor) continue;
     if (message.matches(".message-deleted") || message.querySelector(".message-actions, .message-change-form")) continue;
@@ -50,5 +53,7 @@ function addControls() {
 
 if (chat && log) {
   addControls();
-  new MutationObserver(addControls).observe(log, { childList: true, subtree: true });
+  new MutationObserver(addControls).observe(log, {
+    childList: true, subtree: true, attributes: true, attributeFilter: ["class"],
+  });
 }

@@ -1,9 +1,11 @@
 // The room page's behaviours, one module each; each finds its own elements and events.
+import "./confirm-submit.js";
 import "./local-times.js";
 import "./viewer-marks.js";
 import "./message-groups.js";
 import "./live-order.js";
 import "./follow-newest.js";
+import "./read-marks.js";
 import "./older-messages.js";
 import "./stream-status.js";
 import "./stream-resume.js";

@@ -12,6 +12,8 @@ const STATUS_TEXT = {
   silent: "No news from the server for a while: still trying to reach it…",
 };
 const liveState = () => document.getElementById("live")?.dataset.state;
+// What the page says without JavaScript ("does not update by itself") is not true here.
+document.getElementById("no-live-notice")?.remove();
 let lastHeard = Date.now();
 
 export function showLiveState(state) {

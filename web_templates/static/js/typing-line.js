@@ -1,10 +1,13 @@
 // "Ada is typing…": the server gathers the room's typing signals into one frame a second,
 // [{author, name}, …]; a name leaves the line 6 s after its last signal, or at once when
-// a message from that person arrives.
+// a message from that person arrives. A signal from just before that message can still be
+// in the next frame (they are gathered for up to a second): it is ignored.
 import { jsonOf, on, onStream } from "./events.js";
 
 const SHOW_FOR_MS = 6000;
+const AFTER_MESSAGE_MS = 2000; // the server's gathering second, and the way here
 const typing = new Map(); // author tag -> {name, timer}
+const lastMessageAt = new Map(); // author tag -> when their last message arrived
 
 function showTyping() {
   const line = document.getElementById("typing-line");
@@ -24,6 +27,7 @@ function stopped(author) {
 function started(signal) {
   const viewer = document.getElementById("chat")?.dataset.viewerAuthor;
   if (!signal?.author || signal.author === viewer) return;
+  if (Date.now() - (lastMessageAt.get(signal.author) ?? 0) < AFTER_MESSAGE_MS) return;
   stopped(signal.author);
   const timer = setTimeout(() => {
     typing.delete(signal.author);
@@ -40,6 +44,7 @@ onStream("typing", (event) => {
 
 on("htmx:sseMessage", "#messages", (event, list) => {
   const author = list.querySelector("li.message:last-child")?.dataset.author;
+  if (author) lastMessageAt.set(author, Date.now());
   if (author && typing.has(author)) {
     stopped(author);
     showTyping();

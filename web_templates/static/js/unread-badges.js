@@ -1,6 +1,7 @@
 // The sidebar's unread and "@" mention counts stay current from the room's stream:
 // [{"room": slug, "count": n, "mentions": m}, …] for the person's other rooms. A room the
-// sidebar does not list yet (a new direct conversation, being added to a room) reloads it.
+// sidebar does not list yet with news (a new direct conversation, a hidden one written to)
+// reloads it, and so does the stream's "sidebar" event (joined, added, left).
 import { jsonOf, onStream } from "./events.js";
 
 function showCount(entry, count) {
@@ -21,6 +22,11 @@ function showMentions(entry, mentions) {
   badge.hidden = mentions === 0;
 }
 
+function redrawSidebar() {
+  const room = document.getElementById("live")?.dataset.room ?? "";
+  htmx.ajax("GET", "/sidebar?room=" + encodeURIComponent(room), { target: "#sidebar", swap: "outerHTML" });
+}
+
 onStream("unread", (event) => {
   const updates = jsonOf(event);
   if (!Array.isArray(updates)) return;
@@ -36,8 +42,7 @@ onStream("unread", (event) => {
     showCount(entry, Number(update.count) || 0);
     showMentions(entry, Number(update.mentions) || 0);
   }
-  if (missing) {
-    const room = document.getElementById("live")?.dataset.room ?? "";
-    htmx.ajax("GET", "/sidebar?room=" + encodeURIComponent(room), { target: "#sidebar", swap: "outerHTML" });
-  }
+  if (missing) redrawSidebar();
 });
+
+onStream("sidebar", redrawSidebar);

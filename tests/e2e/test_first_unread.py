@@ -1,0 +1,88 @@
+"""A room with more unread messages than a page opens at the first unread one, the
+"New messages" divider above it, and "Jump to latest" leads to the newest (issue 37, item 4).
+Only what was on screen counts as read (item 6): a mention below the screen keeps its badge."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from playwright.sync_api import Browser, expect
+
+from tests.e2e.journey import (
+    new_person,
+    open_account,
+    post_many,
+    send_message,
+    wait_until_live,
+)
+from tests.support.stack import RunningStack
+
+
+def test_a_room_opens_at_the_first_unread_with_jump_to_latest(
+    browser: Browser, stack: RunningStack
+) -> None:
+    ada_context, bob_context = browser.new_context(), browser.new_context()
+    try:
+        ada, bob = ada_context.new_page(), bob_context.new_page()
+        tag = uuid.uuid4().hex[:4]
+        ada_person = new_person(f"Ada-{tag}")
+        open_account(ada, stack, ada_person)
+        open_account(bob, stack, new_person(f"Bob-{tag}"))
+        ada.get_by_role("link", name="All rooms").click()
+        ada.get_by_label("Room name").fill(f"Backlog {tag}")
+        ada.get_by_role("button", name="Create the room").click()
+        wait_until_live(ada)
+        room_url = ada.url
+        bob.goto(room_url)
+        bob.get_by_role("button", name="Join this room").click()
+        wait_until_live(bob)
+
+        ada.get_by_role("link", name="general").click()
+        wait_until_live(ada)
+        post_many(bob, 16, f"backlog {tag}")
+        send_message(bob, f"@{ada_person.name} the end")
+        entry = ada.locator(".sidebar-entry", has_text=f"Backlog {tag}")
+        expect(entry.locator(".unread-count")).to_have_text(re.compile(r"^17\b"))
+        expect(entry.locator(".mention-count")).to_be_visible()
+
+        entry.get_by_role("link").click()
+        wait_until_live(ada)
+        expect(ada.locator(".unread-divider")).to_be_in_viewport()
+        expect(ada.get_by_text(f"backlog {tag} 0", exact=True)).to_be_in_viewport()
+        jump = ada.get_by_role("button", name=re.compile("Jump to latest"))
+        expect(jump).to_be_visible()
+        mention = ada.locator(".mentions-you")
+        expect(mention).not_to_be_in_viewport()
+
+        # Away before the mention was on screen: its badge stays, and what was unseen.
+        ada.get_by_role("link", name="general").click()
+        wait_until_live(ada)
+        expect(entry.locator(".mention-count")).to_be_visible()
+        expect(entry.locator(".unread-count")).to_be_visible()
+
+        # Back, to the newest: now it was on screen, and both clear.
+        entry.get_by_role("link").click()
+        wait_until_live(ada)
+        jump.click()
+        expect(mention).to_be_in_viewport()
+        expect(jump).to_be_hidden()
+        ada.get_by_role("link", name="general").click()
+        wait_until_live(ada)
+        expect(entry.locator(".mention-count")).to_be_hidden()
+        expect(entry.locator(".unread-count")).to_be_hidden()
+
+        # Reading further up while three arrive below, then away: still three unread.
+        entry.get_by_role("link").click()
+        wait_until_live(ada)
+        ada.locator("#chat-log").evaluate("log => { log.scrollTop = 0; }")
+        for number in range(3):
+            send_message(bob, f"below {tag} {number}")
+        expect(ada.get_by_text(f"below {tag} 2", exact=True)).to_be_attached()
+        expect(jump).to_be_visible()
+        ada.get_by_role("link", name="general").click()
+        wait_until_live(ada)
+        expect(entry.locator(".unread-count")).to_have_text(re.compile(r"^3\b"))
+    finally:
+        ada_context.close()
+        bob_context.close()
