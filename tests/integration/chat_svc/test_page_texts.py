@@ -21,9 +21,11 @@ async def test_looking_in_asks_to_join_and_the_sidebar_sorts_its_links(
     assert "Say hello!" not in looking_in and "Join to write here." in looking_in
     assert looking_in.count("Join this room") == 1
     assert looking_in.index("Join to write here.") < looking_in.index("Join this room")
-    direct_heading = member_page.index(">Direct messages</h2>")
+    # Settings sit in the account menu (the header), never under "Direct messages".
+    menu = member_page.index('class="menu account-menu"')
     settings = member_page.index("Notification settings")
-    assert member_page.index(">Settings</h2>", direct_heading) < settings
+    assert menu < settings < member_page.index(">Direct messages</h2>")
+    assert member_page.count("Notification settings") == 1
 
 
 async def test_a_taken_room_name_links_to_the_room_only_when_the_person_may_see_it(
