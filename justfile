@@ -21,7 +21,7 @@ test *ARGS:
 # Declare the JetStream streams and durable consumers as the NATS setup user (NATS_URL,
 # NATS_SETUP_PASSWORD, NATS_STREAM_REPLICAS); services refuse to start until both are as declared
 nats-setup:
-    python -m service_kit.stream_setup
+    python -m service_kit.messaging.stream_setup
 
 # Fast tests that need no server
 test-unit *ARGS:

@@ -22,10 +22,10 @@ from auth_svc.lib.rate_limits import ExpiringRedisStore
 from auth_svc.lib.web import HASHING_KEY, RELAY_KEY, whole_page_error
 from auth_svc.models.documents import DOCUMENT_MODELS
 from auth_svc.settings import AuthSettings
-from service_kit.admission import AdmissionLimit, BusyAnswer
-from service_kit.layered_app import LayeredQuart
 from service_kit.lifecycle import infrastructure_of, manage_infrastructure
-from service_kit.web import (
+from service_kit.serving.admission import AdmissionLimit, BusyAnswer
+from service_kit.serving.layered_app import LayeredQuart
+from service_kit.serving.web import (
     AfterResponse,
     create_base_app,
     host_cookie_name,

@@ -6,8 +6,8 @@ from typing import Self
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from service_kit.nats_credentials import dev_nats_password
-from service_kit.sealed_links import DEV_LINK_SEAL_KEY
+from service_kit.messaging.nats_credentials import dev_nats_password
+from service_kit.people.sealed_links import DEV_LINK_SEAL_KEY
 from service_kit.settings import ServiceSettings, dev_secret
 
 

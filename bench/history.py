@@ -4,7 +4,7 @@ mongomock checked the unique index by scanning every message, so posting slowed 
 history grew. On FerretDB (and MongoDB) the insert checks the unique index in O(log n):
 this measures that the POST stays flat, what the database costs per message, and what a
 query that cannot use an index costs (``?before=``: FerretDB's SQLite backend reads the
-whole collection for a sorted query, service_kit/store_compat.py).
+whole collection for a sorted query, service_kit/storage/store_compat.py).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from bench.publisher import ChatPoster, publish_open_loop
 from bench.stack import Stack
 from bench.stats import latency_summary, median_and_spread
 from chat_svc.actions.message_ids import sequence_key
-from service_kit.document_store import service_database_name
+from service_kit.storage.document_store import service_database_name
 
 RATE = 20.0
 BATCH = 2000

@@ -34,7 +34,7 @@ from chat_svc.actions.message_ids import sequence_key
 from chat_svc.models.messages import MessageRecord
 from chat_svc.reads.latest_cache import UNBOUNDED, LatestCache, ready_key
 from chat_svc.reads.person_rooms import person_key
-from service_kit.document_store import service_database_name
+from service_kit.storage.document_store import service_database_name
 
 BIG = "big"
 OTHER_ROOMS = 200

@@ -21,8 +21,8 @@ from bench.proc import SERVER_CORE, pinned
 from bench.stack import Stack
 from bench.stats import latency_summary
 from devstack.processes import free_port, tcp_probe
-from service_kit.jetstream import connect_nats
-from service_kit.nats_credentials import dev_admin_options
+from service_kit.messaging.jetstream import connect_nats
+from service_kit.messaging.nats_credentials import dev_admin_options
 
 
 def loopback_round_trips(port: int, samples: int) -> list[float]:

@@ -22,8 +22,8 @@ from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 
 from bench.stats import latency_summary
-from service_kit.jetstream import connect_nats
-from service_kit.nats_credentials import dev_admin_options
+from service_kit.messaging.jetstream import connect_nats
+from service_kit.messaging.nats_credentials import dev_admin_options
 
 PACE_SECONDS = 0.05  # one post every 50 ms: 20 msg/s
 STREAM = "BENCH_FLOOR"

@@ -21,7 +21,7 @@ from nats.aio.client import Client as NATS
 
 import nats
 from chat_svc.events import MessagePosted
-from service_kit.nats_credentials import dev_admin_options
+from service_kit.messaging.nats_credentials import dev_admin_options
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 

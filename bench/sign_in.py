@@ -25,9 +25,9 @@ from bench.stack import SERVICE_SECRET, Stack, asgi_command
 from bench.stats import latency_summary, median_and_spread
 from devstack.processes import free_port, http_probe
 from service_kit.events import SignUpRequested
-from service_kit.jetstream import connect_nats
-from service_kit.nats_credentials import dev_admin_options
-from service_kit.sealed_links import LinkSeal, link_in
+from service_kit.messaging.jetstream import connect_nats
+from service_kit.messaging.nats_credentials import dev_admin_options
+from service_kit.people.sealed_links import LinkSeal, link_in
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 PASSWORD = "correct horse battery staple 42"  # noqa: S105 - a benchmark account

@@ -30,7 +30,7 @@ from devstack.servers import (
     redis_command,
 )
 from devstack.topology import declare_streams_and_durables
-from service_kit.nats_credentials import server_environment
+from service_kit.messaging.nats_credentials import server_environment
 
 ASGI_SERVERS = ("uvicorn", "hypercorn", "granian")
 SERVICE_SECRET = "bench-service-secret"  # noqa: S105 - a loopback-only benchmark value
@@ -38,7 +38,7 @@ SERVICE_SECRET = "bench-service-secret"  # noqa: S105 - a loopback-only benchmar
 
 def asgi_command(server: str, target: str, port: int) -> list[str]:
     """The same app under each server: one worker, uvloop, no access log. uvicorn runs the
-    HTTP protocol devstack and the image run (service_kit/http_limits.py)."""
+    HTTP protocol devstack and the image run (service_kit/serving/http_limits.py)."""
     python = sys.executable
     if server == "uvicorn":
         return [

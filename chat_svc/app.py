@@ -34,9 +34,9 @@ from chat_svc.web.views.room_activity import room_activity
 from chat_svc.web.views.room_directory import rooms_blueprint
 from chat_svc.web.views.room_messages import chat_blueprint
 from chat_svc.web.views.session import session_pages
-from service_kit.layered_app import LayeredQuart
 from service_kit.lifecycle import manage_infrastructure
-from service_kit.web import (
+from service_kit.serving.layered_app import LayeredQuart
+from service_kit.serving.web import (
     create_base_app,
     host_cookie_name,
     install_error_pages,

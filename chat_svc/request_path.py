@@ -1,5 +1,5 @@
 """chat_svc's request path: every request meets these layers in this order, outermost
-first, then Quart (service_kit/layered_app.py composes them)."""
+first, then Quart (service_kit/serving/layered_app.py composes them)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from chat_svc.web.fast_paths.post_fast_path import ROUTE_KEY as POST_ROUTE_KEY
 from chat_svc.web.fast_paths.post_fast_path import MessagePostFastPath, MessagePostRoute
 from chat_svc.web.fast_paths.room_page_fast_path import ROUTE_KEY as PAGE_ROUTE_KEY
 from chat_svc.web.fast_paths.room_page_fast_path import RoomPageFastPath, RoomPageRoute
-from service_kit.admission import AdmissionLimit, BusyAnswer
-from service_kit.layered_app import Layer, LayeredQuart, Mount
+from service_kit.serving.admission import AdmissionLimit, BusyAnswer
+from service_kit.serving.layered_app import Layer, LayeredQuart, Mount
 
 
 def compose_request_path(

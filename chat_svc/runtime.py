@@ -41,8 +41,8 @@ from chat_svc.services import ChatActions, ChatReads, ChatServices, LiveParts, p
 from chat_svc.settings import ChatSettings
 from chat_svc.web.conversation import ConversationRenderer
 from chat_svc.web.rendering import MessageRenderer, PageRenderer
-from service_kit.jetstream import DurableConsumer
 from service_kit.lifecycle import infrastructure_of
+from service_kit.messaging.jetstream import DurableConsumer
 
 log = logging.getLogger(__name__)
 

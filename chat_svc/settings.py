@@ -5,7 +5,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from service_kit.nats_credentials import dev_nats_password
+from service_kit.messaging.nats_credentials import dev_nats_password
 from service_kit.settings import ServiceSettings, dev_secret
 
 

@@ -6,7 +6,7 @@ service="${1:-}"
 case "$service" in
   auth|chat|mail) shift ;;
   # The one-shot step that declares the JetStream streams and durables (no service may).
-  nats-setup) exec python -m service_kit.stream_setup ;;
+  nats-setup) exec python -m service_kit.messaging.stream_setup ;;
   *) echo "usage: entrypoint auth|chat|mail|nats-setup [extra uvicorn options]" >&2; exit 64 ;;
 esac
 # X-Forwarded-For/-Proto count only from the edge proxies in FORWARDED_ALLOW_IPS (addresses
@@ -26,7 +26,7 @@ fi
 exec uvicorn "${service}_svc.asgi:app" \
   --host 0.0.0.0 --port "${PORT:-8000}" \
   --root-path "${ROOT_PATH:-}" \
-  --http service_kit.http_limits:HeaderLimitedHttpToolsProtocol \
+  --http service_kit.serving.http_limits:HeaderLimitedHttpToolsProtocol \
   --timeout-keep-alive 5 \
   --timeout-graceful-shutdown 10 \
   --no-server-header --no-access-log \

@@ -27,7 +27,7 @@ class StackPorts:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-# Users and permissions (passwords from the environment: service_kit/nats_credentials.py).
+# Users and permissions (passwords from the environment: service_kit/messaging/nats_credentials.py).
 NATS_ACCOUNTS = binaries.PROJECT_ROOT / "nats" / "accounts.conf"
 
 
@@ -97,7 +97,7 @@ def maildev_command(smtp_port: int, ui_port: int) -> list[str]:
 
 # The HTTP protocol every service runs under uvicorn (header limits, less memory per open
 # connection); deploy/entrypoint.sh names the same (tests/unit/deploy/test_entrypoint.py).
-HTTP_PROTOCOL = "service_kit.http_limits:HeaderLimitedHttpToolsProtocol"
+HTTP_PROTOCOL = "service_kit.serving.http_limits:HeaderLimitedHttpToolsProtocol"
 
 
 def service_command(

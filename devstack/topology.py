@@ -34,7 +34,7 @@ from devstack.servers import (
     service_command,
     service_environment,
 )
-from service_kit.nats_credentials import server_environment
+from service_kit.messaging.nats_credentials import server_environment
 
 
 @dataclass
@@ -118,7 +118,7 @@ class Topology:
 def declare_streams_and_durables(
     nats_url: str, replicas: int = 1, app_env: str = "development"
 ) -> None:
-    """The privileged step no service may do (service_kit/stream_setup.py), run as the
+    """The privileged step no service may do (service_kit/messaging/stream_setup.py), run as the
     setup user before any service starts; the services only check the streams and bind
     their durables."""
     env = os.environ | {
@@ -128,7 +128,7 @@ def declare_streams_and_durables(
         "NATS_SETUP_PASSWORD": server_environment()["NATS_SETUP_PASSWORD"],
     }
     done = subprocess.run(
-        python_module("service_kit.stream_setup"),
+        python_module("service_kit.messaging.stream_setup"),
         env=env,
         cwd=PROJECT_ROOT,
         timeout=90,

@@ -18,9 +18,9 @@ from nats.js.errors import NotFoundError
 
 from mail_svc.lib.mail_worker import DURABLE, MENTIONS_DURABLE
 from mail_svc.settings import MailSettings
-from service_kit.jetstream import DEAD_LETTER_PREFIX, DEAD_LETTER_STREAM, connect_nats
 from service_kit.logging_setup import configure_logging
-from service_kit.nats_credentials import client_options
+from service_kit.messaging.jetstream import DEAD_LETTER_PREFIX, DEAD_LETTER_STREAM, connect_nats
+from service_kit.messaging.nats_credentials import client_options
 
 log = logging.getLogger(__name__)
 

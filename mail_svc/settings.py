@@ -5,9 +5,9 @@ from typing import Self
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from service_kit.nats_credentials import dev_nats_password
-from service_kit.processed_events import DEFAULT_TTL_SECONDS
-from service_kit.sealed_links import DEV_LINK_SEAL_KEY
+from service_kit.messaging.nats_credentials import dev_nats_password
+from service_kit.messaging.processed_events import DEFAULT_TTL_SECONDS
+from service_kit.people.sealed_links import DEV_LINK_SEAL_KEY
 from service_kit.settings import ServiceSettings
 
 

@@ -36,7 +36,7 @@ class Event(BaseModel):
 
 class SealedLinkRequested(Event):
     """A link that opens an account, mailed to its owner: it travels sealed for mail_svc
-    (service_kit/sealed_links.py). Never published itself: its two kinds below are."""
+    (service_kit/people/sealed_links.py). Never published itself: its two kinds below are."""
 
     schema_version: int = 2  # 1 carried the link in clear as ``link``
     email: EmailStr

@@ -14,18 +14,18 @@ from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 from redis.asyncio import Redis
 
-from service_kit.document_store import DocumentStore, open_document_store
-from service_kit.durable_guard import verify_durables
-from service_kit.jetstream import (
+from service_kit.messaging.durable_guard import verify_durables
+from service_kit.messaging.jetstream import (
     ReconnectListener,
     Topology,
     connect_nats,
     load_topology,
 )
-from service_kit.nats_credentials import client_options
-from service_kit.redis_pool import bounded_redis
+from service_kit.messaging.nats_credentials import client_options
+from service_kit.messaging.stream_guard import verify_streams
 from service_kit.settings import ServiceSettings
-from service_kit.stream_guard import verify_streams
+from service_kit.storage.document_store import DocumentStore, open_document_store
+from service_kit.storage.redis_pool import bounded_redis
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class Infrastructure:
         startup_timeout: float = 30.0,
     ) -> Infrastructure:
         """``durables``: the durable consumers the service will bind, checked like the
-        streams (service_kit/durable_guard.py)."""
+        streams (service_kit/messaging/durable_guard.py)."""
         started = asyncio.get_running_loop().time()
         reconnect_listeners: list[ReconnectListener] = []
         nc = await _wait_for_nats(

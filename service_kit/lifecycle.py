@@ -8,8 +8,8 @@ from beanie import Document
 from quart import Quart, current_app
 
 from service_kit.infrastructure import Infrastructure
+from service_kit.serving.web import health_blueprint
 from service_kit.settings import ServiceSettings
-from service_kit.web import health_blueprint
 
 _KEY = "infrastructure"
 

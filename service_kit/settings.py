@@ -16,7 +16,7 @@ from typing import Any, Self
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from service_kit.nats_passwords import nats_password_problem
+from service_kit.messaging.nats_passwords import nats_password_problem
 
 # Anything that starts with this marker is a development placeholder: fine on a laptop,
 # refused in production so a forgotten variable fails loudly at start-up.

@@ -19,9 +19,9 @@ from nats.js import JetStreamContext
 from redis.asyncio import Redis
 
 from devstack.processes import ProcessGroup
-from service_kit.jetstream import connect_nats
-from service_kit.nats_credentials import dev_admin_options
-from service_kit.stream_setup import StreamSetupSettings, declare_streams_and_durables
+from service_kit.messaging.jetstream import connect_nats
+from service_kit.messaging.nats_credentials import dev_admin_options
+from service_kit.messaging.stream_setup import StreamSetupSettings, declare_streams_and_durables
 from tests.support.servers import (
     FerretDbServer,
     NatsServer,

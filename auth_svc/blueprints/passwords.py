@@ -44,7 +44,7 @@ from auth_svc.models.mailed_tokens import (
 )
 from auth_svc.models.users import select_user_by_email, select_user_by_id
 from auth_svc.settings import AuthSettings
-from service_kit.web import render_page, run_after_response
+from service_kit.serving.web import render_page, run_after_response
 
 RESEMBLES_ACCOUNT = "This password is too close to your e-mail address or name."
 TOKEN_MAX_LENGTH = 100  # ours are 43 characters; anything much longer is not one of ours

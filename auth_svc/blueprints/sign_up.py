@@ -22,7 +22,7 @@ from auth_svc.lib.web import (
     remember_inbox,
 )
 from auth_svc.settings import AuthSettings
-from service_kit.web import render_page
+from service_kit.serving.web import render_page
 
 
 def sign_up_blueprint(settings: AuthSettings) -> Blueprint:

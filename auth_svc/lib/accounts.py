@@ -32,7 +32,7 @@ from service_kit.events import (
     UserCreated,
     utc_now,
 )
-from service_kit.sealed_links import LinkSeal, seal_event
+from service_kit.people.sealed_links import LinkSeal, seal_event
 
 log = logging.getLogger(__name__)
 

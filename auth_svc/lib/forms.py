@@ -17,8 +17,8 @@ from wtforms.validators import (
 )
 
 from auth_svc.lib.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, is_common_password
-from service_kit.display_names import clean_display_name, name_problem
-from service_kit.email_addresses import normalise_email
+from service_kit.people.display_names import clean_display_name, name_problem
+from service_kit.people.email_addresses import normalise_email
 
 EMAIL_MAX_LENGTH = 254
 DISPLAY_NAME_MAX_LENGTH = 50

@@ -22,8 +22,8 @@ from hypercorn.config import Config
 from quart import request
 
 from auth_svc.settings import AuthSettings
-from service_kit.layered_app import ASGICall, LayeredQuart
-from service_kit.raw_asgi import Receive, Scope, Send
+from service_kit.serving.layered_app import ASGICall, LayeredQuart
+from service_kit.serving.raw_asgi import Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 

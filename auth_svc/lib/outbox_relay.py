@@ -34,8 +34,8 @@ from auth_svc.models.outbox import (
     postpone_outbox_entry,
 )
 from service_kit.events import Event
-from service_kit.jetstream import publish_payload
 from service_kit.logging_setup import ThrottledLog
+from service_kit.messaging.jetstream import publish_payload
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from quart import request
 
-from service_kit.redis_pool import BoundedRedisStore
+from service_kit.storage.redis_pool import BoundedRedisStore
 
 
 class ExpiringRedisStore(BoundedRedisStore):

@@ -15,7 +15,7 @@ from beanie import Document
 from pydantic import Field
 from pymongo import ASCENDING, IndexModel
 
-from service_kit.store_compat import Claim
+from service_kit.storage.store_compat import Claim
 
 
 def as_utc(moment: datetime) -> datetime:

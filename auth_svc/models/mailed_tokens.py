@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from auth_svc.models.documents import PasswordResetDocument, SignUpDocument
 from service_kit.events import utc_now
-from service_kit.store_compat import claim_once
+from service_kit.storage.store_compat import claim_once
 
 MailedToken = TypeVar("MailedToken", SignUpDocument, PasswordResetDocument)
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from auth_svc.models.documents import SessionActivity, SessionDocument, as_utc
 from service_kit.events import utc_now
-from service_kit.store_compat import claim_once, upsert_retrying
+from service_kit.storage.store_compat import claim_once, upsert_retrying
 
 
 def _unrevoked(now: datetime) -> dict[str, object]:

@@ -28,7 +28,7 @@ from chat_svc.models.rooms import Room
 from chat_svc.reads.person_rooms import PersonRooms
 from chat_svc.reads.room_access import RoomAccess
 from chat_svc.reads.sidebar import RoomPlace
-from service_kit.web import run_after_response
+from service_kit.serving.web import run_after_response
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from typing import Any
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 
-from service_kit.jetstream import publish_payload
+from service_kit.messaging.jetstream import publish_payload
 
 log = logging.getLogger(__name__)
 

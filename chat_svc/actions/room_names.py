@@ -11,7 +11,7 @@ import re
 import secrets
 import unicodedata
 
-from service_kit.display_names import clean_display_name
+from service_kit.people.display_names import clean_display_name
 
 MAX_NAME_CHARS = 80
 MAX_SLUG_CHARS = 40
@@ -25,7 +25,7 @@ HIDDEN_SLUG_BYTES = 12
 
 def clean_name(value: str | None) -> str:
     """As display names are cleaned (NFC, trimmed), runs of spaces as one; the form then
-    refuses what they refuse (service_kit/display_names.py: control, bidi and invisible
+    refuses what they refuse (service_kit/people/display_names.py: control, bidi and invisible
     characters, line breaks and tabs)."""
     return re.sub(" {2,}", " ", clean_display_name(value or ""))
 

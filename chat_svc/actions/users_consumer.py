@@ -9,7 +9,7 @@ from nats.js import JetStreamContext
 from chat_svc.actions.membership_changes import Memberships
 from chat_svc.models.users import upsert_user
 from service_kit.events import Event, UserCreated, event_summary
-from service_kit.jetstream import DeadLetterError, DurableConsumer, EventHandler, Topology
+from service_kit.messaging.jetstream import DeadLetterError, DurableConsumer, EventHandler, Topology
 
 log = logging.getLogger(__name__)
 

@@ -37,8 +37,8 @@ from chat_svc.web.cookies import (
     reads_from_screen,
     session_cookie_name,
 )
-from service_kit.raw_asgi import Receive, Scope, Send, first_header
-from service_kit.strict_ids import parse_id
+from service_kit.serving.raw_asgi import Receive, Scope, Send, first_header
+from service_kit.serving.strict_ids import parse_id
 
 log = logging.getLogger(__name__)
 

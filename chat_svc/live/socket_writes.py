@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 
-from service_kit.raw_asgi import Send
+from service_kit.serving.raw_asgi import Send
 
 try:
     from uvicorn.protocols.http.httptools_impl import RequestResponseCycle

@@ -17,7 +17,7 @@ from datetime import datetime
 from beanie import Document
 from pymongo.errors import DuplicateKeyError
 
-from service_kit.store_compat import upsert_retrying
+from service_kit.storage.store_compat import upsert_retrying
 
 
 class MentionDigest(Document):

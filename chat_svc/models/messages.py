@@ -21,7 +21,7 @@ from chat_svc.events import MessageChanged, MessagePosted
 from chat_svc.models.message_shape import GENERAL as GENERAL  # where chat_svc imports it
 from chat_svc.models.message_shape import MessageFields, PostedFields
 from service_kit.events import Event
-from service_kit.store_compat import count_and_newest, is_ferretdb
+from service_kit.storage.store_compat import count_and_newest, is_ferretdb
 
 # A pass over the whole collection (a migration, a rebuild of the history index) gets its
 # own deadline: on FerretDB it outlasts the 5 s socket timeout from about 80,000 messages.

@@ -1,6 +1,6 @@
 """Each person's notification choices; a person without a document has the defaults
 (mention e-mails on). Their own collection, so no other write to a person's documents can
-undo a change here (service_kit/store_compat.py, 1.)."""
+undo a change here (service_kit/storage/store_compat.py, 1.)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from beanie import Document
 
-from service_kit.store_compat import upsert_retrying
+from service_kit.storage.store_compat import upsert_retrying
 
 
 class NotificationSettings(Document):

@@ -2,7 +2,7 @@
 message is posted and deleted once mailed, read or no longer mailable.
 
 The scan (notifications/mention_digests.py) reads the whole collection: FerretDB answers
-any filtered read by scanning anyway (service_kit/store_compat.py, 4.), so the collection
+any filtered read by scanning anyway (service_kit/storage/store_compat.py, 4.), so the collection
 is kept small by deleting every entry that is done.
 """
 

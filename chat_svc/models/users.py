@@ -6,8 +6,8 @@ from collections.abc import Iterable
 
 from beanie import Document, Indexed
 
-from service_kit.email_addresses import normalise_email
-from service_kit.store_compat import upsert_retrying
+from service_kit.people.email_addresses import normalise_email
+from service_kit.storage.store_compat import upsert_retrying
 
 
 class ChatUser(Document):

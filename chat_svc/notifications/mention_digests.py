@@ -51,7 +51,7 @@ from chat_svc.models.users import ChatUser, select_users_in
 from chat_svc.notifications.unsubscribe_links import UnsubscribeLinks
 from chat_svc.settings import ChatSettings
 from service_kit.events import MentionDigestRequested, MentionInDigest
-from service_kit.jetstream import publish_payload
+from service_kit.messaging.jetstream import publish_payload
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +178,7 @@ class MentionDigests:
 
     async def _mail_due(self, due: dict[str, list[PendingMention]], now: datetime) -> None:
         """A few reads for the whole round, whatever the number of people and mentions:
-        FerretDB scans a collection once per read (service_kit/store_compat.py, 4.)."""
+        FerretDB scans a collection once per read (service_kit/storage/store_compat.py, 4.)."""
         users = await select_users_in(due)
         turned_off = await select_mention_emails_off(due)
         mentions = [mention for person in due.values() for mention in person]

@@ -1,7 +1,7 @@
 """The per-person link in every mention e-mail that turns mention e-mails off without
 signing in (RFC 8058 one-click).
 
-The token is the person's user id sealed with AES-GCM (service_kit/sealed_links.py) under a
+The token is the person's user id sealed with AES-GCM (service_kit/people/sealed_links.py) under a
 key derived from chat's own ``CHAT_SECRET_KEY`` for this purpose alone: chat_svc makes and
 opens these links itself, so it needs no share of ``LINK_SEAL_KEY`` (auth and mail only).
 A token that was altered, or made under another key, does not open.
@@ -9,7 +9,7 @@ A token that was altered, or made under another key, does not open.
 
 from __future__ import annotations
 
-from service_kit.sealed_links import LinkSeal, SealBrokenError
+from service_kit.people.sealed_links import LinkSeal, SealBrokenError
 
 PURPOSE = b"chat mention e-mail unsubscribe v1"
 ASSOCIATED = b"mention-emails-off"

@@ -1,6 +1,6 @@
 """Each room's members with their display names, kept in this process: every post looks
 for mentions among them, and FerretDB answers each filtered read by scanning the whole
-collection (service_kit/store_compat.py, 4.).
+collection (service_kit/storage/store_compat.py, 4.).
 
 A MembershipChanged "joined" or "left" (from any replica) drops the room's list at once; a
 display name changed elsewhere is picked up within ``cache_seconds``. A list being read when

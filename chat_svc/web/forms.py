@@ -26,7 +26,7 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.fields.core import Field
 
 from chat_svc.actions.room_names import MAX_NAME_CHARS, clean_name
-from service_kit.display_names import clean_display_name, name_problem
+from service_kit.people.display_names import clean_display_name, name_problem
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from functools import cache
 from quart import current_app
 
 from chat_svc.settings import ChatSettings
-from service_kit.sealed_links import LinkSeal, SealBrokenError
+from service_kit.people.sealed_links import LinkSeal, SealBrokenError
 
 PERSON_HANDLES = b"chat person handles v1"
 

@@ -12,7 +12,7 @@ from redis.exceptions import RedisError
 from chat_svc.auth.viewers import current_viewer
 from chat_svc.settings import ChatSettings
 from service_kit.logging_setup import ThrottledLog
-from service_kit.redis_pool import BoundedRedisStore
+from service_kit.storage.redis_pool import BoundedRedisStore
 
 log = logging.getLogger(__name__)
 # Under overload every request may find the pool busy: one line per 5 s says so.

@@ -9,7 +9,7 @@ from quart_rate_limiter import RateLimitExceeded
 
 from chat_svc.settings import ChatSettings
 from chat_svc.web.forms import MessageForm, RoomForm
-from service_kit.web import is_htmx, render_error
+from service_kit.serving.web import is_htmx, render_error
 
 
 def _wait(seconds: int) -> str:

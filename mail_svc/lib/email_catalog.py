@@ -1,7 +1,7 @@
 """The table from event type to the e-mail it triggers: template, subject and values.
 
 Links are taken from the event as auth_svc built them from its configured public URL (the
-ones that open an account sealed, service_kit/sealed_links.py); nothing here looks at
+ones that open an account sealed, service_kit/people/sealed_links.py); nothing here looks at
 request headers.
 """
 
@@ -23,7 +23,7 @@ from service_kit.events import (
     SignUpRequested,
     UserSignedIn,
 )
-from service_kit.sealed_links import LinkSeal, link_in
+from service_kit.people.sealed_links import LinkSeal, link_in
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,8 @@ from mail_svc.lib.email_rendering import EmailRenderer
 from mail_svc.lib.smtp_client import PermanentSmtpError, SmtpClient
 from mail_svc.settings import MailSettings
 from service_kit.events import Event, event_summary
-from service_kit.jetstream import DeadLetterError, RetryLaterError
-from service_kit.processed_events import Claim, ClaimState, ProcessedEvents
+from service_kit.messaging.jetstream import DeadLetterError, RetryLaterError
+from service_kit.messaging.processed_events import Claim, ClaimState, ProcessedEvents
 
 log = logging.getLogger(__name__)
 

@@ -21,9 +21,9 @@ from mail_svc.lib.mail_delivery import MailDelivery
 from mail_svc.lib.smtp_client import SmtpClient
 from mail_svc.settings import MailSettings
 from service_kit.infrastructure import Infrastructure
-from service_kit.jetstream import DurableConsumer
 from service_kit.lifecycle import infrastructure_of
-from service_kit.processed_events import ProcessedEvents
+from service_kit.messaging.jetstream import DurableConsumer
+from service_kit.messaging.processed_events import ProcessedEvents
 
 log = logging.getLogger(__name__)
 

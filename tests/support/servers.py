@@ -19,7 +19,7 @@ from devstack.processes import (
     tcp_probe,
 )
 from devstack.servers import ferretdb_command, mongodb_url, nats_command, redis_command
-from service_kit.nats_credentials import server_environment
+from service_kit.messaging.nats_credentials import server_environment
 
 
 @dataclass

@@ -45,7 +45,7 @@ from chat_svc.reads.latest_cache import (
     mentions_key,
     ready_key,
 )
-from service_kit.document_store import DatabaseNotReadyError
+from service_kit.storage.document_store import DatabaseNotReadyError
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ Posting is what a busy room does most, and Quart's request machinery (request an
 contexts, the session, form parsing, the after-request hooks) cost about a third of a
 post's CPU (docs/performance.md, "The POST, second pass"). The common case is handled here
 with the same checks, each through the code Quart's view uses: the same-origin rule
-(service_kit/web.py ``foreign_origin``), the session (``Visitors.viewer_of``), the
+(service_kit/serving/web.py ``foreign_origin``), the session (``Visitors.viewer_of``), the
 membership (``RoomAccess.visible_room``), the form (``MessageForm`` with the form session's
 CSRF value) and the post itself (``post_once``'s ``MessageFeed.post``). The answer is the
 view's: a fresh message form for HTMX (chat.html's block, drawn once per room as a skeleton
@@ -48,8 +48,8 @@ from chat_svc.web.cookies import cookie_header_of, session_cookie_name
 from chat_svc.web.fast_paths.form_sessions import FormSessions
 from chat_svc.web.fast_paths.page_skeletons import PageSkeletons
 from chat_svc.web.forms import MessageForm
-from service_kit.layered_app import ASGICall
-from service_kit.raw_asgi import (
+from service_kit.serving.layered_app import ASGICall
+from service_kit.serving.raw_asgi import (
     Message,
     Receive,
     Scope,
@@ -59,7 +59,7 @@ from service_kit.raw_asgi import (
     raw_headers,
     send_whole,
 )
-from service_kit.web import MAX_REQUEST_BYTES, foreign_origin
+from service_kit.serving.web import MAX_REQUEST_BYTES, foreign_origin
 
 log = logging.getLogger(__name__)
 

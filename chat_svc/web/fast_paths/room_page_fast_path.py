@@ -35,8 +35,8 @@ from chat_svc.web.cookies import (
 from chat_svc.web.fast_paths.form_sessions import FormSessions
 from chat_svc.web.fast_paths.page_skeletons import PageSkeletons
 from chat_svc.web.room_view import Job, load_room_page
-from service_kit.layered_app import ASGICall
-from service_kit.raw_asgi import Receive, Scope, Send, raw_headers, send_whole
+from service_kit.serving.layered_app import ASGICall
+from service_kit.serving.raw_asgi import Receive, Scope, Send, raw_headers, send_whole
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from chat_svc.auth.viewers import signed_in, signed_in_viewer
 from chat_svc.models.messages import account_handle
 from chat_svc.services import services_of
 from chat_svc.web.views.room_messages import visible_room_or_404
-from service_kit.web import render_page
+from service_kit.serving.web import render_page
 
 SUGGESTIONS = 8
 QUERY_MAX_CHARS = 80

@@ -13,7 +13,7 @@ from chat_svc.web.forms import DirectForm, SignOutForm
 from chat_svc.web.person_handles import person_handle, person_of_handle
 from chat_svc.web.views.room_directory import expired_form
 from chat_svc.web.views.room_messages import load_sidebar
-from service_kit.web import render_page
+from service_kit.serving.web import render_page
 
 people_pages = Blueprint("people", __name__)
 

@@ -12,7 +12,7 @@ from chat_svc.auth.viewers import signed_in, signed_in_viewer
 from chat_svc.services import services_of
 from chat_svc.web.forms import ActionForm
 from chat_svc.web.views.room_messages import visible_room_or_404
-from service_kit.strict_ids import parse_id
+from service_kit.serving.strict_ids import parse_id
 
 read_marks = Blueprint("read_marks", __name__)
 

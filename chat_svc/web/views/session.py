@@ -2,7 +2,7 @@
 
 The code is redeemed only in the browser that set off to sign in: ``/sign-in`` stores a
 fresh state in a cookie and passes it to auth, which returns it beside the code
-(service_kit/sign_in_state.py). A code sent to someone else (login CSRF) is refused.
+(service_kit/people/sign_in_state.py). A code sent to someone else (login CSRF) is refused.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from chat_svc.auth.viewers import current_viewer, session_token, sign_in_url
 from chat_svc.services import services_of
 from chat_svc.web.cookies import session_cookie_name
 from chat_svc.web.forms import SignOutForm
-from service_kit.sign_in_state import new_sign_in_state, states_match
-from service_kit.web import is_htmx, render_error, safe_next_path
+from service_kit.people.sign_in_state import new_sign_in_state, states_match
+from service_kit.serving.web import is_htmx, render_error, safe_next_path
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from auth_svc.app import AUTH_COOKIE, create_app
 from auth_svc.lib.internal_listener import SCOPE_MARK
 from auth_svc.settings import AuthSettings
 from service_kit.events import Event, PasswordResetRequested, SignUpRequested, decode_event
-from service_kit.sealed_links import DEV_LINK_SEAL_KEY, LinkSeal, link_in
+from service_kit.people.sealed_links import DEV_LINK_SEAL_KEY, LinkSeal, link_in
 from tests.support.stored_events import stored_messages
 
 PASSWORD = "correct horse battery"

@@ -10,7 +10,7 @@ from nats.js import JetStreamContext
 from quart.typing import TestClientProtocol as Client
 
 from service_kit.events import PasswordResetRequested, SignUpRequested
-from service_kit.sealed_links import LinkSeal, SealBrokenError, link_in, seal_event
+from service_kit.people.sealed_links import LinkSeal, SealBrokenError, link_in, seal_event
 from tests.integration.auth_svc.conftest import link_of, submit, token_from, wait_for_events
 from tests.support.stored_events import stored_messages
 

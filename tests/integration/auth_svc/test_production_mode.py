@@ -14,9 +14,9 @@ import pytest
 from auth_svc.app import create_app
 from auth_svc.settings import AuthSettings
 from devstack.processes import ProcessGroup, free_port
-from service_kit.nats_credentials import SERVICE_USERS, SETUP_USER, server_environment
+from service_kit.messaging.nats_credentials import SERVICE_USERS, SETUP_USER, server_environment
+from service_kit.messaging.stream_setup import StreamSetupSettings, declare_streams_and_durables
 from service_kit.settings import AppEnv
-from service_kit.stream_setup import StreamSetupSettings, declare_streams_and_durables
 from tests.support.servers import NatsServer, start_nats
 
 # A letter first: nats-server re-reads the value as configuration (nats_passwords.py).

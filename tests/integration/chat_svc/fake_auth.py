@@ -15,7 +15,7 @@ from typing import Any
 from nats.js import JetStreamContext
 
 from service_kit.events import SessionRevoked
-from service_kit.jetstream import publish_event
+from service_kit.messaging.jetstream import publish_event
 
 SERVICE_SECRET = "test-service-secret"
 

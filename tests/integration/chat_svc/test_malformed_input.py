@@ -14,7 +14,7 @@ from auth_svc.app import create_app as create_auth_app
 from auth_svc.settings import AuthSettings
 from mail_svc.app import create_app as create_mail_app
 from mail_svc.settings import MailSettings
-from service_kit.strict_ids import IdConverter
+from service_kit.serving.strict_ids import IdConverter
 from tests.integration.chat_svc.conftest import AppFactory, serve, sign_in_state
 from tests.integration.chat_svc.fake_auth import FakeAuth
 from tests.integration.chat_svc.people import sign_in

@@ -19,8 +19,8 @@ from chat_svc.models.messages import (
     select_latest_messages,
 )
 from chat_svc.reads.latest_cache import LatestCache
-from service_kit.document_store import open_document_store
-from service_kit.jetstream import ensure_streams, load_topology
+from service_kit.messaging.jetstream import ensure_streams, load_topology
+from service_kit.storage.document_store import open_document_store
 
 
 @pytest.fixture

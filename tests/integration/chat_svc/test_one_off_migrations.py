@@ -11,7 +11,7 @@ from typing import Any
 from pymongo import AsyncMongoClient
 
 from chat_svc.runtime import runtime_of
-from service_kit.document_store import service_database_name
+from service_kit.storage.document_store import service_database_name
 from tests.integration.chat_svc.conftest import AppFactory
 
 # From before rooms: no "room" field. FerretDB updates them one by one, each a scan (about

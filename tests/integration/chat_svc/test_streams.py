@@ -19,9 +19,9 @@ from chat_svc.events import MessagePosted
 from chat_svc.live.sse_frames import frame
 from chat_svc.live.stream_client import CloseReason
 from chat_svc.services import services_of
-from service_kit.http_limits import HeaderLimitedHttpToolsProtocol
-from service_kit.jetstream import connect_nats
-from service_kit.nats_credentials import dev_admin_options
+from service_kit.messaging.jetstream import connect_nats
+from service_kit.messaging.nats_credentials import dev_admin_options
+from service_kit.serving.http_limits import HeaderLimitedHttpToolsProtocol
 from tests.integration.chat_svc.conftest import AppFactory, csrf_token_in, serve
 from tests.integration.chat_svc.fake_auth import FakeAuth, FakeSession
 from tests.support.servers import NatsServer
@@ -191,7 +191,7 @@ async def test_under_uvicorn_an_open_stream_is_one_task_and_live_messages_skip_i
 ) -> None:
     # The fan-out writes live chunks straight to uvicorn's transport (live/socket_writes.py),
     # and the stream's own task notices a disconnect: no second task per idle stream. Also
-    # under the protocol devstack and the image run (service_kit/http_limits.py).
+    # under the protocol devstack and the image run (service_kit/serving/http_limits.py).
     ada = fake_auth.sign_in("Ada")
     app = make_chat_app()
     async with (

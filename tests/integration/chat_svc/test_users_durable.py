@@ -7,7 +7,7 @@ import pytest
 from nats.aio.client import Client as NATS
 from quart.testing.app import LifespanError
 
-from service_kit.jetstream import load_topology
+from service_kit.messaging.jetstream import load_topology
 from tests.integration.chat_svc.conftest import AppFactory
 
 

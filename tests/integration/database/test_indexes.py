@@ -8,8 +8,8 @@ import pytest
 
 from auth_svc.models.documents import DOCUMENT_MODELS as AUTH_MODELS
 from chat_svc.app import CHAT_MODELS
-from service_kit.document_store import open_document_store
-from service_kit.store_compat import declared_indexes
+from service_kit.storage.document_store import open_document_store
+from service_kit.storage.store_compat import declared_indexes
 
 EXPECTED = {
     "auth_svc": {

@@ -18,7 +18,7 @@ from pymongo import AsyncMongoClient
 from devstack.processes import ProcessGroup, free_port
 from devstack.servers import StackPorts
 from devstack.topology import Topology, start_topology
-from service_kit.document_store import service_database_name
+from service_kit.storage.document_store import service_database_name
 from tests.support.http_accounts import (
     HttpAccounts,
     Mailbox,

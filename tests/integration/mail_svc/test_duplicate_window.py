@@ -14,8 +14,8 @@ from redis.asyncio import Redis
 
 from mail_svc.app import create_app
 from mail_svc.lib.mail_delivery import CLAIM_MARGIN_SECONDS
-from service_kit.jetstream import publish_event
-from service_kit.processed_events import ClaimState, ProcessedEvents
+from service_kit.messaging.jetstream import publish_event
+from service_kit.messaging.processed_events import ClaimState, ProcessedEvents
 from tests.integration.mail_svc.helpers import (
     DURABLE,
     mail_settings,

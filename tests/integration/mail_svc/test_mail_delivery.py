@@ -13,8 +13,8 @@ from service_kit.events import (
     SignUpRequested,
     UserSignedIn,
 )
-from service_kit.jetstream import ensure_streams, load_topology, publish_event
-from service_kit.sealed_links import seal_event
+from service_kit.messaging.jetstream import ensure_streams, load_topology, publish_event
+from service_kit.people.sealed_links import seal_event
 from tests.integration.mail_svc.helpers import (
     mail_settings,
     wait_for_metric,

@@ -8,8 +8,8 @@ from nats.js import JetStreamContext
 
 from mail_svc.app import create_app
 from service_kit.events import SignUpRequested
-from service_kit.jetstream import publish_event
-from service_kit.sealed_links import seal_event
+from service_kit.messaging.jetstream import publish_event
+from service_kit.people.sealed_links import seal_event
 from tests.integration.mail_svc.helpers import (
     mail_settings,
     wait_until_all_settled,

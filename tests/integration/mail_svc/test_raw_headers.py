@@ -11,7 +11,7 @@ from nats.js import JetStreamContext
 
 from mail_svc.app import create_app
 from service_kit.events import MentionDigestRequested
-from service_kit.jetstream import publish_event
+from service_kit.messaging.jetstream import publish_event
 from tests.integration.mail_svc.helpers import mail_settings, wait_until_all_settled
 from tests.support.smtp_sink import SmtpSink
 from tests.unit.mail_svc.sample_events import PUBLIC_URL, sample_events

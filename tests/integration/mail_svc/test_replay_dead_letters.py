@@ -9,7 +9,7 @@ from nats.js import JetStreamContext
 from mail_svc.app import create_app
 from mail_svc.replay_dead_letters import list_dead_letters, replay_dead_letters
 from service_kit.events import PasswordChanged
-from service_kit.jetstream import ensure_streams, load_topology, publish_event
+from service_kit.messaging.jetstream import ensure_streams, load_topology, publish_event
 from tests.integration.mail_svc.helpers import (
     mail_settings,
     wait_for_metric,

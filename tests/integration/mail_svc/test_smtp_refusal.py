@@ -13,7 +13,7 @@ from devstack.processes import free_port
 from mail_svc.app import create_app
 from mail_svc.settings import MailSettings
 from service_kit.events import PasswordChanged
-from service_kit.jetstream import publish_event
+from service_kit.messaging.jetstream import publish_event
 from tests.integration.mail_svc.helpers import wait_until_all_settled
 
 

@@ -11,8 +11,8 @@ from pymongo.errors import DuplicateKeyError
 
 from devstack.processes import ProcessGroup, free_port
 from devstack.servers import mongodb_url
-from service_kit.document_store import open_document_store
-from service_kit.store_compat import Claim, claim_once
+from service_kit.storage.document_store import open_document_store
+from service_kit.storage.store_compat import Claim, claim_once
 from tests.support.servers import start_ferretdb
 
 

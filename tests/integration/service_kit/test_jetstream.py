@@ -9,13 +9,13 @@ from nats.js import JetStreamContext
 from redis.asyncio import Redis
 
 from service_kit.events import Event, UserCreated
-from service_kit.jetstream import (
+from service_kit.messaging.jetstream import (
     DurableConsumer,
     ensure_streams,
     load_topology,
     publish_event,
 )
-from service_kit.processed_events import ProcessedEvents
+from service_kit.messaging.processed_events import ProcessedEvents
 
 
 async def collect_from(consumer: DurableConsumer, received: list[Event], count: int) -> None:
@@ -138,7 +138,7 @@ async def test_waiting_for_events_on_a_busy_event_loop_is_not_a_failed_fetch(
     consumer = DurableConsumer(jetstream, topology, "chat_svc_users", handle)
     busy = asyncio.create_task(keep_the_loop_busy())
     try:
-        with caplog.at_level(logging.WARNING, logger="service_kit.jetstream"):
+        with caplog.at_level(logging.WARNING, logger="service_kit.messaging.jetstream"):
             task = asyncio.create_task(consumer.run())
             await asyncio.sleep(4)  # several empty fetches of a second each
             event = UserCreated(user_id="u-3", email="cy@example.com", display_name="Cy")

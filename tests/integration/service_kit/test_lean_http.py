@@ -1,5 +1,5 @@
-"""uvicorn's protocol as devstack and the image run it (service_kit/http_limits.py on
-service_kit/lean_http.py): its lists in place of uvicorn's deques keep uvicorn's behaviour
+"""uvicorn's protocol as devstack and the image run it (service_kit/serving/http_limits.py on
+service_kit/serving/lean_http.py): its lists in place of uvicorn's deques keep uvicorn's behaviour
 (pipelined requests in order, a paused transport drained, a disconnect seen), and it holds
 no more per connection than uvicorn's own protocol does."""
 
@@ -14,8 +14,8 @@ from typing import Any, cast
 import pytest
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from service_kit.http_limits import HeaderLimitedHttpToolsProtocol
-from service_kit.lean_http import ListEvent
+from service_kit.serving.http_limits import HeaderLimitedHttpToolsProtocol
+from service_kit.serving.lean_http import ListEvent
 from tests.support.in_process import uvicorn_serving
 
 Message = MutableMapping[str, Any]

@@ -8,7 +8,7 @@ from quart.testing.app import LifespanError
 
 from auth_svc.settings import AuthSettings
 from service_kit.lifecycle import infrastructure_of, manage_infrastructure
-from service_kit.web import create_base_app
+from service_kit.serving.web import create_base_app
 
 
 async def test_a_service_after_serving_hook_still_has_its_connections(

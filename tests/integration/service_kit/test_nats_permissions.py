@@ -15,11 +15,11 @@ from nats.js.errors import APIError
 
 import nats
 from chat_svc.events import MessageChanged, PersonTyping
-from service_kit.durable_guard import durable_differences, verify_durables
 from service_kit.events import PasswordResetRequested, SessionRevoked
-from service_kit.jetstream import ensure_streams, load_topology, publish_event
-from service_kit.nats_credentials import SERVICE_USERS, client_options, dev_nats_password
-from service_kit.stream_guard import verify_streams
+from service_kit.messaging.durable_guard import durable_differences, verify_durables
+from service_kit.messaging.jetstream import ensure_streams, load_topology, publish_event
+from service_kit.messaging.nats_credentials import SERVICE_USERS, client_options, dev_nats_password
+from service_kit.messaging.stream_guard import verify_streams
 
 TOPOLOGY = load_topology()
 STREAMS = [str(stream.name) for stream in TOPOLOGY.streams]

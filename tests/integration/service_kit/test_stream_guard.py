@@ -12,9 +12,9 @@ from nats.aio.client import Client as NATS
 from quart.testing.app import LifespanError
 
 from mail_svc.app import create_app
-from service_kit.jetstream import load_topology
-from service_kit.stream_guard import StreamMissingError, verify_streams
-from service_kit.stream_setup import StreamSetupSettings, declare_streams_and_durables
+from service_kit.messaging.jetstream import load_topology
+from service_kit.messaging.stream_guard import StreamMissingError, verify_streams
+from service_kit.messaging.stream_setup import StreamSetupSettings, declare_streams_and_durables
 from tests.integration.mail_svc.helpers import mail_settings, wait_until_ready
 from tests.support.smtp_sink import SmtpSink
 

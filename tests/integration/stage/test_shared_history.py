@@ -11,7 +11,7 @@ from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 
 from devstack.topology import Topology
-from service_kit.document_store import service_database_name
+from service_kit.storage.document_store import service_database_name
 from tests.integration.stage.test_scale_out import address, chat_user, unique
 from tests.support.http_accounts import HttpAccounts, chat_client
 

@@ -12,7 +12,7 @@ from pydantic_settings import BaseSettings
 from auth_svc.settings import AuthSettings
 from chat_svc.settings import ChatSettings
 from mail_svc.settings import MailSettings
-from service_kit.stream_setup import StreamSetupSettings
+from service_kit.messaging.stream_setup import StreamSetupSettings
 
 ROOT = Path(__file__).resolve().parents[3]
 SETTINGS_BY_SERVICE: dict[str, type[BaseSettings]] = {

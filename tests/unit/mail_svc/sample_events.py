@@ -14,7 +14,7 @@ from service_kit.events import (
     SignUpRequested,
     UserSignedIn,
 )
-from service_kit.sealed_links import DEV_LINK_SEAL_KEY, LinkSeal, seal_event
+from service_kit.people.sealed_links import DEV_LINK_SEAL_KEY, LinkSeal, seal_event
 
 PUBLIC_URL = "https://chat.example.test"
 DEV_SEAL = LinkSeal(DEV_LINK_SEAL_KEY)  # the key MailSettings holds by default

@@ -1,4 +1,4 @@
-// A form whose HTMX post answered 503 (the service is busy, service_kit/admission.py) is
+// A form whose HTMX post answered 503 (the service is busy, service_kit/serving/admission.py) is
 // sent once more after the answer's Retry-After (at most 5 s). An element in the form marked
 // data-busy-status, if any, says "Busy, retrying" meanwhile, and what went wrong if the
 // second try is refused too. A second 503 is not retried: the person decides.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chat_svc.notifications.unsubscribe_links import SealBrokenError, UnsubscribeLinks
-from service_kit.sealed_links import LinkSeal
+from service_kit.people.sealed_links import LinkSeal
 
 SECRET = "a-test-secret-that-is-long-enough-0123456789"
 LINKS = UnsubscribeLinks(SECRET, "https://chat.example.test/")

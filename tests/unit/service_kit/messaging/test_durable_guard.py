@@ -1,10 +1,11 @@
-"""What makes a durable consumer differ from its declaration (service_kit/durable_guard.py)."""
+"""What makes a durable consumer differ from its declaration
+(service_kit/messaging/durable_guard.py)."""
 
 import dataclasses
 from typing import Any
 
-from service_kit.durable_guard import durable_differences
-from service_kit.jetstream import load_topology
+from service_kit.messaging.durable_guard import durable_differences
+from service_kit.messaging.jetstream import load_topology
 
 STREAM, DECLARED = load_topology().consumers["mail_svc"]
 

@@ -1,6 +1,6 @@
 """Services check the streams they use; they never declare them.
 
-The streams are declared by a privileged step (``service_kit.stream_setup``) with its own
+The streams are declared by a privileged step (``service_kit.messaging.stream_setup``) with its own
 NATS user; the service users may not create, update or delete streams (nats/accounts.conf).
 A stream someone reconfigured behind our back (sources, a mirror, republish or a subject
 transform copy events out of it or forge them into it) stops a service at start-up instead
@@ -21,7 +21,7 @@ from nats.js.api import StreamConfig
 from nats.js.errors import NotFoundError
 
 if TYPE_CHECKING:  # jetstream.py checks durables (durable_guard.py) before binding them
-    from service_kit.jetstream import Topology
+    from service_kit.messaging.jetstream import Topology
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ async def wait_until_declared(
             if asyncio.get_running_loop().time() > deadline:
                 raise missing(
                     f"{what} does not exist: run the set-up step "
-                    "(just nats-setup, python -m service_kit.stream_setup)"
+                    "(just nats-setup, python -m service_kit.messaging.stream_setup)"
                 ) from error
             log.warning("waiting for %s to be declared", what)
             await asyncio.sleep(1.0)

@@ -28,7 +28,7 @@ def first_header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> bytes |
 
 
 def is_htmx_request(scope: Scope) -> bool:
-    """``service_kit.web.is_htmx`` for a raw request."""
+    """``service_kit.serving.web.is_htmx`` for a raw request."""
     return first_header(scope["headers"], b"hx-request") == b"true"
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 from quart import Quart
 from quart.typing import ResponseReturnValue
 
-from service_kit.web import (
+from service_kit.serving.web import (
     create_base_app,
     host_cookie_name,
     install_security_headers,

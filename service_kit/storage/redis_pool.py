@@ -4,7 +4,7 @@ redis-py's default pool opens a connection per concurrent command up to 2**31 an
 ``max_connections``, fails at once with "Too many connections" (a 500 under load). A
 ``BlockingConnectionPool`` instead queues a command for at most ``pool_timeout`` seconds,
 then raises ``redis.exceptions.ConnectionError``, which the error pages answer with 503
-and ``Retry-After`` (service_kit/web.py): overload degrades, it does not fail.
+and ``Retry-After`` (service_kit/serving/web.py): overload degrades, it does not fail.
 """
 
 from __future__ import annotations

@@ -24,12 +24,12 @@ from nats.js.api import ConsumerConfig, StreamConfig
 from nats.js.errors import NotFoundError
 
 import nats
-from service_kit.durable_guard import verify_durables
 from service_kit.events import Event, MalformedEventError, decode_event, event_summary
+from service_kit.messaging.durable_guard import verify_durables
 
 log = logging.getLogger(__name__)
 
-TOPOLOGY_FILE = Path(__file__).resolve().parent.parent / "nats" / "jetstream.json"
+TOPOLOGY_FILE = Path(__file__).resolve().parents[2] / "nats" / "jetstream.json"
 DEAD_LETTER_STREAM = "DEAD_LETTERS"
 DEAD_LETTER_PREFIX = "dead_letter"
 

@@ -5,8 +5,8 @@ can hold megabytes per connection or keep hundreds of half-sent requests open (s
 This subclass refuses headers past ``HTTP_MAX_HEADER_BYTES`` (431) and closes a connection
 whose headers are not complete within ``HTTP_HEADER_TIMEOUT_SECONDS`` of it opening or of
 the previous response ending (408). It builds on ``LeanHttpToolsProtocol`` (less memory
-per open connection, service_kit/lean_http.py). Selected with
-``uvicorn --http service_kit.http_limits:HeaderLimitedHttpToolsProtocol``
+per open connection, service_kit/serving/lean_http.py). Selected with
+``uvicorn --http service_kit.serving.http_limits:HeaderLimitedHttpToolsProtocol``
 (devstack/servers.py, deploy/entrypoint.sh); the edge applies the same limits in production.
 """
 
@@ -17,7 +17,7 @@ import logging
 import os
 from typing import Any
 
-from service_kit.lean_http import LeanHttpToolsProtocol
+from service_kit.serving.lean_http import LeanHttpToolsProtocol
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ import pytest
 from pydantic import ValidationError
 
 from chat_svc.settings import ChatSettings
-from service_kit.nats_credentials import server_environment
-from service_kit.nats_passwords import nats_password_problem
-from service_kit.stream_setup import StreamSetupSettings
+from service_kit.messaging.nats_credentials import server_environment
+from service_kit.messaging.nats_passwords import nats_password_problem
+from service_kit.messaging.stream_setup import StreamSetupSettings
 
 MISREAD = ["-x1", "123", "1abc", "true", "Off", "a#b", "a;b", "a b", "a,b", "a}b", "x.y", ""]
 

@@ -14,12 +14,12 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from service_kit.nats_passwords import SERVER_READABLE_RULE, nats_password_problem
+from service_kit.messaging.nats_passwords import SERVER_READABLE_RULE, nats_password_problem
 from service_kit.settings import dev_secret
 
 SERVICE_USERS = ("auth", "chat", "mail")
-# Declares the streams and durable consumers (service_kit/stream_setup.py), which no service
-# user may do.
+# Declares the streams and durable consumers (service_kit/messaging/stream_setup.py), which
+# no service user may do.
 SETUP_USER = "setup"
 ADMIN_USER = "admin"
 

@@ -3,8 +3,8 @@
 import pytest
 from pydantic import ValidationError
 
+from service_kit.messaging.stream_setup import StreamSetupSettings
 from service_kit.settings import AppEnv
-from service_kit.stream_setup import StreamSetupSettings
 
 
 def test_production_refuses_the_development_setup_password() -> None:

@@ -1,12 +1,12 @@
-"""What makes a stream differ from its declaration (service_kit/stream_guard.py)."""
+"""What makes a stream differ from its declaration (service_kit/messaging/stream_guard.py)."""
 
 import dataclasses
 from typing import Any
 
 from nats.js.api import RePublish, StreamSource, SubjectTransform
 
-from service_kit.jetstream import load_topology
-from service_kit.stream_guard import config_differences
+from service_kit.messaging.jetstream import load_topology
+from service_kit.messaging.stream_guard import config_differences
 
 DECLARED = load_topology(replicas=3).streams[0]
 

@@ -35,16 +35,16 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from werkzeug.exceptions import HTTPException
 from wtforms import Form
 
-from service_kit.document_store import DatabaseNotReadyError
 from service_kit.infrastructure import ReadinessCheck
-from service_kit.layered_app import ASGICall, LayeredQuart
 from service_kit.logging_setup import ThrottledLog
-from service_kit.raw_asgi import Receive, Scope, Send
-from service_kit.strict_ids import IdConverter
+from service_kit.serving.layered_app import ASGICall, LayeredQuart
+from service_kit.serving.raw_asgi import Receive, Scope, Send
+from service_kit.serving.strict_ids import IdConverter
+from service_kit.storage.document_store import DatabaseNotReadyError
 
 log = logging.getLogger(__name__)
 
-WEB_TEMPLATES = Path(__file__).resolve().parent.parent / "web_templates"
+WEB_TEMPLATES = Path(__file__).resolve().parents[2] / "web_templates"
 STATIC_FOLDER = WEB_TEMPLATES / "static"
 MAX_REQUEST_BYTES = 64 * 1024  # forms are small; anything larger is refused with 413
 

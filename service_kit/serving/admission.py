@@ -17,10 +17,22 @@ from typing import Any
 
 from quart import Quart, Response
 
-from service_kit.layered_app import ASGICall
 from service_kit.logging_setup import ThrottledLog
-from service_kit.raw_asgi import Receive, Scope, Send, is_htmx_request, raw_headers, send_whole
-from service_kit.web import BUSY_FRAGMENT, BUSY_MESSAGE, BUSY_RETRY_AFTER_SECONDS, render_error
+from service_kit.serving.layered_app import ASGICall
+from service_kit.serving.raw_asgi import (
+    Receive,
+    Scope,
+    Send,
+    is_htmx_request,
+    raw_headers,
+    send_whole,
+)
+from service_kit.serving.web import (
+    BUSY_FRAGMENT,
+    BUSY_MESSAGE,
+    BUSY_RETRY_AFTER_SECONDS,
+    render_error,
+)
 
 log = logging.getLogger(__name__)
 

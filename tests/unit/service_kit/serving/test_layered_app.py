@@ -7,9 +7,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from service_kit.layered_app import ASGICall, Mount
-from service_kit.raw_asgi import Receive, Scope, Send, send_whole
-from service_kit.web import create_base_app
+from service_kit.serving.layered_app import ASGICall, Mount
+from service_kit.serving.raw_asgi import Receive, Scope, Send, send_whole
+from service_kit.serving.web import create_base_app
 
 
 class Mark:

@@ -24,7 +24,7 @@ from beanie import Document, init_beanie
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from service_kit.store_compat import ensure_indexes
+from service_kit.storage.store_compat import ensure_indexes
 
 log = logging.getLogger(__name__)
 

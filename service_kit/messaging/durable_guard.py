@@ -1,7 +1,7 @@
 """Services bind their durable consumers; they never create or shape them.
 
 The durables of nats/jetstream.json are declared by the privileged set-up step
-(``service_kit.stream_setup``), like the streams; a service user may only read its own
+(``service_kit.messaging.stream_setup``), like the streams; a service user may only read its own
 durables' config, pull from them and ack (nats/accounts.conf). A durable someone reshaped
 (a broader filter would hand a service another's events; a push subject would copy them
 out) stops the service at start-up instead of being served: see docs/security.md
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig
 
-from service_kit.stream_guard import (
+from service_kit.messaging.stream_guard import (
     StreamConfigError,
     StreamMissingError,
     same_value,
@@ -26,7 +26,7 @@ from service_kit.stream_guard import (
 )
 
 if TYPE_CHECKING:
-    from service_kit.jetstream import Topology
+    from service_kit.messaging.jetstream import Topology
 
 # Compared with the declaration (the server's defaults for ack, deliver and replay policy
 # are nats-py's, which the declaration states anyway).

@@ -18,7 +18,7 @@ from typing import Any, Protocol, cast
 
 from quart import Quart
 
-from service_kit.raw_asgi import Receive, Scope, Send
+from service_kit.serving.raw_asgi import Receive, Scope, Send
 
 ASGICall = Callable[[Scope, Receive, Send], Coroutine[Any, Any, None]]
 

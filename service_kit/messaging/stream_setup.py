@@ -4,7 +4,8 @@ privileged NATS step.
 Run by an operator (``just nats-setup``), by the dev stack and the tests before any service
 starts, and by compose's one-shot ``nats-setup`` job. It connects as the ``setup`` user, the
 only non-admin user that may create or update streams and consumers; the services may only
-check them (service_kit/stream_guard.py, durable_guard.py) and pull from their own durables.
+check them (service_kit/messaging/stream_guard.py, durable_guard.py) and pull from their
+own durables.
 Re-running it brings every stream and durable back to the declared config, which also
 removes sources, republish or subject transforms someone added and puts a broadened filter
 back; a durable whose ack, deliver or replay policy was changed cannot be put back in place
@@ -25,12 +26,12 @@ from nats.js.errors import APIError, NotFoundError
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from service_kit.durable_guard import DurableConfigError, verify_durables
-from service_kit.jetstream import Topology, connect_nats, ensure_streams, load_topology
-from service_kit.nats_credentials import SETUP_USER, client_options, dev_nats_password
-from service_kit.nats_passwords import nats_password_problem
+from service_kit.messaging.durable_guard import DurableConfigError, verify_durables
+from service_kit.messaging.jetstream import Topology, connect_nats, ensure_streams, load_topology
+from service_kit.messaging.nats_credentials import SETUP_USER, client_options, dev_nats_password
+from service_kit.messaging.nats_passwords import nats_password_problem
+from service_kit.messaging.stream_guard import StreamConfigError, verify_streams
 from service_kit.settings import DEV_SECRET_MARKER, AppEnv, InsecureSettingsError
-from service_kit.stream_guard import StreamConfigError, verify_streams
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import pytest
 from quart import Quart
 from quart.typing import ResponseReturnValue
 
-from service_kit.web import (
+from service_kit.serving.web import (
     create_base_app,
     install_error_pages,
     install_security_headers,

@@ -3,8 +3,8 @@ from pathlib import Path
 import pytest
 from quart.typing import ResponseReturnValue
 
-from service_kit.strict_ids import parse_id
-from service_kit.web import create_base_app
+from service_kit.serving.strict_ids import parse_id
+from service_kit.serving.web import create_base_app
 
 
 @pytest.mark.parametrize(("value", "expected"), [("0", 0), ("42", 42), ("9" * 18, 10**18 - 1)])
