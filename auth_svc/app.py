@@ -24,15 +24,14 @@ from auth_svc.models.documents import DOCUMENT_MODELS
 from auth_svc.settings import AuthSettings
 from service_kit.lifecycle import infrastructure_of, manage_infrastructure
 from service_kit.serving.admission import AdmissionLimit, BusyAnswer
+from service_kit.serving.error_pages import install_error_pages
 from service_kit.serving.layered_app import LayeredQuart
-from service_kit.serving.web import (
-    AfterResponse,
-    create_base_app,
+from service_kit.serving.request_safety import (
     host_cookie_name,
-    install_error_pages,
     install_origin_check,
     install_security_headers,
 )
+from service_kit.serving.web import AfterResponse, create_base_app
 
 SERVICE = "auth_svc"
 AUTH_COOKIE = "auth_session"

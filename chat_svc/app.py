@@ -35,15 +35,14 @@ from chat_svc.web.views.room_directory import rooms_blueprint
 from chat_svc.web.views.room_messages import chat_blueprint
 from chat_svc.web.views.session import session_pages
 from service_kit.lifecycle import manage_infrastructure
+from service_kit.serving.error_pages import install_error_pages, render_error
 from service_kit.serving.layered_app import LayeredQuart
-from service_kit.serving.web import (
-    create_base_app,
+from service_kit.serving.request_safety import (
     host_cookie_name,
-    install_error_pages,
     install_origin_check,
     install_security_headers,
-    render_error,
 )
+from service_kit.serving.web import create_base_app
 
 SERVICE = "chat_svc"
 CHAT_MODELS = (

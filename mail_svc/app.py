@@ -10,7 +10,8 @@ from mail_svc.blueprints.metrics import metrics
 from mail_svc.lib.mail_worker import DURABLES, manage_mail_worker
 from mail_svc.settings import MailSettings
 from service_kit.lifecycle import manage_infrastructure
-from service_kit.serving.web import create_base_app, install_error_pages
+from service_kit.serving.error_pages import install_error_pages
+from service_kit.serving.web import create_base_app
 
 SERVICE = "mail_svc"
 

@@ -8,7 +8,7 @@ from beanie import Document
 from quart import Quart, current_app
 
 from service_kit.infrastructure import Infrastructure
-from service_kit.serving.web import health_blueprint
+from service_kit.serving.health import health_blueprint
 from service_kit.settings import ServiceSettings
 
 _KEY = "infrastructure"

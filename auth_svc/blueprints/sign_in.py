@@ -32,7 +32,8 @@ from auth_svc.lib.web import (
 )
 from auth_svc.settings import AuthSettings
 from service_kit.people.sign_in_state import valid_sign_in_state
-from service_kit.serving.web import render_page, safe_next_path
+from service_kit.serving.request_safety import safe_next_path
+from service_kit.serving.web import render_page
 
 NOTICES = {
     "password-set": "Your password is set and your account is ready. Sign in to start chatting.",

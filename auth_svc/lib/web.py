@@ -14,7 +14,8 @@ from auth_svc.lib.passwords import PasswordHashing
 from auth_svc.lib.sign_in_gate import SignInGate
 from auth_svc.settings import AttemptLimit, AuthSettings
 from service_kit.lifecycle import infrastructure_of
-from service_kit.serving.web import is_htmx, render_error
+from service_kit.serving.error_pages import render_error
+from service_kit.serving.web import is_htmx
 
 RELAY_KEY = "outbox_relay"
 HASHING_KEY = "password_hashing"

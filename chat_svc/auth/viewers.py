@@ -13,7 +13,8 @@ from quart.typing import ResponseReturnValue
 from chat_svc.auth.auth_client import Viewer
 from chat_svc.services import services_of
 from chat_svc.web.cookies import cookie_value, session_cookie_name
-from service_kit.serving.web import is_htmx, safe_next_path
+from service_kit.serving.request_safety import safe_next_path
+from service_kit.serving.web import is_htmx
 
 P = ParamSpec("P")
 # A route served before Quart hands the viewer it checked to Quart's view in the ASGI scope

@@ -15,7 +15,7 @@ from quart.sessions import SecureCookieSessionInterface
 from werkzeug.http import parse_cookie
 
 from chat_svc.settings import ChatSettings
-from service_kit.serving.web import host_cookie_name
+from service_kit.serving.request_safety import host_cookie_name
 
 SESSION_COOKIE = "chat_session"
 FORM_SESSION_COOKIE = "chat_form_session"  # Quart's session, used only for CSRF tokens

@@ -9,7 +9,8 @@ from quart_rate_limiter import RateLimitExceeded
 
 from chat_svc.settings import ChatSettings
 from chat_svc.web.forms import MessageForm, RoomForm
-from service_kit.serving.web import is_htmx, render_error
+from service_kit.serving.error_pages import render_error
+from service_kit.serving.web import is_htmx
 
 
 def _wait(seconds: int) -> str:

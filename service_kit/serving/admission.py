@@ -18,6 +18,12 @@ from typing import Any
 from quart import Quart, Response
 
 from service_kit.logging_setup import ThrottledLog
+from service_kit.serving.error_pages import (
+    BUSY_FRAGMENT,
+    BUSY_MESSAGE,
+    BUSY_RETRY_AFTER_SECONDS,
+    render_error,
+)
 from service_kit.serving.layered_app import ASGICall
 from service_kit.serving.raw_asgi import (
     Receive,
@@ -26,12 +32,6 @@ from service_kit.serving.raw_asgi import (
     is_htmx_request,
     raw_headers,
     send_whole,
-)
-from service_kit.serving.web import (
-    BUSY_FRAGMENT,
-    BUSY_MESSAGE,
-    BUSY_RETRY_AFTER_SECONDS,
-    render_error,
 )
 
 log = logging.getLogger(__name__)

@@ -59,7 +59,8 @@ from service_kit.serving.raw_asgi import (
     raw_headers,
     send_whole,
 )
-from service_kit.serving.web import MAX_REQUEST_BYTES, foreign_origin
+from service_kit.serving.request_safety import foreign_origin
+from service_kit.serving.web import MAX_REQUEST_BYTES
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,8 @@ from chat_svc.services import services_of
 from chat_svc.settings import ChatSettings
 from chat_svc.web.forms import ActionForm, MessageForm, SignOutForm
 from chat_svc.web.views.room_messages import visible_room_or_404
-from service_kit.serving.web import is_htmx, render_error, render_page
+from service_kit.serving.error_pages import render_error
+from service_kit.serving.web import is_htmx, render_page
 
 CHANGE_PAGE = "message_change.html"
 MESSAGE_PATH = "/rooms/<slug>/messages/<id:message_id>"

@@ -24,7 +24,8 @@ from chat_svc.services import services_of
 from chat_svc.web.forms import NotificationSettingsForm, SignOutForm
 from chat_svc.web.views.room_directory import expired_form
 from chat_svc.web.views.room_messages import load_sidebar
-from service_kit.serving.web import render_error, render_page
+from service_kit.serving.error_pages import render_error
+from service_kit.serving.web import render_page
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,8 @@ from chat_svc.settings import ChatSettings
 from chat_svc.web.forms import ActionForm, MemberForm, MessageForm, RoomForm, SignOutForm
 from chat_svc.web.rate_limits import viewer_key
 from chat_svc.web.views.room_messages import load_sidebar, render_room, visible_room_or_404
-from service_kit.serving.web import is_htmx, render_error, render_page
+from service_kit.serving.error_pages import render_error
+from service_kit.serving.web import is_htmx, render_page
 
 ROOMS_PAGE = "rooms.html"
 

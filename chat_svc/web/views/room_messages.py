@@ -23,8 +23,9 @@ from chat_svc.web.cookies import READS_COOKIE, READS_FROM_SCREEN
 from chat_svc.web.fast_paths.post_fast_path import post_error_of
 from chat_svc.web.forms import ActionForm, MemberForm, MessageForm, SignOutForm
 from chat_svc.web.room_view import load_room_page, room_snapshot
+from service_kit.serving.error_pages import render_error
 from service_kit.serving.strict_ids import parse_id
-from service_kit.serving.web import is_htmx, render_error, render_page, run_after_response
+from service_kit.serving.web import is_htmx, render_page, run_after_response
 
 CHAT_PAGE = "chat.html"
 

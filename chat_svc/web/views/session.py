@@ -18,7 +18,9 @@ from chat_svc.services import services_of
 from chat_svc.web.cookies import session_cookie_name
 from chat_svc.web.forms import SignOutForm
 from service_kit.people.sign_in_state import new_sign_in_state, states_match
-from service_kit.serving.web import is_htmx, render_error, safe_next_path
+from service_kit.serving.error_pages import render_error
+from service_kit.serving.request_safety import safe_next_path
+from service_kit.serving.web import is_htmx
 
 log = logging.getLogger(__name__)
 

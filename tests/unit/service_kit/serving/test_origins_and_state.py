@@ -1,7 +1,7 @@
 import pytest
 
 from service_kit.people.sign_in_state import new_sign_in_state, states_match, valid_sign_in_state
-from service_kit.serving.web import origin_of
+from service_kit.serving.request_safety import origin_of
 
 
 @pytest.mark.parametrize(

@@ -5,12 +5,8 @@ from pathlib import Path
 from quart import Quart
 from quart.typing import ResponseReturnValue
 
-from service_kit.serving.web import (
-    create_base_app,
-    host_cookie_name,
-    install_security_headers,
-    render_page,
-)
+from service_kit.serving.request_safety import host_cookie_name, install_security_headers
+from service_kit.serving.web import create_base_app, render_page
 
 TEMPLATES = Path(__file__).parent / "templates"
 

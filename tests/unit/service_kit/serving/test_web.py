@@ -6,13 +6,9 @@ import pytest
 from quart import Quart
 from quart.typing import ResponseReturnValue
 
-from service_kit.serving.web import (
-    create_base_app,
-    install_error_pages,
-    install_security_headers,
-    render_page,
-    safe_next_path,
-)
+from service_kit.serving.error_pages import install_error_pages
+from service_kit.serving.request_safety import install_security_headers, safe_next_path
+from service_kit.serving.web import create_base_app, render_page
 
 
 @pytest.fixture
