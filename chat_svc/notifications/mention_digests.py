@@ -110,10 +110,11 @@ def throttled(last_mailed_at: datetime | None, now: datetime, interval: timedelt
 
 def still_unread(mention: PendingMention, message: MessageRecord, membership: Membership) -> bool:
     """Worth an e-mail: the message is not deleted, still names the person (an edit may have
-    taken the mention out while this scan ran), and their read position has not reached it."""
+    taken the mention out while this scan ran; a direct message is for them anyway), and
+    their read position has not reached it."""
     return (
         not message.deleted
-        and mention.user_id in message.mentions
+        and (membership.kind == "direct" or mention.user_id in message.mentions)
         and membership.last_read_message_id < mention.message_id
     )
 

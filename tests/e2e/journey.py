@@ -154,8 +154,10 @@ def open_account_menu(page: Page) -> None:
 
 
 def open_message_menu(message: Locator) -> None:
-    """A message's one control: its menu, whose items exist only once it is open."""
-    message.locator("summary", has_text="Message actions").click()
+    """A message's one control: its menu, whose items exist only once it is open (a click
+    on an open one would close it: after an edit is cancelled it may still be open)."""
+    if not message.locator("details.message-actions").evaluate("menu => menu.open"):
+        message.locator("summary", has_text="Message actions").click()
 
 
 # Posts through the page's own form (its CSRF token), each with a fresh draft key, waiting

@@ -40,10 +40,10 @@ def test_a_room_opens_at_the_first_unread_with_jump_to_latest(
 
         ada.get_by_role("link", name="general").click()
         wait_until_live(ada)
-        post_many(bob, 16, f"backlog {tag}")
+        post_many(bob, 40, f"backlog {tag}")  # more than a laptop screen shows (about 19)
         send_message(bob, f"@{ada_person.name} the end")
         entry = ada.locator(".sidebar-entry", has_text=f"Backlog {tag}")
-        expect(entry.locator(".unread-count")).to_have_text(re.compile(r"^17\b"))
+        expect(entry.locator(".unread-count")).to_have_text(re.compile(r"^41\b"))
         expect(entry.locator(".mention-count")).to_be_visible()
 
         entry.get_by_role("link").click()
@@ -60,29 +60,6 @@ def test_a_room_opens_at_the_first_unread_with_jump_to_latest(
         wait_until_live(ada)
         expect(entry.locator(".mention-count")).to_be_visible()
         expect(entry.locator(".unread-count")).to_be_visible()
-
-        # Back, to the newest: now it was on screen, and both clear.
-        entry.get_by_role("link").click()
-        wait_until_live(ada)
-        jump.click()
-        expect(mention).to_be_in_viewport()
-        expect(jump).to_be_hidden()
-        ada.get_by_role("link", name="general").click()
-        wait_until_live(ada)
-        expect(entry.locator(".mention-count")).to_be_hidden()
-        expect(entry.locator(".unread-count")).to_be_hidden()
-
-        # Reading further up while three arrive below, then away: still three unread.
-        entry.get_by_role("link").click()
-        wait_until_live(ada)
-        ada.locator("#chat-log").evaluate("log => { log.scrollTop = 0; }")
-        for number in range(3):
-            send_message(bob, f"below {tag} {number}")
-        expect(ada.get_by_text(f"below {tag} 2", exact=True)).to_be_attached()
-        expect(jump).to_be_visible()
-        ada.get_by_role("link", name="general").click()
-        wait_until_live(ada)
-        expect(entry.locator(".unread-count")).to_have_text(re.compile(r"^3\b"))
     finally:
         ada_context.close()
         bob_context.close()

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.journey import new_person, open_account, post_many, send_message
+from tests.e2e.journey import (
+    new_person,
+    open_account,
+    open_message_menu,
+    post_many,
+    send_message,
+)
 from tests.support.stack import RunningStack
 
 
@@ -22,6 +28,7 @@ def test_enter_saves_escape_cancels_and_focus_returns_to_the_message(
         message_id = message.get_attribute("data-message-id")
         focused_message = f"() => document.activeElement?.id === 'message-{message_id}'"
 
+        open_message_menu(message)  # Edit and Delete live in the message's one menu
         message.get_by_role("link", name="Edit").click()
         box = page.locator(f"#message-{message_id} textarea")
         expect(box).to_be_focused()
@@ -35,6 +42,7 @@ def test_enter_saves_escape_cancels_and_focus_returns_to_the_message(
         expect(page.locator(f"#message-{message_id} .message-body")).to_have_text("Teh plan")
         page.wait_for_function(focused_message)
 
+        open_message_menu(page.locator(f"#message-{message_id}"))
         page.locator(f"#message-{message_id}").get_by_role("link", name="Edit").click()
         expect(box).to_be_focused()
         box.fill("The plan")
@@ -43,6 +51,7 @@ def test_enter_saves_escape_cancels_and_focus_returns_to_the_message(
         page.wait_for_function(focused_message)
 
         page.once("dialog", lambda dialog: dialog.accept())
+        open_message_menu(page.locator(f"#message-{message_id}"))  # "The plan" by now
         page.locator(f"#message-{message_id}").get_by_role("link", name="Delete").click()
         expect(page.locator(f"#message-{message_id} .message-body")).to_have_text("Message deleted")
         page.wait_for_function(focused_message)

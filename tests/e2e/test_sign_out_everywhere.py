@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, Dialog, expect
 
-from tests.e2e.journey import new_person, open_account, sign_in, wait_until_live
+from tests.e2e.journey import (
+    new_person,
+    open_account,
+    open_account_menu,
+    sign_in,
+    wait_until_live,
+)
 from tests.support.stack import RunningStack
 
 
@@ -31,6 +37,9 @@ def test_sign_out_everywhere_asks_first_and_other_devices_say_why(
                     dialog.dismiss()
 
             phone.once("dialog", handle)
+            # The button sits in the account menu, still open after a dismissed question.
+            if not phone.locator("details.account-menu").evaluate("menu => menu.open"):
+                open_account_menu(phone)
             phone.get_by_role("button", name="Sign out on every device").click()
 
         answer(accept=False)

@@ -69,6 +69,7 @@ def test_1_to_5_sign_up_verify_and_sign_in(
     page.get_by_role("button", name="Create my account").click()
     # Choosing the password signs in (issue 37, item 11); signing out to try the sign-in.
     wait_until_live(page)
+    open_account_menu(page)
     page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
 
@@ -204,6 +205,7 @@ def test_10_forms_work_without_javascript(browser: Browser, stack: RunningStack)
         person = new_person("Lin")
         request_sign_up(page, stack, person)
         set_password_from_email(page, stack, person)  # signed in, on general
+        open_account_menu(page)  # a <details>: it opens without JavaScript too
         page.get_by_role("button", name="Sign out", exact=True).click()
         expect(page).to_have_url(_sign_in_url(stack))
         with page.expect_navigation() as navigation:

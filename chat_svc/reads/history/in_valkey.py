@@ -49,6 +49,9 @@ from service_kit.storage.document_store import DatabaseNotReadyError
 
 log = logging.getLogger(__name__)
 
+# How long a read the index cannot answer waits for the one store read under way.
+STORE_TURN_SECONDS = 2.0
+
 T = TypeVar("T")
 
 REBUILD_BATCH = 2000
@@ -148,18 +151,24 @@ class ValkeyHistory:
         """A read the index cannot answer, from the store, one at a time per replica. On
         FerretDB each is a scan, and a stream of them starves the rebuild: with 100,000
         messages it took 39 s alone, and was 60% done after 10 min under one read every
-        5 s. So a read that finds another under way, or that comes while a rebuild runs
-        after a store read timed out (the store is too large to scan in time), answers
-        503 at once (Retry-After)."""
+        5 s. So a read waits its turn at most ``STORE_TURN_SECONDS`` (a small room's reads
+        are quick: pages after a Valkey restart still load), and a read that comes while a
+        rebuild runs after a store read timed out (the store is too large to scan in time)
+        answers 503 at once (Retry-After)."""
         rebuilding = self._rebuild is not None and not self._rebuild.done()
-        if self._store_reads.locked() or (rebuilding and self._store_too_slow):
+        if rebuilding and self._store_too_slow:
             raise HistoryRebuildingError("the history index is being rebuilt")
-        async with self._store_reads:
-            try:
-                return await read()
-            except PyMongoError as error:
-                self._store_too_slow = self._store_too_slow or error.timeout
-                raise
+        try:
+            await asyncio.wait_for(self._store_reads.acquire(), STORE_TURN_SECONDS)
+        except TimeoutError:
+            raise HistoryRebuildingError("the history index is being rebuilt") from None
+        try:
+            return await read()
+        except PyMongoError as error:
+            self._store_too_slow = self._store_too_slow or error.timeout
+            raise
+        finally:
+            self._store_reads.release()
 
     async def _read(self, room: str, reads: Callable[[Pipeline], object]) -> list[Any] | None:
         """What ``reads`` queues, answered by the index in one round trip; None when the

@@ -18,10 +18,8 @@ async def test_the_members_list_and_a_second_add(
         await bob.csrf()
         slug = await ada.create_room("Plans", visibility="closed")
         _, room_page = await ada.get(f"/rooms/{slug}")
-        first, _, _ = await ada.post(f"/rooms/{slug}/members", htmx=True, email=bob.session.email)
-        again, notice, _ = await ada.post(
-            f"/rooms/{slug}/members", htmx=True, email=bob.session.email
-        )
+        first, _, _ = await ada.post(f"/rooms/{slug}/members", htmx=True, name="Bob")
+        again, notice, _ = await ada.post(f"/rooms/{slug}/members", htmx=True, name="Bob")
         status, members = await ada.get(f"/rooms/{slug}/people")
         hidden_from_eve, _ = await eve.get(f"/rooms/{slug}/people")
     assert f'href="/rooms/{slug}/people"' in room_page
@@ -43,7 +41,7 @@ async def test_the_added_persons_open_tab_is_told_to_redraw_its_sidebar(
     ):
         slug = await ada_tab.create_room("Plans", visibility="closed")
         async with room_stream(url, bob, "general") as (_, on_bob):
-            added = await ada_tab.post(f"/rooms/{slug}/members", email=bob.email)
+            added = await ada_tab.post(f"/rooms/{slug}/members", name="Bob")
             assert added.status_code == 303
             event = await next_event(on_bob, skip=("here", "unread"))
     assert event is not None and event.event == "sidebar"
