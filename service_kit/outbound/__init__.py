@@ -1,0 +1,1 @@
+"""Calls our servers make to addresses users give us (push endpoints, webhooks)."""
