@@ -82,6 +82,7 @@ class CreateUser(BaseModel):
     display_name: str
     password_hash: str
     created_at: datetime
+    role: str = "member"
 
     async def apply(self) -> None:
         fields = {
@@ -91,6 +92,7 @@ class CreateUser(BaseModel):
             "created_at": self.created_at,
             "password_changed_at": self.created_at,
             "signed_in_before": False,
+            "role": self.role,
         }
         try:
             await UserDocument.get_pymongo_collection().update_one(
@@ -100,6 +102,17 @@ class CreateUser(BaseModel):
             if await UserDocument.find_one({"_id": self.user_id}) is not None:
                 return  # the same change applied at once by the request and the relay
             raise ChangeRejectedError("e-mail address already has an account") from error
+
+
+class ChangeRole(BaseModel):
+    kind: Literal["change_role"] = "change_role"
+    user_id: str
+    role: str
+
+    async def apply(self) -> None:
+        await UserDocument.get_pymongo_collection().update_one(
+            {"_id": self.user_id}, {"$set": {"role": self.role}}
+        )
 
 
 class ChangePassword(BaseModel):
@@ -183,7 +196,13 @@ class RevokeSessions(BaseModel):
 
 
 Change = Annotated[
-    StoreSignUp | StorePasswordReset | CreateUser | ChangePassword | CreateSession | RevokeSessions,
+    StoreSignUp
+    | StorePasswordReset
+    | CreateUser
+    | ChangeRole
+    | ChangePassword
+    | CreateSession
+    | RevokeSessions,
     Field(discriminator="kind"),
 ]
 _changes = TypeAdapter(list[Change])
