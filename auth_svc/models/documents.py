@@ -39,6 +39,7 @@ class UserDocument(Document):
     # None: an account from before this field; its sessions tell (models/sessions.py).
     signed_in_before: bool | None = None
     role: str = "member"  # service_kit/people/roles.py; absent on older accounts
+    deactivated_at: datetime | None = None  # set: no sign-in, no session (administration/)
 
     class Settings:
         name = "users"

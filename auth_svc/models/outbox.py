@@ -115,6 +115,19 @@ class ChangeRole(BaseModel):
         )
 
 
+class SetDeactivation(BaseModel):
+    """Deactivate an account (a time) or reactivate it (None)."""
+
+    kind: Literal["set_deactivation"] = "set_deactivation"
+    user_id: str
+    deactivated_at: datetime | None
+
+    async def apply(self) -> None:
+        await UserDocument.get_pymongo_collection().update_one(
+            {"_id": self.user_id}, {"$set": {"deactivated_at": self.deactivated_at}}
+        )
+
+
 class ChangePassword(BaseModel):
     kind: Literal["change_password"] = "change_password"
     user_id: str
@@ -200,6 +213,7 @@ Change = Annotated[
     | StorePasswordReset
     | CreateUser
     | ChangeRole
+    | SetDeactivation
     | ChangePassword
     | CreateSession
     | RevokeSessions,
