@@ -23,6 +23,10 @@ test *ARGS:
 nats-setup:
     python -m service_kit.messaging.stream_setup
 
+# Make the account with this e-mail address an administrator (recovery; MONGODB_URL etc.)
+admin EMAIL:
+    python -m auth_svc.joining.make_admin "{{EMAIL}}"
+
 # Fast tests that need no server
 test-unit *ARGS:
     pytest tests/unit {{ARGS}}

@@ -11,10 +11,13 @@ from quart.typing import ResponseReturnValue
 from quart_auth import QuartAuth
 from quart_rate_limiter import RateLimiter, RateLimitExceeded
 
+from auth_svc.administration.account_status_api import account_status_api
 from auth_svc.blueprints.internal import internal_blueprint
 from auth_svc.blueprints.passwords import passwords_blueprint
 from auth_svc.blueprints.sign_in import sign_in_blueprint
 from auth_svc.blueprints.sign_up import sign_up_blueprint
+from auth_svc.joining.join_code_api import join_code_api
+from auth_svc.joining.join_pages import join_blueprint
 from auth_svc.lib.internal_listener import SCOPE_MARK, serve_internal_api
 from auth_svc.lib.outbox_relay import OutboxRelay
 from auth_svc.lib.passwords import PasswordHashing
@@ -90,6 +93,9 @@ def create_app(settings: AuthSettings | None = None) -> LayeredQuart:
     app.register_blueprint(sign_up_blueprint(settings))
     app.register_blueprint(passwords_blueprint(settings))
     app.register_blueprint(internal_blueprint(settings))
+    app.register_blueprint(join_blueprint(settings))
+    app.register_blueprint(join_code_api(settings))
+    app.register_blueprint(account_status_api(settings))
     # The request path, outermost first; Quart's own asgi_app is innermost. The internal
     # listener (lib/internal_listener.py) is a second server whose app wraps this whole path.
     app.compose(

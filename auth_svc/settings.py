@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Self
 
 from pydantic import Field, model_validator
@@ -26,6 +27,14 @@ class AttemptLimit:
         return self.account_window_seconds or self.window_seconds
 
 
+class SignUpMode(StrEnum):
+    """Who may sign up alone (auth_svc/joining/sign_up_policy.py)."""
+
+    OPEN = "open"  # anyone
+    INVITE = "invite"  # only through the join link (or an empty install's first account)
+    DOMAINS = "domains"  # addresses in AUTH_SIGN_UP_DOMAINS, and the join link
+
+
 class AuthSettings(ServiceSettings):
     """auth_svc settings, from ``AUTH_*`` variables (shared infrastructure unprefixed)."""
 
@@ -46,6 +55,11 @@ class AuthSettings(ServiceSettings):
     internal_host: str = "127.0.0.1"
     internal_port: int | None = Field(None, ge=1, le=65535)
     internal_requests_per_second: int = Field(500, gt=0)
+
+    # Unset: invite in production, open elsewhere (effective_sign_up_mode).
+    sign_up_mode: SignUpMode | None = None
+    # Comma-separated domains whose addresses may sign up alone in "domains" mode.
+    sign_up_domains: str = ""
 
     # Tokens mailed to people (seconds).
     verification_token_ttl: int = Field(24 * 3600, gt=0)
@@ -108,6 +122,23 @@ class AuthSettings(ServiceSettings):
                 "session through the internal API, which is served only on that port"
             )
         return self
+
+    @model_validator(mode="after")
+    def _domains_mode_names_its_domains(self) -> Self:
+        if self.sign_up_mode is SignUpMode.DOMAINS and not self.sign_up_domain_set:
+            raise ValueError("AUTH_SIGN_UP_MODE=domains requires AUTH_SIGN_UP_DOMAINS")
+        return self
+
+    @property
+    def effective_sign_up_mode(self) -> SignUpMode:
+        if self.sign_up_mode is not None:
+            return self.sign_up_mode
+        return SignUpMode.INVITE if self.is_production else SignUpMode.OPEN
+
+    @property
+    def sign_up_domain_set(self) -> frozenset[str]:
+        names = (name.strip().lstrip("@").casefold() for name in self.sign_up_domains.split(","))
+        return frozenset(name for name in names if name)
 
     @property
     def cookies_secure(self) -> bool:

@@ -9,6 +9,8 @@ from quart.typing import ResponseReturnValue
 
 from chat_svc.actions.message_edits import edit_window
 from chat_svc.actions.users_consumer import DURABLE as USERS_DURABLE
+from chat_svc.administration.admin_pages import administration
+from chat_svc.administration.audit_log import AuditEntry
 from chat_svc.auth.auth_client import AuthUnavailableError
 from chat_svc.models.digest_records import MentionDigest, MentionMailState
 from chat_svc.models.memberships import Membership
@@ -55,6 +57,7 @@ CHAT_MODELS = (
     MentionMailState,
     NotificationSettings,
     MigrationRecord,
+    AuditEntry,
 )
 AUTH_RETRY_AFTER_SECONDS = 2
 
@@ -99,6 +102,7 @@ def create_app(
     app.register_blueprint(people_pages)
     app.register_blueprint(session_pages)
     app.register_blueprint(notifications)
+    app.register_blueprint(administration)
 
     @app.errorhandler(AuthUnavailableError)
     async def _auth_unavailable(error: AuthUnavailableError) -> ResponseReturnValue:

@@ -98,6 +98,15 @@ class UserCreated(Event):
     user_id: str
     email: EmailStr
     display_name: str
+    role: str = "member"  # added later with a default (service_kit/people/roles.py)
+
+
+class UserRoleChanged(Event):
+    """An account became an administrator or a member again (chat keeps a copy)."""
+
+    SUBJECT: ClassVar[str] = "auth.user.role_changed"
+    user_id: str
+    role: str
 
 
 class SessionRevoked(Event):
@@ -147,6 +156,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     PasswordResetRequested,
     PasswordChanged,
     UserCreated,
+    UserRoleChanged,
     SessionRevoked,
     MentionDigestRequested,
 )

@@ -34,8 +34,8 @@ def _describe(session: ActiveSession) -> dict[str, Any]:
     }
 
 
-def internal_blueprint(settings: AuthSettings) -> Blueprint:
-    blueprint = Blueprint("internal", __name__, url_prefix="/internal")
+def require_service_secret(blueprint: Blueprint, settings: AuthSettings) -> None:
+    """Every route of ``blueprint`` answers only chat on the internal listener."""
     expected = f"Bearer {settings.service_secret}".encode()
 
     @blueprint.before_request
@@ -46,6 +46,11 @@ def internal_blueprint(settings: AuthSettings) -> Blueprint:
         if not hmac.compare_digest(presented, expected):
             return {"error": "unauthorized"}, 401
         return None
+
+
+def internal_blueprint(settings: AuthSettings) -> Blueprint:
+    blueprint = Blueprint("internal", __name__, url_prefix="/internal")
+    require_service_secret(blueprint, settings)
 
     async def _string_field(name: str) -> str | None:
         body = await request.get_json(force=True, silent=True)

@@ -9,6 +9,8 @@ from quart import session as form_session
 from quart.typing import ResponseReturnValue
 from quart_rate_limiter import rate_limit
 
+from auth_svc.joining.join_pages import join_code_of_visitor, sign_up_refused
+from auth_svc.joining.sign_up_policy import may_sign_up
 from auth_svc.lib.accounts import request_sign_up
 from auth_svc.lib.forms import SignUpForm, validated_text
 from auth_svc.lib.rate_limits import client_address_key
@@ -30,6 +32,8 @@ def sign_up_blueprint(settings: AuthSettings) -> Blueprint:
 
     @blueprint.get("/sign-up")
     async def sign_up_page() -> ResponseReturnValue:
+        if not await may_sign_up(settings, None, join_code_of_visitor()):
+            return await sign_up_refused(settings)
         return await render_page("sign_up.html", form=await SignUpForm.from_request())
 
     @blueprint.post("/sign-up")
@@ -43,6 +47,8 @@ def sign_up_blueprint(settings: AuthSettings) -> Blueprint:
         if not form.validate():
             return await render_page("sign_up.html", block="form", status=422, form=form)
         email = validated_text(form.email)
+        if not await may_sign_up(settings, email, join_code_of_visitor()):
+            return await sign_up_refused(settings)
         # Counted once the form is valid: CSRF-less or invalid posts block nobody's sign-up.
         await refuse_if_limited(settings.sign_up_limit, email)
         await attempt_limiter().record(settings.sign_up_limit, email, client_address())

@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 from enum import Enum, auto
 
+from auth_svc.joining.first_administrator import role_for_new_account
 from auth_svc.lib.outbox_relay import OutboxRelay
 from auth_svc.lib.passwords import PasswordHashing
 from auth_svc.lib.tokens import hash_token, new_token
@@ -87,15 +88,18 @@ async def complete_sign_up(
     sign_up = await consume_sign_up_token(hash_token(token))
     if sign_up is None:
         return Outcome.BAD_TOKEN
-    user_id, now = new_id(), utc_now()
+    user_id, now, role = new_id(), utc_now(), await role_for_new_account()
     change = CreateUser(
         user_id=user_id,
         email=sign_up.id,
         display_name=sign_up.display_name,
         password_hash=password_hash,
         created_at=now,
+        role=role,
     )
-    event = UserCreated(user_id=user_id, email=sign_up.id, display_name=sign_up.display_name)
+    event = UserCreated(
+        user_id=user_id, email=sign_up.id, display_name=sign_up.display_name, role=role
+    )
     try:
         await relay.commit([change], [event])
     except ChangeRejectedError:

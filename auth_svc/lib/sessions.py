@@ -70,8 +70,8 @@ async def sign_in(
         await hashing.verify_against_dummy(password)
         return None
     verification = await hashing.verify(user.password_hash, password)
-    if not verification.matches:
-        return None
+    if not verification.matches or user.deactivated_at is not None:
+        return None  # a deactivated account hears what a wrong password hears
     if verification.new_hash is not None:
         await update_password_hash_if_unchanged(user.id, user.password_hash, verification.new_hash)
         log.info("password re-hashed with current parameters", extra={"user_id": user.id})
@@ -112,7 +112,7 @@ async def _active(session: SessionDocument | None) -> ActiveSession | None:
     if session is None:
         return None
     user: UserDocument | None = await select_user_by_id(session.user_id)
-    if user is None:
+    if user is None or user.deactivated_at is not None:
         return None
     return ActiveSession(
         session_id=session.id,

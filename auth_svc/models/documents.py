@@ -38,6 +38,8 @@ class UserDocument(Document):
     # Read with the account at sign-in, so "first sign-in?" costs no query of its own.
     # None: an account from before this field; its sessions tell (models/sessions.py).
     signed_in_before: bool | None = None
+    role: str = "member"  # service_kit/people/roles.py; absent on older accounts
+    deactivated_at: datetime | None = None  # set: no sign-in, no session (administration/)
 
     class Settings:
         name = "users"
@@ -108,6 +110,18 @@ class SessionActivity(Document):
         name = "session_activity"
 
 
+class JoinCodeDocument(Document):
+    """The team's one join link code (auth_svc/joining/join_codes.py); shown to
+    administrators, so it is kept as it is, not hashed."""
+
+    id: str  # type: ignore[assignment]  # always JOIN_CODE_ID: one per install
+    code: str
+    created_at: datetime
+
+    class Settings:
+        name = "join_codes"
+
+
 class OutboxDocument(Document):
     """A state change and the events it causes, written as one document (see outbox.py)."""
 
@@ -134,5 +148,6 @@ DOCUMENT_MODELS: list[type[Document]] = [
     SessionDocument,
     SessionActivity,
     OutboxDocument,
+    JoinCodeDocument,
     Claim,
 ]

@@ -82,6 +82,7 @@ class CreateUser(BaseModel):
     display_name: str
     password_hash: str
     created_at: datetime
+    role: str = "member"
 
     async def apply(self) -> None:
         fields = {
@@ -91,6 +92,7 @@ class CreateUser(BaseModel):
             "created_at": self.created_at,
             "password_changed_at": self.created_at,
             "signed_in_before": False,
+            "role": self.role,
         }
         try:
             await UserDocument.get_pymongo_collection().update_one(
@@ -100,6 +102,30 @@ class CreateUser(BaseModel):
             if await UserDocument.find_one({"_id": self.user_id}) is not None:
                 return  # the same change applied at once by the request and the relay
             raise ChangeRejectedError("e-mail address already has an account") from error
+
+
+class ChangeRole(BaseModel):
+    kind: Literal["change_role"] = "change_role"
+    user_id: str
+    role: str
+
+    async def apply(self) -> None:
+        await UserDocument.get_pymongo_collection().update_one(
+            {"_id": self.user_id}, {"$set": {"role": self.role}}
+        )
+
+
+class SetDeactivation(BaseModel):
+    """Deactivate an account (a time) or reactivate it (None)."""
+
+    kind: Literal["set_deactivation"] = "set_deactivation"
+    user_id: str
+    deactivated_at: datetime | None
+
+    async def apply(self) -> None:
+        await UserDocument.get_pymongo_collection().update_one(
+            {"_id": self.user_id}, {"$set": {"deactivated_at": self.deactivated_at}}
+        )
 
 
 class ChangePassword(BaseModel):
@@ -183,7 +209,14 @@ class RevokeSessions(BaseModel):
 
 
 Change = Annotated[
-    StoreSignUp | StorePasswordReset | CreateUser | ChangePassword | CreateSession | RevokeSessions,
+    StoreSignUp
+    | StorePasswordReset
+    | CreateUser
+    | ChangeRole
+    | SetDeactivation
+    | ChangePassword
+    | CreateSession
+    | RevokeSessions,
     Field(discriminator="kind"),
 ]
 _changes = TypeAdapter(list[Change])

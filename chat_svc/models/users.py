@@ -14,6 +14,8 @@ class ChatUser(Document):
     user_id: Indexed(str, unique=True)  # type: ignore[valid-type]
     email: Indexed(str)  # type: ignore[valid-type]
     display_name: str
+    role: str = "member"  # auth's account role (service_kit/people/roles.py), copied
+    deactivated: bool = False  # set and cleared by chat_svc/administration/
 
     class Settings:
         name = "users"
@@ -25,6 +27,20 @@ async def upsert_user(user_id: str, email: str, display_name: str) -> None:
         ChatUser.get_pymongo_collection(),
         {"user_id": user_id},
         {"$set": {"email": normalise_email(email), "display_name": display_name}},
+    )
+
+
+async def set_role(user_id: str, role: str) -> None:
+    """The account's role, from auth's UserCreated or UserRoleChanged (or an administrator's
+    change, written here too so the next page of any replica reads it)."""
+    await ChatUser.get_pymongo_collection().update_one(
+        {"user_id": user_id}, {"$set": {"role": role}}
+    )
+
+
+async def set_deactivated(user_id: str, deactivated: bool) -> None:
+    await ChatUser.get_pymongo_collection().update_one(
+        {"user_id": user_id}, {"$set": {"deactivated": deactivated}}
     )
 
 
@@ -43,9 +59,11 @@ async def select_people_named(display_name: str) -> list[ChatUser]:
 
 
 async def select_display_names(user_ids: Iterable[str]) -> dict[str, str]:
-    """Display name by user id, for those of ``user_ids`` chat knows."""
+    """Display name by user id, for those of ``user_ids`` chat knows and who are active
+    (mentions and their suggestions leave deactivated people out)."""
     rows = ChatUser.get_pymongo_collection().find(
-        {"user_id": {"$in": list(user_ids)}}, {"user_id": 1, "display_name": 1, "_id": 0}
+        {"user_id": {"$in": list(user_ids)}, "deactivated": {"$ne": True}},
+        {"user_id": 1, "display_name": 1, "_id": 0},
     )
     return {str(row["user_id"]): str(row["display_name"]) async for row in rows}
 

@@ -22,7 +22,7 @@ people_pages = Blueprint("people", __name__)
 @signed_in
 async def list_people() -> ResponseReturnValue:
     viewer = signed_in_viewer()
-    people = await select_people()
+    people = [person for person in await select_people() if not person.deactivated]
     return await render_page(
         "people.html",
         people=[(person, person_handle(viewer.user_id, person.user_id)) for person in people],

@@ -40,6 +40,10 @@ class FakeAuth:
     sessions: dict[str, FakeSession] = field(default_factory=dict)
     codes: dict[str, str] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
+    # Administration (issue 35): the join code, roles set and accounts deactivated.
+    join_code: str = "first-code"
+    roles: dict[str, str] = field(default_factory=dict)
+    deactivated: set[str] = field(default_factory=set)
 
     def sign_in(self, display_name: str = "Ada", user_id: str | None = None) -> FakeSession:
         user_id = user_id or f"user-{secrets.token_hex(4)}"
@@ -98,8 +102,28 @@ class FakeAuth:
                     if session.user_id == found.user_id and not session.revoked:
                         await self.revoke(session)
             await self._reply(send, 204, None)
+        elif scope["path"].startswith(("/internal/join-code", "/internal/people/")):
+            await self._administer(send, scope["path"], payload)
         else:
             await self._reply(send, 404, {"error": "not_found"})
+
+    async def _administer(self, send: Send, path: str, payload: dict[str, Any]) -> None:
+        if path == "/internal/join-code/regenerate":
+            self.join_code = secrets.token_urlsafe(8)
+        if path.startswith("/internal/join-code"):
+            await self._reply(send, 200, {"code": self.join_code, "join_url": "http://auth/join/"})
+            return
+        user_id, _, verb = path.removeprefix("/internal/people/").partition("/")
+        if verb == "role":
+            self.roles[user_id] = str(payload["role"])
+        elif verb == "deactivate":
+            self.deactivated.add(user_id)
+            for session in list(self.sessions.values()):
+                if session.user_id == user_id and not session.revoked:
+                    await self.revoke(session)
+        else:
+            self.deactivated.discard(user_id)
+        await self._reply(send, 204, None)
 
     async def revoke(self, session: FakeSession) -> None:
         session.revoked = True

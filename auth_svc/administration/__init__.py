@@ -1,0 +1,1 @@
+"""What chat's administrators change on accounts: role, deactivation (internal API only)."""

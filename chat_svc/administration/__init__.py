@@ -1,0 +1,1 @@
+"""Administrators' pages: people (roles, deactivation), the join link, the audit log."""

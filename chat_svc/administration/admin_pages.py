@@ -1,0 +1,135 @@
+"""``/settings/people`` (roles, deactivation, the join link) and ``/settings/audit``, for
+administrators only (admin_gate.py): everyone else gets 404 on every route, GET or POST."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quart import Blueprint, abort, redirect, request
+from quart.typing import ResponseReturnValue
+
+from chat_svc.administration import people_changes
+from chat_svc.administration.account_requests import join_link
+from chat_svc.administration.admin_forms import RoleForm
+from chat_svc.administration.admin_gate import administrators_only, current_administrator
+from chat_svc.administration.audit_log import close_entry, open_entry, select_audit_page
+from chat_svc.auth.viewers import signed_in_viewer
+from chat_svc.models.users import ChatUser, select_people, select_user
+from chat_svc.web.forms import ActionForm, SignOutForm
+from chat_svc.web.views.room_directory import expired_form
+from chat_svc.web.views.room_messages import load_sidebar
+from service_kit.serving.error_pages import render_error
+from service_kit.serving.web import render_page
+
+administration = Blueprint("administration", __name__)
+
+PEOPLE_PATH = "/settings/people"
+NOTICES = {
+    "role": "Role changed.",
+    "deactivated": "Deactivated: their sessions are ended and they cannot sign in.",
+    "reactivated": "Reactivated: they can sign in again with their password.",
+    "join-link": "New join link: the previous one no longer works.",
+}
+LAST_ADMIN = "The team needs at least one active administrator: make someone else one first."
+MAX_PAGE = 10_000
+
+
+async def _page_context() -> dict[str, Any]:
+    viewer = signed_in_viewer()
+    return {
+        "sidebar": await load_sidebar(viewer.user_id),
+        "sign_out_form": SignOutForm(None),
+        "viewer": viewer,
+    }
+
+
+@administration.get(PEOPLE_PATH)
+@administrators_only
+async def people_admin() -> ResponseReturnValue:
+    return await render_page(
+        "admin_people.html",
+        people=await select_people(),
+        join_link=await join_link(),
+        action_form=ActionForm(None),
+        notice=NOTICES.get(request.args.get("done", "")),
+        **await _page_context(),
+    )
+
+
+@administration.post("/settings/join-link")
+@administrators_only
+async def regenerate_join_link() -> ResponseReturnValue:
+    if not ActionForm(await request.form).validate():
+        return await expired_form()
+    admin = current_administrator()
+    entry = await open_entry(admin.user_id, admin.display_name, "join-link:regenerate")
+    try:
+        await join_link(regenerate=True)
+    except BaseException:
+        await close_entry(entry, "failed")
+        raise
+    await close_entry(entry, "done")
+    return redirect(f"{PEOPLE_PATH}?done=join-link", 303)
+
+
+async def _target(user_id: str) -> ChatUser:
+    person = await select_user(user_id)
+    if person is None:
+        abort(404)
+    return person
+
+
+async def _finish(outcome: people_changes.Outcome, done: str) -> ResponseReturnValue:
+    if outcome is people_changes.Outcome.LAST_ADMIN:
+        return await render_error(409, LAST_ADMIN, template="chat_error.html")
+    if outcome is people_changes.Outcome.NO_ACCOUNT:
+        abort(404)
+    return redirect(f"{PEOPLE_PATH}?done={done}", 303)
+
+
+@administration.post(f"{PEOPLE_PATH}/<user_id>/role")
+@administrators_only
+async def change_role(user_id: str) -> ResponseReturnValue:
+    target = await _target(user_id)
+    form = RoleForm(await request.form)
+    if not form.validate():
+        return await expired_form()
+    outcome = await people_changes.change_role(current_administrator(), target, str(form.role.data))
+    return await _finish(outcome, "role")
+
+
+@administration.post(f"{PEOPLE_PATH}/<user_id>/deactivate")
+@administrators_only
+async def deactivate(user_id: str) -> ResponseReturnValue:
+    target = await _target(user_id)
+    if not ActionForm(await request.form).validate():
+        return await expired_form()
+    return await _finish(
+        await people_changes.deactivate(current_administrator(), target), "deactivated"
+    )
+
+
+@administration.post(f"{PEOPLE_PATH}/<user_id>/reactivate")
+@administrators_only
+async def reactivate(user_id: str) -> ResponseReturnValue:
+    target = await _target(user_id)
+    if not ActionForm(await request.form).validate():
+        return await expired_form()
+    return await _finish(
+        await people_changes.reactivate(current_administrator(), target), "reactivated"
+    )
+
+
+@administration.get("/settings/audit")
+@administrators_only
+async def audit_log() -> ResponseReturnValue:
+    page = request.args.get("page", "1")
+    number = int(page) if page.isdigit() and 0 < int(page) <= MAX_PAGE else 1
+    entries, has_older = await select_audit_page(number)
+    return await render_page(
+        "admin_audit.html",
+        entries=entries,
+        page=number,
+        has_older=has_older,
+        **await _page_context(),
+    )

@@ -1,0 +1,157 @@
+"""Administrators' pages (issue 35): only administrators reach them, every action is in the
+audit log, never the last administrator, deactivation ends streams on every replica."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from nats.js import JetStreamContext
+
+from chat_svc.administration.audit_log import AuditEntry
+from chat_svc.models.users import select_people, select_user, set_role
+from chat_svc.runtime import runtime_of
+from service_kit.events import UserCreated, UserRoleChanged
+from service_kit.messaging.jetstream import publish_event
+from tests.integration.chat_svc.conftest import AppFactory, csrf_token_in, serve
+from tests.integration.chat_svc.fake_auth import FakeAuth
+from tests.integration.chat_svc.people import Person, sign_in
+from tests.integration.chat_svc.test_streams import next_event, open_stream, signed_in_client
+
+
+async def _submit(person: Person, path: str, fields: dict[str, str]) -> tuple[int, str]:
+    """A form post with the person's own CSRF token (a forgery a member can make)."""
+    form = {"csrf_token": await person.csrf(), **fields}
+    response = await person.client.post(path, form=form)
+    return response.status_code, await response.get_data(as_text=True)
+
+
+async def _admin(person: Person) -> None:
+    await person.csrf()  # chat knows a person from their first request
+    await set_role(person.user_id, "admin")
+
+
+async def test_a_member_forging_every_admin_request_gets_404_and_nothing_changes(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    app = make_chat_app()
+    async with app.test_app() as test_app:
+        ada, bob = sign_in(test_app, fake_auth, "Ada"), sign_in(test_app, fake_auth, "Bob")
+        await _admin(ada)
+        assert (await ada.get("/settings/people"))[0] == 200
+        for path in ("/settings/people", "/settings/audit"):
+            assert (await bob.get(path))[0] == 404
+        forged: list[tuple[str, dict[str, str]]] = [
+            ("/settings/join-link", {}),
+            (f"/settings/people/{ada.user_id}/role", {"role": "member"}),
+            (f"/settings/people/{bob.user_id}/role", {"role": "admin"}),
+            (f"/settings/people/{ada.user_id}/deactivate", {}),
+            (f"/settings/people/{ada.user_id}/reactivate", {}),
+        ]
+        stranger = test_app.test_client()
+        for path, fields in forged:
+            assert (await _submit(bob, path, fields))[0] == 404, path
+            assert (await stranger.post(path, form=fields)).status_code == 404, path
+        assert await AuditEntry.find().count() == 0
+        ada_now, bob_now = await select_user(ada.user_id), await select_user(bob.user_id)
+        assert ada_now is not None and (ada_now.role, ada_now.deactivated) == ("admin", False)
+        assert bob_now is not None and bob_now.role == "member"
+        assert fake_auth.join_code == "first-code" and not fake_auth.roles
+        assert not fake_auth.deactivated and not ada.session.revoked
+
+
+async def test_roles_change_never_leaving_no_administrator_and_each_action_is_audited(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    app = make_chat_app()
+    async with app.test_app() as test_app:
+        ada, bob = sign_in(test_app, fake_auth, "Ada"), sign_in(test_app, fake_auth, "Bob")
+        await _admin(ada)
+        await bob.csrf()
+        _, page = await ada.get("/settings/people")
+        assert "http://auth/join/first-code" in page
+        assert (await ada.post("/settings/join-link"))[0] == 303
+        _, page = await ada.get("/settings/people?done=join-link")
+        assert f"http://auth/join/{fake_auth.join_code}" in page and "first-code" not in page
+
+        status, _, location = await ada.post(f"/settings/people/{bob.user_id}/role", role="admin")
+        assert (status, location) == (303, "/settings/people?done=role")
+        assert fake_auth.roles[bob.user_id] == "admin"
+        assert (await bob.get("/settings/people"))[0] == 200  # at his next request
+        assert (await bob.post(f"/settings/people/{ada.user_id}/role", role="member"))[0] == 303
+        assert (await ada.get("/settings/people"))[0] == 404
+        # Bob is the last administrator now: he can neither step down nor deactivate himself.
+        last_steps: list[tuple[str, dict[str, str]]] = [
+            ("role", {"role": "member"}),
+            ("deactivate", {}),
+        ]
+        for path, fields in last_steps:
+            status, body = await _submit(bob, f"/settings/people/{bob.user_id}/{path}", fields)
+            assert status == 409 and "at least one active administrator" in body
+        assert (await bob.post(f"/settings/people/{bob.user_id}/role", role="boss"))[0] == 400
+
+        _, audit = await bob.get("/settings/audit")
+        rows = re.findall(r'<tr class="audit-entry">(.*?)</tr>', audit, re.DOTALL)
+        texts = [re.sub(r"<[^>]+>|\s+", " ", row).split() for row in rows]
+        assert [row[2:] for row in texts] == [
+            ["Bob", "role:member", "Ada", "done"],
+            ["Ada", "role:admin", "Bob", "done"],
+            ["Ada", "join-link:regenerate", "done"],
+        ]
+
+
+async def test_deactivation_ends_open_streams_on_two_replicas_and_reactivation_restores(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    ada, bob = fake_auth.sign_in("Ada"), fake_auth.sign_in("Bob")
+    async with (
+        serve(make_chat_app()) as first,
+        serve(make_chat_app()) as second,
+        signed_in_client(first, ada) as admin,
+        open_stream(first, bob.token, "?after=0") as (_, on_first),
+        open_stream(second, bob.token, "?after=0") as (_, on_second),
+    ):
+        await admin.get("/rooms")  # chat knows a person from their first request
+        await set_role(ada.user_id, "admin")
+        page = await admin.get("/settings/people")
+        assert "Bob" in page.text
+        path = f"/settings/people/{bob.user_id}/deactivate"
+        response = await admin.post(path, data={"csrf_token": csrf_token_in(page.text)})
+        assert response.status_code == 303
+        async with asyncio.timeout(5):  # the issue's bound: streams end within 5 s
+            for events in (on_first, on_second):
+                closing = await next_event(events)
+                assert closing is not None and closing.event == "signed-out"
+        assert bob.revoked and bob.user_id in fake_auth.deactivated
+        people = await admin.get("/people")
+        assert "Bob" not in people.text  # hidden from the people list
+        page = await admin.get("/settings/people")
+        assert "Deactivated" in page.text
+
+        path = f"/settings/people/{bob.user_id}/reactivate"
+        response = await admin.post(path, data={"csrf_token": csrf_token_in(page.text)})
+        assert response.status_code == 303 and bob.user_id not in fake_auth.deactivated
+        assert "Bob" in (await admin.get("/people")).text
+
+
+async def test_roles_from_auth_reach_chats_copy_through_the_users_durable(
+    make_chat_app: AppFactory, jetstream: JetStreamContext
+) -> None:
+    app = make_chat_app()
+    async with app.test_app():
+        consumer = runtime_of(app).consumer
+        events = [
+            UserCreated(
+                user_id="user-1", email="ada@example.com", display_name="Ada", role="admin"
+            ),
+            UserCreated(user_id="user-2", email="bob@example.com", display_name="Bob"),
+            UserRoleChanged(user_id="user-2", role="admin"),  # `just admin bob@example.com`
+            UserRoleChanged(user_id="user-1", role="member"),
+        ]
+        for event in events:
+            await publish_event(jetstream, event)
+        async with asyncio.timeout(15):  # a safety net, not a timed assertion
+            while consumer.stats.handled < len(events):
+                await asyncio.sleep(0.02)
+        people = {p.user_id: p.role for p in await select_people()}
+        assert people == {"user-1": "member", "user-2": "admin"}
