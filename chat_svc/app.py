@@ -9,6 +9,7 @@ from quart.typing import ResponseReturnValue
 
 from chat_svc.actions.message_edits import edit_window
 from chat_svc.actions.users_consumer import DURABLE as USERS_DURABLE
+from chat_svc.api.api_routes import install_api
 from chat_svc.auth.auth_client import AuthUnavailableError
 from chat_svc.models.digest_records import MentionDigest, MentionMailState
 from chat_svc.models.memberships import Membership
@@ -21,6 +22,9 @@ from chat_svc.models.users import ChatUser
 from chat_svc.request_path import compose_request_path
 from chat_svc.runtime import manage_chat_runtime
 from chat_svc.settings import ChatSettings
+from chat_svc.tokens.token_pages import token_pages
+from chat_svc.tokens.token_records import ApiToken
+from chat_svc.tokens.token_runtime import manage_tokens
 from chat_svc.web.cookies import FORM_SESSION_COOKIE, ReusedSignerSessionInterface
 from chat_svc.web.message_text import install_message_text
 from chat_svc.web.rate_limits import install_rate_limiter
@@ -55,6 +59,7 @@ CHAT_MODELS = (
     MentionMailState,
     NotificationSettings,
     MigrationRecord,
+    ApiToken,
 )
 AUTH_RETRY_AFTER_SECONDS = 2
 
@@ -80,6 +85,7 @@ def create_app(
     app.jinja_env.globals["author_tag"] = author_tag
     manage_infrastructure(app, settings, SERVICE, models=CHAT_MODELS, durables=[USERS_DURABLE])
     manage_chat_runtime(app, settings, auth_transport)
+    manage_tokens(app)
     install_security_headers(
         app, form_action_origins=[settings.auth_public_url], hsts=settings.is_production
     )
@@ -99,6 +105,8 @@ def create_app(
     app.register_blueprint(people_pages)
     app.register_blueprint(session_pages)
     app.register_blueprint(notifications)
+    app.register_blueprint(token_pages)
+    install_api(app, settings)
 
     @app.errorhandler(AuthUnavailableError)
     async def _auth_unavailable(error: AuthUnavailableError) -> ResponseReturnValue:
