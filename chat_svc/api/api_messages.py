@@ -29,7 +29,7 @@ from chat_svc.services import services_of
 from chat_svc.settings import ChatSettings
 from chat_svc.web.forms import normalise_body
 
-MESSAGE_PATH = f"/rooms/<slug>/messages/<int(max={MAX_ID}):message_id>"
+MESSAGE_PATH = "/rooms/<slug>/messages/<int:message_id>"
 
 
 async def member_room(slug: str) -> str:
@@ -81,8 +81,10 @@ def add_message_routes(api: Blueprint, settings: ChatSettings) -> None:
     @validate_querystring(MessagePage)
     @validate_response(MessageList)
     async def list_messages(slug: str, query_args: MessagePage) -> ApiAnswer:
-        """A page of the room's messages, oldest first: the newest by default, or those just
-        older than ``before``, newer than ``after``, or around the message ``around``."""
+        """A page of the room's messages, oldest first.
+
+        The newest by default, or those just older than ``before``, newer than ``after``,
+        or around the message ``around`` (at most one of them)."""
         room, _ = await visible_room(slug)
         return await page_of(room.slug, query_args)
 
@@ -91,8 +93,10 @@ def add_message_routes(api: Blueprint, settings: ChatSettings) -> None:
     @validate_request(MessageIn)
     @validate_response(MessageOut, 201)
     async def post_message(slug: str, data: MessageIn) -> ApiAnswer:
-        """Post as the token's holder; 201 with the message. 429 with Retry-After past the
-        sender's rate limit (the pages' limit)."""
+        """Post a message as the token's holder.
+
+        201 with the message; 429 with Retry-After past the sender's rate limit (the
+        pages' limit); 403 ``not_a_member`` in an open room not joined."""
         room = await member_room(slug)
         body = checked_body(data.body, settings.message_max_chars)
         message = await services_of().actions.messages.post(caller(), room, body)
@@ -100,7 +104,10 @@ def add_message_routes(api: Blueprint, settings: ChatSettings) -> None:
 
     async def own_message(slug: str, message_id: int) -> MessageRecord:
         room = await member_room(slug)
-        message = await services_of().actions.edits.own_message(caller(), room, message_id)
+        edits = services_of().actions.edits
+        message = (
+            await edits.own_message(caller(), room, message_id) if message_id <= MAX_ID else None
+        )
         if message is None:  # someone else's, or none: the same 404 as the pages
             raise ApiProblem(404, "message_not_found")
         return message
@@ -110,7 +117,9 @@ def add_message_routes(api: Blueprint, settings: ChatSettings) -> None:
     @validate_request(MessageIn)
     @validate_response(MessageOut)
     async def edit_message(slug: str, message_id: int, data: MessageIn) -> ApiAnswer:
-        """Edit one's own message within the edit window (403 ``edit_window_closed`` after)."""
+        """Edit one's own message.
+
+        Within the edit window; 403 ``edit_window_closed`` after it."""
         message = await own_message(slug, message_id)
         body = checked_body(data.body, settings.message_max_chars)
         try:
@@ -124,7 +133,9 @@ def add_message_routes(api: Blueprint, settings: ChatSettings) -> None:
     @api.delete(MESSAGE_PATH)
     @api_caller
     async def delete_message(slug: str, message_id: int) -> Response:
-        """Delete one's own message; 204."""
+        """Delete one's own message.
+
+        204; the message stays as a deleted line, as on the pages."""
         message = await own_message(slug, message_id)
         try:
             await services_of().actions.edits.delete(message)

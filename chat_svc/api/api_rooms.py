@@ -47,7 +47,9 @@ def add_room_routes(api: Blueprint, settings: ChatSettings) -> None:
     @api_caller
     @validate_response(RoomList)
     async def list_rooms() -> ApiAnswer:
-        """The rooms the caller is a member of (direct rooms titled with the other person)."""
+        """The rooms the caller is a member of.
+
+        Direct rooms are titled with the other person."""
         places = (await services_of().reads.people.copy_of(caller().user_id)).places
         return RoomList(rooms=[RoomOut.of_place(place) for place in places.values()])
 
@@ -55,7 +57,9 @@ def add_room_routes(api: Blueprint, settings: ChatSettings) -> None:
     @api_caller
     @validate_response(RoomOut)
     async def get_room(slug: str) -> ApiAnswer:
-        """One room the caller can see: open rooms, and closed and direct ones they are in."""
+        """One room the caller can see.
+
+        Open rooms, and closed and direct ones the caller is in; any other is 404."""
         room, member = await visible_room(slug)
         return RoomOut.of_room(room, member)
 
@@ -69,8 +73,9 @@ def add_room_routes(api: Blueprint, settings: ChatSettings) -> None:
     @validate_request(RoomIn)
     @validate_response(RoomOut, 201)
     async def create_room(data: RoomIn) -> ApiAnswer:
-        """A new room with the caller as its first member; 409 when the caller can already
-        see a room of that name."""
+        """Create a room, the caller its first member.
+
+        409 ``room_name_taken`` when the caller can already see a room of that name."""
         name = clean_name(data.name)
         problem = name_problem(name) if name else "Give the room a name."
         if problem:
@@ -95,8 +100,10 @@ def add_room_routes(api: Blueprint, settings: ChatSettings) -> None:
     @api_caller
     @validate_response(PersonOut)
     async def get_person(person_id: str) -> ApiAnswer:
-        """One person, by the ``id`` the API shows (never their account id: old direct rooms'
-        slugs derive from account ids, actions/direct_rooms.py)."""
+        """One person, by the ``id`` the API shows.
+
+        Never their account id: old direct rooms' slugs derive from account ids
+        (actions/direct_rooms.py)."""
         found = [
             person for person in await select_people() if author_tag(person.user_id) == person_id
         ]
