@@ -11,6 +11,7 @@ from chat_svc.actions.message_edits import edit_window
 from chat_svc.actions.users_consumer import DURABLE as USERS_DURABLE
 from chat_svc.administration.admin_pages import administration
 from chat_svc.administration.audit_log import AuditEntry
+from chat_svc.api.api_routes import install_api
 from chat_svc.auth.auth_client import AuthUnavailableError
 from chat_svc.models.digest_records import MentionDigest, MentionMailState
 from chat_svc.models.memberships import Membership
@@ -23,6 +24,9 @@ from chat_svc.models.users import ChatUser
 from chat_svc.request_path import compose_request_path
 from chat_svc.runtime import manage_chat_runtime
 from chat_svc.settings import ChatSettings
+from chat_svc.tokens.token_pages import token_pages
+from chat_svc.tokens.token_records import ApiToken
+from chat_svc.tokens.token_runtime import manage_tokens
 from chat_svc.web.cookies import FORM_SESSION_COOKIE, ReusedSignerSessionInterface
 from chat_svc.web.message_text import install_message_text
 from chat_svc.web.rate_limits import install_rate_limiter
@@ -58,6 +62,7 @@ CHAT_MODELS = (
     NotificationSettings,
     MigrationRecord,
     AuditEntry,
+    ApiToken,
 )
 AUTH_RETRY_AFTER_SECONDS = 2
 
@@ -83,6 +88,7 @@ def create_app(
     app.jinja_env.globals["author_tag"] = author_tag
     manage_infrastructure(app, settings, SERVICE, models=CHAT_MODELS, durables=[USERS_DURABLE])
     manage_chat_runtime(app, settings, auth_transport)
+    manage_tokens(app)
     install_security_headers(
         app, form_action_origins=[settings.auth_public_url], hsts=settings.is_production
     )
@@ -103,6 +109,8 @@ def create_app(
     app.register_blueprint(session_pages)
     app.register_blueprint(notifications)
     app.register_blueprint(administration)
+    app.register_blueprint(token_pages)
+    install_api(app, settings)
 
     @app.errorhandler(AuthUnavailableError)
     async def _auth_unavailable(error: AuthUnavailableError) -> ResponseReturnValue:

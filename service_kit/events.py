@@ -115,6 +115,9 @@ class SessionRevoked(Event):
     SUBJECT: ClassVar[str] = "auth.session.revoked"
     user_id: str
     session_id: str
+    # Every session of the person ended (sign-out everywhere, password reset): chat revokes
+    # their API tokens too. Added later with a default, so older events still decode.
+    everywhere: bool = False
 
 
 # --- chat_svc -> mail_svc -------------------------------------------------------------

@@ -156,7 +156,7 @@ async def complete_password_reset(
             display_name=user.display_name,
             reset_link=f"{settings.public_url}/forgot-password",
         ),
-        *(SessionRevoked(user_id=user.id, session_id=sid) for sid in session_ids),
+        *(SessionRevoked(user_id=user.id, session_id=sid, everywhere=True) for sid in session_ids),
     ]
     await relay.commit(changes, events)
     log.info("password reset", extra={"user_id": user.id, "sessions_revoked": len(session_ids)})

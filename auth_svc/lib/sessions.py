@@ -174,7 +174,10 @@ async def end_every_session(settings: AuthSettings, relay: OutboxRelay, token: s
         return False
     session_ids = await select_unrevoked_session_ids(session.user_id)
     change = RevokeSessions(user_id=session.user_id, session_ids=None, revoked_at=utc_now())
-    events = [SessionRevoked(user_id=session.user_id, session_id=sid) for sid in session_ids]
+    events = [
+        SessionRevoked(user_id=session.user_id, session_id=sid, everywhere=True)
+        for sid in session_ids
+    ]
     await relay.commit([change], list(events))
     log.info(
         "signed out everywhere",

@@ -100,7 +100,7 @@ class FakeAuth:
             if found is not None and not found.revoked:
                 for session in list(self.sessions.values()):
                     if session.user_id == found.user_id and not session.revoked:
-                        await self.revoke(session)
+                        await self.revoke(session, everywhere=True)
             await self._reply(send, 204, None)
         elif scope["path"].startswith(("/internal/join-code", "/internal/people/")):
             await self._administer(send, scope["path"], payload)
@@ -120,15 +120,17 @@ class FakeAuth:
             self.deactivated.add(user_id)
             for session in list(self.sessions.values()):
                 if session.user_id == user_id and not session.revoked:
-                    await self.revoke(session)
+                    await self.revoke(session, everywhere=True)
         else:
             self.deactivated.discard(user_id)
         await self._reply(send, 204, None)
 
-    async def revoke(self, session: FakeSession) -> None:
+    async def revoke(self, session: FakeSession, everywhere: bool = False) -> None:
         session.revoked = True
         if self.js is not None:
-            event = SessionRevoked(user_id=session.user_id, session_id=session.session_id)
+            event = SessionRevoked(
+                user_id=session.user_id, session_id=session.session_id, everywhere=everywhere
+            )
             await publish_event(self.js, event)
 
     @staticmethod
