@@ -10,6 +10,9 @@ from quart.typing import ResponseReturnValue
 from chat_svc.actions.message_edits import edit_window
 from chat_svc.actions.users_consumer import DURABLE as USERS_DURABLE
 from chat_svc.auth.auth_client import AuthUnavailableError
+from chat_svc.files.file_records import FILE_MODELS
+from chat_svc.files.file_worker import DURABLE as FILES_DURABLE
+from chat_svc.files.installation import install_files
 from chat_svc.models.digest_records import MentionDigest, MentionMailState
 from chat_svc.models.memberships import Membership
 from chat_svc.models.messages import DOCUMENT_MODELS, author_tag
@@ -55,6 +58,7 @@ CHAT_MODELS = (
     MentionMailState,
     NotificationSettings,
     MigrationRecord,
+    *FILE_MODELS,
 )
 AUTH_RETRY_AFTER_SECONDS = 2
 
@@ -78,8 +82,11 @@ def create_app(
     app.jinja_env.globals["edit_open"] = edit_window(settings.message_edit_minutes)
     app.jinja_env.globals["edit_minutes"] = settings.message_edit_minutes
     app.jinja_env.globals["author_tag"] = author_tag
-    manage_infrastructure(app, settings, SERVICE, models=CHAT_MODELS, durables=[USERS_DURABLE])
+    manage_infrastructure(
+        app, settings, SERVICE, models=CHAT_MODELS, durables=[USERS_DURABLE, FILES_DURABLE]
+    )
     manage_chat_runtime(app, settings, auth_transport)
+    install_files(app)
     install_security_headers(
         app, form_action_origins=[settings.auth_public_url], hsts=settings.is_production
     )
