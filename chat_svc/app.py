@@ -13,6 +13,9 @@ from chat_svc.administration.admin_pages import administration
 from chat_svc.administration.audit_log import AuditEntry
 from chat_svc.api.api_routes import install_api
 from chat_svc.auth.auth_client import AuthUnavailableError
+from chat_svc.files.file_records import FILE_MODELS
+from chat_svc.files.file_worker import DURABLE as FILES_DURABLE
+from chat_svc.files.installation import install_files
 from chat_svc.models.digest_records import MentionDigest, MentionMailState
 from chat_svc.models.memberships import Membership
 from chat_svc.models.messages import DOCUMENT_MODELS, author_tag
@@ -63,6 +66,7 @@ CHAT_MODELS = (
     MigrationRecord,
     AuditEntry,
     ApiToken,
+    *FILE_MODELS,
 )
 AUTH_RETRY_AFTER_SECONDS = 2
 
@@ -86,9 +90,12 @@ def create_app(
     app.jinja_env.globals["edit_open"] = edit_window(settings.message_edit_minutes)
     app.jinja_env.globals["edit_minutes"] = settings.message_edit_minutes
     app.jinja_env.globals["author_tag"] = author_tag
-    manage_infrastructure(app, settings, SERVICE, models=CHAT_MODELS, durables=[USERS_DURABLE])
+    manage_infrastructure(
+        app, settings, SERVICE, models=CHAT_MODELS, durables=[USERS_DURABLE, FILES_DURABLE]
+    )
     manage_chat_runtime(app, settings, auth_transport)
     manage_tokens(app)
+    install_files(app)
     install_security_headers(
         app, form_action_origins=[settings.auth_public_url], hsts=settings.is_production
     )

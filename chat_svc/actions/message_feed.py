@@ -19,6 +19,7 @@ from chat_svc.actions.post_intake import PostIntake, SequenceMissingError, Taken
 from chat_svc.actions.room_names import DIRECT_PREFIX
 from chat_svc.auth.auth_client import Viewer
 from chat_svc.events import MessagePosted
+from chat_svc.models.message_shape import AttachedFile
 from chat_svc.models.messages import (
     MessageRecord,
     event_of,
@@ -74,13 +75,14 @@ class MessageFeed:
         *,
         rate_limited: bool = True,
         client_id: str | None = None,
+        files: tuple[AttachedFile, ...] = (),
     ) -> MessageRecord:
         """One Redis round trip (send-once key, rate limit, id, cache: actions/post_intake.py),
         the insert, the publish. Raises ``PostRefusedError`` when the author posts too fast
         (``rate_limited=False``: a post no person sends by hand, such as a test's) and
         ``AlreadySentError`` for a draft (``client_id``) stored already."""
         mentions = await self.mentions_in(room, body)
-        message = await self._store(author, room, body, mentions, rate_limited, client_id)
+        message = await self._store(author, room, body, mentions, rate_limited, client_id, files)
         await self.mention_notices.mentioned(message, await self._direct_readers(room))
         fields = {"room": room, "message_id": message.message_id, "user_id": author.user_id}
         event = event_of(message, MessagePosted)
@@ -99,6 +101,7 @@ class MessageFeed:
         mentions: tuple[str, ...],
         rate_limited: bool,
         client_id: str | None,
+        files: tuple[AttachedFile, ...] = (),
     ) -> MessageRecord:
         draft = MessageRecord(
             room=room,
@@ -108,6 +111,7 @@ class MessageFeed:
             body=body,
             posted_at=posting_time(),
             mentions=mentions,
+            files=files,
         )
         for attempt in range(ID_ATTEMPTS):
             check_rate = rate_limited and attempt == 0
@@ -126,6 +130,7 @@ class MessageFeed:
                     body,
                     message.posted_at,
                     mentions,
+                    files,
                 )
             except DuplicateKeyError:  # the sequence was re-seeded under an id in flight
                 log.warning("message id %d of %s taken, taking another", message.message_id, room)

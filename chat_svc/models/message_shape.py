@@ -17,6 +17,8 @@ from datetime import datetime
 from pydantic import BaseModel
 
 GENERAL = "general"
+# The box an image's thumbnail fits in (chat_svc/files/image_work.py makes it).
+THUMBNAIL_BOX = (480, 360)
 
 
 class PostedFields(BaseModel):
@@ -46,7 +48,42 @@ class MentionFields(BaseModel):
     mentions: tuple[str, ...] = ()
 
 
-class MessageFields(MentionFields, ChangeFields, PostedFields):
+class AttachedFile(BaseModel, frozen=True):
+    """A file of a message as its HTML needs it (chat_svc/files/: the bytes are in the object
+    store, the rest of its metadata in the ``files`` collection). Width and height are an
+    image's, after its orientation is applied; 0 for anything not shown inline."""
+
+    file_id: str
+    name: str
+    content_type: str
+    size: int
+    width: int = 0
+    height: int = 0
+
+    @property
+    def thumbnail_size(self) -> tuple[int, int]:
+        """The thumbnail's size, known before it loads (Pillow's ``thumbnail`` keeps the
+        ratio and never enlarges)."""
+        box_width, box_height = THUMBNAIL_BOX
+        scale = min(1.0, box_width / max(self.width, 1), box_height / max(self.height, 1))
+        return max(1, round(self.width * scale)), max(1, round(self.height * scale))
+
+    @property
+    def size_text(self) -> str:
+        if self.size < 1024:
+            return f"{self.size} bytes"
+        if self.size < 1024 * 1024:
+            return f"{self.size / 1024:.0f} KB"
+        return f"{self.size / 1024 / 1024:.1f} MB"
+
+
+class FileFields(BaseModel):
+    """The message's files (issue 31), added later with a default like the mentions."""
+
+    files: tuple[AttachedFile, ...] = ()
+
+
+class MessageFields(FileFields, MentionFields, ChangeFields, PostedFields):
     """Every field of a message, in the order of its stored document and cached JSON."""
 
 

@@ -19,7 +19,7 @@ from pymongo.errors import OperationFailure
 
 from chat_svc.events import MessageChanged, MessagePosted
 from chat_svc.models.message_shape import GENERAL as GENERAL  # where chat_svc imports it
-from chat_svc.models.message_shape import MessageFields, PostedFields
+from chat_svc.models.message_shape import AttachedFile, MessageFields, PostedFields
 from service_kit.events import Event
 from service_kit.storage.store_compat import count_and_newest, is_ferretdb
 
@@ -197,6 +197,7 @@ async def insert_message(
     body: str,
     posted_at: datetime | None = None,
     mentions: Sequence[str] = (),
+    files: Sequence[AttachedFile] = (),
 ) -> MessageRecord:
     """Store a new message (``DuplicateKeyError`` when the room's id is taken)."""
     posted_at = posted_at or posting_time()
@@ -208,6 +209,7 @@ async def insert_message(
         body=body,
         posted_at=posted_at,
         mentions=tuple(mentions),
+        files=tuple(files),
     )
     # Straight to the collection, the document beanie would write: beanie's insert
     # (validation, encoder, state and action hooks) cost 1.3 ms of CPU per post, more than
@@ -218,7 +220,8 @@ async def insert_message(
 
 def _document_of(record: MessageRecord) -> dict[str, Any]:
     """``record`` as a ``messages`` document, field for field as ``ChatMessage`` stores it."""
-    return record.model_dump() | {"mentions": list(record.mentions)}
+    document = record.model_dump() | {"mentions": list(record.mentions)}
+    return document | {"files": [dict(file) for file in document["files"]]}
 
 
 async def select_latest_messages(room: str, limit: int) -> list[MessageRecord]:

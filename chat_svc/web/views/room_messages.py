@@ -14,6 +14,7 @@ from chat_svc.actions.post_intake import AlreadySentError, PostRefusedError
 from chat_svc.actions.room_names import is_slug
 from chat_svc.actions.send_once import valid_client_id
 from chat_svc.auth.viewers import signed_in, signed_in_viewer
+from chat_svc.files.message_uploads import is_file_post, post_with_files
 from chat_svc.models.messages import GENERAL
 from chat_svc.models.rooms import Room
 from chat_svc.reads.sidebar import Sidebar
@@ -131,6 +132,8 @@ def chat_blueprint(settings: ChatSettings) -> Blueprint:
 
     async def post_message(slug: str) -> ResponseReturnValue:
         await visible_room_or_404(slug, member_only=True)
+        if is_file_post():  # files attached (chat_svc/files/)
+            return await post_with_files(slug, render_room)
         form = MessageForm(await request.form, max_chars=settings.message_max_chars)
         if not form.validate():
             return await render_room(slug, form, status=422)

@@ -25,3 +25,4 @@ import "./enter-sends.js";
 import "./mention-list.js";
 import "./mention-lookup.js";
 import "./mention-picker.js";
+import "./composer-files.js";

@@ -1,0 +1,69 @@
+"""What the worker does for one event: the served image and thumbnail of a file, or the
+removal of a deleted message's files. Each is idempotent: events are redelivered."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from chat_svc.files.file_records import (
+    StoredFile,
+    delete_file_record,
+    file_key,
+    select_file,
+    select_files_of_message,
+    set_thumbnail,
+)
+from chat_svc.files.image_work import UnreadableImageError, serve_ready
+from chat_svc.files.storage.object_store import ObjectMissingError, ObjectStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FileWork:
+    store: ObjectStore
+    max_pixels: int
+
+    async def make_thumbnail(self, file_id: str) -> None:
+        found = await select_file(file_id)
+        if found is None or found.thumbnail_state != "pending":
+            return  # done already, or deleted meanwhile
+        try:
+            original = await self.store.get(found.storage_key)
+        except ObjectMissingError:
+            return
+        try:
+            # Decoding a 12 MP photo takes a core for a while: off the event loop.
+            served = await asyncio.to_thread(
+                serve_ready, original, found.content_type, self.max_pixels
+            )
+        except UnreadableImageError as error:
+            log.info("no thumbnail: %s", error, extra={"file_id": file_id})
+            await set_thumbnail(file_id, "none", content_type="application/octet-stream")
+            return
+        clean_key, thumbnail_key = file_key(file_id, "served"), file_key(file_id, "thumbnail")
+        await self.store.put(clean_key, served.image)
+        await self.store.put(thumbnail_key, served.thumbnail)
+        await set_thumbnail(
+            file_id,
+            "ready",
+            clean_key=clean_key,
+            thumbnail_key=thumbnail_key,
+            width=served.width,
+            height=served.height,
+            content_type=served.content_type,
+        )
+
+    async def remove_files_of(self, room: str, message_id: int) -> None:
+        for found in await select_files_of_message(room, message_id):
+            await self.remove(found)
+
+    async def remove(self, found: StoredFile) -> None:
+        """The objects first, the record last: a failure halfway is retried from the record."""
+        for key in (found.storage_key, found.clean_key, found.thumbnail_key):
+            if key:
+                await self.store.delete(key)
+        await delete_file_record(found.file_id)
+        log.info("file removed", extra={"file_id": found.file_id, "room": found.room})

@@ -1,0 +1,1 @@
+"""The object store files live in: one small async interface, two real backends."""

@@ -1,0 +1,113 @@
+"""One async object-store interface over obstore: put, get, stream and delete by key.
+
+obstore (Rust's ``object_store``) gives the local disk and S3 one API, so both backends are
+this one class with a different ``obstore`` store inside (``open_object_store``). Profiles
+(avatars) and any later feature use the same four calls. Every failure other than a missing
+key is ``StoreUnavailableError``: the caller answers 503 and has sent nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from datetime import timedelta
+from pathlib import Path
+from typing import IO
+
+import obstore
+from obstore.exceptions import NotFoundError
+from obstore.store import LocalStore, S3Store
+
+STREAM_CHUNK_BYTES = 256 * 1024
+# obstore raises its NotFoundError from the S3 backend and FileNotFoundError from the disk.
+MISSING = (NotFoundError, FileNotFoundError)
+
+Payload = bytes | IO[bytes] | AsyncIterable[bytes] | Iterable[bytes]
+
+
+class StoreUnavailableError(Exception):
+    """The store did not answer, or refused: nothing was written."""
+
+
+class ObjectMissingError(Exception):
+    """No object under that key."""
+
+
+class ObjectStore:
+    """Objects by key (``files/<id>/original``); keys never come from what a client sent."""
+
+    def __init__(self, store: LocalStore | S3Store, description: str) -> None:
+        self._store = store
+        self.description = description  # for logs: "disk /srv/files", "s3 bucket at url"
+
+    async def put(self, key: str, data: Payload) -> None:
+        try:
+            await obstore.put_async(self._store, key, data)
+        except Exception as error:
+            raise StoreUnavailableError(f"put {key}: {error}") from error
+
+    async def get(self, key: str) -> bytes:
+        try:
+            found = await obstore.get_async(self._store, key)
+            return bytes(await found.bytes_async())
+        except MISSING as missing:
+            raise ObjectMissingError(key) from missing
+        except Exception as error:
+            raise StoreUnavailableError(f"get {key}: {error}") from error
+
+    async def stream(self, key: str) -> tuple[int, AsyncIterator[bytes]]:
+        """The object's size and its bytes in chunks (opened now: a missing key raises here)."""
+        try:
+            found = await obstore.get_async(self._store, key)
+        except MISSING as missing:
+            raise ObjectMissingError(key) from missing
+        except Exception as error:
+            raise StoreUnavailableError(f"get {key}: {error}") from error
+
+        async def chunks() -> AsyncIterator[bytes]:
+            async for chunk in found.stream(min_chunk_size=STREAM_CHUNK_BYTES):
+                yield bytes(chunk)
+
+        return int(found.meta["size"]), chunks()
+
+    async def exists(self, key: str) -> bool:
+        try:
+            await obstore.head_async(self._store, key)
+        except MISSING:
+            return False
+        except Exception as error:
+            raise StoreUnavailableError(f"head {key}: {error}") from error
+        return True
+
+    async def delete(self, key: str) -> None:
+        """Gone afterwards; deleting a missing key is no error (deletions are retried)."""
+        try:
+            await obstore.delete_async(self._store, key)
+        except MISSING:
+            return
+        except Exception as error:
+            raise StoreUnavailableError(f"delete {key}: {error}") from error
+
+
+def local_object_store(directory: Path) -> ObjectStore:
+    directory.mkdir(parents=True, exist_ok=True)
+    return ObjectStore(LocalStore(directory.resolve(), mkdir=True), f"disk {directory}")
+
+
+def s3_object_store(
+    *, endpoint: str, bucket: str, region: str, access_key_id: str, secret_access_key: str
+) -> ObjectStore:
+    """Any S3 API: SeaweedFS in stage and compose, AWS or another provider in production."""
+    store = S3Store(
+        bucket,
+        endpoint=endpoint,
+        region=region,
+        access_key_id=access_key_id,
+        secret_access_key=secret_access_key,
+        virtual_hosted_style_request=False,  # path-style: works with any endpoint
+        client_options={"allow_http": endpoint.startswith("http://"), "timeout": "30s"},
+        retry_config={
+            "max_retries": 2,
+            "retry_timeout": timedelta(seconds=5),
+        },  # fail soon: the answer is 503
+    )
+    return ObjectStore(store, f"s3 {bucket} at {endpoint}")

@@ -1,0 +1,191 @@
+"""Files in messages (issue 31) on the local-disk store: posted as a multipart form, private
+to the room's members on every download, served safely, without EXIF, removed with their
+message, refused whole when too large, 503 with the draft kept when the store is down."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from chat_svc.files.file_records import StoredFile, select_file
+from tests.integration.chat_svc.conftest import AppFactory
+from tests.integration.chat_svc.fake_auth import FakeAuth
+from tests.integration.chat_svc.file_posts import file_urls, photo_with_gps, post_files
+from tests.integration.chat_svc.people import Person, sign_in
+
+SCRIPTED_SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+SCRIPTED_HTML = b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>"
+
+
+@pytest.fixture
+def files_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    directory = tmp_path / "files"
+    monkeypatch.setenv("CHAT_FILES_DIR", str(directory))
+    return directory
+
+
+def stored_objects(directory: Path) -> list[Path]:
+    return sorted(path for path in directory.rglob("*") if path.is_file())
+
+
+def break_store(directory: Path) -> None:
+    """A file where the store's directory was: every write fails from now on."""
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.write_bytes(b"not a directory")
+
+
+async def get(person: Person, url: str) -> tuple[int, bytes, dict[str, str]]:
+    """A download; an image answers once the worker made its served copy (the view waits)."""
+    response = await person.client.get(url)
+    headers = {name.lower(): value for name, value in response.headers.items()}
+    return response.status_code, await response.get_data(as_text=False), headers
+
+
+async def test_a_photo_and_files_reach_members_only_without_exif_and_never_render(
+    make_chat_app: AppFactory, fake_auth: FakeAuth, files_dir: Path
+) -> None:
+    async with make_chat_app(token_cache_seconds=0).test_app() as test_app:
+        ada, bob = sign_in(test_app, fake_auth, "Ada"), sign_in(test_app, fake_auth, "Bob")
+        carol = sign_in(test_app, fake_auth, "Carol")
+        slug = await ada.create_room("Photos", visibility="closed")
+        await bob.get("/rooms")
+        await ada.post(f"/rooms/{slug}/members", name="Bob")
+        posted = await post_files(
+            ada,
+            slug,
+            [
+                ("holiday.jpg", photo_with_gps()),
+                ("page.html", SCRIPTED_HTML),
+                ("logo.svg", SCRIPTED_SVG),
+                ("notes\u202etxt.exe", b"plain notes\n"),
+            ],
+        )
+        _, page = await bob.get(f"/rooms/{slug}")
+        photo, html_file, svg_file, notes = file_urls(page)
+        image_tag = re.search(r'<img src="([^"]+)" width="(\d+)" height="(\d+)"', page)
+        photo_status, photo_bytes, photo_headers = await get(bob, photo)
+        thumb_status, thumb_bytes, _ = await get(bob, f"{photo}/thumbnail")
+        html_status, html_bytes, html_headers = await get(bob, html_file)
+        svg_status, _, svg_headers = await get(bob, svg_file)
+        strangers = [(await get(carol, url))[0] for url in (photo, f"{photo}/thumbnail", notes)]
+        room, message_id, file_id = photo.removeprefix("/files/").split("/")
+        tampered = [
+            (await get(bob, url))[0]
+            for url in (
+                f"/files/{room}/{message_id}/{file_id[:-2]}xx",
+                f"/files/{room}/{int(message_id) + 1}/{file_id}",
+                f"/files/general/{message_id}/{file_id}",
+            )
+        ]
+        await bob.post(f"/rooms/{slug}/leave")
+        after_leaving = [(await get(bob, url))[0] for url in (photo, f"{photo}/thumbnail")]
+    assert posted[0] == 303
+    assert image_tag is not None and image_tag.group(1) == f"{photo}/thumbnail"
+    # Orientation 6: 64x32 as stored, 32 wide and 64 tall as shown; known before it loads.
+    assert (image_tag.group(2), image_tag.group(3)) == ("32", "64")
+    assert "notes\u202e" not in page and "notestxt.exe" in page
+    assert photo_status == 200 and photo_headers["content-type"] == "image/jpeg"
+    assert photo_headers["content-disposition"].startswith("inline")
+    served = Image.open(io.BytesIO(photo_bytes))
+    assert served.size == (32, 64) and not served.getexif()  # turned, and no GPS left
+    assert b"Exif" not in photo_bytes
+    assert thumb_status == 200 and not Image.open(io.BytesIO(thumb_bytes)).getexif()
+    for status, headers in ((html_status, html_headers), (svg_status, svg_headers)):
+        assert status == 200
+        assert headers["content-disposition"].startswith("attachment")
+        assert headers["content-security-policy"].startswith("sandbox")
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["content-type"] == "application/octet-stream"
+    assert html_bytes == SCRIPTED_HTML
+    assert photo_headers["content-security-policy"].startswith("sandbox")
+    assert strangers == [404, 404, 404]
+    assert tampered == [404, 404, 404]
+    assert after_leaving == [404, 404]
+
+
+async def test_deleting_the_message_removes_its_objects_from_the_store(
+    make_chat_app: AppFactory, fake_auth: FakeAuth, files_dir: Path
+) -> None:
+    async with make_chat_app().test_app() as test_app:
+        ada = sign_in(test_app, fake_auth, "Ada")
+        status, _, location = await post_files(
+            ada, "general", [("a.jpg", photo_with_gps()), ("b.txt", b"b")], body="two files"
+        )
+        message_id = int(location.rsplit("-", 1)[1])
+        _, page = await ada.get("/rooms/general")
+        (photo, _) = file_urls(page)
+        assert (await get(ada, photo))[0] == 200  # the worker made its served copy
+        before = stored_objects(files_dir)
+        await ada.post(f"/rooms/general/messages/{message_id}/delete")
+        for _ in range(100):
+            if not stored_objects(files_dir):
+                break
+            await asyncio.sleep(0.1)
+        after = stored_objects(files_dir)
+        _, page = await ada.get("/rooms/general")
+        gone = (await get(ada, photo))[0]
+        records = await StoredFile.find_all().count()
+    assert status == 303
+    assert len(before) == 4  # two originals, the photo as served and its thumbnail
+    assert after == []
+    assert "/files/" not in page and gone == 404 and records == 0
+
+
+async def test_a_file_over_the_limit_gets_413_and_nothing_is_stored(
+    make_chat_app: AppFactory, fake_auth: FakeAuth, files_dir: Path
+) -> None:
+    async with make_chat_app().test_app() as test_app:
+        ada = sign_in(test_app, fake_auth, "Ada")
+        big = bytes(60 * 1024 * 1024)
+        status, page, _ = await post_files(ada, "general", [("huge.bin", big)], body="keep me")
+        htmx_status, fragment, _ = await post_files(
+            ada, "general", [("huge.bin", big)], body="keep me", htmx=True
+        )
+        eleven, _, _ = await post_files(ada, "general", [(f"{n}.txt", b"x") for n in range(11)])
+        empty, empty_page, _ = await post_files(ada, "general", [])
+        records = await StoredFile.find_all().count()
+    assert status == 413 and "huge.bin is 60 MB; files can be at most 50 MB." in page
+    assert "keep me</textarea>" in page
+    assert htmx_status == 413 and "files can be at most 50 MB" in fragment
+    assert eleven == 413
+    assert empty == 422 and "Write a message before sending." in empty_page
+    assert stored_objects(files_dir) == [] and records == 0
+
+
+async def test_the_store_down_gives_503_saying_nothing_was_sent_and_keeps_the_draft(
+    make_chat_app: AppFactory, fake_auth: FakeAuth, files_dir: Path
+) -> None:
+    async with make_chat_app().test_app() as test_app:
+        ada = sign_in(test_app, fake_auth, "Ada")
+        break_store(files_dir)
+        status, page, _ = await post_files(ada, "general", [("a.txt", b"a")], body="my draft")
+        _, general = await ada.get("/rooms/general")
+    assert status == 503 and "Nothing was sent" in page and "my draft</textarea>" in page
+    assert "my draft" not in general.split("</form>", 1)[-1]
+
+
+async def test_an_upload_that_never_became_a_message_is_swept_after_the_grace_period(
+    make_chat_app: AppFactory, fake_auth: FakeAuth, files_dir: Path
+) -> None:
+    async with make_chat_app().test_app() as test_app:
+        ada = sign_in(test_app, fake_auth, "Ada")
+        uploads = test_app.app.extensions["chat_files_uploads"]  # type: ignore[attr-defined]
+        sent = await post_files(ada, "general", [("kept.txt", b"kept")], body="sent")
+        from chat_svc.files.uploads import Upload
+
+        (orphan,) = await uploads.take(
+            ada.user_id, "general", [Upload("o.txt", io.BytesIO(b"o"), 1)]
+        )
+        sweeper = test_app.app.extensions["chat_files_sweeper"]  # type: ignore[attr-defined]
+        sweeper._grace = 0.0
+        removed = await sweeper.sweep()
+        left = stored_objects(files_dir)
+        orphan_record = await select_file(orphan.file_id)
+    assert sent[0] == 303 and removed == 1 and orphan_record is None
+    assert len(left) == 1 and left[0].read_bytes() == b"kept"
