@@ -20,6 +20,8 @@ from chat_svc.models.rooms import Room
 from chat_svc.models.users import ChatUser
 from chat_svc.request_path import compose_request_path
 from chat_svc.runtime import manage_chat_runtime
+from chat_svc.search.indexer import DURABLE as SEARCH_DURABLE
+from chat_svc.search.search_runtime import install_search
 from chat_svc.settings import ChatSettings
 from chat_svc.web.cookies import FORM_SESSION_COOKIE, ReusedSignerSessionInterface
 from chat_svc.web.message_text import install_message_text
@@ -78,8 +80,11 @@ def create_app(
     app.jinja_env.globals["edit_open"] = edit_window(settings.message_edit_minutes)
     app.jinja_env.globals["edit_minutes"] = settings.message_edit_minutes
     app.jinja_env.globals["author_tag"] = author_tag
-    manage_infrastructure(app, settings, SERVICE, models=CHAT_MODELS, durables=[USERS_DURABLE])
+    manage_infrastructure(
+        app, settings, SERVICE, models=CHAT_MODELS, durables=[USERS_DURABLE, SEARCH_DURABLE]
+    )
     manage_chat_runtime(app, settings, auth_transport)
+    install_search(app, settings)
     install_security_headers(
         app, form_action_origins=[settings.auth_public_url], hsts=settings.is_production
     )
