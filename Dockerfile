@@ -33,7 +33,8 @@ RUN .venv/bin/python -m compileall -q service_kit auth_svc chat_svc mail_svc
 # --- 3. Runtime: slim Python, our code and its venv, nothing else --------------------------
 FROM python:3.11.7-slim-bookworm AS runtime
 RUN groupadd --system --gid 10001 app \
- && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home app
+ && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home app \
+ && install --directory --owner app --group app /var/lib/chat/search
 WORKDIR /app
 COPY --from=builder --chown=root:root /app /app
 COPY --chmod=0755 deploy/entrypoint.sh /usr/local/bin/entrypoint

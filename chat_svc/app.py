@@ -26,6 +26,8 @@ from chat_svc.models.rooms import Room
 from chat_svc.models.users import ChatUser
 from chat_svc.request_path import compose_request_path
 from chat_svc.runtime import manage_chat_runtime
+from chat_svc.search.indexer import DURABLE as SEARCH_DURABLE
+from chat_svc.search.search_runtime import install_search
 from chat_svc.settings import ChatSettings
 from chat_svc.tokens.token_pages import token_pages
 from chat_svc.tokens.token_records import ApiToken
@@ -91,11 +93,16 @@ def create_app(
     app.jinja_env.globals["edit_minutes"] = settings.message_edit_minutes
     app.jinja_env.globals["author_tag"] = author_tag
     manage_infrastructure(
-        app, settings, SERVICE, models=CHAT_MODELS, durables=[USERS_DURABLE, FILES_DURABLE]
+        app,
+        settings,
+        SERVICE,
+        models=CHAT_MODELS,
+        durables=[USERS_DURABLE, FILES_DURABLE, SEARCH_DURABLE],
     )
     manage_chat_runtime(app, settings, auth_transport)
     manage_tokens(app)
     install_files(app)
+    install_search(app, settings)
     install_security_headers(
         app, form_action_origins=[settings.auth_public_url], hsts=settings.is_production
     )

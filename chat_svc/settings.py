@@ -62,6 +62,12 @@ class ChatSettings(ServiceSettings):
     # How long a replica holds a live message whose predecessor id has not arrived yet.
     reorder_window_seconds: float = Field(0.5, gt=0, le=10)
 
+    # Search (chat_svc/search/): the index's directory, shared by the replicas of one host
+    # ("": one per database under the temp directory); searches per person per period.
+    search_index_dir: str = ""
+    search_rate_count: int = Field(60, ge=1)
+    search_rate_period_seconds: float = Field(60.0, gt=0)
+
     message_rate_count: int = Field(20, ge=1)
     message_rate_period_seconds: float = Field(10.0, gt=0)
 

@@ -158,6 +158,8 @@ def start_topology(
     env["NATS_STREAM_REPLICAS"] = str(min(3, nats_nodes))
     external_database = os.environ.get("MONGODB_URL")  # a real MongoDB wins
     env["MONGODB_URL"] = external_database or mongodb_url(ports.mongodb)
+    # Next to the database's files: deleting the data dir drops both (chat_svc/search/).
+    env["CHAT_SEARCH_INDEX_DIR"] = str(data_dir / "search-index")
     topology = Topology(ports, chat_ports, nodes, env, group)
     try:
         if not external_database:

@@ -1,0 +1,95 @@
+"""The one writer of the index: applies messages idempotently and rebuilds from the store.
+
+tantivy allows one writer per index directory (a lock file, across processes): the replica
+that holds it runs the consumer (indexer.py); every replica reads (search_index.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterable
+
+import tantivy
+
+from chat_svc.models.messages import MessageRecord
+from chat_svc.search.index_schema import SCHEMA, document_of, key_of, version_of
+
+log = logging.getLogger(__name__)
+
+WRITER_HEAP_BYTES = 64_000_000
+REBUILD_COMMIT_EVERY = 50_000
+
+
+class IndexWriter:
+    def __init__(self, index: tantivy.Index, writer: tantivy.IndexWriter) -> None:
+        self.index = index
+        self.writer = writer
+        self.lock = asyncio.Lock()  # the consumer and a rebuild take turns
+
+    @classmethod
+    def try_open(cls, index: tantivy.Index) -> IndexWriter | None:
+        """The writer, or None while another process (or app) holds the index's lock."""
+        try:
+            return cls(index, index.writer(WRITER_HEAP_BYTES, 1))
+        except ValueError:
+            return None
+
+    async def apply(self, messages: Iterable[MessageRecord]) -> int:
+        """Index each message unless the index holds the same or a newer version of it (a
+        replay or a redelivery); returns how many changed the index."""
+        async with self.lock:
+            return await asyncio.to_thread(self._apply, list(messages))
+
+    def _apply(self, messages: list[MessageRecord]) -> int:
+        newest: dict[str, MessageRecord] = {}
+        for message in messages:
+            key = key_of(message.room, message.message_id)
+            if key not in newest or version_of(message) > version_of(newest[key]):
+                newest[key] = message
+        known = self._versions(list(newest))
+        changed = [m for k, m in newest.items() if version_of(m) > known.get(k, 0)]
+        for message in changed:
+            self.writer.delete_documents_by_term("key", key_of(message.room, message.message_id))
+            self.writer.add_document(document_of(message))
+        if changed:
+            self.writer.commit()
+            self.index.reload()
+        return len(changed)
+
+    def _versions(self, keys: list[str]) -> dict[str, int]:
+        self.index.reload()
+        searcher = self.index.searcher()
+        found = searcher.search(keys_query(keys), limit=max(len(keys), 1), count=False)
+        versions: dict[str, int] = {}
+        for _, address in found.hits:
+            document = searcher.doc(address)
+            versions[str(document["key"][0])] = int(document["version"][0])
+        return versions
+
+    async def rebuild(self, messages: AsyncIterator[MessageRecord]) -> int:
+        """Replace everything with what the store holds; readers see the old index until
+        the last commit. Events that arrive meanwhile wait (the lock) and are then applied
+        by version."""
+        async with self.lock:
+            await asyncio.to_thread(self.writer.delete_all_documents)
+            count = 0
+            async for message in messages:
+                self.writer.add_document(document_of(message))
+                count += 1
+                if count % REBUILD_COMMIT_EVERY == 0:
+                    log.info("search rebuild progress", extra={"messages": count})
+            await asyncio.to_thread(self._commit)
+            return count
+
+    def _commit(self) -> None:
+        self.writer.commit()
+        self.index.reload()
+
+    async def close(self) -> None:
+        async with self.lock:
+            await asyncio.to_thread(self.writer.wait_merging_threads)
+
+
+def keys_query(keys: list[str]) -> tantivy.Query:
+    return tantivy.Query.term_set_query(SCHEMA, "key", keys)

@@ -1,0 +1,176 @@
+"""Search (issue 32) against real NATS, Valkey and the store: what is found, by whom, how
+fast edits and deletions reach the index, and what odd input gets."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Callable
+
+from quart import Quart
+
+from chat_svc.search.running_search import search_of
+from tests.integration.chat_svc.conftest import AppFactory
+from tests.integration.chat_svc.fake_auth import FakeAuth
+from tests.integration.chat_svc.people import Person, sign_in
+
+RESULT_LINK = re.compile(r'class="search-result-link" href="/rooms/([^"?]+)\?around=(\d+)"')
+
+
+def found_in(page: str) -> list[tuple[str, int]]:
+    return [(slug, int(i)) for slug, i in RESULT_LINK.findall(page)]
+
+
+async def search(person: Person, query: str, **params: str) -> str:
+    response = await person.client.get("/search", query_string={"q": query, **params})
+    assert response.status_code == 200, query
+    return await response.get_data(as_text=True)
+
+
+async def until(
+    person: Person, query: str, holds: Callable[[list[tuple[str, int]]], bool], within: float
+) -> float:
+    """Seconds until the results for ``query`` satisfy ``holds``; fails past ``within``."""
+    started = time.monotonic()
+    while True:
+        page = await search(person, query)
+        if holds(found_in(page)):
+            return time.monotonic() - started
+        assert time.monotonic() - started < within, f"{query!r}: {found_in(page)}"
+        await asyncio.sleep(0.02)
+
+
+async def indexer_bound(app: Quart) -> None:
+    await asyncio.wait_for(search_of(app).indexer.consumer.bound.wait(), 10)
+
+
+async def test_found_by_word_prefix_folded_accent_cjk_phrase_and_filters(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    app = make_chat_app()
+    async with app.test_app() as test_app:
+        await indexer_bound(app)
+        ann, bob = sign_in(test_app, fake_auth, "Ann Lee"), sign_in(test_app, fake_auth, "Bob")
+        await ann.say("general", "The quarterly meetings moved to the Café on Friday")
+        await ann.say("general", "東京で会いましょう see https://example.com/plan")
+        await bob.say("general", "a meeting about <b>bold</b> plans, @Ann Lee")
+        await until(ann, "bold", lambda found: len(found) == 1, within=5)
+
+        def messages(query: str) -> set[int]:
+            return {message_id for _, message_id in found_in(pages[query])}
+
+        queries = [
+            "meeting",  # stemmed: meetings, meeting
+            "quarter",  # the last word is a prefix while typing
+            "cafe",  # accent folded
+            "CAFÉ",
+            "東京",  # CJK
+            '"quarterly meetings"',
+            '"meetings quarterly"',
+            "meeting from:bob",
+            "meeting from:ann",
+            "has:link",
+            "is:mention",
+            "meeting in:general from:ann",
+            "meeting after:2000-01-01 before:2999-01-01",
+            "meeting before:2000-01-01",
+        ]
+        pages = {query: await search(ann, query) for query in queries}
+        first, second, third = sorted(messages("meeting") | messages("東京"))
+        assert messages("meeting") == {first, third}
+        assert messages("quarter") == messages("cafe") == messages("CAFÉ") == {first}
+        assert messages("東京") == {second}
+        assert messages('"quarterly meetings"') == {first}
+        assert messages('"meetings quarterly"') == set()
+        assert messages("meeting from:bob") == {third}
+        assert messages("meeting from:ann") == {first}
+        assert messages("has:link") == {second}
+        assert messages("is:mention") == {third}  # Bob mentioned Ann
+        assert messages("meeting in:general from:ann") == {first}
+        assert messages("meeting after:2000-01-01 before:2999-01-01") == {first, third}
+        assert messages("meeting before:2000-01-01") == set()
+        # Newest first; the match is marked, and typed markup stays text.
+        assert found_in(pages["meeting"])[0][1] == third
+        assert "&lt;b&gt;bold&lt;/b&gt;" in pages["meeting"]
+        assert "<mark>meeting</mark>" in pages["meeting"]
+        assert "<b>bold</b>" not in pages["meeting"]
+
+
+async def test_only_rooms_one_is_a_member_of_now(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    app = make_chat_app()
+    async with app.test_app() as test_app:
+        await indexer_bound(app)
+        ann, bob, cy = (sign_in(test_app, fake_auth, name) for name in ("Ann", "Bob", "Cy"))
+        dm = await ann.open_dm(bob)
+        await ann.say(dm, "the secret pineapple recipe")
+        plans = await bob.create_room("plans")
+        assert (await cy.post(f"/rooms/{plans}/join"))[0] == 303
+        await bob.say(plans, "pineapple budget for the party")
+        await until(bob, "pineapple", lambda found: len(found) == 2, within=5)
+        page = await search(cy, "pineapple")
+        assert found_in(page) == [(plans, found_in(page)[0][1])]
+        assert "secret" not in page
+        assert (await cy.post(f"/rooms/{plans}/leave"))[0] == 303
+        page = await search(cy, "pineapple")
+        assert found_in(page) == [] and "budget" not in page and "Nothing found" in page
+        assert len(found_in(await search(ann, "pineapple"))) == 1  # her DM only
+
+
+async def test_an_edit_or_a_deletion_reaches_the_index_within_a_second(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    app = make_chat_app()
+    async with app.test_app() as test_app:
+        await indexer_bound(app)
+        ann = sign_in(test_app, fake_auth, "Ann")
+        await ann.say("general", "Teh launch is at ten")
+        await until(ann, "launch", lambda found: len(found) == 1, within=5)
+        ((_, message_id),) = found_in(await search(ann, "launch"))
+        edit = f"/rooms/general/messages/{message_id}/edit"
+        assert (await ann.post(edit, body="The rocket lifts off at ten"))[0] == 303
+        assert await until(ann, "rocket", lambda found: len(found) == 1, within=1.0) < 1.0
+        assert found_in(await search(ann, "launch")) == []
+        assert (await ann.post(f"/rooms/general/messages/{message_id}/delete"))[0] == 303
+        assert await until(ann, "rocket", lambda found: found == [], within=1.0) < 1.0
+        # The text is gone from the index itself, not only hidden from results.
+        index = search_of(app).index.index
+        index.reload()
+        stored = [
+            index.searcher().doc(address).to_dict()
+            for _, address in index.searcher()
+            .search(index.parse_query(f"key:general\\:{message_id}"), 10)
+            .hits
+        ]
+        assert stored and all("body" not in document for document in stored)
+
+
+async def test_odd_input_gets_a_clear_page_and_searching_is_rate_limited(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    app = make_chat_app(search_rate_count=13)
+    async with app.test_app() as test_app:
+        ann = sign_in(test_app, fake_auth, "Ann")
+        hostile = [
+            "",
+            "x" * 10_000,
+            'unbalanced "quote',
+            "in: from: before:tomorrow has:nothing",
+            "body:foo AND (bar OR",
+            ".*[a-z]+(",
+            "🎉🎉",
+            "a" * 200 + "*",
+            '"""',
+            "in:nowhere",
+            "has:file",
+        ]
+        for query in hostile:
+            page = await search(ann, query)
+            assert "search-region" in page and "Traceback" not in page
+        assert "Type a word" in await search(ann, "")
+        assert "is not a date" in await search(ann, "before:tomorrow")
+        # The 14th search in the period.
+        response = await ann.client.get("/search", query_string={"q": "more"})
+        assert response.status_code == 429
