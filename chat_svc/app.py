@@ -11,6 +11,7 @@ from chat_svc.actions.message_edits import edit_window
 from chat_svc.actions.users_consumer import DURABLE as USERS_DURABLE
 from chat_svc.administration.admin_pages import administration
 from chat_svc.administration.audit_log import AuditEntry
+from chat_svc.administration.message_removal import message_removal
 from chat_svc.auth.auth_client import AuthUnavailableError
 from chat_svc.models.digest_records import MentionDigest, MentionMailState
 from chat_svc.models.memberships import Membership
@@ -103,6 +104,7 @@ def create_app(
     app.register_blueprint(session_pages)
     app.register_blueprint(notifications)
     app.register_blueprint(administration)
+    app.register_blueprint(message_removal)
 
     @app.errorhandler(AuthUnavailableError)
     async def _auth_unavailable(error: AuthUnavailableError) -> ResponseReturnValue:

@@ -29,6 +29,7 @@ NOTICES = {
     "deactivated": "Deactivated: their sessions are ended and they cannot sign in.",
     "reactivated": "Reactivated: they can sign in again with their password.",
     "join-link": "New join link: the previous one no longer works.",
+    "message-removed": 'Message removed: it reads "Removed by an administrator" everywhere.',
 }
 LAST_ADMIN = "The team needs at least one active administrator: make someone else one first."
 MAX_PAGE = 10_000
