@@ -12,6 +12,7 @@ from chat_svc.actions.users_consumer import DURABLE as USERS_DURABLE
 from chat_svc.administration.admin_pages import administration
 from chat_svc.administration.audit_log import AuditEntry
 from chat_svc.administration.message_removal import message_removal
+from chat_svc.administration.team_settings import TeamSettings
 from chat_svc.auth.auth_client import AuthUnavailableError
 from chat_svc.models.digest_records import MentionDigest, MentionMailState
 from chat_svc.models.memberships import Membership
@@ -59,6 +60,7 @@ CHAT_MODELS = (
     NotificationSettings,
     MigrationRecord,
     AuditEntry,
+    TeamSettings,
 )
 AUTH_RETRY_AFTER_SECONDS = 2
 

@@ -54,6 +54,7 @@ async def test_a_member_forging_every_admin_request_gets_404_and_nothing_changes
             (f"/settings/people/{ada.user_id}/deactivate", {}),
             (f"/settings/people/{ada.user_id}/reactivate", {}),
             ("/settings/messages/remove", {"link": link}),
+            ("/settings/room-creation", {"room_creators": "admins"}),
         ]
         stranger = test_app.test_client()
         for path, fields in forged:
@@ -66,6 +67,24 @@ async def test_a_member_forging_every_admin_request_gets_404_and_nothing_changes
         assert fake_auth.join_code == "first-code" and not fake_auth.roles
         assert not fake_auth.deactivated and not ada.session.revoked
         assert "mine to keep" in (await bob.get("/rooms/general"))[1]
+        await bob.create_room("Still open to all")  # room creation untouched
+
+
+async def test_administrators_may_keep_room_creation_to_themselves(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    app = make_chat_app()
+    async with app.test_app() as test_app:
+        ada, bob = sign_in(test_app, fake_auth, "Ada"), sign_in(test_app, fake_auth, "Bob")
+        await _admin(ada)
+        await _submit(ada, "/settings/room-creation", {"room_creators": "admins"})
+        status, body = await _submit(bob, "/rooms", {"name": "Mine", "visibility": "open"})
+        assert status == 403 and "administrators create the rooms" in body
+        await ada.create_room("Announcements")
+        await _submit(ada, "/settings/room-creation", {"room_creators": "everyone"})
+        await bob.create_room("Mine")
+        actions = [entry.action for entry in await AuditEntry.find().sort("+at").to_list()]
+        assert actions == ["room-creation:admins", "room-creation:everyone"]
 
 
 async def test_an_administrator_removes_a_message_by_its_link_and_everyone_sees_why(
