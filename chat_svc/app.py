@@ -22,6 +22,8 @@ from chat_svc.models.notification_settings import NotificationSettings
 from chat_svc.models.pending_mentions import PendingMention
 from chat_svc.models.rooms import Room
 from chat_svc.models.users import ChatUser
+from chat_svc.profiles.profile_pages import profiles
+from chat_svc.profiles.profile_records import Profile
 from chat_svc.request_path import compose_request_path
 from chat_svc.runtime import manage_chat_runtime
 from chat_svc.settings import ChatSettings
@@ -61,6 +63,7 @@ CHAT_MODELS = (
     MigrationRecord,
     AuditEntry,
     TeamSettings,
+    Profile,
 )
 AUTH_RETRY_AFTER_SECONDS = 2
 
@@ -107,6 +110,7 @@ def create_app(
     app.register_blueprint(notifications)
     app.register_blueprint(administration)
     app.register_blueprint(message_removal)
+    app.register_blueprint(profiles)
 
     @app.errorhandler(AuthUnavailableError)
     async def _auth_unavailable(error: AuthUnavailableError) -> ResponseReturnValue:
