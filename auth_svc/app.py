@@ -24,6 +24,7 @@ from auth_svc.lib.passwords import PasswordHashing
 from auth_svc.lib.rate_limits import ExpiringRedisStore
 from auth_svc.lib.web import HASHING_KEY, RELAY_KEY, whole_page_error
 from auth_svc.models.documents import DOCUMENT_MODELS
+from auth_svc.profiles.display_name_api import display_name_api
 from auth_svc.settings import AuthSettings
 from service_kit.lifecycle import infrastructure_of, manage_infrastructure
 from service_kit.serving.admission import AdmissionLimit, BusyAnswer
@@ -96,6 +97,7 @@ def create_app(settings: AuthSettings | None = None) -> LayeredQuart:
     app.register_blueprint(join_blueprint(settings))
     app.register_blueprint(join_code_api(settings))
     app.register_blueprint(account_status_api(settings))
+    app.register_blueprint(display_name_api(settings))
     # The request path, outermost first; Quart's own asgi_app is innermost. The internal
     # listener (lib/internal_listener.py) is a second server whose app wraps this whole path.
     app.compose(

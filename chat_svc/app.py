@@ -11,6 +11,8 @@ from chat_svc.actions.message_edits import edit_window
 from chat_svc.actions.users_consumer import DURABLE as USERS_DURABLE
 from chat_svc.administration.admin_pages import administration
 from chat_svc.administration.audit_log import AuditEntry
+from chat_svc.administration.message_removal import message_removal
+from chat_svc.administration.team_settings import TeamSettings
 from chat_svc.api.api_routes import install_api
 from chat_svc.auth.auth_client import AuthUnavailableError
 from chat_svc.files.file_records import FILE_MODELS
@@ -24,6 +26,8 @@ from chat_svc.models.notification_settings import NotificationSettings
 from chat_svc.models.pending_mentions import PendingMention
 from chat_svc.models.rooms import Room
 from chat_svc.models.users import ChatUser
+from chat_svc.profiles.profile_pages import profiles
+from chat_svc.profiles.profile_records import Profile
 from chat_svc.request_path import compose_request_path
 from chat_svc.runtime import manage_chat_runtime
 from chat_svc.search.indexer import DURABLE as SEARCH_DURABLE
@@ -69,6 +73,8 @@ CHAT_MODELS = (
     AuditEntry,
     ApiToken,
     *FILE_MODELS,
+    TeamSettings,
+    Profile,
 )
 AUTH_RETRY_AFTER_SECONDS = 2
 
@@ -125,6 +131,8 @@ def create_app(
     app.register_blueprint(administration)
     app.register_blueprint(token_pages)
     install_api(app, settings)
+    app.register_blueprint(message_removal)
+    app.register_blueprint(profiles)
 
     @app.errorhandler(AuthUnavailableError)
     async def _auth_unavailable(error: AuthUnavailableError) -> ResponseReturnValue:

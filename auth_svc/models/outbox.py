@@ -115,6 +115,17 @@ class ChangeRole(BaseModel):
         )
 
 
+class ChangeDisplayName(BaseModel):
+    kind: Literal["change_display_name"] = "change_display_name"
+    user_id: str
+    display_name: str
+
+    async def apply(self) -> None:
+        await UserDocument.get_pymongo_collection().update_one(
+            {"_id": self.user_id}, {"$set": {"display_name": self.display_name}}
+        )
+
+
 class SetDeactivation(BaseModel):
     """Deactivate an account (a time) or reactivate it (None)."""
 
@@ -213,6 +224,7 @@ Change = Annotated[
     | StorePasswordReset
     | CreateUser
     | ChangeRole
+    | ChangeDisplayName
     | SetDeactivation
     | ChangePassword
     | CreateSession

@@ -73,10 +73,12 @@ class MessageEdits:
             raise EditWindowClosedError
         return await self._change(message, body=body, deleted=False)
 
-    async def delete(self, message: MessageRecord) -> MessageRecord:
-        return await self._change(message, body="", deleted=True)
+    async def delete(self, message: MessageRecord, *, by_admin: bool = False) -> MessageRecord:
+        return await self._change(message, body="", deleted=True, by_admin=by_admin)
 
-    async def _change(self, message: MessageRecord, *, body: str, deleted: bool) -> MessageRecord:
+    async def _change(
+        self, message: MessageRecord, *, body: str, deleted: bool, by_admin: bool = False
+    ) -> MessageRecord:
         redis = self.feed.cache.redis
         key, token = lock_key(message.room, message.message_id), uuid.uuid4().hex
         if not await redis.set(key, token, nx=True, px=LOCK_MILLISECONDS):
@@ -96,6 +98,7 @@ class MessageEdits:
                 edited_at=now.replace(microsecond=now.microsecond // 1000 * 1000),
                 deleted=deleted,
                 mentions=mentions,
+                removed_by_admin=by_admin,
             )
         finally:
             await redis.eval(RELEASE_IF_OWNED, 1, key, token)

@@ -11,7 +11,7 @@ from chat_svc.auth.auth_client import AuthUnavailableError
 from chat_svc.services import services_of
 
 
-async def _call(path: str, payload: dict[str, str] | None = None) -> httpx.Response:
+async def call_auth(path: str, payload: dict[str, str] | None = None) -> httpx.Response:
     try:
         response = await services_of().auth.http.post(path, json=payload or {})
     except httpx.HTTPError as error:
@@ -23,19 +23,19 @@ async def _call(path: str, payload: dict[str, str] | None = None) -> httpx.Respo
 
 async def join_link(regenerate: bool = False) -> str:
     """The team's join link; ``regenerate`` replaces its code (the old one dies at once)."""
-    response = await _call("/internal/join-code" + ("/regenerate" if regenerate else ""))
+    response = await call_auth("/internal/join-code" + ("/regenerate" if regenerate else ""))
     body: dict[str, Any] = response.json()
     return f"{body['join_url']}{body['code']}"
 
 
 async def set_account_role(user_id: str, role: str) -> bool:
     """False when auth has no such account."""
-    response = await _call(f"/internal/people/{user_id}/role", {"role": role})
+    response = await call_auth(f"/internal/people/{user_id}/role", {"role": role})
     return response.status_code == 204
 
 
 async def set_account_active(user_id: str, active: bool) -> bool:
     """Deactivation revokes every session at auth (SessionRevoked ends the streams)."""
     verb = "reactivate" if active else "deactivate"
-    response = await _call(f"/internal/people/{user_id}/{verb}")
+    response = await call_auth(f"/internal/people/{user_id}/{verb}")
     return response.status_code == 204

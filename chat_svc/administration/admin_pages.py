@@ -13,6 +13,7 @@ from chat_svc.administration.account_requests import join_link
 from chat_svc.administration.admin_forms import RoleForm
 from chat_svc.administration.admin_gate import administrators_only, current_administrator
 from chat_svc.administration.audit_log import close_entry, open_entry, select_audit_page
+from chat_svc.administration.team_settings import select_room_creators, set_room_creators
 from chat_svc.auth.viewers import signed_in_viewer
 from chat_svc.models.users import ChatUser, select_people, select_user
 from chat_svc.web.forms import ActionForm, SignOutForm
@@ -28,7 +29,9 @@ NOTICES = {
     "role": "Role changed.",
     "deactivated": "Deactivated: their sessions are ended and they cannot sign in.",
     "reactivated": "Reactivated: they can sign in again with their password.",
+    "room-creation": "Saved: who may create rooms.",
     "join-link": "New join link: the previous one no longer works.",
+    "message-removed": 'Message removed: it reads "Removed by an administrator" everywhere.',
 }
 LAST_ADMIN = "The team needs at least one active administrator: make someone else one first."
 MAX_PAGE = 10_000
@@ -52,6 +55,7 @@ async def people_admin() -> ResponseReturnValue:
         join_link=await join_link(),
         action_form=ActionForm(None),
         notice=NOTICES.get(request.args.get("done", "")),
+        room_creators=await select_room_creators(),
         **await _page_context(),
     )
 
@@ -118,6 +122,20 @@ async def reactivate(user_id: str) -> ResponseReturnValue:
     return await _finish(
         await people_changes.reactivate(current_administrator(), target), "reactivated"
     )
+
+
+@administration.post("/settings/room-creation")
+@administrators_only
+async def choose_room_creators() -> ResponseReturnValue:
+    form = await request.form
+    creators = form.get("room_creators")
+    if not ActionForm(form).validate() or creators not in ("everyone", "admins"):
+        return await expired_form()
+    admin = current_administrator()
+    entry = await open_entry(admin.user_id, admin.display_name, f"room-creation:{creators}")
+    await set_room_creators("admins" if creators == "admins" else "everyone")
+    await close_entry(entry, "done")
+    return redirect(f"{PEOPLE_PATH}?done=room-creation", 303)
 
 
 @administration.get("/settings/audit")

@@ -39,6 +39,7 @@ class ChangeFields(BaseModel):
     event_id: int | None = None
     edited_at: datetime | None = None
     deleted: bool = False
+    removed_by_admin: bool = False  # a deletion by an administrator (chat_svc/administration/)
 
 
 class MentionFields(BaseModel):

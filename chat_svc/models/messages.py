@@ -151,6 +151,7 @@ async def update_message(
     edited_at: datetime,
     deleted: bool,
     mentions: Sequence[str] = (),
+    removed_by_admin: bool = False,
 ) -> MessageRecord | None:
     """A new text (or none, deleted) under a new event id; the caller holds the message's
     edit lock (actions/message_edits.py), so writes to one message never interleave."""
@@ -163,6 +164,7 @@ async def update_message(
                 "event_id": event_id,
                 "edited_at": edited_at,
                 "deleted": deleted,
+                "removed_by_admin": removed_by_admin,
                 "mentions": list(mentions),
             }
         },

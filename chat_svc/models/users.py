@@ -38,6 +38,12 @@ async def set_role(user_id: str, role: str) -> None:
     )
 
 
+async def set_display_name(user_id: str, display_name: str) -> None:
+    await ChatUser.get_pymongo_collection().update_one(
+        {"user_id": user_id}, {"$set": {"display_name": display_name}}
+    )
+
+
 async def set_deactivated(user_id: str, deactivated: bool) -> None:
     await ChatUser.get_pymongo_collection().update_one(
         {"user_id": user_id}, {"$set": {"deactivated": deactivated}}

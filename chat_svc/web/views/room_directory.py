@@ -9,6 +9,7 @@ from quart.typing import ResponseReturnValue
 from quart_rate_limiter import rate_limit
 
 from chat_svc.actions.room_names import name_key
+from chat_svc.administration.team_settings import ADMINS_CREATE_ROOMS, may_create_rooms
 from chat_svc.auth.viewers import signed_in, signed_in_viewer
 from chat_svc.models.memberships import count_members, select_membership
 from chat_svc.models.messages import GENERAL
@@ -75,6 +76,8 @@ def rooms_blueprint(settings: ChatSettings) -> Blueprint:
     )
     @signed_in
     async def new_room() -> ResponseReturnValue:
+        if not await may_create_rooms(signed_in_viewer().user_id):
+            return await render_error(403, ADMINS_CREATE_ROOMS, template="chat_error.html")
         form = RoomForm(await request.form)
         if not form.validate():
             return await render_rooms(form, status=422)

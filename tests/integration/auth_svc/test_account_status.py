@@ -70,3 +70,19 @@ async def test_a_role_change_is_stored_and_announced(
     assert isinstance(event, UserRoleChanged) and (event.user_id, event.role) == (user.id, "member")
     stored = await select_user_by_email("ada@example.com")
     assert stored is not None and stored.role == "member"
+
+
+async def test_a_new_display_name_is_checked_and_kept_on_the_account(
+    client: Client, jetstream: JetStreamContext
+) -> None:
+    await sign_up(client, jetstream)
+    user = await select_user_by_email("ada@example.com")
+    assert user is not None
+    path = f"/internal/people/{user.id}/display-name"
+    for refused in ("", "Ada\u202eevil", "x" * 51):
+        assert (await _internal(client, path, display_name=refused)).status_code == 400
+    assert (await _internal(client, path, display_name=" Ada L. ")).status_code == 204
+    stored = await select_user_by_email("ada@example.com")
+    assert stored is not None and stored.display_name == "Ada L."
+    missing = "/internal/people/nobody/display-name"
+    assert (await _internal(client, missing, display_name="Ada")).status_code == 404

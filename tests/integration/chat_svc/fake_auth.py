@@ -114,7 +114,11 @@ class FakeAuth:
             await self._reply(send, 200, {"code": self.join_code, "join_url": "http://auth/join/"})
             return
         user_id, _, verb = path.removeprefix("/internal/people/").partition("/")
-        if verb == "role":
+        if verb == "display-name":  # the profile page (chat_svc/profiles/)
+            for session in self.sessions.values():
+                if session.user_id == user_id:
+                    session.display_name = str(payload["display_name"])
+        elif verb == "role":
             self.roles[user_id] = str(payload["role"])
         elif verb == "deactivate":
             self.deactivated.add(user_id)

@@ -38,8 +38,14 @@ async def test_a_member_forging_every_admin_request_gets_404_and_nothing_changes
     async with app.test_app() as test_app:
         ada, bob = sign_in(test_app, fake_auth, "Ada"), sign_in(test_app, fake_auth, "Bob")
         await _admin(ada)
+        await bob.say("general", "mine to keep")
+        link = "http://chat/rooms/general#message-1"
         assert (await ada.get("/settings/people"))[0] == 200
-        for path in ("/settings/people", "/settings/audit"):
+        for path in (
+            "/settings/people",
+            "/settings/audit",
+            f"/settings/messages/remove?link={link}",
+        ):
             assert (await bob.get(path))[0] == 404
         forged: list[tuple[str, dict[str, str]]] = [
             ("/settings/join-link", {}),
@@ -47,6 +53,8 @@ async def test_a_member_forging_every_admin_request_gets_404_and_nothing_changes
             (f"/settings/people/{bob.user_id}/role", {"role": "admin"}),
             (f"/settings/people/{ada.user_id}/deactivate", {}),
             (f"/settings/people/{ada.user_id}/reactivate", {}),
+            ("/settings/messages/remove", {"link": link}),
+            ("/settings/room-creation", {"room_creators": "admins"}),
         ]
         stranger = test_app.test_client()
         for path, fields in forged:
@@ -58,6 +66,50 @@ async def test_a_member_forging_every_admin_request_gets_404_and_nothing_changes
         assert bob_now is not None and bob_now.role == "member"
         assert fake_auth.join_code == "first-code" and not fake_auth.roles
         assert not fake_auth.deactivated and not ada.session.revoked
+        assert "mine to keep" in (await bob.get("/rooms/general"))[1]
+        await bob.create_room("Still open to all")  # room creation untouched
+
+
+async def test_administrators_may_keep_room_creation_to_themselves(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    app = make_chat_app()
+    async with app.test_app() as test_app:
+        ada, bob = sign_in(test_app, fake_auth, "Ada"), sign_in(test_app, fake_auth, "Bob")
+        await _admin(ada)
+        await _submit(ada, "/settings/room-creation", {"room_creators": "admins"})
+        status, body = await _submit(bob, "/rooms", {"name": "Mine", "visibility": "open"})
+        assert status == 403 and "administrators create the rooms" in body
+        await ada.create_room("Announcements")
+        await _submit(ada, "/settings/room-creation", {"room_creators": "everyone"})
+        await bob.create_room("Mine")
+        actions = [entry.action for entry in await AuditEntry.find().sort("+at").to_list()]
+        assert actions == ["room-creation:admins", "room-creation:everyone"]
+
+
+async def test_an_administrator_removes_a_message_by_its_link_and_everyone_sees_why(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    app = make_chat_app()
+    async with app.test_app() as test_app:
+        ada, bob = sign_in(test_app, fake_auth, "Ada"), sign_in(test_app, fake_auth, "Bob")
+        await _admin(ada)
+        await bob.say("general", "something abusive")
+        link = "http://127.0.0.1:8002/rooms/general#message-1"
+        status, page = await ada.get(f"/settings/messages/remove?link={link}")
+        assert status == 200 and "something abusive" in page
+        assert (await ada.get("/settings/messages/remove?link=/rooms/general"))[0] == 404
+        assert (await _submit(ada, "/settings/messages/remove", {"link": link}))[0] == 303
+        _, room = await bob.get("/rooms/general")
+        assert "something abusive" not in room and "Removed by an administrator" in room
+        entry = await AuditEntry.find_one()
+        assert entry is not None and (entry.action, entry.outcome) == ("message:remove", "done")
+        assert (await ada.get(f"/settings/messages/remove?link={link}"))[0] == 404  # gone
+        # A closed room Ada is not in: she may remove with the link but never reads it.
+        secret = await bob.create_room("Secret", visibility="closed")
+        await bob.say(secret, "private words")
+        status, page = await ada.get(f"/settings/messages/remove?link=/rooms/{secret}#message-1")
+        assert status == 200 and "private words" not in page and "stays private" in page
 
 
 async def test_roles_change_never_leaving_no_administrator_and_each_action_is_audited(

@@ -1,0 +1,1 @@
+"""A person's own account details that chat's profile page changes (internal API only)."""

@@ -1,0 +1,70 @@
+"""The profile page and a person's public profile (issue 35, profiles)."""
+
+from __future__ import annotations
+
+import re
+
+from chat_svc.models.users import set_deactivated
+from tests.integration.chat_svc.conftest import AppFactory
+from tests.integration.chat_svc.fake_auth import FakeAuth
+from tests.integration.chat_svc.people import Person, sign_in
+
+
+async def _save(person: Person, **fields: str) -> tuple[int, str]:
+    form = {"csrf_token": await person.csrf(), **fields}
+    response = await person.client.post("/settings/profile", form=form)
+    return response.status_code, await response.get_data(as_text=True)
+
+
+async def test_a_profile_saved_shows_on_the_persons_page_to_others(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    app = make_chat_app()
+    async with app.test_app() as test_app:
+        ada, bob = sign_in(test_app, fake_auth, "Ada"), sign_in(test_app, fake_auth, "Bob")
+        status, _ = await _save(
+            ada,
+            display_name=" Ada Lovelace ",
+            status="on leave until Monday",
+            time_zone="Asia/Tokyo",
+        )
+        assert status == 303
+        assert ada.session.display_name == "Ada Lovelace"  # the account at auth follows
+        _, settings = await ada.get("/settings/profile")
+        assert 'value="Ada Lovelace"' in settings and "on leave until Monday" in settings
+
+        await bob.csrf()
+        _, people = await bob.get("/people")
+        [handle] = re.findall(
+            r'<a href="/people/([^"]+)"><span class="person-name">Ada Lovelace', people
+        )
+        status, page = await bob.get(f"/people/{handle}")
+        assert status == 200
+        assert "Ada Lovelace" in page and "on leave until Monday" in page
+        assert "(Asia/Tokyo)" in page and ">Message</button>" in page
+        await ada.say("general", "hello")  # new messages carry the new name
+        assert (
+            '<bdi class="message-author">Ada Lovelace</bdi>' in (await bob.get("/rooms/general"))[1]
+        )
+
+        await set_deactivated(ada.user_id, True)
+        _, page = await bob.get(f"/people/{handle}")
+        assert "(deactivated)" in page and ">Message</button>" not in page
+        assert (await bob.get("/people/not-a-handle"))[0] == 404
+
+
+async def test_the_profile_form_keeps_todays_name_rules(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    app = make_chat_app()
+    async with app.test_app() as test_app:
+        ada = sign_in(test_app, fake_auth, "Ada")
+        for fields in (
+            {"display_name": "Ada\u202eevil", "time_zone": ""},
+            {"display_name": "", "time_zone": ""},
+            {"display_name": "x" * 51, "time_zone": ""},
+            {"display_name": "Ada", "time_zone": "Mars/Olympus"},
+            {"display_name": "Ada", "status": "s" * 81, "time_zone": ""},
+        ):
+            assert (await _save(ada, **fields))[0] == 422, fields
+        assert ada.session.display_name == "Ada"
