@@ -11,6 +11,9 @@ from chat_svc.actions.message_edits import edit_window
 from chat_svc.actions.users_consumer import DURABLE as USERS_DURABLE
 from chat_svc.api.api_routes import install_api
 from chat_svc.auth.auth_client import AuthUnavailableError
+from chat_svc.bots.bot_pages import bot_pages
+from chat_svc.bots.bot_records import BotProfile
+from chat_svc.bots.incoming_hooks import incoming_hooks
 from chat_svc.models.digest_records import MentionDigest, MentionMailState
 from chat_svc.models.memberships import Membership
 from chat_svc.models.messages import DOCUMENT_MODELS, author_tag
@@ -60,6 +63,7 @@ CHAT_MODELS = (
     NotificationSettings,
     MigrationRecord,
     ApiToken,
+    BotProfile,
 )
 AUTH_RETRY_AFTER_SECONDS = 2
 
@@ -106,6 +110,8 @@ def create_app(
     app.register_blueprint(session_pages)
     app.register_blueprint(notifications)
     app.register_blueprint(token_pages)
+    app.register_blueprint(bot_pages)
+    app.register_blueprint(incoming_hooks)
     install_api(app, settings)
 
     @app.errorhandler(AuthUnavailableError)

@@ -38,6 +38,8 @@ class UserDocument(Document):
     # Read with the account at sign-in, so "first sign-in?" costs no query of its own.
     # None: an account from before this field; its sessions tell (models/sessions.py).
     signed_in_before: bool | None = None
+    # "admin" | "member" (issue 36 gates bots on it; the administrators feature sets it).
+    role: str = "member"
 
     class Settings:
         name = "users"

@@ -14,6 +14,8 @@ class ChatUser(Document):
     user_id: Indexed(str, unique=True)  # type: ignore[valid-type]
     email: Indexed(str)  # type: ignore[valid-type]
     display_name: str
+    # "admin" | "member" | "bot" (bots: chat_svc/bots/; the administrators feature sets admins).
+    role: str = "member"
 
     class Settings:
         name = "users"
