@@ -15,6 +15,9 @@ from chat_svc.administration.message_removal import message_removal
 from chat_svc.administration.team_settings import TeamSettings
 from chat_svc.api.api_routes import install_api
 from chat_svc.auth.auth_client import AuthUnavailableError
+from chat_svc.bots.bot_pages import bot_pages
+from chat_svc.bots.bot_records import BotProfile
+from chat_svc.bots.incoming_hooks import incoming_hooks
 from chat_svc.files.file_records import FILE_MODELS
 from chat_svc.files.file_worker import DURABLE as FILES_DURABLE
 from chat_svc.files.installation import install_files
@@ -75,6 +78,7 @@ CHAT_MODELS = (
     *FILE_MODELS,
     TeamSettings,
     Profile,
+    BotProfile,
 )
 AUTH_RETRY_AFTER_SECONDS = 2
 
@@ -130,6 +134,8 @@ def create_app(
     app.register_blueprint(notifications)
     app.register_blueprint(administration)
     app.register_blueprint(token_pages)
+    app.register_blueprint(bot_pages)
+    app.register_blueprint(incoming_hooks)
     install_api(app, settings)
     app.register_blueprint(message_removal)
     app.register_blueprint(profiles)

@@ -38,7 +38,7 @@ class UserDocument(Document):
     # Read with the account at sign-in, so "first sign-in?" costs no query of its own.
     # None: an account from before this field; its sessions tell (models/sessions.py).
     signed_in_before: bool | None = None
-    role: str = "member"  # service_kit/people/roles.py; absent on older accounts
+    role: str = "member"  # "admin" | "member" | "bot": service_kit/people/roles.py
     deactivated_at: datetime | None = None  # set: no sign-in, no session (administration/)
 
     class Settings:

@@ -29,7 +29,7 @@ from chat_svc.services import services_of
 from chat_svc.settings import ChatSettings
 from chat_svc.web.forms import normalise_body
 
-MESSAGE_PATH = "/rooms/<slug>/messages/<int:message_id>"
+MESSAGE_PATH = "/rooms/<slug>/messages/<id:message_id>"  # service_kit/serving/strict_ids.py
 
 
 async def member_room(slug: str) -> str:

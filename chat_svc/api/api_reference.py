@@ -12,9 +12,10 @@ from typing import Any
 from quart import current_app, render_template
 from quart.typing import ResponseReturnValue
 from quart_schema import OpenAPIProvider
-from werkzeug.routing import Rule
+from werkzeug.routing import BaseConverter, Rule
 
 from chat_svc.api.problems import PROBLEM_TYPE
+from service_kit.serving.strict_ids import IdConverter
 
 API_PREFIX = "/api/v1"
 PARAMETER = re.compile(r"<(?:[^:>]*:)?([^>]+)>")
@@ -30,6 +31,13 @@ class ApiRoutesOnly(OpenAPIProvider):
         paths, components = super().build_paths(rule)
         (operations,) = paths.values()
         return {PARAMETER.sub(r"{\1}", rule.rule): operations}, components
+
+    def build_path_parameter(self, name: str, converter: BaseConverter) -> dict[str, Any]:
+        if isinstance(converter, IdConverter):  # 1 to 18 digits
+            schema = {"type": "integer", "minimum": 0, "maximum": 10**18 - 1}
+            return {"name": name, "in": "path", "required": True, "schema": schema}
+        parameter: dict[str, Any] = super().build_path_parameter(name, converter)
+        return parameter
 
     def schema(self) -> dict[str, Any]:
         """As quart-schema builds it, with errors in the media type they are sent in."""

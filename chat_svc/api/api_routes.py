@@ -66,10 +66,16 @@ def install_api(app: Quart, settings: ChatSettings) -> None:
     async def reference() -> ResponseReturnValue:
         return await reference_page()
 
-    @api.route("/<path:anything>", methods=ALL_METHODS)
+    # Anything else under /api/ is a problem too, never an HTML page.
+    elsewhere = Blueprint("api_elsewhere", __name__, url_prefix="/api")
+    install_problems(elsewhere)
+
+    @elsewhere.route("/", methods=ALL_METHODS, defaults={"anything": ""})
+    @elsewhere.route("/<path:anything>", methods=ALL_METHODS)
     @hide
     async def nothing_here(anything: str) -> ResponseReturnValue:
         raise ApiProblem(404)
 
     app.register_blueprint(api)
+    app.register_blueprint(elsewhere)
     document_problems(app)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from quart import Response
 
 from chat_svc.actions.room_names import MAX_NAME_CHARS
+from chat_svc.bots.bot_records import is_bot
 from chat_svc.models.messages import MessageRecord, author_tag
 from chat_svc.models.rooms import Room
 from chat_svc.models.users import ChatUser
@@ -48,6 +49,7 @@ class MessagePage(BaseModel):
 class Author(BaseModel):
     id: str
     name: str
+    bot: bool = False
 
 
 class MessageOut(BaseModel):
@@ -65,7 +67,9 @@ class MessageOut(BaseModel):
         return cls(
             id=message.message_id,
             room=message.room,
-            author=Author(id=message.author_tag, name=message.author_name),
+            author=Author(
+                id=message.author_tag, name=message.author_name, bot=is_bot(message.author_id)
+            ),
             body=message.body,
             posted_at=message.posted_at,
             edited_at=message.edited_at,
@@ -102,10 +106,13 @@ class RoomList(BaseModel):
 class PersonOut(BaseModel):
     id: str  # a stable tag, not the account id (models/messages.author_tag)
     name: str
+    bot: bool = False
 
     @classmethod
     def of(cls, person: ChatUser) -> PersonOut:
-        return cls(id=author_tag(person.user_id), name=person.display_name)
+        return cls(
+            id=author_tag(person.user_id), name=person.display_name, bot=person.role == "bot"
+        )
 
 
 class PeopleList(BaseModel):

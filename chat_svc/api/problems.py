@@ -104,6 +104,11 @@ def install_problems(api: Blueprint) -> None:
         )
         return problem_response(422, detail=detail)
 
+    @api.errorhandler(UnicodeDecodeError)  # a body that is not UTF-8, read as JSON
+    @api.errorhandler(RecursionError)  # JSON nested past what the parser follows
+    async def _unreadable(error: Exception) -> ResponseReturnValue:
+        return problem_response(400, "bad_json", "The body is not UTF-8 JSON.")
+
     @api.errorhandler(RateLimitExceeded)
     async def _too_many(error: RateLimitExceeded) -> ResponseReturnValue:
         seconds = error.retry_after if isinstance(error.retry_after, int) else 60

@@ -14,7 +14,7 @@ class ChatUser(Document):
     user_id: Indexed(str, unique=True)  # type: ignore[valid-type]
     email: Indexed(str)  # type: ignore[valid-type]
     display_name: str
-    role: str = "member"  # auth's account role (service_kit/people/roles.py), copied
+    role: str = "member"  # auth's account role, copied; "bot": chat_svc/bots/
     deactivated: bool = False  # set and cleared by chat_svc/administration/
 
     class Settings:

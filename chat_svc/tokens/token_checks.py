@@ -54,17 +54,21 @@ class IssuedToken:
 class ApiTokens:
     redis: Redis
 
-    async def issue(self, user_id: str, name: str, kind: TokenKind = "personal") -> IssuedToken:
+    async def issue(
+        self, user_id: str, name: str, kind: TokenKind = "personal", bound_to: str = ""
+    ) -> IssuedToken:
+        """A new token; ``bound_to`` (a hook's room) must be given again to use it."""
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        record = await insert_token(secrets.token_hex(8), hash_token(token), user_id, name, kind)
+        token_hash = hash_token(token + bound_to)
+        record = await insert_token(secrets.token_hex(8), token_hash, user_id, name, kind)
         log.info("api token issued", extra={"user_id": user_id, "token_id": record.token_id})
         return IssuedToken(token, record)
 
-    async def holder_of(self, token: str) -> Viewer | None:
+    async def holder_of(self, token: str, bound_to: str = "") -> Viewer | None:
         """The person (or bot) behind a live token; None for any other string."""
         if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
             return None
-        token_hash = hash_token(token)
+        token_hash = hash_token(token + bound_to)
         try:
             cached = await self.redis.get(cache_key(token_hash))
         except CACHE_ERRORS as error:

@@ -9,7 +9,9 @@ from typing import Literal
 
 from beanie import Document, Indexed
 
-TokenKind = Literal["personal", "bot"]
+# personal: a person's (/settings/tokens); bot: a bot's key; hook: an incoming webhook's
+# secret, bound to its room (chat_svc/bots/).
+TokenKind = Literal["personal", "bot", "hook"]
 
 
 class ApiToken(Document):
