@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 DURABLE = "chat_svc_search"
 # Outside ``chat.>``: CHAT_EVENTS would store the request and answer it itself.
 REBUILD_SUBJECT = "chat-search.rebuild"
-WRITER_RETRY_SECONDS = 5.0
+WRITER_RETRY_SECONDS = 2.0
 STORE_BATCH = 1000
 
 
