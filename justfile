@@ -27,6 +27,11 @@ nats-setup:
 admin EMAIL:
     python -m auth_svc.joining.make_admin "{{EMAIL}}"
 
+# Rebuild the search index from the database (asks the chat replica that writes it; with
+# none running, the next one to start rebuilds it)
+search-rebuild:
+    python -m chat_svc.search.rebuild_command
+
 # Fast tests that need no server
 test-unit *ARGS:
     pytest tests/unit {{ARGS}}

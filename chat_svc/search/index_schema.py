@@ -40,16 +40,26 @@ def build_schema() -> tantivy.Schema:
 SCHEMA = build_schema()
 
 
+# Written once a rebuild from the database committed: without it, the index is missing or
+# was left half-built (a crash mid-rebuild), and the writer rebuilds it.
+COMPLETE_MARK = "rebuilt-from-database"
+
+
 def open_index(path: Path | None) -> tuple[tantivy.Index, bool]:
-    """The index at ``path`` (in memory when None) and whether it was just created (then it
-    is empty and must be rebuilt from the database)."""
-    created = path is None or not (path / "meta.json").exists()
+    """The index at ``path`` (in memory when None) and whether it must be rebuilt from the
+    database first."""
+    created = path is None or not (path / COMPLETE_MARK).exists()
     if path is not None:
         path.mkdir(parents=True, exist_ok=True)
     index = tantivy.Index(SCHEMA, path=None if path is None else str(path))
     for name, analyzer in ANALYZERS.items():
         index.register_tokenizer(name, analyzer)
     return index, created
+
+
+def mark_complete(path: Path | None) -> None:
+    if path is not None:
+        (path / COMPLETE_MARK).touch()
 
 
 def key_of(room: str, message_id: int) -> str:

@@ -5,7 +5,7 @@ Each replica tries for the writer at start and again every ``WRITER_RETRY_SECOND
 that gets it rebuilds an index that was missing (from the database), then pulls. An event is
 acked once its commit is done; applying is idempotent by message id and version
 (index_writer.py), so a redelivery, a replay or a restart changes nothing. The same replica
-answers ``chat.search.rebuild`` (``just search-rebuild``).
+answers ``chat-search.rebuild`` (``just search-rebuild``).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from chat_svc.events import MessageChanged, MessagePosted
 from chat_svc.models.messages import MessageRecord, messages_of_rooms_in_batches, record_of
 from chat_svc.models.rooms import Room
+from chat_svc.search.index_schema import mark_complete
 from chat_svc.search.index_writer import IndexWriter
 from chat_svc.search.search_index import SearchIndex
 from service_kit.events import Event, MalformedEventError
@@ -33,8 +34,9 @@ from service_kit.messaging.jetstream import DeadLetterError, DurableConsumer, To
 log = logging.getLogger(__name__)
 
 DURABLE = "chat_svc_search"
-REBUILD_SUBJECT = "chat.search.rebuild"
-WRITER_RETRY_SECONDS = 5.0
+# Outside ``chat.>``: CHAT_EVENTS would store the request and answer it itself.
+REBUILD_SUBJECT = "chat-search.rebuild"
+WRITER_RETRY_SECONDS = 2.0
 STORE_BATCH = 1000
 
 
@@ -108,6 +110,7 @@ class SearchIndexer:
     async def rebuild(self) -> int:
         assert self.writer is not None
         count = await self.writer.rebuild(messages_in_store())
+        mark_complete(self.search.path)
         self.missing = False
         log.info("search index rebuilt from the database", extra={"messages": count})
         return count

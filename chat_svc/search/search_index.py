@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
 import tantivy
 
@@ -45,8 +46,9 @@ class Criteria:
 
 
 class SearchIndex:
-    def __init__(self, index: tantivy.Index) -> None:
+    def __init__(self, index: tantivy.Index, path: Path | None = None) -> None:
         self.index = index
+        self.path = path  # None: in memory
 
     async def search(self, criteria: Criteria) -> FoundPage:
         if not criteria.rooms:

@@ -34,8 +34,9 @@ def install_search(app: Quart, settings: ChatSettings) -> None:
     @app.before_serving
     async def _open() -> None:
         infrastructure = infrastructure_of(app)
-        index, created = open_index(index_dir(settings))
-        search = SearchIndex(index)
+        path = index_dir(settings)
+        index, created = open_index(path)
+        search = SearchIndex(index, path)
         indexer = SearchIndexer(
             infrastructure.nats, infrastructure.js, infrastructure.topology, search, created
         )

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import re
+import shutil
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from quart import Quart
 
+from chat_svc.search.rebuild_command import rebuild
 from chat_svc.search.running_search import search_of
 from tests.integration.chat_svc.conftest import AppFactory
 from tests.integration.chat_svc.fake_auth import FakeAuth
@@ -174,3 +177,46 @@ async def test_odd_input_gets_a_clear_page_and_searching_is_rate_limited(
         # The 14th search in the period.
         response = await ann.client.get("/search", query_string={"q": "more"})
         assert response.status_code == 429
+
+
+async def test_a_missing_index_is_rebuilt_from_the_database_and_on_request(
+    make_chat_app: AppFactory, fake_auth: FakeAuth, tmp_path: Path
+) -> None:
+    first = make_chat_app(search_index_dir=str(tmp_path / "index"))
+    async with first.test_app() as test_app:
+        await indexer_bound(first)
+        ann = sign_in(test_app, fake_auth, "Ann")
+        await ann.say("general", "kept in the database")
+        await until(ann, "kept", lambda found: len(found) == 1, within=5)
+    shutil.rmtree(tmp_path / "index")  # its events were acked: only the database has it
+    again = make_chat_app(search_index_dir=str(tmp_path / "index"))
+    async with again.test_app() as test_app:
+        ann = sign_in(test_app, fake_auth, "Ann")
+        await until(ann, "kept", lambda found: len(found) == 1, within=10)
+        settings = again.extensions["settings"]
+        assert await rebuild(settings) == (
+            "Rebuilt the search index from the database: 1 messages."
+        )
+        assert len(found_in(await search(ann, "kept"))) == 1
+
+
+async def test_two_replicas_answer_alike_from_one_index(
+    make_chat_app: AppFactory, fake_auth: FakeAuth, tmp_path: Path
+) -> None:
+    """One writes (it holds the index's lock), both read (the lock's release on stop:
+    tests/unit/chat_svc/search/test_index_writer.py; two apps of one process share the
+    database client, so one cannot stop while the other goes on)."""
+    first = make_chat_app(search_index_dir=str(tmp_path))
+    second = make_chat_app(search_index_dir=str(tmp_path))
+    async with second.test_app() as two:
+        async with first.test_app() as one:
+            writer, reader = (first, second) if search_of(first).indexer.writer else (second, first)
+            await indexer_bound(writer)
+            assert search_of(reader).indexer.writer is None
+            ann_on_one = sign_in(one, fake_auth, "Ann")
+            await ann_on_one.csrf()
+            ann_on_two = Person(ann_on_one.session, ann_on_one.same_browser_on(two))
+            await ann_on_one.say("general", "written through the first replica")
+            await until(ann_on_two, "replica", lambda found: len(found) == 1, within=5)
+            await ann_on_two.say("general", "and another through the second replica")
+            await until(ann_on_one, "replica", lambda found: len(found) == 2, within=5)

@@ -1,0 +1,56 @@
+"""The real engine, in memory: applying is idempotent by message id and version."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from chat_svc.models.messages import MessageRecord
+from chat_svc.search.index_schema import open_index
+from chat_svc.search.index_writer import IndexWriter
+from chat_svc.search.query_syntax import parse_query
+from chat_svc.search.search_index import Criteria, SearchIndex
+
+POSTED = datetime(2026, 12, 7, tzinfo=UTC)
+
+
+def message(body: str, event_id: int | None = None, deleted: bool = False) -> MessageRecord:
+    return MessageRecord(
+        room="general",
+        message_id=7,
+        author_id="u1",
+        author_name="Ann",
+        body=body,
+        posted_at=POSTED,
+        event_id=event_id,
+        edited_at=POSTED if event_id else None,
+        deleted=deleted,
+    )
+
+
+async def found(search: SearchIndex, text: str) -> int:
+    page = await search.search(Criteria(parse_query(text + " "), ["general"], "u1"))
+    return page.total
+
+
+async def test_a_replayed_older_version_changes_nothing() -> None:
+    index, created = open_index(None)
+    writer = IndexWriter.try_open(index)
+    assert created and writer is not None
+    search = SearchIndex(index)
+    assert await writer.apply([message("first draft")]) == 1
+    assert await writer.apply([message("second draft", event_id=9)]) == 1
+    # The post and the edit again (a replay, a redelivery): the index keeps version 9.
+    assert await writer.apply([message("first draft"), message("second draft", 9)]) == 0
+    assert await found(search, "first") == 0 and await found(search, "second") == 1
+    assert await writer.apply([message("", event_id=10, deleted=True)]) == 1
+    assert await writer.apply([message("second draft", event_id=9)]) == 0
+    assert await found(search, "second") == 0 and await found(search, "draft") == 0
+
+
+async def test_one_writer_per_index_directory_until_it_closes(tmp_path: Path) -> None:
+    index, created = open_index(tmp_path)
+    writer = IndexWriter.try_open(index)
+    assert created and writer is not None
+    other_replica, _ = open_index(tmp_path)
+    assert IndexWriter.try_open(other_replica) is None
+    await writer.close()  # a replica stopping: another takes over the writing
+    assert IndexWriter.try_open(other_replica) is not None
