@@ -10,6 +10,7 @@ from quart.typing import ResponseReturnValue
 from chat_svc.actions.message_edits import edit_window
 from chat_svc.actions.users_consumer import DURABLE as USERS_DURABLE
 from chat_svc.auth.auth_client import AuthUnavailableError
+from chat_svc.formatting.formatting_help import formatting_help
 from chat_svc.models.digest_records import MentionDigest, MentionMailState
 from chat_svc.models.memberships import Membership
 from chat_svc.models.messages import DOCUMENT_MODELS, author_tag
@@ -99,6 +100,7 @@ def create_app(
     app.register_blueprint(people_pages)
     app.register_blueprint(session_pages)
     app.register_blueprint(notifications)
+    app.register_blueprint(formatting_help)
 
     @app.errorhandler(AuthUnavailableError)
     async def _auth_unavailable(error: AuthUnavailableError) -> ResponseReturnValue:

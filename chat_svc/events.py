@@ -10,11 +10,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar, Literal
 
-from chat_svc.models.message_shape import MentionFields, MessageFields, PostedFields
+from chat_svc.models.message_shape import (
+    FormattedFields,
+    MentionFields,
+    MessageFields,
+    PostedFields,
+)
 from service_kit.events import Event
 
 
-class MessagePosted(MentionFields, PostedFields, Event):
+class MessagePosted(FormattedFields, MentionFields, PostedFields, Event):
     """Published on the room's own subject (``subject_for``), so a replica subscribes only to
     the rooms its clients have open or are members of; ``SUBJECT`` matches every room."""
 

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from chat_svc.actions.message_feed import CACHE_ERRORS, MessageFeed
 from chat_svc.auth.auth_client import Viewer
 from chat_svc.events import MessageChanged
+from chat_svc.formatting.markdown_render import render_markdown
 from chat_svc.models.messages import MessageRecord, event_of, select_message, update_message
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ class MessageEdits:
                 edited_at=now.replace(microsecond=now.microsecond // 1000 * 1000),
                 deleted=deleted,
                 mentions=mentions,
+                body_html="" if deleted else render_markdown(body),
             )
         finally:
             await redis.eval(RELEASE_IF_OWNED, 1, key, token)

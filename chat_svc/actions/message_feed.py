@@ -19,6 +19,7 @@ from chat_svc.actions.post_intake import PostIntake, SequenceMissingError, Taken
 from chat_svc.actions.room_names import DIRECT_PREFIX
 from chat_svc.auth.auth_client import Viewer
 from chat_svc.events import MessagePosted
+from chat_svc.formatting.markdown_render import prose_of, render_markdown
 from chat_svc.models.messages import (
     MessageRecord,
     event_of,
@@ -58,7 +59,7 @@ class MessageFeed:
         """Who ``body`` mentions among the room's members (actions/mentions.py)."""
         if "@" not in body:
             return ()  # most messages: no member list needed
-        return find_mentions(body, await self.members.of(room))
+        return find_mentions(prose_of(body), await self.members.of(room))  # never in code
 
     async def _direct_readers(self, room: str) -> tuple[str, ...]:
         """Everyone in a direct room (its author is dropped later); nobody elsewhere."""
@@ -108,6 +109,7 @@ class MessageFeed:
             body=body,
             posted_at=posting_time(),
             mentions=mentions,
+            body_html=render_markdown(body),
         )
         for attempt in range(ID_ATTEMPTS):
             check_rate = rate_limited and attempt == 0
@@ -126,6 +128,7 @@ class MessageFeed:
                     body,
                     message.posted_at,
                     mentions,
+                    draft.body_html,
                 )
             except DuplicateKeyError:  # the sequence was re-seeded under an id in flight
                 log.warning("message id %d of %s taken, taking another", message.message_id, room)

@@ -151,6 +151,7 @@ async def update_message(
     edited_at: datetime,
     deleted: bool,
     mentions: Sequence[str] = (),
+    body_html: str = "",
 ) -> MessageRecord | None:
     """A new text (or none, deleted) under a new event id; the caller holds the message's
     edit lock (actions/message_edits.py), so writes to one message never interleave."""
@@ -164,6 +165,7 @@ async def update_message(
                 "edited_at": edited_at,
                 "deleted": deleted,
                 "mentions": list(mentions),
+                "body_html": body_html,
             }
         },
     )
@@ -197,6 +199,7 @@ async def insert_message(
     body: str,
     posted_at: datetime | None = None,
     mentions: Sequence[str] = (),
+    body_html: str = "",
 ) -> MessageRecord:
     """Store a new message (``DuplicateKeyError`` when the room's id is taken)."""
     posted_at = posted_at or posting_time()
@@ -208,6 +211,7 @@ async def insert_message(
         body=body,
         posted_at=posted_at,
         mentions=tuple(mentions),
+        body_html=body_html,
     )
     # Straight to the collection, the document beanie would write: beanie's insert
     # (validation, encoder, state and action hooks) cost 1.3 ms of CPU per post, more than
