@@ -21,6 +21,7 @@ from chat_svc.bots.incoming_hooks import incoming_hooks
 from chat_svc.files.file_records import FILE_MODELS
 from chat_svc.files.file_worker import DURABLE as FILES_DURABLE
 from chat_svc.files.installation import install_files
+from chat_svc.formatting.formatting_help import formatting_help
 from chat_svc.models.digest_records import MentionDigest, MentionMailState
 from chat_svc.models.memberships import Membership
 from chat_svc.models.messages import DOCUMENT_MODELS, author_tag
@@ -139,6 +140,7 @@ def create_app(
     install_api(app, settings)
     app.register_blueprint(message_removal)
     app.register_blueprint(profiles)
+    app.register_blueprint(formatting_help)
 
     @app.errorhandler(AuthUnavailableError)
     async def _auth_unavailable(error: AuthUnavailableError) -> ResponseReturnValue:

@@ -12,6 +12,7 @@ from typing import ClassVar, Literal
 
 from chat_svc.models.message_shape import (
     FileFields,
+    FormattedFields,
     MentionFields,
     MessageFields,
     PostedFields,
@@ -19,7 +20,7 @@ from chat_svc.models.message_shape import (
 from service_kit.events import Event
 
 
-class MessagePosted(FileFields, MentionFields, PostedFields, Event):
+class MessagePosted(FileFields, FormattedFields, MentionFields, PostedFields, Event):
     """Published on the room's own subject (``subject_for``), so a replica subscribes only to
     the rooms its clients have open or are members of; ``SUBJECT`` matches every room."""
 

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from chat_svc.actions.message_feed import CACHE_ERRORS, MessageFeed
 from chat_svc.auth.auth_client import Viewer
 from chat_svc.events import MessageChanged
+from chat_svc.formatting.markdown_render import render_markdown
 from chat_svc.models.messages import MessageRecord, event_of, select_message, update_message
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,7 @@ class MessageEdits:
                 deleted=deleted,
                 mentions=mentions,
                 removed_by_admin=by_admin,
+                body_html="" if deleted else render_markdown(body),
             )
         finally:
             await redis.eval(RELEASE_IF_OWNED, 1, key, token)

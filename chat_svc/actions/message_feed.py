@@ -19,6 +19,7 @@ from chat_svc.actions.post_intake import PostIntake, SequenceMissingError, Taken
 from chat_svc.actions.room_names import DIRECT_PREFIX
 from chat_svc.auth.auth_client import Viewer
 from chat_svc.events import MessagePosted
+from chat_svc.formatting.markdown_render import prose_of, render_markdown
 from chat_svc.models.message_shape import AttachedFile
 from chat_svc.models.messages import (
     MessageRecord,
@@ -59,7 +60,7 @@ class MessageFeed:
         """Who ``body`` mentions among the room's members (actions/mentions.py)."""
         if "@" not in body:
             return ()  # most messages: no member list needed
-        return find_mentions(body, await self.members.of(room))
+        return find_mentions(prose_of(body), await self.members.of(room))  # never in code
 
     async def _direct_readers(self, room: str) -> tuple[str, ...]:
         """Everyone in a direct room (its author is dropped later); nobody elsewhere."""
@@ -112,6 +113,7 @@ class MessageFeed:
             posted_at=posting_time(),
             mentions=mentions,
             files=files,
+            body_html=render_markdown(body),
         )
         for attempt in range(ID_ATTEMPTS):
             check_rate = rate_limited and attempt == 0
@@ -131,6 +133,7 @@ class MessageFeed:
                     message.posted_at,
                     mentions,
                     files,
+                    draft.body_html,
                 )
             except DuplicateKeyError:  # the sequence was re-seeded under an id in flight
                 log.warning("message id %d of %s taken, taking another", message.message_id, room)

@@ -84,7 +84,14 @@ class FileFields(BaseModel):
     files: tuple[AttachedFile, ...] = ()
 
 
-class MessageFields(FileFields, MentionFields, ChangeFields, PostedFields):
+class FormattedFields(BaseModel):
+    """The text as HTML (chat_svc/formatting/), rendered once at post and edit time; empty
+    on messages stored before formatting, which the page renders when it reads them."""
+
+    body_html: str = ""
+
+
+class MessageFields(FileFields, FormattedFields, MentionFields, ChangeFields, PostedFields):
     """Every field of a message, in the order of its stored document and cached JSON."""
 
 

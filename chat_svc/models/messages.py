@@ -152,6 +152,7 @@ async def update_message(
     deleted: bool,
     mentions: Sequence[str] = (),
     removed_by_admin: bool = False,
+    body_html: str = "",
 ) -> MessageRecord | None:
     """A new text (or none, deleted) under a new event id; the caller holds the message's
     edit lock (actions/message_edits.py), so writes to one message never interleave."""
@@ -166,6 +167,7 @@ async def update_message(
                 "deleted": deleted,
                 "removed_by_admin": removed_by_admin,
                 "mentions": list(mentions),
+                "body_html": body_html,
             }
         },
     )
@@ -200,6 +202,7 @@ async def insert_message(
     posted_at: datetime | None = None,
     mentions: Sequence[str] = (),
     files: Sequence[AttachedFile] = (),
+    body_html: str = "",
 ) -> MessageRecord:
     """Store a new message (``DuplicateKeyError`` when the room's id is taken)."""
     posted_at = posted_at or posting_time()
@@ -212,6 +215,7 @@ async def insert_message(
         posted_at=posted_at,
         mentions=tuple(mentions),
         files=tuple(files),
+        body_html=body_html,
     )
     # Straight to the collection, the document beanie would write: beanie's insert
     # (validation, encoder, state and action hooks) cost 1.3 ms of CPU per post, more than

@@ -68,7 +68,11 @@ def utc_day(moment: datetime) -> date:
 
 def install_message_text(globals_: dict[str, Any], filters: dict[str, Callable[..., Any]]) -> None:
     """Add the filters and helpers message templates use to a Jinja environment."""
+    # Imported here: formatting builds on linkify above.
+    from chat_svc.formatting.stored_html import formatted_body
+
     filters["linkify"] = linkify
+    filters["formatted_body"] = formatted_body
     globals_["utc_day"] = utc_day
     globals_["avatar"] = avatar
     globals_["viewer_avatar"] = viewer_avatar

@@ -44,5 +44,5 @@ async def test_messages_of_different_utc_days_are_separated_and_links_work(
         '<a href="https://example.org/x" rel="nofollow noopener noreferrer" target="_blank">'
         in older_html
     )
-    assert "javascript:alert(1)</p>" in older_html
+    assert "javascript:alert(1)</div>" in older_html
     assert 'href="javascript' not in older_html

@@ -19,10 +19,12 @@ from tests.integration.chat_svc.people import bold_rooms, sidebar_counts, sign_i
 
 def body_of(html: str, message_id: int) -> str:
     found = re.search(
-        rf'id="message-{message_id}".*?<p class="message-body[^"]*"[^>]*>(.*?)</p>', html, re.DOTALL
+        rf'id="message-{message_id}".*?<(p|div) class="message-body[^"]*"[^>]*>(.*?)</\1>',
+        html,
+        re.DOTALL,
     )
     assert found is not None, f"message {message_id} is not on the page"
-    return found.group(1)
+    return found.group(2)
 
 
 async def test_a_post_edit_and_delete_on_one_replica_show_on_the_other_at_once(

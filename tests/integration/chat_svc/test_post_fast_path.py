@@ -53,7 +53,7 @@ async def post(
 
 async def messages_in(person: Person, slug: str) -> list[str]:
     _, page = await person.get(f"/rooms/{slug}")
-    return re.findall(r'<p class="message-body" dir="auto">(said [^<]*)</p>', page)
+    return re.findall(r'<div class="message-body[^"]*" dir="auto">(said [^<]*)</div>', page)
 
 
 async def test_a_post_is_answered_as_quart_answers_it_with_and_without_htmx(

@@ -17,7 +17,7 @@ from httpx_sse import aconnect_sse
 
 from tests.support.http_accounts import SESSION_COOKIE
 
-MESSAGE_BODY = re.compile(r'<p class="message-body"[^>]*>(.*?)</p>', re.DOTALL)
+MESSAGE_BODY = re.compile(r'<div class="message-body[^"]*"[^>]*>(.*?)</div>', re.DOTALL)
 # A safety net so a broken stack fails the test instead of hanging it; never a timing check.
 PATIENCE_SECONDS = 45.0
 

@@ -3,6 +3,7 @@
 // sends. The hint under the box says which (without JavaScript it says what is true
 // there), and after a send the fresh box has the focus for the next message.
 import { on, onSettle } from "./events.js";
+import { insideFence } from "./code-fences.js";
 
 const FORM = "#message-form";
 const touch = () => matchMedia("(pointer: coarse)").matches;
@@ -15,7 +16,7 @@ function nameTheKeys(form) {
 
 // Bubbling: mention-picker.js takes Enter first while its list is open.
 on("keydown", `${FORM} textarea`, (event, box) => {
-  if (event.key !== "Enter" || event.shiftKey || event.isComposing || touch()) return;
+  if (event.key !== "Enter" || event.shiftKey || event.isComposing || touch() || insideFence(box)) return;
   event.preventDefault();
   // One send at a time (send-status.js marks the form in flight; not htmx's class, which
   // htmx carries onto the fresh form until it settles).

@@ -22,6 +22,7 @@ import "./send-status.js";
 import "./drafts.js";
 import "./char-count.js";
 import "./enter-sends.js";
+import "./code-fences.js";
 import "./mention-list.js";
 import "./mention-lookup.js";
 import "./mention-picker.js";
