@@ -18,6 +18,7 @@ from chat_svc.models.notification_settings import NotificationSettings
 from chat_svc.models.pending_mentions import PendingMention
 from chat_svc.models.rooms import Room
 from chat_svc.models.users import ChatUser
+from chat_svc.push.level_views import notification_levels
 from chat_svc.request_path import compose_request_path
 from chat_svc.runtime import manage_chat_runtime
 from chat_svc.settings import ChatSettings
@@ -99,6 +100,7 @@ def create_app(
     app.register_blueprint(people_pages)
     app.register_blueprint(session_pages)
     app.register_blueprint(notifications)
+    app.register_blueprint(notification_levels)
 
     @app.errorhandler(AuthUnavailableError)
     async def _auth_unavailable(error: AuthUnavailableError) -> ResponseReturnValue:

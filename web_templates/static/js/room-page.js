@@ -11,6 +11,7 @@ import "./stream-status.js";
 import "./stream-resume.js";
 import "./stream-orders.js";
 import "./unread-badges.js";
+import "./tab-title.js";
 import "./here-now.js";
 import "./typing-line.js";
 import "./typing-signal.js";
