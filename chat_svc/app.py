@@ -18,7 +18,12 @@ from chat_svc.models.notification_settings import NotificationSettings
 from chat_svc.models.pending_mentions import PendingMention
 from chat_svc.models.rooms import Room
 from chat_svc.models.users import ChatUser
+from chat_svc.push.app_shell_views import app_shell
 from chat_svc.push.level_views import notification_levels
+from chat_svc.push.preferences import PushPreferences
+from chat_svc.push.push_lifecycle import manage_push
+from chat_svc.push.subscription_views import push_subscriptions
+from chat_svc.push.subscriptions import PushSubscription
 from chat_svc.request_path import compose_request_path
 from chat_svc.runtime import manage_chat_runtime
 from chat_svc.settings import ChatSettings
@@ -56,6 +61,8 @@ CHAT_MODELS = (
     MentionMailState,
     NotificationSettings,
     MigrationRecord,
+    PushSubscription,
+    PushPreferences,
 )
 AUTH_RETRY_AFTER_SECONDS = 2
 
@@ -81,6 +88,7 @@ def create_app(
     app.jinja_env.globals["author_tag"] = author_tag
     manage_infrastructure(app, settings, SERVICE, models=CHAT_MODELS, durables=[USERS_DURABLE])
     manage_chat_runtime(app, settings, auth_transport)
+    manage_push(app, settings)
     install_security_headers(
         app, form_action_origins=[settings.auth_public_url], hsts=settings.is_production
     )
@@ -101,6 +109,8 @@ def create_app(
     app.register_blueprint(session_pages)
     app.register_blueprint(notifications)
     app.register_blueprint(notification_levels)
+    app.register_blueprint(push_subscriptions)
+    app.register_blueprint(app_shell)
 
     @app.errorhandler(AuthUnavailableError)
     async def _auth_unavailable(error: AuthUnavailableError) -> ResponseReturnValue:

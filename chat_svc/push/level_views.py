@@ -4,11 +4,14 @@ a 303 back to where the form was, so it works without JavaScript."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from quart import Blueprint, redirect, request
 from quart.typing import ResponseReturnValue
 
 from chat_svc.auth.viewers import signed_in, signed_in_viewer
-from chat_svc.push.levels import parse_level, set_level
+from chat_svc.push.levels import LEVEL_LABELS, parse_level, select_room_levels, set_level
+from chat_svc.push.preferences import select_hide_text
 from chat_svc.web.forms import ActionForm
 from chat_svc.web.views.room_directory import expired_form
 from chat_svc.web.views.room_messages import visible_room_or_404
@@ -35,3 +38,12 @@ async def save_room_level(slug: str) -> ResponseReturnValue:
     if form.get("return_to") == "settings":
         return redirect(f"{SETTINGS_PATH}?saved=1#room-levels", 303)
     return redirect(f"/rooms/{room.slug}", 303)
+
+
+async def push_settings_context(user_id: str) -> dict[str, Any]:
+    """What /settings/notifications shows of this feature (_room_levels.html)."""
+    return {
+        "room_levels": await select_room_levels(user_id),
+        "level_labels": LEVEL_LABELS,
+        "hide_push_text": await select_hide_text(user_id),
+    }

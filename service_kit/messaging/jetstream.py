@@ -168,6 +168,8 @@ class DurableConsumer:
     max_attempts: int | None = None  # default: the consumer's max_deliver
     backoff: tuple[float, ...] = (1.0, 2.0, 5.0, 15.0, 30.0)
     batch: int = 10
+    # Subjects with a wildcard part (chat's per-room events) decode by their own rule.
+    decode: Callable[[str, bytes], Event] = decode_event
     stats: ConsumerStats = field(default_factory=ConsumerStats)
     bound: asyncio.Event = field(default_factory=asyncio.Event)
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
@@ -224,7 +226,7 @@ class DurableConsumer:
     async def process(self, message: Msg) -> None:
         attempt = message.metadata.num_delivered
         try:
-            event = decode_event(message.subject, message.data)
+            event = self.decode(message.subject, message.data)
         except MalformedEventError as error:
             await self._dead_letter(message, f"malformed: {error}")
             return

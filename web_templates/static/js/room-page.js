@@ -12,6 +12,8 @@ import "./stream-resume.js";
 import "./stream-orders.js";
 import "./unread-badges.js";
 import "./tab-title.js";
+import "./push-opt-in.js";
+import "./desktop-notices.js";
 import "./here-now.js";
 import "./typing-line.js";
 import "./typing-signal.js";
