@@ -32,6 +32,12 @@ from chat_svc.models.rooms import Room
 from chat_svc.models.users import ChatUser
 from chat_svc.profiles.profile_pages import profiles
 from chat_svc.profiles.profile_records import Profile
+from chat_svc.push.app_shell_views import app_shell
+from chat_svc.push.level_views import notification_levels
+from chat_svc.push.preferences import PushPreferences
+from chat_svc.push.push_lifecycle import manage_push
+from chat_svc.push.subscription_views import push_subscriptions
+from chat_svc.push.subscriptions import PushSubscription
 from chat_svc.request_path import compose_request_path
 from chat_svc.runtime import manage_chat_runtime
 from chat_svc.search.indexer import DURABLE as SEARCH_DURABLE
@@ -80,6 +86,8 @@ CHAT_MODELS = (
     TeamSettings,
     Profile,
     BotProfile,
+    PushSubscription,
+    PushPreferences,
 )
 AUTH_RETRY_AFTER_SECONDS = 2
 
@@ -114,6 +122,7 @@ def create_app(
     manage_tokens(app)
     install_files(app)
     install_search(app, settings)
+    manage_push(app, settings)
     install_security_headers(
         app, form_action_origins=[settings.auth_public_url], hsts=settings.is_production
     )
@@ -141,6 +150,9 @@ def create_app(
     app.register_blueprint(message_removal)
     app.register_blueprint(profiles)
     app.register_blueprint(formatting_help)
+    app.register_blueprint(notification_levels)
+    app.register_blueprint(push_subscriptions)
+    app.register_blueprint(app_shell)
 
     @app.errorhandler(AuthUnavailableError)
     async def _auth_unavailable(error: AuthUnavailableError) -> ResponseReturnValue:

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from service_kit.messaging.nats_credentials import dev_nats_password
-from service_kit.settings import ServiceSettings, dev_secret
+from service_kit.settings import InsecureSettingsError, ServiceSettings, dev_secret
 
 
 class ChatSettings(ServiceSettings):
@@ -78,6 +78,25 @@ class ChatSettings(ServiceSettings):
     mention_email_delay_seconds: float = Field(600.0, ge=0)
     mention_email_min_interval_seconds: float = Field(1800.0, ge=0)
     mention_email_scan_seconds: float = Field(15.0, gt=0)
+
+    # Web Push (chat_svc/push/): the VAPID private key (base64url of the raw 32 bytes or of
+    # DER; the public key is derived). Empty outside production: derived from the secret
+    # key (push/vapid_keys.py). Loopback endpoints: dev and tests only.
+    web_push_vapid_private_key: str = Field("", validation_alias="WEB_PUSH_VAPID_PRIVATE_KEY")
+    web_push_allow_loopback: bool = Field(False, validation_alias="WEB_PUSH_ALLOW_LOOPBACK")
+    web_push_contact: str = "mailto:push@example.invalid"
+    # No open stream for this long: away, so pushed to; at most one push per room this often.
+    push_away_seconds: float = Field(60.0, ge=0)
+    push_coalesce_seconds: float = Field(30.0, ge=0)
+    push_concurrency: int = Field(32, ge=1)
+
+    @model_validator(mode="after")
+    def _web_push_ready_for_production(self) -> Self:
+        if self.is_production and not self.web_push_vapid_private_key:
+            raise InsecureSettingsError("APP_ENV=production needs WEB_PUSH_VAPID_PRIVATE_KEY")
+        if self.is_production and self.web_push_allow_loopback:
+            raise InsecureSettingsError("WEB_PUSH_ALLOW_LOOPBACK is for dev and tests only")
+        return self
 
     @property
     def cookies_secure(self) -> bool:

@@ -7,6 +7,9 @@ Every ``FLUSH_SECONDS`` each replica reads the list of every room it shows and s
 that room's streams only when it changed: at most one update per room every two seconds,
 and a closed tab leaves everyone's list within ``ENTRY_SECONDS`` at worst (at once, plus
 the flush, when its stream ends normally).
+
+Per person, ``stream_seen_key`` holds when they last had any stream open (set on arrival
+and every refresh): Web Push goes only to people away for a while (chat_svc/push/).
 """
 
 from __future__ import annotations
@@ -33,6 +36,11 @@ log = logging.getLogger(__name__)
 FLUSH_SECONDS = 2.0
 REFRESH_SECONDS = 3.0
 ENTRY_SECONDS = 8.0
+SEEN_KEEP_SECONDS = 3600  # longer than anyone counts as "just here"
+
+
+def stream_seen_key(user_id: str) -> str:
+    return f"chat:person:{user_id}:stream-seen"
 
 
 def here_key(room: str) -> str:
@@ -70,7 +78,10 @@ class Presence:
         member = json.dumps({"user": client.user_id, "name": display_name, "tab": uuid.uuid4().hex})
         self._entries[client] = (client.room, member)
         try:
-            await self.redis.zadd(here_key(client.room), {member: time.time() + ENTRY_SECONDS})
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.zadd(here_key(client.room), {member: time.time() + ENTRY_SECONDS})
+                pipe.set(stream_seen_key(client.user_id), time.time(), ex=SEEN_KEEP_SECONDS)
+                await pipe.execute()
         except (RedisError, OSError) as error:  # a courtesy: the stream goes on without
             log.warning("presence not recorded: %s", error)
 
@@ -111,6 +122,8 @@ class Presence:
             for room, members in by_room.items():
                 pipe.zadd(here_key(room), members)
                 pipe.zremrangebyscore(here_key(room), "-inf", time.time())  # lapsed tabs
+            for user_id in {client.user_id for client in self._entries}:
+                pipe.set(stream_seen_key(user_id), time.time(), ex=SEEN_KEEP_SECONDS)
             await pipe.execute()
 
     async def _flush(self) -> None:

@@ -4,14 +4,15 @@ A membership carries what the sidebar needs without reading the room: its ``titl
 this person's side (a direct room is titled with the other person's name) and ``kind``;
 ``last_read_message_id`` (what the unread count starts from), ``opened_at`` (where
 ``GET /`` goes back to) and ``hidden`` (a direct room is never left, only hidden from the
-sidebar until its next unread message or its next opening).
+sidebar until its next unread message or its next opening) and ``notification_level``
+(chat_svc/push/levels.py: None is the default for the room's kind).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from beanie import Document
 from pymongo import ASCENDING, DESCENDING, IndexModel
@@ -19,6 +20,8 @@ from pymongo.errors import DuplicateKeyError
 
 from chat_svc.models.aggregation import aggregate
 from chat_svc.models.rooms import RoomKind
+
+NotificationLevel = Literal["everything", "mentions", "nothing"]
 
 
 class Membership(Document):
@@ -30,6 +33,7 @@ class Membership(Document):
     joined_at: datetime
     opened_at: datetime | None = None
     hidden: bool = False
+    notification_level: NotificationLevel | None = None
 
     class Settings:
         name = "memberships"

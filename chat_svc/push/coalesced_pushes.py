@@ -1,0 +1,62 @@
+"""Messages held while a person's push window for a room was open become one push ("3 new
+messages in general") when it closes, unless the person read them or came back meanwhile.
+Every replica sweeps; each held set is claimed by one (push_windows.CLAIM)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from chat_svc.models.memberships import select_membership
+from chat_svc.push.device_sends import DeviceSends
+from chat_svc.push.payloads import coalesced_payload
+from chat_svc.push.push_windows import HeldMessages, PushWindows
+from chat_svc.push.recipients import Recipient, away_only
+
+log = logging.getLogger(__name__)
+
+SWEEP_SECONDS = 1.0
+
+
+@dataclass
+class CoalescedPushes:
+    redis: Redis
+    windows: PushWindows
+    sends: DeviceSends
+    away_seconds: float
+    _stopping: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                for held in await self.windows.claim_due():
+                    await self.push(held)
+            except (RedisError, OSError) as error:
+                log.warning("coalesced pushes not swept: %s", error)
+            except Exception:
+                log.exception("coalesced push failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), SWEEP_SECONDS)
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def push(self, held: HeldMessages) -> None:
+        membership = await select_membership(held.room, held.user_id)
+        if membership is None:
+            return
+        unread = [i for i in held.message_ids if i > membership.last_read_message_id]
+        person = Recipient(held.user_id, membership.title, membership.kind == "direct")
+        if not unread or not await away_only([person], self.redis, self.away_seconds):
+            return
+        newest = unread[-1]
+        payload = coalesced_payload(
+            room=held.room, where=membership.title, count=len(unread), message_id=newest
+        )
+        push_key = f"{held.room}:{newest}:coalesced"
+        await self.sends.to_people(push_key, lambda _: payload, [held.user_id])
