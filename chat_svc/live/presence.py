@@ -23,13 +23,13 @@ import uuid
 from dataclasses import dataclass, field
 from typing import cast
 
-from markupsafe import Markup
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from chat_svc.live.fanout import Fanout
 from chat_svc.live.sse_frames import frame
 from chat_svc.live.stream_client import StreamClient
+from chat_svc.web.here_now import Person, by_name, here_html
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +47,13 @@ def here_key(room: str) -> str:
     return f"chat:room:{room}:here"
 
 
-def here_html(names: list[str]) -> Markup:
-    """The list the page shows (the same markup on the page and in the stream)."""
-    items = Markup("").join(Markup("<li><bdi>{}</bdi></li>").format(name) for name in names)
-    return Markup('<ul class="here-list">{}</ul>').format(items)
+def people_here(entries: list[bytes]) -> list[Person]:
+    """The set's entries (one per tab) as one entry per person, by name."""
+    people: dict[str, str] = {}
+    for item in entries:
+        entry = json.loads(item)
+        people[entry["user"]] = entry["name"]
+    return by_name(people)
 
 
 @dataclass
@@ -58,7 +61,7 @@ class Presence:
     redis: Redis
     fanout: Fanout
     _entries: dict[StreamClient, tuple[str, str]] = field(default_factory=dict)  # room, member
-    _sent: dict[str, list[str]] = field(default_factory=dict)
+    _sent: dict[str, list[Person]] = field(default_factory=dict)
     _task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -92,14 +95,10 @@ class Presence:
         with contextlib.suppress(RedisError, OSError):
             await self.redis.zrem(here_key(entry[0]), entry[1])
 
-    async def names(self, room: str) -> list[str]:
+    async def names(self, room: str) -> list[Person]:
         """Who has ``room`` open now, by name, each person once."""
         raw = await self.redis.zrangebyscore(here_key(room), time.time(), "+inf")
-        people: dict[str, str] = {}
-        for item in cast(list[bytes], raw):
-            entry = json.loads(item)
-            people[entry["user"]] = entry["name"]
-        return sorted(people.values(), key=str.casefold)
+        return people_here(cast(list[bytes], raw))
 
     async def _run(self) -> None:
         last_refresh = 0.0

@@ -15,14 +15,13 @@ on one Redis or Valkey, not on a Redis Cluster.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from typing import cast
 
 from redis.asyncio import Redis
 
-from chat_svc.live.presence import here_key
+from chat_svc.live.presence import here_key, people_here
 from chat_svc.models.memberships import select_memberships_of
 from chat_svc.models.messages import count_unread_messages
 from chat_svc.reads.history import HistoryIndex
@@ -89,7 +88,7 @@ class RoomSnapshot:
     # The room's newest messages as the cache stores them (JSON), oldest first; None when
     # the cache had to be rebuilt (``records`` then holds them).
     latest_json: list[bytes] | None
-    here: list[str] | None  # None: unknown (Redis unavailable)
+    here: list[tuple[str, str]] | None  # (id, name) by name; None: unknown (Redis down)
     # Per room of the person's: unread count and the newest message id counted.
     unread: dict[str, tuple[int, int]]
     places: dict[str, RoomPlace]
@@ -120,7 +119,7 @@ class RoomSnapshots:
         latest_json: list[bytes] | None = list(cast(list[bytes], raw[2]))
         if room and not raw[1]:
             latest_json = None
-        here = _names(cast(list[bytes], raw[3]))
+        here = people_here(cast(list[bytes], raw[3]))
         unread, mentions = await self._unread(
             user_id, copy.places, cast(list[list[object]], raw[4])
         )
@@ -169,15 +168,6 @@ class RoomSnapshots:
                 unread[room] = (counted.count, counted.newest) if counted else (0, read)
                 mentions[room] = counted.mentions if counted else 0
         return unread, mentions
-
-
-def _names(raw: list[bytes]) -> list[str]:
-    """Who is here by name, each person once (the same rule as Presence.names)."""
-    people: dict[str, str] = {}
-    for item in raw:
-        entry = json.loads(item)
-        people[entry["user"]] = entry["name"]
-    return sorted(people.values(), key=str.casefold)
 
 
 async def snapshot_from_store(user_id: str, room: str | None) -> RoomSnapshot:

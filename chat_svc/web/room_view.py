@@ -13,12 +13,13 @@ from typing import Any
 from markupsafe import Markup
 
 from chat_svc.actions.message_feed import CACHE_ERRORS, TooFarBehindError
-from chat_svc.live.presence import here_html
+from chat_svc.auth.auth_client import Viewer
 from chat_svc.models.rooms import Room
 from chat_svc.reads.room_snapshot import RoomSnapshot, snapshot_from_store
 from chat_svc.reads.sidebar import RoomPlace, Sidebar
 from chat_svc.services import ChatServices
 from chat_svc.web.conversation import RenderedMessage
+from chat_svc.web.here_now import here_html, with_viewer
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class RoomPage:
     older_before: int | None
     here: Markup | None
     member: bool
+    member_count: int
     # The around view (``?around=``) ends before the newest messages: a link to them.
     newer_link: bool = False
 
@@ -54,6 +56,7 @@ class RoomPage:
             "last_id": self.last_id,
             "older_before": self.older_before,
             "here": self.here,
+            "member_count": self.member_count,
             "sidebar": self.sidebar,
             "member": self.member,
             "newer_link": self.newer_link,
@@ -91,9 +94,15 @@ async def _from_first_unread(
     return services.conversation.from_records(unread) if unread else page
 
 
+def _here(snapshot: RoomSnapshot, viewer: Viewer) -> Markup | None:
+    if snapshot.here is None:
+        return None
+    return here_html(with_viewer(snapshot.here, viewer.user_id, viewer.display_name))
+
+
 async def load_room_page(
     services: ChatServices,
-    viewer_id: str,
+    viewer: Viewer,
     room: Room,
     later: Later,
     around: int | None = None,
@@ -105,6 +114,7 @@ async def load_room_page(
     up to its newest message (Redis now, the store through ``later``), unless the browser
     reports what was on screen itself (``screen_reads``, web/cookies.py). ``around``: the
     messages around that id instead, highlighted, and nothing is marked read."""
+    viewer_id = viewer.user_id
     page_size = services.settings.page_size
     snapshot = await room_snapshot(services, viewer_id, room.slug, page_size)
     membership = snapshot.sidebar.membership
@@ -119,7 +129,7 @@ async def load_room_page(
         )
     if around is not None:
         newest = messages[-1].record.message_id if messages else 0
-        return await _around_page(services, viewer_id, room, snapshot, newest, around)
+        return await _around_page(services, viewer, room, snapshot, newest, around)
     if membership is not None and messages:
         messages = await _from_first_unread(services, room.slug, membership, messages)
     newest = messages[-1].record.message_id if messages else 0
@@ -147,14 +157,15 @@ async def load_room_page(
         messages_html=conversation.html(messages, viewer_id, first_unread),
         last_id=newest,
         older_before=messages[0].record.message_id if len(messages) >= page_size else None,
-        here=here_html(snapshot.here) if snapshot.here is not None else None,
+        here=_here(snapshot, viewer),
         member=membership is not None,
+        member_count=len(await services.reads.members.of(room.slug)),
     )
 
 
 async def _around_page(
     services: ChatServices,
-    viewer_id: str,
+    viewer: Viewer,
     room: Room,
     snapshot: RoomSnapshot,
     newest: int,
@@ -170,10 +181,13 @@ async def _around_page(
         room=room,
         sidebar=snapshot.sidebar,
         messages=messages,
-        messages_html=services.conversation.html(messages, viewer_id, None, highlighted=around),
+        messages_html=services.conversation.html(
+            messages, viewer.user_id, None, highlighted=around
+        ),
         last_id=max(newest, shown_newest),
         older_before=messages[0].record.message_id if older >= page_size else None,
-        here=here_html(snapshot.here) if snapshot.here is not None else None,
+        here=_here(snapshot, viewer),
         member=snapshot.sidebar.membership is not None,
+        member_count=len(await services.reads.members.of(room.slug)),
         newer_link=shown_newest < newest,
     )

@@ -18,6 +18,8 @@ from typing import Any, Literal
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
+from tests.e2e.html_checker import record_state
+
 AXE_CORE_VERSION = "4.14.1"
 AXE_SCRIPT = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 # Elsewhere (a CI cache, a copy unpacked with `npm pack`): AXE_CORE_JS=/path/to/axe.min.js
@@ -75,5 +77,6 @@ def describe(violations: list[dict[str, Any]]) -> str:
 
 
 def assert_no_blocking_violations(page: Page, where: str) -> None:
+    record_state(page, where)
     violations = blocking_violations(page)
     assert not violations, f"axe on {where}:\n{describe(violations)}"

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Playwright, expect, sync_playwright
 
+from tests.e2e.html_checker import HtmlChecker, record_every_context, running_checker
 from tests.support.stack import RunningStack, start_stack
 
 CHROMIUM = "/usr/bin/chromium"
@@ -61,10 +62,27 @@ def playwright() -> Iterator[Playwright]:
 
 
 @pytest.fixture(scope="session")
-def browser(playwright: Playwright) -> Iterator[Browser]:
+def html_checker() -> Iterator[HtmlChecker]:
+    with running_checker() as checker:
+        yield checker
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright, html_checker: HtmlChecker) -> Iterator[Browser]:
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+    record_every_context(browser, html_checker)
     yield browser
     browser.close()
+
+
+@pytest.fixture(autouse=True)
+def valid_html(html_checker: HtmlChecker) -> Iterator[None]:
+    """Every page a browser test loaded is valid HTML (checked after its contexts close)."""
+    html_checker.pending.clear()
+    yield
+    errors = html_checker.check_pending()
+    if errors:
+        pytest.fail("the Nu HTML Checker found:\n" + "\n".join(errors[:40]), pytrace=False)
 
 
 @pytest.fixture

@@ -59,6 +59,7 @@ HOLES = frozenset(
         "viewer_avatar",
         "sidebar",
         "here",
+        "member_count",
         "messages",
         "last_id",
         "older_before",
@@ -148,6 +149,7 @@ class PageSkeletons:
                 "viewer_avatar": viewer_avatar(viewer.display_name, viewer.user_id).encode(),
                 "sidebar": self.sidebar_html(page.sidebar).encode(),
                 "here": (page.here or "").encode(),
+                "member_count": str(page.member_count).encode(),
                 "messages": page.messages_html.encode(),
                 "last_id": str(page.last_id).encode(),
                 "older_before": str(page.older_before).encode(),
@@ -206,6 +208,7 @@ class PageSkeletons:
             "last_id": mark("last_id"),
             "older_before": mark("older_before") if shape.has_older else None,
             "here": Markup(mark("here")) if shape.knows_here else None,  # noqa: S704
+            "member_count": mark("member_count"),
             "sidebar": empty,
             "member": shape.member,
             "member_notice": None,

@@ -98,7 +98,7 @@ class RoomPageRoute:
             room, _ = found
             page = await load_room_page(
                 services,
-                viewer.user_id,
+                viewer,
                 room,
                 lambda job, *args: jobs.append((job, args)),
                 screen_reads=cookies.get(READS_COOKIE) == READS_FROM_SCREEN,

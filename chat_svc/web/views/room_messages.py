@@ -78,7 +78,7 @@ async def render_room(
         return await render_error(400, "Around which message? The message number is not valid.")
     page = await load_room_page(
         services,
-        viewer.user_id,
+        viewer,
         room,
         run_after_response,
         around_id,

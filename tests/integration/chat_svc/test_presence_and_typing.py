@@ -36,13 +36,13 @@ async def test_here_now_lists_both_people_across_replicas_and_drops_a_closed_tab
             here = await next_named(ada_events, "here")
             while "Bob" not in here:
                 here = await next_named(ada_events, "here")
-            assert "<bdi>Ada</bdi>" in here and "<bdi>Bob</bdi>" in here
+            assert 'class="here-name">Ada</bdi>' in here and 'class="here-name">Bob</bdi>' in here
             async with httpx.AsyncClient(cookies={"chat_session": ada.token}) as client:
                 page = await client.get(f"{first}/rooms/general")
-            assert "<bdi>Bob</bdi>" in page.text  # on the page too, without JavaScript
+            assert 'class="here-name">Bob</bdi>' in page.text  # on the page too, without JavaScript
         closed_at = time.monotonic()
         here = await next_named(ada_events, "here")
-        assert "Bob" not in here and "<bdi>Ada</bdi>" in here
+        assert "Bob" not in here and 'class="here-name">Ada</bdi>' in here
         assert time.monotonic() - closed_at < 10
 
 
