@@ -19,7 +19,7 @@ from pymongo.errors import OperationFailure
 
 from chat_svc.events import MessageChanged, MessagePosted
 from chat_svc.models.message_shape import GENERAL as GENERAL  # where chat_svc imports it
-from chat_svc.models.message_shape import MessageFields, PostedFields
+from chat_svc.models.message_shape import MessageFields, PostedFields, ReplyQuote
 from service_kit.events import Event
 from service_kit.storage.store_compat import count_and_newest, is_ferretdb
 
@@ -200,6 +200,7 @@ async def insert_message(
     posted_at: datetime | None = None,
     mentions: Sequence[str] = (),
     body_html: str = "",
+    reply: ReplyQuote | None = None,
 ) -> MessageRecord:
     """Store a new message (``DuplicateKeyError`` when the room's id is taken)."""
     posted_at = posted_at or posting_time()
@@ -212,6 +213,7 @@ async def insert_message(
         posted_at=posted_at,
         mentions=tuple(mentions),
         body_html=body_html,
+        reply=reply,
     )
     # Straight to the collection, the document beanie would write: beanie's insert
     # (validation, encoder, state and action hooks) cost 1.3 ms of CPU per post, more than

@@ -23,6 +23,7 @@ import "./drafts.js";
 import "./char-count.js";
 import "./enter-sends.js";
 import "./code-fences.js";
+import "./reply-composer.js";
 import "./mention-list.js";
 import "./mention-lookup.js";
 import "./mention-picker.js";
