@@ -10,7 +10,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.journey import new_person, open_account, open_message_menu, send_message, shoot
+from tests.e2e.journey import open_message_menu, open_two_accounts, send_message, shoot
 from tests.support.stack import RunningStack
 
 
@@ -19,9 +19,9 @@ def test_reply_from_the_menu_and_a_code_block_from_the_box(
 ) -> None:
     ada_context, bob_context = browser.new_context(), browser.new_context()
     try:
-        ada, bob = ada_context.new_page(), bob_context.new_page()
-        open_account(ada, stack, new_person("Ada"))
-        open_account(bob, stack, new_person("Bob"))
+        (ada, ada_person), (bob, _) = open_two_accounts(
+            stack, (ada_context, bob_context), ("Ada", "Bob")
+        )
         send_message(ada, "Who has the **release** notes?\nasking for the team")
         original = bob.locator("#messages li.message", has_text="release notes").last
         expect(original.locator(".message-body strong")).to_have_text("release")
@@ -30,7 +30,7 @@ def test_reply_from_the_menu_and_a_code_block_from_the_box(
         open_message_menu(original)
         original.get_by_role("link", name="Reply").click()
         quote = bob.locator("#message-form .composer-reply")
-        expect(quote).to_contain_text("Replying to Ada: Who has the release notes?")
+        expect(quote).to_contain_text(f"Replying to {ada_person.name}: Who has the release notes?")
         box = bob.get_by_role("textbox", name="Message")
         # Inside an open fence Enter starts a new line; after the closing one it sends.
         box.fill("I do:\n```python\nnotes = open('notes.md')")
@@ -43,6 +43,9 @@ def test_reply_from_the_menu_and_a_code_block_from_the_box(
         expect(quote).to_have_count(0)  # the fresh form has no reply in it
 
         reply = ada.locator("#messages li.message", has_text="I do:").last
+        # The original counts it live in both browsers.
+        for page in (ada, bob):
+            expect(page.locator(f"#message-{original_id} a.reply-count")).to_have_text("1 reply")
         reply_quote = reply.locator("a.reply-quote")
         expect(reply_quote).to_have_attribute("href", f"/rooms/general?around={original_id}")
         expect(reply_quote).to_contain_text("Who has the **release** notes?")
