@@ -38,6 +38,7 @@ from chat_svc.push.preferences import PushPreferences
 from chat_svc.push.push_lifecycle import manage_push
 from chat_svc.push.subscription_views import push_subscriptions
 from chat_svc.push.subscriptions import PushSubscription
+from chat_svc.replies.reply_pages import reply_pages
 from chat_svc.request_path import compose_request_path
 from chat_svc.runtime import manage_chat_runtime
 from chat_svc.search.indexer import DURABLE as SEARCH_DURABLE
@@ -153,6 +154,7 @@ def create_app(
     app.register_blueprint(notification_levels)
     app.register_blueprint(push_subscriptions)
     app.register_blueprint(app_shell)
+    app.register_blueprint(reply_pages)
 
     @app.errorhandler(AuthUnavailableError)
     async def _auth_unavailable(error: AuthUnavailableError) -> ResponseReturnValue:

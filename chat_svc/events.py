@@ -16,11 +16,12 @@ from chat_svc.models.message_shape import (
     MentionFields,
     MessageFields,
     PostedFields,
+    ReplyFields,
 )
 from service_kit.events import Event
 
 
-class MessagePosted(FileFields, FormattedFields, MentionFields, PostedFields, Event):
+class MessagePosted(FileFields, ReplyFields, FormattedFields, MentionFields, PostedFields, Event):
     """Published on the room's own subject (``subject_for``), so a replica subscribes only to
     the rooms its clients have open or are members of; ``SUBJECT`` matches every room."""
 

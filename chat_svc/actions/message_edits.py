@@ -24,6 +24,7 @@ from chat_svc.auth.auth_client import Viewer
 from chat_svc.events import MessageChanged
 from chat_svc.formatting.markdown_render import render_markdown
 from chat_svc.models.messages import MessageRecord, event_of, select_message, update_message
+from chat_svc.replies.reply_quotes import mark_quotes_deleted, with_replied_author
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,9 @@ class MessageEdits:
         return await self._change(message, body=body, deleted=False)
 
     async def delete(self, message: MessageRecord, *, by_admin: bool = False) -> MessageRecord:
-        return await self._change(message, body="", deleted=True, by_admin=by_admin)
+        deleted = await self._change(message, body="", deleted=True, by_admin=by_admin)
+        await mark_quotes_deleted(self.feed.cache, deleted)  # its replies say so
+        return deleted
 
     async def _change(
         self, message: MessageRecord, *, body: str, deleted: bool, by_admin: bool = False
@@ -88,7 +91,9 @@ class MessageEdits:
             current = await select_message(message.room, message.message_id)
             if current is None or current.deleted:
                 raise MessageBusyError  # deleted meanwhile
-            mentions = await self.feed.mentions_in(message.room, body)
+            mentions = with_replied_author(
+                await self.feed.mentions_in(message.room, body), current.reply, current.author_id
+            )
             event_id = await self.feed.ids.next_id(message.room)
             now = datetime.now(UTC)
             changed = await update_message(

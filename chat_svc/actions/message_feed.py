@@ -20,7 +20,7 @@ from chat_svc.actions.room_names import DIRECT_PREFIX
 from chat_svc.auth.auth_client import Viewer
 from chat_svc.events import MessagePosted
 from chat_svc.formatting.markdown_render import prose_of, render_markdown
-from chat_svc.models.message_shape import AttachedFile
+from chat_svc.models.message_shape import AttachedFile, ReplyQuote
 from chat_svc.models.messages import (
     MessageRecord,
     event_of,
@@ -36,6 +36,7 @@ from chat_svc.reads.latest_cache import (
     mentions_key,
 )
 from chat_svc.reads.room_members import RoomMembers
+from chat_svc.replies.reply_quotes import count_reply, reply_target, with_replied_author
 
 log = logging.getLogger(__name__)
 
@@ -77,13 +78,19 @@ class MessageFeed:
         rate_limited: bool = True,
         client_id: str | None = None,
         files: tuple[AttachedFile, ...] = (),
+        reply_to: int | None = None,
     ) -> MessageRecord:
         """One Redis round trip (send-once key, rate limit, id, cache: actions/post_intake.py),
         the insert, the publish. Raises ``PostRefusedError`` when the author posts too fast
         (``rate_limited=False``: a post no person sends by hand, such as a test's) and
         ``AlreadySentError`` for a draft (``client_id``) stored already."""
-        mentions = await self.mentions_in(room, body)
-        message = await self._store(author, room, body, mentions, rate_limited, client_id, files)
+        reply = await reply_target(room, reply_to)  # chat_svc/replies/
+        mentions = with_replied_author(await self.mentions_in(room, body), reply, author.user_id)
+        message = await self._store(
+            author, room, body, mentions, rate_limited, client_id, files, reply
+        )
+        if reply is not None:
+            await count_reply(self.cache, reply, room)
         await self.mention_notices.mentioned(message, await self._direct_readers(room))
         fields = {"room": room, "message_id": message.message_id, "user_id": author.user_id}
         event = event_of(message, MessagePosted)
@@ -103,6 +110,7 @@ class MessageFeed:
         rate_limited: bool,
         client_id: str | None,
         files: tuple[AttachedFile, ...] = (),
+        reply: ReplyQuote | None = None,
     ) -> MessageRecord:
         draft = MessageRecord(
             room=room,
@@ -114,6 +122,7 @@ class MessageFeed:
             mentions=mentions,
             files=files,
             body_html=render_markdown(body),
+            reply=reply,
         )
         for attempt in range(ID_ATTEMPTS):
             check_rate = rate_limited and attempt == 0
@@ -134,6 +143,7 @@ class MessageFeed:
                     mentions,
                     files,
                     draft.body_html,
+                    reply,
                 )
             except DuplicateKeyError:  # the sequence was re-seeded under an id in flight
                 log.warning("message id %d of %s taken, taking another", message.message_id, room)

@@ -91,7 +91,27 @@ class FormattedFields(BaseModel):
     body_html: str = ""
 
 
-class MessageFields(FileFields, FormattedFields, MentionFields, ChangeFields, PostedFields):
+class ReplyQuote(BaseModel):
+    """The message a reply answers, as its quote shows it (chat_svc/replies/): taken when the
+    reply is posted; ``deleted`` set when the original goes."""
+
+    message_id: int
+    author_id: str
+    author_name: str
+    first_line: str = ""
+    deleted: bool = False
+
+
+class ReplyFields(BaseModel):
+    """A reply's quote of its original, and on an original how many replies it has."""
+
+    reply: ReplyQuote | None = None
+    reply_count: int = 0
+
+
+class MessageFields(
+    FileFields, ReplyFields, FormattedFields, MentionFields, ChangeFields, PostedFields
+):
     """Every field of a message, in the order of its stored document and cached JSON."""
 
 

@@ -19,7 +19,7 @@ from pymongo.errors import OperationFailure
 
 from chat_svc.events import MessageChanged, MessagePosted
 from chat_svc.models.message_shape import GENERAL as GENERAL  # where chat_svc imports it
-from chat_svc.models.message_shape import AttachedFile, MessageFields, PostedFields
+from chat_svc.models.message_shape import AttachedFile, MessageFields, PostedFields, ReplyQuote
 from service_kit.events import Event
 from service_kit.storage.store_compat import count_and_newest, is_ferretdb
 
@@ -203,6 +203,7 @@ async def insert_message(
     mentions: Sequence[str] = (),
     files: Sequence[AttachedFile] = (),
     body_html: str = "",
+    reply: ReplyQuote | None = None,
 ) -> MessageRecord:
     """Store a new message (``DuplicateKeyError`` when the room's id is taken)."""
     posted_at = posted_at or posting_time()
@@ -216,6 +217,7 @@ async def insert_message(
         mentions=tuple(mentions),
         files=tuple(files),
         body_html=body_html,
+        reply=reply,
     )
     # Straight to the collection, the document beanie would write: beanie's insert
     # (validation, encoder, state and action hooks) cost 1.3 ms of CPU per post, more than

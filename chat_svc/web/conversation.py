@@ -7,11 +7,11 @@ every page, so a post, edit or deletion made through any replica shows on the ne
 served anywhere, with nothing to invalidate.
 
 Per viewer, only small parts are added around the shared markup: the classes
-``own-message`` and ``mentions-you``, the author's own message menu (Edit while the edit
-window is open, Delete), the "new messages" divider, and the day separators (their labels
-depend on today's date). The class ``continued`` (the same author within five minutes:
-no second header) is the same for every viewer; message-groups.js keeps it for live
-messages by the same rule.
+``own-message`` and ``mentions-you``, the message menu (Reply; on the author's own, Edit
+while the edit window is open and Delete), the "new messages" divider, and the day
+separators (their labels depend on today's date). The class ``continued`` (the same author
+within five minutes: no second header) is the same for every viewer; message-groups.js keeps
+it for live messages by the same rule.
 """
 
 from __future__ import annotations
@@ -44,15 +44,19 @@ class RenderedMessage:
     opening: str
 
 
-def own_actions(message: MessageRecord, edit_open: bool) -> str:
-    """The author's menu, as ``_message_actions.html`` renders it."""
+def message_menu(message: MessageRecord, own: bool, edit_open: bool) -> str:
+    """The message menu, as ``_message_actions.html`` renders it: Reply on every message
+    (chat_svc/replies/), Edit while the window is open and Delete on the viewer's own."""
     base = f"/rooms/{escape(message.room)}/messages/{message.message_id}"
-    edit = f'<li><a href="{base}/edit" class="edit-message">Edit</a></li>' if edit_open else ""
+    reply = f'<li><a href="{base}/reply" class="reply-message">Reply</a></li>'
+    edit = (
+        f'<li><a href="{base}/edit" class="edit-message">Edit</a></li>' if own and edit_open else ""
+    )
+    delete = f'<li><a href="{base}/delete" class="delete-message">Delete</a></li>' if own else ""
     return (
         '<details class="menu message-actions"><summary><span aria-hidden="true">⋯</span>'
         '<span class="visually-hidden">Message actions</span></summary>'
-        f'<ul class="menu-items">{edit}'
-        f'<li><a href="{base}/delete" class="delete-message">Delete</a></li></ul></details>'
+        f'<ul class="menu-items">{reply}{edit}{delete}</ul></details>'
     )
 
 
@@ -134,8 +138,9 @@ class ConversationRenderer:
                 )
             )
             previous = message
-            if message.author_id == viewer_id and not message.deleted:
-                parts.append(own_actions(message, self._edit_open(message)))
+            if not message.deleted:
+                own = message.author_id == viewer_id
+                parts.append(message_menu(message, own, own and self._edit_open(message)))
             parts.append(CLOSING)
         return Markup("".join(parts))  # noqa: S704 - each part is rendered and escaped above
 

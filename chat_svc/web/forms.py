@@ -65,6 +65,8 @@ class MessageForm(Form):
     body = TextAreaField("Message", filters=[normalise_body])
     # One key per draft (actions/send_once.py): a retried send of this form is stored once.
     client_id = HiddenField(default=new_client_id)
+    # A reply: the id of the message of this room it answers (chat_svc/replies/).
+    reply_to = HiddenField()
 
     def __init__(
         self,

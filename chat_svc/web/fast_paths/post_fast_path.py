@@ -60,6 +60,7 @@ from service_kit.serving.raw_asgi import (
     send_whole,
 )
 from service_kit.serving.request_safety import foreign_origin
+from service_kit.serving.strict_ids import parse_id
 from service_kit.serving.web import MAX_REQUEST_BYTES
 
 log = logging.getLogger(__name__)
@@ -211,6 +212,7 @@ class MessagePostRoute:
                     slug,
                     str(form.body.data),
                     client_id=valid_client_id(form.client_id.data),
+                    reply_to=parse_id(form.reply_to.data),
                 )
             ).message_id
         except AlreadySentError as sent:

@@ -105,7 +105,11 @@ async def post_once(slug: str, form: MessageForm) -> int:
     feed = services_of().actions.messages
     try:
         message = await feed.post(
-            signed_in_viewer(), slug, str(form.body.data), client_id=client_id
+            signed_in_viewer(),
+            slug,
+            str(form.body.data),
+            client_id=client_id,
+            reply_to=parse_id(form.reply_to.data),
         )
     except AlreadySentError as sent:
         return sent.message_id

@@ -1,8 +1,8 @@
-// The message menu (Edit, Delete) on the viewer's own messages. The server renders one
-// copy of each live message for everyone, so the menu is added here to the viewer's own,
-// with the markup web/conversation.py writes on the page (the server checks every request
-// again: anyone else's message answers 404). Edit only while the room's edit window
-// (data-edit-minutes) is open.
+// The message menu on live messages: Reply on every one, Edit and Delete on the viewer's
+// own. The server renders one copy of each live message for everyone, so the menu is added
+// here, with the markup web/conversation.py writes on the page (the server checks every
+// request again: anyone else's message answers 404 to Edit). Edit only while the room's
+// edit window (data-edit-minutes) is open.
 const chat = document.querySelector("section.chat[data-viewer-author]");
 const log = document.getElementById("chat-log");
 
@@ -34,8 +34,10 @@ function menu(message) {
   summary.append(dots, name);
   const items = document.createElement("ul");
   items.className = "menu-items";
-  if (editOpen(message)) items.append(item("edit-message", base + "/edit", "Edit"));
-  items.append(item("delete-message", base + "/delete", "Delete"));
+  items.append(item("reply-message", base + "/reply", "Reply"));
+  const own = message.dataset.author === chat.dataset.viewerAuthor;
+  if (own && editOpen(message)) items.append(item("edit-message", base + "/edit", "Edit"));
+  if (own) items.append(item("delete-message", base + "/delete", "Delete"));
   details.append(summary, items);
   return details;
 }
@@ -45,7 +47,6 @@ function addControls() {
   // deleted message may have got controls while it still looked alive.
   for (const stray of log.querySelectorAll("li.message-deleted .message-actions")) stray.remove();
   for (const message of log.querySelectorAll("li.message")) {
-    if (message.dataset.author !== chat.dataset.viewerAuthor) continue;
     if (message.matches(".message-deleted") || message.querySelector(".message-actions, .message-change-form")) continue;
     message.append(menu(message));
   }

@@ -26,6 +26,8 @@ import "./drafts.js";
 import "./char-count.js";
 import "./enter-sends.js";
 import "./code-fences.js";
+import "./reply-composer.js";
+import "./reply-counts.js";
 import "./mention-list.js";
 import "./mention-lookup.js";
 import "./mention-picker.js";
