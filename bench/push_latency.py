@@ -1,9 +1,9 @@
 """Web Push (issue 33): latency from the POST to a push service receiving the push, with
 1,000 people away in one room, and the pushes per second one sender sustains.
 
-One chat_svc replica (with its sender) on the server core; this process (the poster and a
-push service on loopback that decrypts every push, as the integration tests' does) on the
-load core. Every person's level is *everything*, one device each.
+One chat_svc replica (with its sender) on the server core; this process (the poster and
+the integration tests' push service, which checks each VAPID JWT and decrypts each push) on
+the load core. Every person's level is *everything*, one device each.
 
 - ``paced``: 1 msg/s for ``--seconds``; with the product's 30 s coalescing each person gets
   the first message at once (1,000 pushes) and the rest as one coalesced push, so the
@@ -19,95 +19,62 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import json
 import os
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import http_ece
 import httpx
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from pymongo import AsyncMongoClient
 
 from bench.proc import LOAD_CORE, cpu_seconds, pin_self
 from bench.publisher import CSRF
 from bench.stack import running_stack
-from tests.support.in_process import uvicorn_serving
+from chat_svc.push.vapid_keys import dev_private_key, load_vapid_keys
+from chat_svc.settings import ChatSettings
+from tests.integration.chat_svc.push_service import PushService, push_service_running
 
 RESULTS = Path(__file__).parent / "results" / "push_latency.json"
 
 
-def b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-class Receiver:
-    """A push service: decrypts each push and notes when it came (one key for every device)."""
-
-    def __init__(self) -> None:
-        self.key = ec.generate_private_key(ec.SECP256R1())
-        self.auth = os.urandom(16)
-        self.arrivals: list[tuple[int, float]] = []  # (message id, time)
-
-    def keys(self) -> dict[str, str]:
-        point = self.key.public_key().public_bytes(
-            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-        )
-        return {"p256dh": b64url(point), "auth": b64url(self.auth)}
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        at = time.time()
-        plain = http_ece.decrypt(body, private_key=self.key, auth_secret=self.auth)
-        self.arrivals.append((int(json.loads(plain)["message_id"]), at))
-        await send({"type": "http.response.start", "status": 201, "headers": []})
-        await send({"type": "http.response.body", "body": b""})
-
-
-async def people_away(
-    chat: str, mongodb_url: str, count: int, receiver: Receiver, origin: str
-) -> None:
-    """``count`` members of general (their first page joins them), level everything, one
-    device each; none of them opens a stream."""
-    async with httpx.AsyncClient(base_url=chat, timeout=60) as http:
-        semaphore = asyncio.Semaphore(20)
-
-        async def visit(i: int) -> None:
-            async with semaphore:
-                response = await http.get("/rooms/general", cookies={"chat_session": f"bench-p{i}"})
-                response.raise_for_status()
-
-        await asyncio.gather(*(visit(i) for i in range(count)))
+async def people_away(mongodb_url: str, count: int, service: PushService) -> None:
+    """``count`` members of general, level everything, one device each, written straight
+    to the database (a page per person would only measure FerretDB); none opens a stream."""
     database: Any = AsyncMongoClient(mongodb_url)["chat_app_chat"]
-    people = [f"user-p{i}" for i in range(count)]
-    await database.memberships.update_many(
-        {"room": "general", "user_id": {"$in": people}},
-        {"$set": {"notification_level": "everything"}},
+    joined = datetime.now(UTC)
+    await database.memberships.insert_many(
+        [
+            {
+                "room": "general",
+                "user_id": f"user-p{i}",
+                "title": "general",
+                "kind": "open",
+                "last_read_message_id": 0,
+                "joined_at": joined,
+                "opened_at": None,
+                "hidden": False,
+                "notification_level": "everything",
+            }
+            for i in range(count)
+        ]
     )
-    keys = receiver.keys()
     await database.push_subscriptions.insert_many(
-        [device(i, f"{origin}/push/{i}", keys) for i in range(count)]
+        [device(i, service.device(str(i)).subscription()) for i in range(count)]
     )
     await database.client.close()
 
 
-def device(i: int, endpoint: str, keys: dict[str, str]) -> dict[str, Any]:
+def device(i: int, subscription: dict[str, Any]) -> dict[str, Any]:
     return {
         "_id": f"bench-{i}",
         "user_id": f"user-p{i}",
         "session_id": f"session-p{i}",
-        "endpoint": endpoint,
-        "p256dh": keys["p256dh"],
-        "auth": keys["auth"],
+        "endpoint": subscription["endpoint"],
+        "p256dh": subscription["keys"]["p256dh"],
+        "auth": subscription["keys"]["auth"],
         "user_agent": "bench",
         "created_at": None,
         "last_success_at": None,
@@ -122,10 +89,15 @@ async def post(http: httpx.AsyncClient, csrf: str, text: str) -> tuple[int, floa
     return int(response.headers["Location"].rsplit("#message-", 1)[1]), started
 
 
-async def wait_for(receiver: Receiver, total: int, limit_seconds: float) -> None:
+def arrivals(service: PushService) -> list[tuple[int, float]]:
+    """(message id, when it arrived) of every push the service accepted."""
+    return [(p["message_id"], p["at"]) for got in service.received.values() for p in got]
+
+
+async def wait_for(service: PushService, total: int, limit_seconds: float) -> None:
     deadline = time.monotonic() + limit_seconds
-    # Polling the list the push service fills; a late push is counted as missing.
-    while len(receiver.arrivals) < total and time.monotonic() < deadline:  # noqa: ASYNC110
+    # Polling what the push service fills; a late push is counted as missing.
+    while len(arrivals(service)) < total and time.monotonic() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.1)
 
 
@@ -143,12 +115,13 @@ async def one_run(args: argparse.Namespace, coalesce: bool, burst: bool) -> dict
             "CHAT_MESSAGE_RATE_COUNT": "1000000000",
         }
     )
-    receiver = Receiver()
+    # The replica derives its key from the dev secret key (no WEB_PUSH_VAPID_PRIVATE_KEY).
+    secret = ChatSettings().secret_key
+    public_key = load_vapid_keys(dev_private_key(secret), "", secret).public_key
     with running_stack(log_dir) as stack:
         chat = stack.start_chat("chat")
-        async with uvicorn_serving(receiver, lifespan="off") as (port, _):
-            origin = f"http://127.0.0.1:{port}"
-            await people_away(chat, stack.mongodb_url, args.people, receiver, origin)
+        async with push_service_running(public_key) as service:
+            await people_away(stack.mongodb_url, args.people, service)
             async with httpx.AsyncClient(
                 base_url=chat, cookies={"chat_session": "bench-poster"}, timeout=60
             ) as http:
@@ -171,9 +144,10 @@ async def one_run(args: argparse.Namespace, coalesce: bool, burst: bool) -> dict
                         message_id, at = await post(http, csrf, f"paced {i} " + "x" * 100)
                         posted[message_id] = at
                 expected = args.people * (count if (burst or not coalesce) else 1)
-                await wait_for(receiver, expected, limit_seconds=120)
+                await wait_for(service, expected, limit_seconds=120)
                 cpu = cpu_seconds(stack.pid("chat")) - cpu_before
-    immediate = [(m, at) for m, at in receiver.arrivals if m in posted]
+        refusals = len(service.refusals)
+    immediate = [(m, at) for m, at in arrivals(service) if m in posted]
     latencies = [at - posted[m] for m, at in immediate]
     first_post = min(posted.values())
     last = max(at for _, at in immediate) if immediate else first_post
@@ -183,6 +157,7 @@ async def one_run(args: argparse.Namespace, coalesce: bool, burst: bool) -> dict
         "messages": len(posted),
         "pushes_expected": expected,
         "pushes_received": len(immediate),
+        "refused_by_the_push_service": refusals,
         "p50_ms": percentile(latencies, 0.5) if latencies else None,
         "p99_ms": percentile(latencies, 0.99) if latencies else None,
         "pushes_per_s": round(len(immediate) / (last - first_post), 1) if immediate else 0,

@@ -52,13 +52,16 @@ class DeviceSends:
             return True
         claimed = await self._claim(push_key, subscriptions)
         payloads: Mapping[str, bytes] = {u: payload_for(u) for u in {s.user_id for s in claimed}}
-        results = await asyncio.gather(
+        outcomes = await asyncio.gather(
             *(self._send_one(push_key, s, payloads[s.user_id]) for s in claimed)
         )
+        delivered = [s.id for s, o in zip(claimed, outcomes, strict=True) if o is Outcome.DELIVERED]
+        if delivered:
+            await mark_success(delivered)  # one write for all, not one per device
         busy = len(claimed) < len(subscriptions) and await self._any_in_flight(
             push_key, subscriptions
         )
-        return all(results) and not busy
+        return Outcome.RETRY not in outcomes and not busy
 
     async def _claim(
         self, push_key: str, subscriptions: list[PushSubscription]
@@ -89,17 +92,15 @@ class DeviceSends:
 
     async def _send_one(
         self, push_key: str, subscription: PushSubscription, payload: bytes
-    ) -> bool:
+    ) -> Outcome:
         key = claim_key(push_key, subscription.id)
         async with self.concurrency:
             outcome = await self.delivery.send(subscription, payload)
         if outcome is Outcome.RETRY:
             await self.redis.delete(key)
-            return False
+            return outcome
         await self.redis.set(key, "sent", ex=CLAIM_SECONDS)
-        if outcome is Outcome.DELIVERED:
-            await mark_success(subscription.id)
-        elif outcome is Outcome.GONE:
+        if outcome is Outcome.GONE:
             await delete_subscription(subscription.endpoint)
             log.info("push subscription gone, deleted", extra={"push": subscription.id})
-        return True
+        return outcome

@@ -132,7 +132,7 @@ class PushService:
             auth_secret=device.auth_secret,
             version="aes128gcm",
         )
-        self.received.setdefault(name, []).append(json.loads(plain))
+        self.received.setdefault(name, []).append(json.loads(plain) | {"at": time.time()})
         return 201
 
 
