@@ -76,7 +76,7 @@ def device(i: int, subscription: dict[str, Any]) -> dict[str, Any]:
         "p256dh": subscription["keys"]["p256dh"],
         "auth": subscription["keys"]["auth"],
         "user_agent": "bench",
-        "created_at": None,
+        "created_at": datetime.now(UTC),
         "last_success_at": None,
     }
 
