@@ -1,10 +1,10 @@
 """The VAPID key pair that signs every push (RFC 8292), through py-vapid.
 
 The private key comes from ``WEB_PUSH_VAPID_PRIVATE_KEY`` (base64url of the raw 32 bytes,
-or of DER); the public key, which browsers subscribe with, is derived from it. Outside
-production an empty setting derives the key from the service's secret key: every replica
-(and every restart) of a dev stack or a test then signs with the same key, so the room page
-is the same on each and a browser's subscription stays valid. Production refuses to start
+or of DER); the public key, which browsers subscribe with, is derived from it. `./run dev`
+makes one and keeps it under .devstack/ (devstack/web_push_key.py). Outside production an
+empty setting derives the key from the service's secret key, so the replicas of a test
+still sign with one key (the room page is the same on each). Production refuses to start
 without its own key (settings.py).
 """
 
