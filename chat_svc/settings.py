@@ -80,8 +80,8 @@ class ChatSettings(ServiceSettings):
     mention_email_scan_seconds: float = Field(15.0, gt=0)
 
     # Web Push (chat_svc/push/): the VAPID private key (base64url of the raw 32 bytes or of
-    # DER; the public key is derived). Empty outside production: derived from the secret
-    # key (push/vapid_keys.py). Loopback endpoints: dev and tests only.
+    # DER; the public key is derived; `./run dev` keeps one under .devstack/). Empty outside
+    # production: derived from the secret key (push/vapid_keys.py). Loopback: dev and tests.
     web_push_vapid_private_key: str = Field("", validation_alias="WEB_PUSH_VAPID_PRIVATE_KEY")
     web_push_allow_loopback: bool = Field(False, validation_alias="WEB_PUSH_ALLOW_LOOPBACK")
     web_push_contact: str = "mailto:push@example.invalid"

@@ -34,6 +34,7 @@ from devstack.servers import (
     service_command,
     service_environment,
 )
+from devstack.web_push_key import dev_vapid_key
 from service_kit.messaging.nats_credentials import server_environment
 
 
@@ -156,6 +157,9 @@ def start_topology(
     env = service_environment(ports, app_env=app_env)
     env["NATS_URL"] = ",".join(f"nats://127.0.0.1:{node.port}" for node in nodes)
     env["NATS_STREAM_REPLICAS"] = str(min(3, nats_nodes))
+    # Kept under the data directory: browsers' push subscriptions outlive a restart.
+    key = os.environ.get("WEB_PUSH_VAPID_PRIVATE_KEY") or dev_vapid_key(data_dir)
+    env["WEB_PUSH_VAPID_PRIVATE_KEY"] = key
     external_database = os.environ.get("MONGODB_URL")  # a real MongoDB wins
     env["MONGODB_URL"] = external_database or mongodb_url(ports.mongodb)
     # Next to the database's files: deleting the data dir drops both (chat_svc/search/).

@@ -52,13 +52,12 @@ class DeviceSends:
             return True
         claimed = await self._claim(push_key, subscriptions)
         payloads: Mapping[str, bytes] = {u: payload_for(u) for u in {s.user_id for s in claimed}}
-        results = await asyncio.gather(
-            *(self._send_one(push_key, s, payloads[s.user_id]) for s in claimed)
-        )
+        outcomes = await asyncio.gather(*(self._send_one(s, payloads[s.user_id]) for s in claimed))
+        await self._settle(push_key, claimed, outcomes)
         busy = len(claimed) < len(subscriptions) and await self._any_in_flight(
             push_key, subscriptions
         )
-        return all(results) and not busy
+        return Outcome.RETRY not in outcomes and not busy
 
     async def _claim(
         self, push_key: str, subscriptions: list[PushSubscription]
@@ -87,19 +86,28 @@ class DeviceSends:
         values = cast(list[bytes | None], await self.redis.mget(keys))
         return any(v is not None and v.startswith(b"sending:") for v in values)
 
-    async def _send_one(
-        self, push_key: str, subscription: PushSubscription, payload: bytes
-    ) -> bool:
-        key = claim_key(push_key, subscription.id)
+    async def _send_one(self, subscription: PushSubscription, payload: bytes) -> Outcome:
         async with self.concurrency:
-            outcome = await self.delivery.send(subscription, payload)
-        if outcome is Outcome.RETRY:
-            await self.redis.delete(key)
-            return False
-        await self.redis.set(key, "sent", ex=CLAIM_SECONDS)
-        if outcome is Outcome.DELIVERED:
-            await mark_success(subscription.id)
-        elif outcome is Outcome.GONE:
-            await delete_subscription(subscription.endpoint)
-            log.info("push subscription gone, deleted", extra={"push": subscription.id})
-        return True
+            return await self.delivery.send(subscription, payload)
+
+    async def _settle(
+        self, push_key: str, claimed: list[PushSubscription], outcomes: list[Outcome]
+    ) -> None:
+        """Claims marked sent (or released for a retry) in one round trip, successes noted
+        in one write, dead subscriptions deleted."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for subscription, outcome in zip(claimed, outcomes, strict=True):
+                key = claim_key(push_key, subscription.id)
+                if outcome is Outcome.RETRY:
+                    pipe.delete(key)
+                else:
+                    pipe.set(key, "sent", ex=CLAIM_SECONDS)
+            await pipe.execute()
+        pairs = list(zip(claimed, outcomes, strict=True))
+        delivered = [s.id for s, outcome in pairs if outcome is Outcome.DELIVERED]
+        if delivered:
+            await mark_success(delivered)
+        for subscription, outcome in pairs:
+            if outcome is Outcome.GONE:
+                await delete_subscription(subscription.endpoint)
+                log.info("push subscription gone, deleted", extra={"push": subscription.id})

@@ -79,7 +79,7 @@ async def select_subscriptions_of(user_ids: Iterable[str]) -> list[PushSubscript
     return await PushSubscription.find({"user_id": {"$in": list(user_ids)}}).to_list()
 
 
-async def mark_success(subscription: str) -> None:
-    await PushSubscription.get_pymongo_collection().update_one(
-        {"_id": subscription}, {"$set": {"last_success_at": datetime.now(UTC)}}
+async def mark_success(subscriptions: list[str]) -> None:
+    await PushSubscription.get_pymongo_collection().update_many(
+        {"_id": {"$in": subscriptions}}, {"$set": {"last_success_at": datetime.now(UTC)}}
     )

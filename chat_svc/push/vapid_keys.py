@@ -1,10 +1,10 @@
 """The VAPID key pair that signs every push (RFC 8292), through py-vapid.
 
 The private key comes from ``WEB_PUSH_VAPID_PRIVATE_KEY`` (base64url of the raw 32 bytes,
-or of DER); the public key, which browsers subscribe with, is derived from it. Outside
-production an empty setting derives the key from the service's secret key: every replica
-(and every restart) of a dev stack or a test then signs with the same key, so the room page
-is the same on each and a browser's subscription stays valid. Production refuses to start
+or of DER); the public key, which browsers subscribe with, is derived from it. `./run dev`
+makes one and keeps it under .devstack/ (devstack/web_push_key.py). Outside production an
+empty setting derives the key from the service's secret key, so the replicas of a test
+still sign with one key (the room page is the same on each). Production refuses to start
 without its own key (settings.py).
 """
 
@@ -14,7 +14,7 @@ import base64
 import hashlib
 import hmac
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import serialization
@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid02
 
 TOKEN_SECONDS = 12 * 3600  # RFC 8292: at most 24 hours
+REUSE_MARGIN_SECONDS = 3600
 
 
 def b64url(raw: bytes) -> str:
@@ -39,16 +40,23 @@ class VapidKeys:
     signer: Vapid02
     public_key: str  # base64url of the uncompressed point: the applicationServerKey
     contact: str
+    # One signed token per push service, reused until close to expiry (a signature per push
+    # was a third of a push's CPU).
+    _tokens: dict[str, tuple[float, dict[str, str]]] = field(default_factory=dict)
 
     def headers_for(self, endpoint: str) -> dict[str, str]:
         """The Authorization header for one push service (the JWT's audience is its origin)."""
         parts = urlsplit(endpoint)
-        claims = {
-            "aud": f"{parts.scheme}://{parts.netloc}",
-            "exp": int(time.time()) + TOKEN_SECONDS,
-            "sub": self.contact,
-        }
-        return {str(k): str(v) for k, v in self.signer.sign(claims).items()}
+        audience = f"{parts.scheme}://{parts.netloc}"
+        now = time.time()
+        cached = self._tokens.get(audience)
+        if cached is not None and cached[0] - now > REUSE_MARGIN_SECONDS:
+            return cached[1]
+        expires = int(now) + TOKEN_SECONDS
+        claims = {"aud": audience, "exp": expires, "sub": self.contact}
+        headers = {str(k): str(v) for k, v in self.signer.sign(claims).items()}
+        self._tokens[audience] = (expires, headers)
+        return headers
 
 
 # The order of P-256's group: a private key is a number in [1, n - 1].

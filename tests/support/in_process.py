@@ -13,6 +13,16 @@ import uvicorn
 from devstack.processes import free_port
 
 
+async def request_body(receive: Any) -> bytes:
+    """The whole body of an ASGI request (the fakes of outside services read it so)."""
+    body = b""
+    while True:
+        message: dict[str, Any] = await receive()
+        body += bytes(message.get("body", b""))
+        if not message.get("more_body"):
+            return body
+
+
 @asynccontextmanager
 async def uvicorn_serving(
     app: Any, http: Any = "auto", lifespan: Literal["auto", "on", "off"] = "auto"

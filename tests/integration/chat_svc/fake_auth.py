@@ -16,6 +16,7 @@ from nats.js import JetStreamContext
 
 from service_kit.events import SessionRevoked
 from service_kit.messaging.jetstream import publish_event
+from tests.support.in_process import request_body
 
 SERVICE_SECRET = "test-service-secret"
 
@@ -64,12 +65,7 @@ class FakeAuth:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         assert scope["type"] == "http"
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await request_body(receive)
         headers = dict(scope["headers"])
         self.calls.append(scope["path"])
         if headers.get(b"authorization") != f"Bearer {SERVICE_SECRET}".encode():

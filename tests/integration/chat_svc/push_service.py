@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from tests.support.in_process import uvicorn_serving
+from tests.support.in_process import request_body, uvicorn_serving
 
 
 def b64url_decode(text: str) -> bytes:
@@ -103,12 +103,7 @@ class PushService:
         if scope["type"] != "http":
             return
         name = scope["path"].rsplit("/", 1)[-1]
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await request_body(receive)
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
         self.attempts[name] = self.attempts.get(name, 0) + 1
         status = self._answer(name, headers, body)
@@ -132,7 +127,7 @@ class PushService:
             auth_secret=device.auth_secret,
             version="aes128gcm",
         )
-        self.received.setdefault(name, []).append(json.loads(plain))
+        self.received.setdefault(name, []).append(json.loads(plain) | {"at": time.time()})
         return 201
 
 

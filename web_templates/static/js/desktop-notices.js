@@ -65,10 +65,11 @@ on("htmx:sseMessage", "#messages", (_event, list) => {
     if (item.dataset.author === tag) continue;
     const mentioned = Boolean(tag) && (item.dataset.mentions ?? "").split(" ").includes(tag);
     if (!(currentIsDirect() || mentioned || level === "everything")) continue;
-    const author = item.querySelector(".message-author, .author")?.textContent?.trim() ?? "Someone";
-    const text = item.querySelector(".message-body, .body")?.textContent?.trim() ?? "";
+    const author = item.querySelector(".message-author")?.textContent?.trim() ?? "Someone";
+    const text = item.querySelector(".message-body")?.textContent?.trim() ?? "";
     const where = document.querySelector(".room-title h1")?.textContent?.trim() ?? "";
-    notify(`${author} in ${where}`, text.slice(0, 120), `/rooms/${currentRoom()}#message-${item.dataset.messageId}`);
+    const title = currentIsDirect() ? author : `${author} in ${where}`;
+    notify(title, text.slice(0, 120), `/rooms/${currentRoom()}#message-${item.dataset.messageId}`);
   }
 });
 

@@ -32,6 +32,8 @@ function show() {
   const total = count + unseenHere;
   const title = total > 0 ? `(${total}) ${baseTitle}` : baseTitle;
   if (document.title !== title) document.title = title;
+  // The installed app's icon shows the same count (the service worker sets a dot on a push).
+  if (navigator.setAppBadge) (total > 0 ? navigator.setAppBadge(total) : navigator.clearAppBadge()).catch(() => {});
   const href = forMe || unseenForMe ? dotIcon : plainIcon;
   if (icon && dotIcon !== plainIcon && icon.getAttribute("href") !== href) icon.setAttribute("href", href);
 }
