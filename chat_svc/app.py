@@ -41,6 +41,9 @@ from chat_svc.web.views.room_activity import room_activity
 from chat_svc.web.views.room_directory import rooms_blueprint
 from chat_svc.web.views.room_messages import chat_blueprint
 from chat_svc.web.views.session import session_pages
+from chat_svc.webhooks.webhook_deliveries import DURABLE as WEBHOOKS_DURABLE
+from chat_svc.webhooks.webhook_failures import WebhookFailure
+from chat_svc.webhooks.webhook_runtime import manage_webhooks
 from service_kit.lifecycle import manage_infrastructure
 from service_kit.serving.error_pages import install_error_pages, render_error
 from service_kit.serving.layered_app import LayeredQuart
@@ -64,6 +67,7 @@ CHAT_MODELS = (
     MigrationRecord,
     ApiToken,
     BotProfile,
+    WebhookFailure,
 )
 AUTH_RETRY_AFTER_SECONDS = 2
 
@@ -87,9 +91,12 @@ def create_app(
     app.jinja_env.globals["edit_open"] = edit_window(settings.message_edit_minutes)
     app.jinja_env.globals["edit_minutes"] = settings.message_edit_minutes
     app.jinja_env.globals["author_tag"] = author_tag
-    manage_infrastructure(app, settings, SERVICE, models=CHAT_MODELS, durables=[USERS_DURABLE])
+    manage_infrastructure(
+        app, settings, SERVICE, models=CHAT_MODELS, durables=[USERS_DURABLE, WEBHOOKS_DURABLE]
+    )
     manage_chat_runtime(app, settings, auth_transport)
     manage_tokens(app)
+    manage_webhooks(app, settings)
     install_security_headers(
         app, form_action_origins=[settings.auth_public_url], hsts=settings.is_production
     )
