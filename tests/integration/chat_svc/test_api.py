@@ -159,3 +159,28 @@ def assert_matches(value: Any, response: dict[str, Any], document: dict[str, Any
         json.dumps(content["schema"]).replace('"#/components', '"urn:api#/components')
     )
     Draft202012Validator(schema, registry=registry).validate(value)
+
+
+async def test_the_pages_rules_answer_as_problems_with_stable_codes(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    ada, bob = fake_auth.sign_in("Ada"), fake_auth.sign_in("Bob")
+    async with serve(make_chat_app(message_rate_count=2, message_edit_minutes=0)) as base:
+        adas, bobs = await create_token(base, ada), await create_token(base, bob)
+        async with script(base, adas) as api, script(base, bobs) as other:
+            room = (await api.post("/api/v1/rooms", json={"name": "Ops"})).json()["slug"]
+            outsider = await other.post(f"/api/v1/rooms/{room}/messages", json={"body": "hi"})
+            assert (outsider.status_code, outsider.json()["code"]) == (403, "not_a_member")
+            first = await api.post(f"/api/v1/rooms/{room}/messages", json={"body": "one"})
+            assert first.status_code == 201
+            path = f"/api/v1/rooms/{room}/messages/{first.json()['id']}"
+            late = await api.patch(path, json={"body": "edited"})
+            assert (late.status_code, late.json()["code"]) == (403, "edit_window_closed")
+            theirs = await other.delete(path)
+            assert (theirs.status_code, theirs.json()["code"]) == (403, "not_a_member")
+            await api.post(f"/api/v1/rooms/{room}/messages", json={"body": "two"})
+            fast = await api.post(f"/api/v1/rooms/{room}/messages", json={"body": "three"})
+            assert (fast.status_code, fast.json()["code"]) == (429, "rate_limited")
+            assert int(fast.headers["retry-after"]) >= 1
+            too_long = await api.post("/api/v1/rooms/general/messages", json={"body": "x" * 2001})
+            assert (too_long.status_code, too_long.json()["code"]) == (422, "body_too_long")

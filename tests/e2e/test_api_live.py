@@ -1,0 +1,41 @@
+"""A script with a personal token posts, edits and deletes through the API, and a real
+Chromium on the room page sees each change live."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+from playwright.sync_api import BrowserContext, expect
+
+from tests.e2e.journey import new_person, open_account, wait_until_live
+from tests.support.stack import RunningStack
+
+
+def test_a_script_with_a_token_posts_edits_and_deletes_and_the_page_sees_it_live(
+    context: BrowserContext, stack: RunningStack
+) -> None:
+    page = context.new_page()
+    open_account(page, stack, new_person("Ada"))
+    chat = page.url.split("/rooms/")[0]
+    page.goto(f"{chat}/settings/tokens")
+    page.get_by_label("Token name").fill("CI notices")
+    page.get_by_role("button", name="Create token").click()
+    token = page.locator("#new-token").inner_text()
+    page.goto(f"{chat}/rooms/general")
+    wait_until_live(page)
+
+    text = f"deploy {uuid.uuid4().hex[:6]} done"
+    with httpx.Client(base_url=chat, headers={"Authorization": f"Bearer {token}"}) as api:
+        posted = api.post("/api/v1/rooms/general/messages", json={"body": text})
+        assert posted.status_code == 201, posted.text
+        message = page.locator(f"#message-{posted.json()['id']}")
+        expect(message.locator(".message-body")).to_have_text(text)
+
+        path = f"/api/v1/rooms/general/messages/{posted.json()['id']}"
+        assert api.patch(path, json={"body": f"{text}, edited"}).status_code == 200
+        expect(message.locator(".message-body")).to_have_text(f"{text}, edited")
+        expect(message).to_contain_text("(edited)")
+
+        assert api.delete(path).status_code == 204
+        expect(page.locator(f"#message-{posted.json()['id']}")).to_have_text("Message deleted")
