@@ -19,7 +19,6 @@ import re
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,7 +26,7 @@ from urllib.parse import urlsplit
 import httpx
 from pymongo import MongoClient
 
-from bench.overload import RawPoster
+from bench.overload import RawPoster, open_loop
 from bench.proc import LOAD_CORE
 from bench.stack import Stack, running_stack
 from service_kit.storage.document_store import service_database_name
@@ -118,29 +117,10 @@ def hook_poster(url: str, path: str) -> RawPoster:
     return poster
 
 
-async def offer(url: str, path: str, rate: int, seconds: float) -> dict[str, object]:
-    """Open loop: request i leaves at t0 + i/rate whatever the answers before it."""
-    poster = hook_poster(url, path)
-    statuses: Counter[str] = Counter()
-
-    async def one() -> None:
-        statuses[await poster.post()] += 1
-
-    tasks = []
-    started = time.perf_counter()
-    total = int(rate * seconds)
-    for index in range(total):
-        delay = started + index / rate - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one()))
-    offered_seconds = time.perf_counter() - started
-    await asyncio.gather(*tasks)
-    poster.close()
+async def offer(url: str, path: str, rate: int, seconds: float) -> dict[str, Any]:
     return {
-        "offered": total,
-        "offered_per_second": round(total / offered_seconds, 1),
-        "statuses": dict(sorted(statuses.items())),
+        "offered": int(rate * seconds),
+        **await open_loop(hook_poster(url, path), rate, seconds),
     }
 
 
