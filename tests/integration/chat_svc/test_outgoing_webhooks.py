@@ -18,8 +18,9 @@ from typing import Any
 import httpx
 
 from chat_svc.webhooks.webhook_failures import WebhookFailure
-from tests.integration.chat_svc.conftest import AppFactory, serve
+from tests.integration.chat_svc.conftest import AppFactory, csrf_token_in, serve
 from tests.integration.chat_svc.fake_auth import FakeAuth
+from tests.integration.chat_svc.people import person_handle
 from tests.integration.chat_svc.test_bots import admin_form, make_admin
 from tests.integration.chat_svc.test_streams import post, signed_in_client
 from tests.support.in_process import uvicorn_serving
@@ -124,6 +125,31 @@ async def test_a_mentioned_bot_gets_a_signed_post_and_its_reply_is_posted_failur
             page = await admin.get("/admin/bots")
             assert "Brokenbot, message" in page.text and "HTTP 500" in page.text
 
+        # A direct message to the bot, no mention: delivered as "direct", answered there.
+        async with signed_in_client(base, bob) as browser:
+            people = await browser.get("/people")
+            opened = await browser.post(
+                "/dm",
+                data={
+                    "person": person_handle(people.text, "Pingbot"),
+                    "csrf_token": csrf_token_in(people.text),
+                },
+            )
+            assert opened.status_code == 303, opened.text
+            direct = opened.headers["location"]
+            page = await browser.get(direct)
+            said = await browser.post(
+                f"{direct}/messages",
+                data={"body": "status?", "csrf_token": csrf_token_in(page.text)},
+            )
+            assert said.status_code == 303
+            await until(lambda: direct_page_has(browser, direct, "pong status?"))
+        assert json.loads(receiver.received[-1][2])["type"] == "direct"
+
 
 async def page_has(browser: httpx.AsyncClient, text: str) -> bool:
     return text in (await browser.get("/rooms/general")).text
+
+
+async def direct_page_has(browser: httpx.AsyncClient, path: str, text: str) -> bool:
+    return text in (await browser.get(path)).text
