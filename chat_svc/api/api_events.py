@@ -8,6 +8,7 @@ message JSON, encoded once per frame however many API streams get it. Frames for
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 
 from quart import Response, request
@@ -15,14 +16,16 @@ from quart import Response, request
 from chat_svc.actions.message_feed import TooFarBehindError
 from chat_svc.api.api_rooms import visible_room
 from chat_svc.api.api_schemas import MessageOut
-from chat_svc.api.bearer_auth import caller
+from chat_svc.api.bearer_auth import bearer_token, caller
 from chat_svc.live.sse_frames import HEARTBEAT, MessageFrame, frame
 from chat_svc.live.stream_client import NOTHING_SENT, StreamClient
 from chat_svc.models.messages import GENERAL, MessageRecord
 from chat_svc.services import services_of
+from chat_svc.tokens.token_runtime import tokens_of
 from service_kit.serving.strict_ids import parse_id
 
 RETRY_MILLISECONDS = 2000
+TOKEN_RECHECK_SECONDS = 10.0
 TOO_FAR_BEHIND = frame("too-far-behind", "read the missed messages with GET .../messages")
 
 
@@ -71,7 +74,7 @@ async def backlog(client: StreamClient, after_id: int | None) -> bytes:
 async def event_stream() -> Response:
     """Events of one room the token can read (``room``, general by default), as SSE."""
     room, _ = await visible_room(request.args.get("room", GENERAL))
-    services, viewer = services_of(), caller()
+    services, viewer, token = services_of(), caller(), bearer_token() or ""
     client = ApiStreamClient(
         viewer.session_id, services.settings.client_buffer_frames, viewer.user_id, room.slug
     )
@@ -92,8 +95,15 @@ async def event_stream() -> Response:
             yield f"retry: {RETRY_MILLISECONDS}\n\n".encode() + opening
             if opening is TOO_FAR_BEHIND:
                 return
+            checked = time.monotonic()
             while (chunk := await client.next_chunk()) is not None:
                 yield chunk
+                # A revoked token's stream ends by the next heartbeat or so (revocations
+                # are not broadcast to streams; each check is one Valkey read).
+                if time.monotonic() - checked > TOKEN_RECHECK_SECONDS:
+                    checked = time.monotonic()
+                    if await tokens_of().holder_of(token) is None:
+                        return
         finally:
             live.fanout.remove(client)
             await live.subscriptions.release([room.slug])
