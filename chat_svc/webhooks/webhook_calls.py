@@ -16,6 +16,7 @@ from chat_svc.actions.room_names import DIRECT_PREFIX
 from chat_svc.api.api_schemas import MessageOut
 from chat_svc.auth.auth_client import Viewer
 from chat_svc.bots.bot_records import BotProfile
+from chat_svc.bots.posted_text import posted_text
 from chat_svc.models.messages import MessageRecord, author_tag
 from chat_svc.webhooks.webhook_signing import signed_headers
 from service_kit.outbound.public_targets import RefusedTargetError, TargetPolicy, check_public_url
@@ -67,7 +68,9 @@ class WebhookCalls:
                 content_type = response.headers.get("content-type", "")
         except httpx.HTTPError as error:
             raise DeliveryFailedError(type(error).__name__) from error
-        reply = reply_of(answer[:MAX_REPLY_BYTES], content_type)[: self.max_chars].strip()
+        reply = (posted_text(answer[:MAX_REPLY_BYTES], content_type) or "")[
+            : self.max_chars
+        ].strip()
         if reply:
             await self._post_reply(bot, message, reply)
 
@@ -75,19 +78,3 @@ class WebhookCalls:
         as_bot = Viewer(session_id="webhook", user_id=bot.user_id, email="", display_name=bot.name)
         key = uuid.uuid5(REPLIES, f"{bot.user_id}/{message.room}/{message.message_id}").hex
         await self.feed.post(as_bot, message.room, reply, rate_limited=False, client_id=key)
-
-
-def reply_of(answer: bytes, content_type: str) -> str:
-    """The answer as text: plain text as is; JSON's ``text`` (or ``body``)."""
-    try:
-        text = answer.decode("utf-8")
-    except UnicodeDecodeError:
-        return ""
-    if not content_type.startswith("application/json"):
-        return text
-    try:
-        found = json.loads(text)
-    except ValueError:
-        return ""
-    value = found.get("text", found.get("body")) if isinstance(found, dict) else None
-    return value if isinstance(value, str) else ""
