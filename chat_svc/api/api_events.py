@@ -17,8 +17,10 @@ from chat_svc.actions.message_feed import TooFarBehindError
 from chat_svc.api.api_rooms import visible_room
 from chat_svc.api.api_schemas import MessageOut
 from chat_svc.api.bearer_auth import bearer_token, caller
+from chat_svc.api.problems import ApiProblem
 from chat_svc.live.sse_frames import HEARTBEAT, MessageFrame, frame
 from chat_svc.live.stream_client import NOTHING_SENT, StreamClient
+from chat_svc.live.stream_limits import client_address
 from chat_svc.models.messages import GENERAL, MessageRecord
 from chat_svc.services import services_of
 from chat_svc.tokens.token_runtime import tokens_of
@@ -79,6 +81,12 @@ async def event_stream() -> Response:
         viewer.session_id, services.settings.client_buffer_frames, viewer.user_id, room.slug
     )
     live = services.live
+    # The page's limits: a token keeps its newest N streams, an address holds at most M.
+    address = client_address(request.scope)
+    if not live.stream_limits.admit(client, address):
+        raise ApiProblem(
+            429, "too_many_streams", **{"Retry-After": str(RETRY_MILLISECONDS // 1000)}
+        )
     live.fanout.add(client)  # before the backlog is read: nothing falls in between
     try:
         await live.subscriptions.follow([room.slug])
@@ -88,6 +96,7 @@ async def event_stream() -> Response:
             opening = TOO_FAR_BEHIND
     except BaseException:
         live.fanout.remove(client)
+        live.stream_limits.release(client, address)
         raise
 
     async def chunks() -> AsyncIterator[bytes]:
@@ -106,6 +115,7 @@ async def event_stream() -> Response:
                         return
         finally:
             live.fanout.remove(client)
+            live.stream_limits.release(client, address)
             await live.subscriptions.release([room.slug])
 
     response = Response(chunks(), content_type="text/event-stream; charset=utf-8")

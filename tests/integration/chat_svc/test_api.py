@@ -191,11 +191,14 @@ async def test_the_event_stream_sends_json_with_the_pages_ids_and_resumes(
     make_chat_app: AppFactory, fake_auth: FakeAuth
 ) -> None:
     ada = fake_auth.sign_in("Ada")
-    async with serve(make_chat_app()) as first, serve(make_chat_app()) as second:
+    limited = make_chat_app(streams_per_address=1)
+    async with serve(make_chat_app()) as first, serve(limited) as second:
         token = await create_token(first, ada)
         async with script(first, token) as api, script(second, token) as listener:
             async with aconnect_sse(listener, "GET", "/api/v1/events?room=general") as source:
                 assert source.response.headers["content-type"].startswith("text/event-stream")
+                another = await listener.get("/api/v1/events", timeout=5)  # the page's limits
+                assert (another.status_code, another.json()["code"]) == (429, "too_many_streams")
                 events = source.aiter_sse()
                 posted = (
                     await api.post("/api/v1/rooms/general/messages", json={"body": "a"})
