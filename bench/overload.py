@@ -121,7 +121,12 @@ async def raw_poster(url: str) -> RawPoster:
 async def offer(url: str, rate: float, seconds: float) -> dict[str, Any]:
     """An open loop at ``rate`` for ``seconds``: how many answers of each status (or error),
     and the rate the load client really achieved."""
-    poster = await raw_poster(url)
+    return await open_loop(await raw_poster(url), rate, seconds)
+
+
+async def open_loop(poster: RawPoster, rate: float, seconds: float) -> dict[str, Any]:
+    """Request i leaves at t0 + i/rate whatever the answers before it (bench/api_posts.py
+    offers webhook posts through it too); closes the poster."""
     counts: collections.Counter[str] = collections.Counter()
 
     async def one() -> None:

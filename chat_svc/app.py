@@ -60,6 +60,9 @@ from chat_svc.web.views.room_activity import room_activity
 from chat_svc.web.views.room_directory import rooms_blueprint
 from chat_svc.web.views.room_messages import chat_blueprint
 from chat_svc.web.views.session import session_pages
+from chat_svc.webhooks.webhook_deliveries import DURABLE as WEBHOOKS_DURABLE
+from chat_svc.webhooks.webhook_failures import WebhookFailure
+from chat_svc.webhooks.webhook_runtime import manage_webhooks
 from service_kit.lifecycle import manage_infrastructure
 from service_kit.serving.error_pages import install_error_pages, render_error
 from service_kit.serving.layered_app import LayeredQuart
@@ -89,6 +92,7 @@ CHAT_MODELS = (
     BotProfile,
     PushSubscription,
     PushPreferences,
+    WebhookFailure,
 )
 AUTH_RETRY_AFTER_SECONDS = 2
 
@@ -117,13 +121,14 @@ def create_app(
         settings,
         SERVICE,
         models=CHAT_MODELS,
-        durables=[USERS_DURABLE, FILES_DURABLE, SEARCH_DURABLE],
+        durables=[USERS_DURABLE, FILES_DURABLE, SEARCH_DURABLE, WEBHOOKS_DURABLE],
     )
     manage_chat_runtime(app, settings, auth_transport)
     manage_tokens(app)
     install_files(app)
     install_search(app, settings)
     manage_push(app, settings)
+    manage_webhooks(app, settings)
     install_security_headers(
         app, form_action_origins=[settings.auth_public_url], hsts=settings.is_production
     )

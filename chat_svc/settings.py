@@ -103,6 +103,14 @@ class ChatSettings(ServiceSettings):
         """Secure cookies everywhere but on a developer's plain-HTTP laptop."""
         return self.is_production or self.public_url.startswith("https://")
 
+    # Outgoing webhooks (chat_svc/webhooks/): loopback targets only in dev and tests (never
+    # in production), each call's timeout, and how long a failing one is retried (with
+    # backoff up to the cap) before it is dead-lettered; CHAT_EVENTS keeps events 24 h.
+    webhook_allow_loopback: bool = False
+    webhook_timeout_seconds: float = Field(5.0, gt=0)
+    webhook_retry_seconds: float = Field(85_500.0, gt=0, le=86_000)
+    webhook_backoff_cap_seconds: float = Field(3600.0, gt=0)
+
     # Creating rooms, per person: plenty for people, nothing for a script making hundreds.
     room_rate_count: int = Field(10, ge=1)
     room_rate_period_seconds: float = Field(3600.0, gt=0)

@@ -9,10 +9,12 @@ from quart_schema import HttpSecurityScheme, Info, QuartSchema, document_respons
 from quart_schema.openapi import QUART_SCHEMA_HIDDEN_ATTRIBUTE
 from quart_schema.validation import QUART_SCHEMA_REQUEST_ATTRIBUTE
 
+from chat_svc.api.api_events import event_stream
 from chat_svc.api.api_messages import add_message_routes
 from chat_svc.api.api_reference import API_PREFIX, ApiRoutesOnly, reference_page
 from chat_svc.api.api_rooms import add_room_routes
 from chat_svc.api.api_schemas import Problem
+from chat_svc.api.bearer_auth import api_caller
 from chat_svc.api.problems import ApiProblem, install_problems
 from chat_svc.settings import ChatSettings
 
@@ -60,6 +62,14 @@ def install_api(app: Quart, settings: ChatSettings) -> None:
     install_problems(api)
     add_room_routes(api, settings)
     add_message_routes(api, settings)
+
+    # Not in the OpenAPI document (a stream never ends: the walk and the fuzzing would
+    # hang on it); described on the reference page.
+    @api.get("/events")
+    @hide
+    @api_caller
+    async def events() -> ResponseReturnValue:
+        return await event_stream()
 
     @api.get("/reference")
     @hide

@@ -11,6 +11,7 @@ from chat_svc.bots.bot_records import BotProfile, insert_bot
 from chat_svc.services import ChatServices
 from chat_svc.tokens.token_checks import ApiTokens
 from chat_svc.tokens.token_records import select_tokens_of
+from chat_svc.webhooks.webhook_signing import new_signing_secret
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +23,7 @@ class NewSecrets:
     bot: BotProfile
     key: str | None
     hook_paths: dict[str, str]
+    signing_secret: str | None = None  # the outgoing webhook's, when its URL was saved
 
 
 def hook_path(room: str, secret: str) -> str:
@@ -53,3 +55,11 @@ async def rotate_hook(tokens: ApiTokens, bot: BotProfile, room: str) -> NewSecre
     hook = await tokens.issue(bot.user_id, room, kind="hook", bound_to=room)
     log.info("webhook secret rotated", extra={"user_id": bot.user_id, "room": room})
     return NewSecrets(bot, None, {room: hook_path(room, hook.token)})
+
+
+async def set_outgoing_webhook(bot: BotProfile, url: str) -> NewSecrets:
+    """Save the (already checked) URL with a new signing secret, shown once."""
+    bot.webhook_url, bot.signing_secret = url, new_signing_secret()
+    await bot.save()
+    log.info("outgoing webhook set", extra={"user_id": bot.user_id})
+    return NewSecrets(bot, None, {}, bot.signing_secret)

@@ -10,18 +10,25 @@ from wtforms import Field, StringField, ValidationError
 
 from chat_svc.actions.room_names import clean_name, is_slug
 from chat_svc.auth.viewers import signed_in, signed_in_viewer
-from chat_svc.bots.bot_accounts import NewSecrets, create_bot, rotate_hook
+from chat_svc.bots.bot_accounts import NewSecrets, create_bot, rotate_hook, set_outgoing_webhook
 from chat_svc.bots.bot_records import is_admin, select_bot, select_bots
 from chat_svc.services import services_of
 from chat_svc.tokens.token_runtime import tokens_of
 from chat_svc.web.forms import ActionForm, SignOutForm
 from chat_svc.web.views.room_directory import expired_form
+from chat_svc.webhooks.webhook_failures import select_recent_failures
+from chat_svc.webhooks.webhook_runtime import target_policy
+from service_kit.outbound.public_targets import RefusedTargetError, check_public_url
 from service_kit.people.display_names import name_problem
 
 BOTS_PATH = "/admin/bots"
 MAX_BOT_ROOMS = 20
 
 bot_pages = Blueprint("bots", __name__)
+
+
+class WebhookForm(ActionForm):
+    webhook_url = StringField("Outgoing webhook URL", filters=[lambda value: (value or "").strip()])
 
 
 class BotForm(ActionForm):
@@ -45,13 +52,18 @@ async def admin_only() -> None:
 
 
 async def render_bots(
-    form: BotForm, shown: NewSecrets | None = None, status: int = 200
+    form: BotForm,
+    shown: NewSecrets | None = None,
+    status: int = 200,
+    webhook_form: WebhookForm | None = None,
 ) -> ResponseReturnValue:
     html = await render_template(
         "admin_bots.html",
         form=form,
         action_form=ActionForm(None),
         bots=await select_bots(),
+        failures=await select_recent_failures(),
+        webhook_form=webhook_form or WebhookForm(None),
         shown=shown,
         public_url=services_of().settings.public_url,
         sign_out_form=SignOutForm(None),
@@ -94,3 +106,24 @@ async def rotate(bot_id: str, room: str) -> ResponseReturnValue:
     if bot is None or room not in bot.rooms:
         abort(404)
     return await render_bots(BotForm(None), shown=await rotate_hook(tokens_of(), bot, room))
+
+
+@bot_pages.post(f"{BOTS_PATH}/<bot_id>/webhook")
+@signed_in
+async def set_webhook(bot_id: str) -> ResponseReturnValue:
+    """Checked with the outbound filter now, and again before each delivery."""
+    await admin_only()
+    form = WebhookForm(await request.form)
+    if not form.validate():
+        return await expired_form()
+    bot = await select_bot(bot_id)
+    if bot is None:
+        abort(404)
+    try:
+        url = await check_public_url(
+            str(form.webhook_url.data), target_policy(services_of().settings)
+        )
+    except RefusedTargetError as refused:
+        form.webhook_url.errors = [str(refused)]
+        return await render_bots(BotForm(None), status=422, webhook_form=form)
+    return await render_bots(BotForm(None), shown=await set_outgoing_webhook(bot, url))

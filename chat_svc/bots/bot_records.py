@@ -21,6 +21,10 @@ class BotProfile(Document):
     created_by: str
     created_at: datetime
     rooms: list[str]
+    # Outgoing webhook (chat_svc/webhooks/): where mentions and DMs go, and the key they
+    # are signed with (kept as is: signing needs it).
+    webhook_url: str | None = None
+    signing_secret: str | None = None
 
     class Settings:
         name = "bots"

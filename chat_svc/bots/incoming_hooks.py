@@ -13,6 +13,7 @@ from quart.typing import ResponseReturnValue
 from chat_svc.actions.room_names import is_slug
 from chat_svc.api.api_messages import checked_body
 from chat_svc.api.problems import ApiProblem, install_problems
+from chat_svc.bots.posted_text import posted_text
 from chat_svc.services import services_of
 from chat_svc.tokens.token_runtime import tokens_of
 
@@ -20,25 +21,14 @@ incoming_hooks = Blueprint("incoming_hooks", __name__)
 install_problems(incoming_hooks)
 
 
-def text_of(raw: bytes, content_type: str) -> str:
-    if content_type.split(";")[0].strip() != "application/json":
-        return raw.decode("utf-8")
-    found = json.loads(raw)
-    text = found.get("text", found.get("body")) if isinstance(found, dict) else None
-    if not isinstance(text, str):
-        raise ApiProblem(422, "no_text", 'Send plain text, or JSON with "text".')
-    return text
-
-
 @incoming_hooks.post("/hooks/<room>/<secret>")
 async def incoming(room: str, secret: str) -> ResponseReturnValue:
     bot = await tokens_of().holder_of(secret, bound_to=room) if is_slug(room) else None
     if bot is None:
         raise ApiProblem(404, "hook_not_found")
-    try:
-        text = text_of(await request.body, request.content_type or "")
-    except ValueError as unreadable:  # not UTF-8, not JSON
-        raise ApiProblem(400, "bad_body", "The body is not UTF-8 text or JSON.") from unreadable
+    text = posted_text(await request.body, request.content_type or "")
+    if text is None:
+        raise ApiProblem(422, "no_text", 'Send UTF-8 plain text, or JSON with "text".')
     services = services_of()
     body = checked_body(text, services.settings.message_max_chars)
     message = await services.actions.messages.post(bot, room, body)

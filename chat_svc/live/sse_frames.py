@@ -12,6 +12,14 @@ STREAM_HEADERS: list[tuple[bytes, bytes]] = [
 ]
 
 
+class MessageFrame(bytes):
+    """A message's rendered frame that also carries the message: an API stream
+    (chat_svc/api/api_events.py) sends it as JSON from the same fan-out."""
+
+    record: object  # models/messages.MessageRecord
+    replaces: bool  # an edit or deletion (not "replace": bytes has that method)
+
+
 def frame(event: str, data: str, event_id: int | None = None) -> bytes:
     """One event; every line of ``data`` becomes its own ``data:`` line."""
     lines = data.replace("\r\n", "\n").replace("\r", "\n").split("\n")

@@ -9,10 +9,11 @@ back.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -53,6 +54,9 @@ class IssuedToken:
 @dataclass(frozen=True)
 class ApiTokens:
     redis: Redis
+    # Store reads under way, by hash: a burst with one token (a webhook flood, a script's
+    # first requests at once) reads the store once, not once per request.
+    _reading: dict[str, asyncio.Future[Viewer | None]] = field(default_factory=dict)
 
     async def issue(
         self, user_id: str, name: str, kind: TokenKind = "personal", bound_to: str = ""
@@ -80,12 +84,20 @@ class ApiTokens:
             found = json.loads(cached)
             viewer = Viewer(**found)
         else:
-            viewer_or_none = await self._from_store(token_hash, cache=True)
+            viewer_or_none = await self._from_store_once(token_hash)
             if viewer_or_none is None:
                 return None
             viewer = viewer_or_none
         await self._note_use(token_hash)
         return viewer
+
+    async def _from_store_once(self, token_hash: str) -> Viewer | None:
+        reading = self._reading.get(token_hash)
+        if reading is None:
+            reading = asyncio.ensure_future(self._from_store(token_hash, cache=True))
+            self._reading[token_hash] = reading
+            reading.add_done_callback(lambda _: self._reading.pop(token_hash, None))
+        return await asyncio.shield(reading)
 
     async def _from_store(self, token_hash: str, *, cache: bool) -> Viewer | None:
         record = await select_live_token(token_hash)

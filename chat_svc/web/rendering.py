@@ -8,7 +8,7 @@ from typing import Any
 from jinja2 import BaseLoader, Environment, Undefined, select_autoescape
 from quart import Quart, current_app
 
-from chat_svc.live.sse_frames import frame
+from chat_svc.live.sse_frames import MessageFrame, frame
 from chat_svc.models.messages import MessageRecord
 from chat_svc.web.message_text import install_message_text
 
@@ -29,7 +29,9 @@ class MessageRenderer:
     def frame(self, message: MessageRecord, *, replace: bool = False) -> bytes:
         """``replace``: an edit or deletion the page swaps in for the message it shows."""
         html = self.html(message, replace=replace)
-        return frame("message", html, event_id=message.stream_id)
+        rendered = MessageFrame(frame("message", html, event_id=message.stream_id))
+        rendered.record, rendered.replaces = message, replace
+        return rendered
 
 
 def sync_environment(app: Quart, undefined: type[Undefined] = Undefined) -> Environment:

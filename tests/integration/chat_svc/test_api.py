@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import httpx
+from httpx_sse import aconnect_sse
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]  # no stubs installed
 from openapi_spec_validator import validate
 from referencing import Registry, Resource
@@ -159,3 +160,63 @@ def assert_matches(value: Any, response: dict[str, Any], document: dict[str, Any
         json.dumps(content["schema"]).replace('"#/components', '"urn:api#/components')
     )
     Draft202012Validator(schema, registry=registry).validate(value)
+
+
+async def test_the_pages_rules_answer_as_problems_with_stable_codes(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    ada, bob = fake_auth.sign_in("Ada"), fake_auth.sign_in("Bob")
+    async with serve(make_chat_app(message_rate_count=2, message_edit_minutes=0)) as base:
+        adas, bobs = await create_token(base, ada), await create_token(base, bob)
+        async with script(base, adas) as api, script(base, bobs) as other:
+            room = (await api.post("/api/v1/rooms", json={"name": "Ops"})).json()["slug"]
+            outsider = await other.post(f"/api/v1/rooms/{room}/messages", json={"body": "hi"})
+            assert (outsider.status_code, outsider.json()["code"]) == (403, "not_a_member")
+            first = await api.post(f"/api/v1/rooms/{room}/messages", json={"body": "one"})
+            assert first.status_code == 201
+            path = f"/api/v1/rooms/{room}/messages/{first.json()['id']}"
+            late = await api.patch(path, json={"body": "edited"})
+            assert (late.status_code, late.json()["code"]) == (403, "edit_window_closed")
+            theirs = await other.delete(path)
+            assert (theirs.status_code, theirs.json()["code"]) == (403, "not_a_member")
+            await api.post(f"/api/v1/rooms/{room}/messages", json={"body": "two"})
+            fast = await api.post(f"/api/v1/rooms/{room}/messages", json={"body": "three"})
+            assert (fast.status_code, fast.json()["code"]) == (429, "rate_limited")
+            assert int(fast.headers["retry-after"]) >= 1
+            too_long = await api.post("/api/v1/rooms/general/messages", json={"body": "x" * 2001})
+            assert (too_long.status_code, too_long.json()["code"]) == (422, "body_too_long")
+
+
+async def test_the_event_stream_sends_json_with_the_pages_ids_and_resumes(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    ada = fake_auth.sign_in("Ada")
+    limited = make_chat_app(streams_per_address=1)
+    async with serve(make_chat_app()) as first, serve(limited) as second:
+        token = await create_token(first, ada)
+        async with script(first, token) as api, script(second, token) as listener:
+            async with aconnect_sse(listener, "GET", "/api/v1/events?room=general") as source:
+                assert source.response.headers["content-type"].startswith("text/event-stream")
+                another = await listener.get("/api/v1/events", timeout=5)  # the page's limits
+                assert (another.status_code, another.json()["code"]) == (429, "too_many_streams")
+                events = source.aiter_sse()
+                posted = (
+                    await api.post("/api/v1/rooms/general/messages", json={"body": "a"})
+                ).json()
+                seen = await next_event(events)
+                assert seen is not None and seen.event == "message"
+                assert json.loads(seen.data) == posted and int(seen.id) == posted["id"]
+                path = f"/api/v1/rooms/general/messages/{posted['id']}"
+                await api.patch(path, json={"body": "a, edited"})
+                changed = await next_event(events)
+                assert changed is not None and changed.event == "message-changed"
+                assert json.loads(changed.data)["body"] == "a, edited"
+            later = (await api.post("/api/v1/rooms/general/messages", json={"body": "b"})).json()
+            resumed = {"Last-Event-ID": changed.id}
+            async with aconnect_sse(listener, "GET", "/api/v1/events", headers=resumed) as source:
+                missed = await next_event(source.aiter_sse())
+                assert missed is not None and json.loads(missed.data) == later
+            anonymous = await listener.get("/api/v1/events", headers={"Authorization": ""})
+            assert anonymous.status_code == 401
+            hidden = await listener.get("/api/v1/events?room=c-nosuchroom")
+            assert hidden.status_code == 404

@@ -59,6 +59,11 @@ async def test_an_incoming_webhook_posts_as_the_bot_and_a_rotated_secret_stops_t
             assert seen is not None and "build 42 passed" in seen.data and "bot-badge" in seen.data
             as_json = await ci.post(f"{first}{hook.group(1)}", json={"text": "deploy done"})
             assert as_json.status_code == 201
+            for unreadable, kind in ((b"\xff\xfe", "text/plain"), (b"[1]", "application/json")):
+                refused = await ci.post(
+                    f"{first}{hook.group(1)}", content=unreadable, headers={"Content-Type": kind}
+                )
+                assert (refused.status_code, refused.json()["code"]) == (422, "no_text")
             wrong_room = hook.group(1).replace("/hooks/general/", "/hooks/other/")
             assert (await ci.post(f"{first}{wrong_room}", content="x")).status_code == 404
 

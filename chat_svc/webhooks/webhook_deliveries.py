@@ -1,0 +1,116 @@
+"""The ``chat_svc_webhooks`` durable consumer: every post passes by; those that mention a
+bot with a webhook, or are written in a direct room with one, are delivered to it.
+
+A failed delivery is nak'ed with a growing delay (doubling, up to a cap) and retried until
+the retry window since the post ends; then it is dead-lettered and recorded for the
+administrators. A bot already served is noted in Valkey, so a retry for another bot of the
+same message does not call it twice. Later messages are not held up by a failing one: each
+waits its own backoff, and the consumer goes on with the next.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from nats.aio.msg import Msg
+from pydantic import ValidationError
+from redis.asyncio import Redis
+
+from chat_svc.actions.room_names import DIRECT_PREFIX
+from chat_svc.bots.bot_records import BotProfile, is_bot, select_bot
+from chat_svc.events import MessagePosted
+from chat_svc.models.message_shape import MESSAGE_FIELDS
+from chat_svc.models.messages import MessageRecord
+from chat_svc.webhooks.webhook_calls import DeliveryFailedError, TargetRefusedError, WebhookCalls
+from chat_svc.webhooks.webhook_failures import insert_failure
+from service_kit.messaging.jetstream import DurableConsumer
+
+log = logging.getLogger(__name__)
+
+DURABLE = "chat_svc_webhooks"
+DONE_SECONDS = 2 * 86_400
+
+
+async def _no_handler(_: object) -> None:  # process() below does the work
+    raise NotImplementedError
+
+
+@dataclass
+class WebhookConsumer(DurableConsumer):
+    calls: WebhookCalls | None = None
+    redis: Redis | None = None
+    members_of: Callable[[str], Awaitable[Sequence[tuple[str, str]]]] | None = None
+    retry_seconds: float = 85_500.0
+    backoff_cap_seconds: float = 3600.0
+    delivered: list[tuple[str, int]] = field(default_factory=list)  # (bot, message): tests
+
+    async def process(self, message: Msg) -> None:
+        try:
+            posted = MessagePosted.model_validate_json(message.data)
+        except ValidationError as error:
+            await self._dead_letter(message, f"malformed: {error}")
+            return
+        bots = await self._bots_for(posted)
+        if not bots:
+            await message.ack()
+            return
+        record = MessageRecord.model_validate(posted.model_dump(include=set(MESSAGE_FIELDS)))
+        failed: list[tuple[BotProfile, str]] = []
+        for bot in bots:
+            if await self._done(posted, bot):
+                continue
+            try:
+                assert self.calls is not None
+                await self.calls.deliver(bot, record)
+            except TargetRefusedError as refused:
+                await insert_failure(
+                    bot.user_id, bot.name, posted.room, posted.message_id, str(refused)
+                )
+            except DeliveryFailedError as error:
+                failed.append((bot, str(error)))
+                continue
+            await self._mark_done(posted, bot)
+            self.delivered.append((bot.user_id, posted.message_id))
+        if not failed:
+            await message.ack()
+            return
+        age = (datetime.now(UTC) - message.metadata.timestamp).total_seconds()
+        if age >= self.retry_seconds:
+            for bot, reason in failed:
+                await insert_failure(bot.user_id, bot.name, posted.room, posted.message_id, reason)
+            await self._dead_letter(message, f"webhook failed for {age:.0f} s: {failed[0][1]}")
+            return
+        attempt = message.metadata.num_delivered
+        delay = min(self.backoff_cap_seconds, 2.0 ** (attempt - 1))
+        log.warning("webhook failed, retrying in %.1fs: %s", delay, failed[0][1])
+        await message.nak(delay=delay)
+
+    async def _bots_for(self, posted: MessagePosted) -> list[BotProfile]:
+        candidates = [user for user in posted.mentions if is_bot(user)]
+        if posted.room.startswith(DIRECT_PREFIX) and self.members_of is not None:
+            candidates += [user for user, _ in await self.members_of(posted.room) if is_bot(user)]
+        bots = []
+        for user_id in dict.fromkeys(candidates):
+            if user_id == posted.author_id:
+                continue  # a bot's own words never call it back
+            bot = await select_bot(user_id)
+            if bot is not None and bot.webhook_url and bot.signing_secret:
+                bots.append(bot)
+        return bots
+
+    def _done_key(self, posted: MessagePosted) -> str:
+        return f"chat:webhook:{posted.room}:{posted.message_id}:done"
+
+    async def _done(self, posted: MessagePosted, bot: BotProfile) -> bool:
+        assert self.redis is not None
+        return bool(await self.redis.sismember(self._done_key(posted), bot.user_id))
+
+    async def _mark_done(self, posted: MessagePosted, bot: BotProfile) -> None:
+        assert self.redis is not None
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.sadd(self._done_key(posted), bot.user_id)
+            pipe.expire(self._done_key(posted), DONE_SECONDS)
+            await pipe.execute()
