@@ -16,7 +16,12 @@ from service_kit.messaging.jetstream import publish_event
 from tests.integration.chat_svc.conftest import AppFactory, csrf_token_in, serve
 from tests.integration.chat_svc.fake_auth import FakeAuth
 from tests.integration.chat_svc.people import Person, sign_in
-from tests.integration.chat_svc.test_streams import next_event, open_stream, signed_in_client
+from tests.integration.chat_svc.test_streams import (
+    next_event,
+    open_stream,
+    post,
+    signed_in_client,
+)
 
 
 async def _submit(person: Person, path: str, fields: dict[str, str]) -> tuple[int, str]:
@@ -160,11 +165,13 @@ async def test_deactivation_ends_open_streams_on_two_replicas_and_reactivation_r
         serve(make_chat_app()) as first,
         serve(make_chat_app()) as second,
         signed_in_client(first, ada) as admin,
+        signed_in_client(second, bob) as bob_client,
         open_stream(first, bob.token, "?after=0") as (_, on_first),
         open_stream(second, bob.token, "?after=0") as (_, on_second),
     ):
         await admin.get("/rooms")  # chat knows a person from their first request
         await set_role(ada.user_id, "admin")
+        await post(bob_client, "kept after I leave")
         page = await admin.get("/settings/people")
         assert "Bob" in page.text
         path = f"/settings/people/{bob.user_id}/deactivate"
@@ -172,18 +179,21 @@ async def test_deactivation_ends_open_streams_on_two_replicas_and_reactivation_r
         assert response.status_code == 303
         async with asyncio.timeout(5):  # the bound: streams end within 5 s
             for events in (on_first, on_second):
-                closing = await next_event(events)
+                closing = await next_event(events, skip=("here", "message"))
                 assert closing is not None and closing.event == "signed-out"
         assert bob.revoked and bob.user_id in fake_auth.deactivated
         people = await admin.get("/people")
         assert "Bob" not in people.text  # hidden from the people list
         page = await admin.get("/settings/people")
         assert "Deactivated" in page.text
+        room = (await admin.get("/rooms/general")).text
+        assert "kept after I leave" in room and ">Bob (deactivated)</bdi>" in room
 
         path = f"/settings/people/{bob.user_id}/reactivate"
         response = await admin.post(path, data={"csrf_token": csrf_token_in(page.text)})
         assert response.status_code == 303 and bob.user_id not in fake_auth.deactivated
         assert "Bob" in (await admin.get("/people")).text
+        assert ">Bob</bdi>" in (await admin.get("/rooms/general")).text
 
 
 async def test_roles_from_auth_reach_chats_copy_through_the_users_durable(
