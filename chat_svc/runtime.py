@@ -137,7 +137,7 @@ def manage_chat_runtime(
         unsubscribe_links = UnsubscribeLinks(settings.secret_key, settings.public_url)
         mention_digests = MentionDigests(infrastructure.js, redis, unsubscribe_links, settings)
         conversation = ConversationRenderer(renderer, edit_window(settings.message_edit_minutes))
-        people_names.listeners.append(conversation.forget_rendered)
+        people_names.listeners += [conversation.forget_rendered, room_members.forget_all]
         provide_services(
             app,
             ChatServices(

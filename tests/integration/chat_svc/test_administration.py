@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from nats.js import JetStreamContext
+from quart.typing import TestAppProtocol as RunningApp
 
 from chat_svc.administration.audit_log import AuditEntry
 from chat_svc.models.users import select_people, select_user, set_role
@@ -31,6 +34,17 @@ async def _submit(person: Person, path: str, fields: dict[str, str]) -> tuple[in
     return response.status_code, await response.get_data(as_text=True)
 
 
+@asynccontextmanager
+async def admin_and_member(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> AsyncIterator[tuple[RunningApp, Person, Person]]:
+    """One replica with Ada, an administrator, and Bob, a member."""
+    async with make_chat_app().test_app() as test_app:
+        ada, bob = sign_in(test_app, fake_auth, "Ada"), sign_in(test_app, fake_auth, "Bob")
+        await _admin(ada)
+        yield test_app, ada, bob
+
+
 async def _admin(person: Person) -> None:
     await person.csrf()  # chat knows a person from their first request
     await set_role(person.user_id, "admin")
@@ -39,10 +53,7 @@ async def _admin(person: Person) -> None:
 async def test_a_member_forging_every_admin_request_gets_404_and_nothing_changes(
     make_chat_app: AppFactory, fake_auth: FakeAuth
 ) -> None:
-    app = make_chat_app()
-    async with app.test_app() as test_app:
-        ada, bob = sign_in(test_app, fake_auth, "Ada"), sign_in(test_app, fake_auth, "Bob")
-        await _admin(ada)
+    async with admin_and_member(make_chat_app, fake_auth) as (test_app, ada, bob):
         await bob.say("general", "mine to keep")
         link = "http://chat/rooms/general#message-1"
         assert (await ada.get("/settings/people"))[0] == 200
@@ -78,10 +89,7 @@ async def test_a_member_forging_every_admin_request_gets_404_and_nothing_changes
 async def test_administrators_may_keep_room_creation_to_themselves(
     make_chat_app: AppFactory, fake_auth: FakeAuth
 ) -> None:
-    app = make_chat_app()
-    async with app.test_app() as test_app:
-        ada, bob = sign_in(test_app, fake_auth, "Ada"), sign_in(test_app, fake_auth, "Bob")
-        await _admin(ada)
+    async with admin_and_member(make_chat_app, fake_auth) as (_test_app, ada, bob):
         await _submit(ada, "/settings/room-creation", {"room_creators": "admins"})
         status, body = await _submit(bob, "/rooms", {"name": "Mine", "visibility": "open"})
         assert status == 403 and "administrators create the rooms" in body
@@ -95,10 +103,7 @@ async def test_administrators_may_keep_room_creation_to_themselves(
 async def test_an_administrator_removes_a_message_by_its_link_and_everyone_sees_why(
     make_chat_app: AppFactory, fake_auth: FakeAuth
 ) -> None:
-    app = make_chat_app()
-    async with app.test_app() as test_app:
-        ada, bob = sign_in(test_app, fake_auth, "Ada"), sign_in(test_app, fake_auth, "Bob")
-        await _admin(ada)
+    async with admin_and_member(make_chat_app, fake_auth) as (_test_app, ada, bob):
         await bob.say("general", "something abusive")
         link = "http://127.0.0.1:8002/rooms/general#message-1"
         status, page = await ada.get(f"/settings/messages/remove?link={link}")
@@ -120,10 +125,7 @@ async def test_an_administrator_removes_a_message_by_its_link_and_everyone_sees_
 async def test_roles_change_never_leaving_no_administrator_and_each_action_is_audited(
     make_chat_app: AppFactory, fake_auth: FakeAuth
 ) -> None:
-    app = make_chat_app()
-    async with app.test_app() as test_app:
-        ada, bob = sign_in(test_app, fake_auth, "Ada"), sign_in(test_app, fake_auth, "Bob")
-        await _admin(ada)
+    async with admin_and_member(make_chat_app, fake_auth) as (_test_app, ada, bob):
         await bob.csrf()
         _, page = await ada.get("/settings/people")
         assert "http://auth/join/first-code" in page
@@ -174,6 +176,7 @@ async def test_deactivation_ends_open_streams_on_two_replicas_and_reactivation_r
         await post(bob_client, "kept after I leave")
         page = await admin.get("/settings/people")
         assert "Bob" in page.text
+        assert "Bob" in (await admin.get("/rooms/general/members?q=B")).text  # now cached
         path = f"/settings/people/{bob.user_id}/deactivate"
         response = await admin.post(path, data={"csrf_token": csrf_token_in(page.text)})
         assert response.status_code == 303
@@ -184,6 +187,7 @@ async def test_deactivation_ends_open_streams_on_two_replicas_and_reactivation_r
         assert bob.revoked and bob.user_id in fake_auth.deactivated
         people = await admin.get("/people")
         assert "Bob" not in people.text  # hidden from the people list
+        assert "Bob" not in (await admin.get("/rooms/general/members?q=B")).text
         page = await admin.get("/settings/people")
         assert "Deactivated" in page.text
         room = (await admin.get("/rooms/general")).text
