@@ -62,8 +62,8 @@ async def _just_admin(settings: AuthSettings, email: str) -> int:
     return await process.wait()
 
 
-async def _sign_up_requests(js: JetStreamContext) -> list[str]:
-    events = await wait_for_events(js, SignUpRequested.SUBJECT, count=0)
+async def _sign_up_requests(js: JetStreamContext, count: int) -> list[str]:
+    events = await wait_for_events(js, SignUpRequested.SUBJECT, count)
     return [str(event.email) for event in events if isinstance(event, SignUpRequested)]
 
 
@@ -96,7 +96,7 @@ async def test_invite_mode_first_account_is_admin_then_only_the_current_join_lin
     assert (await client.get(f"/join/{code}")).status_code == 403
     assert (await client.get(f"/join/{new_code}")).status_code == 303
     assert (await _ask_sign_up(client, "third@example.com")).status_code == 303
-    assert await _sign_up_requests(jetstream) == [
+    assert await _sign_up_requests(jetstream, 3) == [
         "first@example.com",
         "second@example.com",
         "third@example.com",
