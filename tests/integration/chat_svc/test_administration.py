@@ -71,6 +71,7 @@ async def test_a_member_forging_every_admin_request_gets_404_and_nothing_changes
             (f"/settings/people/{ada.user_id}/reactivate", {}),
             ("/settings/messages/remove", {"link": link}),
             ("/settings/room-creation", {"room_creators": "admins"}),
+            ("/settings/people/invite", {"email": "eve@example.com", "display_name": "Eve"}),
         ]
         stranger = test_app.test_client()
         for path, fields in forged:
@@ -81,7 +82,7 @@ async def test_a_member_forging_every_admin_request_gets_404_and_nothing_changes
         assert ada_now is not None and (ada_now.role, ada_now.deactivated) == ("admin", False)
         assert bob_now is not None and bob_now.role == "member"
         assert fake_auth.join_code == "first-code" and not fake_auth.roles
-        assert not fake_auth.deactivated and not ada.session.revoked
+        assert not fake_auth.deactivated and not fake_auth.invited and not ada.session.revoked
         assert "mine to keep" in (await bob.get("/rooms/general"))[1]
         await bob.create_room("Still open to all")  # room creation untouched
 
@@ -149,10 +150,17 @@ async def test_roles_change_never_leaving_no_administrator_and_each_action_is_au
             assert status == 409 and "at least one active administrator" in body
         assert (await bob.post(f"/settings/people/{bob.user_id}/role", role="boss"))[0] == 400
 
+        invitation = {"email": "cy@example.com", "display_name": "Cy"}
+        assert (await _submit(bob, "/settings/people/invite", invitation))[0] == 303
+        bad = {"email": "not an address", "display_name": "Cy"}
+        assert (await _submit(bob, "/settings/people/invite", bad))[0] == 422
+        assert fake_auth.invited == ["cy@example.com"]
         _, audit = await bob.get("/settings/audit")
         rows = re.findall(r'<tr class="audit-entry">(.*?)</tr>', audit, re.DOTALL)
         texts = [re.sub(r"<[^>]+>|\s+", " ", row).split() for row in rows]
         assert [row[2:] for row in texts] == [
+            ["Bob", "invite", "not", "an", "address", "failed"],
+            ["Bob", "invite", "cy@example.com", "done"],
             ["Bob", "role:member", "Ada", "done"],
             ["Ada", "role:admin", "Bob", "done"],
             ["Ada", "join-link:regenerate", "done"],
