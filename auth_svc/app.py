@@ -16,6 +16,7 @@ from auth_svc.blueprints.internal import internal_blueprint
 from auth_svc.blueprints.passwords import passwords_blueprint
 from auth_svc.blueprints.sign_in import sign_in_blueprint
 from auth_svc.blueprints.sign_up import sign_up_blueprint
+from auth_svc.joining.invitations_api import invitations_api
 from auth_svc.joining.join_code_api import join_code_api
 from auth_svc.joining.join_pages import join_blueprint
 from auth_svc.lib.internal_listener import SCOPE_MARK, serve_internal_api
@@ -96,6 +97,7 @@ def create_app(settings: AuthSettings | None = None) -> LayeredQuart:
     app.register_blueprint(internal_blueprint(settings))
     app.register_blueprint(join_blueprint(settings))
     app.register_blueprint(join_code_api(settings))
+    app.register_blueprint(invitations_api(settings))
     app.register_blueprint(account_status_api(settings))
     app.register_blueprint(display_name_api(settings))
     # The request path, outermost first; Quart's own asgi_app is innermost. The internal

@@ -71,3 +71,14 @@ class MembershipChanged(Event):
     room: str
     change: Literal["joined", "left", "read"]
     last_read_message_id: int = 0
+
+
+class PersonChanged(Event):
+    """Someone's name or activation changed (chat_svc/profiles/, chat_svc/administration/).
+    Core NATS, a hint: every replica updates the names it renders messages with; one that
+    was disconnected reads them all again after the reconnect."""
+
+    SUBJECT: ClassVar[str] = "chat.person.changed"
+    user_id: str
+    display_name: str
+    deactivated: bool = False

@@ -31,6 +31,7 @@ from chat_svc.models.migrations import run_migrations
 from chat_svc.models.rooms import upsert_general_room
 from chat_svc.notifications.mention_digests import MentionDigests
 from chat_svc.notifications.unsubscribe_links import UnsubscribeLinks
+from chat_svc.profiles.people_names import PeopleNames
 from chat_svc.reads.history import HistoryIndex, cache_size_for, open_history
 from chat_svc.reads.latest_cache import LatestCache
 from chat_svc.reads.person_rooms import PersonRooms
@@ -64,6 +65,7 @@ class ChatRuntime:
     auth: AuthClient
     migrations_task: asyncio.Task[None]
     history: HistoryIndex  # its background rebuilds
+    people_names: PeopleNames
 
 
 def manage_chat_runtime(
@@ -109,7 +111,12 @@ def manage_chat_runtime(
         )
         publisher = LivePublisher(nats, infrastructure.js)
         feed = MessageFeed(latest, publisher, MessageIdSequence(redis), intake, room_members)
-        renderer = MessageRenderer(app.jinja_loader)
+        # Messages show their author's current name (profiles/people_names.py).
+        people_names = PeopleNames(nats)
+        await people_names.start()
+        await infrastructure.store.when_ready(people_names.load)
+        app.jinja_env.globals["person_label"] = people_names.label
+        renderer = MessageRenderer(app.jinja_loader, {"person_label": people_names.label})
         live = LiveUpdates(
             nats,
             fanout,
@@ -123,10 +130,14 @@ def manage_chat_runtime(
         await live.start()
         presence = Presence(redis, fanout)
         infrastructure.reconnect_listeners.append(live.after_reconnect)
+        # After the streams are told to resume: a reload must not hold that up.
+        infrastructure.reconnect_listeners.append(people_names.load)
         memberships = Memberships(nats, access)
         consumer = users_consumer(infrastructure.js, infrastructure.topology, memberships)
         unsubscribe_links = UnsubscribeLinks(settings.secret_key, settings.public_url)
         mention_digests = MentionDigests(infrastructure.js, redis, unsubscribe_links, settings)
+        conversation = ConversationRenderer(renderer, edit_window(settings.message_edit_minutes))
+        people_names.listeners += [conversation.forget_rendered, room_members.forget_all]
         provide_services(
             app,
             ChatServices(
@@ -156,9 +167,8 @@ def manage_chat_runtime(
                         settings.streams_per_session, settings.streams_per_address
                     ),
                 ),
-                conversation=ConversationRenderer(
-                    renderer, edit_window(settings.message_edit_minutes)
-                ),
+                conversation=conversation,
+                people_names=people_names,
                 pages=PageRenderer(app),
                 unsubscribe_links=unsubscribe_links,
             ),
@@ -174,6 +184,7 @@ def manage_chat_runtime(
             auth=auth,
             migrations_task=migrations_task,
             history=history,
+            people_names=people_names,
         )
         presence.start()
 
@@ -194,6 +205,7 @@ def manage_chat_runtime(
         await runtime.presence.stop()
         await runtime.publisher.stop()
         await runtime.live.stop()
+        await runtime.people_names.stop()
         await runtime.history.stop()
         await runtime.auth.http.aclose()
 

@@ -21,6 +21,7 @@ from chat_svc.live.stream_limits import StreamLimits
 from chat_svc.live.subscriptions import LiveUpdates
 from chat_svc.live.typing_signals import TypingSignals
 from chat_svc.notifications.unsubscribe_links import UnsubscribeLinks
+from chat_svc.profiles.people_names import PeopleNames
 from chat_svc.reads.history import HistoryIndex
 from chat_svc.reads.person_rooms import PersonRooms
 from chat_svc.reads.room_access import RoomAccess
@@ -77,6 +78,7 @@ class ChatServices:
     conversation: ConversationRenderer
     pages: PageRenderer
     unsubscribe_links: UnsubscribeLinks
+    people_names: PeopleNames  # the names messages are rendered with (profiles/)
 
 
 def provide_services(app: Quart, services: ChatServices) -> None:

@@ -16,7 +16,7 @@ async def call_auth(path: str, payload: dict[str, str] | None = None) -> httpx.R
         response = await services_of().auth.http.post(path, json=payload or {})
     except httpx.HTTPError as error:
         raise AuthUnavailableError(f"{path}: {type(error).__name__}") from error
-    if response.status_code not in (200, 204, 404):
+    if response.status_code not in (200, 204, 400, 404):
         raise AuthUnavailableError(f"{path}: HTTP {response.status_code}")
     return response
 
@@ -38,4 +38,13 @@ async def set_account_active(user_id: str, active: bool) -> bool:
     """Deactivation revokes every session at auth (SessionRevoked ends the streams)."""
     verb = "reactivate" if active else "deactivate"
     response = await call_auth(f"/internal/people/{user_id}/{verb}")
+    return response.status_code == 204
+
+
+async def invite_by_email(email: str, display_name: str) -> bool:
+    """Have auth mail a sign-up link (once, with an expiry) to ``email``; False when auth
+    finds the address or the name unacceptable."""
+    response = await call_auth(
+        "/internal/invitations", {"email": email, "display_name": display_name}
+    )
     return response.status_code == 204

@@ -9,7 +9,7 @@ from quart import Blueprint, abort, redirect, request
 from quart.typing import ResponseReturnValue
 
 from chat_svc.administration import people_changes
-from chat_svc.administration.account_requests import join_link
+from chat_svc.administration.account_requests import invite_by_email, join_link
 from chat_svc.administration.admin_forms import RoleForm
 from chat_svc.administration.admin_gate import administrators_only, current_administrator
 from chat_svc.administration.audit_log import close_entry, open_entry, select_audit_page
@@ -30,11 +30,14 @@ NOTICES = {
     "deactivated": "Deactivated: their sessions are ended and they cannot sign in.",
     "reactivated": "Reactivated: they can sign in again with their password.",
     "room-creation": "Saved: who may create rooms.",
+    "invited": "Invitation sent: its link works once, for a limited time.",
     "join-link": "New join link: the previous one no longer works.",
     "message-removed": 'Message removed: it reads "Removed by an administrator" everywhere.',
 }
 LAST_ADMIN = "The team needs at least one active administrator: make someone else one first."
 MAX_PAGE = 10_000
+EMAIL_MAX_CHARS = 254
+BAD_INVITATION = "Enter a valid e-mail address and a name (up to 50 visible characters)."
 
 
 async def _page_context() -> dict[str, Any]:
@@ -122,6 +125,27 @@ async def reactivate(user_id: str) -> ResponseReturnValue:
     return await _finish(
         await people_changes.reactivate(current_administrator(), target), "reactivated"
     )
+
+
+@administration.post(f"{PEOPLE_PATH}/invite")
+@administrators_only
+async def invite() -> ResponseReturnValue:
+    form = await request.form
+    if not ActionForm(form).validate():
+        return await expired_form()
+    email = str(form.get("email", "")).strip()[:EMAIL_MAX_CHARS]
+    name = str(form.get("display_name", "")).strip()[:EMAIL_MAX_CHARS]
+    admin = current_administrator()
+    entry = await open_entry(admin.user_id, admin.display_name, "invite", "", email)
+    try:
+        sent = await invite_by_email(email, name)
+    except BaseException:
+        await close_entry(entry, "failed")
+        raise
+    await close_entry(entry, "done" if sent else "failed")
+    if not sent:
+        return await render_error(422, BAD_INVITATION, template="chat_error.html")
+    return redirect(f"{PEOPLE_PATH}?done=invited", 303)
 
 
 @administration.post("/settings/room-creation")

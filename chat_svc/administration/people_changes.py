@@ -13,6 +13,7 @@ from enum import Enum, auto
 from chat_svc.administration.account_requests import set_account_active, set_account_role
 from chat_svc.administration.audit_log import close_entry, open_entry
 from chat_svc.models.users import ChatUser, set_deactivated, set_role
+from chat_svc.services import services_of
 from service_kit.lifecycle import infrastructure_of
 from service_kit.people.roles import ADMIN
 
@@ -74,6 +75,8 @@ async def deactivate(actor: ChatUser, target: ChatUser) -> Outcome:
         if not await set_account_active(target.user_id, False):
             return False
         await set_deactivated(target.user_id, True)
+        # Their messages read "(deactivated)" on every replica (profiles/people_names.py).
+        await services_of().people_names.announce(target.user_id)
         return True
 
     return await _audited(actor, "deactivate", target, change, guard_last_admin=True)
@@ -84,6 +87,7 @@ async def reactivate(actor: ChatUser, target: ChatUser) -> Outcome:
         if not await set_account_active(target.user_id, True):
             return False
         await set_deactivated(target.user_id, False)
+        await services_of().people_names.announce(target.user_id)
         return True
 
     return await _audited(actor, "reactivate", target, change, guard_last_admin=False)

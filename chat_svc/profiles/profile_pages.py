@@ -14,6 +14,7 @@ from chat_svc.administration.account_requests import call_auth
 from chat_svc.auth.viewers import signed_in, signed_in_viewer
 from chat_svc.models.messages import account_handle
 from chat_svc.models.users import select_user, set_display_name
+from chat_svc.profiles.direct_titles import retitle_direct_rooms
 from chat_svc.profiles.profile_forms import ProfileForm, time_zone_names
 from chat_svc.profiles.profile_records import save_profile, select_profile
 from chat_svc.services import services_of
@@ -65,6 +66,8 @@ async def save_profile_settings() -> ResponseReturnValue:
     if name != viewer.display_name:
         await call_auth(f"/internal/people/{viewer.user_id}/display-name", {"display_name": name})
         await set_display_name(viewer.user_id, name)
+        await retitle_direct_rooms(services_of().reads.people, viewer.user_id, name)
+        await services_of().people_names.announce(viewer.user_id)
         # This replica asks auth again at the next request (the header, new messages);
         # the others within their token cache's few seconds.
         services_of().auth.forget_session(viewer.session_id)

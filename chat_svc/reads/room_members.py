@@ -44,6 +44,11 @@ class RoomMembers:
         self._lists.pop(room, None)
         self._generations[room] = self._generations.get(room, 0) + 1
 
+    def forget_all(self) -> None:
+        """Someone's name or activation changed (profiles/people_names.py): read again."""
+        for room in list(self._lists):
+            self.forget(room)
+
     async def on_membership_changed(self, event: MembershipChanged) -> None:
         if event.change != "read":
             self.forget(event.room)

@@ -96,6 +96,10 @@ class ConversationRenderer:
                 newest[rendered.record.message_id] = rendered
         return [newest[key] for key in sorted(newest)]
 
+    def forget_rendered(self) -> None:
+        """Render every message again (someone's name changed: profiles/people_names.py)."""
+        self._by_json.clear()
+
     def from_records(self, records: Sequence[MessageRecord]) -> list[RenderedMessage]:
         """Messages read from the store (Redis was unavailable or being rebuilt)."""
         return self.decode([record.model_dump_json().encode() for record in records])

@@ -16,11 +16,12 @@ MESSAGE_TEMPLATE = "_message.html"
 
 
 class MessageRenderer:
-    def __init__(self, loader: BaseLoader) -> None:
+    def __init__(self, loader: BaseLoader, extra_globals: dict[str, Any] | None = None) -> None:
         # A synchronous environment of its own: Quart's is async-only, and this renders
         # inside the NATS callback where one plain call per message is all we want.
         environment = Environment(loader=loader, autoescape=select_autoescape(["html"]))
         install_message_text(environment.globals, environment.filters)
+        environment.globals.update(extra_globals or {})
         self._template = environment.get_template(MESSAGE_TEMPLATE)
 
     def html(self, message: MessageRecord, *, replace: bool = False) -> str:

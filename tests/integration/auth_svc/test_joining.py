@@ -18,8 +18,12 @@ from service_kit.events import SignUpRequested, UserCreated, UserRoleChanged
 from service_kit.settings import AppEnv
 from tests.integration.auth_svc.conftest import (
     INTERNAL_SCOPE,
+    PASSWORD,
     csrf_token,
+    link_of,
     sign_up,
+    submit,
+    token_from,
     wait_for_events,
 )
 
@@ -62,8 +66,8 @@ async def _just_admin(settings: AuthSettings, email: str) -> int:
     return await process.wait()
 
 
-async def _sign_up_requests(js: JetStreamContext) -> list[str]:
-    events = await wait_for_events(js, SignUpRequested.SUBJECT, count=0)
+async def _sign_up_requests(js: JetStreamContext, count: int) -> list[str]:
+    events = await wait_for_events(js, SignUpRequested.SUBJECT, count)
     return [str(event.email) for event in events if isinstance(event, SignUpRequested)]
 
 
@@ -96,7 +100,7 @@ async def test_invite_mode_first_account_is_admin_then_only_the_current_join_lin
     assert (await client.get(f"/join/{code}")).status_code == 403
     assert (await client.get(f"/join/{new_code}")).status_code == 303
     assert (await _ask_sign_up(client, "third@example.com")).status_code == 303
-    assert await _sign_up_requests(jetstream) == [
+    assert await _sign_up_requests(jetstream, 3) == [
         "first@example.com",
         "second@example.com",
         "third@example.com",
@@ -139,3 +143,26 @@ def test_sign_up_mode_defaults_to_invite_in_production_and_open_elsewhere() -> N
     assert AuthSettings(app_env=AppEnv.TEST).effective_sign_up_mode is SignUpMode.OPEN
     with pytest.raises(ValueError, match="AUTH_SIGN_UP_DOMAINS"):
         AuthSettings(sign_up_mode=SignUpMode.DOMAINS)
+
+
+async def test_an_invitation_mails_a_single_use_sign_up_link_even_in_invite_mode(
+    client: Client, jetstream: JetStreamContext
+) -> None:
+    await sign_up(client, jetstream, email="first@example.com")
+    invite = {"email": " Guest@Example.com ", "display_name": "Guest"}
+    response = await client.post(
+        "/internal/invitations", json=invite, headers=SECRET, scope_base=INTERNAL_SCOPE
+    )
+    assert response.status_code == 204
+    for refused in ({"email": "nope", "display_name": "Guest"}, {"email": "a@b.co"}):
+        answer = await client.post(
+            "/internal/invitations", json=refused, headers=SECRET, scope_base=INTERNAL_SCOPE
+        )
+        assert answer.status_code == 400
+    assert await _sign_up_requests(jetstream, 2) == ["first@example.com", "guest@example.com"]
+    [_, invited] = await wait_for_events(jetstream, SignUpRequested.SUBJECT, 2)
+    assert isinstance(invited, SignUpRequested)
+    path = f"/set-password?token={token_from(link_of(invited))}"
+    set_password = await submit(client, path, password=PASSWORD, confirm_password=PASSWORD)
+    assert set_password.status_code == 303
+    assert (await client.get(path)).status_code == 403  # once only

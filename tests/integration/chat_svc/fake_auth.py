@@ -45,6 +45,7 @@ class FakeAuth:
     join_code: str = "first-code"
     roles: dict[str, str] = field(default_factory=dict)
     deactivated: set[str] = field(default_factory=set)
+    invited: list[str] = field(default_factory=list)
 
     def sign_in(self, display_name: str = "Ada", user_id: str | None = None) -> FakeSession:
         user_id = user_id or f"user-{secrets.token_hex(4)}"
@@ -98,6 +99,11 @@ class FakeAuth:
                     if session.user_id == found.user_id and not session.revoked:
                         await self.revoke(session, everywhere=True)
             await self._reply(send, 204, None)
+        elif scope["path"] == "/internal/invitations":
+            valid = "@" in payload.get("email", "") and payload.get("display_name")
+            if valid:
+                self.invited.append(str(payload["email"]))
+            await self._reply(send, 204 if valid else 400, None)
         elif scope["path"].startswith(("/internal/join-code", "/internal/people/")):
             await self._administer(send, scope["path"], payload)
         else:

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from nats.js import JetStreamContext
+from quart.typing import TestAppProtocol as RunningApp
 
 from chat_svc.administration.audit_log import AuditEntry
 from chat_svc.models.users import select_people, select_user, set_role
@@ -16,7 +19,12 @@ from service_kit.messaging.jetstream import publish_event
 from tests.integration.chat_svc.conftest import AppFactory, csrf_token_in, serve
 from tests.integration.chat_svc.fake_auth import FakeAuth
 from tests.integration.chat_svc.people import Person, sign_in
-from tests.integration.chat_svc.test_streams import next_event, open_stream, signed_in_client
+from tests.integration.chat_svc.test_streams import (
+    next_event,
+    open_stream,
+    post,
+    signed_in_client,
+)
 
 
 async def _submit(person: Person, path: str, fields: dict[str, str]) -> tuple[int, str]:
@@ -24,6 +32,17 @@ async def _submit(person: Person, path: str, fields: dict[str, str]) -> tuple[in
     form = {"csrf_token": await person.csrf(), **fields}
     response = await person.client.post(path, form=form)
     return response.status_code, await response.get_data(as_text=True)
+
+
+@asynccontextmanager
+async def admin_and_member(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> AsyncIterator[tuple[RunningApp, Person, Person]]:
+    """One replica with Ada, an administrator, and Bob, a member."""
+    async with make_chat_app().test_app() as test_app:
+        ada, bob = sign_in(test_app, fake_auth, "Ada"), sign_in(test_app, fake_auth, "Bob")
+        await _admin(ada)
+        yield test_app, ada, bob
 
 
 async def _admin(person: Person) -> None:
@@ -34,10 +53,7 @@ async def _admin(person: Person) -> None:
 async def test_a_member_forging_every_admin_request_gets_404_and_nothing_changes(
     make_chat_app: AppFactory, fake_auth: FakeAuth
 ) -> None:
-    app = make_chat_app()
-    async with app.test_app() as test_app:
-        ada, bob = sign_in(test_app, fake_auth, "Ada"), sign_in(test_app, fake_auth, "Bob")
-        await _admin(ada)
+    async with admin_and_member(make_chat_app, fake_auth) as (test_app, ada, bob):
         await bob.say("general", "mine to keep")
         link = "http://chat/rooms/general#message-1"
         assert (await ada.get("/settings/people"))[0] == 200
@@ -55,6 +71,7 @@ async def test_a_member_forging_every_admin_request_gets_404_and_nothing_changes
             (f"/settings/people/{ada.user_id}/reactivate", {}),
             ("/settings/messages/remove", {"link": link}),
             ("/settings/room-creation", {"room_creators": "admins"}),
+            ("/settings/people/invite", {"email": "eve@example.com", "display_name": "Eve"}),
         ]
         stranger = test_app.test_client()
         for path, fields in forged:
@@ -65,7 +82,7 @@ async def test_a_member_forging_every_admin_request_gets_404_and_nothing_changes
         assert ada_now is not None and (ada_now.role, ada_now.deactivated) == ("admin", False)
         assert bob_now is not None and bob_now.role == "member"
         assert fake_auth.join_code == "first-code" and not fake_auth.roles
-        assert not fake_auth.deactivated and not ada.session.revoked
+        assert not fake_auth.deactivated and not fake_auth.invited and not ada.session.revoked
         assert "mine to keep" in (await bob.get("/rooms/general"))[1]
         await bob.create_room("Still open to all")  # room creation untouched
 
@@ -73,10 +90,7 @@ async def test_a_member_forging_every_admin_request_gets_404_and_nothing_changes
 async def test_administrators_may_keep_room_creation_to_themselves(
     make_chat_app: AppFactory, fake_auth: FakeAuth
 ) -> None:
-    app = make_chat_app()
-    async with app.test_app() as test_app:
-        ada, bob = sign_in(test_app, fake_auth, "Ada"), sign_in(test_app, fake_auth, "Bob")
-        await _admin(ada)
+    async with admin_and_member(make_chat_app, fake_auth) as (_test_app, ada, bob):
         await _submit(ada, "/settings/room-creation", {"room_creators": "admins"})
         status, body = await _submit(bob, "/rooms", {"name": "Mine", "visibility": "open"})
         assert status == 403 and "administrators create the rooms" in body
@@ -90,10 +104,7 @@ async def test_administrators_may_keep_room_creation_to_themselves(
 async def test_an_administrator_removes_a_message_by_its_link_and_everyone_sees_why(
     make_chat_app: AppFactory, fake_auth: FakeAuth
 ) -> None:
-    app = make_chat_app()
-    async with app.test_app() as test_app:
-        ada, bob = sign_in(test_app, fake_auth, "Ada"), sign_in(test_app, fake_auth, "Bob")
-        await _admin(ada)
+    async with admin_and_member(make_chat_app, fake_auth) as (_test_app, ada, bob):
         await bob.say("general", "something abusive")
         link = "http://127.0.0.1:8002/rooms/general#message-1"
         status, page = await ada.get(f"/settings/messages/remove?link={link}")
@@ -115,10 +126,7 @@ async def test_an_administrator_removes_a_message_by_its_link_and_everyone_sees_
 async def test_roles_change_never_leaving_no_administrator_and_each_action_is_audited(
     make_chat_app: AppFactory, fake_auth: FakeAuth
 ) -> None:
-    app = make_chat_app()
-    async with app.test_app() as test_app:
-        ada, bob = sign_in(test_app, fake_auth, "Ada"), sign_in(test_app, fake_auth, "Bob")
-        await _admin(ada)
+    async with admin_and_member(make_chat_app, fake_auth) as (_test_app, ada, bob):
         await bob.csrf()
         _, page = await ada.get("/settings/people")
         assert "http://auth/join/first-code" in page
@@ -142,10 +150,17 @@ async def test_roles_change_never_leaving_no_administrator_and_each_action_is_au
             assert status == 409 and "at least one active administrator" in body
         assert (await bob.post(f"/settings/people/{bob.user_id}/role", role="boss"))[0] == 400
 
+        invitation = {"email": "cy@example.com", "display_name": "Cy"}
+        assert (await _submit(bob, "/settings/people/invite", invitation))[0] == 303
+        bad = {"email": "not an address", "display_name": "Cy"}
+        assert (await _submit(bob, "/settings/people/invite", bad))[0] == 422
+        assert fake_auth.invited == ["cy@example.com"]
         _, audit = await bob.get("/settings/audit")
         rows = re.findall(r'<tr class="audit-entry">(.*?)</tr>', audit, re.DOTALL)
         texts = [re.sub(r"<[^>]+>|\s+", " ", row).split() for row in rows]
         assert [row[2:] for row in texts] == [
+            ["Bob", "invite", "not", "an", "address", "failed"],
+            ["Bob", "invite", "cy@example.com", "done"],
             ["Bob", "role:member", "Ada", "done"],
             ["Ada", "role:admin", "Bob", "done"],
             ["Ada", "join-link:regenerate", "done"],
@@ -160,30 +175,37 @@ async def test_deactivation_ends_open_streams_on_two_replicas_and_reactivation_r
         serve(make_chat_app()) as first,
         serve(make_chat_app()) as second,
         signed_in_client(first, ada) as admin,
+        signed_in_client(second, bob) as bob_client,
         open_stream(first, bob.token, "?after=0") as (_, on_first),
         open_stream(second, bob.token, "?after=0") as (_, on_second),
     ):
         await admin.get("/rooms")  # chat knows a person from their first request
         await set_role(ada.user_id, "admin")
+        await post(bob_client, "kept after I leave")
         page = await admin.get("/settings/people")
         assert "Bob" in page.text
+        assert "Bob" in (await admin.get("/rooms/general/members?q=B")).text  # now cached
         path = f"/settings/people/{bob.user_id}/deactivate"
         response = await admin.post(path, data={"csrf_token": csrf_token_in(page.text)})
         assert response.status_code == 303
         async with asyncio.timeout(5):  # the issue's bound: streams end within 5 s
             for events in (on_first, on_second):
-                closing = await next_event(events)
+                closing = await next_event(events, skip=("here", "message"))
                 assert closing is not None and closing.event == "signed-out"
         assert bob.revoked and bob.user_id in fake_auth.deactivated
         people = await admin.get("/people")
         assert "Bob" not in people.text  # hidden from the people list
+        assert "Bob" not in (await admin.get("/rooms/general/members?q=B")).text
         page = await admin.get("/settings/people")
         assert "Deactivated" in page.text
+        room = (await admin.get("/rooms/general")).text
+        assert "kept after I leave" in room and ">Bob (deactivated)</bdi>" in room
 
         path = f"/settings/people/{bob.user_id}/reactivate"
         response = await admin.post(path, data={"csrf_token": csrf_token_in(page.text)})
         assert response.status_code == 303 and bob.user_id not in fake_auth.deactivated
         assert "Bob" in (await admin.get("/people")).text
+        assert ">Bob</bdi>" in (await admin.get("/rooms/general")).text
 
 
 async def test_roles_from_auth_reach_chats_copy_through_the_users_durable(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from chat_svc.models.users import set_deactivated
@@ -68,3 +69,27 @@ async def test_the_profile_form_keeps_todays_name_rules(
         ):
             assert (await _save(ada, **fields))[0] == 422, fields
         assert ada.session.display_name == "Ada"
+
+
+async def test_a_new_name_shows_on_old_messages_on_every_replica(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    async with make_chat_app().test_app() as first, make_chat_app().test_app() as second:
+        ada, bob = sign_in(first, fake_auth, "Ada"), sign_in(first, fake_auth, "Bob")
+        await ada.say("general", "written as Ada")
+        direct = await bob.open_dm(ada)
+        bob_elsewhere = bob.same_browser_on(second)
+        page = await (await bob_elsewhere.get("/rooms/general")).get_data(as_text=True)
+        assert '<bdi class="message-author">Ada</bdi>' in page  # rendered (and kept) once
+        assert (await _save(ada, display_name="Ada Lovelace", time_zone=""))[0] == 303
+        await ada.say("general", "written as Ada Lovelace")
+        async with asyncio.timeout(5):  # core NATS: at once, give or take the loop
+            while True:
+                page = await (await bob_elsewhere.get("/rooms/general")).get_data(as_text=True)
+                if '<bdi class="message-author">Ada</bdi>' not in page:
+                    break
+                await asyncio.sleep(0.05)
+        assert page.count('<bdi class="message-author">Ada Lovelace</bdi>') == 2
+        # Bob's direct room with her is titled with her new name (sidebar and heading).
+        dm_page = await (await bob_elsewhere.get(f"/rooms/{direct}")).get_data(as_text=True)
+        assert "Ada Lovelace" in dm_page and ">Ada<" not in dm_page

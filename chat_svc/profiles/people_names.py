@@ -1,0 +1,84 @@
+"""The names messages are shown with: the author's CURRENT name, looked up by the author's
+id when the message is rendered (the stored ``author_name`` is only the fallback for
+someone this replica does not know yet), marked "(deactivated)" for a deactivated account.
+
+Kept in process for every person (one small read of the users at start-up), so rendering
+stays a dictionary look-up. A rename or a (de)activation is announced on core NATS
+(``PersonChanged``): every replica updates its map and drops the message markup it
+rendered with the old name (``listeners``)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from nats.aio.client import Client as NATS
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
+from pydantic import ValidationError
+
+from chat_svc.events import PersonChanged
+from chat_svc.models.users import ChatUser, select_user
+
+log = logging.getLogger(__name__)
+
+DEACTIVATED_MARK = " (deactivated)"
+
+
+class PeopleNames:
+    def __init__(self, nats: NATS) -> None:
+        self._nats = nats
+        self._names: dict[str, tuple[str, bool]] = {}
+        self._subscription: Subscription | None = None
+        self.listeners: list[Callable[[], None]] = []  # called after any change
+
+    def label(self, user_id: str, stored_name: str) -> str:
+        name, deactivated = self._names.get(user_id, (stored_name, False))
+        return name + DEACTIVATED_MARK if deactivated else name
+
+    async def start(self) -> None:
+        self._subscription = await self._nats.subscribe(PersonChanged.SUBJECT, cb=self._heard)
+
+    async def stop(self) -> None:
+        if self._subscription is not None:
+            await self._subscription.unsubscribe()
+            self._subscription = None
+
+    async def load(self) -> None:
+        """Every person's name (at start-up, and after a NATS reconnect: changes announced
+        while this replica was away were not heard)."""
+        rows = ChatUser.get_pymongo_collection().find(
+            {}, {"user_id": 1, "display_name": 1, "deactivated": 1, "_id": 0}
+        )
+        self._names = {
+            str(row["user_id"]): (str(row["display_name"]), bool(row.get("deactivated")))
+            async for row in rows
+        }
+        self._changed()
+
+    async def announce(self, user_id: str) -> None:
+        """Tell every replica (this one at once) how the person is now shown, as stored."""
+        person = await select_user(user_id)
+        if person is None:
+            return
+        event = PersonChanged(
+            user_id=person.user_id,
+            display_name=person.display_name,
+            deactivated=person.deactivated,
+        )
+        self._apply(event)
+        await self._nats.publish(event.SUBJECT, event.to_bytes())
+
+    async def _heard(self, msg: Msg) -> None:
+        try:
+            self._apply(PersonChanged.model_validate_json(msg.data))
+        except ValidationError as error:
+            log.error("malformed PersonChanged dropped: %s", error)
+
+    def _apply(self, event: PersonChanged) -> None:
+        self._names[event.user_id] = (event.display_name, event.deactivated)
+        self._changed()
+
+    def _changed(self) -> None:
+        for listener in self.listeners:
+            listener()
