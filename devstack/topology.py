@@ -158,6 +158,7 @@ def start_topology(
     env["NATS_STREAM_REPLICAS"] = str(min(3, nats_nodes))
     external_database = os.environ.get("MONGODB_URL")  # a real MongoDB wins
     env["MONGODB_URL"] = external_database or mongodb_url(ports.mongodb)
+    env["CHAT_FILES_DIR"] = str(data_dir / "files")  # files in messages, on disk by default
     topology = Topology(ports, chat_ports, nodes, env, group)
     try:
         if not external_database:

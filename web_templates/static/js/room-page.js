@@ -26,3 +26,4 @@ import "./mention-list.js";
 import "./mention-lookup.js";
 import "./mention-picker.js";
 import "./composer-files.js";
+import "./image-viewer.js";
