@@ -33,6 +33,7 @@ BENCHMARKS = (
     "history",
     "overload",
     "typing",
+    "files",
 )
 
 log = logging.getLogger("bench")

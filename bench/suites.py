@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import statistics
+import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -12,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from bench import history, limits, overload, rooms, sign_in, typing_load
+from bench import files, history, limits, overload, rooms, sign_in, typing_load
 from bench.fanout import run_ramp
 from bench.modes import Mode
 from bench.page import WrkMissingError, run_wrk, viewers_script
@@ -406,3 +408,30 @@ async def bench_typing(mode: Mode, logs: Path) -> dict[str, Any]:
 async def bench_overload(mode: Mode, logs: Path) -> dict[str, Any]:
     with running_stack(logs / "overload") as stack:
         return await overload.measure(stack, mode.overload_seconds)
+
+
+async def bench_files(mode: Mode, logs: Path) -> dict[str, Any]:
+    """Issue 31: uploads against the store itself, thumbnail latency, thumbnails served."""
+    quick = mode.name == "quick"
+    with running_stack(logs / "files") as stack, tempfile.TemporaryDirectory() as data:
+        files_dir = Path(data) / "files"
+        limits_for_one_uploader = {
+            "CHAT_FILES_DIR": str(files_dir),
+            "CHAT_UPLOAD_RATE_COUNT": "1000000",
+            "CHAT_UPLOAD_QUOTA_MB": "1000000",
+        }
+        os.environ.update(limits_for_one_uploader)  # the replica inherits them
+        try:
+            url = stack.start_chat("chat-files")
+        finally:
+            for name in limits_for_one_uploader:
+                os.environ.pop(name)
+        async with httpx.AsyncClient(
+            base_url=url, cookies={"chat_session": "bench-publisher"}, timeout=120
+        ) as http:
+            upload = await files.upload_throughput(http, files_dir, 1 if quick else mode.repeats)
+            thumbnail = await files.thumbnail_latency(http, 2 if quick else 20)
+            served = await files.download_rate(
+                http, thumbnail["thumbnail_url"], 1.0 if quick else 5.0, 1 if quick else 3
+            )
+        return {"upload": upload, "thumbnail": thumbnail, "download": served}

@@ -151,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
             chat_replicas=options.chat_replicas,
             nats_nodes=options.nats_nodes,
             say=say,
+            s3=options.stage,  # files on S3 (SeaweedFS) in the rehearsal, on disk in dev
         )
     except (MissingBinaryError, StartupError) as error:
         print(f"devstack: cannot start: {error}", file=sys.stderr)

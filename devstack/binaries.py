@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -70,4 +71,16 @@ def maildev() -> Path:
         return candidate
     raise MissingBinaryError(
         "maildev not found in node_modules. Run ./run setup (or `npm ci`) to install it."
+    )
+
+
+def seaweedfs() -> Path:
+    """SeaweedFS's ``weed`` (the stage's S3 server), built by scripts/build-seaweedfs into
+    .tools/bin; ``SEAWEEDFS_BIN`` points elsewhere (a CI cache)."""
+    candidate = Path(os.environ.get("SEAWEEDFS_BIN") or PROJECT_ROOT / ".tools" / "bin" / "weed")
+    if candidate.exists():
+        return candidate
+    raise MissingBinaryError(
+        "weed (SeaweedFS) not found in .tools/bin. Run scripts/build-seaweedfs (Go 1.26; "
+        "a large build, only ./run stage and the S3 tests need it)."
     )

@@ -167,3 +167,44 @@ def nats_cluster_node_command(
         "--cluster", f"nats://127.0.0.1:{cluster_port}",
         "--routes", routes,
     ]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SeaweedPorts:
+    """``weed mini`` runs a master, a volume server, a filer and the S3 gateway, each with an
+    HTTP and a gRPC port; every one is given, so nothing lands on a default another uses."""
+
+    s3: int
+    s3_grpc: int
+    master: int
+    master_grpc: int
+    volume: int
+    volume_grpc: int
+    filer: int
+    filer_grpc: int
+    admin: int
+    admin_grpc: int
+
+
+S3_BUCKET = "chat-files"
+S3_REGION = "us-east-1"
+
+
+def seaweedfs_command(ports: SeaweedPorts, data_dir: Path, bucket: str = S3_BUCKET) -> list[str]:
+    """SeaweedFS as one S3 server, its data under ``data_dir``. Start it with
+    ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY`` in the environment: the one identity
+    it accepts (an admin, which creates ``bucket`` at start)."""
+    return [
+        str(binaries.seaweedfs()), "mini",
+        f"-dir={data_dir}",
+        "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+        f"-s3.port={ports.s3}", f"-s3.port.grpc={ports.s3_grpc}",
+        "-s3.port.iceberg=0", "-s3.port.lance=0",
+        f"-master.port={ports.master}", f"-master.port.grpc={ports.master_grpc}",
+        f"-volume.port={ports.volume}", f"-volume.port.grpc={ports.volume_grpc}",
+        f"-filer.port={ports.filer}", f"-filer.port.grpc={ports.filer_grpc}",
+        f"-admin.port={ports.admin}", f"-admin.port.grpc={ports.admin_grpc}",
+        "-admin.port.legacy=0", "-admin.ui=false",
+        "-webdav=false", "-master.telemetry=false",
+        f"-bucket={bucket}",
+    ]  # fmt: skip

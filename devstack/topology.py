@@ -24,6 +24,8 @@ from devstack.processes import (
     tcp_probe,
 )
 from devstack.servers import (
+    S3_BUCKET,
+    SeaweedPorts,
     StackPorts,
     ferretdb_command,
     maildev_command,
@@ -31,11 +33,15 @@ from devstack.servers import (
     nats_cluster_node_command,
     nats_command,
     redis_command,
+    seaweedfs_command,
     service_command,
     service_environment,
 )
 from devstack.web_push_key import dev_vapid_key
 from service_kit.messaging.nats_credentials import server_environment
+from service_kit.settings import dev_secret
+
+S3_ACCESS_KEY_ID = "chat"
 
 
 @dataclass
@@ -73,6 +79,26 @@ class Topology:
 
     def chat_env(self, port: int) -> dict[str, str]:
         return self.env | {"CHAT_PORT": str(port), "CHAT_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+
+    def start_seaweedfs(self, data_dir: Path) -> None:
+        """Files go to S3 (SeaweedFS) instead of the disk: what staging and compose run."""
+        ports = SeaweedPorts(*(free_port() for _ in fields(SeaweedPorts)))
+        secret = dev_secret("s3-secret")
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.processes["seaweedfs"] = self.group.start(
+            "seaweedfs",
+            seaweedfs_command(ports, data_dir),
+            env={"AWS_ACCESS_KEY_ID": S3_ACCESS_KEY_ID, "AWS_SECRET_ACCESS_KEY": secret},
+            ready=http_probe(f"http://127.0.0.1:{ports.s3}/healthz"),
+            timeout=60,
+        )
+        self.env |= {
+            "CHAT_FILES_STORE": "s3",
+            "CHAT_S3_ENDPOINT": f"http://127.0.0.1:{ports.s3}",
+            "CHAT_S3_BUCKET": S3_BUCKET,
+            "CHAT_S3_ACCESS_KEY_ID": S3_ACCESS_KEY_ID,
+            "CHAT_S3_SECRET_ACCESS_KEY": secret,
+        }
 
     def start_nats_node(self, node: NatsNode) -> None:
         # A cluster node first only accepts connections: JetStream (and /healthz) waits until
@@ -150,6 +176,7 @@ def start_topology(
     nats_nodes: int = 1,
     app_env: str = "development",
     say: Callable[[str], None] = lambda _message: None,
+    s3: bool = False,
 ) -> Topology:
     ports = ports or StackPorts(*(free_port() for _ in fields(StackPorts)))
     chat_ports = [ports.chat] + [free_port() for _ in range(chat_replicas - 1)]
@@ -164,6 +191,7 @@ def start_topology(
     env["MONGODB_URL"] = external_database or mongodb_url(ports.mongodb)
     # Next to the database's files: deleting the data dir drops both (chat_svc/search/).
     env["CHAT_SEARCH_INDEX_DIR"] = str(data_dir / "search-index")
+    env["CHAT_FILES_DIR"] = str(data_dir / "files")  # files in messages, on disk by default
     topology = Topology(ports, chat_ports, nodes, env, group)
     try:
         if not external_database:
@@ -187,6 +215,9 @@ def start_topology(
             maildev_command(ports.smtp, ports.mail_ui),
             ready=http_probe(topology.mail_api_url),
         )
+        if s3:
+            say("starting SeaweedFS (the S3 store for files, data under the data dir)")
+            topology.start_seaweedfs(data_dir / "seaweedfs")
         say("starting auth_svc")
         topology.start_service("auth_svc", ports.auth)
         for index in range(chat_replicas):

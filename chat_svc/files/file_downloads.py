@@ -81,7 +81,7 @@ async def _send(key: str, content_type: str, disposition: str) -> ResponseReturn
     return response
 
 
-@file_downloads.get("/files/<room>/<int:message_id>/<file_id>")
+@file_downloads.get("/files/<room>/<id:message_id>/<file_id>")
 @signed_in
 async def download(room: str, message_id: int, file_id: str) -> ResponseReturnValue:
     found = await _when_processed(await _member_file(room, message_id, file_id))
@@ -97,7 +97,7 @@ async def download(room: str, message_id: int, file_id: str) -> ResponseReturnVa
     return await _send(found.storage_key, content_type, _disposition("attachment", found.name))
 
 
-@file_downloads.get("/files/<room>/<int:message_id>/<file_id>/thumbnail")
+@file_downloads.get("/files/<room>/<id:message_id>/<file_id>/thumbnail")
 @signed_in
 async def thumbnail(room: str, message_id: int, file_id: str) -> ResponseReturnValue:
     found = await _when_processed(await _member_file(room, message_id, file_id))

@@ -9,14 +9,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from quart import current_app, redirect, request
-from quart.datastructures import FileStorage
+from quart import abort, current_app, redirect, request
 from quart.typing import ResponseReturnValue
-from werkzeug.datastructures import MultiDict
 
 from chat_svc.actions.post_intake import AlreadySentError, PostRefusedError
 from chat_svc.actions.send_once import valid_client_id
 from chat_svc.auth.viewers import signed_in_viewer
+from chat_svc.files.multipart_reader import MalformedFormError, ReadForm, read_multipart
 from chat_svc.files.storage.object_store import StoreUnavailableError
 from chat_svc.files.uploads import Upload, UploadRefusedError, Uploads
 from chat_svc.services import services_of
@@ -51,24 +50,40 @@ class FilesMessageForm(MessageForm):
         super().validate_body(field)  # type: ignore[arg-type]
 
 
-def uploads_of(files: MultiDict[str, FileStorage]) -> list[Upload]:
+def uploads_of(read: ReadForm) -> list[Upload]:
     """The files sent, without the empty part a form with no file chosen sends."""
-    found = []
-    for sent in files.getlist(FILES_FIELD):
-        sent.stream.seek(0, 2)
-        size = sent.stream.tell()
-        if size or sent.filename:
-            found.append(Upload(sent.filename, sent.stream, size))
-    return found
+    return [
+        Upload(sent.name, sent.stream, sent.size)
+        for field, sent in read.files
+        if field == FILES_FIELD and (sent.size or sent.name)
+    ]
+
+
+async def read_form() -> ReadForm:
+    boundary = request.mimetype_params.get("boundary", "").encode("latin-1")
+    try:
+        return await read_multipart(request.body, boundary)
+    except MalformedFormError as malformed:
+        log.info("malformed upload form: %s", malformed)
+        abort(400)
 
 
 async def post_with_files(slug: str, render_form: RenderForm) -> ResponseReturnValue:
     """Checks, stores the files, posts the message with them; ``render_form`` draws the room
     (or its form for HTMX) with errors, as the text post's view does."""
+    read = await read_form()
+    try:
+        return await _post(slug, render_form, read)
+    finally:
+        for _, sent in read.files:
+            sent.stream.close()
+
+
+async def _post(slug: str, render_form: RenderForm, read: ReadForm) -> ResponseReturnValue:
     uploads: Uploads = current_app.extensions[UPLOADS_KEY]
     settings = services_of().settings
-    form = FilesMessageForm(await request.form, max_chars=settings.message_max_chars)
-    sent = uploads_of(await request.files)
+    form = FilesMessageForm(read.fields, max_chars=settings.message_max_chars)
+    sent = uploads_of(read)
     form.has_files = bool(sent)
     if not form.validate():
         return await render_form(slug, form, 422)

@@ -6,7 +6,7 @@ take a dependency down mid-flow and prove that nothing is lost.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from devstack.processes import (
@@ -18,7 +18,14 @@ from devstack.processes import (
     mongodb_probe,
     tcp_probe,
 )
-from devstack.servers import ferretdb_command, mongodb_url, nats_command, redis_command
+from devstack.servers import (
+    SeaweedPorts,
+    ferretdb_command,
+    mongodb_url,
+    nats_command,
+    redis_command,
+    seaweedfs_command,
+)
 from service_kit.messaging.nats_credentials import server_environment
 
 
@@ -113,6 +120,37 @@ def start_ferretdb(group: ProcessGroup, data_dir: Path, port: int | None = None)
         probe_url=None,
         port=port,
         group=group,
+    )
+    server.start()
+    return server
+
+
+S3_ACCESS_KEY_ID = "chat-tests"
+S3_SECRET_ACCESS_KEY = "chat-tests-secret-key"
+
+
+@dataclass
+class SeaweedServer(RestartableServer):
+    """SeaweedFS's S3 gateway (``weed mini``); ``port`` is the S3 port."""
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def ready_probe(self) -> ReadyProbe:
+        return http_probe(f"{self.endpoint}/healthz")
+
+
+def start_seaweedfs(group: ProcessGroup, data_dir: Path) -> SeaweedServer:
+    ports = SeaweedPorts(*(free_port() for _ in fields(SeaweedPorts)))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = SeaweedServer(
+        name=f"seaweedfs-{ports.s3}",
+        argv=seaweedfs_command(ports, data_dir),
+        probe_url=None,
+        port=ports.s3,
+        group=group,
+        env={"AWS_ACCESS_KEY_ID": S3_ACCESS_KEY_ID, "AWS_SECRET_ACCESS_KEY": S3_SECRET_ACCESS_KEY},
     )
     server.start()
     return server

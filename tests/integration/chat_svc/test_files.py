@@ -14,10 +14,12 @@ import pytest
 from PIL import Image
 
 from chat_svc.files.file_records import StoredFile, select_file
-from tests.integration.chat_svc.conftest import AppFactory
+from tests.integration.chat_svc.conftest import AppFactory, message_ids_in, serve
 from tests.integration.chat_svc.fake_auth import FakeAuth
 from tests.integration.chat_svc.file_posts import file_urls, photo_with_gps, post_files
 from tests.integration.chat_svc.people import Person, sign_in
+from tests.integration.chat_svc.test_room_streams import room_stream
+from tests.integration.chat_svc.test_streams import next_event
 
 SCRIPTED_SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 SCRIPTED_HTML = b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>"
@@ -144,16 +146,14 @@ async def test_a_file_over_the_limit_gets_413_and_nothing_is_stored(
         ada = sign_in(test_app, fake_auth, "Ada")
         big = bytes(60 * 1024 * 1024)
         status, page, _ = await post_files(ada, "general", [("huge.bin", big)], body="keep me")
-        htmx_status, fragment, _ = await post_files(
-            ada, "general", [("huge.bin", big)], body="keep me", htmx=True
-        )
-        eleven, _, _ = await post_files(ada, "general", [(f"{n}.txt", b"x") for n in range(11)])
+        eleven = [(f"{n}.txt", b"x") for n in range(11)]
+        htmx_status, fragment, _ = await post_files(ada, "general", eleven, htmx=True)
         empty, empty_page, _ = await post_files(ada, "general", [])
         records = await StoredFile.find_all().count()
     assert status == 413 and "huge.bin is 60 MB; files can be at most 50 MB." in page
     assert "keep me</textarea>" in page
-    assert htmx_status == 413 and "files can be at most 50 MB" in fragment
-    assert eleven == 413
+    assert htmx_status == 413 and "At most 10 files per message; this had 11." in fragment
+    assert "<html" not in fragment  # the form alone, for HTMX to swap in
     assert empty == 422 and "Write a message before sending." in empty_page
     assert stored_objects(files_dir) == [] and records == 0
 
@@ -189,3 +189,35 @@ async def test_an_upload_that_never_became_a_message_is_swept_after_the_grace_pe
         orphan_record = await select_file(orphan.file_id)
     assert sent[0] == 303 and removed == 1 and orphan_record is None
     assert len(left) == 1 and left[0].read_bytes() == b"kept"
+
+
+async def test_the_message_arrives_live_with_its_files_and_an_edit_keeps_them(
+    make_chat_app: AppFactory, fake_auth: FakeAuth, files_dir: Path
+) -> None:
+    app = make_chat_app()
+    ada_session, bob_session = fake_auth.sign_in("Ada"), fake_auth.sign_in("Bob")
+    async with app.test_app() as test_app, serve(app, lifespan="off") as base_url:
+        ada = sign_in(test_app, fake_auth, "Ada")
+        ada.client.set_cookie("localhost", "chat_session", ada_session.token)
+        await ada.say("general", "before")
+        _, page = await ada.get("/rooms/general")
+        newest = message_ids_in(page)[-1]
+        async with room_stream(base_url, bob_session, "general", f"?after={newest}") as (
+            _,
+            events,
+        ):
+            status, _, location = await post_files(
+                ada, "general", [("shot.jpg", photo_with_gps()), ("log.txt", b"log")]
+            )
+            posted = await next_event(events)
+            message_id = int(location.rsplit("-", 1)[1])
+            edit = f"/rooms/general/messages/{message_id}/edit"
+            edited_status, _, _ = await ada.post(edit, body="the screenshot and the log")
+            edited = await next_event(events)
+    assert status == 303
+    assert posted is not None and edited is not None
+    for event in (posted, edited):
+        assert f'<img src="/files/general/{message_id}/' in event.data
+        assert 'width="32" height="64"' in event.data
+        assert len(file_urls(event.data)) == 2 and "log.txt" in event.data
+    assert edited_status == 303 and "the screenshot and the log" in edited.data

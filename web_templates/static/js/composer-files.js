@@ -61,10 +61,17 @@ document.addEventListener("paste", (event) => {
     addFiles(files);
   }
 });
+const dragging = (on) => document.body.classList.toggle("dragging-files", on);
 document.addEventListener("dragover", (event) => {
-  if (form() && event.dataTransfer?.types.includes("Files")) event.preventDefault();
+  if (!form() || !event.dataTransfer?.types.includes("Files")) return;
+  event.preventDefault();
+  dragging(true);
+});
+document.addEventListener("dragleave", (event) => {
+  if (event.relatedTarget === null) dragging(false);
 });
 document.addEventListener("drop", (event) => {
+  dragging(false);
   if (!form() || !event.dataTransfer?.files.length) return;
   event.preventDefault();
   addFiles(Array.from(event.dataTransfer.files));
@@ -80,6 +87,21 @@ document.addEventListener("htmx:xhr:progress", (event) => {
     if (bars[index]) bars[index].value = file.size ? (100 * done) / file.size : 100;
     before += file.size;
   });
+});
+// A long upload must not be cut by the form's 15 s timeout (meant for a text send).
+document.addEventListener("htmx:configRequest", (event) => {
+  if (event.target === form() && chosenFiles().length) event.detail.timeout = 0;
+});
+// htmx swaps nothing on a refused upload (413, 429, 503): the draft and its files stay, and
+// the server's reason (which file, why) is shown here.
+document.addEventListener("htmx:responseError", (event) => {
+  const composer = form();
+  const shown = composer?.querySelector(".upload-error");
+  if (!shown || event.target !== composer || !chosenFiles().length) return;
+  const answer = new DOMParser().parseFromString(event.detail.xhr.responseText, "text/html");
+  const reason = answer.querySelector(".form-error")?.textContent.trim();
+  shown.textContent = reason || "The files could not be sent. Nothing was sent; try again.";
+  shown.hidden = false;
 });
 document.addEventListener("htmx:load", showChosen);
 showChosen();

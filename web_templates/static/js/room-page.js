@@ -32,3 +32,4 @@ import "./mention-list.js";
 import "./mention-lookup.js";
 import "./mention-picker.js";
 import "./composer-files.js";
+import "./image-viewer.js";

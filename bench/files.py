@@ -1,0 +1,135 @@
+"""Issue 31's numbers: a 20 MB upload through the app against the same bytes written to the
+same store directly; the time from a 12 MP photo's upload to its thumbnail; and cached
+thumbnails served per second against a static file of the same server."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from PIL import Image
+
+from bench.publisher import CSRF
+from bench.stats import median_and_spread, percentile
+from chat_svc.files.storage.object_store import local_object_store
+
+MB = 1024 * 1024
+THUMBNAIL_URL = re.compile(r'<img src="(/files/[^"]+/thumbnail)"')
+
+
+def photo_12mp() -> bytes:
+    """A 4000x3000 JPEG with detail (noise), the size of a phone's photo."""
+    noise = Image.frombytes("RGB", (4000, 3000), os.urandom(4000 * 3000 * 3))
+    out = io.BytesIO()
+    noise.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+async def _csrf(http: httpx.AsyncClient) -> str:
+    page = await http.get("/rooms/general")
+    page.raise_for_status()
+    found = CSRF.search(page.text)
+    if found is None:
+        raise RuntimeError("no CSRF token on the chat page")
+    return found.group(1)
+
+
+async def _upload(http: httpx.AsyncClient, csrf: str, name: str, data: bytes) -> float:
+    started = time.perf_counter()
+    answer = await http.post(
+        "/rooms/general/messages",
+        data={"csrf_token": csrf, "body": ""},
+        files=[("files", (name, data, "application/octet-stream"))],
+    )
+    if answer.status_code != 303:
+        raise RuntimeError(f"upload answered {answer.status_code}")
+    return time.perf_counter() - started
+
+
+async def upload_throughput(
+    http: httpx.AsyncClient, files_dir: Path, repeats: int
+) -> dict[str, Any]:
+    csrf = await _csrf(http)
+    data = os.urandom(20 * MB)
+    store = local_object_store(files_dir)
+    runs = []
+    for run in range(repeats):
+        through_app = await _upload(http, csrf, f"big-{run}.bin", data)
+        started = time.perf_counter()
+        await store.put(f"bench/direct-{run}", data)
+        direct = time.perf_counter() - started
+        await store.delete(f"bench/direct-{run}")
+        runs.append(
+            {
+                "app_mb_s": round(20 / through_app, 1),
+                "direct_mb_s": round(20 / direct, 1),
+                "app_vs_direct": round(direct / through_app, 3),
+            }
+        )
+    return median_and_spread(runs)
+
+
+async def thumbnail_latency(http: httpx.AsyncClient, samples: int) -> dict[str, Any]:
+    """From the start of the upload until the thumbnail answers (the worker made it)."""
+    csrf = await _csrf(http)
+    photo = photo_12mp()
+    latencies = []
+    for sample in range(samples):
+        started = time.perf_counter()
+        await _upload(http, csrf, f"photo-{sample}.jpg", photo)
+        page = await http.get("/rooms/general")
+        url = THUMBNAIL_URL.findall(page.text)[-1]
+        # The view holds the request until the worker made the thumbnail (up to 10 s).
+        answer = await http.get(url)
+        if answer.status_code != 200:
+            raise RuntimeError(f"thumbnail answered {answer.status_code}")
+        latencies.append((time.perf_counter() - started) * 1000)
+    return {
+        "photo_mb": round(len(photo) / MB, 1),
+        "p50_ms": round(percentile(latencies, 0.50), 1),
+        "p95_ms": round(percentile(latencies, 0.95), 1),
+        "max_ms": round(max(latencies), 1),
+        "samples": samples,
+        "thumbnail_url": url,
+    }
+
+
+async def requests_per_second(
+    http: httpx.AsyncClient, path: str, seconds: float, concurrency: int = 8
+) -> float:
+    done = 0
+    deadline = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        nonlocal done
+        while time.perf_counter() < deadline:
+            answer = await http.get(path)
+            if answer.status_code != 200:
+                raise RuntimeError(f"{path} answered {answer.status_code}")
+            done += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return done / (time.perf_counter() - started)
+
+
+async def download_rate(
+    http: httpx.AsyncClient, thumbnail: str, seconds: float, repeats: int
+) -> dict[str, Any]:
+    runs = []
+    for _ in range(repeats):
+        runs.append(
+            {
+                "thumbnail_rps": round(await requests_per_second(http, thumbnail, seconds), 1),
+                "static_rps": round(
+                    await requests_per_second(http, "/static/css/app.css", seconds), 1
+                ),
+            }
+        )
+    return median_and_spread(runs)
