@@ -33,6 +33,7 @@ BENCHMARKS = (
     "history",
     "overload",
     "typing",
+    "search",
 )
 
 log = logging.getLogger("bench")
