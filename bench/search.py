@@ -11,7 +11,6 @@ tantivy and SQLite FTS5 in this process, side by side.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import random
 import sqlite3

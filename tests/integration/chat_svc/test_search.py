@@ -208,15 +208,16 @@ async def test_two_replicas_answer_alike_from_one_index(
     database client, so one cannot stop while the other goes on)."""
     first = make_chat_app(search_index_dir=str(tmp_path))
     second = make_chat_app(search_index_dir=str(tmp_path))
-    async with second.test_app() as two:
-        async with first.test_app() as one:
-            writer, reader = (first, second) if search_of(first).indexer.writer else (second, first)
-            await indexer_bound(writer)
-            assert search_of(reader).indexer.writer is None
-            ann_on_one = sign_in(one, fake_auth, "Ann")
-            await ann_on_one.csrf()
-            ann_on_two = Person(ann_on_one.session, ann_on_one.same_browser_on(two))
-            await ann_on_one.say("general", "written through the first replica")
-            await until(ann_on_two, "replica", lambda found: len(found) == 1, within=5)
-            await ann_on_two.say("general", "and another through the second replica")
-            await until(ann_on_one, "replica", lambda found: len(found) == 2, within=5)
+    async with second.test_app() as two, first.test_app() as one:
+        while not (search_of(first).indexer.writer or search_of(second).indexer.writer):
+            await asyncio.sleep(0.01)  # each tries for the lock as it starts
+        writer, reader = (first, second) if search_of(first).indexer.writer else (second, first)
+        await indexer_bound(writer)
+        assert search_of(reader).indexer.writer is None
+        ann_on_one = sign_in(one, fake_auth, "Ann")
+        await ann_on_one.csrf()
+        ann_on_two = Person(ann_on_one.session, ann_on_one.same_browser_on(two))
+        await ann_on_one.say("general", "written through the first replica")
+        await until(ann_on_two, "replica", lambda found: len(found) == 1, within=5)
+        await ann_on_two.say("general", "and another through the second replica")
+        await until(ann_on_one, "replica", lambda found: len(found) == 2, within=5)
