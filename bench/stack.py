@@ -129,6 +129,7 @@ class Stack:
             "CHAT_STREAMS_PER_SESSION": "1000000",
             "CHAT_STREAMS_PER_ADDRESS": "1000000",
             "CHAT_ROOM_RATE_COUNT": "1000000000",  # and creates every room of the rooms bench
+            "CHAT_SEARCH_RATE_COUNT": "1000000000",  # the search bench's one searcher
         }
 
     def start_chat(self, name: str, server: str = "uvicorn") -> str:
