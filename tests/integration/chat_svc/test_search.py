@@ -154,7 +154,7 @@ async def test_an_edit_or_a_deletion_reaches_the_index_within_a_second(
 async def test_odd_input_gets_a_clear_page_and_searching_is_rate_limited(
     make_chat_app: AppFactory, fake_auth: FakeAuth
 ) -> None:
-    app = make_chat_app(search_rate_count=13)
+    app = make_chat_app(search_rate_count=14)
     async with app.test_app() as test_app:
         ann = sign_in(test_app, fake_auth, "Ann")
         hostile = [
@@ -175,7 +175,8 @@ async def test_odd_input_gets_a_clear_page_and_searching_is_rate_limited(
             assert "search-region" in page and "Traceback" not in page
         assert "Type a word" in await search(ann, "")
         assert "is not a date" in await search(ann, "before:tomorrow")
-        # The 14th search in the period.
+        assert "are not indexed" in await search(ann, "🎉🎉")  # not every message
+        # The 15th search in the period.
         response = await ann.client.get("/search", query_string={"q": "more"})
         assert response.status_code == 429
 
