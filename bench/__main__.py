@@ -34,6 +34,7 @@ BENCHMARKS = (
     "overload",
     "typing",
     "files",
+    "search",
 )
 
 log = logging.getLogger("bench")

@@ -68,9 +68,12 @@ class Stack:
     redis_url: str = ""
     mongodb_url: str = ""
     auth_url: str = ""
+    search_index_dir: Path = Path()
     services: dict[str, ManagedProcess] = field(default_factory=dict)
 
     def start_infrastructure(self, data_dir: Path) -> None:
+        # The stack's own search index (chat_svc/search/): never another stack's.
+        self.search_index_dir = data_dir / "search-index"
         nats_port, monitor = free_port(), free_port()
         self.group.start(
             "nats",
@@ -117,6 +120,7 @@ class Stack:
             "SERVICE_SECRET": SERVICE_SECRET,
             "LOG_LEVEL": "WARNING",  # one INFO line per posted message would be measured too
             "CHAT_PORT": str(port),
+            "CHAT_SEARCH_INDEX_DIR": str(self.search_index_dir),
             "CHAT_PUBLIC_URL": f"http://127.0.0.1:{port}",
             "CHAT_AUTH_INTERNAL_URL": self.auth_url,
             "CHAT_TOKEN_CACHE_SECONDS": "3600",  # "a cached token check"
@@ -125,6 +129,7 @@ class Stack:
             "CHAT_STREAMS_PER_SESSION": "1000000",
             "CHAT_STREAMS_PER_ADDRESS": "1000000",
             "CHAT_ROOM_RATE_COUNT": "1000000000",  # and creates every room of the rooms bench
+            "CHAT_SEARCH_RATE_COUNT": "1000000000",  # the search bench's one searcher
         }
 
     def start_chat(self, name: str, server: str = "uvicorn") -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from bench import files, history, limits, overload, rooms, sign_in, typing_load
+from bench import files, history, limits, overload, rooms, search, sign_in, typing_load
 from bench.fanout import run_ramp
 from bench.modes import Mode
 from bench.page import WrkMissingError, run_wrk, viewers_script
@@ -373,6 +373,12 @@ async def bench_sign_in(mode: Mode, logs: Path) -> dict[str, Any]:
 async def bench_history(mode: Mode, logs: Path) -> dict[str, Any]:
     with running_stack(logs / "history") as stack:
         return await history.measure(stack, mode.stored_history, mode.history_posts, mode.repeats)
+
+
+async def bench_search(mode: Mode, logs: Path) -> dict[str, Any]:
+    """Issue 32: search on 1,000,000 generated messages (bench/search.py)."""
+    with running_stack(logs / "search") as stack:
+        return await search.measure(stack, mode.name, stack.search_index_dir.parent)
 
 
 async def bench_rooms(mode: Mode, logs: Path) -> dict[str, Any]:

@@ -26,6 +26,31 @@ class IndexWriter:
         self.index = index
         self.writer = writer
         self.lock = asyncio.Lock()  # the consumer and a rebuild take turns
+        # One commit per group: a commit costs milliseconds (a new segment, an fsync), so
+        # the messages that arrive while one runs share the next.
+        self._waiting: list[tuple[MessageRecord, asyncio.Future[None]]] = []
+        self._committing: asyncio.Task[None] | None = None
+
+    async def add(self, message: MessageRecord) -> None:
+        """Apply ``message`` in the next group commit; returns once it is committed."""
+        done = asyncio.get_running_loop().create_future()
+        self._waiting.append((message, done))
+        if self._committing is None or self._committing.done():
+            self._committing = asyncio.create_task(self._commit_groups())
+        await done
+
+    async def _commit_groups(self) -> None:
+        await asyncio.sleep(0)  # the rest of a fetched batch joins this group
+        while self._waiting:
+            group, self._waiting = self._waiting, []
+            try:
+                await self.apply(message for message, _ in group)
+            except Exception as error:
+                for _, done in group:
+                    done.set_exception(error)
+            else:
+                for _, done in group:
+                    done.set_result(None)
 
     @classmethod
     def try_open(cls, index: tantivy.Index) -> IndexWriter | None:

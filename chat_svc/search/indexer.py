@@ -38,6 +38,7 @@ DURABLE = "chat_svc_search"
 REBUILD_SUBJECT = "chat-search.rebuild"
 WRITER_RETRY_SECONDS = 2.0
 STORE_BATCH = 1000
+FETCH_BATCH = 200  # committed together (index_writer.IndexWriter.add)
 
 
 def decode_message_event(subject: str, data: bytes) -> Event:
@@ -76,7 +77,13 @@ class SearchIndexer:
         self.missing = created  # the index was created empty: rebuild before pulling
         self.writer: IndexWriter | None = None
         self.consumer = DurableConsumer(
-            js, topology, DURABLE, self.handle, decode=decode_message_event
+            js,
+            topology,
+            DURABLE,
+            self.handle,
+            batch=FETCH_BATCH,
+            decode=decode_message_event,
+            together=True,
         )
         self._stopping = asyncio.Event()
         self._rebuild_subscription: Subscription | None = None
@@ -85,7 +92,7 @@ class SearchIndexer:
         if not isinstance(event, MessagePosted | MessageChanged):
             raise DeadLetterError(f"{type(event).__name__} is not for {DURABLE}")
         assert self.writer is not None  # only the writer's replica pulls
-        await self.writer.apply([record_of(event)])
+        await self.writer.add(record_of(event))
 
     async def run(self) -> None:
         while self.writer is None:

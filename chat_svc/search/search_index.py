@@ -82,6 +82,13 @@ def _found(document: tantivy.Document) -> Found:
     )
 
 
+def has_terms(query: SearchQuery) -> bool:
+    """Whether the typed text holds anything the index knows: emoji, punctuation and
+    overlong tokens alone are not indexed (searching them would match every message)."""
+    texts = [*query.words, *query.phrases, *([query.prefix] if query.prefix else [])]
+    return any(terms(text, FOLDED) for text in texts)
+
+
 def build_query(criteria: Criteria) -> tantivy.Query:
     query = criteria.query
     clauses: list[tantivy.Query] = [

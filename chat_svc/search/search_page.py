@@ -17,7 +17,7 @@ from chat_svc.auth.viewers import signed_in, signed_in_viewer
 from chat_svc.reads.sidebar import RoomPlace
 from chat_svc.search.query_syntax import SearchQuery, parse_query
 from chat_svc.search.running_search import search_of
-from chat_svc.search.search_index import Criteria, Found
+from chat_svc.search.search_index import Criteria, Found, has_terms
 from chat_svc.search.snippets import highlighted
 from chat_svc.services import services_of
 from chat_svc.settings import ChatSettings
@@ -68,6 +68,8 @@ def search_blueprint(settings: ChatSettings) -> Blueprint:
             notes.append("Type a word to search the messages of your rooms.")
         elif query.has_file:
             notes.append("No files yet: messages cannot carry files, so none can be found.")
+        elif query.has_text and not has_terms(query):
+            notes.append("Nothing to search for: emoji and punctuation alone are not indexed.")
         else:
             found = await search_of().index.search(
                 Criteria(

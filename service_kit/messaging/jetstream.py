@@ -171,6 +171,9 @@ class DurableConsumer:
     # How a message becomes an event: by its exact subject, or the consumer's own (per-room
     # subjects, chat_svc/search/indexer.py).
     decode: Callable[[str, bytes], Event] = decode_event
+    # Hand a fetched batch to the handler all at once (a handler that groups its work, such
+    # as one search-index commit per batch, and is idempotent in any order).
+    together: bool = False
     stats: ConsumerStats = field(default_factory=ConsumerStats)
     bound: asyncio.Event = field(default_factory=asyncio.Event)
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
@@ -214,15 +217,21 @@ class DurableConsumer:
                 if isinstance(error, NotFoundError):
                     return  # consumer deleted: rebind
                 continue
-            for message in messages:
-                try:
-                    await self.process(message)
-                except Exception as error:  # ack/nak lost in a NATS outage: redelivered later
-                    log.warning(
-                        "could not settle a message on %s (it will be redelivered): %s",
-                        self.durable,
-                        error,
-                    )
+            if self.together:
+                await asyncio.gather(*(self._settle(message) for message in messages))
+            else:
+                for message in messages:
+                    await self._settle(message)
+
+    async def _settle(self, message: Msg) -> None:
+        try:
+            await self.process(message)
+        except Exception as error:  # ack/nak lost in a NATS outage: redelivered later
+            log.warning(
+                "could not settle a message on %s (it will be redelivered): %s",
+                self.durable,
+                error,
+            )
 
     async def process(self, message: Msg) -> None:
         attempt = message.metadata.num_delivered

@@ -23,6 +23,7 @@ BENCHMARKS = (
     "history",
     "overload",
     "typing",
+    "search",
 )
 
 
@@ -92,5 +93,10 @@ def test_quick_mode_runs_every_benchmark(project_root: Path, tmp_path: Path) -> 
     assert typing["quiet"]["complete"] and typing["typing"]["complete"], typing
     assert typing["typing"]["typing_frames_per_stream"] > 0 and typing["typing_posts_failed"] == 0
     assert results["limits"]["socket_send"]["sends_per_cpu_second"] > 0
+    # Search: every kind of query answered with results, every lag message found.
+    search = results["search"]
+    assert all(kind["results_on_page_median"] >= 0 for kind in search["http"].values())
+    assert search["http"]["one_word"]["results_on_page_median"] > 0
+    assert search["index_lag"]["found"] == search["index_lag"]["messages"]
     assert (tmp_path / "summary.md").read_text().count("|") > 20
     assert (tmp_path / "fanout.png").stat().st_size > 0

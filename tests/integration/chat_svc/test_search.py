@@ -14,6 +14,7 @@ from quart import Quart
 
 from chat_svc.search.rebuild_command import rebuild
 from chat_svc.search.running_search import search_of
+from chat_svc.search.search_page import PER_PAGE
 from tests.integration.chat_svc.conftest import AppFactory
 from tests.integration.chat_svc.fake_auth import FakeAuth
 from tests.integration.chat_svc.people import Person, sign_in
@@ -153,7 +154,7 @@ async def test_an_edit_or_a_deletion_reaches_the_index_within_a_second(
 async def test_odd_input_gets_a_clear_page_and_searching_is_rate_limited(
     make_chat_app: AppFactory, fake_auth: FakeAuth
 ) -> None:
-    app = make_chat_app(search_rate_count=13)
+    app = make_chat_app(search_rate_count=14)
     async with app.test_app() as test_app:
         ann = sign_in(test_app, fake_auth, "Ann")
         hostile = [
@@ -174,7 +175,8 @@ async def test_odd_input_gets_a_clear_page_and_searching_is_rate_limited(
             assert "search-region" in page and "Traceback" not in page
         assert "Type a word" in await search(ann, "")
         assert "is not a date" in await search(ann, "before:tomorrow")
-        # The 14th search in the period.
+        assert "are not indexed" in await search(ann, "🎉🎉")  # not every message
+        # The 15th search in the period.
         response = await ann.client.get("/search", query_string={"q": "more"})
         assert response.status_code == 429
 
@@ -209,6 +211,8 @@ async def test_two_replicas_answer_alike_from_one_index(
     first = make_chat_app(search_index_dir=str(tmp_path))
     second = make_chat_app(search_index_dir=str(tmp_path))
     async with second.test_app() as two, first.test_app() as one:
+        while not (search_of(first).indexer.writer or search_of(second).indexer.writer):
+            await asyncio.sleep(0.01)  # each tries for the lock as it starts
         writer, reader = (first, second) if search_of(first).indexer.writer else (second, first)
         await indexer_bound(writer)
         assert search_of(reader).indexer.writer is None
@@ -219,3 +223,26 @@ async def test_two_replicas_answer_alike_from_one_index(
         await until(ann_on_two, "replica", lambda found: len(found) == 1, within=5)
         await ann_on_two.say("general", "and another through the second replica")
         await until(ann_on_one, "replica", lambda found: len(found) == 2, within=5)
+
+
+async def test_results_come_in_pages_with_a_plain_link_and_an_htmx_one(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    app = make_chat_app()
+    async with app.test_app() as test_app:
+        await indexer_bound(app)
+        ann, bob = sign_in(test_app, fake_auth, "Ann"), sign_in(test_app, fake_auth, "Bob")
+        for n in range(PER_PAGE + 1):
+            await (ann if n % 2 else bob).say("general", f"note number {n}")
+        await until(ann, "note", lambda found: len(found) == PER_PAGE, within=5)
+        first = await search(ann, "note ")
+        assert f"{PER_PAGE + 1} messages found" in first
+        assert 'href="/search?q=note+&amp;sort=newest&amp;page=2"' in first
+        response = await ann.client.get(
+            "/search",
+            query_string={"q": "note ", "page": "2", "fragment": "items"},
+            headers={"HX-Request": "true"},
+        )
+        rest = await response.get_data(as_text=True)
+        assert len(found_in(rest)) == 1 and "<html" not in rest and "More results" not in rest
+        assert set(found_in(first)).isdisjoint(found_in(rest))

@@ -1,7 +1,10 @@
 """The real engine, in memory: applying is idempotent by message id and version."""
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+
+import pytest
 
 from chat_svc.models.messages import MessageRecord
 from chat_svc.search.index_schema import open_index
@@ -12,10 +15,12 @@ from chat_svc.search.search_index import Criteria, SearchIndex
 POSTED = datetime(2026, 12, 7, tzinfo=UTC)
 
 
-def message(body: str, event_id: int | None = None, deleted: bool = False) -> MessageRecord:
+def message(
+    body: str, event_id: int | None = None, deleted: bool = False, message_id: int = 7
+) -> MessageRecord:
     return MessageRecord(
         room="general",
-        message_id=7,
+        message_id=message_id,
         author_id="u1",
         author_name="Ann",
         body=body,
@@ -54,3 +59,21 @@ async def test_one_writer_per_index_directory_until_it_closes(tmp_path: Path) ->
     assert IndexWriter.try_open(other_replica) is None
     await writer.close()  # a replica stopping: another takes over the writing
     assert IndexWriter.try_open(other_replica) is not None
+
+
+async def test_a_rebuild_cut_short_leaves_the_index_as_it_was() -> None:
+    index, _ = open_index(None)
+    writer = IndexWriter.try_open(index)
+    assert writer is not None
+    search = SearchIndex(index)
+    await writer.apply([message("kept before the rebuild", message_id=5)])
+
+    async def failing_store() -> AsyncIterator[MessageRecord]:
+        yield message("half of a rebuild", message_id=9)
+        raise ConnectionError("the database went away")
+
+    with pytest.raises(ConnectionError):
+        await writer.rebuild(failing_store())
+    await writer.apply([message("posted after")])  # the next group commit
+    assert await found(search, "kept") == 1 and await found(search, "posted") == 1
+    assert await found(search, "half") == 0
