@@ -89,9 +89,10 @@ def event_of(message: MessageRecord, kind: type[MessageEvent]) -> MessageEvent:
 
 def account_handle(user_id: str) -> str:
     """A short tag that stays the same for one account and differs between two people who
-    chose the same display name ("Alice #3f2a", "Alice #b71c"). Derived from the account
-    id, so it reveals nothing (unlike the e-mail address)."""
-    return "#" + hashlib.sha256(user_id.encode()).hexdigest()[:4]
+    chose the same display name ("Alice 3f2a", "Alice b71c", shown as a small muted code:
+    never "#3f2a", which reads like a channel's name). Derived from the account id, so it
+    reveals nothing (unlike the e-mail address)."""
+    return hashlib.sha256(user_id.encode()).hexdigest()[:4]
 
 
 def author_tag(user_id: str) -> str:
