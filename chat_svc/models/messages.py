@@ -312,12 +312,12 @@ async def count_unread_messages(
 ) -> dict[str, Unread]:
     """Messages after each read position, per room, in one query over the (room,
     message_id) index; with ``reader``, also those that mention them (not their own).
-    Rooms with nothing unread are left out."""
+    Deleted messages never count. Rooms with nothing unread are left out."""
     if not read_positions:
         return {}
     match = {
         "$or": [
-            {"room": room, "message_id": {"$gt": read_up_to}}
+            {"room": room, "message_id": {"$gt": read_up_to}, "deleted": {"$ne": True}}
             for room, read_up_to in read_positions.items()
         ]
     }
