@@ -39,7 +39,8 @@ class MailSettings(ServiceSettings):
     subject_user_signed_in: str = "New sign-in to your Chat account"
     subject_password_reset_requested: str = "Reset your Chat password"  # noqa: S105 - a subject
     subject_password_changed: str = "Your Chat password was changed"  # noqa: S105 - a subject
-    subject_mention_digest: str = "You were mentioned in Chat"
+    # {who} and {where} are filled from the mentions (email_catalog.mention_subject).
+    subject_mention_digest: str = "{who} mentioned you in {where}"
 
     # Nak delays by delivery attempt. Their sum is how long an SMTP outage can last before
     # messages are dead-lettered (about an hour here); an operator can replay them after.

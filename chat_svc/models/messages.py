@@ -89,9 +89,10 @@ def event_of(message: MessageRecord, kind: type[MessageEvent]) -> MessageEvent:
 
 def account_handle(user_id: str) -> str:
     """A short tag that stays the same for one account and differs between two people who
-    chose the same display name ("Alice #3f2a", "Alice #b71c"). Derived from the account
-    id, so it reveals nothing (unlike the e-mail address)."""
-    return "#" + hashlib.sha256(user_id.encode()).hexdigest()[:4]
+    chose the same display name ("Alice 3f2a", "Alice b71c", shown as a small muted code:
+    never "#3f2a", which reads like a channel's name). Derived from the account id, so it
+    reveals nothing (unlike the e-mail address)."""
+    return hashlib.sha256(user_id.encode()).hexdigest()[:4]
 
 
 def author_tag(user_id: str) -> str:
@@ -322,12 +323,12 @@ async def count_unread_messages(
 ) -> dict[str, Unread]:
     """Messages after each read position, per room, in one query over the (room,
     message_id) index; with ``reader``, also those that mention them (not their own).
-    Rooms with nothing unread are left out."""
+    Deleted messages never count. Rooms with nothing unread are left out."""
     if not read_positions:
         return {}
     match = {
         "$or": [
-            {"room": room, "message_id": {"$gt": read_up_to}}
+            {"room": room, "message_id": {"$gt": read_up_to}, "deleted": {"$ne": True}}
             for room, read_up_to in read_positions.items()
         ]
     }

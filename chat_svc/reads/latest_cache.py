@@ -42,6 +42,11 @@ def changes_key(room: str) -> str:
     return f"chat:room:{room}:latest:changes"
 
 
+def deleted_key(room: str) -> str:
+    """The ids of ``room``'s deleted messages: an unread count leaves them out (issue 37)."""
+    return latest_key(room) + ":deleted"
+
+
 def mentions_prefix(room: str) -> str:
     return f"chat:room:{room}:latest:mentions:"
 
@@ -121,6 +126,8 @@ class LatestCache:
                 pipe.zrem(mentions_key(message.room, user), member)
             for user in mentioned_others(message):
                 pipe.zadd(mentions_key(message.room, user), {member: message.message_id})
+            if message.deleted:
+                pipe.zadd(deleted_key(message.room), {member: message.message_id})
             await pipe.execute()
 
     async def add_absent(self, room: str, messages: Sequence[MessageRecord]) -> int:
@@ -131,7 +138,14 @@ class LatestCache:
             changed = m.stream_id if m.event_id else 0
             args += [m.message_id, m.model_dump_json(), changed, ",".join(mentioned_others(m))]
         keys = [latest_key(room), changes_key(room)]
-        return int(await self._add_absent(keys=keys, args=args))
+        added = int(await self._add_absent(keys=keys, args=args))
+        await self._note_deleted(room, messages)
+        return added
+
+    async def _note_deleted(self, room: str, messages: Sequence[MessageRecord]) -> None:
+        deleted = {str(m.message_id): m.message_id for m in messages if m.deleted}
+        if deleted:
+            await self.redis.zadd(deleted_key(room), deleted)
 
     async def mark_ready(self, room: str) -> None:
         await self.redis.set(ready_key(room), b"1")
@@ -152,6 +166,8 @@ class LatestCache:
             for m in messages:
                 for user in mentioned_others(m):
                     pipe.zadd(mentions_key(room, user), {str(m.message_id): m.message_id})
+            if deleted := {str(m.message_id): m.message_id for m in messages if m.deleted}:
+                pipe.zadd(deleted_key(room), deleted)
             pipe.zremrangebyrank(key, 0, -(self.size + 1))
             pipe.set(ready_key(room), b"1")
             await pipe.execute()

@@ -3,11 +3,12 @@ person's rooms and read positions (reads/person_rooms.py), the unread count of e
 rooms, the room's newest messages (reads/latest_cache.py) and who is here (live/presence.py).
 
 An unread count is read from the room's cached newest messages (``ZCOUNT`` after the read
-position), which is exact while the cache reaches back to the read position; a room whose
-cache was lost, and a count past the cache's reach (more than ``latest_cache_size`` unread,
-with ``CHAT_HISTORY_INDEX=database``), are counted by the history index (reads/history/).
-With ``CHAT_HISTORY_INDEX=valkey`` the cache holds every message, so only a lost cache
-counts elsewhere.
+position, less the deleted ones: reads/latest_cache.py ``deleted_key``), which is exact
+while the cache reaches back to the read position; a room whose cache was lost, and a count
+past the cache's reach (more than ``latest_cache_size`` unread, with
+``CHAT_HISTORY_INDEX=database``), are counted by the history index (reads/history/). With
+``CHAT_HISTORY_INDEX=valkey`` the cache holds every message, so only a lost cache counts
+elsewhere.
 
 The script names the rooms' keys itself (it learns the rooms from the person's hash): fine
 on one Redis or Valkey, not on a Redis Cluster.
@@ -61,6 +62,7 @@ for i = 1, #person, 2 do
       local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
       local newest = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
       local unread = redis.call('ZCOUNT', key, '(' .. read, '+inf')
+        - redis.call('ZCOUNT', key .. ':deleted', '(' .. read, '+inf')
       local mentions = 0
       if unread > 0 then
         mentions = redis.call('ZCOUNT', key .. ':mentions:' .. ARGV[6], '(' .. read, '+inf')

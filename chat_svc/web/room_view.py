@@ -77,21 +77,24 @@ async def room_snapshot(
 
 async def _from_first_unread(
     services: ChatServices, slug: str, membership: RoomPlace, page: list[RenderedMessage]
-) -> list[RenderedMessage]:
+) -> tuple[list[RenderedMessage], bool]:
     """The newest page, or, when more came since the person last read, every message from
     the first unread on: the room opens there (follow-newest.js), with the newest one
-    "Jump to latest" away. Past ``UNREAD_WINDOW`` unread the newest page again (the
-    ``?around=`` view of the first unread would serve that case: not yet)."""
+    "Jump to latest" away. Past ``UNREAD_WINDOW`` unread, the view around the first unread
+    (then True: newer messages than it shows exist, behind a link)."""
     read_up_to = membership.last_read_message_id
     if page[0].record.message_id <= read_up_to + 1:
-        return page
+        return page, False
     try:
         since = await services.actions.messages.after(slug, read_up_to, UNREAD_WINDOW)
     except TooFarBehindError:
-        return page
+        records = await services.reads.history.around(
+            slug, read_up_to + 1, services.settings.page_size
+        )
+        return services.conversation.from_records(records), True
     # An edit of an older message comes back too: only the unread ones count here.
     unread = [record for record in since if record.message_id > read_up_to]
-    return services.conversation.from_records(unread) if unread else page
+    return (services.conversation.from_records(unread) if unread else page), False
 
 
 def _here(snapshot: RoomSnapshot, viewer: Viewer) -> Markup | None:
@@ -130,9 +133,11 @@ async def load_room_page(
     if around is not None:
         newest = messages[-1].record.message_id if messages else 0
         return await _around_page(services, viewer, room, snapshot, newest, around)
-    if membership is not None and messages:
-        messages = await _from_first_unread(services, room.slug, membership, messages)
     newest = messages[-1].record.message_id if messages else 0
+    cut_short = False  # past UNREAD_WINDOW unread: the page ends before the newest
+    if membership is not None and messages:
+        messages, cut_short = await _from_first_unread(services, room.slug, membership, messages)
+    shown_newest = messages[-1].record.message_id if messages else 0
     first_unread = None
     if membership is not None:
         read_up_to = membership.last_read_message_id
@@ -147,7 +152,7 @@ async def load_room_page(
         )
         if membership.hidden:
             await services.actions.memberships.show(membership, viewer_id)
-        read_now = read_up_to if screen_reads else newest
+        read_now = read_up_to if screen_reads or cut_short else newest
         if read_up_to < read_now or snapshot.sidebar.last_opened != room.slug:
             await services.actions.memberships.open(room.slug, viewer_id, read_now, later=later)
     return RoomPage(
@@ -160,6 +165,7 @@ async def load_room_page(
         here=_here(snapshot, viewer),
         member=membership is not None,
         member_count=len(await services.reads.members.of(room.slug)),
+        newer_link=shown_newest < newest,
     )
 
 

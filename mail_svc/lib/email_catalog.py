@@ -110,13 +110,28 @@ def password_changed_email(event: PasswordChanged, settings: MailSettings) -> Em
     )
 
 
+def _first_and_more(names: list[str], others: str) -> str:
+    """ "Ada", "Ada and Bob", "Ada and 2 others" (in the order the e-mail lists them)."""
+    unique = list(dict.fromkeys(names))
+    if len(unique) <= 2:
+        return " and ".join(unique)
+    return f"{unique[0]} and {len(unique) - 1} {others}"
+
+
+def mention_subject(event: MentionDigestRequested, template: str) -> str:
+    """Who and where, so the inbox tells what waits (issue 37, item 23)."""
+    who = _first_and_more([m.author_name for m in event.mentions], "others")
+    where = _first_and_more([m.room_name for m in event.mentions], "other rooms")
+    return template.replace("{who}", who).replace("{where}", where)
+
+
 def mention_digest_email(event: MentionDigestRequested, settings: MailSettings) -> EmailDraft:
     """Unread mentions, listed; the only e-mail a person can unsubscribe from, in one click
     (RFC 8058): the link is chat_svc's, per person, and needs no sign-in."""
     return EmailDraft(
         to=event.email,
         template="mention_digest",
-        subject=settings.subject_mention_digest,
+        subject=mention_subject(event, settings.subject_mention_digest),
         context=_base_context(settings, event.display_name)
         | {
             "mentions": [

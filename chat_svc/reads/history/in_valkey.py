@@ -41,6 +41,7 @@ from chat_svc.models.messages import (
 from chat_svc.reads.latest_cache import (
     LatestCache,
     changes_key,
+    deleted_key,
     latest_key,
     mentions_key,
     ready_key,
@@ -124,12 +125,13 @@ class ValkeyHistory:
                 pipe.zcount(latest_key(room), after, "+inf")
                 pipe.zcount(mentions_key(room, reader), after, "+inf")
                 pipe.zrange(latest_key(room), -1, -1, withscores=True)
+                pipe.zcount(deleted_key(room), after, "+inf")
 
             answers = await self._read(room, counts)
             if answers is None:
                 from_store[room] = read
-            elif answers[0]:
-                found[room] = Unread(int(answers[0]), int(answers[2][0][1]), int(answers[1]))
+            elif count := int(answers[0]) - int(answers[3]):
+                found[room] = Unread(count, int(answers[2][0][1]), int(answers[1]))
         if from_store:
             found |= await self._from_store(
                 lambda: count_unread_messages(from_store, reader=reader)

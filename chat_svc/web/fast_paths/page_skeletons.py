@@ -81,6 +81,7 @@ class PageShape:
     has_messages: bool
     has_older: bool
     knows_here: bool
+    newer_link: bool  # past 200 unread the page ends before the newest (web/room_view.py)
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,7 @@ class PageSkeletons:
             has_messages=bool(page.messages),
             has_older=page.older_before is not None,
             knows_here=page.here is not None,
+            newer_link=page.newer_link,
         )
         skeleton = self._skeletons.get(shape)
         if skeleton is None:
@@ -212,7 +214,7 @@ class PageSkeletons:
             "sidebar": empty,
             "member": shape.member,
             "member_notice": None,
-            "newer_link": False,  # only the around view (?around=, never a fast path) has it
+            "newer_link": shape.newer_link,
             "oob": False,
         }
         # url_for (the static files' addresses) needs a request context; nothing else of the

@@ -107,7 +107,7 @@ async def test_one_email_lists_the_unread_mentions_of_a_person_who_stayed_away(
 
     assert len(smtp_sink.messages) == 1
     assert message["To"] == bob.session.email
-    assert message["Subject"] == "You were mentioned in Chat"
+    assert message["Subject"] == "Ada mentioned you in general"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert unsubscribe_path(message).startswith("/unsubscribe/mentions/")
     text = text_of(message)

@@ -81,3 +81,36 @@ def test_only_the_mention_email_carries_one_click_unsubscribe_headers() -> None:
             headers=draft.headers,
         )
         assert "List-Unsubscribe" not in message
+
+
+def mentions_by(*pairs: tuple[str, str]) -> MentionDigestRequested:
+    return digest(*(f"@Bob {n}" for n in range(len(pairs)))).model_copy(
+        update={
+            "mentions": tuple(
+                MentionInDigest(
+                    room_name=room,
+                    author_name=author,
+                    excerpt="@Bob",
+                    link=f"{PUBLIC_URL}/rooms/x#message-{n}",
+                    posted_at=EXPIRES,
+                )
+                for n, (author, room) in enumerate(pairs, start=1)
+            )
+        }
+    )
+
+
+def test_the_subject_says_who_and_where() -> None:
+    def subject(*pairs: tuple[str, str]) -> str:
+        return draft_email(mentions_by(*pairs), SETTINGS).subject
+
+    assert subject(("Ada", "design")) == "Ada mentioned you in design"
+    assert subject(("Ada", "design"), ("Ada", "design")) == "Ada mentioned you in design"
+    assert (
+        subject(("Ada", "design"), ("Grace", "general"))
+        == "Ada and Grace mentioned you in design and general"
+    )
+    assert (
+        subject(("Ada", "design"), ("Grace", "a direct message"), ("Linus", "ops"), ("Ada", "ops"))
+        == "Ada and 2 others mentioned you in design and 2 other rooms"
+    )

@@ -2,3 +2,4 @@
 import "./confirm-submit.js";
 import "./busy-button.js";
 import "./kept-passwords.js";
+import "./keep-message-link.js";

@@ -41,8 +41,29 @@ on("click", "#jump-to-newest", () => {
 log()?.addEventListener("scroll", (event) => {
   if (nearBottom(event.currentTarget)) showJumpToNewest(false);
 });
-// The divider at the top of the log, a line of what was read above it.
+// A link to one message (#message-N: the mention e-mail, kept through sign-in) opens at
+// it, once per page; one older than the page opens the view around it (?around=N), which
+// opens at its highlighted message. Otherwise the divider at the top of the log, a line of
+// what was read above it.
+let linkFollowed = false;
+function openAtLinkedMessage() {
+  if (linkFollowed) return false;
+  linkFollowed = true;
+  const linked = /^#message-(\d+)$/.exec(location.hash);
+  const message = document.querySelector("#messages .message.highlighted")
+    ?? (linked && document.getElementById(`message-${linked[1]}`));
+  if (message) {
+    message.scrollIntoView({ block: "center" });
+    showJumpToNewest(!nearBottom(log()));
+    return true;
+  }
+  if (!linked) return false;
+  location.replace(`${location.pathname}?around=${linked[1]}${location.hash}`);
+  return true;
+}
+
 function openAtFirstUnread() {
+  if (openAtLinkedMessage()) return;
   const element = log();
   const divider = element?.querySelector("#messages .unread-divider");
   if (!element || !divider) return scrollToNewest(true);
