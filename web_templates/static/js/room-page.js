@@ -13,6 +13,7 @@ import "./stream-orders.js";
 import "./unread-badges.js";
 import "./here-now.js";
 import "./typing-line.js";
+import "./person-names.js";
 import "./typing-signal.js";
 import "./own-message-controls.js";
 import "./menus.js";
