@@ -31,7 +31,7 @@ from chat_svc.models.migrations import run_migrations
 from chat_svc.models.rooms import upsert_general_room
 from chat_svc.notifications.mention_digests import MentionDigests
 from chat_svc.notifications.unsubscribe_links import UnsubscribeLinks
-from chat_svc.profiles.people_names import PeopleNames
+from chat_svc.profiles.people_names import PeopleNames, tell_open_pages
 from chat_svc.reads.history import HistoryIndex, cache_size_for, open_history
 from chat_svc.reads.latest_cache import LatestCache
 from chat_svc.reads.person_rooms import PersonRooms
@@ -138,6 +138,7 @@ def manage_chat_runtime(
         mention_digests = MentionDigests(infrastructure.js, redis, unsubscribe_links, settings)
         conversation = ConversationRenderer(renderer, edit_window(settings.message_edit_minutes))
         people_names.listeners += [conversation.forget_rendered, room_members.forget_all]
+        people_names.person_listeners.append(tell_open_pages(fanout))
         provide_services(
             app,
             ChatServices(

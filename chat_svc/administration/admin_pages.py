@@ -12,7 +12,7 @@ from chat_svc.administration import people_changes
 from chat_svc.administration.account_requests import invite_by_email, join_link
 from chat_svc.administration.admin_forms import RoleForm
 from chat_svc.administration.admin_gate import administrators_only, current_administrator
-from chat_svc.administration.audit_log import close_entry, open_entry, select_audit_page
+from chat_svc.administration.audit_log import audited, select_audit_page
 from chat_svc.administration.team_settings import select_room_creators, set_room_creators
 from chat_svc.auth.viewers import signed_in_viewer
 from chat_svc.models.users import ChatUser, select_people, select_user
@@ -69,13 +69,8 @@ async def regenerate_join_link() -> ResponseReturnValue:
     if not ActionForm(await request.form).validate():
         return await expired_form()
     admin = current_administrator()
-    entry = await open_entry(admin.user_id, admin.display_name, "join-link:regenerate")
-    try:
+    async with audited(admin, "join-link:regenerate"):
         await join_link(regenerate=True)
-    except BaseException:
-        await close_entry(entry, "failed")
-        raise
-    await close_entry(entry, "done")
     return redirect(f"{PEOPLE_PATH}?done=join-link", 303)
 
 
@@ -136,13 +131,9 @@ async def invite() -> ResponseReturnValue:
     email = str(form.get("email", "")).strip()[:EMAIL_MAX_CHARS]
     name = str(form.get("display_name", "")).strip()[:EMAIL_MAX_CHARS]
     admin = current_administrator()
-    entry = await open_entry(admin.user_id, admin.display_name, "invite", "", email)
-    try:
+    async with audited(admin, "invite", "", email) as step:
         sent = await invite_by_email(email, name)
-    except BaseException:
-        await close_entry(entry, "failed")
-        raise
-    await close_entry(entry, "done" if sent else "failed")
+        step.outcome = "done" if sent else "failed"
     if not sent:
         return await render_error(422, BAD_INVITATION, template="chat_error.html")
     return redirect(f"{PEOPLE_PATH}?done=invited", 303)
@@ -156,9 +147,8 @@ async def choose_room_creators() -> ResponseReturnValue:
     if not ActionForm(form).validate() or creators not in ("everyone", "admins"):
         return await expired_form()
     admin = current_administrator()
-    entry = await open_entry(admin.user_id, admin.display_name, f"room-creation:{creators}")
-    await set_room_creators("admins" if creators == "admins" else "everyone")
-    await close_entry(entry, "done")
+    async with audited(admin, f"room-creation:{creators}"):
+        await set_room_creators("admins" if creators == "admins" else "everyone")
     return redirect(f"{PEOPLE_PATH}?done=room-creation", 303)
 
 

@@ -8,6 +8,9 @@ service_kit/storage/store_compat.py, 2.)"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar, Literal
 from uuid import uuid4
@@ -16,6 +19,7 @@ from beanie import Document
 from pydantic import Field
 from pymongo import DESCENDING, IndexModel
 
+from chat_svc.models.users import ChatUser
 from service_kit.events import utc_now
 
 Outcome = Literal["pending", "done", "failed"]
@@ -37,24 +41,38 @@ class AuditEntry(Document):
         indexes: ClassVar[list[IndexModel]] = [IndexModel([("at", DESCENDING)])]
 
 
-async def open_entry(
-    actor_id: str, actor_name: str, action: str, target_id: str = "", target_name: str = ""
-) -> AuditEntry:
+@dataclass
+class AuditStep:
+    """An action under way; the body sets ``outcome`` to "failed" when it did nothing."""
+
+    entry: AuditEntry
+    outcome: Outcome = "done"
+
+
+@asynccontextmanager
+async def audited(
+    actor: ChatUser, action: str, target_id: str = "", target_name: str = ""
+) -> AsyncIterator[AuditStep]:
+    """Write the entry, run the body (the action), then record how it ended; an exception
+    closes the entry as failed and goes on."""
     entry = AuditEntry(
-        actor_id=actor_id,
-        actor_name=actor_name,
+        actor_id=actor.user_id,
+        actor_name=actor.display_name,
         action=action,
         target_id=target_id,
         target_name=target_name,
     )
     await entry.insert()
-    return entry
-
-
-async def close_entry(entry: AuditEntry, outcome: Outcome) -> None:
-    await AuditEntry.get_pymongo_collection().update_one(
-        {"_id": entry.id}, {"$set": {"outcome": outcome}}
-    )
+    step = AuditStep(entry)
+    try:
+        yield step
+    except BaseException:
+        step.outcome = "failed"
+        raise
+    finally:
+        await AuditEntry.get_pymongo_collection().update_one(
+            {"_id": entry.id}, {"$set": {"outcome": step.outcome}}
+        )
 
 
 async def select_audit_page(page: int, size: int = PAGE_SIZE) -> tuple[list[AuditEntry], bool]:

@@ -15,7 +15,7 @@ from quart.typing import ResponseReturnValue
 
 from chat_svc.actions.message_edits import MessageBusyError
 from chat_svc.administration.admin_gate import administrators_only, current_administrator
-from chat_svc.administration.audit_log import close_entry, open_entry
+from chat_svc.administration.audit_log import audited
 from chat_svc.models.messages import MessageRecord, select_message
 from chat_svc.services import services_of
 from chat_svc.web.forms import ActionForm
@@ -68,16 +68,11 @@ async def remove() -> ResponseReturnValue:
         abort(404)
     admin = current_administrator()
     target = f"{message.room} #{message.message_id} by {message.author_name}"
-    entry = await open_entry(
-        admin.user_id, admin.display_name, "message:remove", message.author_id, target
-    )
-    try:
-        await services_of().actions.edits.delete(message, by_admin=True)
-    except MessageBusyError:
-        await close_entry(entry, "failed")  # deleted or changing this very moment
+    async with audited(admin, "message:remove", message.author_id, target) as step:
+        try:
+            await services_of().actions.edits.delete(message, by_admin=True)
+        except MessageBusyError:
+            step.outcome = "failed"  # deleted or changing this very moment
+    if step.outcome == "failed":
         abort(404)
-    except BaseException:
-        await close_entry(entry, "failed")
-        raise
-    await close_entry(entry, "done")
     return redirect("/settings/people?done=message-removed", 303)

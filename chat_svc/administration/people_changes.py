@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from enum import Enum, auto
 
 from chat_svc.administration.account_requests import set_account_active, set_account_role
-from chat_svc.administration.audit_log import close_entry, open_entry
+from chat_svc.administration.audit_log import audited
 from chat_svc.models.users import ChatUser, set_deactivated, set_role
 from chat_svc.services import services_of
 from service_kit.lifecycle import infrastructure_of
@@ -47,15 +47,9 @@ async def _audited(
     async with redis.lock(LOCK_KEY, timeout=LOCK_SECONDS, blocking_timeout=LOCK_WAIT_SECONDS):
         if guard_last_admin and _leaves_no_admin(target) and await _count_active_admins() <= 1:
             return Outcome.LAST_ADMIN
-        entry = await open_entry(
-            actor.user_id, actor.display_name, action, target.user_id, target.display_name
-        )
-        try:
+        async with audited(actor, action, target.user_id, target.display_name) as step:
             done = await change()
-        except BaseException:
-            await close_entry(entry, "failed")
-            raise
-        await close_entry(entry, "done" if done else "failed")
+            step.outcome = "done" if done else "failed"
         return Outcome.DONE if done else Outcome.NO_ACCOUNT
 
 

@@ -9,6 +9,7 @@ rendered with the old name (``listeners``)."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 
@@ -18,6 +19,9 @@ from nats.aio.subscription import Subscription
 from pydantic import ValidationError
 
 from chat_svc.events import PersonChanged
+from chat_svc.live.fanout import Fanout
+from chat_svc.live.sse_frames import frame
+from chat_svc.models.messages import author_tag
 from chat_svc.models.users import ChatUser, select_user
 
 log = logging.getLogger(__name__)
@@ -31,6 +35,7 @@ class PeopleNames:
         self._names: dict[str, tuple[str, bool]] = {}
         self._subscription: Subscription | None = None
         self.listeners: list[Callable[[], None]] = []  # called after any change
+        self.person_listeners: list[Callable[[PersonChanged], None]] = []  # after one person's
 
     def label(self, user_id: str, stored_name: str) -> str:
         name, deactivated = self._names.get(user_id, (stored_name, False))
@@ -78,7 +83,22 @@ class PeopleNames:
     def _apply(self, event: PersonChanged) -> None:
         self._names[event.user_id] = (event.display_name, event.deactivated)
         self._changed()
+        for listener in self.person_listeners:
+            listener(event)
 
     def _changed(self) -> None:
         for listener in self.listeners:
             listener()
+
+
+def tell_open_pages(fanout: Fanout) -> Callable[[PersonChanged], None]:
+    """Every stream of this replica gets a ``person`` frame, ``{"author", "name"}``:
+    person-names.js renames that author's messages on the page (without JavaScript the
+    next page shows the name)."""
+
+    def broadcast(event: PersonChanged) -> None:
+        shown = event.display_name + (DEACTIVATED_MARK if event.deactivated else "")
+        data = json.dumps({"author": author_tag(event.user_id), "name": shown})
+        fanout.broadcast(frame("person", data))
+
+    return broadcast

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 
+from chat_svc.models.messages import author_tag
 from chat_svc.models.users import set_deactivated
-from tests.integration.chat_svc.conftest import AppFactory
+from tests.integration.chat_svc.conftest import AppFactory, csrf_token_in, serve
 from tests.integration.chat_svc.fake_auth import FakeAuth
 from tests.integration.chat_svc.people import Person, sign_in
+from tests.integration.chat_svc.test_streams import next_event, open_stream, signed_in_client
 
 
 async def _save(person: Person, **fields: str) -> tuple[int, str]:
@@ -93,3 +96,21 @@ async def test_a_new_name_shows_on_old_messages_on_every_replica(
         # Bob's direct room with her is titled with her new name (sidebar and heading).
         dm_page = await (await bob_elsewhere.get(f"/rooms/{direct}")).get_data(as_text=True)
         assert "Ada Lovelace" in dm_page and ">Ada<" not in dm_page
+
+
+async def test_open_pages_hear_a_new_name_on_their_stream(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    ada, bob = fake_auth.sign_in("Ada"), fake_auth.sign_in("Bob")
+    async with (
+        serve(make_chat_app()) as first,
+        serve(make_chat_app()) as second,
+        signed_in_client(first, ada) as ada_client,
+        open_stream(second, bob.token, "?after=0") as (_, bob_events),
+    ):
+        page = await ada_client.get("/settings/profile")
+        form = {"csrf_token": csrf_token_in(page.text), "display_name": "Ada L.", "time_zone": ""}
+        assert (await ada_client.post("/settings/profile", data=form)).status_code == 303
+        heard = await next_event(bob_events)
+        assert heard is not None and heard.event == "person"
+        assert json.loads(heard.data) == {"author": author_tag(ada.user_id), "name": "Ada L."}

@@ -16,6 +16,7 @@ import "./push-opt-in.js";
 import "./desktop-notices.js";
 import "./here-now.js";
 import "./typing-line.js";
+import "./person-names.js";
 import "./typing-signal.js";
 import "./own-message-controls.js";
 import "./menus.js";

@@ -1,0 +1,11 @@
+// Someone changed their name (or was deactivated): the stream's "person" frame,
+// {author, name}, renames that author's messages already on the page.
+import { jsonOf, onStream } from "./events.js";
+
+onStream("person", (event) => {
+  const person = jsonOf(event);
+  if (!person?.author || typeof person.name !== "string") return;
+  for (const name of document.querySelectorAll(`.message[data-author="${CSS.escape(person.author)}"] .message-author`)) {
+    name.textContent = person.name;
+  }
+});
