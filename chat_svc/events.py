@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar, Literal
 
+from pydantic import ValidationError
+
 from chat_svc.models.message_shape import (
     FileFields,
     FormattedFields,
@@ -18,7 +20,7 @@ from chat_svc.models.message_shape import (
     PostedFields,
     ReplyFields,
 )
-from service_kit.events import Event
+from service_kit.events import Event, MalformedEventError
 
 
 class MessagePosted(FileFields, ReplyFields, FormattedFields, MentionFields, PostedFields, Event):
@@ -82,3 +84,19 @@ class PersonChanged(Event):
     user_id: str
     display_name: str
     deactivated: bool = False
+
+
+def decode_room_event(subject: str, data: bytes) -> Event:
+    """The per-room subjects ``chat.room.<slug>.message_posted`` / ``…_changed``, which the
+    subject table of service_kit cannot name (a durable's ``decode``: search, push)."""
+    kinds: dict[str, type[MessagePosted] | type[MessageChanged]] = {
+        "message_posted": MessagePosted,
+        "message_changed": MessageChanged,
+    }
+    kind = kinds.get(subject.rsplit(".", 1)[-1])
+    if kind is None:
+        raise MalformedEventError(f"{subject!r} carries no message event")
+    try:
+        return kind.model_validate_json(data)
+    except ValidationError as error:
+        raise MalformedEventError(f"invalid {kind.__name__}") from error

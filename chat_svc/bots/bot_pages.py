@@ -9,9 +9,10 @@ from quart.typing import ResponseReturnValue
 from wtforms import Field, StringField, ValidationError
 
 from chat_svc.actions.room_names import clean_name, is_slug
+from chat_svc.administration.admin_gate import is_administrator
 from chat_svc.auth.viewers import signed_in, signed_in_viewer
 from chat_svc.bots.bot_accounts import NewSecrets, create_bot, rotate_hook, set_outgoing_webhook
-from chat_svc.bots.bot_records import is_admin, select_bot, select_bots
+from chat_svc.bots.bot_records import select_bot, select_bots
 from chat_svc.services import services_of
 from chat_svc.tokens.token_runtime import tokens_of
 from chat_svc.web.forms import ActionForm, SignOutForm
@@ -47,7 +48,7 @@ class BotForm(ActionForm):
 
 
 async def admin_only() -> None:
-    if not await is_admin(signed_in_viewer().user_id):
+    if not await is_administrator(signed_in_viewer().user_id):
         abort(404)
 
 

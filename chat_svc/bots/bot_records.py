@@ -9,7 +9,7 @@ from datetime import datetime
 
 from beanie import Document, Indexed
 
-from chat_svc.models.users import ChatUser, select_user
+from chat_svc.models.users import ChatUser
 from chat_svc.tokens.token_records import now
 
 BOT_PREFIX = "bot-"  # a bot's user id: the pages mark its name "bot" by this alone
@@ -53,8 +53,3 @@ async def select_bots() -> list[BotProfile]:
 
 async def select_bot(user_id: str) -> BotProfile | None:
     return await BotProfile.find_one(BotProfile.user_id == user_id)
-
-
-async def is_admin(user_id: str) -> bool:
-    user = await select_user(user_id)
-    return user is not None and user.role == "admin"

@@ -14,20 +14,13 @@ from chat_svc.push.payloads import message_payload
 from chat_svc.push.preferences import select_hiding_text
 from chat_svc.push.push_windows import PushWindows
 from chat_svc.push.recipients import select_recipients
-from service_kit.events import Event, MalformedEventError
+from service_kit.events import Event
 from service_kit.messaging.jetstream import DeadLetterError, RetryLaterError
 
 log = logging.getLogger(__name__)
 
 DURABLE = "chat_svc_push"
 RETRY_SECONDS = 2.0
-
-
-def decode_message_posted(subject: str, data: bytes) -> Event:
-    try:
-        return MessagePosted.model_validate_json(data)
-    except ValueError as error:
-        raise MalformedEventError(f"{subject}: {error}") from error
 
 
 @dataclass

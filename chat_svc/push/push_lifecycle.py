@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from quart import Quart
 
+from chat_svc.events import decode_room_event
 from chat_svc.push import account_events, message_pushes
 from chat_svc.push.coalesced_pushes import CoalescedPushes
 from chat_svc.push.delivery import PushDelivery
@@ -56,7 +57,7 @@ def manage_push(app: Quart, settings: ChatSettings) -> None:
             infrastructure.topology,
             message_pushes.DURABLE,
             pushes.handle,
-            decode=message_pushes.decode_message_posted,
+            decode=decode_room_event,
         )
         push.accounts = DurableConsumer(
             infrastructure.js,

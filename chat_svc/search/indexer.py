@@ -20,15 +20,14 @@ from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 from nats.js import JetStreamContext
-from pydantic import ValidationError
 
-from chat_svc.events import MessageChanged, MessagePosted
+from chat_svc.events import MessageChanged, MessagePosted, decode_room_event
 from chat_svc.models.messages import MessageRecord, messages_of_rooms_in_batches, record_of
 from chat_svc.models.rooms import Room
 from chat_svc.search.index_schema import mark_complete
 from chat_svc.search.index_writer import IndexWriter
 from chat_svc.search.search_index import SearchIndex
-from service_kit.events import Event, MalformedEventError
+from service_kit.events import Event
 from service_kit.messaging.jetstream import DeadLetterError, DurableConsumer, Topology
 
 log = logging.getLogger(__name__)
@@ -39,21 +38,6 @@ REBUILD_SUBJECT = "chat-search.rebuild"
 WRITER_RETRY_SECONDS = 2.0
 STORE_BATCH = 1000
 FETCH_BATCH = 200  # committed together (index_writer.IndexWriter.add)
-
-
-def decode_message_event(subject: str, data: bytes) -> Event:
-    """The per-room subjects ``chat.room.<slug>.message_posted`` / ``…_changed``."""
-    kinds: dict[str, type[MessagePosted] | type[MessageChanged]] = {
-        "message_posted": MessagePosted,
-        "message_changed": MessageChanged,
-    }
-    kind = kinds.get(subject.rsplit(".", 1)[-1])
-    if kind is None:
-        raise MalformedEventError(f"{subject!r} carries no message event")
-    try:
-        return kind.model_validate_json(data)
-    except ValidationError as error:
-        raise MalformedEventError(f"invalid {kind.__name__}") from error
 
 
 async def messages_in_store() -> AsyncIterator[MessageRecord]:
@@ -82,7 +66,7 @@ class SearchIndexer:
             DURABLE,
             self.handle,
             batch=FETCH_BATCH,
-            decode=decode_message_event,
+            decode=decode_room_event,
             together=True,
         )
         self._stopping = asyncio.Event()
