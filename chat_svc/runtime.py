@@ -39,6 +39,8 @@ from chat_svc.reads.room_members import RoomMembers
 from chat_svc.reads.room_snapshot import RoomSnapshots
 from chat_svc.services import ChatActions, ChatReads, ChatServices, LiveParts, provide_services
 from chat_svc.settings import ChatSettings
+from chat_svc.stream_storms.known_visitors import KnownVisitors
+from chat_svc.stream_storms.read_position_writer import ReadPositionWriter
 from chat_svc.web.conversation import ConversationRenderer
 from chat_svc.web.rendering import MessageRenderer, PageRenderer
 from service_kit.lifecycle import infrastructure_of
@@ -64,6 +66,7 @@ class ChatRuntime:
     auth: AuthClient
     migrations_task: asyncio.Task[None]
     history: HistoryIndex  # its background rebuilds
+    read_positions: ReadPositionWriter  # what is noted is written at shutdown
 
 
 def manage_chat_runtime(
@@ -123,7 +126,9 @@ def manage_chat_runtime(
         await live.start()
         presence = Presence(redis, fanout)
         infrastructure.reconnect_listeners.append(live.after_reconnect)
-        memberships = Memberships(nats, access)
+        read_positions = ReadPositionWriter(settings.read_position_pass_seconds)
+        read_positions.start()
+        memberships = Memberships(nats, access, read_positions)
         consumer = users_consumer(infrastructure.js, infrastructure.topology, memberships)
         unsubscribe_links = UnsubscribeLinks(settings.secret_key, settings.public_url)
         mention_digests = MentionDigests(infrastructure.js, redis, unsubscribe_links, settings)
@@ -133,7 +138,7 @@ def manage_chat_runtime(
                 settings=settings,
                 auth=auth,
                 actions=ChatActions(
-                    visitors=Visitors(auth, memberships),
+                    visitors=Visitors(auth, memberships, KnownVisitors(redis)),
                     messages=feed,
                     edits=MessageEdits(feed, settings.message_edit_minutes),
                     memberships=memberships,
@@ -174,6 +179,7 @@ def manage_chat_runtime(
             auth=auth,
             migrations_task=migrations_task,
             history=history,
+            read_positions=read_positions,
         )
         presence.start()
 
@@ -195,6 +201,7 @@ def manage_chat_runtime(
         await runtime.publisher.stop()
         await runtime.live.stop()
         await runtime.history.stop()
+        await runtime.read_positions.stop()
         await runtime.auth.http.aclose()
 
 

@@ -1,0 +1,108 @@
+"""Streams opening and closing by the hundred at once (issue 28, storms of streams): the
+database sees a bounded, batched amount of work, not a command per stream, and posts go on.
+
+The commands are counted by pymongo's own command monitoring on the replica's real client."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import AsyncExitStack
+
+import pytest
+from pymongo import monitoring
+
+from chat_svc.models.memberships import Membership
+from chat_svc.models.messages import GENERAL
+from tests.integration.chat_svc.conftest import AppFactory, serve
+from tests.integration.chat_svc.fake_auth import FakeAuth, FakeSession
+from tests.integration.chat_svc.test_streams import (
+    Events,
+    next_event,
+    open_stream,
+    post,
+    signed_in_client,
+)
+
+STREAMS = 50
+
+
+class CommandCounter(monitoring.CommandListener):
+    """(command, collection) of each command sent to chat's database while armed."""
+
+    def __init__(self) -> None:
+        self.armed = False
+        self.sent: Counter[tuple[str, str]] = Counter()
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if self.armed and event.database_name.endswith("_chat"):
+            self.sent[(event.command_name, str(event.command.get(event.command_name)))] += 1
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+@pytest.fixture
+def commands() -> Iterator[CommandCounter]:
+    counter = CommandCounter()
+    monitoring.register(counter)  # clients made from now on report to it
+    yield counter
+    # pymongo offers no unregister: drop it from the global list so later tests' clients
+    # do not carry it.
+    monitoring._LISTENERS.command_listeners.remove(counter)
+
+
+async def _first_message(events: Events) -> int:
+    event = await next_event(events)
+    assert event is not None and event.event == "message", event
+    return int(event.id)
+
+
+async def test_a_storm_of_streams_costs_the_database_a_bounded_batched_amount(
+    make_chat_app: AppFactory, fake_auth: FakeAuth, commands: CommandCounter
+) -> None:
+    people: list[FakeSession] = [fake_auth.sign_in(f"P{n}") for n in range(STREAMS)]
+    poster = fake_auth.sign_in("Poster")
+    settings = {"streams_per_address": 10 * STREAMS}
+    # Everyone has been here before (written, a member of general) on another replica.
+    async with serve(make_chat_app(**settings)) as earlier:
+        for person in people:
+            async with signed_in_client(earlier, person) as client:
+                assert (await client.get("/rooms/general")).status_code == 200
+        async with signed_in_client(earlier, poster) as client:
+            await post(client, "before the deploy")
+
+    # A replica that just started: every client reconnects to it at once.
+    async with serve(make_chat_app(**settings)) as base, AsyncExitStack() as streams:
+        commands.armed = True
+        opened = await asyncio.gather(
+            *(streams.enter_async_context(open_stream(base, p.token, "?after=0")) for p in people)
+        )
+        assert all(response.status_code == 200 for response, _ in opened)
+        async with signed_in_client(base, poster) as client:
+            await post(client, "during the storm")  # a post answers meanwhile (303)
+        newest = await asyncio.gather(*(_last_of_two(events) for _, events in opened))
+        await streams.aclose()  # every stream ends at once
+        async with signed_in_client(base, poster) as client:
+            await post(client, "after the storm")
+    # The replica stopped (its last batch written at shutdown, counted too).
+    commands.armed = False
+    async with make_chat_app().test_app():
+        stored = await Membership.find(Membership.room == GENERAL).to_list()
+
+    read = {m.user_id: m.last_read_message_id for m in stored}
+    assert set(newest) == {2}
+    assert all(read[p.user_id] == 2 for p in people), "every stream's read position stored"
+    # Per stream: no write of a known person, read positions in a batch or two.
+    assert commands.sent[("update", "users")] == 0, commands.sent
+    assert commands.sent[("update", "memberships")] <= 3, commands.sent
+    assert sum(commands.sent.values()) <= 30, commands.sent
+
+
+async def _last_of_two(events: Events) -> int:
+    await _first_message(events)
+    return await _first_message(events)
