@@ -140,7 +140,7 @@ def manage_chat_runtime(
                 actions=ChatActions(
                     visitors=Visitors(auth, memberships, KnownVisitors(redis)),
                     messages=feed,
-                    edits=MessageEdits(feed, settings.message_edit_minutes),
+                    edits=MessageEdits(feed, settings.message_edit_minutes, history),
                     memberships=memberships,
                     room_creation=RoomCreation(nats, access),
                     direct_rooms=DirectRooms(nats, access),

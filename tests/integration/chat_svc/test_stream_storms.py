@@ -1,17 +1,15 @@
 """Streams opening and closing by the hundred at once (issue 28, storms of streams): the
 database sees a bounded, batched amount of work, not a command per stream, and posts go on.
 
-The commands are counted by pymongo's own command monitoring on the replica's real client."""
+Commands are counted by pymongo's command monitoring (tests/support/database_commands.py)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import AsyncExitStack
 
 import pytest
-from pymongo import monitoring
 
 from chat_svc.models.memberships import Membership
 from chat_svc.models.messages import GENERAL
@@ -24,36 +22,15 @@ from tests.integration.chat_svc.test_streams import (
     post,
     signed_in_client,
 )
+from tests.support.database_commands import CommandCounter, database_commands
 
 STREAMS = 50
 
 
-class CommandCounter(monitoring.CommandListener):
-    """(command, collection) of each command sent to chat's database while armed."""
-
-    def __init__(self) -> None:
-        self.armed = False
-        self.sent: Counter[tuple[str, str]] = Counter()
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if self.armed and event.database_name.endswith("_chat"):
-            self.sent[(event.command_name, str(event.command.get(event.command_name)))] += 1
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-
 @pytest.fixture
 def commands() -> Iterator[CommandCounter]:
-    counter = CommandCounter()
-    monitoring.register(counter)  # clients made from now on report to it
-    yield counter
-    # pymongo offers no unregister: drop it from the global list so later tests' clients
-    # do not carry it.
-    monitoring._LISTENERS.command_listeners.remove(counter)
+    with database_commands() as counter:
+        yield counter
 
 
 async def _first_message(events: Events) -> int:
