@@ -19,7 +19,9 @@ from chat_svc.auth.auth_client import Viewer
 
 log = logging.getLogger(__name__)
 
-KEEP_SECONDS = 7 * 24 * 3600
+# Long enough for every reconnect after a deploy; short enough that a store restored
+# without its Valkey (people missing from it) is written again within a day.
+KEEP_SECONDS = 24 * 3600
 
 
 def visitor_key(user_id: str) -> str:
