@@ -23,6 +23,7 @@ from tests.integration.chat_svc.test_streams import (
     signed_in_client,
 )
 from tests.support.database_commands import CommandCounter, database_commands
+from tests.support.servers import RedisServer
 
 STREAMS = 40
 
@@ -86,3 +87,34 @@ async def test_a_storm_of_streams_costs_the_database_a_bounded_batched_amount(
 async def _last_of_two(events: Events) -> int:
     await _first_message(events)
     return await _first_message(events)
+
+
+async def test_streams_opening_while_valkey_is_unavailable_read_no_messages_per_stream(
+    make_chat_app: AppFactory,
+    fake_auth: FakeAuth,
+    redis_server: RedisServer,
+    commands: CommandCounter,
+) -> None:
+    # In a storm Valkey's pool runs dry too (1,000 streams opened at once, bench): each
+    # stream then counted its person's unread messages in the store, a scan each on FerretDB.
+    people = [fake_auth.sign_in(f"Q{n}") for n in range(5)]
+    async with serve(make_chat_app()) as base:
+        for person in people:
+            async with signed_in_client(base, person) as client:
+                await post(client, "hello")  # members of general, with history
+        redis_server.stop()
+        try:
+            commands.armed = True
+            async with AsyncExitStack() as streams:
+                opened = await asyncio.gather(
+                    *(streams.enter_async_context(open_stream(base, p.token)) for p in people)
+                )
+            commands.armed = False
+        finally:
+            redis_server.start()
+    assert all(response.status_code == 200 for response, _ in opened)
+    # Messages are read once for the room (its newest id, live/subscriptions.py), not per
+    # stream (12 finds for these 5 streams on the old code); memberships once per stream.
+    assert commands.sent[("find", "messages")] <= 2, commands.sent
+    assert commands.sent[("aggregate", "messages")] == 0, commands.sent
+    assert commands.sent[("find", "memberships")] <= len(people), commands.sent
