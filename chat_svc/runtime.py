@@ -126,7 +126,7 @@ def manage_chat_runtime(
         await live.start()
         presence = Presence(redis, fanout)
         infrastructure.reconnect_listeners.append(live.after_reconnect)
-        read_positions = ReadPositionWriter(settings.read_position_pass_seconds)
+        read_positions = ReadPositionWriter(settings.read_position_pass_seconds, people)
         read_positions.start()
         memberships = Memberships(nats, access, read_positions)
         consumer = users_consumer(infrastructure.js, infrastructure.topology, memberships)

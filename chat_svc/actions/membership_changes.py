@@ -158,7 +158,9 @@ async def read_room(
         await mark_room_read(room, user_id, read_up_to)
     else:
         positions.note(room, user_id, read_up_to)
-    await _read_in_redis(people, room, user_id, read_up_to, opened=False)
+    cached = await _read_in_redis(people, room, user_id, read_up_to, opened=False)
+    if not cached and positions is not None:
+        positions.recache(room, user_id, read_up_to)
     await publish_change(
         nats,
         MembershipChanged(
@@ -169,11 +171,13 @@ async def read_room(
 
 async def _read_in_redis(
     people: PersonRooms, room: str, user_id: str, read_up_to: int, *, opened: bool
-) -> None:
+) -> bool:
     try:
         await people.read(user_id, room, read_up_to, opened=opened)
     except (RedisError, OSError) as error:  # counts stay higher until the next read
         log.warning("read position not cached: %s", error, extra={"room": room})
+        return False
+    return True
 
 
 class Memberships:

@@ -8,6 +8,10 @@ caller); one task writes what was noted, the highest position per (room, person)
 ``bulk_write`` per pass, so a storm costs the database one connection and a handful of
 commands. A failed pass keeps its positions for the next one (``$max`` makes a repeat
 harmless); shutdown writes what is left.
+
+When Valkey could not take a position at once (its pool runs dry too when a thousand
+streams end together), the writer brings it to the person's copy in its next pass, one
+command at a time on one connection.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import logging
 from pymongo import UpdateOne
 
 from chat_svc.models.memberships import Membership
+from chat_svc.reads.person_rooms import PersonRooms
 
 log = logging.getLogger(__name__)
 
@@ -26,10 +31,14 @@ Place = tuple[str, str]  # (room, user id)
 
 
 class ReadPositionWriter:
-    def __init__(self, pass_seconds: float, batch_limit: int = 1000) -> None:
+    def __init__(
+        self, pass_seconds: float, people: PersonRooms | None = None, batch_limit: int = 1000
+    ) -> None:
         self._pass_seconds = pass_seconds  # positions noted meanwhile share the next pass
+        self._people = people
         self._batch_limit = batch_limit
         self._pending: dict[Place, int] = {}
+        self._uncached: dict[Place, int] = {}  # Valkey's copy still lacks these
         self._noted = asyncio.Event()
         self._idle = asyncio.Event()  # nothing noted and not stored yet
         self._idle.set()
@@ -40,6 +49,12 @@ class ReadPositionWriter:
         if read_up_to > self._pending.get(place, -1):
             self._pending[place] = read_up_to
         self._idle.clear()
+        self._noted.set()
+
+    def recache(self, room: str, user_id: str, read_up_to: int) -> None:
+        """Valkey did not take this position: the next pass brings it to the copy."""
+        place = (room, user_id)
+        self._uncached[place] = max(read_up_to, self._uncached.get(place, -1))
         self._noted.set()
 
     def start(self) -> None:
@@ -66,6 +81,7 @@ class ReadPositionWriter:
             self._noted.clear()
             try:
                 await self.write_pending()
+                await self._write_uncached()
             except Exception as error:  # kept for the next pass
                 log.warning("read positions not stored yet: %s", error)
                 self._noted.set()
@@ -94,3 +110,10 @@ class ReadPositionWriter:
             raise
         if not self._pending:
             self._idle.set()
+
+    async def _write_uncached(self) -> None:
+        while self._uncached and self._people is not None:
+            (room, user_id), up_to = next(iter(self._uncached.items()))
+            await self._people.read(user_id, room, up_to, opened=False)  # raises: kept
+            if self._uncached.get((room, user_id)) == up_to:
+                del self._uncached[(room, user_id)]

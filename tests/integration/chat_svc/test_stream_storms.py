@@ -10,9 +10,11 @@ from collections.abc import Iterator
 from contextlib import AsyncExitStack
 
 import pytest
+from redis.asyncio import Redis
 
 from chat_svc.models.memberships import Membership
 from chat_svc.models.messages import GENERAL
+from chat_svc.reads.person_rooms import person_key
 from tests.integration.chat_svc.conftest import AppFactory, serve
 from tests.integration.chat_svc.fake_auth import FakeAuth, FakeSession
 from tests.integration.chat_svc.test_streams import (
@@ -118,3 +120,31 @@ async def test_streams_opening_while_valkey_is_unavailable_read_no_messages_per_
     assert commands.sent[("find", "messages")] <= 2, commands.sent
     assert commands.sent[("aggregate", "messages")] == 0, commands.sent
     assert commands.sent[("find", "memberships")] <= len(people), commands.sent
+
+
+async def test_a_read_position_valkey_could_not_take_reaches_the_copy_once_it_can(
+    make_chat_app: AppFactory, fake_auth: FakeAuth, redis_server: RedisServer, redis_url: str
+) -> None:
+    # 1,000 streams ending at once ran Valkey's pool dry (bench): the store got each
+    # position, each person's copy (what the sidebar reads) kept the old one.
+    ada, poster = fake_auth.sign_in("Ada"), fake_auth.sign_in("Poster")
+    settings = {"read_position_pass_seconds": 0.1}
+    async with serve(make_chat_app(**settings)) as base:
+        async with signed_in_client(base, poster) as client:
+            await post(client, "read me")
+        async with signed_in_client(base, ada) as client:
+            await client.get("/rooms/general")  # a member, read up to the message
+        async with signed_in_client(base, poster) as client:
+            await post(client, "and me")
+        async with open_stream(base, ada.token, "?after=1") as (_, events):
+            assert await _first_message(events) == 2
+            redis_server.stop()  # the stream ends while Valkey cannot answer
+        await asyncio.sleep(0.5)
+        redis_server.start()
+        valkey = Redis.from_url(redis_url)
+        try:
+            async with asyncio.timeout(10):
+                while await valkey.hget(person_key(ada.user_id), "r:general") != b"2":
+                    await asyncio.sleep(0.1)
+        finally:
+            await valkey.aclose()
