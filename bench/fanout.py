@@ -131,8 +131,13 @@ async def run_ramp(
     # Several URLs (replicas): the subscribers are split evenly between them.
     urls = (url_events,) if isinstance(url_events, str) else url_events
     crowd = SseCrowd()
+    # All at once, as after a deploy (issue 28: within 2 s, with history stored).
+    opening = time.monotonic()
     for url in urls:
-        await crowd.open(url, plan.subscribers // len(urls), cookies)
+        share = plan.subscribers // len(urls)
+        await crowd.open(url, share, cookies, batch=share)
+    connect_seconds = round(time.monotonic() - opening, 2)
+    log.info("%d streams connected in %.2f s", plan.subscribers, connect_seconds)
     await asyncio.sleep(0.5)
     steps: list[dict[str, Any]] = []
     seq = 0
@@ -170,7 +175,8 @@ async def run_ramp(
                 break
     finally:
         crowd.close()
-    return {"subscribers": plan.subscribers, "steps": steps, **ramp_summary(steps)}
+    opened = {"subscribers": plan.subscribers, "connect_seconds": connect_seconds}
+    return opened | {"steps": steps, **ramp_summary(steps)}
 
 
 def ramp_summary(steps: list[dict[str, Any]]) -> dict[str, Any]:

@@ -39,6 +39,10 @@ def _issue15_fanouts(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "alone": "chat_svc (uvicorn), the fan-out alone (published straight to NATS)",
     }
     found = {label: measured[key] for key, label in labels.items() if key in measured}
+    if stored := measured.get("stored_in_room"):
+        one = labels["one_replica"]
+        if one in found:  # its room holds the mode's history (issue 28)
+            found[f"{one}, {stored['messages']:,} messages stored"] = found.pop(one)
     # ``--only cores``: the same streams on one process, then split between two on two cores.
     cores = results.get("cores", {})
     on_cores = {
@@ -206,7 +210,8 @@ def tables(results: dict[str, Any]) -> str:
     for label, fanout in (_fanouts(results) | _issue15_fanouts(results)).items():
         lines += [
             "",
-            f"Fan-out, {label}, {fanout['subscribers']} subscribers:",
+            f"Fan-out, {label}, {fanout['subscribers']} subscribers"
+            f" (connected at once in {fanout.get('connect_seconds', '?')} s):",
             "",
             "| msg/s | deliveries/s | per CPU-s | p50 ms | p99 ms | max ms | POST p50 ms |"
             " server CPU % | poster+NATS+Redis CPU % | load client CPU % | complete |",

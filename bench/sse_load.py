@@ -138,8 +138,8 @@ class SseCrowd:
     streams: list[SseStream] = field(default_factory=list)
 
     async def open(self, url: str, count: int, cookies: Sequence[str], batch: int = 50) -> None:
-        # Small batches: each opening reads the database, and a storm of openings is not
-        # what the benchmarks measure (FerretDB queues them past the pool's wait: 503).
+        # ``batch`` openings at once: the fan-out opens all of them together, as clients
+        # reconnecting after a deploy do (their database work is batched: chat_svc/stream_storms).
         parts = urlsplit(url)
         host, port = parts.hostname or "127.0.0.1", parts.port or 80
         loop = asyncio.get_running_loop()

@@ -16,6 +16,7 @@ import httpx
 
 from bench import files, history, limits, overload, rooms, search, sign_in, typing_load
 from bench.fanout import run_ramp
+from bench.history_curve import Filler
 from bench.modes import Mode
 from bench.page import WrkMissingError, run_wrk, viewers_script
 from bench.proc import LOAD_CORE, SERVER_CORE, CpuMeter, rss_bytes
@@ -146,6 +147,9 @@ async def bench_fanout(mode: Mode, logs: Path) -> dict[str, Any]:
     results: dict[str, Any] = {"server": "uvicorn"}
     with running_stack(logs / "fanout-one-replica") as stack:
         url = stack.start_chat("chat-a")
+        # The room holds a year's history (issue 28): the streams' start-up reads and the
+        # posts must not depend on its size. (``alone`` publishes its own ids from 1.)
+        results["stored_in_room"] = await _store_history(stack, mode.stored_history)
         results["one_replica"] = await run_ramp(
             f"{url}/events",
             url,
@@ -167,6 +171,18 @@ async def bench_fanout(mode: Mode, logs: Path) -> dict[str, Any]:
             CpuMeter(stack.infrastructure_pids()),
         )
     return results
+
+
+async def _store_history(stack: Stack, count: int) -> dict[str, Any]:
+    """``count`` messages in general, in the store and the history index, as chat stores
+    them; the next post follows them."""
+    filler = Filler(stack.mongodb_url, stack.redis_url)
+    started = time.monotonic()
+    try:
+        await filler.messages("general", 1, count)
+    finally:
+        await filler.close()
+    return {"messages": count, "seconds": round(time.monotonic() - started, 1)}
 
 
 async def bench_page(mode: Mode, logs: Path) -> dict[str, Any]:

@@ -40,6 +40,8 @@ from chat_svc.reads.room_members import RoomMembers
 from chat_svc.reads.room_snapshot import RoomSnapshots
 from chat_svc.services import ChatActions, ChatReads, ChatServices, LiveParts, provide_services
 from chat_svc.settings import ChatSettings
+from chat_svc.stream_storms.known_visitors import KnownVisitors
+from chat_svc.stream_storms.read_position_writer import ReadPositionWriter
 from chat_svc.web.conversation import ConversationRenderer
 from chat_svc.web.rendering import MessageRenderer, PageRenderer
 from service_kit.lifecycle import infrastructure_of
@@ -66,6 +68,7 @@ class ChatRuntime:
     migrations_task: asyncio.Task[None]
     history: HistoryIndex  # its background rebuilds
     people_names: PeopleNames
+    read_positions: ReadPositionWriter  # what is noted is written at shutdown
 
 
 def manage_chat_runtime(
@@ -132,7 +135,9 @@ def manage_chat_runtime(
         infrastructure.reconnect_listeners.append(live.after_reconnect)
         # After the streams are told to resume: a reload must not hold that up.
         infrastructure.reconnect_listeners.append(people_names.load)
-        memberships = Memberships(nats, access)
+        read_positions = ReadPositionWriter(settings.read_position_pass_seconds, people)
+        read_positions.start()
+        memberships = Memberships(nats, access, read_positions)
         consumer = users_consumer(infrastructure.js, infrastructure.topology, memberships)
         unsubscribe_links = UnsubscribeLinks(settings.secret_key, settings.public_url)
         mention_digests = MentionDigests(infrastructure.js, redis, unsubscribe_links, settings)
@@ -145,9 +150,9 @@ def manage_chat_runtime(
                 settings=settings,
                 auth=auth,
                 actions=ChatActions(
-                    visitors=Visitors(auth, memberships),
+                    visitors=Visitors(auth, memberships, KnownVisitors(redis)),
                     messages=feed,
-                    edits=MessageEdits(feed, settings.message_edit_minutes),
+                    edits=MessageEdits(feed, settings.message_edit_minutes, history),
                     memberships=memberships,
                     room_creation=RoomCreation(nats, access),
                     direct_rooms=DirectRooms(nats, access),
@@ -186,6 +191,7 @@ def manage_chat_runtime(
             migrations_task=migrations_task,
             history=history,
             people_names=people_names,
+            read_positions=read_positions,
         )
         presence.start()
 
@@ -208,6 +214,7 @@ def manage_chat_runtime(
         await runtime.live.stop()
         await runtime.people_names.stop()
         await runtime.history.stop()
+        await runtime.read_positions.stop()
         await runtime.auth.http.aclose()
 
 

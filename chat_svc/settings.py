@@ -59,6 +59,9 @@ class ChatSettings(ServiceSettings):
     # messages per write, less CPU per delivery when busy, at most this much more latency
     # (live/flusher.py). 0: every loop pass.
     stream_batch_seconds: float = Field(0.02, ge=0, le=1)
+    # Read positions of ending streams are stored together, one batch per this interval
+    # (stream_storms/read_position_writer.py): a thousand streams ending cost one write.
+    read_position_pass_seconds: float = Field(0.5, ge=0, le=10)
     # How long a replica holds a live message whose predecessor id has not arrived yet.
     reorder_window_seconds: float = Field(0.5, gt=0, le=10)
 

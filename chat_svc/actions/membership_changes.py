@@ -28,6 +28,7 @@ from chat_svc.models.rooms import Room
 from chat_svc.reads.person_rooms import PersonRooms
 from chat_svc.reads.room_access import RoomAccess
 from chat_svc.reads.sidebar import RoomPlace
+from chat_svc.stream_storms.read_position_writer import ReadPositionWriter
 from service_kit.serving.web import run_after_response
 
 log = logging.getLogger(__name__)
@@ -144,11 +145,22 @@ async def _store_opened_room(nats: NATS, room: str, user_id: str, read_up_to: in
 
 
 async def read_room(
-    nats: NATS, people: PersonRooms, room: str, user_id: str, read_up_to: int
+    nats: NATS,
+    people: PersonRooms,
+    room: str,
+    user_id: str,
+    read_up_to: int,
+    positions: ReadPositionWriter | None = None,
 ) -> None:
-    """A stream of the room ends: what it showed was read."""
-    await mark_room_read(room, user_id, read_up_to)
-    await _read_in_redis(people, room, user_id, read_up_to, opened=False)
+    """A stream of the room ends: what it showed was read. With ``positions`` the store
+    gets it in the writer's next batch (stream_storms/), not in a write of its own."""
+    if positions is None:
+        await mark_room_read(room, user_id, read_up_to)
+    else:
+        positions.note(room, user_id, read_up_to)
+    cached = await _read_in_redis(people, room, user_id, read_up_to, opened=False)
+    if not cached and positions is not None:
+        positions.recache(room, user_id, read_up_to)
     await publish_change(
         nats,
         MembershipChanged(
@@ -159,20 +171,25 @@ async def read_room(
 
 async def _read_in_redis(
     people: PersonRooms, room: str, user_id: str, read_up_to: int, *, opened: bool
-) -> None:
+) -> bool:
     try:
         await people.read(user_id, room, read_up_to, opened=opened)
     except (RedisError, OSError) as error:  # counts stay higher until the next read
         log.warning("read position not cached: %s", error, extra={"room": room})
+        return False
+    return True
 
 
 class Memberships:
     """Joining, leaving, opening and reading rooms, with the NATS client the hints go out
     on and the caches they update (built once at start-up)."""
 
-    def __init__(self, nats: NATS, access: RoomAccess) -> None:
+    def __init__(
+        self, nats: NATS, access: RoomAccess, positions: ReadPositionWriter | None = None
+    ) -> None:
         self._nats = nats
         self._access = access
+        self._positions = positions
 
     async def join(self, room: Room, user_id: str, title: str) -> bool:
         return await join_room(self._nats, self._access, room, user_id, title)
@@ -195,4 +212,4 @@ class Memberships:
         await open_room(self._nats, self._access.people, room, user_id, read_up_to, later=later)
 
     async def read(self, room: str, user_id: str, read_up_to: int) -> None:
-        await read_room(self._nats, self._access.people, room, user_id, read_up_to)
+        await read_room(self._nats, self._access.people, room, user_id, read_up_to, self._positions)

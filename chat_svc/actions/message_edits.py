@@ -23,7 +23,8 @@ from chat_svc.actions.message_feed import CACHE_ERRORS, MessageFeed
 from chat_svc.auth.auth_client import Viewer
 from chat_svc.events import MessageChanged
 from chat_svc.formatting.markdown_render import render_markdown
-from chat_svc.models.messages import MessageRecord, event_of, select_message, update_message
+from chat_svc.models.messages import MessageRecord, event_of, update_message
+from chat_svc.reads.history import HistoryIndex
 from chat_svc.replies.reply_quotes import mark_quotes_deleted, with_replied_author
 
 log = logging.getLogger(__name__)
@@ -61,11 +62,14 @@ def lock_key(room: str, message_id: int) -> str:
 class MessageEdits:
     feed: MessageFeed
     edit_minutes: float
+    # Where the message is read (reads/history/): a lookup in Valkey, not a scan of the
+    # embedded database; MongoDB's index in production.
+    history: HistoryIndex
 
     async def own_message(self, viewer: Viewer, room: str, message_id: int) -> MessageRecord | None:
         """The viewer's own message, still there; None for anything else (the caller
         answers 404 alike for someone else's message and one that does not exist)."""
-        message = await select_message(room, message_id)
+        message = await self.history.message(room, message_id)
         if message is None or message.author_id != viewer.user_id or message.deleted:
             return None
         return message
@@ -88,7 +92,7 @@ class MessageEdits:
         if not await redis.set(key, token, nx=True, px=LOCK_MILLISECONDS):
             raise MessageBusyError
         try:
-            current = await select_message(message.room, message.message_id)
+            current = await self.history.message(message.room, message.message_id)
             if current is None or current.deleted:
                 raise MessageBusyError  # deleted meanwhile
             mentions = with_replied_author(
@@ -107,10 +111,12 @@ class MessageEdits:
                 removed_by_admin=by_admin,
                 body_html="" if deleted else render_markdown(body),
             )
+            if changed is None:
+                raise MessageBusyError  # gone from the store meanwhile
+            # Under the lock: the next change reads this version from the history index.
+            await self._spread(changed, current.mentions)
         finally:
             await redis.eval(RELEASE_IF_OWNED, 1, key, token)
-        assert changed is not None
-        await self._spread(changed, current.mentions)
         # Only people the edit newly names: someone already mailed about it is never mailed
         # again for the same message.
         added = tuple(user for user in changed.mentions if user not in current.mentions)

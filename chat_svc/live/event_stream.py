@@ -28,8 +28,8 @@ from chat_svc.live.socket_writes import direct_sink, direct_writes_possible
 from chat_svc.live.sse_frames import STREAM_HEADERS, frame
 from chat_svc.live.stream_client import NOTHING_SENT, CloseReason, StreamClient
 from chat_svc.live.stream_limits import TOO_MANY_STREAMS, client_address
+from chat_svc.models.memberships import select_memberships_of
 from chat_svc.models.messages import GENERAL
-from chat_svc.reads.room_snapshot import snapshot_from_store
 from chat_svc.services import ChatServices, services_of
 from chat_svc.web.cookies import (
     cookie_header_of,
@@ -196,8 +196,10 @@ async def _visible_room_memberships(
     try:
         places = (await services.reads.people.copy_of(viewer.user_id)).places
     except CACHE_ERRORS as error:
+        # Only the memberships: a storm of streams meeting a busy Redis must not turn into
+        # a count of every room's messages per stream (a scan each on FerretDB).
         log.warning("event stream: rooms read from the store, Redis unavailable: %s", error)
-        places = (await snapshot_from_store(viewer.user_id, None)).places
+        places = {m.room: m for m in await select_memberships_of(viewer.user_id)}
     if found is None:
         return None
     member = room in places
@@ -212,14 +214,12 @@ async def _count_other_rooms(services: ChatServices, client: StreamClient, viewe
     in the fanout (the page's may already be stale: a stream of another room that just
     ended marked it read). From Redis (reads/room_snapshot.py)."""
     try:
-        try:
-            snapshot = await services.reads.snapshots.take(viewer.user_id, None)
-        except CACHE_ERRORS as error:
-            log.warning("event stream: counts from the store, Redis unavailable: %s", error)
-            snapshot = await snapshot_from_store(viewer.user_id, None)
+        snapshot = await services.reads.snapshots.take(viewer.user_id, None)
         unread, mentions = snapshot.unread, snapshot.mentions
-    except DATABASE_ERRORS as error:  # counts are a courtesy; the stream goes on without
-        log.warning("event stream: no unread counts, database unavailable: %s", error)
+    except (*CACHE_ERRORS, *DATABASE_ERRORS) as error:
+        # Counts are a courtesy (the page drew them; the next message brings them): not
+        # read from the store, where they cost a scan per stream, many at once in a storm.
+        log.warning("event stream: no unread counts for now: %s", error)
         unread, mentions = {}, {}
     client.start_counts(
         {k: v for k, v in unread.items() if k in client.unread},

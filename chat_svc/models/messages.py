@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import pymongo
 from beanie import Document
 from pydantic import ConfigDict
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, IndexModel, ReturnDocument
 from pymongo.errors import OperationFailure
 
 from chat_svc.events import MessageChanged, MessagePosted
@@ -158,7 +158,8 @@ async def update_message(
     """A new text (or none, deleted) under a new event id; the caller holds the message's
     edit lock (actions/message_edits.py), so writes to one message never interleave."""
     collection = ChatMessage.get_pymongo_collection()
-    await collection.update_one(
+    # One command, the change and the changed document (a read after it scanned again).
+    changed = await collection.find_one_and_update(
         {"room": room, "message_id": message_id},
         {
             "$set": {
@@ -171,8 +172,9 @@ async def update_message(
                 "body_html": body_html,
             }
         },
+        return_document=ReturnDocument.AFTER,
     )
-    return await select_message(room, message_id)
+    return MessageRecord.model_validate(changed) if changed is not None else None
 
 
 async def migrate_messages_into_rooms() -> None:

@@ -45,6 +45,11 @@ class HistoryIndex(Protocol):
         that mention ``reader``; rooms with nothing unread are left out."""
         ...
 
+    async def message(self, room: str, message_id: int) -> MessageRecord | None:
+        """One message as it is now (edited, deleted), None when the room has no such id:
+        what an edit or a deletion starts from."""
+        ...
+
     async def newest_event_id(self, room: str) -> int:
         """The highest id of the room's sequence stored: a post's, an edit's or a deletion's."""
         ...

@@ -15,6 +15,7 @@ from chat_svc.models.messages import (
     count_unread_messages,
     select_highest_event_id,
     select_latest_messages,
+    select_message,
     select_messages_before,
     select_messages_from,
 )
@@ -43,6 +44,9 @@ class DatabaseHistory:
 
     async def unread(self, read_positions: dict[str, int], reader: str) -> dict[str, Unread]:
         return await count_unread_messages(read_positions, reader=reader)
+
+    async def message(self, room: str, message_id: int) -> MessageRecord | None:
+        return await select_message(room, message_id)
 
     async def newest_event_id(self, room: str) -> int:
         return await select_highest_event_id(room)

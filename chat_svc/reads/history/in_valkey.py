@@ -35,6 +35,7 @@ from chat_svc.models.messages import (
     messages_of_rooms_in_batches,
     select_highest_event_id,
     select_latest_messages,
+    select_message,
     select_messages_before,
     select_messages_from,
 )
@@ -114,6 +115,13 @@ class ValkeyHistory:
             return older + await select_messages_from(room, message_id, count + 1)
 
         return await self._from_store(from_store)
+
+    async def message(self, room: str, message_id: int) -> MessageRecord | None:
+        key = latest_key(room)
+        found = await self._read(room, lambda pipe: pipe.zrangebyscore(key, message_id, message_id))
+        if found is not None:
+            return next(iter(_decode(found[0])), None)
+        return await self._from_store(lambda: select_message(room, message_id))
 
     async def unread(self, read_positions: dict[str, int], reader: str) -> dict[str, Unread]:
         found: dict[str, Unread] = {}

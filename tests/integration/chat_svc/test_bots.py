@@ -90,5 +90,6 @@ async def test_an_incoming_webhook_posts_as_the_bot_and_a_rotated_secret_stops_t
         async with signed_in_client(first, bob) as browser:
             people_page = await browser.get("/people")
             assert re.search(
-                r'person-name">CI</span>(</a>)? <span class="bot-badge">bot</span>', people_page.text
+                r'person-name">CI</span>(</a>)? <span class="bot-badge">bot</span>',
+                people_page.text,
             )

@@ -16,6 +16,7 @@ from tests.integration.chat_svc.fake_auth import FakeAuth
 from tests.integration.chat_svc.people import sign_in
 from tests.integration.chat_svc.test_room_streams import room_stream
 from tests.integration.chat_svc.test_streams import next_event
+from tests.support.database_commands import database_commands
 
 
 async def cached_text(app: Quart, room: str) -> str:
@@ -167,3 +168,28 @@ async def test_edits_arrive_live_and_a_resume_brings_the_current_version_once(
                 ids.append(int(event.id))
                 assert "first draft" not in event.data and "second message" not in event.data
             assert ids == [edit_id, delete_id]
+
+
+async def test_edits_and_deletes_read_the_message_from_the_history_index_not_the_store(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    # On FerretDB every read of the store by room and id scans the collection (issue 28):
+    # at a million messages an edit timed out. The message is read from the history index.
+    with database_commands() as commands:
+        app = make_chat_app()
+        async with app.test_app() as test_app:
+            ada = sign_in(test_app, fake_auth, "Ada")
+            await ada.say("general", "Teh typo")
+            await ada.say("general", "gone soon")
+            _, page = await ada.get("/rooms/general")
+            first, second = [int(i) for i in re.findall(r'data-message-id="(\d+)"', page)[-2:]]
+            commands.armed = True
+            assert (await ada.get(f"/rooms/general/messages/{first}/edit"))[0] == 200
+            edited = await ada.post(f"/rooms/general/messages/{first}/edit", body="The typo")
+            deleted = await ada.post(f"/rooms/general/messages/{second}/delete")
+            commands.armed = False
+            _, page = await ada.get("/rooms/general")
+    assert (edited[0], deleted[0]) == (303, 303)
+    assert "The typo" in page and "Message deleted" in page
+    assert commands.sent[("find", "messages")] == 0, commands.sent
+    assert commands.sent[("findAndModify", "messages")] == 2, commands.sent
