@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -18,32 +18,14 @@ from chat_svc.files.storage.object_store import (
     local_object_store,
     s3_object_store,
 )
-from devstack.binaries import MissingBinaryError, seaweedfs
-from devstack.processes import ProcessGroup
 from devstack.servers import S3_BUCKET, S3_REGION
 from tests.support.servers import (
     S3_ACCESS_KEY_ID,
     S3_SECRET_ACCESS_KEY,
     SeaweedServer,
-    start_seaweedfs,
 )
 
 MB = 1024 * 1024
-
-
-@pytest.fixture(scope="module")
-def seaweed(
-    server_group: ProcessGroup, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[SeaweedServer]:
-    try:
-        seaweedfs()
-    except MissingBinaryError as missing:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(str(missing))
-    server = start_seaweedfs(server_group, tmp_path_factory.mktemp("seaweedfs"))
-    yield server
-    server.stop()
 
 
 def s3_store_of(server: SeaweedServer) -> ObjectStore:
