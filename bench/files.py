@@ -133,3 +133,29 @@ async def download_rate(
             }
         )
     return median_and_spread(runs)
+
+
+def _spread(data: dict[str, Any], key: str, digits: int = 0) -> str:
+    low, high = data.get(f"{key}_spread", [data[key], data[key]])
+    return f"{data[key]:,.{digits}f} ({low:,.{digits}f}-{high:,.{digits}f})"
+
+
+def files_table(data: dict[str, Any]) -> list[str]:
+    """Issue 31's three numbers, for docs/performance.md."""
+    upload, thumbnail, served = data["upload"], data["thumbnail"], data["download"]
+    return [
+        "",
+        "Files (issue 31), on the disk store; median (min-max) of the runs:",
+        "",
+        "| measure | value | against |",
+        "|---|---|---|",
+        f"| 20 MB upload through the app, MB/s | {_spread(upload, 'app_mb_s', 1)} | the same "
+        f"bytes written to the store directly: {_spread(upload, 'direct_mb_s', 1)} |",
+        f"| the app's share of the store's speed (goal 70%) | "
+        f"{_spread(upload, 'app_vs_direct', 2)} | |",
+        f"| upload to thumbnail of a 12 MP photo ({thumbnail['photo_mb']} MB), ms | "
+        f"p50 {thumbnail['p50_ms']:,.0f}, p95 {thumbnail['p95_ms']:,.0f} | "
+        f"{thumbnail['samples']} photos |",
+        f"| cached thumbnail, requests/s | {_spread(served, 'thumbnail_rps')} | a static file "
+        f"of the same server: {_spread(served, 'static_rps')} |",
+    ]
