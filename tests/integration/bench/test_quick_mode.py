@@ -23,6 +23,7 @@ BENCHMARKS = (
     "history",
     "overload",
     "typing",
+    "files",
 )
 
 
