@@ -90,3 +90,26 @@ async def test_a_write_to_a_store_that_is_down_is_unavailable_and_leaves_nothing
         return
     with pytest.raises(ObjectMissingError):
         await store.get("files/b/original")
+
+
+@pytest.mark.s3
+async def test_a_killed_s3_server_loses_nothing_it_acknowledged(
+    seaweed: SeaweedServer,
+) -> None:
+    """The chaos case of issue 31: SeaweedFS killed (SIGKILL) right after acknowledging
+    writes, then started again on the same data: every acknowledged object is there."""
+    if not seaweed.running:
+        seaweed.start()
+    store = s3_store_of(seaweed)
+    acknowledged = {f"files/k{n}/original": os.urandom(256 * 1024 + n) for n in range(20)}
+    for key, data in acknowledged.items():
+        await store.put(key, data)
+    assert seaweed.process is not None
+    seaweed.process.process.kill()  # no clean shutdown
+    seaweed.process.process.wait()
+    seaweed.stop()
+    with pytest.raises(StoreUnavailableError):
+        await store.put("files/during/original", b"refused while down")
+    seaweed.start()
+    for key, data in acknowledged.items():
+        assert await store.get(key) == data
