@@ -31,7 +31,7 @@ STORE_KEY = "chat_files_store"
 FILE_POLICY = "sandbox; default-src 'none'; img-src 'self'; media-src 'self'"
 # An image is served once the worker removed its metadata; a request before waits this long.
 READY_WAIT_SECONDS = 10.0
-READY_POLL_SECONDS = 0.1
+READY_POLL_SECONDS = 0.25  # each poll is a query (a scan on FerretDB)
 
 file_downloads = Blueprint("file_downloads", __name__)
 
