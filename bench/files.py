@@ -23,9 +23,12 @@ MB = 1024 * 1024
 THUMBNAIL_URL = re.compile(r'<img src="(/files/[^"]+/thumbnail)"')
 
 
-def photo_12mp() -> bytes:
-    """A 4000x3000 JPEG with detail (noise), the size of a phone's photo."""
-    noise = Image.frombytes("RGB", (4000, 3000), os.urandom(4000 * 3000 * 3))
+PHOTO_12MP = (4000, 3000)
+
+
+def photo(size: tuple[int, int] = PHOTO_12MP) -> bytes:
+    """A JPEG with detail (noise); 12 MP is the size of a phone's photo."""
+    noise = Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3))
     out = io.BytesIO()
     noise.save(out, "JPEG", quality=85)
     return out.getvalue()
@@ -75,14 +78,16 @@ async def upload_throughput(
     return median_and_spread(runs)
 
 
-async def thumbnail_latency(http: httpx.AsyncClient, samples: int) -> dict[str, Any]:
+async def thumbnail_latency(
+    http: httpx.AsyncClient, samples: int, size: tuple[int, int] = PHOTO_12MP
+) -> dict[str, Any]:
     """From the start of the upload until the thumbnail answers (the worker made it)."""
     csrf = await _csrf(http)
-    photo = photo_12mp()
+    picture = photo(size)
     latencies = []
     for sample in range(samples):
         started = time.perf_counter()
-        await _upload(http, csrf, f"photo-{sample}.jpg", photo)
+        await _upload(http, csrf, f"photo-{sample}.jpg", picture)
         page = await http.get("/rooms/general")
         url = THUMBNAIL_URL.findall(page.text)[-1]
         # The view holds the request until the worker made the thumbnail (up to 10 s).
@@ -91,7 +96,8 @@ async def thumbnail_latency(http: httpx.AsyncClient, samples: int) -> dict[str, 
             raise RuntimeError(f"thumbnail answered {answer.status_code}")
         latencies.append((time.perf_counter() - started) * 1000)
     return {
-        "photo_mb": round(len(photo) / MB, 1),
+        "photo_mp": round(size[0] * size[1] / 1e6, 1),
+        "photo_mb": round(len(picture) / MB, 1),
         "p50_ms": round(percentile(latencies, 0.50), 1),
         "p95_ms": round(percentile(latencies, 0.95), 1),
         "max_ms": round(max(latencies), 1),
@@ -133,3 +139,30 @@ async def download_rate(
             }
         )
     return median_and_spread(runs)
+
+
+def _spread(data: dict[str, Any], key: str, digits: int = 0) -> str:
+    low, high = data.get(f"{key}_spread", [data[key], data[key]])
+    return f"{data[key]:,.{digits}f} ({low:,.{digits}f}-{high:,.{digits}f})"
+
+
+def files_table(data: dict[str, Any]) -> list[str]:
+    """Issue 31's three numbers, for docs/performance.md."""
+    upload, thumbnail, served = data["upload"], data["thumbnail"], data["download"]
+    return [
+        "",
+        "Files (issue 31), on the disk store; median (min-max) of the runs:",
+        "",
+        "| measure | value | against |",
+        "|---|---|---|",
+        f"| 20 MB upload through the app, MB/s | {_spread(upload, 'app_mb_s', 1)} | the same "
+        f"bytes written to the store directly: {_spread(upload, 'direct_mb_s', 1)} |",
+        f"| the app's share of the store's speed (goal 70%) | "
+        f"{_spread(upload, 'app_vs_direct', 2)} | |",
+        f"| upload to thumbnail of a {thumbnail['photo_mp']:.0f} MP photo "
+        f"({thumbnail['photo_mb']} MB), ms | "
+        f"p50 {thumbnail['p50_ms']:,.0f}, p95 {thumbnail['p95_ms']:,.0f} | "
+        f"{thumbnail['samples']} photos |",
+        f"| cached thumbnail, requests/s | {_spread(served, 'thumbnail_rps')} | a static file "
+        f"of the same server: {_spread(served, 'static_rps')} |",
+    ]

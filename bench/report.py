@@ -11,6 +11,8 @@ import matplotlib
 matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt
 
+from bench.files import files_table
+
 DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 START, END = "<!-- bench:results:start -->", "<!-- bench:results:end -->"
 SERVERS = ("uvicorn", "hypercorn", "granian")
@@ -301,6 +303,8 @@ def tables(results: dict[str, Any]) -> str:
         lines += history_table(results["history"])
     if "typing" in results:
         lines += typing_table(results["typing"])
+    if "files" in results:
+        lines += files_table(results["files"])
     return "\n".join(lines) + "\n"
 
 

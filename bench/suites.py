@@ -452,7 +452,9 @@ async def bench_files(mode: Mode, logs: Path) -> dict[str, Any]:
             base_url=url, cookies={"chat_session": "bench-publisher"}, timeout=120
         ) as http:
             upload = await files.upload_throughput(http, files_dir, 1 if quick else mode.repeats)
-            thumbnail = await files.thumbnail_latency(http, 2 if quick else 20)
+            # --quick only proves it runs: a small photo, not a 12 MP one.
+            size = (800, 600) if quick else files.PHOTO_12MP
+            thumbnail = await files.thumbnail_latency(http, 2 if quick else 20, size)
             served = await files.download_rate(
                 http, thumbnail["thumbnail_url"], 1.0 if quick else 5.0, 1 if quick else 3
             )

@@ -31,7 +31,7 @@ STORE_KEY = "chat_files_store"
 FILE_POLICY = "sandbox; default-src 'none'; img-src 'self'; media-src 'self'"
 # An image is served once the worker removed its metadata; a request before waits this long.
 READY_WAIT_SECONDS = 10.0
-READY_POLL_SECONDS = 0.1
+READY_POLL_SECONDS = 0.25  # each poll is a query (a scan on FerretDB)
 
 file_downloads = Blueprint("file_downloads", __name__)
 
@@ -56,6 +56,12 @@ async def _when_processed(found: StoredFile) -> StoredFile:
         await asyncio.sleep(READY_POLL_SECONDS)
         found = await select_file(found.file_id) or abort(404)
     return found
+
+
+async def _still_pending() -> ResponseReturnValue:
+    """The worker is behind (a busy replica): a 503 the page's script retries."""
+    body, status = await render_error(503, "This image is still being prepared. Retry soon.")
+    return body, status, {"Retry-After": "2"}
 
 
 def _disposition(kind: str, name: str) -> str:
@@ -90,8 +96,7 @@ async def download(room: str, message_id: int, file_id: str) -> ResponseReturnVa
         kind = "inline" if inline else "attachment"
         return await _send(found.clean_key, found.content_type, _disposition(kind, found.name))
     if found.thumbnail_state == "pending":
-        body, status = await render_error(503, "This image is still being prepared. Retry soon.")
-        return body, status, {"Retry-After": "2"}
+        return await _still_pending()
     # Not an image we show: its bytes as they came, never rendered by the browser.
     content_type = found.content_type if not is_inline_image(found.content_type) else GENERIC_TYPE
     return await _send(found.storage_key, content_type, _disposition("attachment", found.name))
@@ -101,6 +106,8 @@ async def download(room: str, message_id: int, file_id: str) -> ResponseReturnVa
 @signed_in
 async def thumbnail(room: str, message_id: int, file_id: str) -> ResponseReturnValue:
     found = await _when_processed(await _member_file(room, message_id, file_id))
+    if found.thumbnail_state == "pending":
+        return await _still_pending()
     if found.thumbnail_state != "ready" or not found.thumbnail_key:
         abort(404)
     return await _send(

@@ -1,4 +1,5 @@
-"""One async object-store interface over obstore: put, get, stream and delete by key.
+"""One async object-store interface over obstore: put, get, stream and delete by key
+(and ``keys`` to list, for maintenance).
 
 obstore (Rust's ``object_store``) gives the local disk and S3 one API, so both backends are
 this one class with a different ``obstore`` store inside (``open_object_store``). Profiles
@@ -77,6 +78,14 @@ class ObjectStore:
         except Exception as error:
             raise StoreUnavailableError(f"head {key}: {error}") from error
         return True
+
+    async def keys(self, prefix: str) -> list[str]:
+        """Every key under ``prefix`` (maintenance and tests; requests never list)."""
+        try:
+            listed = obstore.list(self._store, prefix)
+            return [entry["path"] async for batch in listed for entry in batch]
+        except Exception as error:
+            raise StoreUnavailableError(f"list {prefix}: {error}") from error
 
     async def delete(self, key: str) -> None:
         """Gone afterwards; deleting a missing key is no error (deletions are retried)."""

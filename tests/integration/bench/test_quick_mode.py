@@ -24,6 +24,7 @@ BENCHMARKS = (
     "overload",
     "typing",
     "search",
+    "files",
 )
 
 

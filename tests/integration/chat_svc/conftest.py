@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
@@ -15,8 +16,11 @@ from quart import Quart
 
 from chat_svc.app import create_app
 from chat_svc.settings import ChatSettings
+from devstack.binaries import MissingBinaryError, seaweedfs
+from devstack.processes import ProcessGroup
 from tests.integration.chat_svc.fake_auth import SERVICE_SECRET, FakeAuth
 from tests.support.in_process import uvicorn_serving
+from tests.support.servers import SeaweedServer, start_seaweedfs
 
 AppFactory = Callable[..., Quart]
 
@@ -68,3 +72,20 @@ def csrf_token_in(html: str) -> str:
 
 def message_ids_in(html: str) -> list[int]:
     return [int(found) for found in re.findall(r'data-message-id="(\d+)"', html)]
+
+
+# The S3 tier (``pytest -m s3``): SeaweedFS from scripts/build-seaweedfs, once per module;
+# skipped when it is not built, except in CI (CI=1), where a missing build fails.
+@pytest.fixture(scope="module")
+def seaweed(
+    server_group: ProcessGroup, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SeaweedServer]:
+    try:
+        seaweedfs()
+    except MissingBinaryError as missing:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(str(missing))
+    server = start_seaweedfs(server_group, tmp_path_factory.mktemp("seaweedfs"))
+    yield server
+    server.stop()

@@ -8,38 +8,78 @@ import asyncio
 import io
 import re
 import shutil
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from chat_svc.files.file_records import StoredFile, select_file
+from chat_svc.files.file_settings import FileSettings
+from chat_svc.files.installation import open_object_store
+from chat_svc.files.storage.object_store import ObjectStore, local_object_store
 from tests.integration.chat_svc.conftest import AppFactory, message_ids_in, serve
 from tests.integration.chat_svc.fake_auth import FakeAuth
 from tests.integration.chat_svc.file_posts import file_urls, photo_with_gps, post_files
 from tests.integration.chat_svc.people import Person, sign_in
 from tests.integration.chat_svc.test_room_streams import room_stream
 from tests.integration.chat_svc.test_streams import next_event
+from tests.support.servers import S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, SeaweedServer
 
 SCRIPTED_SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 SCRIPTED_HTML = b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>"
 
 
-@pytest.fixture
-def files_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    directory = tmp_path / "files"
-    monkeypatch.setenv("CHAT_FILES_DIR", str(directory))
-    return directory
+@dataclass
+class Backend:
+    """Where the app under test keeps files: the disk, or S3 on SeaweedFS (marked ``s3``)."""
+
+    store: ObjectStore
+    directory: Path | None = None
+    server: SeaweedServer | None = None
+
+    async def objects(self) -> list[str]:
+        return sorted(await self.store.keys("files"))
+
+    def break_store(self) -> None:
+        """Every write fails from now on (restored after the test)."""
+        if self.server is not None:
+            self.server.stop()
+            return
+        assert self.directory is not None
+        shutil.rmtree(self.directory, ignore_errors=True)
+        self.directory.write_bytes(b"not a directory")
 
 
-def stored_objects(directory: Path) -> list[Path]:
-    return sorted(path for path in directory.rglob("*") if path.is_file())
-
-
-def break_store(directory: Path) -> None:
-    """A file where the store's directory was: every write fails from now on."""
-    shutil.rmtree(directory, ignore_errors=True)
-    directory.write_bytes(b"not a directory")
+@pytest.fixture(params=["disk", pytest.param("s3", marks=pytest.mark.s3)])
+async def backend(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Backend]:
+    if request.param == "disk":
+        directory = tmp_path / "files"
+        monkeypatch.setenv("CHAT_FILES_DIR", str(directory))
+        yield Backend(local_object_store(directory), directory=directory)
+        return
+    server: SeaweedServer = request.getfixturevalue("seaweed")
+    if not server.running:
+        server.start()
+    bucket = f"test-{uuid.uuid4().hex[:12]}"  # created on the first write (an admin's)
+    settings = {
+        "CHAT_FILES_STORE": "s3",
+        "CHAT_S3_ENDPOINT": server.endpoint,
+        "CHAT_S3_BUCKET": bucket,
+        "CHAT_S3_ACCESS_KEY_ID": S3_ACCESS_KEY_ID,
+        "CHAT_S3_SECRET_ACCESS_KEY": S3_SECRET_ACCESS_KEY,
+    }
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    store = open_object_store(FileSettings())
+    await store.put("bucket-made", b"")  # the bucket exists from the first write on
+    yield Backend(store, server=server)
+    if not server.running:
+        server.start()
 
 
 async def get(person: Person, url: str) -> tuple[int, bytes, dict[str, str]]:
@@ -50,7 +90,7 @@ async def get(person: Person, url: str) -> tuple[int, bytes, dict[str, str]]:
 
 
 async def test_a_photo_and_files_reach_members_only_without_exif_and_never_render(
-    make_chat_app: AppFactory, fake_auth: FakeAuth, files_dir: Path
+    make_chat_app: AppFactory, fake_auth: FakeAuth, backend: Backend
 ) -> None:
     async with make_chat_app(token_cache_seconds=0).test_app() as test_app:
         ada, bob = sign_in(test_app, fake_auth, "Ada"), sign_in(test_app, fake_auth, "Bob")
@@ -112,7 +152,7 @@ async def test_a_photo_and_files_reach_members_only_without_exif_and_never_rende
 
 
 async def test_deleting_the_message_removes_its_objects_from_the_store(
-    make_chat_app: AppFactory, fake_auth: FakeAuth, files_dir: Path
+    make_chat_app: AppFactory, fake_auth: FakeAuth, backend: Backend
 ) -> None:
     async with make_chat_app().test_app() as test_app:
         ada = sign_in(test_app, fake_auth, "Ada")
@@ -123,13 +163,13 @@ async def test_deleting_the_message_removes_its_objects_from_the_store(
         _, page = await ada.get("/rooms/general")
         (photo, _) = file_urls(page)
         assert (await get(ada, photo))[0] == 200  # the worker made its served copy
-        before = stored_objects(files_dir)
+        before = await backend.objects()
         await ada.post(f"/rooms/general/messages/{message_id}/delete")
         for _ in range(100):
-            if not stored_objects(files_dir):
+            if not await backend.objects():
                 break
             await asyncio.sleep(0.1)
-        after = stored_objects(files_dir)
+        after = await backend.objects()
         _, page = await ada.get("/rooms/general")
         gone = (await get(ada, photo))[0]
         records = await StoredFile.find_all().count()
@@ -140,7 +180,7 @@ async def test_deleting_the_message_removes_its_objects_from_the_store(
 
 
 async def test_a_file_over_the_limit_gets_413_and_nothing_is_stored(
-    make_chat_app: AppFactory, fake_auth: FakeAuth, files_dir: Path
+    make_chat_app: AppFactory, fake_auth: FakeAuth, backend: Backend
 ) -> None:
     async with make_chat_app().test_app() as test_app:
         ada = sign_in(test_app, fake_auth, "Ada")
@@ -155,15 +195,15 @@ async def test_a_file_over_the_limit_gets_413_and_nothing_is_stored(
     assert htmx_status == 413 and "At most 10 files per message; this had 11." in fragment
     assert "<html" not in fragment  # the form alone, for HTMX to swap in
     assert empty == 422 and "Write a message before sending." in empty_page
-    assert stored_objects(files_dir) == [] and records == 0
+    assert await backend.objects() == [] and records == 0
 
 
 async def test_the_store_down_gives_503_saying_nothing_was_sent_and_keeps_the_draft(
-    make_chat_app: AppFactory, fake_auth: FakeAuth, files_dir: Path
+    make_chat_app: AppFactory, fake_auth: FakeAuth, backend: Backend
 ) -> None:
     async with make_chat_app().test_app() as test_app:
         ada = sign_in(test_app, fake_auth, "Ada")
-        break_store(files_dir)
+        backend.break_store()
         status, page, _ = await post_files(ada, "general", [("a.txt", b"a")], body="my draft")
         _, general = await ada.get("/rooms/general")
     assert status == 503 and "Nothing was sent" in page and "my draft</textarea>" in page
@@ -171,7 +211,7 @@ async def test_the_store_down_gives_503_saying_nothing_was_sent_and_keeps_the_dr
 
 
 async def test_an_upload_that_never_became_a_message_is_swept_after_the_grace_period(
-    make_chat_app: AppFactory, fake_auth: FakeAuth, files_dir: Path
+    make_chat_app: AppFactory, fake_auth: FakeAuth, backend: Backend
 ) -> None:
     async with make_chat_app().test_app() as test_app:
         ada = sign_in(test_app, fake_auth, "Ada")
@@ -185,14 +225,14 @@ async def test_an_upload_that_never_became_a_message_is_swept_after_the_grace_pe
         sweeper = test_app.app.extensions["chat_files_sweeper"]  # type: ignore[attr-defined]
         sweeper._grace = 0.0
         removed = await sweeper.sweep()
-        left = stored_objects(files_dir)
+        left = await backend.objects()
         orphan_record = await select_file(orphan.file_id)
     assert sent[0] == 303 and removed == 1 and orphan_record is None
-    assert len(left) == 1 and left[0].read_bytes() == b"kept"
+    assert len(left) == 1 and await backend.store.get(left[0]) == b"kept"
 
 
 async def test_the_message_arrives_live_with_its_files_and_an_edit_keeps_them(
-    make_chat_app: AppFactory, fake_auth: FakeAuth, files_dir: Path
+    make_chat_app: AppFactory, fake_auth: FakeAuth, backend: Backend
 ) -> None:
     app = make_chat_app()
     ada_session, bob_session = fake_auth.sign_in("Ada"), fake_auth.sign_in("Bob")

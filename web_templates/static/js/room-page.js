@@ -34,3 +34,4 @@ import "./mention-lookup.js";
 import "./mention-picker.js";
 import "./composer-files.js";
 import "./image-viewer.js";
+import "./thumbnail-retry.js";
