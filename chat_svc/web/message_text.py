@@ -14,6 +14,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from chat_svc.actions.mentions import without_tags
 from chat_svc.web.avatars import avatar, viewer_avatar
 
 # http(s) only: a scheme is matched literally, so javascript:, data: and friends stay text.
@@ -68,6 +69,7 @@ def utc_day(moment: datetime) -> date:
 
 def install_message_text(globals_: dict[str, Any], filters: dict[str, Callable[..., Any]]) -> None:
     """Add the filters and helpers message templates use to a Jinja environment."""
+    filters["without_mention_tags"] = without_tags
     filters["linkify"] = linkify
     globals_["utc_day"] = utc_day
     globals_["avatar"] = avatar
