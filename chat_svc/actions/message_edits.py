@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from chat_svc.actions.message_feed import CACHE_ERRORS, MessageFeed
 from chat_svc.auth.auth_client import Viewer
 from chat_svc.events import MessageChanged
-from chat_svc.formatting.markdown_render import render_markdown
+from chat_svc.formatting.markdown_render import message_html
 from chat_svc.models.messages import MessageRecord, event_of, update_message
 from chat_svc.reads.history import HistoryIndex
 from chat_svc.replies.reply_quotes import mark_quotes_deleted, with_replied_author
@@ -109,7 +109,7 @@ class MessageEdits:
                 deleted=deleted,
                 mentions=mentions,
                 removed_by_admin=by_admin,
-                body_html="" if deleted else render_markdown(body),
+                body_html="" if deleted else message_html(body, mentions),
             )
             if changed is None:
                 raise MessageBusyError  # gone from the store meanwhile

@@ -19,7 +19,7 @@ from chat_svc.actions.post_intake import PostIntake, SequenceMissingError, Taken
 from chat_svc.actions.room_names import DIRECT_PREFIX
 from chat_svc.auth.auth_client import Viewer
 from chat_svc.events import MessagePosted
-from chat_svc.formatting.markdown_render import prose_of, render_markdown
+from chat_svc.formatting.markdown_render import message_html, prose_of
 from chat_svc.models.message_shape import AttachedFile, ReplyQuote
 from chat_svc.models.messages import (
     MessageRecord,
@@ -121,7 +121,7 @@ class MessageFeed:
             posted_at=posting_time(),
             mentions=mentions,
             files=files,
-            body_html=render_markdown(body),
+            body_html=message_html(body, mentions),
             reply=reply,
         )
         for attempt in range(ID_ATTEMPTS):

@@ -20,6 +20,7 @@ from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
+from chat_svc.actions.mentions import without_tags
 from chat_svc.formatting.code_highlight import TOKEN_CLASSES, highlight_code
 from chat_svc.web.message_text import linkify
 
@@ -112,3 +113,9 @@ def prose_of(body: str) -> str:
                 line.append(" ")  # a code span still ends the word before it
         lines.append("".join(line))
     return "\n".join(lines)
+
+
+def message_html(body: str, mentions: Sequence[str]) -> str:
+    """What a message stores as ``body_html``: its Markdown rendered with the account tags of
+    the people it mentions left out ("@Ann Lee~3f2a" reads "@Ann Lee", actions/mentions.py)."""
+    return render_markdown(without_tags(body, mentions))

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from chat_svc.formatting.markdown_render import render_markdown
+from chat_svc.formatting.markdown_render import message_html
 from chat_svc.models.messages import MessageRecord
 
 
 def formatted_body(message: MessageRecord) -> Markup:
     # Trusted: render_markdown's output went through the sanitiser before it was stored.
-    return Markup(message.body_html or render_markdown(message.body))  # noqa: S704
+    return Markup(message.body_html or message_html(message.body, message.mentions))  # noqa: S704

@@ -14,6 +14,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from chat_svc.actions.mentions import without_tags
 from chat_svc.web.avatars import avatar, viewer_avatar
 
 # http(s) only: a scheme is matched literally, so javascript:, data: and friends stay text.
@@ -71,6 +72,7 @@ def install_message_text(globals_: dict[str, Any], filters: dict[str, Callable[.
     # Imported here: formatting builds on linkify above.
     from chat_svc.formatting.stored_html import formatted_body
 
+    filters["without_mention_tags"] = without_tags
     filters["linkify"] = linkify
     filters["formatted_body"] = formatted_body
     globals_["utc_day"] = utc_day

@@ -78,7 +78,7 @@ def browser(playwright: Playwright, html_checker: HtmlChecker) -> Iterator[Brows
 @pytest.fixture(autouse=True)
 def valid_html(html_checker: HtmlChecker) -> Iterator[None]:
     """Every page a browser test loaded is valid HTML (checked after its contexts close)."""
-    html_checker.pending.clear()
+    html_checker.forget_pending()
     yield
     errors = html_checker.check_pending()
     if errors:

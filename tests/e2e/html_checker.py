@@ -16,6 +16,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,10 +43,13 @@ def _free_port() -> int:
 
 @dataclass
 class HtmlChecker:
-    """A running checker service and the documents recorded since the last check."""
+    """A running checker service and the checks of the documents recorded since the last
+    ``check_pending``: each is sent as it is recorded, so checking overlaps the test's own
+    waits instead of adding to its teardown."""
 
     url: str
-    pending: list[tuple[str, str]] = field(default_factory=list)
+    _checks: list[tuple[str, Future[list[str]]]] = field(default_factory=list)
+    _pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(2))
 
     def errors_in(self, html: str) -> list[str]:
         answer = httpx.post(
@@ -64,19 +68,20 @@ class HtmlChecker:
         ]
 
     def record(self, where: str, html: str) -> None:
-        self.pending.append((where, html))
+        self._checks.append((where, self._pool.submit(self.errors_in, html)))
+
+    def forget_pending(self) -> None:
+        for _, check in self._checks:
+            check.cancel()
+        self._checks.clear()
 
     def check_pending(self) -> list[str]:
         """Every error in the documents recorded since the last call, named by where."""
-        found: list[str] = []
-        seen: set[str] = set()
-        for where, html in self.pending:
-            if html in seen:
-                continue
-            seen.add(html)
-            found.extend(f"{where}: {error}" for error in self.errors_in(html))
-        self.pending.clear()
-        return found
+        checks, self._checks = self._checks, []
+        return [f"{where}: {error}" for where, check in checks for error in check.result()]
+
+    def close(self) -> None:
+        self._pool.shutdown(cancel_futures=True)
 
 
 @contextmanager
@@ -101,6 +106,7 @@ def running_checker() -> Iterator[HtmlChecker]:
         yield checker
     finally:
         _active.clear()
+        checker.close()
         process.terminate()
         process.wait(timeout=30)
 

@@ -11,19 +11,27 @@ from tests.integration.chat_svc.fake_auth import FakeAuth
 from tests.integration.chat_svc.people import sign_in
 
 
-async def test_more_unread_than_a_page_opens_at_the_first_unread(
-    make_chat_app: AppFactory, fake_auth: FakeAuth
-) -> None:
+async def open_twice_after(
+    make_chat_app: AppFactory, fake_auth: FakeAuth, unread: int
+) -> tuple[str, str]:
+    """Ada has read messages 1-3, then ``unread`` more come: her page of general, twice."""
     async with make_chat_app(page_size=10, message_rate_count=100).test_app() as test_app:
         ada, bob = sign_in(test_app, fake_auth, "Ada"), sign_in(test_app, fake_auth, "Bob")
         await ada.csrf()
         for number in range(3):
             await bob.say("general", f"read {number}")
-        await ada.get("/rooms/general")  # Ada has read 1-3
-        for number in range(16):
+        await ada.get("/rooms/general")
+        for number in range(unread):
             await bob.say("general", f"new {number}")
         _, page = await ada.get("/rooms/general")
         _, again = await ada.get("/rooms/general")
+    return page, again
+
+
+async def test_more_unread_than_a_page_opens_at_the_first_unread(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    page, again = await open_twice_after(make_chat_app, fake_auth, 16)
     # From the first unread to the newest, with no gap; the read ones a click away.
     assert message_ids_in(page) == list(range(4, 20))
     assert page.index('class="unread-divider"') < page.index('data-message-id="4"')
@@ -37,16 +45,7 @@ async def test_past_the_unread_window_the_room_opens_around_the_first_unread(
     make_chat_app: AppFactory, fake_auth: FakeAuth, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(room_view, "UNREAD_WINDOW", 12)  # 200 in service: 12 posts less
-    async with make_chat_app(page_size=10, message_rate_count=100).test_app() as test_app:
-        ada, bob = sign_in(test_app, fake_auth, "Ada"), sign_in(test_app, fake_auth, "Bob")
-        await ada.csrf()
-        for number in range(3):
-            await bob.say("general", f"read {number}")
-        await ada.get("/rooms/general")  # Ada has read 1-3
-        for number in range(20):
-            await bob.say("general", f"new {number}")
-        _, page = await ada.get("/rooms/general")
-        _, again = await ada.get("/rooms/general")
+    page, again = await open_twice_after(make_chat_app, fake_auth, 20)
     shown = message_ids_in(page)
     assert shown[0] <= 4 < 23 and 4 in shown and 23 not in shown, shown
     assert page.index('class="unread-divider"') < page.index('data-message-id="4"')

@@ -13,7 +13,11 @@ function insert(option) {
   const at = text ? mentionAtCaret(text) : null;
   forget();
   if (!text || !option || !at) return;
-  const name = "@" + option.dataset.name + " ";
+  // Two listed with this name: the account tag says which one (shown as the name alone).
+  const same = [...option.parentElement.children].filter(
+    (other) => other.dataset.name?.toLowerCase() === option.dataset.name.toLowerCase());
+  const tag = same.length > 1 ? "~" + option.dataset.handle : "";
+  const name = "@" + option.dataset.name + tag + " ";
   text.value = text.value.slice(0, at.start) + name + text.value.slice(at.end);
   text.setSelectionRange(at.start + name.length, at.start + name.length);
   text.focus();

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chat_svc.actions.mentions import find_mentions, suggest_members
+from chat_svc.actions.mentions import find_mentions, suggest_members, without_tags
+from chat_svc.models.messages import account_handle
 
 MEMBERS = [
     ("u-ann", "Ann"),
@@ -69,3 +70,19 @@ def test_suggestions_start_with_what_was_typed_then_match_a_later_word() -> None
     assert suggest_members(members, "ANN L", 10) == [("u-1", "Ann Lee")]
     assert suggest_members(members, "", 2) == [("u-1", "Ann Lee"), ("u-2", "Bob Annis")]
     assert suggest_members(members, "zed", 10) == []
+
+
+def test_a_name_with_its_account_tag_mentions_exactly_that_person() -> None:
+    twins = [("u1", "Ann Lee"), ("u2", "Ann Lee"), ("u3", "Bob")]
+    second = account_handle("u2")
+    assert find_mentions(f"@Ann Lee~{second} and @Bob, see this", twins) == ("u2", "u3")
+    assert find_mentions(f"@ann lee~{second}!", twins) == ("u2",)
+    # A tag that is no one's of that name: both, as without a tag.
+    assert find_mentions("@Ann Lee~0000 hi", twins) == ("u1", "u2")
+
+
+def test_the_page_shows_the_name_without_the_tag() -> None:
+    second = account_handle("u2")
+    body = f"@Ann Lee~{second}: look at ~{second}"
+    assert without_tags(body, ["u2"]) == f"@Ann Lee: look at ~{second}"
+    assert without_tags(body, []) == body  # only a mentioned person's tag goes
