@@ -19,6 +19,7 @@ from chat_svc.models.notification_settings import NotificationSettings
 from chat_svc.models.pending_mentions import PendingMention
 from chat_svc.models.rooms import Room
 from chat_svc.models.users import ChatUser
+from chat_svc.reactions.reaction_pages import reactions_blueprint
 from chat_svc.replies.reply_pages import reply_pages
 from chat_svc.request_path import compose_request_path
 from chat_svc.runtime import manage_chat_runtime
@@ -103,6 +104,7 @@ def create_app(
     app.register_blueprint(notifications)
     app.register_blueprint(formatting_help)
     app.register_blueprint(reply_pages)
+    app.register_blueprint(reactions_blueprint(settings))
 
     @app.errorhandler(AuthUnavailableError)
     async def _auth_unavailable(error: AuthUnavailableError) -> ResponseReturnValue:

@@ -24,6 +24,7 @@ from chat_svc.auth.auth_client import Viewer
 from chat_svc.events import MessageChanged
 from chat_svc.formatting.markdown_render import render_markdown
 from chat_svc.models.messages import MessageRecord, event_of, select_message, update_message
+from chat_svc.reactions.reaction_keys import reaction_state_key
 from chat_svc.replies.reply_quotes import mark_quotes_deleted, with_replied_author
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ class MessageEdits:
 
     async def delete(self, message: MessageRecord) -> MessageRecord:
         deleted = await self._change(message, body="", deleted=True)
+        await self.feed.cache.redis.delete(reaction_state_key(message.room, message.message_id))
         await mark_quotes_deleted(self.feed.cache, deleted)  # its replies say so
         return deleted
 

@@ -166,6 +166,7 @@ async def update_message(
                 "deleted": deleted,
                 "mentions": list(mentions),
                 "body_html": body_html,
+                **({"reactions": []} if deleted else {}),  # they go with the message
             }
         },
     )
