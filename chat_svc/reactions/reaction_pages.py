@@ -69,6 +69,8 @@ def reactions_blueprint(settings: ChatSettings) -> Blueprint:
         viewer = signed_in_viewer()
         used = await reaction_toggles().most_used(viewer.user_id)
         choices = list(dict.fromkeys([*used, *DEFAULT_CHOICES]))[: len(DEFAULT_CHOICES)]
+        if is_htmx() and status == 200:  # reactions.js: the choices alone, under the message
+            return await render_template("_reaction_choices.html", message=message, choices=choices)
         return await render_page(
             "reaction_picker.html",
             status=status,
