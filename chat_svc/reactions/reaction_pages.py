@@ -106,6 +106,7 @@ def reactions_blueprint(settings: ChatSettings) -> Blueprint:
             return await picker(message, form, status=422)
         if is_htmx():
             return await render_template("_reactions.html", message=message, reactions_always=True)
+        await reaction_toggles().settled(message.room, message.message_id)
         return redirect(f"/rooms/{message.room}#message-{message.message_id}", 303)
 
     return reactions

@@ -43,6 +43,7 @@ ARMED_MILLISECONDS = 5_000
 STATE_SECONDS = 86_400
 LOCK_WAIT_SECONDS = 0.05
 LOCK_ATTEMPTS = 200  # 10 s: the longest a lock is held
+SETTLE_CHECKS = 20  # 2 s
 MOST_USED_SHOWN = 8
 
 REACTIONS = TypeAdapter(tuple[Reaction, ...])
@@ -94,7 +95,8 @@ class TooManyReactionsError(Exception):
 @dataclass
 class ReactionToggles:
     feed: MessageFeed
-    _flushes: set[asyncio.Task[None]] = field(default_factory=set)
+    # The flushes this replica armed, by message (a task is kept until it is done).
+    _flushes: dict[tuple[str, int], asyncio.Task[None]] = field(default_factory=dict)
 
     @property
     def redis(self) -> Redis:
@@ -122,9 +124,28 @@ class ReactionToggles:
             raise TooManyReactionsError
         if int(armed):
             task = asyncio.create_task(self._flush_later(room, message_id))
-            self._flushes.add(task)
-            task.add_done_callback(self._flushes.discard)
+            self._flushes[room, message_id] = task
+            task.add_done_callback(self._forget_flush)
         return message.model_copy(update={"reactions": parse_state(state)})
+
+    def _forget_flush(self, task: asyncio.Task[None]) -> None:
+        # Only this task's entry: a later toggle may have armed the message's next flush.
+        for key, pending in list(self._flushes.items()):
+            if pending is task:
+                del self._flushes[key]
+
+    async def settled(self, room: str, message_id: int) -> None:
+        """Until the message's pending flush has written the store and the cache (a page
+        without JavaScript has no live update: the room it is sent back to must show the
+        toggle). Another replica's flush is due within ``COALESCE_SECONDS``."""
+        task = self._flushes.get((room, message_id))
+        if task is not None:
+            await asyncio.shield(task)
+            return
+        for _ in range(SETTLE_CHECKS):
+            if not await self.redis.exists(armed_key(room, message_id)):
+                return
+            await asyncio.sleep(COALESCE_SECONDS / 5)
 
     async def most_used(self, user_id: str) -> list[str]:
         used = await self.redis.zrevrange(most_used_key(user_id), 0, MOST_USED_SHOWN - 1)
