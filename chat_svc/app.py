@@ -38,6 +38,7 @@ from chat_svc.push.preferences import PushPreferences
 from chat_svc.push.push_lifecycle import manage_push
 from chat_svc.push.subscription_views import push_subscriptions
 from chat_svc.push.subscriptions import PushSubscription
+from chat_svc.reactions.reaction_pages import reactions_blueprint
 from chat_svc.replies.reply_pages import reply_pages
 from chat_svc.request_path import compose_request_path
 from chat_svc.runtime import manage_chat_runtime
@@ -160,6 +161,7 @@ def create_app(
     app.register_blueprint(push_subscriptions)
     app.register_blueprint(app_shell)
     app.register_blueprint(reply_pages)
+    app.register_blueprint(reactions_blueprint(settings))
 
     @app.errorhandler(AuthUnavailableError)
     async def _auth_unavailable(error: AuthUnavailableError) -> ResponseReturnValue:

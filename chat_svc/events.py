@@ -18,12 +18,15 @@ from chat_svc.models.message_shape import (
     MentionFields,
     MessageFields,
     PostedFields,
+    ReactionFields,
     ReplyFields,
 )
 from service_kit.events import Event, MalformedEventError
 
 
-class MessagePosted(FileFields, ReplyFields, FormattedFields, MentionFields, PostedFields, Event):
+class MessagePosted(
+    FileFields, ReactionFields, ReplyFields, FormattedFields, MentionFields, PostedFields, Event
+):
     """Published on the room's own subject (``subject_for``), so a replica subscribes only to
     the rooms its clients have open or are members of; ``SUBJECT`` matches every room."""
 
@@ -35,14 +38,15 @@ class MessagePosted(FileFields, ReplyFields, FormattedFields, MentionFields, Pos
 
 
 class MessageChanged(MessageFields, Event):
-    """A message was edited or deleted (then ``body`` is empty). ``event_id`` is the next id
-    of the room's sequence, so live streams release it in order with the posts and a
-    resume after an older id brings the current version. On the room's own subject."""
+    """A message was edited, deleted (then ``body`` is empty) or reacted to. ``event_id`` is
+    the next id of the room's sequence, so live streams release it in order with the posts
+    and a resume after an older id brings the current version. On the room's own subject."""
 
     SUBJECT: ClassVar[str] = "chat.room.*.message_changed"
-    # A change always has both; a message that was never changed has neither.
+    # A change always has an event id; an edit or deletion also ``edited_at``, a change of
+    # reactions (chat_svc/reactions/) none.
     event_id: int
-    edited_at: datetime
+    edited_at: datetime | None = None
 
     @staticmethod
     def subject_for(room: str) -> str:

@@ -120,3 +120,6 @@ class ChatSettings(ServiceSettings):
     # Adding people to closed rooms, per person: a team's worth, not a directory crawl.
     member_rate_count: int = Field(60, ge=1)
     member_rate_period_seconds: float = Field(3600.0, gt=0)
+    # Reactions, per person (chat_svc/reactions/): quick clicking, not a script's flood.
+    reaction_rate_count: int = Field(60, ge=1)
+    reaction_rate_period_seconds: float = Field(60.0, gt=0)

@@ -24,6 +24,7 @@ from chat_svc.auth.auth_client import Viewer
 from chat_svc.events import MessageChanged
 from chat_svc.formatting.markdown_render import message_html
 from chat_svc.models.messages import MessageRecord, event_of, update_message
+from chat_svc.reactions.reaction_keys import reaction_state_key
 from chat_svc.reads.history import HistoryIndex
 from chat_svc.replies.reply_quotes import mark_quotes_deleted, with_replied_author
 
@@ -81,6 +82,7 @@ class MessageEdits:
 
     async def delete(self, message: MessageRecord, *, by_admin: bool = False) -> MessageRecord:
         deleted = await self._change(message, body="", deleted=True, by_admin=by_admin)
+        await self.feed.cache.redis.delete(reaction_state_key(message.room, message.message_id))
         await mark_quotes_deleted(self.feed.cache, deleted)  # its replies say so
         return deleted
 

@@ -109,8 +109,36 @@ class ReplyFields(BaseModel):
     reply_count: int = 0
 
 
+class Reactor(BaseModel):
+    """Someone who reacted; the name kept so "who reacted" needs no read. (An object, not a
+    pair: FerretDB stores no nested arrays.)"""
+
+    user_id: str
+    name: str
+
+
+class Reaction(BaseModel):
+    """One emoji on a message and who reacted with it, first reactor first."""
+
+    emoji: str
+    people: tuple[Reactor, ...] = ()
+
+
+class ReactionFields(BaseModel):
+    """The message's reactions (chat_svc/reactions/), first used first. A change takes the
+    next id of the room's sequence as an edit does, without ``edited_at``."""
+
+    reactions: tuple[Reaction, ...] = ()
+
+
 class MessageFields(
-    FileFields, ReplyFields, FormattedFields, MentionFields, ChangeFields, PostedFields
+    FileFields,
+    ReactionFields,
+    ReplyFields,
+    FormattedFields,
+    MentionFields,
+    ChangeFields,
+    PostedFields,
 ):
     """Every field of a message, in the order of its stored document and cached JSON."""
 

@@ -170,6 +170,7 @@ async def update_message(
                 "removed_by_admin": removed_by_admin,
                 "mentions": list(mentions),
                 "body_html": body_html,
+                **({"reactions": []} if deleted else {}),  # they go with the message
             }
         },
         return_document=ReturnDocument.AFTER,

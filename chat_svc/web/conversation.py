@@ -45,10 +45,14 @@ class RenderedMessage:
 
 
 def message_menu(message: MessageRecord, own: bool, edit_open: bool) -> str:
-    """The message menu, as ``_message_actions.html`` renders it: Reply on every message
-    (chat_svc/replies/), Edit while the window is open and Delete on the viewer's own."""
+    """The message menu, as ``_message_actions.html`` renders it: Reply and React on every
+    message (chat_svc/replies/, chat_svc/reactions/), Edit while the window is open and
+    Delete on the viewer's own."""
     base = f"/rooms/{escape(message.room)}/messages/{message.message_id}"
-    reply = f'<li><a href="{base}/reply" class="reply-message">Reply</a></li>'
+    reply = (
+        f'<li><a href="{base}/reply" class="reply-message">Reply</a></li>'
+        f'<li><a href="{base}/reactions" class="react-message">React</a></li>'
+    )
     edit = (
         f'<li><a href="{base}/edit" class="edit-message">Edit</a></li>' if own and edit_open else ""
     )

@@ -71,6 +71,7 @@ def install_message_text(globals_: dict[str, Any], filters: dict[str, Callable[.
     """Add the filters and helpers message templates use to a Jinja environment."""
     # Imported here: formatting builds on linkify above.
     from chat_svc.formatting.stored_html import formatted_body
+    from chat_svc.reactions.reaction_text import install_reaction_text
 
     filters["without_mention_tags"] = without_tags
     filters["linkify"] = linkify
@@ -80,3 +81,4 @@ def install_message_text(globals_: dict[str, Any], filters: dict[str, Callable[.
     globals_["viewer_avatar"] = viewer_avatar
     globals_["day_label"] = day_label
     globals_["utc_today"] = lambda: datetime.now(UTC).date()
+    install_reaction_text(globals_)

@@ -1,4 +1,4 @@
-// The message menu on live messages: Reply on every one, Edit and Delete on the viewer's
+// The message menu on live messages: Reply and React on every one, Edit and Delete on the viewer's
 // own. The server renders one copy of each live message for everyone, so the menu is added
 // here, with the markup web/conversation.py writes on the page (the server checks every
 // request again: anyone else's message answers 404 to Edit). Edit only while the room's
@@ -35,6 +35,7 @@ function menu(message) {
   const items = document.createElement("ul");
   items.className = "menu-items";
   items.append(item("reply-message", base + "/reply", "Reply"));
+  items.append(item("react-message", base + "/reactions", "React"));
   const own = message.dataset.author === chat.dataset.viewerAuthor;
   if (own && editOpen(message)) items.append(item("edit-message", base + "/edit", "Edit"));
   if (own) items.append(item("delete-message", base + "/delete", "Delete"));

@@ -29,6 +29,7 @@ import "./enter-sends.js";
 import "./code-fences.js";
 import "./reply-composer.js";
 import "./reply-counts.js";
+import "./reactions.js";
 import "./mention-list.js";
 import "./mention-lookup.js";
 import "./mention-picker.js";
