@@ -45,7 +45,7 @@ from service_kit.messaging.nats_credentials import dev_admin_options
 
 SIZES = {"quick": 2_000, "full": 1_000_000}
 SAMPLES = {"quick": 10, "full": 100}
-LAG_SECONDS = {"quick": 2.0, "full": 10.0}
+LAG_SECONDS = {"quick": 1.0, "full": 10.0}
 LAG_RATE = 100.0
 SEARCHER = "searcher"  # bench/fake_auth.py: token bench-searcher is user-searcher
 

@@ -18,7 +18,7 @@ from chat_svc.search.index_schema import SCHEMA, document_of, key_of, version_of
 log = logging.getLogger(__name__)
 
 WRITER_HEAP_BYTES = 64_000_000
-REBUILD_COMMIT_EVERY = 50_000
+REBUILD_LOG_EVERY = 50_000
 
 
 class IndexWriter:
@@ -67,6 +67,13 @@ class IndexWriter:
             return await asyncio.to_thread(self._apply, list(messages))
 
     def _apply(self, messages: list[MessageRecord]) -> int:
+        try:
+            return self._apply_group(messages)
+        except BaseException:
+            self.writer.rollback()  # nothing half-applied waits for the next commit
+            raise
+
+    def _apply_group(self, messages: list[MessageRecord]) -> int:
         newest: dict[str, MessageRecord] = {}
         for message in messages:
             key = key_of(message.room, message.message_id)
@@ -97,14 +104,20 @@ class IndexWriter:
         the last commit. Events that arrive meanwhile wait (the lock) and are then applied
         by version."""
         async with self.lock:
-            await asyncio.to_thread(self.writer.delete_all_documents)
-            count = 0
-            async for message in messages:
-                self.writer.add_document(document_of(message))
-                count += 1
-                if count % REBUILD_COMMIT_EVERY == 0:
-                    log.info("search rebuild progress", extra={"messages": count})
-            await asyncio.to_thread(self._commit)
+            try:
+                await asyncio.to_thread(self.writer.delete_all_documents)
+                count = 0
+                async for message in messages:
+                    self.writer.add_document(document_of(message))
+                    count += 1
+                    if count % REBUILD_LOG_EVERY == 0:
+                        log.info("search rebuild progress", extra={"messages": count})
+                await asyncio.to_thread(self._commit)
+            except BaseException:
+                # A rebuild cut short (the database gone, shutdown) must not leave its
+                # "delete everything" for the next group commit.
+                await asyncio.to_thread(self.writer.rollback)
+                raise
             return count
 
     def _commit(self) -> None:
