@@ -139,13 +139,16 @@ async def load_room_page(
         messages, cut_short = await _from_first_unread(services, room.slug, membership, messages)
     shown_newest = messages[-1].record.message_id if messages else 0
     first_unread = None
+    shown = messages
     if membership is not None:
         read_up_to = membership.last_read_message_id
+        # Deleted before this person saw it: no "Message deleted" trace for them (issue 37).
+        shown = [m for m in messages if not (m.record.deleted and m.record.message_id > read_up_to)]
         # One's own messages are never news: the divider goes above someone else's.
         first_unread = next(
             (
                 m.record.message_id
-                for m in messages
+                for m in shown
                 if m.record.message_id > read_up_to and m.record.author_id != viewer_id
             ),
             None,
@@ -158,8 +161,8 @@ async def load_room_page(
     return RoomPage(
         room=room,
         sidebar=snapshot.sidebar,
-        messages=messages,
-        messages_html=conversation.html(messages, viewer_id, first_unread),
+        messages=shown,
+        messages_html=conversation.html(shown, viewer_id, first_unread),
         last_id=newest,
         older_before=messages[0].record.message_id if len(messages) >= page_size else None,
         here=_here(snapshot, viewer),

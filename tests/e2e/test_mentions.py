@@ -132,3 +132,34 @@ def test_suggestions_by_keyboard_and_the_highlight_live_in_a_second_browser(
     finally:
         ann_context.close()
         bob_context.close()
+
+
+def test_picking_one_of_two_people_with_one_name_mentions_only_that_one(
+    browser: Browser, stack: RunningStack
+) -> None:
+    """Issue 37, item 14: the list's choice is written with the account tag, shown without."""
+    name = f"{unique_word()} Twin"
+    first, second, bob_person = new_person("Twin"), new_person("Twin"), new_person("Bob")
+    first.name = second.name = name
+    bob_context = browser.new_context()
+    try:
+        for twin in (first, second):
+            with browser.new_context() as twin_context:
+                open_account(twin_context.new_page(), stack, twin)
+        bob = bob_context.new_page()
+        open_account(bob, stack, bob_person)
+        box = bob.locator("#message-form textarea")
+        box.press_sequentially(f"Thanks @{name[:5].lower()}", delay=30)
+        options = bob.get_by_role("listbox", name="People to mention").get_by_role("option")
+        expect(options).to_have_count(2)
+        chosen_tag = (options.nth(1).locator(".author-handle").text_content() or "").strip()
+        box.press("ArrowDown")
+        box.press("Enter")
+        expect(box).to_have_value(f"Thanks @{name}~{chosen_tag} ")
+        box.press("Enter")
+        sent = bob.locator("#messages .message", has_text=f"Thanks @{name}").last
+        expect(sent.locator(".message-body")).to_have_text(f"Thanks @{name}")
+        mentioned = (sent.get_attribute("data-mentions") or "").split()
+        assert len(mentioned) == 1, mentioned
+    finally:
+        bob_context.close()
