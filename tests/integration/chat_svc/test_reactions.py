@@ -193,3 +193,15 @@ async def test_live_once_per_flush_and_a_resume_brings_the_reactions_once(
         _, page = await ada.get("/rooms/general")
         listed = re.search(rf'<ul class="reactions" id="reactions-{message_id}".*?</ul>', page)
         assert listed is not None and "🍕" in listed.group(0) and "🌮" in listed.group(0)
+
+
+async def test_reactions_are_rate_limited_per_person(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    async with make_chat_app(reaction_rate_count=3).test_app() as test_app:
+        ada, bob = sign_in(test_app, fake_auth, "Ada"), sign_in(test_app, fake_auth, "Bob")
+        await ada.say("general", "click me")
+        message_id = newest_id((await ada.get("/rooms/general"))[1])
+        statuses = [await react(ada, message_id, "👍", htmx=True) for _ in range(4)]
+        assert statuses == [200, 200, 200, 429]
+        assert await react(bob, message_id, "👍", htmx=True) == 200  # per person
