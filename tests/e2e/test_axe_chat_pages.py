@@ -48,12 +48,19 @@ def test_chat_pages(browser: Browser, stack: RunningStack, scheme: ColorScheme) 
         context.set_offline(False)
 
         own = page.locator("#messages .own-message").first.get_attribute("data-message-id")
+        # A reaction (chat_svc/reactions/), added from the picker page's forms.
+        page.goto(f"{stack.chat_urls[0]}/rooms/general/messages/{own}/reactions")
+        page.get_by_role("button", name="👍", exact=True).click()
+        expect(page.locator(f"#message-{own} a.reaction")).to_have_attribute("aria-pressed", "true")
+        htmx_settled(page)
+        assert_no_blocking_violations(page, f"room page with a reaction ({scheme})")
         pages = (
             ("/rooms", "Rooms"),
             ("/people", "People"),
             ("/rooms/general/messages?before=999999999", "Older messages"),  # without JS
             (f"/rooms/general/messages/{own}/edit", "Edit your message"),
             (f"/rooms/general/messages/{own}/delete", "Delete your message"),
+            (f"/rooms/general/messages/{own}/reactions", "React to"),
             ("/settings/notifications", "Notifications"),
             ("/unsubscribe/mentions/not-a-real-link", None),
             ("/rooms/no-such-room", None),

@@ -8,11 +8,13 @@ const log = document.getElementById("chat-log");
 const csrfToken = () => document.querySelector("#message-form input[name=csrf_token]")?.value ?? "";
 const HTMX = { "HX-Request": "true" };
 
+// Here a reaction is a toggle: a button (Space presses it too), pressed when it is yours.
 function markOwn() {
   for (const reaction of log.querySelectorAll("a.reaction")) {
     const mine = (reaction.dataset.people ?? "").split(" ").includes(chat.dataset.viewerAuthor);
     reaction.classList.toggle("reaction-mine", mine);
-    reaction.setAttribute("aria-pressed", String(mine));
+    if (reaction.getAttribute("role") !== "button") reaction.setAttribute("role", "button");
+    if (reaction.getAttribute("aria-pressed") !== String(mine)) reaction.setAttribute("aria-pressed", String(mine));
   }
 }
 
@@ -67,7 +69,7 @@ async function choose(picker, emoji) {
 
 if (chat && log) {
   markOwn();
-  new MutationObserver(markOwn).observe(log, { childList: true, subtree: true });
+  new MutationObserver(markOwn).observe(log, { childList: true, subtree: true });  // attributes it sets are not observed
   log.addEventListener("click", (event) => {
     const reaction = event.target.closest("a.reaction");
     const react = event.target.closest("a.react-message");
@@ -84,6 +86,11 @@ if (chat && log) {
     }
   });
   log.addEventListener("keydown", (event) => {
+    if (event.key === " " && event.target.matches("a.reaction")) {
+      event.preventDefault();
+      event.target.click();
+      return;
+    }
     const field = event.target.closest(".reaction-picker input.reaction-free");
     if (field && event.key === "Enter") {
       event.preventDefault();
