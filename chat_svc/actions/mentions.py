@@ -5,12 +5,19 @@ suggestion list only helps to type it).
 At each ``@`` the longest member name that follows wins (``@Ann Lee`` is Ann Lee, not Ann),
 compared case-insensitively, and a name must end where a word ends (``@Annabel`` is not
 Ann). An ``@`` inside a word (``ann@example.com``) starts nothing. Two members with the same
-display name are both mentioned: the writer cannot tell them apart either.
+display name are both mentioned, unless the name is followed by one's account tag
+(``@Ann Lee~3f2a``): the suggestion list writes that when it lists two of one name, so its
+choice mentions exactly that person; the page shows the name alone (``without_tags``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+
+from chat_svc.models.messages import account_handle
+
+_TAG = re.compile(r"~([0-9a-f]{4})(?![0-9A-Za-z_])")
 
 
 def find_mentions(body: str, members: Sequence[tuple[str, str]]) -> tuple[str, ...]:
@@ -37,11 +44,23 @@ def find_mentions(body: str, members: Sequence[tuple[str, str]]) -> tuple[str, .
                 if len(candidate) == length and _ends_a_word(body, at + 1 + length):
                     user_ids = by_name.get(candidate.casefold())
                     if user_ids:
-                        found.update(dict.fromkeys(user_ids))
                         end = at + 1 + length
+                        tag = _TAG.match(body, end)
+                        chosen = tag and [u for u in user_ids if account_handle(u) == tag[1]]
+                        if chosen and tag:
+                            user_ids, end = chosen, tag.end()
+                        found.update(dict.fromkeys(user_ids))
                         break
         at = body.find("@", end)
     return tuple(found)
+
+
+def without_tags(body: str, mentioned: Sequence[str]) -> str:
+    """The text as people read it: the account tag after a mentioned name left out
+    ("@Ann Lee~3f2a" reads "@Ann Lee"); other text with a "~" stays as written."""
+    for handle in {account_handle(user_id) for user_id in mentioned}:
+        body = re.sub(rf"(?<=[^\s@~])~{handle}(?![0-9A-Za-z_])", "", body)
+    return body
 
 
 def _is_word_char(char: str) -> bool:
