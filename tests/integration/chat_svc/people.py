@@ -109,7 +109,7 @@ def sidebar_counts(html: str) -> dict[str, int]:
     """Unread count per room slug as the sidebar shows it (0 when hidden)."""
     counts = {}
     for slug, count in re.findall(
-        r'data-room="([^"]+)">\s*<a[^>]*>.*?</a>\s*<span class="unread-count"[^>]*>(\d+)', html
+        r'data-room="([^"]+)"[^>]*>\s*<a[^>]*>.*?</a>\s*<span class="unread-count"[^>]*>(\d+)', html
     ):
         counts[slug] = int(count)
     return counts

@@ -28,7 +28,7 @@ def mention_counts(html: str) -> dict[str, str]:
     """Room slug -> the sidebar's visible mention badge ("" when hidden)."""
     counts = {}
     for slug, hidden, badge in re.findall(
-        r'data-room="([^"]+)">.*?<span class="mention-count"( hidden)?>'
+        r'data-room="([^"]+)"[^>]*>.*?<span class="mention-count"( hidden)?>'
         r'<span aria-hidden="true">(@\d+)</span>',
         html,
         flags=re.DOTALL,

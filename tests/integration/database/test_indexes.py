@@ -30,6 +30,18 @@ EXPECTED = {
         ("rooms", "name_key_1", True),
         ("memberships", "room_1_user_id_1", True),
         ("memberships", "user_id_1_opened_at_-1", False),
+        # Feature folders: files/, push/, tokens/, bots/, administration/, profiles/.
+        ("files", "file_id_1", True),
+        ("files", "room_1_message_id_1", False),
+        ("files", "uploader_id_1", False),
+        ("push_subscriptions", "session_id_1", False),
+        ("push_subscriptions", "user_id_1", False),
+        ("api_tokens", "token_hash_1", True),
+        ("api_tokens", "token_id_1", True),
+        ("api_tokens", "user_id_1", False),
+        ("bots", "user_id_1", True),
+        ("audit_log", "at_-1", False),
+        ("profiles", "user_id_1", True),
     },
 }
 MODELS: dict[str, list[Any]] = {
