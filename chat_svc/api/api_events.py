@@ -80,7 +80,7 @@ def sse_response(
     next_chunk: Callable[[], Awaitable[bytes | None]],
     end: Callable[[], Awaitable[None]],
 ) -> Response:
-    token = bearer_token() or ""
+    token, tokens = bearer_token() or "", tokens_of()  # the body is sent outside the app context
     recheck_seconds = services_of().settings.heartbeat_seconds
 
     async def chunks() -> AsyncIterator[bytes]:
@@ -95,7 +95,7 @@ def sse_response(
                 # are not broadcast to streams; each check is one Valkey read).
                 if time.monotonic() - checked > recheck_seconds:
                     checked = time.monotonic()
-                    if await tokens_of().holder_of(token) is None:
+                    if await tokens.holder_of(token) is None:
                         return
         finally:
             await end()
