@@ -213,7 +213,9 @@ async def test_the_event_stream_sends_json_with_the_pages_ids_and_resumes(
                 assert json.loads(changed.data)["body"] == "a, edited"
             later = (await api.post("/api/v1/rooms/general/messages", json={"body": "b"})).json()
             resumed = {"Last-Event-ID": changed.id}
-            async with aconnect_sse(listener, "GET", "/api/v1/events", headers=resumed) as source:
+            async with aconnect_sse(
+                listener, "GET", "/api/v1/events?room=general", headers=resumed
+            ) as source:
                 missed = await next_event(source.aiter_sse())
                 assert missed is not None and json.loads(missed.data) == later
             anonymous = await listener.get("/api/v1/events", headers={"Authorization": ""})
