@@ -14,6 +14,7 @@ from quart.typing import ResponseReturnValue
 from quart_schema import OpenAPIProvider
 from werkzeug.routing import BaseConverter, Rule
 
+from chat_svc.api.event_stream_document import EVENT_STREAMS
 from chat_svc.api.problems import PROBLEM_TYPE
 from service_kit.serving.strict_ids import IdConverter
 
@@ -49,6 +50,7 @@ class ApiRoutesOnly(OpenAPIProvider):
                     if int(status) >= 400 and "application/json" in content:
                         response["content"] = {PROBLEM_TYPE: content["application/json"]}
                         response["description"] = "Problem details (RFC 9457)"
+        document["x-event-streams"] = EVENT_STREAMS
         return document
 
 
@@ -103,4 +105,5 @@ async def reference_page() -> ResponseReturnValue:
         info=document["info"],
         operations=operations,
         schemas=named_schemas(document),
+        streams=document["x-event-streams"],
     )

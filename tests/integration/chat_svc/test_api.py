@@ -106,6 +106,10 @@ async def test_the_openapi_document_validates_and_every_route_in_it_answers_as_d
             validate(document)
             reference = await anonymous.get("/api/v1/reference")
             assert reference.status_code == 200
+            # The stream is documented where tools that call every path do not look.
+            assert "/api/v1/events" in document["x-event-streams"]
+            assert "/api/v1/events" not in document["paths"]
+            assert "general:105,ops:88" in reference.text
             me = (await api.get("/api/v1/me")).json()
             posted = await api.post("/api/v1/rooms/general/messages", json={"body": "first"})
             values = {"slug": "general", "message_id": posted.json()["id"], "person_id": me["id"]}
