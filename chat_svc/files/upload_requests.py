@@ -12,7 +12,8 @@ from quart import Request
 
 from chat_svc.files.file_settings import FileSettings
 
-POST_PATHS = re.compile(r"^/(rooms/[a-z0-9][a-z0-9-]{0,63}/)?messages$")
+# Message posts, and the profile form with its picture (chat_svc/avatars/).
+POST_PATHS = re.compile(r"^/((rooms/[a-z0-9][a-z0-9-]{0,63}/)?messages|settings/profile)$")
 # At 1 MB/s a full upload of ten 50 MB files takes minutes; the default 60 s would cut it.
 UPLOAD_BODY_SECONDS = 30 * 60
 
