@@ -48,7 +48,8 @@ def avatar_images(data: bytes) -> dict[int, bytes]:
 
 
 def _too_large(width: int, height: int) -> str:
-    return f"That picture is {width} x {height} pixels: at most {MAX_PIXELS // 1_000_000} million."
+    limit = MAX_PIXELS // 1_000_000
+    return f"That picture has too many pixels ({width} x {height}): at most {limit} million."
 
 
 def _webp(square: Image.Image, size: int) -> bytes:
