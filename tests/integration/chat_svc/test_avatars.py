@@ -70,7 +70,7 @@ async def test_an_uploaded_avatar_shows_everywhere_to_signed_in_people_only(
         response = await bob.client.get(url)
         assert response.status_code == 200 and response.content_type == "image/webp"
         assert "immutable" in response.headers["Cache-Control"]
-        picture = await response.get_data()
+        picture = await response.get_data(as_text=False)
         with Image.open(io.BytesIO(picture)) as image:
             assert image.size == (64, 64) and not image.getexif()
         assert b"GPS" not in picture
