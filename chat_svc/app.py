@@ -16,6 +16,7 @@ from chat_svc.administration.team_settings import TeamSettings
 from chat_svc.api.api_routes import install_api
 from chat_svc.auth.auth_client import AuthUnavailableError
 from chat_svc.avatars.avatar_downloads import avatar_downloads
+from chat_svc.avatars.bot_avatars import bot_avatars
 from chat_svc.bots.bot_pages import bot_pages
 from chat_svc.bots.bot_records import BotProfile
 from chat_svc.bots.incoming_hooks import incoming_hooks
@@ -158,6 +159,7 @@ def create_app(
     app.register_blueprint(message_removal)
     app.register_blueprint(profiles)
     app.register_blueprint(avatar_downloads)
+    app.register_blueprint(bot_avatars)
     app.register_blueprint(formatting_help)
     app.register_blueprint(notification_levels)
     app.register_blueprint(push_subscriptions)

@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from chat_svc.models.messages import author_tag
+from chat_svc.models.users import ChatUser
 from tests.integration.chat_svc.avatar_pictures import SVG, huge_png_header
 from tests.integration.chat_svc.conftest import AppFactory
 from tests.integration.chat_svc.fake_auth import FakeAuth
@@ -96,3 +97,26 @@ async def test_svg_and_over_large_pictures_are_refused_cleanly(
             assert status == 422 and reason in page
         assert not _stored_avatars(files_dir)
         assert not _picture_urls((await ada.get("/rooms/general"))[1], ada.user_id)
+
+
+async def test_an_administrator_gives_a_bot_a_picture_shown_on_its_messages(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    async with make_chat_app().test_app() as test_app:
+        ada = sign_in(test_app, fake_auth, "Ada")
+        await ada.csrf()  # chat knows Ada now
+        await ChatUser.find_one(ChatUser.user_id == ada.user_id).set({"role": "admin"})
+        status, created, _ = await ada.post("/admin/bots", name="CI", rooms="general")
+        assert status == 200, created
+        [bot_id] = re.findall(r'action="/admin/bots/(bot-[0-9a-f]+)/avatar"', created)
+        hook = re.search(r'class="hook-url" data-room="general">[^<]*?(/hooks/[^<]+)<', created)
+        assert hook
+
+        form = {"csrf_token": await ada.csrf()}
+        data, content_type = multipart(form, [("ci.png", _blue_png())], "avatar")
+        headers = {"Content-Type": content_type}
+        saved = await ada.client.post(f"/admin/bots/{bot_id}/avatar", data=data, headers=headers)
+        assert saved.status_code == 303
+        posted = await ada.client.post(hook.group(1), data="build 42 passed")
+        assert posted.status_code == 201
+        assert _picture_urls((await ada.get("/rooms/general"))[1], bot_id)
