@@ -17,7 +17,7 @@ from tests.integration.chat_svc.avatar_pictures import SVG, huge_png_header
 from tests.integration.chat_svc.conftest import AppFactory
 from tests.integration.chat_svc.fake_auth import FakeAuth
 from tests.integration.chat_svc.file_posts import multipart, photo_with_gps
-from tests.integration.chat_svc.people import Person, sign_in
+from tests.integration.chat_svc.people import Person, person_handle, sign_in
 
 
 @pytest.fixture(autouse=True)
@@ -67,6 +67,8 @@ async def test_an_uploaded_avatar_shows_everywhere_to_signed_in_people_only(
         here = re.search(r'<ul class="here-list">.*?</ul>', adas_page, re.S)
         menu = re.search(r'<details class="menu account-menu">.*?</summary>', adas_page, re.S)
         assert here and url in here.group(0) and menu and url in menu.group(0)
+        handle = person_handle((await bob.get("/people"))[1], "Ada")
+        assert url in (await bob.get(f"/people/{handle}"))[1]
 
         response = await bob.client.get(url)
         assert response.status_code == 200 and response.content_type == "image/webp"
