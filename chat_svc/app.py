@@ -15,6 +15,8 @@ from chat_svc.administration.message_removal import message_removal
 from chat_svc.administration.team_settings import TeamSettings
 from chat_svc.api.api_routes import install_api
 from chat_svc.auth.auth_client import AuthUnavailableError
+from chat_svc.avatars.avatar_downloads import avatar_downloads
+from chat_svc.avatars.bot_avatars import bot_avatars
 from chat_svc.bots.bot_pages import bot_pages
 from chat_svc.bots.bot_records import BotProfile
 from chat_svc.bots.incoming_hooks import incoming_hooks
@@ -156,6 +158,8 @@ def create_app(
     install_api(app, settings)
     app.register_blueprint(message_removal)
     app.register_blueprint(profiles)
+    app.register_blueprint(avatar_downloads)
+    app.register_blueprint(bot_avatars)
     app.register_blueprint(formatting_help)
     app.register_blueprint(notification_levels)
     app.register_blueprint(push_subscriptions)

@@ -88,6 +88,7 @@ class PersonChanged(Event):
     user_id: str
     display_name: str
     deactivated: bool = False
+    avatar: str = ""  # the picture's version (chat_svc/avatars/); empty: initials
 
 
 def decode_room_event(subject: str, data: bytes) -> Event:

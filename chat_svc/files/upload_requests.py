@@ -12,7 +12,10 @@ from quart import Request
 
 from chat_svc.files.file_settings import FileSettings
 
-POST_PATHS = re.compile(r"^/(rooms/[a-z0-9][a-z0-9-]{0,63}/)?messages$")
+# Message posts, and the forms with a picture (chat_svc/avatars/).
+POST_PATHS = re.compile(
+    r"^/((rooms/[a-z0-9][a-z0-9-]{0,63}/)?messages|settings/profile|admin/bots/bot-[0-9a-f]+/avatar)$"
+)
 # At 1 MB/s a full upload of ten 50 MB files takes minutes; the default 60 s would cut it.
 UPLOAD_BODY_SECONDS = 30 * 60
 

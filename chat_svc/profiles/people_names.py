@@ -1,6 +1,7 @@
 """The names messages are shown with: the author's CURRENT name, looked up by the author's
 id when the message is rendered (the stored ``author_name`` is only the fallback for
-someone this replica does not know yet), marked "(deactivated)" for a deactivated account.
+someone this replica does not know yet), marked "(deactivated)" for a deactivated account;
+and their picture's version (avatars/avatar_versions.py), which changes the same way.
 
 Kept in process for every person (one small read of the users at start-up), so rendering
 stays a dictionary look-up. A rename or a (de)activation is announced on core NATS
@@ -18,11 +19,14 @@ from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 from pydantic import ValidationError
 
+from chat_svc.avatars.avatar_storage import select_avatar_versions
+from chat_svc.avatars.avatar_versions import replace_versions, set_version
 from chat_svc.events import PersonChanged
 from chat_svc.live.fanout import Fanout
 from chat_svc.live.sse_frames import frame
 from chat_svc.models.messages import author_tag
 from chat_svc.models.users import ChatUser, select_user
+from chat_svc.profiles.profile_records import select_profile
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +63,7 @@ class PeopleNames:
             str(row["user_id"]): (str(row["display_name"]), bool(row.get("deactivated")))
             async for row in rows
         }
+        replace_versions(await select_avatar_versions())
         self._changed()
 
     async def announce(self, user_id: str) -> None:
@@ -70,6 +75,7 @@ class PeopleNames:
             user_id=person.user_id,
             display_name=person.display_name,
             deactivated=person.deactivated,
+            avatar=(await select_profile(user_id)).avatar,
         )
         self._apply(event)
         await self._nats.publish(event.SUBJECT, event.to_bytes())
@@ -82,6 +88,7 @@ class PeopleNames:
 
     def _apply(self, event: PersonChanged) -> None:
         self._names[event.user_id] = (event.display_name, event.deactivated)
+        set_version(event.user_id, event.avatar)
         self._changed()
         for listener in self.person_listeners:
             listener(event)

@@ -1,12 +1,12 @@
-"""The profile form: the display name under the sign-up form's rules, a status line and a
-time zone from the IANA list this server knows."""
+"""The profile form: the display name under the sign-up form's rules, a status line, a
+time zone from the IANA list this server knows and a picture."""
 
 from __future__ import annotations
 
 from functools import cache
 from zoneinfo import available_timezones
 
-from wtforms import SelectField, StringField, ValidationError
+from wtforms import BooleanField, FileField, SelectField, StringField, ValidationError
 from wtforms.fields.core import Field
 
 from chat_svc.web.forms import ActionForm, typed_display_name
@@ -29,6 +29,8 @@ class ProfileForm(ActionForm):
     display_name = StringField("Display name", filters=[typed_display_name])
     status = StringField("Status", filters=[_strip])
     time_zone = SelectField("Time zone", validate_choice=False)
+    avatar = FileField("Picture")  # read from the request's files (avatars/avatar_uploads.py)
+    remove_avatar = BooleanField("Remove the picture (back to initials)")
 
     def validate_display_name(self, field: Field) -> None:
         if not field.data:

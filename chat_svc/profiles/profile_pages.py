@@ -12,6 +12,8 @@ from quart.typing import ResponseReturnValue
 
 from chat_svc.administration.account_requests import call_auth
 from chat_svc.auth.viewers import signed_in, signed_in_viewer
+from chat_svc.avatars.avatar_images import AvatarRefusedError
+from chat_svc.avatars.avatar_uploads import change_avatar
 from chat_svc.models.messages import account_handle
 from chat_svc.models.users import select_user, set_display_name
 from chat_svc.profiles.direct_titles import retitle_direct_rooms
@@ -62,11 +64,17 @@ async def save_profile_settings() -> ResponseReturnValue:
     form = ProfileForm(await request.form)
     if not form.validate():
         return await _render_settings(form, saved=False, status=422)
+    try:
+        picture_changed = await change_avatar(viewer.user_id, bool(form.remove_avatar.data))
+    except AvatarRefusedError as refused:
+        form.avatar.errors = [str(refused)]
+        return await _render_settings(form, saved=False, status=422)
     name = str(form.display_name.data)
     if name != viewer.display_name:
         await call_auth(f"/internal/people/{viewer.user_id}/display-name", {"display_name": name})
         await set_display_name(viewer.user_id, name)
         await retitle_direct_rooms(services_of().reads.people, viewer.user_id, name)
+    if name != viewer.display_name or picture_changed:
         await services_of().people_names.announce(viewer.user_id)
         # This replica asks auth again at the next request (the header, new messages);
         # the others within their token cache's few seconds.

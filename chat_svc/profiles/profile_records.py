@@ -1,4 +1,4 @@
-"""What a profile adds to chat's copy of a person: a status line and a time zone."""
+"""What a profile adds to chat's copy of a person: a status line, a time zone and an avatar."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ class Profile(Document):
     user_id: Indexed(str, unique=True)  # type: ignore[valid-type]
     status: str = ""  # "on leave until Monday"
     time_zone: str = ""  # an IANA name ("Europe/Paris"); empty: not said
+    avatar: str = ""  # the picture's version (avatars/); empty: initials
 
     class Settings:
         name = "profiles"

@@ -32,7 +32,9 @@ def with_viewer(people: Sequence[Person], user_id: str, name: str) -> list[Perso
 def here_html(people: Sequence[Person]) -> Markup:
     items = [
         Markup('<li title="{}">{}<bdi class="here-name">{}</bdi></li>').format(
-            name, avatar(name, author_tag(user_id), "small") if shown < SHOWN_FACES else "", name
+            name,
+            avatar(name, author_tag(user_id), "small", user_id) if shown < SHOWN_FACES else "",
+            name,
         )
         for shown, (user_id, name) in enumerate(people)
     ]

@@ -101,9 +101,11 @@ def install_security_headers(
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         if hsts:
             response.headers.setdefault("Strict-Transport-Security", HSTS)
-        if request.endpoint != "static":
+        immutable = "immutable" in response.headers.get("Cache-Control", "")
+        if request.endpoint != "static" and not immutable:
             # Pages and fragments are per person (and carry CSRF tokens): no cache keeps them,
-            # so the back button after sign-out on a shared computer shows nothing.
+            # so the back button after sign-out on a shared computer shows nothing. A response
+            # under a URL that never changes its content (an avatar's) keeps its own header.
             response.headers["Cache-Control"] = "no-store"
         if is_htmx():
             response.vary.add("HX-Request")

@@ -1,11 +1,14 @@
 """A name change in real browsers (issue 35): the other person's browser, on the other
 replica, shows the new name on the old message at once (live) and after a reload, and in
-the title of their direct room."""
+the title of their direct room; an uploaded avatar shows on their messages there."""
 
 from __future__ import annotations
 
+import io
+import re
 import uuid
 
+from PIL import Image
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.journey import (
@@ -50,3 +53,33 @@ def test_a_new_name_shows_on_old_messages_and_the_direct_room_in_a_second_browse
     finally:
         for context in contexts:
             context.close()
+
+
+def test_an_uploaded_avatar_shows_in_a_second_browser(
+    browser: Browser, stack: RunningStack
+) -> None:
+    contexts = browser.new_context(), browser.new_context()
+    try:
+        (ann, _), (bob, _) = open_two_accounts(stack, contexts, ("Ann", "Bob"))
+        send_message(ann, "said with a face")
+        ann.goto(f"{stack.chat_urls[0]}/settings/profile")
+        ann.get_by_label("Picture", exact=True).set_input_files(
+            {"name": "me.png", "mimeType": "image/png", "buffer": _green_png()}
+        )
+        ann.get_by_role("button", name="Save").click()
+        expect(ann.get_by_role("status")).to_have_text("Saved.")
+
+        bob.goto(f"{stack.chat_urls[1]}/rooms/general")  # the other replica
+        face = bob.locator(".message", has_text="said with a face").locator("img.avatar-picture")
+        expect(face).to_have_attribute("src", re.compile(r"^/avatars/.+/64\.webp$"))
+        face.scroll_into_view_if_needed()
+        expect(face).to_have_js_property("naturalWidth", 64)  # served, decoded by Chromium
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def _green_png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (120, 80), (30, 160, 60)).save(out, "PNG")
+    return out.getvalue()

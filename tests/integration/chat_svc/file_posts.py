@@ -11,8 +11,10 @@ from PIL import Image
 from tests.integration.chat_svc.people import HTMX, Person
 
 
-def multipart(fields: dict[str, str], files: list[tuple[str, bytes]]) -> tuple[bytes, str]:
-    """The body and Content-Type of a form with repeated ``files`` parts."""
+def multipart(
+    fields: dict[str, str], files: list[tuple[str, bytes]], file_field: str = "files"
+) -> tuple[bytes, str]:
+    """The body and Content-Type of a form with repeated ``files`` (or ``file_field``) parts."""
     boundary = "----chat" + secrets.token_hex(8)
     parts = [
         f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
@@ -20,7 +22,7 @@ def multipart(fields: dict[str, str], files: list[tuple[str, bytes]]) -> tuple[b
     ]
     for filename, data in files:
         head = (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; '
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; '
             f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'
         )
         parts.append(head.encode() + data + b"\r\n")
