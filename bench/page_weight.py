@@ -20,7 +20,8 @@ TEMPLATES = [
 ]
 BUDGET_BYTES = 60 * 1024
 _LINKED = re.compile(r"filename='((?:css|js|vendor)/[^']+\.(?:css|js))'")
-_IMPORT = re.compile(r"""^\s*(?:import|export)\b[^"';]*?["'](\./[^"']+\.js)["']""", re.MULTILINE)
+# Static imports only: a dynamic ``import("./x.js")`` loads on first use, not with the page.
+_IMPORT = re.compile(r"""^\s*(?:import|export)\b(?!\s*\()[^"';]*?["'](\./[^"']+\.js)["']""", re.MULTILINE)
 
 
 def room_page_assets() -> list[Path]:

@@ -1,6 +1,5 @@
-// A message's image opens in a viewer (a modal <dialog>) instead of a new page; Escape, the
-// Close button or a click on the backdrop closes it and focus returns to the thumbnail.
-// Without JavaScript the link opens the image itself.
+// The image viewer (a modal <dialog>): Escape, the Close button or a click on the backdrop
+// closes it and focus returns to the thumbnail. Loaded by image-links.js on the first click.
 function viewer() {
   let dialog = document.getElementById("image-viewer");
   if (dialog) return dialog;
@@ -22,14 +21,11 @@ function viewer() {
   return dialog;
 }
 
-document.addEventListener("click", (event) => {
-  const link = event.target.closest?.("a.image-link");
-  if (!link || event.ctrlKey || event.metaKey || event.shiftKey) return;
-  event.preventDefault();
+export function openViewer(link) {
   const dialog = viewer();
   const image = dialog.querySelector("img");
   image.src = link.dataset.fullImage;
   image.alt = link.querySelector("img")?.alt ?? "";
   dialog.addEventListener("close", () => link.focus(), { once: true });
   dialog.showModal();
-});
+}

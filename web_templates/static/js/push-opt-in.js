@@ -61,6 +61,7 @@ on("click", "[data-notices-on]", async () => {
   const permission = await Notification.requestPermission();
   if (permission === "granted") {
     localStorage.setItem("chat-notices", "on");
+    import("./desktop-notices.js");
     try {
       await subscribe();
     } catch (error) {
@@ -79,3 +80,8 @@ on("click", "[data-notices-off]", async () => {
 // An existing worker is kept current (no prompt: registering asks nothing).
 if (supported && Notification.permission === "granted") workerRegistration().catch(() => {});
 showState();
+
+// Desktop notices load only for a person who turned them on: most visits never need them.
+if (supported && Notification.permission === "granted" && localStorage.getItem("chat-notices") === "on") {
+  import("./desktop-notices.js");
+}
