@@ -21,7 +21,9 @@ TEMPLATES = [
 BUDGET_BYTES = 60 * 1024
 _LINKED = re.compile(r"filename='((?:css|js|vendor)/[^']+\.(?:css|js))'")
 # Static imports only: a dynamic ``import("./x.js")`` loads on first use, not with the page.
-_IMPORT = re.compile(r"""^\s*(?:import|export)\b(?!\s*\()[^"';]*?["'](\./[^"']+\.js)["']""", re.MULTILINE)
+_IMPORT = re.compile(
+    r"""^\s*(?:import|export)\b(?!\s*\()[^"';]*?["'](\./[^"']+\.js)["']""", re.MULTILINE
+)
 
 
 def room_page_assets() -> list[Path]:
