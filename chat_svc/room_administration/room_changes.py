@@ -1,0 +1,86 @@
+"""What an administrator does to a room, in the store, in each member's copy in Redis and
+on every replica.
+
+Titles and "hidden" live in each membership and in each member's Redis hash
+(reads/person_rooms.py), so a rename rewrites the titles and an archive hides the room from
+every member's sidebar with the same write as hiding a direct room; a restore shows it
+again. A delete makes every member leave (MembershipChanged: their streams and sidebars
+drop it), then removes the messages. Each change ends with a RoomChanged hint so every
+replica drops the room it keeps in memory (room_hints.py)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal
+
+from nats.aio.client import Client as NATS
+from pymongo.errors import DuplicateKeyError
+from redis.exceptions import RedisError
+
+from chat_svc.actions.membership_changes import Memberships
+from chat_svc.actions.room_names import name_key
+from chat_svc.events import RoomChanged
+from chat_svc.models.memberships import Membership
+from chat_svc.models.messages import ChatMessage
+from chat_svc.models.rooms import Room
+from chat_svc.reads.person_rooms import PersonRooms
+from chat_svc.reads.room_access import RoomAccess
+from chat_svc.reads.sidebar import place_of
+
+log = logging.getLogger(__name__)
+
+Change = Literal["renamed", "archived", "restored", "deleted"]
+
+
+class NameTakenError(Exception):
+    """Another open room has this name (ignoring case)."""
+
+
+async def announce(nats: NATS, access: RoomAccess, room: str, change: Change) -> None:
+    access.forget_room(room)  # this replica at once
+    event = RoomChanged(room=room, change=change)
+    await nats.publish(event.SUBJECT, event.to_bytes())
+
+
+async def _copy_members(people: PersonRooms, room: str) -> None:
+    """Each member's Redis copy of the membership as the store now has it."""
+    for membership in await Membership.find({"room": room}).to_list():
+        try:
+            await people.hidden(membership.user_id, place_of(membership), membership.hidden)
+        except (RedisError, OSError) as error:  # the copy's next rebuild brings it
+            log.warning("room change not cached: %s", error, extra={"room": room})
+
+
+async def rename(room: Room, name: str, people: PersonRooms) -> None:
+    """Raises ``NameTakenError``. A closed room's key is its slug, so only an open room's
+    new name can clash (the unique index decides)."""
+    fields: dict[str, str] = {"name": name}
+    if room.kind == "open":
+        fields["name_key"] = name_key(name)
+    try:
+        await Room.get_pymongo_collection().update_one({"slug": room.slug}, {"$set": fields})
+    except DuplicateKeyError as error:
+        raise NameTakenError(name) from error
+    await Membership.get_pymongo_collection().update_many(
+        {"room": room.slug}, {"$set": {"title": name}}
+    )
+    await _copy_members(people, room.slug)
+
+
+async def set_archived(room: Room, archived: bool, people: PersonRooms) -> None:
+    await Room.get_pymongo_collection().update_one(
+        {"slug": room.slug}, {"$set": {"archived": archived}}
+    )
+    await Membership.get_pymongo_collection().update_many(
+        {"room": room.slug}, {"$set": {"hidden": archived}}
+    )
+    await _copy_members(people, room.slug)
+
+
+async def delete(room: Room, memberships: Memberships) -> None:
+    """The room first (nobody joins it meanwhile), then its members, then its messages."""
+    await Room.get_pymongo_collection().delete_one({"slug": room.slug})
+    members = await Membership.find({"room": room.slug}).to_list()
+    for membership in members:
+        await memberships.leave(room.slug, membership.user_id)
+    await ChatMessage.get_pymongo_collection().delete_many({"room": room.slug})
