@@ -101,9 +101,15 @@ async def _set_archived(slug: str, archived: bool) -> ResponseReturnValue:
     if (refused := await _refuse_general(room)) is not None:
         return refused
     change: room_changes.Change = "archived" if archived else "restored"
+    services = services_of()
     async with audited(current_administrator(), f"room:{change}", slug, room.name):
-        await room_changes.set_archived(room, archived, services_of().reads.people)
-    await _announce(room, change)
+        await room_changes.set_archived(
+            infrastructure_of().nats,
+            services.reads.access,
+            room,
+            archived,
+            services.actions.memberships,
+        )
     return _done(change)
 
 

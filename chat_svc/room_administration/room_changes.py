@@ -2,11 +2,11 @@
 on every replica.
 
 Titles and "hidden" live in each membership and in each member's Redis hash
-(reads/person_rooms.py), so a rename rewrites the titles and an archive hides the room from
-every member's sidebar with the same write as hiding a direct room; a restore shows it
-again. A delete makes every member leave (MembershipChanged: their streams and sidebars
-drop it), then removes the messages. Each change ends with a RoomChanged hint so every
-replica drops the room it keeps in memory (room_hints.py)."""
+(reads/person_rooms.py): a rename rewrites the titles; an archive hides the room from every
+member's sidebar as a direct room is hidden, and a restore shows it again; a delete makes
+every member leave (MembershipChanged: their streams and sidebars drop it), then removes
+the messages. Each change sends a RoomChanged hint so every replica drops the room it
+keeps in memory (room_hints.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import logging
 from typing import Literal
 
 from nats.aio.client import Client as NATS
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, OperationFailure
 from redis.exceptions import RedisError
 
 from chat_svc.actions.membership_changes import Memberships
@@ -22,7 +22,7 @@ from chat_svc.actions.room_names import name_key
 from chat_svc.events import RoomChanged
 from chat_svc.models.memberships import Membership
 from chat_svc.models.messages import ChatMessage
-from chat_svc.models.rooms import Room
+from chat_svc.models.rooms import Room, select_room_by_name_key
 from chat_svc.reads.person_rooms import PersonRooms
 from chat_svc.reads.room_access import RoomAccess
 from chat_svc.reads.sidebar import place_of
@@ -57,24 +57,37 @@ async def rename(room: Room, name: str, people: PersonRooms) -> None:
     fields: dict[str, str] = {"name": name}
     if room.kind == "open":
         fields["name_key"] = name_key(name)
+        namesake = await select_room_by_name_key(fields["name_key"])
+        if namesake is not None and namesake.slug != room.slug:
+            raise NameTakenError(name)
     try:
         await Room.get_pymongo_collection().update_one({"slug": room.slug}, {"$set": fields})
-    except DuplicateKeyError as error:
-        raise NameTakenError(name) from error
+    except OperationFailure as error:  # the same name taken meanwhile
+        # FerretDB reports a unique index's refusal of an update as an internal error.
+        if isinstance(error, DuplicateKeyError) or "UNIQUE constraint" in str(error):
+            raise NameTakenError(name) from error
+        raise
     await Membership.get_pymongo_collection().update_many(
         {"room": room.slug}, {"$set": {"title": name}}
     )
     await _copy_members(people, room.slug)
 
 
-async def set_archived(room: Room, archived: bool, people: PersonRooms) -> None:
+async def set_archived(
+    nats: NATS, access: RoomAccess, room: Room, archived: bool, memberships: Memberships
+) -> None:
+    """The room refuses posts on every replica first (the hint), then each member hides it
+    as a direct room is hidden: read up to now, so no news brings it back while archived."""
     await Room.get_pymongo_collection().update_one(
         {"slug": room.slug}, {"$set": {"archived": archived}}
     )
-    await Membership.get_pymongo_collection().update_many(
-        {"room": room.slug}, {"$set": {"hidden": archived}}
-    )
-    await _copy_members(people, room.slug)
+    await announce(nats, access, room.slug, "archived" if archived else "restored")
+    for membership in await Membership.find({"room": room.slug}).to_list():
+        place = place_of(membership)
+        if archived:
+            await memberships.hide(place, membership.user_id)
+        else:
+            await memberships.show(place, membership.user_id)
 
 
 async def delete(room: Room, memberships: Memberships) -> None:
