@@ -28,8 +28,11 @@ async def _audited_actions() -> list[tuple[str, str, str]]:
 async def test_a_member_forging_every_room_action_gets_404_and_nothing_changes(
     make_chat_app: AppFactory, fake_auth: FakeAuth
 ) -> None:
-    async with admin_and_member(make_chat_app, fake_auth) as (test_app, _ada, bob):
+    async with admin_and_member(make_chat_app, fake_auth) as (test_app, ada, bob):
         slug = await bob.create_room("Lobby")
+        menu_link = '<a href="/settings/people">Administration</a>'
+        assert menu_link in (await ada.get("/rooms"))[1]
+        assert menu_link not in (await bob.get("/rooms"))[1]
         for path in ("/settings/rooms", f"/settings/rooms/{slug}/delete"):
             assert (await bob.get(path))[0] == 404, path
         forged = [
