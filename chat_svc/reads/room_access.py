@@ -98,6 +98,10 @@ class RoomAccess:
         self._found_rooms.cache_invalidate(slug)
         self._missing.pop(slug, None)
 
+    async def forget_rooms(self) -> None:
+        """After a NATS reconnect: RoomChanged hints may have been missed meanwhile."""
+        self._found_rooms.cache_clear()
+
     def forget(self, user_id: str, slug: str) -> None:
         self._members.pop((user_id, slug), None)
 

@@ -10,12 +10,17 @@ from pydantic import ValidationError
 
 from chat_svc.events import RoomChanged
 from chat_svc.reads.room_access import RoomAccess
+from service_kit.messaging.jetstream import ReconnectListener
 
 log = logging.getLogger(__name__)
 
 
-async def listen_for_room_changes(nats: NATS, access: RoomAccess) -> None:
-    """For the connection's life (a hint: a lost one leaves the room as it was kept)."""
+async def listen_for_room_changes(
+    nats: NATS, access: RoomAccess, reconnect_listeners: list[ReconnectListener]
+) -> None:
+    """For the connection's life; after a reconnect every room is read again (hints sent
+    while this replica was away were lost)."""
+    reconnect_listeners.append(access.forget_rooms)
 
     async def heard(msg: Msg) -> None:
         try:
