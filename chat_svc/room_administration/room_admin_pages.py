@@ -141,6 +141,8 @@ async def delete(slug: str) -> ResponseReturnValue:
     if (refused := await _refuse_general(room)) is not None:
         return refused
     async with audited(current_administrator(), "room:delete", slug, room.name):
-        await room_changes.delete(room, services_of().actions.memberships)
+        await room_changes.delete(
+            room, services_of().actions.memberships, infrastructure_of().redis
+        )
     await _announce(room, "deleted")
     return _done("deleted")

@@ -5,8 +5,8 @@ Titles and "hidden" live in each membership and in each member's Redis hash
 (reads/person_rooms.py): a rename rewrites the titles; an archive hides the room from every
 member's sidebar as a direct room is hidden, and a restore shows it again; a delete makes
 every member leave (MembershipChanged: their streams and sidebars drop it), then removes
-the messages. Each change sends a RoomChanged hint so every replica drops the room it
-keeps in memory (room_hints.py)."""
+the messages and the room's Redis keys. Each change sends a RoomChanged hint so every
+replica drops the room it keeps in memory (room_hints.py)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,11 @@ from typing import Literal
 
 from nats.aio.client import Client as NATS
 from pymongo.errors import DuplicateKeyError, OperationFailure
+from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from chat_svc.actions.membership_changes import Memberships
+from chat_svc.actions.message_ids import sequence_key
 from chat_svc.actions.room_names import name_key
 from chat_svc.events import RoomChanged
 from chat_svc.models.memberships import Membership
@@ -90,10 +92,17 @@ async def set_archived(
             await memberships.show(place, membership.user_id)
 
 
-async def delete(room: Room, memberships: Memberships) -> None:
-    """The room first (nobody joins it meanwhile), then its members, then its messages."""
+async def delete(room: Room, memberships: Memberships, redis: Redis) -> None:
+    """The room first (nobody joins it meanwhile), then its members, then its messages
+    and their copies in Redis. Its id sequence stays: a new room that takes the slug again
+    never reuses an id a replica still has markup or a client a Last-Event-ID for."""
     await Room.get_pymongo_collection().delete_one({"slug": room.slug})
     members = await Membership.find({"room": room.slug}).to_list()
     for membership in members:
         await memberships.leave(room.slug, membership.user_id)
     await ChatMessage.get_pymongo_collection().delete_many({"room": room.slug})
+    kept = sequence_key(room.slug).encode()
+    # Slugs are [a-z0-9-] (room_names.SLUG_PATTERN): no glob characters in the pattern.
+    stale = [key async for key in redis.scan_iter(match=f"chat:room:{room.slug}:*") if key != kept]
+    if stale:
+        await redis.delete(*stale)

@@ -129,4 +129,11 @@ async def test_a_deleted_room_leaves_members_sidebars_with_its_messages(
         assert (await bob.get(f"/rooms/{slug}"))[0] == 404
         assert await select_room(slug) is None
         assert await ChatMessage.find({"room": slug}).count() == 0
-        assert await _audited_actions() == [("room:delete", slug, "done")]
+        # An open room's slug comes from its name: a new "Scratch" starts empty.
+        scratch = await bob.create_room("Scratch")
+        await bob.say(scratch, "old words")
+        assert (await ada.post(f"/settings/rooms/{scratch}/delete"))[0] == 303
+        assert await bob.create_room("Scratch") == scratch
+        _, page = await bob.get(f"/rooms/{scratch}")
+        assert "old words" not in page
+        assert [action for action, _, _ in await _audited_actions()] == ["room:delete"] * 2
