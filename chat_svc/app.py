@@ -43,6 +43,8 @@ from chat_svc.push.subscriptions import PushSubscription
 from chat_svc.reactions.reaction_pages import reactions_blueprint
 from chat_svc.replies.reply_pages import reply_pages
 from chat_svc.request_path import compose_request_path
+from chat_svc.room_administration.admin_link import account_menu_links
+from chat_svc.room_administration.room_admin_pages import room_administration
 from chat_svc.runtime import manage_chat_runtime
 from chat_svc.search.indexer import DURABLE as SEARCH_DURABLE
 from chat_svc.search.search_runtime import install_search
@@ -157,6 +159,8 @@ def create_app(
     app.register_blueprint(incoming_hooks)
     install_api(app, settings)
     app.register_blueprint(message_removal)
+    app.register_blueprint(room_administration)
+    app.context_processor(account_menu_links)  # room_administration/admin_link.py
     app.register_blueprint(profiles)
     app.register_blueprint(avatar_downloads)
     app.register_blueprint(bot_avatars)

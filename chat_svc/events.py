@@ -91,6 +91,16 @@ class PersonChanged(Event):
     avatar: str = ""  # the picture's version (chat_svc/avatars/); empty: initials
 
 
+class RoomChanged(Event):
+    """An administrator renamed, archived, restored or deleted a room
+    (chat_svc/room_administration/). Core NATS, a hint: every replica drops the room it
+    keeps in memory (reads/room_access.py) and reads it again at the next request."""
+
+    SUBJECT: ClassVar[str] = "chat.rooms.changed"
+    room: str
+    change: Literal["renamed", "archived", "restored", "deleted"]
+
+
 def decode_room_event(subject: str, data: bytes) -> Event:
     """The per-room subjects ``chat.room.<slug>.message_posted`` / ``…_changed``, which the
     subject table of service_kit cannot name (a durable's ``decode``: search, push)."""

@@ -38,6 +38,7 @@ from chat_svc.reads.person_rooms import PersonRooms
 from chat_svc.reads.room_access import RoomAccess
 from chat_svc.reads.room_members import RoomMembers
 from chat_svc.reads.room_snapshot import RoomSnapshots
+from chat_svc.room_administration.room_hints import listen_for_room_changes
 from chat_svc.services import ChatActions, ChatReads, ChatServices, LiveParts, provide_services
 from chat_svc.settings import ChatSettings
 from chat_svc.stream_storms.known_visitors import KnownVisitors
@@ -101,6 +102,8 @@ def manage_chat_runtime(
         fanout = Fanout(settings.stream_batch_seconds)
         people = PersonRooms(redis)
         access = RoomAccess(settings.token_cache_seconds, people)
+        # chat_svc/room_administration/
+        await listen_for_room_changes(nats, access, infrastructure.reconnect_listeners)
         assert app.jinja_loader is not None  # create_base_app sets it
         room_members = RoomMembers()
         cache_size = cache_size_for(settings.history_index, settings.latest_cache_size)

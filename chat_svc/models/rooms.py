@@ -1,6 +1,6 @@
 """Rooms: open (anyone may join), closed (members add members) and direct (two people).
 
-A room's slug is permanent (rooms are not renamed), so it is the room's key everywhere:
+A room's slug is permanent (a rename changes only its name), so it is the room's key everywhere:
 messages, memberships, Redis keys and NATS subjects. ``name_key`` is unique: an open room's
 lower-cased name (two open rooms never differ only in case), a closed room's own slug
 (actions/room_names.py), a direct room's pair (actions/direct_rooms.py).
@@ -27,6 +27,8 @@ class Room(Document):
     kind: RoomKind
     created_by: str
     created_at: datetime
+    # Read-only and unlisted, restorable (chat_svc/room_administration/).
+    archived: bool = False
 
     class Settings:
         name = "rooms"
@@ -92,4 +94,5 @@ async def rekey_room(slug: str, name_key: str) -> None:
 
 
 async def select_open_rooms() -> list[Room]:
-    return await Room.find(Room.kind == "open").sort(+Room.name_key).to_list()
+    listed = {"kind": "open", "archived": {"$ne": True}}
+    return await Room.find(listed).sort(+Room.name_key).to_list()

@@ -1,9 +1,10 @@
 """Who may see which room, checked on every request and cached like the session.
 
 Rooms never change kind or slug, so a found room is kept (the last ``ROOMS_KEPT`` asked
-for); a missing one is remembered too (``cache_seconds``, or until its first member joins):
-answered from memory like a found one, a 404 takes as long for a missing room as for a
-hidden one. Membership answers are kept ``cache_seconds`` and dropped at once by a
+for) until a RoomChanged event (a rename, archive or deletion); a missing one is
+remembered too (``cache_seconds``, or until its first member joins): answered from
+memory like a found one, a 404 takes as long for a missing room as for a hidden one.
+Membership answers are kept ``cache_seconds`` and dropped at once by a
 MembershipChanged event (from any replica);
 a miss reads the person's rooms from Redis (reads/person_rooms.py), not the database.
 An open room is visible to everyone; a closed or direct room only to its members, and to
@@ -91,6 +92,15 @@ class RoomAccess:
             now = time.monotonic()
             self._members = {k: v for k, v in self._members.items() if v[0] > now}
         self._members[(user_id, slug)] = (time.monotonic() + self.cache_seconds, member)
+
+    def forget_room(self, slug: str) -> None:
+        """Renamed, archived, restored or deleted (a RoomChanged event, from any replica)."""
+        self._found_rooms.cache_invalidate(slug)
+        self._missing.pop(slug, None)
+
+    async def forget_rooms(self) -> None:
+        """After a NATS reconnect: RoomChanged hints may have been missed meanwhile."""
+        self._found_rooms.cache_clear()
 
     def forget(self, user_id: str, slug: str) -> None:
         self._members.pop((user_id, slug), None)

@@ -153,7 +153,7 @@ async def load_room_page(
             ),
             None,
         )
-        if membership.hidden:
+        if membership.hidden and not room.archived:  # archived: hidden until restored
             await services.actions.memberships.show(membership, viewer_id)
         read_now = read_up_to if screen_reads or cut_short else newest
         if read_up_to < read_now or snapshot.sidebar.last_opened != room.slug:

@@ -195,8 +195,8 @@ class MessagePostRoute:
                 return replay
             scope[CHECKED_VIEWER] = viewer  # Quart's view does not check the session again
             found = await services.reads.access.visible_room(viewer.user_id, slug)
-            if found is None or not found[1]:
-                return replay
+            if found is None or not found[1] or found[0].archived:
+                return replay  # Quart answers (an archived room: room_administration/)
             form = MessageForm(formdata, max_chars=max_chars, csrf=form_session.csrf)
             if not form.validate():
                 return replay  # Quart answers 422 with the form's errors

@@ -21,6 +21,7 @@ from chat_svc.models.rooms import (
 )
 from chat_svc.models.users import select_people_named
 from chat_svc.reads.sidebar import place_of
+from chat_svc.room_administration.archived_rooms import refuse_archived
 from chat_svc.services import services_of
 from chat_svc.settings import ChatSettings
 from chat_svc.web.forms import ActionForm, MemberForm, MessageForm, RoomForm, SignOutForm
@@ -99,6 +100,8 @@ def rooms_blueprint(settings: ChatSettings) -> Blueprint:
         room = await visible_room_or_404(slug, member_only=False)
         if not ActionForm(await request.form).validate():
             return await expired_form()
+        if room.archived:
+            return await refuse_archived()  # chat_svc/room_administration/
         if room.kind == "open":
             memberships = services_of().actions.memberships
             await memberships.join(room, signed_in_viewer().user_id, room.name)

@@ -18,6 +18,7 @@ from chat_svc.files.message_uploads import is_file_post, post_with_files
 from chat_svc.models.messages import GENERAL
 from chat_svc.models.rooms import Room
 from chat_svc.reads.sidebar import Sidebar
+from chat_svc.room_administration.archived_rooms import refuse_archived
 from chat_svc.services import services_of
 from chat_svc.settings import ChatSettings
 from chat_svc.web.cookies import READS_COOKIE, READS_FROM_SCREEN
@@ -135,7 +136,8 @@ def chat_blueprint(settings: ChatSettings) -> Blueprint:
         return await render_room(slug, new_message_form(), form_only=False)
 
     async def post_message(slug: str) -> ResponseReturnValue:
-        await visible_room_or_404(slug, member_only=True)
+        if (await visible_room_or_404(slug, member_only=True)).archived:
+            return await refuse_archived()  # chat_svc/room_administration/
         if is_file_post():  # files attached (chat_svc/files/)
             return await post_with_files(slug, render_room)
         form = MessageForm(await request.form, max_chars=settings.message_max_chars)

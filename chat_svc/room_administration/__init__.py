@@ -1,0 +1,1 @@
+"""Administrators rename, archive, restore and delete rooms (issue 35)."""

@@ -1,0 +1,31 @@
+"""Every replica hears RoomChanged (core NATS) and drops the room it keeps in memory."""
+
+from __future__ import annotations
+
+import logging
+
+from nats.aio.client import Client as NATS
+from nats.aio.msg import Msg
+from pydantic import ValidationError
+
+from chat_svc.events import RoomChanged
+from chat_svc.reads.room_access import RoomAccess
+from service_kit.messaging.jetstream import ReconnectListener
+
+log = logging.getLogger(__name__)
+
+
+async def listen_for_room_changes(
+    nats: NATS, access: RoomAccess, reconnect_listeners: list[ReconnectListener]
+) -> None:
+    """For the connection's life; after a reconnect every room is read again (hints sent
+    while this replica was away were lost)."""
+    reconnect_listeners.append(access.forget_rooms)
+
+    async def heard(msg: Msg) -> None:
+        try:
+            access.forget_room(RoomChanged.model_validate_json(msg.data).room)
+        except ValidationError as error:
+            log.error("malformed RoomChanged dropped: %s", error)
+
+    await nats.subscribe(RoomChanged.SUBJECT, cb=heard)
