@@ -14,6 +14,7 @@ from chat_svc.administration.audit_log import AuditEntry
 from chat_svc.administration.message_removal import message_removal
 from chat_svc.administration.team_settings import TeamSettings
 from chat_svc.api.api_routes import install_api
+from chat_svc.around_view.newer_messages import newer_messages
 from chat_svc.auth.auth_client import AuthUnavailableError
 from chat_svc.avatars.avatar_downloads import avatar_downloads
 from chat_svc.avatars.bot_avatars import bot_avatars
@@ -145,6 +146,7 @@ def create_app(
     install_rate_limiter(settings).init_app(app)
     install_rate_limit_pages(app, settings)
     app.register_blueprint(chat_blueprint(settings))
+    app.register_blueprint(newer_messages)  # around_view/: "load newer"
     app.register_blueprint(rooms_blueprint(settings))
     app.register_blueprint(message_actions_blueprint(settings))
     app.register_blueprint(room_activity)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import tantivy
 
+from chat_svc.search.index_reload import FreshReader
 from chat_svc.search.index_schema import SCHEMA
 from chat_svc.search.query_syntax import SearchQuery
 from chat_svc.search.text_analysis import FOLDED, STEMMED, terms
@@ -49,6 +50,7 @@ class SearchIndex:
     def __init__(self, index: tantivy.Index, path: Path | None = None) -> None:
         self.index = index
         self.path = path  # None: in memory
+        self._fresh = FreshReader(index, path)
 
     async def search(self, criteria: Criteria) -> FoundPage:
         if not criteria.rooms:
@@ -56,8 +58,7 @@ class SearchIndex:
         return await asyncio.to_thread(self._search, criteria)
 
     def _search(self, criteria: Criteria) -> FoundPage:
-        # Another process may hold the writer: pick up its latest commit.
-        self.index.reload()
+        self._fresh.reload_if_committed()
         searcher = self.index.searcher()
         query = build_query(criteria)
         if criteria.best_match and criteria.query.has_text:

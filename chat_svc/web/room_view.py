@@ -46,6 +46,7 @@ class RoomPage:
     member_count: int
     # The around view (``?around=``) ends before the newest messages: a link to them.
     newer_link: bool = False
+    shown_newest: int = 0  # where "load newer" reads on from (around_view/newer_messages.py)
 
     def context(self) -> dict[str, Any]:
         """The template variables ``chat.html`` reads from the page's state."""
@@ -60,6 +61,7 @@ class RoomPage:
             "sidebar": self.sidebar,
             "member": self.member,
             "newer_link": self.newer_link,
+            "newer_after": self.shown_newest if self.newer_link else None,
         }
 
 
@@ -169,6 +171,7 @@ async def load_room_page(
         member=membership is not None,
         member_count=len(await services.reads.members.of(room.slug)),
         newer_link=shown_newest < newest,
+        shown_newest=shown_newest,
     )
 
 
@@ -199,4 +202,5 @@ async def _around_page(
         member=snapshot.sidebar.membership is not None,
         member_count=len(await services.reads.members.of(room.slug)),
         newer_link=shown_newest < newest,
+        shown_newest=shown_newest,
     )

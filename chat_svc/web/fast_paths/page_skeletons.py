@@ -63,6 +63,7 @@ HOLES = frozenset(
         "messages",
         "last_id",
         "older_before",
+        "newer_after",
     }
 )
 
@@ -155,6 +156,7 @@ class PageSkeletons:
                 "messages": page.messages_html.encode(),
                 "last_id": str(page.last_id).encode(),
                 "older_before": str(page.older_before).encode(),
+                "newer_after": str(page.shown_newest).encode(),
             }
         )
 
@@ -215,6 +217,7 @@ class PageSkeletons:
             "member": shape.member,
             "member_notice": None,
             "newer_link": shape.newer_link,
+            "newer_after": mark("newer_after") if shape.newer_link else None,
             "oob": False,
         }
         # url_for (the static files' addresses) needs a request context; nothing else of the

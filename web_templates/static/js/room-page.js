@@ -7,6 +7,7 @@ import "./live-order.js";
 import "./follow-newest.js";
 import "./read-marks.js";
 import "./older-messages.js";
+import "./newer-messages.js";
 import "./stream-status.js";
 import "./stream-resume.js";
 import "./stream-orders.js";

@@ -21,7 +21,20 @@ function lastMessageId() {
 }
 
 function updateResumePoint() {
-  document.getElementById("live")?.setAttribute("sse-connect", `${roomPath()}/events?after=${lastMessageId()}`);
+  const live = document.getElementById("live");
+  // A page that ends before the newest messages has no stream until "load newer" reaches
+  // them (newer-messages.js).
+  if (live?.hasAttribute("sse-connect")) live.setAttribute("sse-connect", `${roomPath()}/events?after=${lastMessageId()}`);
+}
+
+// Replaces #live with a fresh copy streaming from the last message the page holds: htmx
+// opens the stream as it processes it.
+export function startStream(live) {
+  live.setAttribute("sse-connect", `${roomPath()}/events?after=${lastMessageId()}`);
+  const fresh = live.cloneNode(true);
+  fresh.dataset.state = "connecting";
+  live.replaceWith(fresh);
+  htmx.process(fresh);
 }
 
 on("htmx:sseOpen", "#live", (event) => { openStream = event.detail.source; });
@@ -35,12 +48,8 @@ window.addEventListener("offline", () => {
 
 window.addEventListener("online", () => {
   const live = document.getElementById("live");
-  if (live?.dataset.state !== "offline") return;
-  updateResumePoint();
-  const fresh = live.cloneNode(true);
-  fresh.dataset.state = "connecting";
-  live.replaceWith(fresh);
-  htmx.process(fresh);
+  if (live?.dataset.state !== "offline" || !live.hasAttribute("sse-connect")) return;
+  startStream(live);
   showLiveState("reconnecting");
 });
 

@@ -1,0 +1,1 @@
+"""The room page around one message (``?around=``) reading forward: "load newer" pages."""
