@@ -144,8 +144,17 @@ async def load_room_page(
     shown = messages
     if membership is not None:
         read_up_to = membership.last_read_message_id
-        # Deleted before this person saw it: no "Message deleted" trace for them (issue 37).
-        shown = [m for m in messages if not (m.record.deleted and m.record.message_id > read_up_to)]
+        # Deleted before this person saw it: no "Message deleted" trace for them (issue 37);
+        # its author keeps it ("Removed by an administrator" tells them why it went).
+        shown = [
+            m
+            for m in messages
+            if not (
+                m.record.deleted
+                and m.record.message_id > read_up_to
+                and m.record.author_id != viewer_id
+            )
+        ]
         # One's own messages are never news: the divider goes above someone else's.
         first_unread = next(
             (
