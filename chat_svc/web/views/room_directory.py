@@ -9,6 +9,7 @@ from quart.typing import ResponseReturnValue
 from quart_rate_limiter import rate_limit
 
 from chat_svc.actions.room_names import name_key
+from chat_svc.adding_people.person_choice import choose_person
 from chat_svc.administration.team_settings import ADMINS_CREATE_ROOMS, may_create_rooms
 from chat_svc.auth.viewers import signed_in, signed_in_viewer
 from chat_svc.models.memberships import count_members, select_membership
@@ -19,7 +20,7 @@ from chat_svc.models.rooms import (
     select_open_rooms,
     select_room_by_name_key,
 )
-from chat_svc.models.users import select_people_named
+from chat_svc.models.users import select_people
 from chat_svc.reads.sidebar import place_of
 from chat_svc.services import services_of
 from chat_svc.settings import ChatSettings
@@ -146,17 +147,11 @@ def rooms_blueprint(settings: ChatSettings) -> Blueprint:
         if not form.validate():
             return await render_member_form(room.slug, form, status=422)
         # Names are what /people shows every signed-in person: the answer tells nothing new.
-        name = str(form.name.data)
-        named = await select_people_named(name)
-        if len(named) != 1:
-            form.name.errors = [
-                f"No one called “{name}” can chat here."
-                if not named
-                else f"{len(named)} people are called “{name}”, so this cannot tell which "
-                "one you mean."
-            ]
+        chosen = choose_person(str(form.name.data), await select_people())
+        if chosen.person is None:
+            form.name.errors = [str(chosen.problem)]
             return await render_member_form(room.slug, form, status=422)
-        [person] = named
+        person = chosen.person
         added = await services_of().actions.memberships.join(room, person.user_id, room.name)
         if is_htmx():
             notice = (

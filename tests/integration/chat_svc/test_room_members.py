@@ -3,6 +3,7 @@ answered "already a member", and the added person's open tab told to redraw its 
 
 from __future__ import annotations
 
+from chat_svc.models.messages import account_handle
 from tests.integration.chat_svc.conftest import AppFactory, serve
 from tests.integration.chat_svc.fake_auth import FakeAuth
 from tests.integration.chat_svc.people import sign_in
@@ -28,6 +29,29 @@ async def test_the_members_list_and_a_second_add(
     assert status == 200 and "2 members" in members
     assert members.index("Ada") < members.index("Bob")  # by name
     assert hidden_from_eve == 404
+
+
+async def test_adding_one_of_two_people_with_the_same_name(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    """Issue 37, item 9: the name alone answers with each one's account tag; the name with
+    a tag adds exactly that person."""
+    async with make_chat_app().test_app() as test_app:
+        ada, grace, other_grace = (
+            sign_in(test_app, fake_auth, name) for name in ("Ada", "Grace Hopper", "grace hopper")
+        )
+        await grace.csrf()
+        await other_grace.csrf()
+        slug = await ada.create_room("Plans", visibility="closed")
+        tag, other_tag = account_handle(grace.user_id), account_handle(other_grace.user_id)
+        both, answer, _ = await ada.post(f"/rooms/{slug}/members", name="Grace Hopper")
+        added, _, _ = await ada.post(f"/rooms/{slug}/members", name=f"Grace Hopper~{tag}")
+        _, grace_sees = await grace.get(f"/rooms/{slug}")
+        not_added, _ = await other_grace.get(f"/rooms/{slug}")
+    assert both == 422
+    assert f"Grace Hopper~{tag}" in answer and f"grace hopper~{other_tag}" in answer
+    assert added == 303 and not_added == 404
+    assert "Add to the room" in grace_sees
 
 
 async def test_the_added_persons_open_tab_is_told_to_redraw_its_sidebar(
