@@ -9,6 +9,7 @@ from quart.typing import ResponseReturnValue
 
 from chat_svc.actions.message_edits import edit_window
 from chat_svc.actions.users_consumer import DURABLE as USERS_DURABLE
+from chat_svc.adding_people.add_suggestions import add_suggestions
 from chat_svc.administration.admin_pages import administration
 from chat_svc.administration.audit_log import AuditEntry
 from chat_svc.administration.message_removal import message_removal
@@ -146,6 +147,7 @@ def create_app(
     app.register_blueprint(room_activity)
     app.register_blueprint(read_marks)
     app.register_blueprint(mention_suggestions)
+    app.register_blueprint(add_suggestions)
     app.register_blueprint(people_pages)
     app.register_blueprint(session_pages)
     app.register_blueprint(notifications)

@@ -69,3 +69,27 @@ async def test_the_added_persons_open_tab_is_told_to_redraw_its_sidebar(
             assert added.status_code == 303
             event = await next_event(on_bob, skip=("here", "unread"))
     assert event is not None and event.event == "sidebar"
+
+
+async def test_the_suggestions_of_people_to_add(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    """Issue 37, item 9: people not in the room yet whose name starts with what was typed,
+    a shared name written with its tag; only for the closed room's members."""
+    async with make_chat_app().test_app() as test_app:
+        ada, bob, grace, other_grace = (
+            sign_in(test_app, fake_auth, name) for name in ("Ada", "Bob", "Grace", "Grace")
+        )
+        for person in (bob, grace, other_grace):
+            await person.csrf()
+        slug = await ada.create_room("Plans", visibility="closed")
+        await ada.post(f"/rooms/{slug}/members", name="Bob")
+        _, graces = await ada.get(f"/rooms/{slug}/add-suggestions?q=gr")
+        _, bob_is_in = await ada.get(f"/rooms/{slug}/add-suggestions?q=bo")
+        not_a_member, _ = await grace.get(f"/rooms/{slug}/add-suggestions?q=gr")
+        open_room, _ = await ada.get("/rooms/general/add-suggestions?q=gr")
+    assert f'data-value="Grace~{account_handle(grace.user_id)}"' in graces
+    assert f'data-value="Grace~{account_handle(other_grace.user_id)}"' in graces
+    assert grace.user_id not in graces and "@example.com" not in graces
+    assert 'role="option"' not in bob_is_in
+    assert not_a_member == 404 and open_room == 404

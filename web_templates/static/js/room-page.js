@@ -33,6 +33,7 @@ import "./reactions.js";
 import "./mention-list.js";
 import "./mention-lookup.js";
 import "./mention-picker.js";
+import "./add-person-picker.js";
 import "./composer-files.js";
 import "./image-viewer.js";
 import "./thumbnail-retry.js";
