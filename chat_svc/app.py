@@ -23,6 +23,8 @@ from chat_svc.files.file_records import FILE_MODELS
 from chat_svc.files.file_worker import DURABLE as FILES_DURABLE
 from chat_svc.files.installation import install_files
 from chat_svc.formatting.formatting_help import formatting_help
+from chat_svc.member_lines.line_delivery import manage_member_lines
+from chat_svc.member_lines.line_records import LINE_MODELS
 from chat_svc.models.digest_records import MentionDigest, MentionMailState
 from chat_svc.models.memberships import Membership
 from chat_svc.models.messages import DOCUMENT_MODELS, author_tag
@@ -89,6 +91,7 @@ CHAT_MODELS = (
     AuditEntry,
     ApiToken,
     *FILE_MODELS,
+    *LINE_MODELS,
     TeamSettings,
     Profile,
     BotProfile,
@@ -131,6 +134,7 @@ def create_app(
     install_search(app, settings)
     manage_push(app, settings)
     manage_webhooks(app, settings)
+    manage_member_lines(app)
     install_security_headers(
         app, form_action_origins=[settings.auth_public_url], hsts=settings.is_production
     )

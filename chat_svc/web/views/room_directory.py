@@ -12,6 +12,7 @@ from chat_svc.actions.room_names import name_key
 from chat_svc.adding_people.person_choice import choose_person
 from chat_svc.administration.team_settings import ADMINS_CREATE_ROOMS, may_create_rooms
 from chat_svc.auth.viewers import signed_in, signed_in_viewer
+from chat_svc.member_lines.line_writer import note_line
 from chat_svc.models.memberships import count_members, select_membership
 from chat_svc.models.messages import GENERAL
 from chat_svc.models.rooms import (
@@ -102,7 +103,9 @@ def rooms_blueprint(settings: ChatSettings) -> Blueprint:
             return await expired_form()
         if room.kind == "open":
             memberships = services_of().actions.memberships
-            await memberships.join(room, signed_in_viewer().user_id, room.name)
+            viewer = signed_in_viewer()
+            if await memberships.join(room, viewer.user_id, room.name):
+                await note_line(room.slug, f"{viewer.display_name} joined")
         return see_room(room.slug)
 
     @rooms.post("/rooms/<slug>/leave")
@@ -119,7 +122,9 @@ def rooms_blueprint(settings: ChatSettings) -> Blueprint:
             )
         if room.kind == "direct":  # never left (the other's replies would be lost)
             return await hide_direct_room(room.slug)
-        await services_of().actions.memberships.leave(room.slug, signed_in_viewer().user_id)
+        viewer = signed_in_viewer()
+        if await services_of().actions.memberships.leave(room.slug, viewer.user_id):
+            await note_line(room.slug, f"{viewer.display_name} left")
         return see_room(GENERAL)
 
     @rooms.post("/rooms/<slug>/hide")
@@ -153,6 +158,10 @@ def rooms_blueprint(settings: ChatSettings) -> Blueprint:
             return await render_member_form(room.slug, form, status=422)
         person = chosen.person
         added = await services_of().actions.memberships.join(room, person.user_id, room.name)
+        if added:
+            await note_line(
+                room.slug, f"{signed_in_viewer().display_name} added {person.display_name}"
+            )
         if is_htmx():
             notice = (
                 f"{person.display_name} can now read and write here."
