@@ -1,5 +1,6 @@
-"""Adding people to a closed room in a real browser (issue 37, item 9): the suggestion list
-the mentions use, by keyboard alone, chooses exactly one of two people with one name."""
+"""Adding people to a closed room in a real browser (issue 37, items 8 and 9): the
+suggestion list the mentions use, by keyboard alone, chooses exactly one of two people with
+one name, and the log shows "Ada added …" live."""
 
 from __future__ import annotations
 
@@ -38,6 +39,8 @@ def test_picking_one_of_two_people_with_one_name_adds_only_that_one(
         expect(ada.locator("#member-form [role=status]")).to_have_text(
             f"{name} can now read and write here."
         )
+        # The log says so at once (issue 37, item 8): the line arrives live, no reload.
+        expect(ada.locator("#messages .member-line")).to_contain_text(f"Ada added {name}")
         ada.get_by_role("link", name="Members").first.click()
         expect(ada.get_by_role("heading", name="2 members")).to_be_visible()
     finally:

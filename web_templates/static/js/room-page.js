@@ -33,7 +33,8 @@ import "./reactions.js";
 import "./mention-list.js";
 import "./mention-lookup.js";
 import "./mention-picker.js";
-import "./add-person-picker.js";
 import "./composer-files.js";
 import "./image-viewer.js";
 import "./thumbnail-retry.js";
+// Closed rooms only (the member form): adding people by name with suggestions.
+if (document.getElementById("member-form")) import("./add-person-picker.js");
