@@ -15,6 +15,11 @@ from dataclasses import dataclass
 from chat_svc.models.messages import account_handle
 from chat_svc.models.users import ChatUser
 
+_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+$")
+ADDRESS_ANSWER = (
+    "Add people by the name the people page shows: addresses are not looked up here, so "
+    "this cannot tell whether one has an account."
+)
 _TRAILING_TAG = re.compile(r"^(?P<name>.+?)\s*[~\s](?P<tag>[0-9a-f]{4})$")
 
 
@@ -36,6 +41,8 @@ def choose_person(typed: str, people: Sequence[ChatUser]) -> PersonChoice:
         named = [p for p in same_name if account_handle(p.user_id) == tagged["tag"]] or named
     if len(named) == 1:
         return PersonChoice(named[0])
+    if not named and _ADDRESS.match(typed):  # the same answer for every address
+        return PersonChoice(None, ADDRESS_ANSWER)
     if not named:
         return PersonChoice(None, f"No one called “{typed}” can chat here.")
     choices = " or ".join(f"“{p.display_name}~{account_handle(p.user_id)}”" for p in named)

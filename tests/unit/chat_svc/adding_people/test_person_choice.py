@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chat_svc.adding_people.person_choice import choose_person
+from chat_svc.adding_people.person_choice import ADDRESS_ANSWER, choose_person
 from chat_svc.models.messages import account_handle
 from chat_svc.models.users import ChatUser
 
@@ -39,10 +39,16 @@ def test_the_tag_chooses_one_of_a_shared_name_with_a_tilde_or_a_space() -> None:
     assert choose_person(f"grace hopper {tag}", PEOPLE).person is OTHER_GRACE
 
 
-def test_an_unknown_name_or_an_address_is_no_one() -> None:
-    for typed in ("Linus", "u1@example.com", f"Ada~{account_handle('u1')}"):
+def test_an_unknown_name_is_no_one() -> None:
+    for typed in ("Linus", f"Ada~{account_handle('u1')}"):
         choice = choose_person(typed, PEOPLE)
         assert choice.person is None and choice.problem == f"No one called “{typed}” can chat here."
+
+
+def test_a_known_and_an_unknown_address_get_the_same_answer() -> None:
+    known, unknown = choose_person("u1@example.com", PEOPLE), choose_person("x@example.org", PEOPLE)
+    assert known.person is None and unknown.person is None
+    assert known.problem == unknown.problem == ADDRESS_ANSWER
 
 
 def test_deactivated_people_are_not_added() -> None:
