@@ -19,11 +19,9 @@ from chat_svc.auth.viewers import signed_in
 from chat_svc.models.messages import account_handle
 from chat_svc.models.users import select_people
 from chat_svc.services import services_of
+from chat_svc.web.views.mention_suggestions import QUERY_MAX_CHARS, SUGGESTIONS
 from chat_svc.web.views.room_messages import visible_room_or_404
 from service_kit.serving.web import render_page
-
-SUGGESTIONS = 8
-QUERY_MAX_CHARS = 80
 
 add_suggestions = Blueprint("add_suggestions", __name__)
 

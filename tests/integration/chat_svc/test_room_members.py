@@ -57,6 +57,7 @@ async def test_adding_one_of_two_people_with_the_same_name(
 async def test_the_added_persons_open_tab_is_told_to_redraw_its_sidebar(
     make_chat_app: AppFactory, fake_auth: FakeAuth
 ) -> None:
+    """And the room's open pages get the line "Ada added Bob" live (issue 37, item 8)."""
     ada, bob = fake_auth.sign_in("Ada"), fake_auth.sign_in("Bob")
     async with (
         serve(make_chat_app()) as url,
@@ -64,11 +65,17 @@ async def test_the_added_persons_open_tab_is_told_to_redraw_its_sidebar(
         browser(url, bob) as _,
     ):
         slug = await ada_tab.create_room("Plans", visibility="closed")
-        async with room_stream(url, bob, "general") as (_, on_bob):
+        async with (
+            room_stream(url, bob, "general") as (_, on_bob),
+            room_stream(url, ada, slug) as (_, on_ada),
+        ):
             added = await ada_tab.post(f"/rooms/{slug}/members", name="Bob")
             assert added.status_code == 303
             event = await next_event(on_bob, skip=("here", "unread"))
+            line = await next_event(on_ada, skip=("here", "unread", "sidebar"))
     assert event is not None and event.event == "sidebar"
+    assert line is not None and line.event == "member-line"
+    assert "Ada added Bob" in line.data and "member-line" in line.data
 
 
 async def test_the_suggestions_of_people_to_add(
