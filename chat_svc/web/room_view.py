@@ -191,12 +191,14 @@ async def _around_page(
     messages = services.conversation.from_records(records)
     older = sum(1 for m in records if m.message_id < around)
     shown_newest = records[-1].message_id if records else 0
+    from_start, to_end = older < page_size, shown_newest >= newest
+    lines = await lines_for_page(room.slug, records, from_start=from_start, to_end=to_end)
     return RoomPage(
         room=room,
         sidebar=snapshot.sidebar,
         messages=messages,
         messages_html=services.conversation.html(
-            messages, viewer.user_id, None, highlighted=around
+            messages, viewer.user_id, None, highlighted=around, lines=lines
         ),
         last_id=max(newest, shown_newest),
         older_before=messages[0].record.message_id if older >= page_size else None,

@@ -34,8 +34,10 @@ async def test_lines_for_adds_joins_and_leaves_are_in_the_log_and_never_unread(
         await cy.post(f"/rooms/{lobby}/join")
         _, plans_page = await ada.get(f"/rooms/{plans}")
         _, lobby_page = await ada.get(f"/rooms/{lobby}")
+        _, around_page = await ada.get(f"/rooms/{plans}?around=1")  # "Before Bob" is 1
     assert "has-unread" not in sidebar_entry(bob_elsewhere, plans)
     assert plans_page.count("Ada added Bob") == 1 and "Bob left" in plans_page
     assert plans_page.index("Before Bob") < plans_page.index("Ada added Bob")
     assert plans_page.index("Ada added Bob") < plans_page.index("Bob left")
     assert "Cy joined" in lobby_page
+    assert "Before Bob" in around_page and "Ada added Bob" in around_page
