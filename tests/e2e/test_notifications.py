@@ -86,7 +86,9 @@ def test_a_hidden_tab_counts_in_its_title_and_notifies_after_the_opt_in(
         expect(ada).to_have_title(f"(1) Side {tag} · Chat")
         expect(ada.locator('link[rel="icon"]')).to_have_attribute("href", re.compile("favicon-dot"))
         ada.wait_for_function(
-            "window.__notices.some(n => n.title === 'You were mentioned in general')"
+            # A function, not an expression: Playwright evaluates a bare expression with eval,
+            # which the page's CSP refuses once the wait has to poll.
+            "() => window.__notices.some(n => n.title === 'You were mentioned in general')"
         )
 
         bob.goto(side_url)

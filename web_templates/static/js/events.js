@@ -31,13 +31,20 @@ export function onSettle(selector, handler) {
 // reconnect opens a new one).
 const streamHandlers = [];
 const hookedStreams = new WeakSet();
+const openStreams = new Set();
 export function onStream(name, handler) {
   streamHandlers.push([name, handler]);
+  // A module loaded later (a dynamic import) hears a stream that is open already too.
+  for (const source of openStreams) {
+    if (source.readyState === EventSource.CLOSED) openStreams.delete(source);
+    else source.addEventListener(name, (message) => handler(message, source));
+  }
 }
 document.addEventListener("htmx:sseOpen", (event) => {
   const source = event.detail?.source;
   if (!source || hookedStreams.has(source)) return;
   hookedStreams.add(source);
+  openStreams.add(source);
   for (const [name, handler] of streamHandlers) {
     source.addEventListener(name, (message) => handler(message, source));
   }
