@@ -19,7 +19,44 @@ def _cut(text: str) -> str:
     return (text * (LENGTH // len(text) + 1))[:LENGTH]
 
 
+# What the issue's target is about: prose with some emphasis, links, inline code, a short
+# list and one fenced block with a language (1,966 characters).
+REALISTIC = (
+    "Morning all. I looked into the **flaky deploy** from yesterday and I think I found it: "
+    "the health check in `deploy/check.sh` runs before the migrations finish, so the new "
+    "replica reports ready while the schema is still old. See https://example.org/runbooks/deploy "
+    "and the [incident notes](https://example.org/incidents/412) for the timeline.\n\n"
+    "What I propose, in order:\n\n"
+    "- wait for the `migrations_done` flag before the first check\n"
+    "- raise the check's timeout to *30 s* (it is 10 s today)\n"
+    "- page the on-call only after **two** failed checks\n\n"
+    "The change to the checker is small:\n\n"
+    "```python\n"
+    "async def ready(db: Database, timeout: float = 30.0) -> bool:\n"
+    "    deadline = time.monotonic() + timeout\n"
+    "    while time.monotonic() < deadline:\n"
+    '        if await db.flags.find_one({"name": "migrations_done"}):\n'
+    "            return await ping(db)  # the schema is current\n"
+    "        await asyncio.sleep(0.5)\n"
+    "    return False\n"
+    "```\n\n"
+    "I tried it on staging three times and every rollout went through without a single "
+    "false alarm. If nobody objects I will open the pull request after lunch; _reviews "
+    "welcome_, especially from whoever wrote the original check. Also, does anyone know why "
+    "`check.sh` sleeps for 7 seconds at the start? It looks like a workaround for something "
+    "that was fixed long ago (https://example.org/issues/88), but I would rather ask first. "
+    "Thanks, and sorry for the noise in #ops last night.\n\n"
+    "One more thing: the dashboard at https://example.org/grafana/d/deploys shows the same "
+    "pattern on *every* Tuesday release since October, which matches the week we moved the "
+    "migrations into the container start. The ~~old~~ previous setup ran them from CI before "
+    "the rollout, so the replicas never saw a half-migrated schema. Either fix works for me; "
+    "the one above is smaller and keeps the migrations where they are now. Let me know in "
+    "the thread or on the call at 3, or just reply here with a thumbs up if you agree and "
+    "I will take care of the rest today before the freeze starts."
+)
+
 KINDS = {
+    "realistic message": REALISTIC,
     "plain prose": _cut("We moved the deploy to Thursday, see https://example.org/plan for why. "),
     "prose with markup": _cut("Some **bold**, `code`, https://example.org/x and _em_.\n"),
     "list and quote": _cut("> quoted line\n\n- item one\n- item _two_\n\n"),
