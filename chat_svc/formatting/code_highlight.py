@@ -35,7 +35,21 @@ def _lexer_for(language: str) -> Lexer | None:
 def highlight_code(code: str, language: str, _attributes: str) -> str:
     """markdown-it's ``highlight`` hook: the code's HTML, or "" to let markdown-it escape
     it as it is (no language, or one Pygments does not know)."""
-    lexer = _lexer_for(language.strip().lower()) if language else None
-    if lexer is None:
+    if not language:
         return ""
-    return highlight(code, lexer, _FORMATTER)
+    language = language.strip().lower()
+    if len(code) > CACHED_CODE_CHARS:
+        return _highlighted(code, language)
+    return _cached_highlighted(code, language)
+
+
+def _highlighted(code: str, language: str) -> str:
+    lexer = _lexer_for(language)
+    return "" if lexer is None else highlight(code, lexer, _FORMATTER)
+
+
+# Lexing is most of a message's render time (docs/performance.md), and an edit that leaves
+# a block as it was, or a page rendering a message stored before formatting, lexes it
+# again. Blocks up to a few screens are kept: 128 of them hold a few MB at most.
+CACHED_CODE_CHARS = 8_000
+_cached_highlighted = lru_cache(maxsize=128)(_highlighted)

@@ -19,6 +19,7 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
+from markupsafe import escape
 
 from chat_svc.actions.mentions import without_tags
 from chat_svc.formatting.code_highlight import TOKEN_CLASSES, highlight_code
@@ -32,7 +33,10 @@ def _text(
     renderer: RendererHTML, tokens: Sequence[Token], idx: int, _options: OptionsDict, env: EnvType
 ) -> str:
     content = tokens[idx].content
-    return escapeHtml(content) if env.get(_LINK_DEPTH) else str(linkify(content))
+    if env.get(_LINK_DEPTH):
+        return escapeHtml(content)
+    # linkify's pattern needs "://": without it, linkify is escape (and a regex scan slower).
+    return str(linkify(content)) if "://" in content else str(escape(content))
 
 
 def _link_open(
@@ -84,9 +88,32 @@ _SANITISER = nh3.Cleaner(
 
 _ONE_PARAGRAPH = ("paragraph_open", "inline", "paragraph_close")
 
+# What can make a line more than its text: inline syntax, entities and line breaks anywhere
+# (markdown-it's inline rules start only at these), and block syntax at the line's start.
+_INLINE_SYNTAX = frozenset("\\`*_~[]<&\n\r\t\0")
+_BLOCK_STARTS = frozenset("-+*#>=`~_<0123456789")
+_TRAILING_BLANKS = " \t\r\n"  # what the parser drops after a paragraph's last line
+
 
 def render_markdown(body: str) -> str:
     """``body`` as sanitised HTML (block content: for a <div>, not inside a <p>)."""
+    text = body.rstrip(_TRAILING_BLANKS)
+    if _is_plain_line(text):
+        # The parser would give one paragraph of one text token: the same HTML, sooner.
+        return _SANITISER.clean(str(linkify(text)))
+    return _parsed_html(body)
+
+
+def _is_plain_line(text: str) -> bool:
+    return (
+        text != ""
+        and text == text.strip()
+        and text[0] not in _BLOCK_STARTS
+        and _INLINE_SYNTAX.isdisjoint(text)
+    )
+
+
+def _parsed_html(body: str) -> str:
     tokens = MARKDOWN.parse(body, {})
     env: dict[str, Any] = {}
     if tuple(token.type for token in tokens) == _ONE_PARAGRAPH:

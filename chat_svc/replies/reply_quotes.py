@@ -14,6 +14,8 @@ import logging
 from pymongo import ReturnDocument
 from redis.exceptions import RedisError
 
+from chat_svc.actions.mentions import without_tags
+from chat_svc.formatting.plain_text import plain_text
 from chat_svc.models.message_shape import ReplyQuote
 from chat_svc.models.messages import ChatMessage, MessageRecord, record_of, select_message
 from chat_svc.reads.latest_cache import LatestCache
@@ -36,7 +38,8 @@ async def reply_target(room: str, message_id: int | None) -> ReplyQuote | None:
         message_id=original.message_id,
         author_id=original.author_id,
         author_name=original.author_name,
-        first_line=first_line(original.body),
+        # Read as text, not source: no Markdown syntax, no account tags (mentions.py).
+        first_line=first_line(plain_text(without_tags(original.body, original.mentions))),
     )
 
 

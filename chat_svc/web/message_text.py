@@ -34,15 +34,14 @@ def linkify(text: str) -> Markup:
     for match in _URL.finditer(text):
         url = match.group(0)
         trimmed = _trim(url)
+        address = escape(trimmed)
         parts.append(escape(text[position : match.start()]))
-        parts.append(
-            Markup(
-                '<a href="{0}" rel="nofollow noopener noreferrer" target="_blank">{0}</a>'
-            ).format(trimmed)
-        )
+        # Joined, not Markup.format: a third of the time (a render calls it per text run).
+        parts.append(f'<a href="{address}" rel="nofollow noopener noreferrer" target="_blank">')
+        parts.append(f"{address}</a>")
         position = match.start() + len(trimmed)
     parts.append(escape(text[position:]))
-    return Markup("").join(parts)
+    return Markup("".join(parts))  # noqa: S704 (every piece of text above is escaped)
 
 
 def _trim(url: str) -> str:

@@ -48,7 +48,7 @@ def test_reply_from_the_menu_and_a_code_block_from_the_box(
             expect(page.locator(f"#message-{original_id} a.reply-count")).to_have_text("1 reply")
         reply_quote = reply.locator("a.reply-quote")
         expect(reply_quote).to_have_attribute("href", f"/rooms/general?around={original_id}")
-        expect(reply_quote).to_contain_text("Who has the **release** notes?")
+        expect(reply_quote).to_contain_text("Who has the release notes?")  # as it reads
         code = reply.locator("pre code.language-python span.n", has_text="notes")
         expect(code).to_be_visible()
         expect(reply.locator(".code-block .code-copy")).to_have_text("Copy")

@@ -28,7 +28,7 @@ async def test_a_reply_quotes_its_original_counts_and_says_when_it_is_gone(
     async with make_chat_app().test_app() as test_app:
         ada, bob = sign_in(test_app, fake_auth, "Ada"), sign_in(test_app, fake_auth, "Bob")
         await bob.get("/rooms/general")
-        await ada.say("general", "Lunch at **noon**?\nor later")
+        await ada.say("general", "Lunch at **noon** in [the park](https://park.example)?\nor later")
         original = newest_id((await ada.get("/rooms/general"))[1])
 
         # Without JavaScript: the message's reply page carries reply_to in its form.
@@ -44,7 +44,7 @@ async def test_a_reply_quotes_its_original_counts_and_says_when_it_is_gone(
         quote = message_html(page, reply)
         assert f'<a class="reply-quote" href="/rooms/general?around={original}">' in quote
         assert '<bdi class="reply-author">Ada</bdi>' in quote
-        assert "Lunch at **noon**?</span>" in quote  # the first line, as written
+        assert "Lunch at noon in the park?</span>" in quote  # the first line, as it reads
         replies_link = f"/rooms/general/messages/{original}/replies"
         assert f'<a class="reply-count" href="{replies_link}">1 reply</a>' in (
             message_html(page, original)
