@@ -47,6 +47,26 @@ async def insert_file(record: StoredFile) -> None:
     await record.insert()
 
 
+async def complete_file(
+    file_id: str,
+    *,
+    content_type: str,
+    size: int,
+    width: int,
+    height: int,
+    thumbnail_state: ThumbnailState,
+) -> None:
+    """An upload's record, reserved before its bytes went to the store, now whole."""
+    changes = {
+        "content_type": content_type,
+        "size": size,
+        "width": width,
+        "height": height,
+        "thumbnail_state": thumbnail_state,
+    }
+    await StoredFile.find_one(StoredFile.file_id == file_id).update({"$set": changes})
+
+
 async def select_file(file_id: str) -> StoredFile | None:
     return await StoredFile.find_one(StoredFile.file_id == file_id)
 

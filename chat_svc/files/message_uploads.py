@@ -52,14 +52,17 @@ class FilesMessageForm(MessageForm):
         super().validate_body(field)  # type: ignore[arg-type]
 
 
-async def read_form(uploads: Uploads, opened: list[StreamedUpload]) -> MultiDict[str, str]:
+async def read_form(
+    uploads: Uploads, slug: str, opened: list[StreamedUpload]
+) -> MultiDict[str, str]:
     """The text fields; each file is written to the store as it arrives and lands in
     ``opened`` (files past the per-message count are read and dropped, still counted)."""
     most = uploads.settings.upload_max_files
 
     def open_file(field: str, name: str) -> StreamedUpload:
         kept = sum(1 for upload in opened if not upload.is_empty) < most
-        upload = uploads.open(name, keep=field == FILES_FIELD and kept)
+        keep = field == FILES_FIELD and kept
+        upload = uploads.open(signed_in_viewer().user_id, slug, name, keep)
         if field == FILES_FIELD:
             opened.append(upload)
         return upload
@@ -78,7 +81,7 @@ async def post_with_files(slug: str, render_form: RenderForm) -> ResponseReturnV
     uploads: Uploads = current_app.extensions[UPLOADS_KEY]
     opened: list[StreamedUpload] = []
     try:
-        fields = await read_form(uploads, opened)
+        fields = await read_form(uploads, slug, opened)
         sent = [upload for upload in opened if not upload.is_empty]
         return await _post(slug, render_form, uploads, fields, sent)
     finally:  # whatever did not become a record (refused, failed, malformed) leaves the store
@@ -101,7 +104,7 @@ async def _post(
         return await render_form(slug, form, 422)
     viewer = signed_in_viewer()
     try:
-        files = await uploads.take(viewer.user_id, slug, sent)
+        files = await uploads.take(viewer.user_id, sent)
         message = await services_of().actions.messages.post(
             viewer,
             slug,

@@ -6,6 +6,7 @@ the files as the message's and asks the worker for thumbnails."""
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -13,13 +14,14 @@ from nats.js import JetStreamContext
 from redis.asyncio import Redis
 
 from chat_svc.files.file_events import FileAttached
-from chat_svc.files.file_kinds import is_inline_image
+from chat_svc.files.file_kinds import GENERIC_TYPE, is_inline_image
 from chat_svc.files.file_names import clean_file_name
 from chat_svc.files.file_records import (
     StoredFile,
     attach_files,
     bytes_stored_by,
-    insert_file,
+    complete_file,
+    file_key,
 )
 from chat_svc.files.file_settings import MB, FileSettings
 from chat_svc.files.image_work import UnreadableImageError, image_size
@@ -52,9 +54,21 @@ class Uploads:
     js: JetStreamContext
     settings: FileSettings
 
-    def open(self, name: str | None, keep: bool = True) -> StreamedUpload:
-        """A file's sink for the multipart reader (``keep=False``: read and dropped)."""
-        return StreamedUpload(self.store, name, self.settings.max_file_bytes, keep)
+    def open(self, uploader_id: str, room: str, name: str, keep: bool = True) -> StreamedUpload:
+        """A file's sink for the multipart reader (``keep=False``: read and dropped); its
+        record until it is taken says only who, where and when (for the sweeper)."""
+        file_id = secrets.token_urlsafe(18)
+        reservation = StoredFile(
+            file_id=file_id,
+            room=room,
+            uploader_id=uploader_id,
+            name=clean_file_name(name),
+            content_type=GENERIC_TYPE,
+            size=0,
+            storage_key=file_key(file_id, "original"),
+            uploaded_at=datetime.now(UTC),
+        )
+        return StreamedUpload(self.store, reservation, self.settings.max_file_bytes, keep)
 
     def check(self, uploads: list[StreamedUpload]) -> None:
         """Count and size (a file over the size stopped being written when it crossed it)."""
@@ -71,9 +85,7 @@ class Uploads:
                     f"files can be at most {_megabytes(limit.max_file_bytes)}.",
                 )
 
-    async def take(
-        self, uploader_id: str, room: str, uploads: list[StreamedUpload]
-    ) -> list[AttachedFile]:
+    async def take(self, uploader_id: str, uploads: list[StreamedUpload]) -> list[AttachedFile]:
         """Recorded, not yet any message's (the sweeper removes them if none comes). On any
         refusal or failure the caller discards every upload not ``recorded``."""
         self.check(uploads)
@@ -82,7 +94,7 @@ class Uploads:
                 raise upload.failure
         await self._check_rate(uploader_id, len(uploads))
         await self._check_quota(uploader_id, sum(upload.size for upload in uploads))
-        return [await self._record(uploader_id, room, upload) for upload in uploads]
+        return [await self._record(upload) for upload in uploads]
 
     async def _check_rate(self, uploader_id: str, count: int) -> None:
         key = f"chat:files:rate:{uploader_id}"
@@ -111,7 +123,7 @@ class Uploads:
                 f"{_megabytes(quota)}; delete messages with files you no longer need.",
             )
 
-    async def _record(self, uploader_id: str, room: str, upload: StreamedUpload) -> AttachedFile:
+    async def _record(self, upload: StreamedUpload) -> AttachedFile:
         content_type = upload.content_type
         width = height = 0
         if is_inline_image(content_type):
@@ -128,15 +140,13 @@ class Uploads:
             width=width,
             height=height,
         )
-        await insert_file(
-            StoredFile(
-                **attached.model_dump(),
-                room=room,
-                uploader_id=uploader_id,
-                storage_key=upload.key,
-                thumbnail_state="pending" if width else "none",
-                uploaded_at=datetime.now(UTC),
-            )
+        await complete_file(
+            attached.file_id,
+            content_type=content_type,
+            size=upload.size,
+            width=width,
+            height=height,
+            thumbnail_state="pending" if width else "none",
         )
         upload.recorded = True
         return attached
