@@ -25,7 +25,7 @@ from chat_svc.files.file_records import (
 )
 from chat_svc.files.file_settings import MB, FileSettings
 from chat_svc.files.image_work import UnreadableImageError, image_size
-from chat_svc.files.storage.object_store import ObjectStore
+from chat_svc.files.storage.object_store import ObjectStore, StoreUnavailableError
 from chat_svc.files.upload_streams import StreamedUpload
 from chat_svc.models.message_shape import AttachedFile
 from service_kit.messaging.jetstream import publish_payload
@@ -140,7 +140,7 @@ class Uploads:
             width=width,
             height=height,
         )
-        await complete_file(
+        completed = await complete_file(
             attached.file_id,
             content_type=content_type,
             size=upload.size,
@@ -148,6 +148,8 @@ class Uploads:
             height=height,
             thumbnail_state="pending" if width else "none",
         )
+        if not completed:  # a message must never name a file the sweeper has removed
+            raise StoreUnavailableError(f"{upload.key} was swept while it was uploading")
         upload.recorded = True
         return attached
 

@@ -27,7 +27,7 @@ UPLOAD_PATIENCE = 60.0
 # is swept).
 UPLOAD_ENV = {
     "CHAT_UPLOAD_RATE_COUNT": "100000",
-    "CHAT_UPLOAD_GRACE_SECONDS": "8",
+    "CHAT_UPLOAD_GRACE_SECONDS": "10",
     "CHAT_UPLOAD_SWEEP_SECONDS": "1",
 }
 SWEPT_WITHIN = 30.0
@@ -91,15 +91,15 @@ def store_of(topology: Topology) -> ObjectStore:
     )
 
 
-async def downloaded(client: httpx.AsyncClient, upload: SentUpload) -> tuple[str, bytes]:
-    """The message's file id and the bytes its link serves."""
+async def downloaded(client: httpx.AsyncClient, upload: SentUpload) -> tuple[str, int, bytes]:
+    """The message's file id, and the status and bytes its link answers (0: no link)."""
     page = await client.get("/rooms/general", params={"around": str(upload.message_id)})
     links = re.findall(rf'href="(/files/general/{upload.message_id}/([^"/]+))"', page.text)
     if not links:
-        return "", b""
+        return "", 0, b""
     url, file_id = links[0]
     answer = await client.get(url)
-    return file_id, answer.content if answer.status_code == 200 else b""
+    return file_id, answer.status_code, answer.content
 
 
 async def upload_problems(
@@ -111,10 +111,14 @@ async def upload_problems(
         problems.append("no upload was accepted: the upload load did not run")
     kept_ids = set()
     for upload in accepted:
-        file_id, data = await downloaded(client, upload)
+        file_id, status, data = await downloaded(client, upload)
         kept_ids.add(file_id)
         if data != upload.data:
-            problems.append(f"accepted upload {upload.body} is not downloadable whole")
+            in_store = file_id and await store.exists(f"files/{file_id}/original")
+            problems.append(
+                f"accepted upload {upload.body} (message {upload.message_id}, file {file_id}) "
+                f"answers {status} with {len(data)} bytes; in the store: {in_store}"
+            )
     unclear = [
         f"{u.body}: {u.status or u.error}"
         for u in sent
