@@ -26,8 +26,10 @@ VERSION = re.compile(r"^[0-9a-f]{16}$")
 FOREVER = "private, max-age=31536000, immutable"
 
 
-@avatar_downloads.get("/avatars/<user_id>/<version>/<int:size>.webp")
-async def avatar_picture(user_id: str, version: str, size: int) -> ResponseReturnValue:
+@avatar_downloads.get("/avatars/<user_id>/<version>/<size_name>.webp")
+async def avatar_picture(user_id: str, version: str, size_name: str) -> ResponseReturnValue:
+    # Read strictly like every number in a path: "064" or "+64" is no size.
+    size = int(size_name) if size_name.isdigit() and str(int(size_name)) == size_name else 0
     if await current_viewer() is None:
         abort(401)
     if size not in AVATAR_SIZES or not ACCOUNT_ID.match(user_id) or not VERSION.match(version):

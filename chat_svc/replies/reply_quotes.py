@@ -73,6 +73,8 @@ async def count_reply(cache: LatestCache, reply: ReplyQuote, room: str) -> None:
 
 async def mark_quotes_deleted(cache: LatestCache, original: MessageRecord) -> None:
     """The original is gone: its replies' quotes say "message deleted" and keep no text."""
+    if not original.reply_count:
+        return  # nothing quotes it: no read of the store (a scan on FerretDB)
     collection = ChatMessage.get_pymongo_collection()
     where = {"room": original.room, "reply.message_id": original.message_id}
     await collection.update_many(where, {"$set": {"reply.deleted": True, "reply.first_line": ""}})
