@@ -35,12 +35,9 @@ GENEROUS_LIMITS = {
 
 @contextmanager
 def running_stage(
-    tmp_path_factory: pytest.TempPathFactory,
-    restart: RestartPolicy | None = None,
-    s3: bool = False,
+    tmp_path_factory: pytest.TempPathFactory, restart: RestartPolicy | None = None
 ) -> Iterator[tuple[Topology, Supervisor | None]]:
-    """The stage topology; with ``restart``, supervised as ``./run stage`` does; with ``s3``,
-    files on SeaweedFS as ``./run stage`` keeps them."""
+    """The stage topology; with ``restart``, supervised as ``./run stage`` does."""
     # Every process shares one database: the topology's own FerretDB, or the MongoDB that
     # MONGODB_URL names (under a fresh name, dropped afterwards).
     database = f"stage_{uuid.uuid4().hex[:12]}"
@@ -58,7 +55,6 @@ def running_stage(
             nats_nodes=3,
             chat_replicas=2,
             app_env="test",
-            s3=s3,
         )
         supervisor = None
         if restart is not None:
