@@ -33,7 +33,7 @@ from pymongo import AsyncMongoClient
 from bench.proc import LOAD_CORE, cpu_seconds, pin_self
 from bench.publisher import CSRF
 from bench.stack import running_stack
-from chat_svc.push.vapid_keys import dev_private_key, load_vapid_keys
+from chat_svc.push.sending.vapid_keys import dev_private_key, load_vapid_keys
 from chat_svc.settings import ChatSettings
 from tests.integration.chat_svc.push_service import PushService, push_service_running
 

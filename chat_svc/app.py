@@ -35,12 +35,12 @@ from chat_svc.models.rooms import Room
 from chat_svc.models.users import ChatUser
 from chat_svc.profiles.profile_pages import profiles
 from chat_svc.profiles.profile_records import Profile
-from chat_svc.push.app_shell_views import app_shell
-from chat_svc.push.level_views import notification_levels
-from chat_svc.push.preferences import PushPreferences
+from chat_svc.push.app_shell.app_shell_views import app_shell
+from chat_svc.push.devices.preferences import PushPreferences
+from chat_svc.push.devices.subscription_views import push_subscriptions
+from chat_svc.push.devices.subscriptions import PushSubscription
+from chat_svc.push.levels.level_views import notification_levels
 from chat_svc.push.push_lifecycle import manage_push
-from chat_svc.push.subscription_views import push_subscriptions
-from chat_svc.push.subscriptions import PushSubscription
 from chat_svc.reactions.reaction_pages import reactions_blueprint
 from chat_svc.replies.reply_pages import reply_pages
 from chat_svc.request_path import compose_request_path

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from quart import Quart
 
 from chat_svc.events import decode_room_event
-from chat_svc.push import account_events, message_pushes
-from chat_svc.push.coalesced_pushes import CoalescedPushes
-from chat_svc.push.delivery import PushDelivery
-from chat_svc.push.device_sends import DeviceSends
-from chat_svc.push.push_windows import PushWindows
-from chat_svc.push.vapid_keys import VapidKeys, load_vapid_keys
+from chat_svc.push.devices import account_events
+from chat_svc.push.sending import message_pushes
+from chat_svc.push.sending.coalesced_pushes import CoalescedPushes
+from chat_svc.push.sending.delivery import PushDelivery
+from chat_svc.push.sending.device_sends import DeviceSends
+from chat_svc.push.sending.push_windows import PushWindows
+from chat_svc.push.sending.vapid_keys import VapidKeys, load_vapid_keys
 from chat_svc.settings import ChatSettings
 from service_kit.lifecycle import infrastructure_of
 from service_kit.messaging.jetstream import DurableConsumer

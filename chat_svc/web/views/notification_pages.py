@@ -20,7 +20,7 @@ from chat_svc.auth.viewers import signed_in, signed_in_viewer
 from chat_svc.models.notification_settings import select_mention_emails_on, set_mention_emails
 from chat_svc.models.users import select_user
 from chat_svc.notifications.unsubscribe_links import SealBrokenError
-from chat_svc.push.level_views import push_settings_context
+from chat_svc.push.levels.level_views import push_settings_context
 from chat_svc.services import services_of
 from chat_svc.web.forms import NotificationSettingsForm, SignOutForm
 from chat_svc.web.views.room_directory import expired_form

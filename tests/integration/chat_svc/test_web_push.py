@@ -16,8 +16,8 @@ from quart import Quart
 from quart.typing import TestAppProtocol as ChatTestApp
 
 from chat_svc.events import MessagePosted
+from chat_svc.push.devices.subscriptions import PushSubscription, subscription_id
 from chat_svc.push.push_lifecycle import web_push_of
-from chat_svc.push.subscriptions import PushSubscription, subscription_id
 from service_kit.events import PasswordChanged, SessionRevoked
 from tests.integration.chat_svc.conftest import AppFactory, serve
 from tests.integration.chat_svc.fake_auth import FakeAuth

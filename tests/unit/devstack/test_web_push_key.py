@@ -5,7 +5,7 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from chat_svc.push.vapid_keys import load_vapid_keys
+from chat_svc.push.sending.vapid_keys import load_vapid_keys
 from devstack.web_push_key import KEY_FILE, dev_vapid_key
 
 

@@ -9,8 +9,8 @@ import secrets
 import pytest
 from pydantic import ValidationError
 
-from chat_svc.push.payloads import message_payload
-from chat_svc.push.vapid_keys import dev_private_key, load_vapid_keys, new_private_key
+from chat_svc.push.sending.payloads import message_payload
+from chat_svc.push.sending.vapid_keys import dev_private_key, load_vapid_keys, new_private_key
 from chat_svc.settings import ChatSettings
 
 PRODUCTION = {

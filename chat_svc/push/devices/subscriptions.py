@@ -1,6 +1,6 @@
 """Push subscriptions, one per device (its endpoint), each tied to the person and to the
 session that registered it: that session's end (SessionRevoked) deletes it, a password
-change deletes all of the person's (push/account_events.py)."""
+change deletes all of the person's (push/devices/account_events.py)."""
 
 from __future__ import annotations
 

@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 import httpx
 from pywebpush import WebPusher
 
-from chat_svc.push.subscriptions import PushSubscription
-from chat_svc.push.vapid_keys import VapidKeys
+from chat_svc.push.devices.subscriptions import PushSubscription
+from chat_svc.push.sending.vapid_keys import VapidKeys
 from service_kit.outbound.public_targets import (
     RefusedTargetError,
     TargetPolicy,

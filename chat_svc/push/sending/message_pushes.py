@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from chat_svc.events import MessagePosted
-from chat_svc.push.device_sends import DeviceSends
-from chat_svc.push.payloads import message_payload
-from chat_svc.push.preferences import select_hiding_text
-from chat_svc.push.push_windows import PushWindows
-from chat_svc.push.recipients import select_recipients
+from chat_svc.push.devices.preferences import select_hiding_text
+from chat_svc.push.sending.device_sends import DeviceSends
+from chat_svc.push.sending.payloads import message_payload
+from chat_svc.push.sending.push_windows import PushWindows
+from chat_svc.push.sending.recipients import select_recipients
 from service_kit.events import Event
 from service_kit.messaging.jetstream import DeadLetterError, RetryLaterError
 

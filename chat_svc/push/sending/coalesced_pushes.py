@@ -13,10 +13,10 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from chat_svc.models.memberships import select_membership
-from chat_svc.push.device_sends import DeviceSends
-from chat_svc.push.payloads import coalesced_payload
-from chat_svc.push.push_windows import HeldMessages, PushWindows
-from chat_svc.push.recipients import Recipient, away_only
+from chat_svc.push.sending.device_sends import DeviceSends
+from chat_svc.push.sending.payloads import coalesced_payload
+from chat_svc.push.sending.push_windows import HeldMessages, PushWindows
+from chat_svc.push.sending.recipients import Recipient, away_only
 
 log = logging.getLogger(__name__)
 

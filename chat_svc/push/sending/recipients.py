@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 from chat_svc.events import MessagePosted
 from chat_svc.live.presence import stream_seen_key
 from chat_svc.models.memberships import Membership
-from chat_svc.push.levels import effective_level, level_asks_for, parse_level
+from chat_svc.push.levels.levels import effective_level, level_asks_for, parse_level
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,13 @@ from typing import cast
 
 from redis.asyncio import Redis
 
-from chat_svc.push.delivery import Outcome, PushDelivery
-from chat_svc.push.subscriptions import (
+from chat_svc.push.devices.subscriptions import (
     PushSubscription,
     delete_subscription,
     mark_success,
     select_subscriptions_of,
 )
+from chat_svc.push.sending.delivery import Outcome, PushDelivery
 
 log = logging.getLogger(__name__)
 

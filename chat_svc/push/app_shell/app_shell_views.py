@@ -12,12 +12,12 @@ from quart.typing import ResponseReturnValue
 
 from chat_svc.auth.viewers import signed_in, signed_in_viewer
 from chat_svc.models.memberships import select_memberships_of
-from chat_svc.push.app_icons import ICONS
-from chat_svc.push.levels import effective_level
+from chat_svc.push.app_shell.app_icons import ICONS
+from chat_svc.push.levels.levels import effective_level
 
 app_shell = Blueprint("app_shell", __name__)
 
-STATIC_DIR = Path(__file__).resolve().parents[2] / "web_templates" / "static"
+STATIC_DIR = Path(__file__).resolve().parents[3] / "web_templates" / "static"
 WORKER_FILE = STATIC_DIR / "js" / "service-worker.js"
 LIGHT_THEME = "#0d47a1"  # app.css: --accent
 

@@ -1,7 +1,7 @@
 """The installable app's icons as PNG files (browsers want PNG in these sizes; the SVG
 favicon is not enough for a home screen), drawn with Pillow like favicon.svg: the blue
-tile with the white speech bubble. Run ``python -m chat_svc.push.app_icons`` after changing
-the mark; the files are committed under web_templates/static/icons/."""
+tile with the white speech bubble. Run ``python -m chat_svc.push.app_shell.app_icons``
+after changing the mark; the files are committed under web_templates/static/icons/."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-ICON_DIR = Path(__file__).resolve().parents[2] / "web_templates" / "static" / "icons"
+ICON_DIR = Path(__file__).resolve().parents[3] / "web_templates" / "static" / "icons"
 BLUE = (13, 71, 161, 255)
 WHITE = (255, 255, 255, 255)
 # file name -> (size, "any" or "maskable"); maskable keeps the mark in the 80 % safe zone.

@@ -12,10 +12,10 @@ from quart.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
 from chat_svc.auth.viewers import signed_in, signed_in_viewer
-from chat_svc.push.level_views import SETTINGS_PATH
-from chat_svc.push.preferences import set_hide_text
+from chat_svc.push.devices.preferences import set_hide_text
+from chat_svc.push.devices.subscriptions import delete_subscription, upsert_subscription
+from chat_svc.push.levels.level_views import SETTINGS_PATH
 from chat_svc.push.push_lifecycle import web_push_of
-from chat_svc.push.subscriptions import delete_subscription, upsert_subscription
 from chat_svc.web.forms import ActionForm
 from chat_svc.web.views.room_directory import expired_form
 from service_kit.outbound.public_targets import RefusedTargetError, check_public_url

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from chat_svc.push.subscriptions import delete_subscriptions_of
+from chat_svc.push.devices.subscriptions import delete_subscriptions_of
 from service_kit.events import Event, PasswordChanged, SessionRevoked
 from service_kit.messaging.jetstream import DeadLetterError
 

@@ -10,8 +10,8 @@ from quart import Blueprint, redirect, request
 from quart.typing import ResponseReturnValue
 
 from chat_svc.auth.viewers import signed_in, signed_in_viewer
-from chat_svc.push.levels import LEVEL_LABELS, parse_level, select_room_levels, set_level
-from chat_svc.push.preferences import select_hide_text
+from chat_svc.push.devices.preferences import select_hide_text
+from chat_svc.push.levels.levels import LEVEL_LABELS, parse_level, select_room_levels, set_level
 from chat_svc.web.forms import ActionForm
 from chat_svc.web.views.room_directory import expired_form
 from chat_svc.web.views.room_messages import visible_room_or_404

@@ -1,0 +1,1 @@
+"""Web Push: app_shell."""
