@@ -4,19 +4,29 @@ The viewer carries no role, so the role is read as the admin gate reads it (admi
 one read of the person by id, and only on the pages people open now and then. The room
 page, opened all day, is left out: the fast path serves it byte for byte from a skeleton
 shared by every viewer, without reading the store (web/fast_paths/page_skeletons.py), and
-Quart's copy must match it."""
+Quart's copy must match it. Error pages are left out too (they must render with the store
+down), and a store that fails here costs the link, never the page."""
 
 from __future__ import annotations
 
+import logging
+
+from pymongo.errors import PyMongoError
 from quart import g, request
 
 from chat_svc.administration.admin_gate import is_administrator
+
+log = logging.getLogger(__name__)
 
 ROOM_PAGE = "chat.room_page"
 
 
 async def account_menu_links() -> dict[str, bool]:
     viewer = g.get("viewer")
-    if viewer is None or request.endpoint == ROOM_PAGE:
+    if viewer is None or request.endpoint == ROOM_PAGE or g.get("rendering_error_page"):
         return {}
-    return {"viewer_is_admin": await is_administrator(viewer.user_id)}
+    try:
+        return {"viewer_is_admin": await is_administrator(viewer.user_id)}
+    except PyMongoError as error:
+        log.warning("account menu drawn without the administration link: %s", error)
+        return {}

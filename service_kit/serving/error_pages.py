@@ -12,6 +12,7 @@ from pymongo.errors import ConnectionFailure, ExecutionTimeout
 from quart import (
     Quart,
     Response,
+    g,
     render_template,
     request,
 )
@@ -54,6 +55,9 @@ async def render_error(
     """An HTML error page; services pass their own ``template`` to add actions and may
     replace the status's generic ``title`` with one that says what happened."""
     default_title, default_message = ERROR_TEXT.get(status, ERROR_TEXT[500])
+    # Context processors see this and read nothing: the page that says the database is down
+    # must not need the database (a 500 instead of the 503, measured with FerretDB killed).
+    g.rendering_error_page = True
     body = await render_template(
         template,
         status=status,

@@ -24,6 +24,7 @@ from tests.integration.chat_svc.test_streams import (
     post,
     signed_in_client,
 )
+from tests.support.consumers_settled import wait_until_consumers_settled
 from tests.support.database_commands import CommandCounter, database_commands
 from tests.support.servers import RedisServer
 
@@ -104,6 +105,9 @@ async def test_streams_opening_while_valkey_is_unavailable_read_no_messages_per_
         for person in people:
             async with signed_in_client(base, person) as client:
                 await post(client, "hello")  # members of general, with history
+        # The posts' own work (push recipients read memberships) is done before counting.
+        assert fake_auth.js is not None
+        await wait_until_consumers_settled(fake_auth.js, "CHAT_EVENTS")
         redis_server.stop()
         try:
             commands.armed = True
