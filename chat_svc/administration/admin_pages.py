@@ -40,7 +40,8 @@ EMAIL_MAX_CHARS = 254
 BAD_INVITATION = "Enter a valid e-mail address and a name (up to 50 visible characters)."
 
 
-async def _page_context() -> dict[str, Any]:
+async def settings_page_context() -> dict[str, Any]:
+    """What every settings page draws around its content (the sidebar, the account menu)."""
     viewer = signed_in_viewer()
     return {
         "sidebar": await load_sidebar(viewer.user_id),
@@ -59,7 +60,7 @@ async def people_admin() -> ResponseReturnValue:
         action_form=ActionForm(None),
         notice=NOTICES.get(request.args.get("done", "")),
         room_creators=await select_room_creators(),
-        **await _page_context(),
+        **await settings_page_context(),
     )
 
 
@@ -163,5 +164,5 @@ async def audit_log() -> ResponseReturnValue:
         entries=entries,
         page=number,
         has_older=has_older,
-        **await _page_context(),
+        **await settings_page_context(),
     )

@@ -9,7 +9,7 @@ from quart.typing import ResponseReturnValue
 
 from chat_svc.actions.room_names import MAX_NAME_CHARS, clean_name
 from chat_svc.administration.admin_gate import administrators_only, current_administrator
-from chat_svc.administration.admin_pages import _page_context
+from chat_svc.administration.admin_pages import settings_page_context
 from chat_svc.administration.audit_log import audited
 from chat_svc.models.messages import GENERAL
 from chat_svc.models.rooms import Room, select_room
@@ -70,7 +70,7 @@ async def rooms_admin() -> ResponseReturnValue:
         rooms=rooms,
         action_form=ActionForm(None),
         notice=NOTICES.get(request.args.get("done", "")),
-        **await _page_context(),
+        **await settings_page_context(),
     )
 
 
