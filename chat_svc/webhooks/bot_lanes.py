@@ -28,6 +28,10 @@ class BotLanes:
     _queues: dict[str, deque[Delivery]] = field(default_factory=dict)
     _workers: set[asyncio.Task[None]] = field(default_factory=set)
 
+    @property
+    def open_lanes(self) -> int:
+        return len(self._queues)
+
     def hand(self, bot_id: str, delivery: Delivery) -> bool:
         """Queue ``delivery`` in the bot's lane; False when the lanes are full."""
         queue = self._queues.get(bot_id)
