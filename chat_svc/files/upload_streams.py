@@ -28,9 +28,15 @@ class StreamedUpload:
     (a file past the per-message count, or a field that is not ``files``)."""
 
     def __init__(
-        self, store: ObjectStore, reservation: StoredFile, max_bytes: int, keep: bool
+        self,
+        store: ObjectStore,
+        reservation: StoredFile,
+        sent_name: str,
+        max_bytes: int,
+        keep: bool,
     ) -> None:
-        self.name = reservation.name
+        self.name = reservation.name  # cleaned: never empty ("file")
+        self._sent_name = sent_name  # as the form sent it: empty when no file was chosen
         self.file_id = reservation.file_id
         self.key = reservation.storage_key
         self.size = 0
@@ -48,8 +54,9 @@ class StreamedUpload:
 
     @property
     def is_empty(self) -> bool:
-        """The part a form sends when no file was chosen."""
-        return not self.name and not self.size
+        """The part a form sends when no file was chosen (a browser's FormData of a text
+        post holds it too): it never touches the store nor becomes an attachment."""
+        return not self._sent_name and not self.size
 
     @property
     def content_type(self) -> str:
@@ -60,6 +67,8 @@ class StreamedUpload:
         return bytes(self._image or b"")
 
     async def write(self, data: memoryview) -> None:
+        if not data:  # the reader hands an empty part's nothing too
+            return
         self.size += len(data)
         if not self._keep or self.too_large or self.failure:
             return
@@ -100,7 +109,7 @@ class StreamedUpload:
             if self._writer is not None:
                 writer, self._writer = self._writer, None
                 await writer.finish()
-            elif self.name:  # an empty file, chosen on purpose
+            elif self._sent_name:  # an empty file, chosen on purpose
                 await self._reserve()
                 await self._store.put(self.key, b"")
         except StoreUnavailableError as error:

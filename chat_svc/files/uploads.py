@@ -68,7 +68,7 @@ class Uploads:
             storage_key=file_key(file_id, "original"),
             uploaded_at=datetime.now(UTC),
         )
-        return StreamedUpload(self.store, reservation, self.settings.max_file_bytes, keep)
+        return StreamedUpload(self.store, reservation, name, self.settings.max_file_bytes, keep)
 
     def check(self, uploads: list[StreamedUpload]) -> None:
         """Count and size (a file over the size stopped being written when it crossed it)."""
