@@ -8,6 +8,7 @@ from typing import Literal
 
 from beanie import Document
 from pymongo import ASCENDING, IndexModel
+from pymongo.results import UpdateResult
 
 # pending: the worker has not looked yet; ready: thumbnail and cleaned image stored;
 # none: not an image it shows inline (served as an attachment, never decoded again).
@@ -45,6 +46,30 @@ def file_key(file_id: str, variant: str) -> str:
 
 async def insert_file(record: StoredFile) -> None:
     await record.insert()
+
+
+async def complete_file(
+    file_id: str,
+    *,
+    content_type: str,
+    size: int,
+    width: int,
+    height: int,
+    thumbnail_state: ThumbnailState,
+) -> bool:
+    """An upload's record, reserved before its bytes went to the store, now whole; its grace
+    period starts again now. False: the sweeper removed it while the upload was slow."""
+    changes = {
+        "content_type": content_type,
+        "size": size,
+        "width": width,
+        "height": height,
+        "thumbnail_state": thumbnail_state,
+        "uploaded_at": datetime.now(UTC),
+    }
+    found = StoredFile.find(StoredFile.file_id == file_id)
+    result = await found.update_many({"$set": changes})
+    return isinstance(result, UpdateResult) and result.matched_count == 1
 
 
 async def select_file(file_id: str) -> StoredFile | None:

@@ -11,13 +11,15 @@ from collections.abc import Awaitable, Callable
 
 from quart import abort, current_app, redirect, request
 from quart.typing import ResponseReturnValue
+from werkzeug.datastructures import MultiDict
 
 from chat_svc.actions.post_intake import AlreadySentError, PostRefusedError
 from chat_svc.actions.send_once import valid_client_id
 from chat_svc.auth.viewers import signed_in_viewer
-from chat_svc.files.multipart_reader import MalformedFormError, ReadForm, read_multipart
+from chat_svc.files.multipart_reader import MalformedFormError, read_multipart
 from chat_svc.files.storage.object_store import StoreUnavailableError
-from chat_svc.files.uploads import Upload, UploadRefusedError, Uploads
+from chat_svc.files.upload_streams import StreamedUpload
+from chat_svc.files.uploads import UploadRefusedError, Uploads
 from chat_svc.services import services_of
 from chat_svc.web.forms import MessageForm
 from service_kit.serving.web import is_htmx
@@ -50,19 +52,24 @@ class FilesMessageForm(MessageForm):
         super().validate_body(field)  # type: ignore[arg-type]
 
 
-def uploads_of(read: ReadForm) -> list[Upload]:
-    """The files sent, without the empty part a form with no file chosen sends."""
-    return [
-        Upload(sent.name, sent.stream, sent.size)
-        for field, sent in read.files
-        if field == FILES_FIELD and (sent.size or sent.name)
-    ]
+async def read_form(
+    uploads: Uploads, slug: str, opened: list[StreamedUpload]
+) -> MultiDict[str, str]:
+    """The text fields; each file is written to the store as it arrives and lands in
+    ``opened`` (files past the per-message count are read and dropped, still counted)."""
+    most = uploads.settings.upload_max_files
 
+    def open_file(field: str, name: str) -> StreamedUpload:
+        kept = sum(1 for upload in opened if not upload.is_empty) < most
+        keep = field == FILES_FIELD and kept
+        upload = uploads.open(signed_in_viewer().user_id, slug, name, keep)
+        if field == FILES_FIELD:
+            opened.append(upload)
+        return upload
 
-async def read_form() -> ReadForm:
     boundary = request.mimetype_params.get("boundary", "").encode("latin-1")
     try:
-        return await read_multipart(request.body, boundary)
+        return (await read_multipart(request.body, boundary, open_file)).fields
     except MalformedFormError as malformed:
         log.info("malformed upload form: %s", malformed)
         abort(400)
@@ -71,25 +78,33 @@ async def read_form() -> ReadForm:
 async def post_with_files(slug: str, render_form: RenderForm) -> ResponseReturnValue:
     """Checks, stores the files, posts the message with them; ``render_form`` draws the room
     (or its form for HTMX) with errors, as the text post's view does."""
-    read = await read_form()
-    try:
-        return await _post(slug, render_form, read)
-    finally:
-        for _, sent in read.files:
-            sent.stream.close()
-
-
-async def _post(slug: str, render_form: RenderForm, read: ReadForm) -> ResponseReturnValue:
     uploads: Uploads = current_app.extensions[UPLOADS_KEY]
+    opened: list[StreamedUpload] = []
+    try:
+        fields = await read_form(uploads, slug, opened)
+        sent = [upload for upload in opened if not upload.is_empty]
+        return await _post(slug, render_form, uploads, fields, sent)
+    finally:  # whatever did not become a record (refused, failed, malformed) leaves the store
+        for upload in opened:
+            if not upload.recorded:
+                await upload.discard()
+
+
+async def _post(
+    slug: str,
+    render_form: RenderForm,
+    uploads: Uploads,
+    fields: MultiDict[str, str],
+    sent: list[StreamedUpload],
+) -> ResponseReturnValue:
     settings = services_of().settings
-    form = FilesMessageForm(read.fields, max_chars=settings.message_max_chars)
-    sent = uploads_of(read)
+    form = FilesMessageForm(fields, max_chars=settings.message_max_chars)
     form.has_files = bool(sent)
     if not form.validate():
         return await render_form(slug, form, 422)
     viewer = signed_in_viewer()
     try:
-        files = await uploads.take(viewer.user_id, slug, sent)
+        files = await uploads.take(viewer.user_id, sent)
         message = await services_of().actions.messages.post(
             viewer,
             slug,

@@ -3,17 +3,17 @@
 Why not Quart's parser: werkzeug's multipart decoder finds each boundary with a regular
 expression over its whole buffer, about 25 MB/s of CPU on random bytes, which made a 20 MB
 upload through the app a fifth as fast as writing it to the store (docs/performance.md,
-"Files"). Here the boundary is found with ``bytes.find`` (C speed) and a file's bytes go
-straight to a spooled temporary file as they arrive; the text fields are kept in memory,
-each at most ``MAX_FIELD_BYTES``. Anything malformed raises ``MalformedFormError`` (400).
+"Files"). Here the boundary is found with ``bytes.find`` (C speed) and a file's bytes go to
+the sink ``open_file`` gives for it as they arrive (the upload writes them straight into the
+object store: no temporary file); the text fields are kept in memory, each at most
+``MAX_FIELD_BYTES``. Anything malformed raises ``MalformedFormError`` (400).
 """
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, Callable
 from dataclasses import dataclass, field
-from typing import IO
+from typing import Generic, Protocol, TypeVar
 
 from werkzeug.datastructures import MultiDict
 from werkzeug.http import parse_options_header
@@ -21,43 +21,46 @@ from werkzeug.http import parse_options_header
 MAX_FIELD_BYTES = 64 * 1024
 MAX_HEADER_BYTES = 16 * 1024
 MAX_PARTS = 64
-SPOOL_BYTES = 1024 * 1024  # a file smaller than this stays in memory
 
 
 class MalformedFormError(ValueError):
     """Not a multipart form this reader accepts (the answer is 400)."""
 
 
-@dataclass
-class ReadFile:
-    name: str | None
-    stream: IO[bytes]
-    size: int = 0
+class FileSink(Protocol):
+    """Where one file part's bytes go; ``data`` is only valid during the call."""
+
+    async def write(self, data: memoryview) -> None: ...
+
+    async def finish(self) -> None: ...
+
+
+Sink = TypeVar("Sink", bound=FileSink)
+OpenFile = Callable[[str, str], Sink]  # (field name, file name) -> its sink
 
 
 @dataclass
-class ReadForm:
+class ReadForm(Generic[Sink]):
     fields: MultiDict[str, str] = field(default_factory=MultiDict)
-    files: list[tuple[str, ReadFile]] = field(default_factory=list)
+    files: list[tuple[str, Sink]] = field(default_factory=list)
 
 
 @dataclass
-class _Part:
+class _Part(Generic[Sink]):
     name: str
-    file: ReadFile | None
+    file: Sink | None
     text: bytearray = field(default_factory=bytearray)
 
-    def write(self, data: bytes | bytearray | memoryview) -> None:
+    async def write(self, data: memoryview) -> None:
         if self.file is not None:
-            self.file.stream.write(data)
-            self.file.size += len(data)
+            await self.file.write(data)
             return
         self.text += data
         if len(self.text) > MAX_FIELD_BYTES:
             raise MalformedFormError(f"field {self.name!r} is too long")
 
 
-def _part_of(head: bytes) -> _Part:
+def _part_of(head: bytes, open_file: OpenFile[Sink]) -> _Part[Sink]:
     disposition = ""
     for line in head.decode("utf-8", "replace").split("\r\n"):
         key, _, value = line.partition(":")
@@ -68,18 +71,19 @@ def _part_of(head: bytes) -> _Part:
         raise MalformedFormError("a part without a form-data name")
     if "filename" not in options:
         return _Part(options["name"], None)
-    spooled = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - the caller's
-    return _Part(options["name"], ReadFile(options["filename"], spooled))
+    return _Part(options["name"], open_file(options["name"], options["filename"]))
 
 
-async def read_multipart(body: AsyncIterable[bytes], boundary: bytes) -> ReadForm:
-    """The fields and files of a multipart body, read as it arrives."""
+async def read_multipart(
+    body: AsyncIterable[bytes], boundary: bytes, open_file: OpenFile[Sink]
+) -> ReadForm[Sink]:
+    """The fields of a multipart body, and each file's sink once its part has ended."""
     if not boundary or len(boundary) > 70:
         raise MalformedFormError("no usable boundary")
     delimiter = b"\r\n--" + boundary
-    form = ReadForm()
+    form: ReadForm[Sink] = ReadForm()
     buffer = bytearray(b"\r\n")  # the first boundary then reads like every other one
-    part: _Part | None = None
+    part: _Part[Sink] | None = None
     state = "preamble"
     parts = 0
     async for chunk in body:
@@ -90,13 +94,15 @@ async def read_multipart(body: AsyncIterable[bytes], boundary: bytes) -> ReadFor
                 if found < 0:
                     keep = len(delimiter) - 1  # a delimiter may be cut across chunks
                     if part is not None and len(buffer) > keep:
-                        part.write(memoryview(buffer)[: len(buffer) - keep])
+                        with memoryview(buffer) as view:
+                            await part.write(view[: len(buffer) - keep])
                     if len(buffer) > keep:
                         del buffer[: len(buffer) - keep]
                     break
                 if part is not None:
-                    part.write(memoryview(buffer)[:found])
-                    _finish(part, form)
+                    with memoryview(buffer) as view:
+                        await part.write(view[:found])
+                    await _finish(part, form)
                     part = None
                 del buffer[: found + len(delimiter)]
                 state = "after_boundary"
@@ -118,18 +124,18 @@ async def read_multipart(body: AsyncIterable[bytes], boundary: bytes) -> ReadFor
                 parts += 1
                 if parts > MAX_PARTS:
                     raise MalformedFormError("too many parts")
-                part = _part_of(bytes(buffer[:end]))
+                part = _part_of(bytes(buffer[:end]), open_file)
                 del buffer[: end + 4]
                 state = "body"
     raise MalformedFormError("the form ended before its closing boundary")
 
 
-def _finish(part: _Part, form: ReadForm) -> None:
+async def _finish(part: _Part[Sink], form: ReadForm[Sink]) -> None:
     if part.file is None:
         try:
             form.fields.add(part.name, part.text.decode())
         except UnicodeDecodeError as error:
             raise MalformedFormError(f"field {part.name!r} is not UTF-8") from error
         return
-    part.file.stream.seek(0)
+    await part.file.finish()
     form.files.append((part.name, part.file))

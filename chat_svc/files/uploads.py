@@ -1,5 +1,6 @@
-"""Taking a message's files: limits first (count, size, rate, quota), then the object store,
-then the metadata. The message is posted afterwards by the caller; ``attached`` then marks
+"""Taking a message's files: each was written to the object store as it arrived
+(``upload_streams``); then the limits (count, size, rate, quota; a refusal removes what was
+written), then the metadata. The message is posted afterwards by the caller; ``attached`` then marks
 the files as the message's and asks the worker for thumbnails."""
 
 from __future__ import annotations
@@ -8,37 +9,28 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import IO
 
 from nats.js import JetStreamContext
 from redis.asyncio import Redis
 
 from chat_svc.files.file_events import FileAttached
-from chat_svc.files.file_kinds import SNIFF_BYTES, is_inline_image, sniffed_type
+from chat_svc.files.file_kinds import GENERIC_TYPE, is_inline_image
 from chat_svc.files.file_names import clean_file_name
 from chat_svc.files.file_records import (
     StoredFile,
     attach_files,
     bytes_stored_by,
+    complete_file,
     file_key,
-    insert_file,
 )
 from chat_svc.files.file_settings import MB, FileSettings
 from chat_svc.files.image_work import UnreadableImageError, image_size
-from chat_svc.files.storage.object_store import ObjectStore
+from chat_svc.files.storage.object_store import ObjectStore, StoreUnavailableError
+from chat_svc.files.upload_streams import StreamedUpload
 from chat_svc.models.message_shape import AttachedFile
 from service_kit.messaging.jetstream import publish_payload
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Upload:
-    """A file as the request parsed it (a spooled temporary file) and the name sent."""
-
-    name: str | None
-    stream: IO[bytes]
-    size: int
 
 
 class UploadRefusedError(Exception):
@@ -62,27 +54,47 @@ class Uploads:
     js: JetStreamContext
     settings: FileSettings
 
-    def check(self, uploads: list[Upload]) -> None:
-        """Count and size: refused before anything is stored."""
+    def open(self, uploader_id: str, room: str, name: str, keep: bool = True) -> StreamedUpload:
+        """A file's sink for the multipart reader (``keep=False``: read and dropped); its
+        record until it is taken says only who, where and when (for the sweeper)."""
+        file_id = secrets.token_urlsafe(18)
+        reservation = StoredFile(
+            file_id=file_id,
+            room=room,
+            uploader_id=uploader_id,
+            name=clean_file_name(name),
+            content_type=GENERIC_TYPE,
+            size=0,
+            storage_key=file_key(file_id, "original"),
+            uploaded_at=datetime.now(UTC),
+        )
+        return StreamedUpload(self.store, reservation, name, self.settings.max_file_bytes, keep)
+
+    def check(self, uploads: list[StreamedUpload]) -> None:
+        """Count and size (a file over the size stopped being written when it crossed it)."""
         limit = self.settings
         if len(uploads) > limit.upload_max_files:
             raise UploadRefusedError(
                 413, f"At most {limit.upload_max_files} files per message; this had {len(uploads)}."
             )
         for upload in uploads:
-            if upload.size > limit.max_file_bytes:
+            if upload.too_large:
                 raise UploadRefusedError(
                     413,
                     f"{clean_file_name(upload.name)} is {_megabytes(upload.size)}; "
                     f"files can be at most {_megabytes(limit.max_file_bytes)}.",
                 )
 
-    async def take(self, uploader_id: str, room: str, uploads: list[Upload]) -> list[AttachedFile]:
-        """Stored and recorded, not yet any message's (the sweeper removes them if none comes)."""
+    async def take(self, uploader_id: str, uploads: list[StreamedUpload]) -> list[AttachedFile]:
+        """Recorded, not yet any message's (the sweeper removes them if none comes). On any
+        refusal or failure the caller discards every upload not ``recorded``."""
         self.check(uploads)
+        for upload in uploads:
+            if upload.failure is not None:
+                raise upload.failure
         await self._check_rate(uploader_id, len(uploads))
         await self._check_quota(uploader_id, sum(upload.size for upload in uploads))
-        return [await self._take_one(uploader_id, room, upload) for upload in uploads]
+        return [await self._record(upload) for upload in uploads]
 
     async def _check_rate(self, uploader_id: str, count: int) -> None:
         key = f"chat:files:rate:{uploader_id}"
@@ -111,40 +123,34 @@ class Uploads:
                 f"{_megabytes(quota)}; delete messages with files you no longer need.",
             )
 
-    async def _take_one(self, uploader_id: str, room: str, upload: Upload) -> AttachedFile:
-        upload.stream.seek(0)
-        head = upload.stream.read(SNIFF_BYTES)
-        content_type = sniffed_type(head)
+    async def _record(self, upload: StreamedUpload) -> AttachedFile:
+        content_type = upload.content_type
         width = height = 0
         if is_inline_image(content_type):
-            upload.stream.seek(0)
             try:
-                width, height = image_size(upload.stream.read(), self.settings.image_max_pixels)
+                width, height = image_size(upload.image_bytes, self.settings.image_max_pixels)
             except UnreadableImageError as error:
                 log.info("image not shown inline: %s", error)
                 content_type = "application/octet-stream"
-        file_id = secrets.token_urlsafe(18)
-        key = file_key(file_id, "original")
-        upload.stream.seek(0)
-        await self.store.put(key, upload.stream)
         attached = AttachedFile(
-            file_id=file_id,
+            file_id=upload.file_id,
             name=clean_file_name(upload.name),
             content_type=content_type,
             size=upload.size,
             width=width,
             height=height,
         )
-        await insert_file(
-            StoredFile(
-                **attached.model_dump(),
-                room=room,
-                uploader_id=uploader_id,
-                storage_key=key,
-                thumbnail_state="pending" if width else "none",
-                uploaded_at=datetime.now(UTC),
-            )
+        completed = await complete_file(
+            attached.file_id,
+            content_type=content_type,
+            size=upload.size,
+            width=width,
+            height=height,
+            thumbnail_state="pending" if width else "none",
         )
+        if not completed:  # a message must never name a file the sweeper has removed
+            raise StoreUnavailableError(f"{upload.key} was swept while it was uploading")
+        upload.recorded = True
         return attached
 
     async def attached(self, room: str, message_id: int, files: list[AttachedFile]) -> None:

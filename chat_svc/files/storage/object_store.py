@@ -9,14 +9,18 @@ key is ``StoreUnavailableError``: the caller answers 503 and has sent nothing.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from datetime import timedelta
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import obstore
 from obstore.exceptions import NotFoundError
 from obstore.store import LocalStore, S3Store
+
+if TYPE_CHECKING:
+    from obstore import AsyncWritableFile
 
 STREAM_CHUNK_BYTES = 256 * 1024
 # obstore raises its NotFoundError from the S3 backend and FileNotFoundError from the disk.
@@ -45,6 +49,11 @@ class ObjectStore:
             await obstore.put_async(self._store, key, data)
         except Exception as error:
             raise StoreUnavailableError(f"put {key}: {error}") from error
+
+    def open_writer(self, key: str) -> ObjectWriter:
+        """The object written as its bytes come (S3: a multipart upload); it exists only once
+        ``finish`` returns, and ``abort`` leaves nothing."""
+        return ObjectWriter(obstore.open_writer_async(self._store, key), key)
 
     async def get(self, key: str) -> bytes:
         try:
@@ -95,6 +104,34 @@ class ObjectStore:
             return
         except Exception as error:
             raise StoreUnavailableError(f"delete {key}: {error}") from error
+
+
+class UploadAbortedError(Exception):
+    """Handed to the writer so it drops what it buffered instead of completing the object."""
+
+
+class ObjectWriter:
+    def __init__(self, file: AsyncWritableFile, key: str) -> None:
+        self._file = file
+        self._key = key
+
+    async def write(self, data: bytes) -> None:
+        try:
+            await self._file.write(data)
+        except Exception as error:
+            raise StoreUnavailableError(f"write {self._key}: {error}") from error
+
+    async def finish(self) -> None:
+        try:
+            await self._file.close()
+        except Exception as error:
+            raise StoreUnavailableError(f"finish {self._key}: {error}") from error
+
+    async def abort(self) -> None:
+        """Leaving the writer with an error aborts it (S3 aborts the multipart upload)."""
+        aborted = UploadAbortedError(self._key)
+        with contextlib.suppress(Exception):
+            await self._file.__aexit__(UploadAbortedError, aborted, None)
 
 
 def local_object_store(directory: Path) -> ObjectStore:

@@ -217,11 +217,10 @@ async def test_an_upload_that_never_became_a_message_is_swept_after_the_grace_pe
         ada = sign_in(test_app, fake_auth, "Ada")
         uploads = test_app.app.extensions["chat_files_uploads"]  # type: ignore[attr-defined]
         sent = await post_files(ada, "general", [("kept.txt", b"kept")], body="sent")
-        from chat_svc.files.uploads import Upload
-
-        (orphan,) = await uploads.take(
-            ada.user_id, "general", [Upload("o.txt", io.BytesIO(b"o"), 1)]
-        )
+        unsent = uploads.open(ada.user_id, "general", "o.txt")
+        await unsent.write(memoryview(b"o"))
+        await unsent.finish()
+        (orphan,) = await uploads.take(ada.user_id, [unsent])
         sweeper = test_app.app.extensions["chat_files_sweeper"]  # type: ignore[attr-defined]
         sweeper._grace = 0.0
         removed = await sweeper.sweep()

@@ -35,9 +35,12 @@ GENEROUS_LIMITS = {
 
 @contextmanager
 def running_stage(
-    tmp_path_factory: pytest.TempPathFactory, restart: RestartPolicy | None = None
+    tmp_path_factory: pytest.TempPathFactory,
+    restart: RestartPolicy | None = None,
+    s3: bool = False,
 ) -> Iterator[tuple[Topology, Supervisor | None]]:
-    """The stage topology; with ``restart``, supervised as ``./run stage`` does."""
+    """The stage topology; with ``restart``, supervised as ``./run stage`` does; with ``s3``,
+    files on SeaweedFS as ``./run stage`` keeps them."""
     # Every process shares one database: the topology's own FerretDB, or the MongoDB that
     # MONGODB_URL names (under a fresh name, dropped afterwards).
     database = f"stage_{uuid.uuid4().hex[:12]}"
@@ -55,6 +58,7 @@ def running_stage(
             nats_nodes=3,
             chat_replicas=2,
             app_env="test",
+            s3=s3,
         )
         supervisor = None
         if restart is not None:

@@ -55,6 +55,7 @@ from tests.integration.stage.chaos_load import (
 )
 from tests.integration.stage.conftest import running_stage
 from tests.integration.stage.live_stream import LiveStream
+from tests.integration.stage.upload_load import UPLOAD_ENV, UploadLoad, store_of, upload_problems
 from tests.support.http_accounts import HttpAccounts, Mailbox, chat_csrf_token, post_message
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ class Fault:
     process: Callable[[Topology], str]  # chosen when it strikes (e.g. the current leader)
     refuse_restart_once: bool = False
     needs_own_database: bool = False  # not run against the MongoDB that MONGODB_URL names
+    uploads: bool = False  # files are uploaded through it (the S3 server's fault)
 
     @property
     def slug(self) -> str:
@@ -138,6 +140,7 @@ FAULTS = [
     Fault("the database (FerretDB)", lambda _t: "ferretdb", needs_own_database=True),
     Fault("mail_svc", lambda _t: "mail_svc"),
     Fault("auth_svc, refusing to start once (port taken)", lambda _t: "auth_svc", True),
+    Fault("SeaweedFS (S3) with uploads in flight", lambda _t: "seaweedfs", uploads=True),
 ]
 
 
@@ -145,6 +148,11 @@ def faults_for(topology: Topology) -> list[Fault]:
     """All of them; the database only when it is the topology's own (not MONGODB_URL's)."""
     own_database = "ferretdb" in topology.processes
     return [fault for fault in FAULTS if own_database or not fault.needs_own_database]
+
+
+def uploaders(posters: list[ChatPoster]) -> list[ChatPoster]:
+    """Two people, one on each replica (posters alternate replicas by person)."""
+    return [posters[0], posters[LANES_PER_POSTER]]
 
 
 @dataclass
@@ -170,9 +178,12 @@ class Outcome:
     restarted_after: float = 0.0
     ready_after: float = 0.0  # every service's /readyz, from the kill
     ready_after_restart: float = 0.0
+    uploads_accepted: int = 0
+    uploads_refused: int = 0
+    upload_problems: list[str] = field(default_factory=list)
 
     def problems(self) -> list[str]:
-        found = []
+        found = list(self.upload_problems)
         if self.unclear_refusals:
             found.append(f"refusals that were not clear: {self.unclear_refusals[:5]}")
         late = self.late_by_id if STRICT_ID_ORDER else 0
@@ -195,9 +206,12 @@ class Outcome:
 def supervised_stage(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[Topology, Supervisor]]:
-    with running_stage(tmp_path_factory, RestartPolicy()) as (topology, supervisor):
-        assert supervisor is not None
-        yield topology, supervisor
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in UPLOAD_ENV.items():  # before any process starts (and restarts)
+            env.setenv(name, value)
+        with running_stage(tmp_path_factory, RestartPolicy(), s3=True) as (topology, supervisor):
+            assert supervisor is not None
+            yield topology, supervisor
 
 
 @pytest.mark.timeout(420)
@@ -271,8 +285,9 @@ async def strike(
     """Load, the kill, the supervisor's restart, /readyz everywhere, more load; the ledger."""
     messages = MessageLoad(posters, MESSAGES_PER_SECOND, label=fault.slug)
     sign_ups = SignUpLoad(accounts, SIGN_UPS_PER_SECOND, label=f"newcomer-{fault.slug}")
+    uploads = UploadLoad(uploaders(posters) if fault.uploads else [], label=f"file-{fault.slug}")
     stop = asyncio.Event()
-    load = asyncio.gather(messages.run(stop), sign_ups.run(stop))
+    load = asyncio.gather(messages.run(stop), sign_ups.run(stop), uploads.run(stop))
     load_began = time.monotonic()
     opened_before = sum(len(s.connections) for s in subscribers)
     try:
@@ -307,6 +322,13 @@ async def strike(
     counts = await wait_for_emails(accounts.mailbox, welcomed, DELIVERY_PATIENCE)
     outcome.emails_lost = [a for a in welcomed if not counts[a.lower()]]
     outcome.email_duplicates = sum(counts[a.lower()] - 1 for a in welcomed if counts[a.lower()] > 1)
+    if fault.uploads:
+        accepted_uploads = sum(1 for u in uploads.sent if u.message_id is not None)
+        outcome.uploads_accepted = accepted_uploads
+        outcome.uploads_refused = len(uploads.sent) - accepted_uploads
+        outcome.upload_problems = await upload_problems(
+            uploads.sent, posters[0].client, store_of(topology)
+        )
     return outcome, posts
 
 
@@ -446,9 +468,14 @@ def write_report(outcomes: list[Outcome], topology: Topology) -> None:
         )
         rate = (o.posts_accepted + o.posts_refused) / max(o.seconds_of_load, 0.001)
         refusals = ", ".join(f"{n} {kind}" for kind, n in o.refusals.most_common()) or "none"
+        uploaded = (
+            f"; uploads accepted {o.uploads_accepted} / refused {o.uploads_refused}"
+            if o.uploads_accepted or o.uploads_refused
+            else ""
+        )
         notes.append(
             f"- {o.fault}: {rate:.0f} posts/s over {o.seconds_of_load:.0f}s; "
-            f"{o.streams_reopened} streams reopened; refusals: {refusals}"
+            f"{o.streams_reopened} streams reopened; refusals: {refusals}{uploaded}"
         )
     lines += ["", *notes]
     REPORT.parent.mkdir(parents=True, exist_ok=True)
