@@ -108,6 +108,59 @@ def test_a_hidden_tab_counts_in_its_title_and_notifies_after_the_opt_in(
         bob_context.close()
 
 
+def test_the_title_leaves_out_rooms_at_nothing_and_the_bell_marks_the_level_live(
+    browser: Browser, stack: RunningStack
+) -> None:
+    ada_context, bob_context = browser.new_context(), browser.new_context()
+    try:
+        ada, bob = ada_context.new_page(), bob_context.new_page()
+        tag = uuid.uuid4().hex[:4]
+        quiet = f"Quiet {tag}"
+        open_account(ada, stack, new_person(f"Ada-{tag}"))
+        open_account(bob, stack, new_person(f"Bob-{tag}"))
+        bob.get_by_role("link", name="All rooms").click()
+        bob.get_by_label("Room name").fill(quiet)
+        bob.get_by_role("button", name="Create the room").click()
+        wait_until_live(bob)
+        quiet_url = bob.url
+        ada.goto(quiet_url)
+        ada.get_by_role("button", name="Join this room").click()
+        wait_until_live(ada)
+        levels = ada.locator('.level-menu button[name="level"]')
+        expect(levels.and_(ada.locator('[aria-current="true"]'))).to_have_text("Mentions only")
+        ada.locator("details.level-menu > summary").click()
+        ada.get_by_role("button", name="Nothing").click()
+        wait_until_live(ada)
+        expect(levels.and_(ada.locator('[aria-current="true"]'))).to_have_text("Nothing")
+
+        ada.get_by_role("link", name="general").click()
+        wait_until_live(ada)
+        send_message(bob, "nobody is listening")
+        quiet_entry = ada.locator(".sidebar-entry", has_text=quiet)
+        expect(quiet_entry.locator(".unread-count")).to_be_visible()  # unread, yet muted
+        expect(ada).to_have_title("general · Chat")
+
+        # Another tab of hers turns the room up: this one counts it at once.
+        settings = ada_context.new_page()
+        settings.goto(f"{stack.chat_urls[0]}/settings/notifications")
+        settings.get_by_label(quiet).select_option("everything")
+        settings.locator("li", has=settings.get_by_label(quiet)).get_by_role(
+            "button", name="Save"
+        ).click()
+        expect(ada).to_have_title("(1) general · Chat")
+
+        ada.goto(quiet_url)
+        wait_until_live(ada)
+        settings.get_by_label(quiet).select_option("nothing")
+        settings.locator("li", has=settings.get_by_label(quiet)).get_by_role(
+            "button", name="Save"
+        ).click()
+        expect(levels.and_(ada.locator('[aria-current="true"]'))).to_have_text("Nothing")
+    finally:
+        ada_context.close()
+        bob_context.close()
+
+
 def test_the_app_installs_and_its_worker_never_answers_from_a_cache(
     browser: Browser, stack: RunningStack
 ) -> None:
