@@ -155,6 +155,9 @@ def test_the_title_leaves_out_rooms_at_nothing_and_the_bell_marks_the_level_live
         settings.locator("li", has=settings.get_by_label(quiet)).get_by_role(
             "button", name="Save"
         ).click()
+        # Her open tab's sidebar is redrawn; its bell menu, opened next, marks the new level.
+        expect(ada.locator('.sidebar-entry[data-level="nothing"]', has_text=quiet)).to_be_attached()
+        ada.locator("details.level-menu > summary").click()
         expect(levels.and_(ada.locator('[aria-current="true"]'))).to_have_text("Nothing")
     finally:
         ada_context.close()

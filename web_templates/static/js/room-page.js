@@ -13,7 +13,6 @@ import "./stream-resume.js";
 import "./stream-orders.js";
 import "./unread-badges.js";
 import "./tab-title.js";
-import "./level-menu.js";
 import "./push-opt-in.js";
 import "./here-now.js";
 import "./typing-line.js";

@@ -1,9 +1,8 @@
 // The tab says what waits: "(3) general · Chat" counts the unread messages of the person's
 // rooms (the sidebar's badges, which the stream keeps current), plus what arrived in this
 // room while the tab was hidden; the favicon gets a dot for a direct message or a mention.
-// Both clear as the person reads (the badges drop, the tab is looked at again). A room at
-// the level "nothing" (its sidebar entry's data-level, redrawn when it changes) counts for
-// neither.
+// Both clear as the person reads (the badges drop, the tab is looked at again). Rooms at
+// the level "nothing" (data-level) count for neither.
 import { on } from "./events.js";
 
 const baseTitle = document.title;
@@ -14,11 +13,6 @@ let unseenHere = 0;
 let unseenForMe = false;
 
 const muted = (entry) => entry?.dataset.level === "nothing";
-
-function openRoomEntry() {
-  const room = document.getElementById("live")?.dataset.room ?? "";
-  return document.querySelector(`.sidebar-entry[data-room="${CSS.escape(room)}"]`);
-}
 
 function countOf(badge) {
   return badge.hidden ? 0 : Number.parseInt(badge.textContent ?? "", 10) || 0;
@@ -60,7 +54,8 @@ on("htmx:sseMessage", "#messages", (_event, list) => {
   if (!document.hidden) return;
   const known = Number(list.dataset.seenCount ?? "0");
   const items = [...list.querySelectorAll("[data-message-id]:not(.own-message)")];
-  const counted = muted(openRoomEntry()) ? [] : items.slice(known);
+  const here = document.querySelector('.sidebar-entry:has([aria-current="page"])');
+  const counted = muted(here) ? [] : items.slice(known);
   for (const item of counted) {
     unseenHere += 1;
     unseenForMe ||= isForMe(item);
