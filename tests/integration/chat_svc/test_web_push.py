@@ -32,11 +32,9 @@ from tests.integration.chat_svc.push_service import (
     push_service_running,
 )
 from tests.integration.chat_svc.test_room_streams import room_stream
-from tests.integration.chat_svc.test_streams import next_event
 
 PUSH = {"web_push_allow_loopback": True, "push_coalesce_seconds": 2.0}
 KEY_META = re.compile(r'<meta name="web-push-public-key" content="([^"]+)">')
-MARKED_LEVEL = re.compile(r'<button type="submit" name="level" value="(\w+)" aria-current="true">')
 
 
 async def register(person: Person, device: Device, method: str = "POST") -> int:
@@ -165,37 +163,6 @@ async def test_a_direct_message_to_someone_away_arrives_once_across_restarts_of_
     assert push["title"] == "Ada" and push["body"] == "are you there?"
     assert push["url"] == f"/rooms/{dm}#message-1"
     assert len(service.received["phone"]) == 1
-
-
-def marked_level(page: str) -> str:
-    [level] = MARKED_LEVEL.findall(page)
-    return str(level)
-
-
-async def test_the_bell_marks_each_persons_level_and_a_change_redraws_their_sidebars(
-    make_chat_app: AppFactory, fake_auth: FakeAuth
-) -> None:
-    app = make_chat_app(**PUSH)
-    async with app.test_app() as test_app:
-        ada, bob = sign_in(test_app, fake_auth, "Ada"), sign_in(test_app, fake_auth, "Bob")
-        quiet = await ada.create_room("Quiet")
-        await bob.post(f"/rooms/{quiet}/join")
-        _, before = await bob.get(f"/rooms/{quiet}")
-        async with (
-            serve(app, lifespan="off") as base,
-            room_stream(base, bob.session, "general", "") as (_, events),
-        ):
-            assert (await bob.post(f"/rooms/{quiet}/notifications", level="nothing"))[0] == 303
-            redraw = await next_event(events, skip=("here", "unread"))
-        # The page is drawn from a skeleton per room shape (web/fast_paths/): his, then hers.
-        _, bobs = await bob.get(f"/rooms/{quiet}")
-        _, adas = await ada.get(f"/rooms/{quiet}")
-        _, bobs_general = await bob.get("/rooms/general")
-
-    assert marked_level(before) == "mentions"  # the default, marked without JavaScript
-    assert marked_level(bobs) == "nothing" and marked_level(adas) == "mentions"
-    assert redraw is not None and redraw.event == "sidebar"  # his other tabs redraw
-    assert f'data-room="{quiet}" data-kind="open" data-level="nothing"' in bobs_general
 
 
 async def crash_and_restart_the_coalescing_sweep(app: Quart) -> None:
