@@ -75,7 +75,7 @@ class MembershipChanged(Event):
     SUBJECT: ClassVar[str] = "chat.membership.changed"
     user_id: str
     room: str
-    change: Literal["joined", "left", "read"]
+    change: Literal["joined", "left", "read", "level"]  # level: chat_svc/push/levels/
     last_read_message_id: int = 0
 
 

@@ -259,6 +259,10 @@ class LiveUpdates:
             self.fanout.mark_read(event.user_id, event.room, event.last_read_message_id)
             return
         clients = self.fanout.clients_of(event.user_id)
+        if event.change == "level":  # the sidebar carries it (tab title, bell menu)
+            for client in clients:
+                client.offer(0, SIDEBAR_CHANGED)
+            return
         if event.change == "joined":
             for client in clients:
                 self.fanout.count_for(client, event.room, 0, event.last_read_message_id)

@@ -12,6 +12,7 @@ from quart import Quart
 
 from chat_svc.events import decode_room_event
 from chat_svc.push.devices import account_events
+from chat_svc.push.levels.levels import LEVEL_LABELS
 from chat_svc.push.sending import message_pushes
 from chat_svc.push.sending.coalesced_pushes import CoalescedPushes
 from chat_svc.push.sending.delivery import PushDelivery
@@ -44,6 +45,7 @@ def manage_push(app: Quart, settings: ChatSettings) -> None:
     push = WebPush(keys, TargetPolicy(allow_loopback=settings.web_push_allow_loopback))
     app.extensions[_KEY] = push
     app.jinja_env.globals["web_push_public_key"] = keys.public_key
+    app.jinja_env.globals["room_level_labels"] = LEVEL_LABELS  # the room's bell menu
 
     @app.before_serving
     async def _open() -> None:

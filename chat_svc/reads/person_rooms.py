@@ -3,7 +3,7 @@ the room page, the POST and a stream's opening never read the database (on Ferre
 filtered read is a scan that grows with the data: service_kit/store_compat).
 
 Redis is a cache, the database is the truth. One hash per person holds everything
-(``m:<room>`` -> title and kind, ``r:<room>`` -> read position, ``~opened``, ``~ready``),
+(``m:<room>`` -> title, kind and level, ``r:<room>`` -> read position, ``~opened``, ``~ready``),
 so an eviction or a flush loses all of it at once and the next reader rebuilds it from the
 database. The code that changes a membership writes the database first, then this hash
 (``actions/membership_changes.py``).
@@ -24,7 +24,7 @@ from typing import cast
 from async_lru import alru_cache
 from redis.asyncio import Redis
 
-from chat_svc.models.memberships import select_memberships_of
+from chat_svc.models.memberships import NotificationLevel, select_memberships_of
 from chat_svc.models.rooms import RoomKind
 from chat_svc.reads.sidebar import RoomPlace, last_opened, place_of
 
@@ -66,6 +66,18 @@ if ARGV[3] == '1' then redis.call('HSET', KEYS[1], '~opened', ARGV[1]) end
 return 1
 """
 
+# KEYS[1] the person's hash; ARGV: room, level. Only a room the copy holds (a left room
+# never comes back).
+SET_LEVEL = """
+local field = 'm:' .. ARGV[1]
+local meta = redis.call('HGET', KEYS[1], field)
+if not meta then return 0 end
+local place = cjson.decode(meta)
+place['level'] = ARGV[2]
+redis.call('HSET', KEYS[1], field, cjson.encode(place))
+return 1
+"""
+
 
 @dataclass(frozen=True)
 class PersonRoomsCopy:
@@ -95,14 +107,19 @@ def parse_person_hash(raw: dict[bytes, bytes] | list[bytes]) -> PersonRoomsCopy 
                 kind=cast(RoomKind, meta["kind"]),
                 last_read_message_id=int(fields.get(f"r:{room}", "0")),
                 hidden=bool(meta.get("hidden")),
+                level=meta.get("level"),
             )
     return PersonRoomsCopy(places, fields.get(OPENED) or None)
 
 
-def _place_json(title: str, kind: str, hidden: bool = False) -> str:
+def _place_json(
+    title: str, kind: str, hidden: bool = False, level: NotificationLevel | None = None
+) -> str:
     meta: dict[str, object] = {"title": title, "kind": kind}
     if hidden:
         meta["hidden"] = True
+    if level is not None:
+        meta["level"] = level
     return json.dumps(meta, separators=(",", ":"))
 
 
@@ -116,6 +133,7 @@ class PersonRooms:
         self._one_rebuild_per_person = alru_cache(maxsize=None, ttl=0)(self._rebuild_from_store)
         self._rebuild = self.redis.register_script(REBUILD)
         self._mark_read = self.redis.register_script(MARK_READ)
+        self._set_level = self.redis.register_script(SET_LEVEL)
 
     async def copy_of(self, user_id: str) -> PersonRoomsCopy:
         """The person's rooms from Redis, rebuilt from the database when Redis lost them."""
@@ -140,7 +158,8 @@ class PersonRooms:
             str(COPY_SECONDS),
         ]
         for m in memberships:
-            args += [m.room, _place_json(m.title, m.kind, m.hidden), str(m.last_read_message_id)]
+            meta = _place_json(m.title, m.kind, m.hidden, m.notification_level)
+            args += [m.room, meta, str(m.last_read_message_id)]
         await self._rebuild(keys=[key], args=args)  # skipped when a leave landed meanwhile
         places = {m.room: place_of(m) for m in memberships}
         return PersonRoomsCopy(places, opened)
@@ -155,8 +174,12 @@ class PersonRooms:
     async def hidden(self, user_id: str, place: RoomPlace, hidden: bool) -> None:
         """A direct room hidden or shown again (it is never left, so never comes back
         from a leave by this write)."""
-        meta = _place_json(place.title, place.kind, hidden)
+        meta = _place_json(place.title, place.kind, hidden, place.level)
         await self.redis.hset(person_key(user_id), f"m:{place.room}", meta)
+
+    async def level_chosen(self, user_id: str, room: str, level: NotificationLevel) -> None:
+        """A room's notification level (chat_svc/push/levels/), which the sidebar carries."""
+        await self._set_level(keys=[person_key(user_id)], args=[room, level])
 
     async def left(self, user_id: str, room: str) -> None:
         key = person_key(user_id)

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from chat_svc.models.memberships import Membership
+from chat_svc.models.memberships import Membership, NotificationLevel
 from chat_svc.models.rooms import RoomKind
 
 
@@ -22,6 +22,7 @@ class RoomPlace:
     kind: RoomKind
     last_read_message_id: int
     hidden: bool = False  # a direct room hidden by this person (actions/membership_changes.py)
+    level: NotificationLevel | None = None  # as chosen (chat_svc/push/levels/); None: default
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class SidebarEntry:
     unread: int
     current: bool
     mentions: int = 0  # unread messages that mention the person
+    level: NotificationLevel | None = None  # the tab title leaves "nothing" out (tab-title.js)
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ def build_sidebar(
                 unread=0 if p.room == current_room else unread.get(p.room, 0),
                 current=p.room == current_room,
                 mentions=0 if p.room == current_room else mentioned.get(p.room, 0),
+                level=p.level,
             )
             for p in places
             # A hidden direct room comes back with news, or while it is on screen.
@@ -81,7 +84,9 @@ def build_sidebar(
 
 def place_of(membership: Membership) -> RoomPlace:
     m = membership
-    return RoomPlace(m.room, m.title, m.kind, m.last_read_message_id, m.hidden)
+    return RoomPlace(
+        m.room, m.title, m.kind, m.last_read_message_id, m.hidden, m.notification_level
+    )
 
 
 def last_opened(memberships: list[Membership]) -> str | None:

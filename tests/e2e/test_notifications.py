@@ -45,6 +45,21 @@ def set_hidden(page: Page, hidden: bool) -> None:
     )
 
 
+def create_room(page: Page, name: str) -> None:
+    page.get_by_role("link", name="All rooms").click()
+    page.get_by_label("Room name").fill(name)
+    page.get_by_role("button", name="Create the room").click()
+    wait_until_live(page)
+
+
+def save_level(settings: Page, room: str, level: str) -> None:
+    """On /settings/notifications, the room's own form."""
+    settings.get_by_label(room).select_option(level)
+    settings.locator("li", has=settings.get_by_label(room)).get_by_role(
+        "button", name="Save"
+    ).click()
+
+
 def notices(page: Page) -> list[dict[str, str]]:
     found: list[dict[str, str]] = page.evaluate("window.__notices")
     return found
@@ -64,10 +79,7 @@ def test_a_hidden_tab_counts_in_its_title_and_notifies_after_the_opt_in(
         ada_person = new_person(f"Ada-{tag}")
         open_account(ada, stack, ada_person)
         open_account(bob, stack, new_person(f"Bob-{tag}"))
-        bob.get_by_role("link", name="All rooms").click()
-        bob.get_by_label("Room name").fill(f"Side {tag}")
-        bob.get_by_role("button", name="Create the room").click()
-        wait_until_live(bob)
+        create_room(bob, f"Side {tag}")
         side_url = bob.url
         bob.get_by_role("link", name="general").click()
         wait_until_live(bob)
@@ -103,6 +115,53 @@ def test_a_hidden_tab_counts_in_its_title_and_notifies_after_the_opt_in(
         wait_until_live(ada)
         expect(ada).to_have_title("general · Chat")  # read: the count and the dot clear
         expect(ada.locator('link[rel="icon"]')).not_to_have_attribute("href", re.compile("dot"))
+    finally:
+        ada_context.close()
+        bob_context.close()
+
+
+def test_the_title_leaves_out_rooms_at_nothing_and_the_bell_marks_the_level_live(
+    browser: Browser, stack: RunningStack
+) -> None:
+    ada_context, bob_context = browser.new_context(), browser.new_context()
+    try:
+        ada, bob = ada_context.new_page(), bob_context.new_page()
+        tag = uuid.uuid4().hex[:4]
+        quiet = f"Quiet {tag}"
+        open_account(ada, stack, new_person(f"Ada-{tag}"))
+        open_account(bob, stack, new_person(f"Bob-{tag}"))
+        create_room(bob, quiet)
+        quiet_url = bob.url
+        ada.goto(quiet_url)
+        ada.get_by_role("button", name="Join this room").click()
+        wait_until_live(ada)
+        levels = ada.locator('.level-menu button[name="level"]')
+        expect(levels.and_(ada.locator('[aria-current="true"]'))).to_have_text("Mentions only")
+        ada.locator("details.level-menu > summary").click()
+        ada.get_by_role("button", name="Nothing").click()
+        wait_until_live(ada)
+        expect(levels.and_(ada.locator('[aria-current="true"]'))).to_have_text("Nothing")
+
+        ada.get_by_role("link", name="general").click()
+        wait_until_live(ada)
+        send_message(bob, "nobody is listening")
+        quiet_entry = ada.locator(".sidebar-entry", has_text=quiet)
+        expect(quiet_entry.locator(".unread-count")).to_be_visible()  # unread, yet muted
+        expect(ada).to_have_title("general · Chat")
+
+        # Another tab of hers turns the room up: this one counts it at once.
+        settings = ada_context.new_page()
+        settings.goto(f"{stack.chat_urls[0]}/settings/notifications")
+        save_level(settings, quiet, "everything")
+        expect(ada).to_have_title("(1) general · Chat")
+
+        ada.goto(quiet_url)
+        wait_until_live(ada)
+        save_level(settings, quiet, "nothing")
+        # Her open tab's sidebar is redrawn; its bell menu, opened next, marks the new level.
+        expect(ada.locator('.sidebar-entry[data-level="nothing"]', has_text=quiet)).to_be_attached()
+        ada.locator("details.level-menu > summary").click()
+        expect(levels.and_(ada.locator('[aria-current="true"]'))).to_have_text("Nothing")
     finally:
         ada_context.close()
         bob_context.close()

@@ -11,10 +11,13 @@ from quart.typing import ResponseReturnValue
 
 from chat_svc.auth.viewers import signed_in, signed_in_viewer
 from chat_svc.push.devices.preferences import select_hide_text
-from chat_svc.push.levels.levels import LEVEL_LABELS, parse_level, select_room_levels, set_level
+from chat_svc.push.levels.level_changes import choose_level
+from chat_svc.push.levels.levels import LEVEL_LABELS, parse_level, select_room_levels
+from chat_svc.services import services_of
 from chat_svc.web.forms import ActionForm
 from chat_svc.web.views.room_directory import expired_form
 from chat_svc.web.views.room_messages import visible_room_or_404
+from service_kit.lifecycle import infrastructure_of
 from service_kit.serving.error_pages import render_error
 
 notification_levels = Blueprint("notification_levels", __name__)
@@ -34,7 +37,10 @@ async def save_room_level(slug: str) -> ResponseReturnValue:
         return await render_error(422, "Choose every message, mentions only or nothing.")
     if room.kind == "direct":
         return await render_error(422, "Direct messages always notify.")
-    await set_level(room.slug, signed_in_viewer().user_id, level)
+    people = services_of().reads.people
+    await choose_level(
+        infrastructure_of().nats, people, room.slug, signed_in_viewer().user_id, level
+    )
     if form.get("return_to") == "settings":
         return redirect(f"{SETTINGS_PATH}?saved=1#room-levels", 303)
     return redirect(f"/rooms/{room.slug}", 303)

@@ -1,6 +1,8 @@
 """Messages held while a person's push window for a room was open become one push ("3 new
 messages in general") when it closes, unless the person read them or came back meanwhile.
-Every replica sweeps; each held set is claimed by one (push_windows.CLAIM)."""
+Every replica sweeps; each held set is leased to one (push_windows.CLAIM) and settled only
+once its push went out or is not wanted: after a crash, a push service asking to retry or
+an error, the lease runs out and a sweep (here or on another replica) takes it again."""
 
 from __future__ import annotations
 
@@ -47,16 +49,21 @@ class CoalescedPushes:
         self._stopping.set()
 
     async def push(self, held: HeldMessages) -> None:
+        if await self._sent_or_unwanted(held):
+            await self.windows.settle(held)
+
+    async def _sent_or_unwanted(self, held: HeldMessages) -> bool:
         membership = await select_membership(held.room, held.user_id)
         if membership is None:
-            return
+            return True
         unread = [i for i in held.message_ids if i > membership.last_read_message_id]
         person = Recipient(held.user_id, membership.title, membership.kind == "direct")
         if not unread or not await away_only([person], self.redis, self.away_seconds):
-            return
+            return True
         newest = unread[-1]
         payload = coalesced_payload(
             room=held.room, where=membership.title, count=len(unread), message_id=newest
         )
+        # Keyed by the newest message: a set taken again after a crash is the same push.
         push_key = f"{held.room}:{newest}:coalesced"
-        await self.sends.to_people(push_key, lambda _: payload, [held.user_id])
+        return await self.sends.to_people(push_key, lambda _: payload, [held.user_id])

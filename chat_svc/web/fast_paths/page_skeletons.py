@@ -83,6 +83,7 @@ class PageShape:
     has_older: bool
     knows_here: bool
     newer_link: bool  # past 200 unread the page ends before the newest (web/room_view.py)
+    level: str | None = None  # the bell menu marks the viewer's (chat_svc/push/levels/)
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,7 @@ class PageSkeletons:
             has_older=page.older_before is not None,
             knows_here=page.here is not None,
             newer_link=page.newer_link,
+            level=membership.level if membership is not None else None,
         )
         skeleton = self._skeletons.get(shape)
         if skeleton is None:

@@ -23,6 +23,11 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from tests.support.in_process import request_body, uvicorn_serving
 
+# An answer the test can queue: the request is held, as if in flight, until the sender is
+# gone (the test crashes it meanwhile), then dropped unread: it never reached the device.
+HOLD = -1
+HOLD_SECONDS = 3.0
+
 
 def b64url_decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
@@ -106,7 +111,13 @@ class PushService:
         body = await request_body(receive)
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
         self.attempts[name] = self.attempts.get(name, 0) + 1
-        status = self._answer(name, headers, body)
+        queued = self.answers.get(name)
+        if queued and queued[0] == HOLD:
+            queued.pop(0)
+            await asyncio.sleep(HOLD_SECONDS)
+            status = 503
+        else:
+            status = self._answer(name, headers, body)
         await send({"type": "http.response.start", "status": status, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 

@@ -5,12 +5,14 @@ to a push service on loopback that checks the VAPID JWT and decrypts what it get
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from nats.js import JetStreamContext
 from quart import Quart
 from quart.typing import TestAppProtocol as ChatTestApp
@@ -18,11 +20,17 @@ from quart.typing import TestAppProtocol as ChatTestApp
 from chat_svc.events import MessagePosted
 from chat_svc.push.devices.subscriptions import PushSubscription, subscription_id
 from chat_svc.push.push_lifecycle import web_push_of
+from chat_svc.push.sending import device_sends
 from service_kit.events import PasswordChanged, SessionRevoked
 from tests.integration.chat_svc.conftest import AppFactory, serve
 from tests.integration.chat_svc.fake_auth import FakeAuth
 from tests.integration.chat_svc.people import Person, sign_in
-from tests.integration.chat_svc.push_service import Device, PushService, push_service_running
+from tests.integration.chat_svc.push_service import (
+    HOLD,
+    Device,
+    PushService,
+    push_service_running,
+)
 from tests.integration.chat_svc.test_room_streams import room_stream
 
 PUSH = {"web_push_allow_loopback": True, "push_coalesce_seconds": 2.0}
@@ -155,6 +163,45 @@ async def test_a_direct_message_to_someone_away_arrives_once_across_restarts_of_
     assert push["title"] == "Ada" and push["body"] == "are you there?"
     assert push["url"] == f"/rooms/{dm}#message-1"
     assert len(service.received["phone"]) == 1
+
+
+async def crash_and_restart_the_coalescing_sweep(app: Quart) -> None:
+    """The sweep dies where it stands (nothing of ours runs after its await) and starts anew,
+    as after a replica's crash and restart."""
+    push = web_push_of(app)
+    assert push.coalesced is not None
+    [crashed] = [task for task in push.tasks if task.get_name() == "coalesced pushes"]
+    crashed.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await crashed
+    restarted = asyncio.create_task(push.coalesced.run(), name="coalesced pushes")
+    push.tasks = tuple(restarted if task is crashed else task for task in push.tasks)
+
+
+async def test_a_coalesced_push_survives_a_crash_of_its_sender_mid_push_and_arrives_once(
+    make_chat_app: AppFactory, fake_auth: FakeAuth, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A dead sender's claim on a device is taken over after 30 s; 1 s here.
+    monkeypatch.setattr(device_sends, "STALE_CLAIM_SECONDS", 1.0)
+    async with chat_and_push(make_chat_app) as (app, test_app, service):
+        ada, bob = sign_in(test_app, fake_auth, "Ada"), sign_in(test_app, fake_auth, "Bob")
+        assert (await bob.post("/rooms/general/notifications", level="everything"))[0] == 303
+        assert await register(bob, service.device("Bob")) == 201
+        await ada.say("general", "first")
+        await service.wait_for("Bob")
+        service.answers["Bob"] = [HOLD]  # the coalesced push stays in flight
+        await ada.say("general", "second")
+        await ada.say("general", "third")
+        async with asyncio.timeout(15):
+            while service.attempts.get("Bob", 0) < 2:
+                await asyncio.sleep(0.02)
+        await crash_and_restart_the_coalescing_sweep(app)
+        pushes = await service.wait_for("Bob", 2)
+        await asyncio.sleep(3)  # another window and lease: nothing more comes
+
+    assert pushes[1]["title"] == "2 new messages in general"
+    assert len(service.received["Bob"]) == 2
+    assert service.attempts["Bob"] == 3  # the first, the one lost in the crash, its retake
 
 
 async def test_subscriptions_are_checked_and_end_with_the_session_or_a_password_change(

@@ -12,6 +12,7 @@ function closeAll(except) {
 
 on("toggle", "details.menu", (event, menu) => {
   if (menu.open) closeAll(menu);
+  if (menu.open && menu.matches(".level-menu")) import("./level-menu.js").then((m) => m.markLevel());
 }, { capture: true });
 
 document.addEventListener("keydown", (event) => {

@@ -1,7 +1,8 @@
 // The tab says what waits: "(3) general · Chat" counts the unread messages of the person's
 // rooms (the sidebar's badges, which the stream keeps current), plus what arrived in this
 // room while the tab was hidden; the favicon gets a dot for a direct message or a mention.
-// Both clear as the person reads (the badges drop, the tab is looked at again).
+// Both clear as the person reads (the badges drop, the tab is looked at again). Rooms at
+// the level "nothing" (data-level) count for neither.
 import { on } from "./events.js";
 
 const baseTitle = document.title;
@@ -11,6 +12,8 @@ const dotIcon = plainIcon.replace(/favicon\.svg$/, "favicon-dot.svg");
 let unseenHere = 0;
 let unseenForMe = false;
 
+const muted = (entry) => entry?.dataset.level === "nothing";
+
 function countOf(badge) {
   return badge.hidden ? 0 : Number.parseInt(badge.textContent ?? "", 10) || 0;
 }
@@ -19,6 +22,7 @@ function sidebarState() {
   let count = 0;
   let forMe = false;
   for (const entry of document.querySelectorAll(".sidebar-entry")) {
+    if (muted(entry)) continue;
     const badge = entry.querySelector(".unread-count");
     const unread = badge ? countOf(badge) : 0;
     count += unread;
@@ -50,7 +54,9 @@ on("htmx:sseMessage", "#messages", (_event, list) => {
   if (!document.hidden) return;
   const known = Number(list.dataset.seenCount ?? "0");
   const items = [...list.querySelectorAll("[data-message-id]:not(.own-message)")];
-  for (const item of items.slice(known)) {
+  const here = document.querySelector('.sidebar-entry:has([aria-current="page"])');
+  const counted = muted(here) ? [] : items.slice(known);
+  for (const item of counted) {
     unseenHere += 1;
     unseenForMe ||= isForMe(item);
   }

@@ -1,0 +1,29 @@
+"""Choosing a room's level: the store first, then the person's copy in Redis (the sidebar
+reads it), then a hint to their open tabs, which redraw the sidebar: the tab title leaves
+a room at *nothing* out and the bell menu marks the level (tab-title.js, level-menu.js)."""
+
+from __future__ import annotations
+
+import logging
+
+from nats.aio.client import Client as NATS
+from redis.exceptions import RedisError
+
+from chat_svc.actions.membership_changes import publish_change
+from chat_svc.events import MembershipChanged
+from chat_svc.models.memberships import NotificationLevel
+from chat_svc.push.levels.levels import set_level
+from chat_svc.reads.person_rooms import PersonRooms
+
+log = logging.getLogger(__name__)
+
+
+async def choose_level(
+    nats: NATS, people: PersonRooms, room: str, user_id: str, level: NotificationLevel
+) -> None:
+    await set_level(room, user_id, level)
+    try:
+        await people.level_chosen(user_id, room, level)
+    except (RedisError, OSError) as error:  # the copy's next rebuild reads the store
+        log.warning("room level not cached: %s", error, extra={"room": room})
+    await publish_change(nats, MembershipChanged(user_id=user_id, room=room, change="level"))
