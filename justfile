@@ -14,8 +14,17 @@ dev *ARGS:
 stage *ARGS:
     python -m devstack --stage {{ARGS}}
 
-# The whole test suite: unit, integration, browser
+# The test suite's first tier: unit, integration, browser (~25 min on 2 cores)
 test *ARGS:
+    pytest -m "not slow" {{ARGS}}
+
+# The second tier: tests that start whole topologies (stage with its NATS cluster and chaos,
+# the database killed under load, devstack's own start and stop, bench's quick mode)
+test-slow *ARGS:
+    pytest -m slow {{ARGS}}
+
+# Both tiers, as CI runs them
+test-all *ARGS:
     pytest {{ARGS}}
 
 # Declare the JetStream streams and durable consumers as the NATS setup user (NATS_URL,
@@ -75,4 +84,4 @@ bench *ARGS:
     python -m bench {{ARGS}}
 
 # What CI runs
-ci: lint test
+ci: lint test-all

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # a whole topology per module: `./run test-slow`
+
 BENCHMARKS = (
     "limits",
     "page",

@@ -11,6 +11,8 @@ from chat_svc.app import CHAT_MODELS
 from service_kit.storage.document_store import open_document_store
 from service_kit.storage.store_compat import declared_indexes
 
+pytestmark = pytest.mark.slow  # a whole topology per module: `./run test-slow`
+
 EXPECTED = {
     "auth_svc": {
         ("users", "email_1", True),

@@ -29,9 +29,12 @@ from tests.support.http_accounts import (
 PASSWORD = "persistent horse battery staple"
 GENEROUS_LIMITS = {"CHAT_MESSAGE_RATE_COUNT": "1000", "AUTH_SIGN_IN_PER_IP": "1000"}
 
-pytestmark = pytest.mark.skipif(
-    bool(os.environ.get("MONGODB_URL")), reason="starts and kills the stack's own FerretDB"
-)
+pytestmark = [
+    pytest.mark.slow,  # whole stacks, started and killed: `./run test-slow`
+    pytest.mark.skipif(
+        bool(os.environ.get("MONGODB_URL")), reason="starts and kills the stack's own FerretDB"
+    ),
+]
 
 
 @pytest.fixture

@@ -16,9 +16,13 @@ import urllib.request
 from dataclasses import fields
 from pathlib import Path
 
+import pytest
+
 from devstack.__main__ import parse_args
 from devstack.processes import free_port
 from devstack.servers import StackPorts
+
+pytestmark = pytest.mark.slow  # a whole topology per module: `./run test-slow`
 
 
 def get(url: str) -> tuple[int, bytes]:

@@ -58,6 +58,8 @@ from tests.integration.stage.live_stream import LiveStream
 from tests.integration.stage.upload_load import UPLOAD_ENV, UploadLoad, store_of, upload_problems
 from tests.support.http_accounts import HttpAccounts, Mailbox, chat_csrf_token, post_message
 
+pytestmark = pytest.mark.slow  # a whole topology per module: `./run test-slow`
+
 log = logging.getLogger(__name__)
 
 SUBSCRIBERS = int(os.environ.get("CHAOS_SUBSCRIBERS", "200"))

@@ -34,6 +34,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import httpx
+import pytest
 
 from devstack.processes import http_probe
 from devstack.topology import NatsNode, Topology
@@ -48,6 +49,8 @@ from tests.support.http_accounts import (
     link_in,
     post_message,
 )
+
+pytestmark = pytest.mark.slow  # a whole topology per module: `./run test-slow`
 
 log = logging.getLogger(__name__)
 

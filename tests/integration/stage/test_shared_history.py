@@ -15,6 +15,8 @@ from service_kit.storage.document_store import service_database_name
 from tests.integration.stage.test_scale_out import address, chat_user, unique
 from tests.support.http_accounts import HttpAccounts, chat_client
 
+pytestmark = pytest.mark.slow  # a whole topology per module: `./run test-slow`
+
 MESSAGE_ID = re.compile(r'data-message-id="(\d+)"')
 
 
