@@ -36,3 +36,5 @@ import "./mention-picker.js";
 import "./composer-files.js";
 import "./image-links.js";
 import "./thumbnail-retry.js";
+// Closed rooms only (the member form): adding people by name with suggestions.
+if (document.getElementById("member-form")) import("./add-person-picker.js");
