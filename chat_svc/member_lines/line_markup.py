@@ -1,6 +1,7 @@
 """A line as the log shows it: a list item like the day separators, the same for every
 viewer, on the page and in the live stream (event ``member-line``, swapped in like a
-message). local-times.js leaves it alone; its time is UTC like a message's."""
+message). Its time is UTC like a message's; local-times.js shows it on the local clock and
+dates it like a message (the day separator stays above a line that opens a day)."""
 
 from __future__ import annotations
 

@@ -41,6 +41,14 @@ def test_picking_one_of_two_people_with_one_name_adds_only_that_one(
         )
         # The log says so at once (issue 37, item 8): the line arrives live, no reload.
         expect(ada.locator("#messages .member-line")).to_contain_text(f"Ada added {name}")
+        # Dated like a message once the scripts ran: on the local clock, under its day's
+        # separator (it used to move the separator below a line that opened the log, a
+        # layout shift on load: tests/e2e/test_room_design.py).
+        ada.reload()
+        line = ada.locator("#messages .member-line")
+        expect(line.locator("time")).to_have_attribute("data-localised", "yes")
+        expect(ada.locator("#messages > li").first).to_have_class("day-separator")
+        expect(ada.locator("#messages > li").nth(1)).to_have_class("member-line")
         ada.get_by_role("link", name="Members").first.click()
         expect(ada.get_by_role("heading", name="2 members")).to_be_visible()
     finally:
