@@ -41,20 +41,14 @@ function separator(moment) {
   return item;
 }
 
-// The log's dated items: messages and the lines of who came and went
-// (chat_svc/member_lines/), each as the server dates it.
-const DATED = "li.message, li.member-line";
-const timeOf = (item) => item.querySelector(":scope > .message-time, .message-meta time");
-
 // One pass over the whole conversation (older messages, then the live list): every
-// separator is dropped and put back where the local day changes, above the first item of
-// each day as the server puts it (a separator moved past a line opening the log shifted
-// the page on load).
+// separator is dropped and put back where the local day changes, above the day's first
+// message or member line (chat_svc/member_lines/), as the server puts it.
 function relayout(root) {
   for (const old of root.querySelectorAll(".day-separator")) old.remove();
   let previousDay = null;
-  for (const item of root.querySelectorAll(DATED)) {
-    const time = timeOf(item);
+  for (const item of root.querySelectorAll("li.message, li.member-line")) {
+    const time = item.querySelector(".message-time");
     const moment = time ? localise(time) : null;
     if (!moment || dayKey(moment) === previousDay) continue;
     // Above a "new messages" divider that sits right before this item.

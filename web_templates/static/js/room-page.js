@@ -36,5 +36,4 @@ import "./mention-picker.js";
 import "./composer-files.js";
 import "./image-links.js";
 import "./thumbnail-retry.js";
-// Closed rooms only (the member form): adding people by name with suggestions.
-if (document.getElementById("member-form")) import("./add-person-picker.js");
+if (document.getElementById("member-form")) import("./add-person-picker.js"); // closed rooms
