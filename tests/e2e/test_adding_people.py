@@ -8,21 +8,16 @@ from playwright.sync_api import Browser, expect
 
 from tests.e2e.journey import new_person, open_account
 from tests.e2e.test_leaving_rooms import create_room
-from tests.e2e.test_mentions import unique_word
+from tests.e2e.test_mentions import sign_up_namesakes, unique_word
 from tests.support.stack import RunningStack
 
 
 def test_picking_one_of_two_people_with_one_name_adds_only_that_one(
     browser: Browser, stack: RunningStack
 ) -> None:
-    name = f"{unique_word()} Twin"
-    first, second, ada_person = new_person("Twin"), new_person("Twin"), new_person("Ada")
-    first.name = second.name = name
+    name, ada_person = sign_up_namesakes(browser, stack), new_person("Ada")
     ada_context = browser.new_context()
     try:
-        for twin in (first, second):
-            with browser.new_context() as twin_context:
-                open_account(twin_context.new_page(), stack, twin)
         ada = ada_context.new_page()
         open_account(ada, stack, ada_person)
         create_room(ada, f"{unique_word()} plans", closed=True)
