@@ -9,6 +9,7 @@ from quart.typing import ResponseReturnValue
 
 from chat_svc.actions.message_edits import edit_window
 from chat_svc.actions.users_consumer import DURABLE as USERS_DURABLE
+from chat_svc.adding_people.add_suggestions import add_suggestions
 from chat_svc.administration.admin_pages import administration
 from chat_svc.administration.audit_log import AuditEntry
 from chat_svc.administration.message_removal import message_removal
@@ -25,6 +26,8 @@ from chat_svc.files.file_records import FILE_MODELS
 from chat_svc.files.file_worker import DURABLE as FILES_DURABLE
 from chat_svc.files.installation import install_files
 from chat_svc.formatting.formatting_help import formatting_help
+from chat_svc.member_lines.line_delivery import manage_member_lines
+from chat_svc.member_lines.line_records import LINE_MODELS
 from chat_svc.models.digest_records import MentionDigest, MentionMailState
 from chat_svc.models.memberships import Membership
 from chat_svc.models.messages import DOCUMENT_MODELS, author_tag
@@ -93,6 +96,7 @@ CHAT_MODELS = (
     AuditEntry,
     ApiToken,
     *FILE_MODELS,
+    *LINE_MODELS,
     TeamSettings,
     Profile,
     BotProfile,
@@ -135,6 +139,7 @@ def create_app(
     install_search(app, settings)
     manage_push(app, settings)
     manage_webhooks(app, settings)
+    manage_member_lines(app)
     install_security_headers(
         app, form_action_origins=[settings.auth_public_url], hsts=settings.is_production
     )
@@ -152,6 +157,7 @@ def create_app(
     app.register_blueprint(room_activity)
     app.register_blueprint(read_marks)
     app.register_blueprint(mention_suggestions)
+    app.register_blueprint(add_suggestions)
     app.register_blueprint(people_pages)
     app.register_blueprint(session_pages)
     app.register_blueprint(notifications)

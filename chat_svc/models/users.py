@@ -58,12 +58,6 @@ async def count_users(user_id: str) -> int:
     return await ChatUser.find(ChatUser.user_id == user_id).count()
 
 
-async def select_people_named(display_name: str) -> list[ChatUser]:
-    """Everyone whose display name is ``display_name`` (ignoring case)."""
-    wanted = display_name.casefold()
-    return [person for person in await select_people() if person.display_name.casefold() == wanted]
-
-
 async def select_display_names(user_ids: Iterable[str]) -> dict[str, str]:
     """Display name by user id, for those of ``user_ids`` chat knows and who are active
     (mentions and their suggestions leave deactivated people out)."""

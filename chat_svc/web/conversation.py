@@ -119,15 +119,21 @@ class ConversationRenderer:
         viewer_id: str,
         first_unread: int | None,
         highlighted: int | None = None,
+        lines: Sequence[tuple[datetime, str]] = (),
     ) -> Markup:
         """The list's items for one viewer: day separators, the unread divider, messages
-        (``highlighted``: the message a link pointed at, ``?around=``)."""
+        (``highlighted``: the message a link pointed at, ``?around=``) and, by time, the
+        ``lines`` of who came and went (chat_svc/member_lines/)."""
         today = datetime.now(UTC).date()
         parts: list[str] = []
         previous_day: date | None = None
         previous: MessageRecord | None = None
+        waiting = list(lines)[::-1]  # oldest last: popped in time order
         for rendered in messages:
             message = rendered.record
+            if waiting and waiting[-1][0] <= message.posted_at:
+                previous_day = self._lines(waiting, message.posted_at, parts, previous_day, today)
+                previous = None  # a line between two messages ends their group
             day = utc_day(message.posted_at)
             if day != previous_day:
                 parts.append(self._separator(day, today))
@@ -150,7 +156,27 @@ class ConversationRenderer:
                 own = message.author_id == viewer_id
                 parts.append(message_menu(message, own, own and self._edit_open(message)))
             parts.append(CLOSING)
+        if waiting:
+            self._lines(waiting, None, parts, previous_day, today)
         return Markup("".join(parts))  # noqa: S704 - each part is rendered and escaped above
+
+    def _lines(
+        self,
+        waiting: list[tuple[datetime, str]],
+        until: datetime | None,
+        parts: list[str],
+        previous_day: date | None,
+        today: date,
+    ) -> date | None:
+        """Moves the lines up to ``until`` (all: None) from ``waiting`` (newest first) to
+        ``parts``, each new day after its separator; the day of the last one."""
+        while waiting and (until is None or waiting[-1][0] <= until):
+            at, line = waiting.pop()
+            if utc_day(at) != previous_day:
+                previous_day = utc_day(at)
+                parts.append(self._separator(previous_day, today))
+            parts.append(line)
+        return previous_day
 
     def _separator(self, day: date, today: date) -> str:
         found = self._separators.get((day, today))

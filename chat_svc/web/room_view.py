@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from chat_svc.actions.message_feed import CACHE_ERRORS, TooFarBehindError
 from chat_svc.auth.auth_client import Viewer
+from chat_svc.member_lines.page_lines import lines_for_page
 from chat_svc.models.rooms import Room
 from chat_svc.reads.room_snapshot import RoomSnapshot, snapshot_from_store
 from chat_svc.reads.sidebar import RoomPlace, Sidebar
@@ -169,13 +170,17 @@ async def load_room_page(
         read_now = read_up_to if screen_reads or cut_short else newest
         if read_up_to < read_now or snapshot.sidebar.last_opened != room.slug:
             await services.actions.memberships.open(room.slug, viewer_id, read_now, later=later)
+    older_before = messages[0].record.message_id if len(messages) >= page_size else None
+    records = [m.record for m in shown]
+    to_end = shown_newest >= newest
+    lines = await lines_for_page(room.slug, records, from_start=older_before is None, to_end=to_end)
     return RoomPage(
         room=room,
         sidebar=snapshot.sidebar,
         messages=shown,
-        messages_html=conversation.html(shown, viewer_id, first_unread),
+        messages_html=conversation.html(shown, viewer_id, first_unread, lines=lines),
         last_id=newest,
-        older_before=messages[0].record.message_id if len(messages) >= page_size else None,
+        older_before=older_before,
         here=_here(snapshot, viewer),
         member=membership is not None,
         member_count=len(await services.reads.members.of(room.slug)),
@@ -198,12 +203,14 @@ async def _around_page(
     messages = services.conversation.from_records(records)
     older = sum(1 for m in records if m.message_id < around)
     shown_newest = records[-1].message_id if records else 0
+    from_start, to_end = older < page_size, shown_newest >= newest
+    lines = await lines_for_page(room.slug, records, from_start=from_start, to_end=to_end)
     return RoomPage(
         room=room,
         sidebar=snapshot.sidebar,
         messages=messages,
         messages_html=services.conversation.html(
-            messages, viewer.user_id, None, highlighted=around
+            messages, viewer.user_id, None, highlighted=around, lines=lines
         ),
         last_id=max(newest, shown_newest),
         older_before=messages[0].record.message_id if older >= page_size else None,

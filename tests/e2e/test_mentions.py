@@ -24,6 +24,16 @@ def unique_word() -> str:
     return "".join(random.choices(string.ascii_lowercase, k=8)).capitalize()
 
 
+def sign_up_namesakes(browser: Browser, stack: RunningStack) -> str:
+    """Two people who share a new name, each signed up once: that name."""
+    name = f"{unique_word()} Twin"
+    for twin in (new_person("Twin"), new_person("Twin")):
+        twin.name = name
+        with browser.new_context() as twin_context:
+            open_account(twin_context.new_page(), stack, twin)
+    return name
+
+
 def selected_option(page: Page) -> str | None:
     return page.locator("#message-form textarea").get_attribute("aria-activedescendant")
 
@@ -138,14 +148,9 @@ def test_picking_one_of_two_people_with_one_name_mentions_only_that_one(
     browser: Browser, stack: RunningStack
 ) -> None:
     """Issue 37, item 14: the list's choice is written with the account tag, shown without."""
-    name = f"{unique_word()} Twin"
-    first, second, bob_person = new_person("Twin"), new_person("Twin"), new_person("Bob")
-    first.name = second.name = name
+    name, bob_person = sign_up_namesakes(browser, stack), new_person("Bob")
     bob_context = browser.new_context()
     try:
-        for twin in (first, second):
-            with browser.new_context() as twin_context:
-                open_account(twin_context.new_page(), stack, twin)
         bob = bob_context.new_page()
         open_account(bob, stack, bob_person)
         box = bob.locator("#message-form textarea")

@@ -9,8 +9,10 @@ from quart.typing import ResponseReturnValue
 from quart_rate_limiter import rate_limit
 
 from chat_svc.actions.room_names import name_key
+from chat_svc.adding_people.person_choice import choose_person
 from chat_svc.administration.team_settings import ADMINS_CREATE_ROOMS, may_create_rooms
 from chat_svc.auth.viewers import signed_in, signed_in_viewer
+from chat_svc.member_lines.line_writer import note_line
 from chat_svc.models.memberships import count_members, select_membership
 from chat_svc.models.messages import GENERAL
 from chat_svc.models.rooms import (
@@ -19,7 +21,7 @@ from chat_svc.models.rooms import (
     select_open_rooms,
     select_room_by_name_key,
 )
-from chat_svc.models.users import select_people_named
+from chat_svc.models.users import select_people
 from chat_svc.reads.sidebar import place_of
 from chat_svc.room_administration.archived_rooms import refuse_archived
 from chat_svc.services import services_of
@@ -104,7 +106,9 @@ def rooms_blueprint(settings: ChatSettings) -> Blueprint:
             return await refuse_archived()  # chat_svc/room_administration/
         if room.kind == "open":
             memberships = services_of().actions.memberships
-            await memberships.join(room, signed_in_viewer().user_id, room.name)
+            viewer = signed_in_viewer()
+            if await memberships.join(room, viewer.user_id, room.name):
+                await note_line(room.slug, f"{viewer.display_name} joined")
         return see_room(room.slug)
 
     @rooms.post("/rooms/<slug>/leave")
@@ -121,7 +125,9 @@ def rooms_blueprint(settings: ChatSettings) -> Blueprint:
             )
         if room.kind == "direct":  # never left (the other's replies would be lost)
             return await hide_direct_room(room.slug)
-        await services_of().actions.memberships.leave(room.slug, signed_in_viewer().user_id)
+        viewer = signed_in_viewer()
+        if await services_of().actions.memberships.leave(room.slug, viewer.user_id):
+            await note_line(room.slug, f"{viewer.display_name} left")
         return see_room(GENERAL)
 
     @rooms.post("/rooms/<slug>/hide")
@@ -149,18 +155,16 @@ def rooms_blueprint(settings: ChatSettings) -> Blueprint:
         if not form.validate():
             return await render_member_form(room.slug, form, status=422)
         # Names are what /people shows every signed-in person: the answer tells nothing new.
-        name = str(form.name.data)
-        named = await select_people_named(name)
-        if len(named) != 1:
-            form.name.errors = [
-                f"No one called “{name}” can chat here."
-                if not named
-                else f"{len(named)} people are called “{name}”, so this cannot tell which "
-                "one you mean."
-            ]
+        chosen = choose_person(str(form.name.data), await select_people())
+        if chosen.person is None:
+            form.name.errors = [str(chosen.problem)]
             return await render_member_form(room.slug, form, status=422)
-        [person] = named
+        person = chosen.person
         added = await services_of().actions.memberships.join(room, person.user_id, room.name)
+        if added:
+            await note_line(
+                room.slug, f"{signed_in_viewer().display_name} added {person.display_name}"
+            )
         if is_htmx():
             notice = (
                 f"{person.display_name} can now read and write here."

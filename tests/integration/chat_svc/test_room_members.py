@@ -3,6 +3,7 @@ answered "already a member", and the added person's open tab told to redraw its 
 
 from __future__ import annotations
 
+from chat_svc.models.messages import account_handle
 from tests.integration.chat_svc.conftest import AppFactory, serve
 from tests.integration.chat_svc.fake_auth import FakeAuth
 from tests.integration.chat_svc.people import sign_in
@@ -30,9 +31,33 @@ async def test_the_members_list_and_a_second_add(
     assert hidden_from_eve == 404
 
 
+async def test_adding_one_of_two_people_with_the_same_name(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    """Issue 37, item 9: the name alone answers with each one's account tag; the name with
+    a tag adds exactly that person."""
+    async with make_chat_app().test_app() as test_app:
+        ada, grace, other_grace = (
+            sign_in(test_app, fake_auth, name) for name in ("Ada", "Grace Hopper", "grace hopper")
+        )
+        await grace.csrf()
+        await other_grace.csrf()
+        slug = await ada.create_room("Plans", visibility="closed")
+        tag, other_tag = account_handle(grace.user_id), account_handle(other_grace.user_id)
+        both, answer, _ = await ada.post(f"/rooms/{slug}/members", name="Grace Hopper")
+        added, _, _ = await ada.post(f"/rooms/{slug}/members", name=f"Grace Hopper~{tag}")
+        _, grace_sees = await grace.get(f"/rooms/{slug}")
+        not_added, _ = await other_grace.get(f"/rooms/{slug}")
+    assert both == 422
+    assert f"Grace Hopper~{tag}" in answer and f"grace hopper~{other_tag}" in answer
+    assert added == 303 and not_added == 404
+    assert "Add to the room" in grace_sees
+
+
 async def test_the_added_persons_open_tab_is_told_to_redraw_its_sidebar(
     make_chat_app: AppFactory, fake_auth: FakeAuth
 ) -> None:
+    """And the room's open pages get the line "Ada added Bob" live (issue 37, item 8)."""
     ada, bob = fake_auth.sign_in("Ada"), fake_auth.sign_in("Bob")
     async with (
         serve(make_chat_app()) as url,
@@ -40,8 +65,38 @@ async def test_the_added_persons_open_tab_is_told_to_redraw_its_sidebar(
         browser(url, bob) as _,
     ):
         slug = await ada_tab.create_room("Plans", visibility="closed")
-        async with room_stream(url, bob, "general") as (_, on_bob):
+        async with (
+            room_stream(url, bob, "general") as (_, on_bob),
+            room_stream(url, ada, slug) as (_, on_ada),
+        ):
             added = await ada_tab.post(f"/rooms/{slug}/members", name="Bob")
             assert added.status_code == 303
             event = await next_event(on_bob, skip=("here", "unread"))
+            line = await next_event(on_ada, skip=("here", "unread", "sidebar"))
     assert event is not None and event.event == "sidebar"
+    assert line is not None and line.event == "member-line"
+    assert "Ada added Bob" in line.data and "member-line" in line.data
+
+
+async def test_the_suggestions_of_people_to_add(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    """Issue 37, item 9: people not in the room yet whose name starts with what was typed,
+    a shared name written with its tag; only for the closed room's members."""
+    async with make_chat_app().test_app() as test_app:
+        ada, bob, grace, other_grace = (
+            sign_in(test_app, fake_auth, name) for name in ("Ada", "Bob", "Grace", "Grace")
+        )
+        for person in (bob, grace, other_grace):
+            await person.csrf()
+        slug = await ada.create_room("Plans", visibility="closed")
+        await ada.post(f"/rooms/{slug}/members", name="Bob")
+        _, graces = await ada.get(f"/rooms/{slug}/add-suggestions?q=gr")
+        _, bob_is_in = await ada.get(f"/rooms/{slug}/add-suggestions?q=bo")
+        not_a_member, _ = await grace.get(f"/rooms/{slug}/add-suggestions?q=gr")
+        open_room, _ = await ada.get("/rooms/general/add-suggestions?q=gr")
+    assert f'data-value="Grace~{account_handle(grace.user_id)}"' in graces
+    assert f'data-value="Grace~{account_handle(other_grace.user_id)}"' in graces
+    assert grace.user_id not in graces and "@example.com" not in graces
+    assert 'role="option"' not in bob_is_in
+    assert not_a_member == 404 and open_room == 404

@@ -44,6 +44,7 @@ EXPECTED = {
         ("bots", "user_id_1", True),
         ("audit_log", "at_-1", False),
         ("profiles", "user_id_1", True),
+        ("member_lines", "room_1_at_1", False),  # member_lines/: a page's lines by time
     },
 }
 MODELS: dict[str, list[Any]] = {

@@ -15,6 +15,7 @@ from nats.js.errors import APIError
 
 import nats
 from chat_svc.events import MessageChanged, PersonTyping
+from chat_svc.member_lines.line_events import MemberLineWritten
 from service_kit.events import PasswordResetRequested, SessionRevoked
 from service_kit.messaging.durable_guard import durable_differences, verify_durables
 from service_kit.messaging.jetstream import ensure_streams, load_topology, publish_event
@@ -111,6 +112,7 @@ async def test_chat_hears_what_it_needs_and_cannot_read_the_auth_stream(
         # A room's edits and typing signals, heard like its posts.
         await nc.subscribe(MessageChanged.subject_for("general"))
         await nc.subscribe(PersonTyping.subject_for("general"))
+        await nc.subscribe(MemberLineWritten.SUBJECT)  # "Ada added Grace" (member_lines/)
         assert not await refused(nc)
         js = nc.jetstream()
         with pytest.raises((APIError, nats.errors.TimeoutError)):

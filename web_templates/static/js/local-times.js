@@ -42,17 +42,18 @@ function separator(moment) {
 }
 
 // One pass over the whole conversation (older messages, then the live list): every
-// separator is dropped and put back where the local day changes.
+// separator is dropped and put back where the local day changes, above the day's first
+// message or member line (chat_svc/member_lines/), as the server puts it.
 function relayout(root) {
   for (const old of root.querySelectorAll(".day-separator")) old.remove();
   let previousDay = null;
-  for (const message of root.querySelectorAll("li.message")) {
-    const time = message.querySelector(".message-meta time");
+  for (const item of root.querySelectorAll("li.message, li.member-line")) {
+    const time = item.querySelector(".message-time");
     const moment = time ? localise(time) : null;
     if (!moment || dayKey(moment) === previousDay) continue;
-    // Above a "new messages" divider that sits right before this message.
-    const above = message.previousElementSibling;
-    const before = above?.classList.contains("unread-divider") ? above : message;
+    // Above a "new messages" divider that sits right before this item.
+    const above = item.previousElementSibling;
+    const before = above?.classList.contains("unread-divider") ? above : item;
     before.before(separator(moment));
     previousDay = dayKey(moment);
   }

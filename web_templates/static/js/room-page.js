@@ -36,3 +36,4 @@ import "./mention-picker.js";
 import "./composer-files.js";
 import "./image-links.js";
 import "./thumbnail-retry.js";
+if (document.getElementById("member-form")) import("./add-person-picker.js"); // closed rooms

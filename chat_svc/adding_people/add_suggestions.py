@@ -1,0 +1,43 @@
+"""``GET /rooms/<slug>/add-suggestions?q=``: the people a member of a closed room may add
+whose name starts with what they typed in "Add someone by name", as the same kind of
+``<ul role="listbox">`` the @ mentions use (web_templates/static/js/add-person-picker.js).
+
+The candidates are everyone the people page shows (active), less the room's members; the
+page gets names and public account tags, never account ids or addresses. Each option
+carries the text the field receives: the name, with its tag when someone else has that
+name too (person_choice.py then adds exactly that one)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from quart import Blueprint, abort, request
+from quart.typing import ResponseReturnValue
+
+from chat_svc.actions.mentions import suggest_members
+from chat_svc.auth.viewers import signed_in
+from chat_svc.models.messages import account_handle
+from chat_svc.models.users import select_people
+from chat_svc.services import services_of
+from chat_svc.web.views.mention_suggestions import QUERY_MAX_CHARS, SUGGESTIONS
+from chat_svc.web.views.room_messages import visible_room_or_404
+from service_kit.serving.web import render_page
+
+add_suggestions = Blueprint("add_suggestions", __name__)
+
+
+@add_suggestions.get("/rooms/<slug>/add-suggestions")
+@signed_in
+async def people_to_add(slug: str) -> ResponseReturnValue:
+    room = await visible_room_or_404(slug, member_only=True)
+    if room.kind != "closed":
+        abort(404)  # only closed rooms take people in by name
+    typed = (request.args.get("q") or "").strip()[:QUERY_MAX_CHARS]
+    people = [(p.user_id, p.display_name) for p in await select_people() if not p.deactivated]
+    members = {user_id for user_id, _ in await services_of().reads.members.of(room.slug)}
+    shared = Counter(name.casefold() for _, name in people)
+    found = suggest_members([p for p in people if p[0] not in members], typed, SUGGESTIONS)
+    options = [
+        (name, account_handle(user_id), shared[name.casefold()] > 1) for user_id, name in found
+    ]
+    return await render_page("_add_suggestions.html", people=options)
