@@ -108,11 +108,12 @@ class ChatSettings(ServiceSettings):
 
     # Outgoing webhooks (chat_svc/webhooks/): loopback targets only in dev and tests (never
     # in production), each call's timeout, and how long a failing one is retried (with
-    # backoff up to the cap) before it is dead-lettered; CHAT_EVENTS keeps events 24 h.
+    # backoff up to the cap) before it is dead-lettered: the 24 h. CHAT_EVENTS keeps
+    # events 26 h, so the last retry (up to a cap after the window) still finds its event.
     webhook_allow_loopback: bool = False
     webhook_timeout_seconds: float = Field(5.0, gt=0)
-    webhook_retry_seconds: float = Field(85_500.0, gt=0, le=86_000)
-    webhook_backoff_cap_seconds: float = Field(3600.0, gt=0)
+    webhook_retry_seconds: float = Field(86_400.0, gt=0, le=86_400)
+    webhook_backoff_cap_seconds: float = Field(3600.0, gt=0, le=7_200)
 
     # Creating rooms, per person: plenty for people, nothing for a script making hundreds.
     room_rate_count: int = Field(10, ge=1)
