@@ -13,6 +13,7 @@ from tests.integration.chat_svc.conftest import AppFactory
 from tests.integration.chat_svc.fake_auth import FakeAuth
 from tests.integration.chat_svc.people import Person
 from tests.integration.chat_svc.test_administration import _submit, admin_and_member
+from tests.integration.chat_svc.test_api_tokens import NEW_TOKEN
 
 
 def in_sidebar(html: str, slug: str, title: str = "") -> bool:
@@ -111,6 +112,40 @@ async def test_an_archived_room_is_read_only_and_hidden_until_restored(
         # general stays: it is renamed, never archived or deleted.
         status, body = await _submit(ada, "/settings/rooms/general/archive", {})
         assert status == 409 and test_app is not None
+
+
+async def test_an_archived_room_refuses_the_apis_writes_and_incoming_webhooks(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    async with admin_and_member(make_chat_app, fake_auth) as (test_app, ada, bob):
+        slug = await bob.create_room("Old project")
+        token = NEW_TOKEN.search((await bob.post("/settings/tokens", name="CI"))[1])
+        bot = await ada.post("/admin/bots", name="CI", rooms=slug)
+        hook = re.search(rf'class="hook-url" data-room="{slug}">[^<]*?(/hooks/[^<]+)<', bot[1])
+        assert token and hook, bot
+        api = test_app.test_client()
+        bearer = {"Authorization": f"Bearer {token.group(1)}"}
+        messages = f"/api/v1/rooms/{slug}/messages"
+        posted = await api.post(messages, json={"body": "before"}, headers=bearer)
+        assert posted.status_code == 201
+        path = f"{messages}/{(await posted.get_json())['id']}"
+        assert (await api.post(hook.group(1), data="build 1 passed")).status_code == 201
+        assert (await ada.post(f"/settings/rooms/{slug}/archive"))[0] == 303
+
+        refused = [
+            await api.post(messages, json={"body": "after"}, headers=bearer),
+            await api.patch(path, json={"body": "changed"}, headers=bearer),
+            await api.delete(path, headers=bearer),
+            await api.post(hook.group(1), data="build 2 passed"),
+        ]
+        for answer in refused:
+            assert answer.status_code == 409 and answer.content_type == "application/problem+json"
+            assert (await answer.get_json())["code"] == "room_archived"
+        stored = await ChatMessage.find({"room": slug}).sort("+message_id").to_list()
+        assert [(m.body, m.deleted) for m in stored] == [
+            ("before", False),
+            ("build 1 passed", False),
+        ]
 
 
 async def test_a_deleted_room_leaves_members_sidebars_with_its_messages(
