@@ -4,16 +4,24 @@ the requests gets 404 and changes nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+from pathlib import Path
+
+import pytest
 
 from chat_svc.administration.audit_log import AuditEntry
+from chat_svc.files.file_records import StoredFile
+from chat_svc.files.storage.object_store import local_object_store
 from chat_svc.models.messages import ChatMessage
 from chat_svc.models.rooms import select_room
 from tests.integration.chat_svc.conftest import AppFactory
 from tests.integration.chat_svc.fake_auth import FakeAuth
+from tests.integration.chat_svc.file_posts import post_files
 from tests.integration.chat_svc.people import Person
 from tests.integration.chat_svc.test_administration import _submit, admin_and_member
 from tests.integration.chat_svc.test_api_tokens import NEW_TOKEN
+from tests.integration.chat_svc.test_search import indexer_bound, until
 
 
 def in_sidebar(html: str, slug: str, title: str = "") -> bool:
@@ -172,3 +180,26 @@ async def test_a_deleted_room_leaves_members_sidebars_with_its_messages(
         _, page = await bob.get(f"/rooms/{scratch}")
         assert "old words" not in page
         assert [action for action, _, _ in await _audited_actions()] == ["room:delete"] * 2
+
+
+async def test_a_deleted_room_leaves_no_search_entries_and_no_files(
+    make_chat_app: AppFactory, fake_auth: FakeAuth, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHAT_FILES_DIR", str(tmp_path))
+    store = local_object_store(tmp_path)
+    app = make_chat_app(search_rate_count=10_000)  # searched until the index follows
+    async with admin_and_member(lambda: app, fake_auth) as (_test_app, ada, bob):
+        await indexer_bound(app)
+        slug = await bob.create_room("Scratch")
+        posted = await post_files(bob, slug, [("plan.txt", b"plan")], body="zebra crossing plan")
+        assert posted[0] == 303, posted
+        await until(bob, "zebra", lambda found: len(found) == 1, within=10)
+        assert await store.keys("files") and await StoredFile.find({"room": slug}).count() == 1
+
+        assert (await ada.post(f"/settings/rooms/{slug}/delete"))[0] == 303
+        # A new room may take the slug again: its members must find nothing of the old one.
+        assert await bob.create_room("Scratch") == slug
+        await until(bob, "zebra", lambda found: found == [], within=10)
+        async with asyncio.timeout(10):  # the files worker's turn (a durable): a safety net
+            while await store.keys("files") or await StoredFile.find_all().count():
+                await asyncio.sleep(0.05)
