@@ -92,6 +92,9 @@ async def set_archived(
             await memberships.hide(place, membership.user_id)
         else:
             await memberships.show(place, membership.user_id)
+    # Again once every member's copy says so: open sidebars redraw with the room hidden or
+    # back (live_room_changes.py).
+    await announce(js, access, room.slug, "archived" if archived else "restored")
 
 
 async def delete(room: Room, memberships: Memberships, redis: Redis) -> None:
