@@ -122,7 +122,7 @@ async def test_an_archived_room_is_read_only_and_hidden_until_restored(
         assert status == 409 and test_app is not None
 
 
-async def test_an_archived_room_refuses_the_apis_writes_and_incoming_webhooks(
+async def test_an_archived_room_refuses_changes_through_pages_the_api_and_webhooks(
     make_chat_app: AppFactory, fake_auth: FakeAuth
 ) -> None:
     async with admin_and_member(make_chat_app, fake_auth) as (test_app, ada, bob):
@@ -149,6 +149,16 @@ async def test_an_archived_room_refuses_the_apis_writes_and_incoming_webhooks(
         for answer in refused:
             assert answer.status_code == 409 and answer.content_type == "application/problem+json"
             assert (await answer.get_json())["code"] == "room_archived"
+        # The pages refuse the same changes (posts were refused already).
+        on_page = path.removeprefix("/api/v1")
+        pages: list[tuple[str, dict[str, str]]] = [
+            ("edit", {"body": "changed"}),
+            ("delete", {}),
+            ("reactions", {"emoji": "🎉"}),
+        ]
+        for change, fields in pages:
+            status, body = await _submit(bob, f"{on_page}/{change}", fields)
+            assert status == 409 and "archived" in body, change
         stored = await ChatMessage.find({"room": slug}).sort("+message_id").to_list()
         assert [(m.body, m.deleted) for m in stored] == [
             ("before", False),
