@@ -1,7 +1,7 @@
 """Open pages follow a renamed, archived or restored room without a reload: each stream of
 this replica that shows the room or counts it redraws its sidebar (the ``sidebar`` frame:
 the new name, or the room hidden or back), and a stream showing a renamed room gets a
-``room`` frame, ``{"name"}``, for its header (room-renames.js). A deleted room needs
+``room`` frame, ``{"name"}``, for its header (person-names.js). A deleted room needs
 nothing here: its members leave it, which redraws their sidebars and ends those streams."""
 
 from __future__ import annotations

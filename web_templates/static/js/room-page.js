@@ -17,7 +17,6 @@ import "./push-opt-in.js";
 import "./here-now.js";
 import "./typing-line.js";
 import "./person-names.js";
-import "./room-renames.js";
 import "./typing-signal.js";
 import "./own-message-controls.js";
 import "./menus.js";
