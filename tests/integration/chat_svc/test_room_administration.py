@@ -11,16 +11,19 @@ from pathlib import Path
 import pytest
 
 from chat_svc.administration.audit_log import AuditEntry
+from chat_svc.bots.bot_records import select_bots
 from chat_svc.files.file_records import StoredFile
 from chat_svc.files.storage.object_store import local_object_store
-from chat_svc.models.messages import ChatMessage
+from chat_svc.models.messages import ChatMessage, select_message
 from chat_svc.models.rooms import select_room
+from chat_svc.webhooks.webhook_runtime import webhook_consumer_of
 from tests.integration.chat_svc.conftest import AppFactory
 from tests.integration.chat_svc.fake_auth import FakeAuth
 from tests.integration.chat_svc.file_posts import post_files
 from tests.integration.chat_svc.people import Person
 from tests.integration.chat_svc.test_administration import _submit, admin_and_member
 from tests.integration.chat_svc.test_api_tokens import NEW_TOKEN
+from tests.integration.chat_svc.test_outgoing_webhooks import receiving
 from tests.integration.chat_svc.test_search import indexer_bound, until
 
 
@@ -213,3 +216,28 @@ async def test_a_deleted_room_leaves_no_search_entries_and_no_files(
         async with asyncio.timeout(10):  # the files worker's turn (a durable): a safety net
             while await store.keys("files") or await StoredFile.find_all().count():
                 await asyncio.sleep(0.05)
+
+
+async def test_a_bots_answer_to_a_room_archived_meanwhile_is_dropped(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    app = make_chat_app(webhook_allow_loopback=True)
+    async with (
+        receiving() as (receiver, target),
+        admin_and_member(lambda: app, fake_auth) as (_test_app, ada, bob),
+    ):
+        slug = await bob.create_room("Old project")
+        assert (await ada.post("/admin/bots", name="Pingbot", rooms=slug))[0] == 200
+        [bot] = await select_bots()
+        await bob.say(slug, "@Pingbot ping")
+        message = await select_message(slug, 1)
+        assert message is not None and message.body == "@Pingbot ping"
+        assert (await ada.post(f"/settings/rooms/{slug}/archive"))[0] == 303
+        # The delivery was on its way when the room was archived: the bot answers, in vain.
+        calls = webhook_consumer_of(app).calls
+        assert calls is not None
+        webhook = bot.model_copy(update={"webhook_url": f"{target}/good", "signing_secret": "s"})
+        await calls.deliver(webhook, message)
+        assert "@Pingbot ping" in receiver.bodies("/good")
+        stored = await ChatMessage.find({"room": slug}).to_list()
+        assert [m.body for m in stored] == ["@Pingbot ping"]
