@@ -103,7 +103,7 @@ def manage_chat_runtime(
         people = PersonRooms(redis)
         access = RoomAccess(settings.token_cache_seconds, people)
         # chat_svc/room_administration/
-        await listen_for_room_changes(nats, access, infrastructure.reconnect_listeners)
+        await listen_for_room_changes(nats, access, fanout, infrastructure.reconnect_listeners)
         assert app.jinja_loader is not None  # create_base_app sets it
         room_members = RoomMembers()
         cache_size = cache_size_for(settings.history_index, settings.latest_cache_size)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from quart import Blueprint, Response
 from quart_schema import (
+    document_response,
     validate_querystring,
     validate_request,
     validate_response,
@@ -21,10 +22,12 @@ from chat_svc.api.api_schemas import (
     MessageList,
     MessageOut,
     MessagePage,
+    Problem,
 )
 from chat_svc.api.bearer_auth import api_caller, caller
 from chat_svc.api.problems import ApiProblem
 from chat_svc.models.messages import MessageRecord, select_messages_from
+from chat_svc.room_administration.archived_rooms import refuse_archived_api
 from chat_svc.services import services_of
 from chat_svc.settings import ChatSettings
 from chat_svc.web.forms import normalise_body
@@ -33,11 +36,13 @@ MESSAGE_PATH = "/rooms/<slug>/messages/<id:message_id>"  # service_kit/serving/s
 
 
 async def member_room(slug: str) -> str:
-    """The room's slug when the caller may post there: 404 when hidden, 403 when open but
-    not joined."""
+    """The room's slug when the caller may write there: 404 when hidden, 403 when open but
+    not joined, 409 when archived (read-only, as on the pages)."""
     room, member = await visible_room(slug)
     if not member:
         raise ApiProblem(403, "not_a_member", "Join the room before writing in it.")
+    if room.archived:
+        raise refuse_archived_api()  # chat_svc/room_administration/
     return str(room.slug)
 
 
@@ -90,13 +95,15 @@ def add_message_routes(api: Blueprint, settings: ChatSettings) -> None:
 
     @api.post("/rooms/<slug>/messages")
     @api_caller
+    @document_response(Problem, 409)  # room_archived (and message_busy for changes)
     @validate_request(MessageIn)
     @validate_response(MessageOut, 201)
     async def post_message(slug: str, data: MessageIn) -> ApiAnswer:
         """Post a message as the token's holder.
 
         201 with the message; 429 with Retry-After past the sender's rate limit (the
-        pages' limit); 403 ``not_a_member`` in an open room not joined."""
+        pages' limit); 403 ``not_a_member`` in an open room not joined; 409
+        ``room_archived`` in an archived room (read-only)."""
         room = await member_room(slug)
         body = checked_body(data.body, settings.message_max_chars)
         message = await services_of().actions.messages.post(caller(), room, body)
@@ -114,12 +121,14 @@ def add_message_routes(api: Blueprint, settings: ChatSettings) -> None:
 
     @api.patch(MESSAGE_PATH)
     @api_caller
+    @document_response(Problem, 409)  # room_archived (and message_busy for changes)
     @validate_request(MessageIn)
     @validate_response(MessageOut)
     async def edit_message(slug: str, message_id: int, data: MessageIn) -> ApiAnswer:
         """Edit one's own message.
 
-        Within the edit window; 403 ``edit_window_closed`` after it."""
+        Within the edit window; 403 ``edit_window_closed`` after it; 409 ``room_archived``
+        in an archived room."""
         message = await own_message(slug, message_id)
         body = checked_body(data.body, settings.message_max_chars)
         try:
@@ -132,10 +141,12 @@ def add_message_routes(api: Blueprint, settings: ChatSettings) -> None:
 
     @api.delete(MESSAGE_PATH)
     @api_caller
+    @document_response(Problem, 409)  # room_archived (and message_busy for changes)
     async def delete_message(slug: str, message_id: int) -> Response:
         """Delete one's own message.
 
-        204; the message stays as a deleted line, as on the pages."""
+        204; the message stays as a deleted line, as on the pages; 409 ``room_archived``
+        in an archived room."""
         message = await own_message(slug, message_id)
         try:
             await services_of().actions.edits.delete(message)

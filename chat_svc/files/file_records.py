@@ -88,6 +88,10 @@ async def select_files_of_message(room: str, message_id: int) -> list[StoredFile
     ).to_list()
 
 
+async def select_files_of_room(room: str, uploaded_before: datetime) -> list[StoredFile]:
+    return await StoredFile.find({"room": room, "uploaded_at": {"$lt": uploaded_before}}).to_list()
+
+
 async def select_unattached_before(cutoff: datetime) -> list[StoredFile]:
     return await StoredFile.find({"message_id": None, "uploaded_at": {"$lt": cutoff}}).to_list()
 

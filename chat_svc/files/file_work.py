@@ -1,11 +1,13 @@
 """What the worker does for one event: the served image and thumbnail of a file, or the
-removal of a deleted message's files. Each is idempotent: events are redelivered."""
+removal of a deleted message's files, or of a deleted room's. Each is idempotent: events
+are redelivered."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from chat_svc.files.file_records import (
     StoredFile,
@@ -13,6 +15,7 @@ from chat_svc.files.file_records import (
     file_key,
     select_file,
     select_files_of_message,
+    select_files_of_room,
     set_thumbnail,
 )
 from chat_svc.files.image_work import UnreadableImageError, serve_ready
@@ -58,6 +61,11 @@ class FileWork:
 
     async def remove_files_of(self, room: str, message_id: int) -> None:
         for found in await select_files_of_message(room, message_id):
+            await self.remove(found)
+
+    async def remove_files_of_room(self, room: str, deleted_at: datetime) -> None:
+        """Those uploaded before the deletion: a new room may have taken the slug since."""
+        for found in await select_files_of_room(room, deleted_at):
             await self.remove(found)
 
     async def remove(self, found: StoredFile) -> None:

@@ -1,5 +1,6 @@
 """The durable ``chat_svc_files`` on CHAT_EVENTS: thumbnails for ``chat.file.attached`` and
-file removal for deleted messages (``chat.room.*.message_changed`` with ``deleted``).
+file removal for deleted messages (``chat.room.*.message_changed`` with ``deleted``) and
+deleted rooms (``chat.rooms.changed`` with ``deleted``).
 
 Its own small pull loop rather than service_kit's ``DurableConsumer``: that one decodes only
 the cross-service events of service_kit/events.py by exact subject, and message changes come
@@ -15,7 +16,7 @@ import logging
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from chat_svc.events import MessageChanged
+from chat_svc.events import MessageChanged, RoomChanged
 from chat_svc.files.file_events import FileAttached
 from chat_svc.files.file_work import FileWork
 
@@ -86,6 +87,10 @@ class FileWorker:
             changed = MessageChanged.model_validate_json(data)
             if changed.deleted:
                 await self._work.remove_files_of(changed.room, changed.message_id)
+        elif subject == RoomChanged.SUBJECT:
+            room = RoomChanged.model_validate_json(data)
+            if room.change == "deleted":
+                await self._work.remove_files_of_room(room.room, room.occurred_at)
 
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):

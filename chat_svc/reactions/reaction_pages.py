@@ -24,6 +24,7 @@ from chat_svc.reactions.reaction_toggles import (
     ReactionToggles,
     TooManyReactionsError,
 )
+from chat_svc.room_administration.archived_rooms import abort_if_archived
 from chat_svc.services import services_of
 from chat_svc.settings import ChatSettings
 from chat_svc.web.forms import ActionForm, SignOutForm
@@ -54,6 +55,7 @@ async def message_or_404(slug: str, message_id: int) -> MessageRecord:
     """A message still there in a room the viewer is a member of (the same 404 for the
     rest)."""
     room = await visible_room_or_404(slug, member_only=True)
+    await abort_if_archived(room)  # read-only (chat_svc/room_administration/)
     message = await select_message(room.slug, message_id)
     if message is None or message.deleted:
         abort(404)

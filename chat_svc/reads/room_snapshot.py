@@ -22,6 +22,7 @@ from typing import cast
 
 from redis.asyncio import Redis
 
+from chat_svc.avatars.direct_room_avatars import direct_room_avatars
 from chat_svc.live.presence import here_key, people_here
 from chat_svc.models.memberships import select_memberships_of
 from chat_svc.models.messages import count_unread_messages
@@ -131,6 +132,7 @@ class RoomSnapshots:
             room,
             copy.last_opened,
             mentions,
+            await direct_room_avatars(user_id, copy.places.values()),
         )
         return RoomSnapshot(sidebar, latest_json, here, unread, copy.places, mentions)
 
@@ -190,5 +192,6 @@ async def snapshot_from_store(user_id: str, room: str | None) -> RoomSnapshot:
         room,
         last_opened(memberships),
         mentions,
+        await direct_room_avatars(user_id, places.values()),
     )
     return RoomSnapshot(sidebar, None, None, unread, places, mentions)

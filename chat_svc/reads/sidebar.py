@@ -34,6 +34,7 @@ class SidebarEntry:
     current: bool
     mentions: int = 0  # unread messages that mention the person
     level: NotificationLevel | None = None  # the tab title leaves "nothing" out (tab-title.js)
+    avatar: str = ""  # a direct room: the other person's, as HTML (avatars/direct_room_avatars)
 
 
 @dataclass(frozen=True)
@@ -52,10 +53,12 @@ def build_sidebar(
     current_room: str | None,
     last_opened: str | None,
     mentions: Mapping[str, int] | None = None,
+    avatars: Mapping[str, str] | None = None,
 ) -> Sidebar:
     """``unread``: the count per room (the current room's is not shown); ``mentions``: how
-    many of those mention the person."""
+    many of those mention the person; ``avatars``: the direct rooms' avatars."""
     mentioned = mentions or {}
+    drawn = avatars or {}
     places = list(places)
     entries = sorted(
         (
@@ -67,6 +70,7 @@ def build_sidebar(
                 current=p.room == current_room,
                 mentions=0 if p.room == current_room else mentioned.get(p.room, 0),
                 level=p.level,
+                avatar=drawn.get(p.room, ""),
             )
             for p in places
             # A hidden direct room comes back with news, or while it is on screen.

@@ -58,7 +58,7 @@ def _done(change: room_changes.Change) -> ResponseReturnValue:
 
 async def _announce(room: Room, change: room_changes.Change) -> None:
     access = services_of().reads.access
-    await room_changes.announce(infrastructure_of().nats, access, room.slug, change)
+    await room_changes.announce(infrastructure_of().js, access, room.slug, change)
 
 
 @room_administration.get(ROOMS_PATH)
@@ -104,7 +104,7 @@ async def _set_archived(slug: str, archived: bool) -> ResponseReturnValue:
     services = services_of()
     async with audited(current_administrator(), f"room:{change}", slug, room.name):
         await room_changes.set_archived(
-            infrastructure_of().nats,
+            infrastructure_of().js,
             services.reads.access,
             room,
             archived,

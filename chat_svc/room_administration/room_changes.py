@@ -5,15 +5,17 @@ Titles and "hidden" live in each membership and in each member's Redis hash
 (reads/person_rooms.py): a rename rewrites the titles; an archive hides the room from every
 member's sidebar as a direct room is hidden, and a restore shows it again; a delete makes
 every member leave (MembershipChanged: their streams and sidebars drop it), then removes
-the messages and the room's Redis keys. Each change sends a RoomChanged hint so every
-replica drops the room it keeps in memory (room_hints.py)."""
+the messages and the room's Redis keys. Each change sends a RoomChanged so every replica
+drops the room it keeps in memory (room_hints.py); it is published durably (CHAT_EVENTS), so
+the search index and the files worker take a deleted room's entries and files away in the
+stream's order, after its last posts (search/indexer.py, files/file_worker.py)."""
 
 from __future__ import annotations
 
 import logging
 from typing import Literal
 
-from nats.aio.client import Client as NATS
+from nats.js import JetStreamContext
 from pymongo.errors import DuplicateKeyError, OperationFailure
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -28,6 +30,7 @@ from chat_svc.models.rooms import Room, select_room_by_name_key
 from chat_svc.reads.person_rooms import PersonRooms
 from chat_svc.reads.room_access import RoomAccess
 from chat_svc.reads.sidebar import place_of
+from service_kit.messaging.jetstream import publish_event
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +41,9 @@ class NameTakenError(Exception):
     """Another open room has this name (ignoring case)."""
 
 
-async def announce(nats: NATS, access: RoomAccess, room: str, change: Change) -> None:
+async def announce(js: JetStreamContext, access: RoomAccess, room: str, change: Change) -> None:
     access.forget_room(room)  # this replica at once
-    event = RoomChanged(room=room, change=change)
-    await nats.publish(event.SUBJECT, event.to_bytes())
+    await publish_event(js, RoomChanged(room=room, change=change))
 
 
 async def _copy_members(people: PersonRooms, room: str) -> None:
@@ -76,20 +78,23 @@ async def rename(room: Room, name: str, people: PersonRooms) -> None:
 
 
 async def set_archived(
-    nats: NATS, access: RoomAccess, room: Room, archived: bool, memberships: Memberships
+    js: JetStreamContext, access: RoomAccess, room: Room, archived: bool, memberships: Memberships
 ) -> None:
     """The room refuses posts on every replica first (the hint), then each member hides it
     as a direct room is hidden: read up to now, so no news brings it back while archived."""
     await Room.get_pymongo_collection().update_one(
         {"slug": room.slug}, {"$set": {"archived": archived}}
     )
-    await announce(nats, access, room.slug, "archived" if archived else "restored")
+    await announce(js, access, room.slug, "archived" if archived else "restored")
     for membership in await Membership.find({"room": room.slug}).to_list():
         place = place_of(membership)
         if archived:
             await memberships.hide(place, membership.user_id)
         else:
             await memberships.show(place, membership.user_id)
+    # Again once every member's copy says so: open sidebars redraw with the room hidden or
+    # back (live_room_changes.py).
+    await announce(js, access, room.slug, "archived" if archived else "restored")
 
 
 async def delete(room: Room, memberships: Memberships, redis: Redis) -> None:

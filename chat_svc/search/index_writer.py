@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
 
 import tantivy
 
@@ -21,6 +22,16 @@ WRITER_HEAP_BYTES = 64_000_000
 REBUILD_LOG_EVERY = 50_000
 
 
+@dataclass(frozen=True)
+class DeletedRoom:
+    """Every document of ``room`` goes (an administrator deleted it)."""
+
+    room: str
+
+
+Change = MessageRecord | DeletedRoom
+
+
 class IndexWriter:
     def __init__(self, index: tantivy.Index, writer: tantivy.IndexWriter) -> None:
         self.index = index
@@ -28,13 +39,14 @@ class IndexWriter:
         self.lock = asyncio.Lock()  # the consumer and a rebuild take turns
         # One commit per group: a commit costs milliseconds (a new segment, an fsync), so
         # the messages that arrive while one runs share the next.
-        self._waiting: list[tuple[MessageRecord, asyncio.Future[None]]] = []
+        self._waiting: list[tuple[Change, asyncio.Future[None]]] = []
         self._committing: asyncio.Task[None] | None = None
 
-    async def add(self, message: MessageRecord) -> None:
-        """Apply ``message`` in the next group commit; returns once it is committed."""
+    async def add(self, change: Change) -> None:
+        """Apply ``change`` in the next group commit, in the order given; returns once it is
+        committed."""
         done = asyncio.get_running_loop().create_future()
-        self._waiting.append((message, done))
+        self._waiting.append((change, done))
         if self._committing is None or self._committing.done():
             self._committing = asyncio.create_task(self._commit_groups())
         await done
@@ -44,7 +56,7 @@ class IndexWriter:
         while self._waiting:
             group, self._waiting = self._waiting, []
             try:
-                await self.apply(message for message, _ in group)
+                await self.apply(change for change, _ in group)
             except Exception as error:
                 for _, done in group:
                     done.set_exception(error)
@@ -60,20 +72,33 @@ class IndexWriter:
         except ValueError:
             return None
 
-    async def apply(self, messages: Iterable[MessageRecord]) -> int:
+    async def apply(self, changes: Iterable[Change]) -> int:
         """Index each message unless the index holds the same or a newer version of it (a
         replay or a redelivery); returns how many changed the index."""
         async with self.lock:
-            return await asyncio.to_thread(self._apply, list(messages))
+            return await asyncio.to_thread(self._apply, list(changes))
 
-    def _apply(self, messages: list[MessageRecord]) -> int:
+    def _apply(self, changes: list[Change]) -> int:
         try:
-            return self._apply_group(messages)
+            return self._apply_group(changes)
         except BaseException:
             self.writer.rollback()  # nothing half-applied waits for the next commit
             raise
 
-    def _apply_group(self, messages: list[MessageRecord]) -> int:
+    def _apply_group(self, changes: list[Change]) -> int:
+        messages: list[MessageRecord] = []
+        deleted: set[str] = set()
+        for change in changes:
+            if isinstance(change, DeletedRoom):
+                # Its messages given earlier go with it; later ones (a new room that took
+                # the slug again) stay: tantivy applies a delete only to what was added
+                # before it, and the adds below come after.
+                messages = [m for m in messages if m.room != change.room]
+                deleted.add(change.room)
+            else:
+                messages.append(change)
+        for room in deleted:
+            self.writer.delete_documents_by_term("room", room)
         newest: dict[str, MessageRecord] = {}
         for message in messages:
             key = key_of(message.room, message.message_id)
@@ -84,10 +109,10 @@ class IndexWriter:
         for message in changed:
             self.writer.delete_documents_by_term("key", key_of(message.room, message.message_id))
             self.writer.add_document(document_of(message))
-        if changed:
+        if changed or deleted:
             self.writer.commit()
             self.index.reload()
-        return len(changed)
+        return len(changed) + len(deleted)
 
     def _versions(self, keys: list[str]) -> dict[str, int]:
         self.index.reload()

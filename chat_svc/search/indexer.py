@@ -1,5 +1,6 @@
 """Feeds the index from JetStream: the durable ``chat_svc_search`` consumer on every
-message event (posted, edited, deleted), run by the replica that holds the index's writer.
+message event (posted, edited, deleted) and on RoomChanged (a deleted room's documents go),
+run by the replica that holds the index's writer.
 
 Each replica tries for the writer at start and again every ``WRITER_RETRY_SECONDS``; the one
 that gets it rebuilds an index that was missing (from the database), then pulls. An event is
@@ -20,14 +21,15 @@ from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 from nats.js import JetStreamContext
+from pydantic import ValidationError
 
-from chat_svc.events import MessageChanged, MessagePosted, decode_room_event
+from chat_svc.events import MessageChanged, MessagePosted, RoomChanged, decode_room_event
 from chat_svc.models.messages import MessageRecord, messages_of_rooms_in_batches, record_of
 from chat_svc.models.rooms import Room
 from chat_svc.search.index_schema import mark_complete
-from chat_svc.search.index_writer import IndexWriter
+from chat_svc.search.index_writer import DeletedRoom, IndexWriter
 from chat_svc.search.search_index import SearchIndex
-from service_kit.events import Event
+from service_kit.events import Event, MalformedEventError
 from service_kit.messaging.jetstream import DeadLetterError, DurableConsumer, Topology
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,15 @@ async def messages_in_store() -> AsyncIterator[MessageRecord]:
     async for batch in messages_of_rooms_in_batches(rooms, STORE_BATCH):
         for message in batch:
             yield message
+
+
+def decode_index_event(subject: str, data: bytes) -> Event:
+    if subject != RoomChanged.SUBJECT:
+        return decode_room_event(subject, data)
+    try:
+        return RoomChanged.model_validate_json(data)
+    except ValidationError as error:
+        raise MalformedEventError("invalid RoomChanged") from error
 
 
 class SearchIndexer:
@@ -66,16 +77,20 @@ class SearchIndexer:
             DURABLE,
             self.handle,
             batch=FETCH_BATCH,
-            decode=decode_room_event,
+            decode=decode_index_event,
             together=True,
         )
         self._stopping = asyncio.Event()
         self._rebuild_subscription: Subscription | None = None
 
     async def handle(self, event: Event) -> None:
+        assert self.writer is not None  # only the writer's replica pulls
+        if isinstance(event, RoomChanged):  # in the stream's order: after the room's posts
+            if event.change == "deleted":
+                await self.writer.add(DeletedRoom(event.room))
+            return
         if not isinstance(event, MessagePosted | MessageChanged):
             raise DeadLetterError(f"{type(event).__name__} is not for {DURABLE}")
-        assert self.writer is not None  # only the writer's replica pulls
         await self.writer.add(record_of(event))
 
     async def run(self) -> None:

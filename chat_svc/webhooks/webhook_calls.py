@@ -5,6 +5,7 @@ from the bot and the message)."""
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from dataclasses import dataclass
@@ -18,8 +19,11 @@ from chat_svc.auth.auth_client import Viewer
 from chat_svc.bots.bot_records import BotProfile
 from chat_svc.bots.posted_text import posted_text
 from chat_svc.models.messages import MessageRecord, author_tag
+from chat_svc.models.rooms import select_room
 from chat_svc.webhooks.webhook_signing import signed_headers
 from service_kit.outbound.public_targets import RefusedTargetError, TargetPolicy, check_public_url
+
+log = logging.getLogger(__name__)
 
 MAX_REPLY_BYTES = 16 * 1024
 REPLIES = uuid.UUID("6f1d3c1e-36a0-4c55-9a53-0e4a1f8f3b36")  # namespace of reply keys
@@ -75,6 +79,10 @@ class WebhookCalls:
             await self._post_reply(bot, message, reply)
 
     async def _post_reply(self, bot: BotProfile, message: MessageRecord, reply: str) -> None:
+        room = await select_room(message.room)
+        if room is None or room.archived:  # archived (read-only) or deleted since the post
+            log.info("bot answer dropped: room archived or deleted", extra={"room": message.room})
+            return
         as_bot = Viewer(session_id="webhook", user_id=bot.user_id, email="", display_name=bot.name)
         key = uuid.uuid5(REPLIES, f"{bot.user_id}/{message.room}/{message.message_id}").hex
         await self.feed.post(as_bot, message.room, reply, rate_limited=False, client_id=key)

@@ -1,6 +1,7 @@
 """A name change in real browsers (issue 35): the other person's browser, on the other
 replica, shows the new name on the old message at once (live) and after a reload, and in
-the title of their direct room; an uploaded avatar shows on their messages there."""
+the title of their direct room; an uploaded avatar shows on their messages there and on
+the direct room in their sidebar."""
 
 from __future__ import annotations
 
@@ -55,12 +56,12 @@ def test_a_new_name_shows_on_old_messages_and_the_direct_room_in_a_second_browse
             context.close()
 
 
-def test_an_uploaded_avatar_shows_in_a_second_browser(
+def test_an_uploaded_avatar_shows_in_a_second_browser_and_its_direct_room(
     browser: Browser, stack: RunningStack
 ) -> None:
     contexts = browser.new_context(), browser.new_context()
     try:
-        (ann, _), (bob, _) = open_two_accounts(stack, contexts, ("Ann", "Bob"))
+        (ann, ann_person), (bob, _) = open_two_accounts(stack, contexts, ("Ann", "Bob"))
         send_message(ann, "said with a face")
         ann.goto(f"{stack.chat_urls[0]}/settings/profile")
         ann.get_by_label("Picture", exact=True).set_input_files(
@@ -74,6 +75,15 @@ def test_an_uploaded_avatar_shows_in_a_second_browser(
         expect(face).to_have_attribute("src", re.compile(r"^/avatars/.+/64\.webp$"))
         face.scroll_into_view_if_needed()
         expect(face).to_have_js_property("naturalWidth", 64)  # served, decoded by Chromium
+
+        # Bob's direct room with Ann shows her picture in his sidebar.
+        src = face.get_attribute("src") or ""
+        bob.goto(f"{stack.chat_urls[1]}/people")
+        bob.locator("li", has_text=ann_person.name).get_by_role("button", name="Message").click()
+        direct = bob.locator('.sidebar-entry[data-kind="direct"]', has_text=ann_person.name)
+        picture = direct.locator("img.avatar-picture")
+        expect(picture).to_have_attribute("src", src)
+        expect(picture).to_have_js_property("naturalWidth", 64)
     finally:
         for context in contexts:
             context.close()

@@ -17,6 +17,7 @@ from chat_svc.actions.message_edits import (
 )
 from chat_svc.auth.viewers import signed_in, signed_in_viewer
 from chat_svc.models.messages import MessageRecord
+from chat_svc.room_administration.archived_rooms import abort_if_archived
 from chat_svc.services import services_of
 from chat_svc.settings import ChatSettings
 from chat_svc.web.forms import ActionForm, MessageForm, SignOutForm
@@ -37,6 +38,7 @@ def message_actions_blueprint(settings: ChatSettings) -> Blueprint:
 
     async def own_message_or_404(slug: str, message_id: int) -> MessageRecord:
         room = await visible_room_or_404(slug, member_only=True)
+        await abort_if_archived(room)  # chat_svc/room_administration/
         message = await edits().own_message(signed_in_viewer(), room.slug, message_id)
         if message is None:
             abort(404)

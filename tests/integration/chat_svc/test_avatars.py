@@ -13,6 +13,7 @@ from PIL import Image
 
 from chat_svc.models.messages import author_tag
 from chat_svc.models.users import ChatUser
+from chat_svc.web.avatars import avatar_colour
 from tests.integration.chat_svc.avatar_pictures import SVG, huge_png_header
 from tests.integration.chat_svc.conftest import AppFactory
 from tests.integration.chat_svc.fake_auth import FakeAuth
@@ -122,3 +123,28 @@ async def test_an_administrator_gives_a_bot_a_picture_shown_on_its_messages(
         posted = await ada.client.post(hook.group(1), data="build 42 passed")
         assert posted.status_code == 201
         assert _picture_urls((await ada.get("/rooms/general"))[1], bot_id)
+
+
+def _sidebar_entry(html: str, slug: str) -> str:
+    entry = re.search(rf'<li class="sidebar-entry[^"]*" data-room="{slug}".*?</li>', html, re.S)
+    assert entry, slug
+    return entry.group(0)
+
+
+async def test_a_direct_room_in_the_sidebar_shows_the_other_persons_avatar(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    async with make_chat_app().test_app() as test_app:
+        ada, bob = sign_in(test_app, fake_auth, "Ada"), sign_in(test_app, fake_auth, "Bob")
+        dm = await bob.open_dm(ada)
+        initials = '<span class="avatar avatar-{} avatar-small" aria-hidden="true">{}</span>'
+        colour = avatar_colour(author_tag(ada.user_id))
+        assert initials.format(colour, "A") in _sidebar_entry((await bob.get("/rooms"))[1], dm)
+        adas_side = _sidebar_entry((await ada.get(f"/rooms/{dm}"))[1], dm)
+        assert ">B</span>" in adas_side and ">A</span>" not in adas_side  # never one's own
+
+        assert (await _upload(ada, _blue_png()))[0] == 303
+        for page in ("/rooms", "/rooms/general", f"/rooms/{dm}"):  # the room page's fast path too
+            entry = _sidebar_entry((await bob.get(page))[1], dm)
+            assert len(_picture_urls(entry, ada.user_id)) == 1, page
+            assert 'alt=""' in entry and 'loading="lazy"' in entry, page

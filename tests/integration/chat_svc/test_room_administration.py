@@ -4,15 +4,27 @@ the requests gets 404 and changes nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+from pathlib import Path
+
+import pytest
 
 from chat_svc.administration.audit_log import AuditEntry
-from chat_svc.models.messages import ChatMessage
+from chat_svc.bots.bot_records import select_bots
+from chat_svc.files.file_records import StoredFile
+from chat_svc.files.storage.object_store import local_object_store
+from chat_svc.models.messages import ChatMessage, select_message
 from chat_svc.models.rooms import select_room
+from chat_svc.webhooks.webhook_runtime import webhook_consumer_of
 from tests.integration.chat_svc.conftest import AppFactory
 from tests.integration.chat_svc.fake_auth import FakeAuth
+from tests.integration.chat_svc.file_posts import post_files
 from tests.integration.chat_svc.people import Person
 from tests.integration.chat_svc.test_administration import _submit, admin_and_member
+from tests.integration.chat_svc.test_api_tokens import NEW_TOKEN
+from tests.integration.chat_svc.test_outgoing_webhooks import receiving
+from tests.integration.chat_svc.test_search import indexer_bound, until
 
 
 def in_sidebar(html: str, slug: str, title: str = "") -> bool:
@@ -113,6 +125,50 @@ async def test_an_archived_room_is_read_only_and_hidden_until_restored(
         assert status == 409 and test_app is not None
 
 
+async def test_an_archived_room_refuses_changes_through_pages_the_api_and_webhooks(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    async with admin_and_member(make_chat_app, fake_auth) as (test_app, ada, bob):
+        slug = await bob.create_room("Old project")
+        token = NEW_TOKEN.search((await bob.post("/settings/tokens", name="CI"))[1])
+        bot = await ada.post("/admin/bots", name="CI", rooms=slug)
+        hook = re.search(rf'class="hook-url" data-room="{slug}">[^<]*?(/hooks/[^<]+)<', bot[1])
+        assert token and hook, bot
+        api = test_app.test_client()
+        bearer = {"Authorization": f"Bearer {token.group(1)}"}
+        messages = f"/api/v1/rooms/{slug}/messages"
+        posted = await api.post(messages, json={"body": "before"}, headers=bearer)
+        assert posted.status_code == 201
+        path = f"{messages}/{(await posted.get_json())['id']}"
+        assert (await api.post(hook.group(1), data="build 1 passed")).status_code == 201
+        assert (await ada.post(f"/settings/rooms/{slug}/archive"))[0] == 303
+
+        refused = [
+            await api.post(messages, json={"body": "after"}, headers=bearer),
+            await api.patch(path, json={"body": "changed"}, headers=bearer),
+            await api.delete(path, headers=bearer),
+            await api.post(hook.group(1), data="build 2 passed"),
+        ]
+        for answer in refused:
+            assert answer.status_code == 409 and answer.content_type == "application/problem+json"
+            assert (await answer.get_json())["code"] == "room_archived"
+        # The pages refuse the same changes (posts were refused already).
+        on_page = path.removeprefix("/api/v1")
+        pages: list[tuple[str, dict[str, str]]] = [
+            ("edit", {"body": "changed"}),
+            ("delete", {}),
+            ("reactions", {"emoji": "🎉"}),
+        ]
+        for change, fields in pages:
+            status, body = await _submit(bob, f"{on_page}/{change}", fields)
+            assert status == 409 and "archived" in body, change
+        stored = await ChatMessage.find({"room": slug}).sort("+message_id").to_list()
+        assert [(m.body, m.deleted) for m in stored] == [
+            ("before", False),
+            ("build 1 passed", False),
+        ]
+
+
 async def test_a_deleted_room_leaves_members_sidebars_with_its_messages(
     make_chat_app: AppFactory, fake_auth: FakeAuth
 ) -> None:
@@ -137,3 +193,51 @@ async def test_a_deleted_room_leaves_members_sidebars_with_its_messages(
         _, page = await bob.get(f"/rooms/{scratch}")
         assert "old words" not in page
         assert [action for action, _, _ in await _audited_actions()] == ["room:delete"] * 2
+
+
+async def test_a_deleted_room_leaves_no_search_entries_and_no_files(
+    make_chat_app: AppFactory, fake_auth: FakeAuth, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHAT_FILES_DIR", str(tmp_path))
+    store = local_object_store(tmp_path)
+    app = make_chat_app(search_rate_count=10_000)  # searched until the index follows
+    async with admin_and_member(lambda: app, fake_auth) as (_test_app, ada, bob):
+        await indexer_bound(app)
+        slug = await bob.create_room("Scratch")
+        posted = await post_files(bob, slug, [("plan.txt", b"plan")], body="zebra crossing plan")
+        assert posted[0] == 303, posted
+        await until(bob, "zebra", lambda found: len(found) == 1, within=10)
+        assert await store.keys("files") and await StoredFile.find({"room": slug}).count() == 1
+
+        assert (await ada.post(f"/settings/rooms/{slug}/delete"))[0] == 303
+        # A new room may take the slug again: its members must find nothing of the old one.
+        assert await bob.create_room("Scratch") == slug
+        await until(bob, "zebra", lambda found: found == [], within=10)
+        async with asyncio.timeout(10):  # the files worker's turn (a durable): a safety net
+            while await store.keys("files") or await StoredFile.find_all().count():
+                await asyncio.sleep(0.05)
+
+
+async def test_a_bots_answer_to_a_room_archived_meanwhile_is_dropped(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    app = make_chat_app(webhook_allow_loopback=True)
+    async with (
+        receiving() as (receiver, target),
+        admin_and_member(lambda: app, fake_auth) as (_test_app, ada, bob),
+    ):
+        slug = await bob.create_room("Old project")
+        assert (await ada.post("/admin/bots", name="Pingbot", rooms=slug))[0] == 200
+        [bot] = await select_bots()
+        await bob.say(slug, "@Pingbot ping")
+        message = await select_message(slug, 1)
+        assert message is not None and message.body == "@Pingbot ping"
+        assert (await ada.post(f"/settings/rooms/{slug}/archive"))[0] == 303
+        # The delivery was on its way when the room was archived: the bot answers, in vain.
+        calls = webhook_consumer_of(app).calls
+        assert calls is not None
+        webhook = bot.model_copy(update={"webhook_url": f"{target}/good", "signing_secret": "s"})
+        await calls.deliver(webhook, message)
+        assert "@Pingbot ping" in receiver.bodies("/good")
+        stored = await ChatMessage.find({"room": slug}).to_list()
+        assert [m.body for m in stored] == ["@Pingbot ping"]

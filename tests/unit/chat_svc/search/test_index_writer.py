@@ -8,7 +8,7 @@ import pytest
 
 from chat_svc.models.messages import MessageRecord
 from chat_svc.search.index_schema import open_index
-from chat_svc.search.index_writer import IndexWriter
+from chat_svc.search.index_writer import DeletedRoom, IndexWriter
 from chat_svc.search.query_syntax import parse_query
 from chat_svc.search.search_index import Criteria, SearchIndex
 
@@ -31,9 +31,13 @@ def message(
     )
 
 
-async def found(search: SearchIndex, text: str) -> int:
-    page = await search.search(Criteria(parse_query(text + " "), ["general"], "u1"))
+async def found(search: SearchIndex, text: str, room: str = "general") -> int:
+    page = await search.search(Criteria(parse_query(text + " "), [room], "u1"))
     return page.total
+
+
+def in_room(room: str, body: str, message_id: int) -> MessageRecord:
+    return message(body, message_id=message_id).model_copy(update={"room": room})
 
 
 async def test_a_replayed_older_version_changes_nothing() -> None:
@@ -77,3 +81,22 @@ async def test_a_rebuild_cut_short_leaves_the_index_as_it_was() -> None:
     await writer.apply([message("posted after")])  # the next group commit
     assert await found(search, "kept") == 1 and await found(search, "posted") == 1
     assert await found(search, "half") == 0
+
+
+async def test_a_deleted_room_leaves_nothing_and_a_new_room_of_its_slug_starts_empty() -> None:
+    index, _ = open_index(None)
+    writer = IndexWriter.try_open(index)
+    assert writer is not None
+    search = SearchIndex(index)
+    await writer.apply([in_room("scratch", "indexed earlier", 1), message("elsewhere")])
+    # In one group: a post just before the deletion goes with the room; a post after it
+    # (a new room that took the slug) stays.
+    group: list[MessageRecord | DeletedRoom] = [
+        in_room("scratch", "before", 2),
+        DeletedRoom("scratch"),
+    ]
+    assert await writer.apply([*group, in_room("scratch", "fresh start", 3)]) == 2
+    assert await found(search, "indexed", "scratch") == 0
+    assert await found(search, "before", "scratch") == 0
+    assert await found(search, "fresh", "scratch") == 1
+    assert await found(search, "elsewhere") == 1
