@@ -1,48 +1,31 @@
-"""Tokens end with the person's sessions: sign-out everywhere (``SessionRevoked`` with
-``everywhere``, which deactivation reuses) and a password change revoke every personal
-token. Every replica hears the event on core NATS and revokes; the second finds nothing
-left to revoke, so it is idempotent.
+"""The ``chat_svc_tokens`` durable: tokens end with the person's sessions. Sign-out
+everywhere (``SessionRevoked`` with ``everywhere``, which deactivation reuses) and a password
+change revoke every personal token of the person.
 
-A core subscription misses events published while no replica runs; a durable consumer
-would not (left for later: it needs a durable declared in nats/jetstream.json).
-"""
+A durable, not a core subscription on every replica: token checks read Valkey and the
+database, never a per-replica copy, so one replica revoking is enough for all, and an event
+published while no replica ran is still waiting in AUTH_EVENTS when one starts. Revoking
+twice finds nothing left the second time, so a redelivery is harmless."""
 
 from __future__ import annotations
 
-import logging
-
-from nats.aio.client import Client as NATS
-from nats.aio.msg import Msg
-from nats.aio.subscription import Subscription
-from pydantic import ValidationError
+from collections.abc import Awaitable, Callable
 
 from chat_svc.tokens.token_checks import ApiTokens
-from service_kit.events import PasswordChanged, SessionRevoked
+from service_kit.events import Event, PasswordChanged, SessionRevoked
+from service_kit.messaging.jetstream import DeadLetterError
 
-log = logging.getLogger(__name__)
+DURABLE = "chat_svc_tokens"
 
 
-async def follow_person_revocations(nats: NATS, tokens: ApiTokens) -> list[Subscription]:
-    async def on_session_revoked(msg: Msg) -> None:
-        try:
-            event = SessionRevoked.model_validate_json(msg.data)
-        except ValidationError as error:
-            log.error("malformed SessionRevoked dropped: %s", error)
-            return
-        if event.everywhere:
+def revoke_with_the_person(tokens: ApiTokens) -> Callable[[Event], Awaitable[None]]:
+    async def handle(event: Event) -> None:
+        if isinstance(event, SessionRevoked):
+            if event.everywhere:  # one session signing out leaves the tokens alone
+                await tokens.revoke(event.user_id)
+        elif isinstance(event, PasswordChanged):
             await tokens.revoke(event.user_id)
+        else:
+            raise DeadLetterError(f"{type(event).__name__} is not for {DURABLE}")
 
-    async def on_password_changed(msg: Msg) -> None:
-        try:
-            event = PasswordChanged.model_validate_json(msg.data)
-        except ValidationError as error:
-            log.error("malformed PasswordChanged dropped: %s", error)
-            return
-        await tokens.revoke(event.user_id)
-
-    subscriptions = [
-        await nats.subscribe(SessionRevoked.SUBJECT, cb=on_session_revoked),
-        await nats.subscribe(PasswordChanged.SUBJECT, cb=on_password_changed),
-    ]
-    await nats.flush()
-    return subscriptions
+    return handle

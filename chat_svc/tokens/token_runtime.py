@@ -1,16 +1,18 @@
-"""The tokens' part of start-up: ``ApiTokens`` on the app, and the subscriptions that
-revoke a person's tokens with their sessions. Registered after chat's runtime (hooks run in
+"""The tokens' part of start-up: ``ApiTokens`` on the app, and the durable consumer that
+revokes a person's tokens with their sessions. Registered after chat's runtime (hooks run in
 registration order), so the infrastructure is open."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 
 from quart import Quart, current_app
 
-from chat_svc.tokens.person_revocations import follow_person_revocations
+from chat_svc.tokens.person_revocations import DURABLE, revoke_with_the_person
 from chat_svc.tokens.token_checks import ApiTokens
 from service_kit.lifecycle import infrastructure_of
+from service_kit.messaging.jetstream import DurableConsumer
 
 _KEY = "chat_api_tokens"
 
@@ -21,15 +23,21 @@ def manage_tokens(app: Quart) -> None:
         infrastructure = infrastructure_of(app)
         tokens = ApiTokens(infrastructure.redis)
         app.extensions[_KEY] = tokens
-        app.extensions[f"{_KEY}_subscriptions"] = await follow_person_revocations(
-            infrastructure.nats, tokens
+        revocations = DurableConsumer(
+            infrastructure.js, infrastructure.topology, DURABLE, revoke_with_the_person(tokens)
         )
+        task = asyncio.create_task(revocations.run(), name="token revocations")
+        app.extensions[f"{_KEY}_revocations"] = (revocations, task)
 
     @app.after_serving
     async def _close() -> None:
-        for subscription in app.extensions.pop(f"{_KEY}_subscriptions", []):
-            with contextlib.suppress(Exception):
-                await subscription.unsubscribe()
+        found = app.extensions.pop(f"{_KEY}_revocations", None)
+        if found is None:
+            return
+        revocations, task = found
+        revocations.stop()
+        with contextlib.suppress(Exception):
+            await task
 
 
 def tokens_of(app: Quart | None = None) -> ApiTokens:

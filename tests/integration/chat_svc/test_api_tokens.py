@@ -103,3 +103,18 @@ async def test_signing_out_everywhere_and_a_password_change_revoke_the_persons_t
         event = PasswordChanged(user_id=bob.user_id, email=bob.email, display_name="Bob")
         await publish_event(jetstream, event)
         await eventually_401(second, bobs)
+
+
+async def test_a_revocation_published_while_no_replica_runs_counts_when_one_starts(
+    make_chat_app: AppFactory, fake_auth: FakeAuth, jetstream: JetStreamContext
+) -> None:
+    # Revocations travel through the durable chat_svc_tokens: a core subscription would have
+    # missed this event, and the token would have kept working after the password change.
+    ada = fake_auth.sign_in("Ada")
+    async with serve(make_chat_app()) as base:
+        token = await create_token(base, ada)
+        assert await me_status(base, token) == 200
+    event = PasswordChanged(user_id=ada.user_id, email=ada.email, display_name="Ada")
+    await publish_event(jetstream, event)
+    async with serve(make_chat_app()) as base:
+        await eventually_401(base, token)
