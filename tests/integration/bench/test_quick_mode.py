@@ -94,7 +94,10 @@ def test_quick_mode_runs_every_benchmark(project_root: Path, tmp_path: Path) -> 
     assert results["overload"]["healthz"]["errors"] == 0
     # Typing signals reached the streams and cost no message (the budget is full mode's).
     typing = results["typing"]
-    assert typing["quiet"]["complete"] and typing["typing"]["complete"], typing
+    # Every accepted post reached every stream in order; a post the loaded machine refused
+    # (503) or timed out is the overload's answer, not a lost message.
+    assert typing["quiet"]["problems"] == typing["typing"]["problems"] == [], typing
+    assert typing["quiet"]["deliveries"] > 0 and typing["typing"]["deliveries"] > 0, typing
     assert typing["typing"]["typing_frames_per_stream"] > 0 and typing["typing_posts_failed"] == 0
     assert results["limits"]["socket_send"]["sends_per_cpu_second"] > 0
     # Search: every kind of query answered with results, every lag message found.
