@@ -5,8 +5,9 @@ A RegexLexer tries a state's rules one by one at each position, in Python: ~35 f
 (docs/performance.md, "Formatted text"). Here each state's rules are one alternation
 ``(?:rule0)()|(?:rule1)()|…``: the regex engine tries them in the same order and keeps the
 first that matches at the position, exactly as the loop does, and the empty group closing
-the winner (``lastindex``) names it. That rule then matches alone, once, so its action
-sees the groups it was written for. The loop below is RegexLexer's own, unchanged.
+the winner (``lastindex``) names it. A token takes the joined match's span (the same); a
+rule with a callback matches alone once more, so the callback sees the groups it was
+written for. Otherwise the loop below is RegexLexer's own.
 
 A state whose rules cannot be joined (a backreference, whose group number would move;
 inline flags; rules compiled with different flags) keeps the rule-by-rule loop."""
@@ -84,43 +85,49 @@ def _tokens(
         if state not in matchers:
             matchers[state] = _joined(tokendefs[state], lexer.flags)
         matcher = matchers[state]
+        m: re.Match[str] | None = None
         if matcher is not None:
             joined = matcher[0](text, pos)
-            rules: Sequence[Rule] = (matcher[1][joined.lastindex],) if joined else ()  # type: ignore[index]
+            if joined is not None:
+                rexmatch, action, new_state = matcher[1][joined.lastindex]  # type: ignore[index]
+                # A token needs only the span; a callback reads the groups of its own rule.
+                plain = action is None or type(action) is _TokenType
+                m = joined if plain else rexmatch(text, pos)
         else:
-            rules = tokendefs[state]
-        for rexmatch, action, new_state in rules:
-            m = rexmatch(text, pos)
-            if m:
-                if action is not None:
-                    if type(action) is _TokenType:
-                        yield pos, action, m.group()
-                    else:
-                        yield from action(lexer, m)
-                pos = m.end()
-                if new_state is not None:
-                    # state transition
-                    if isinstance(new_state, tuple):
-                        for new in new_state:
-                            if new == "#pop":
-                                if len(statestack) > 1:
-                                    statestack.pop()
-                            elif new == "#push":
-                                statestack.append(statestack[-1])
-                            else:
-                                statestack.append(new)
-                    elif isinstance(new_state, int):
-                        # pop, but keep at least one state on the stack
-                        if abs(new_state) >= len(statestack):
-                            del statestack[1:]
+            for rule in tokendefs[state]:
+                m = rule[0](text, pos)
+                if m:
+                    _, action, new_state = rule
+                    break
+        if m:
+            if action is not None:
+                if type(action) is _TokenType:
+                    yield pos, action, m.group()
+                else:
+                    yield from action(lexer, m)
+            pos = m.end()
+            if new_state is not None:
+                # state transition
+                if isinstance(new_state, tuple):
+                    for new in new_state:
+                        if new == "#pop":
+                            if len(statestack) > 1:
+                                statestack.pop()
+                        elif new == "#push":
+                            statestack.append(statestack[-1])
                         else:
-                            del statestack[new_state:]
-                    elif new_state == "#push":
-                        statestack.append(statestack[-1])
+                            statestack.append(new)
+                elif isinstance(new_state, int):
+                    # pop, but keep at least one state on the stack
+                    if abs(new_state) >= len(statestack):
+                        del statestack[1:]
                     else:
-                        raise AssertionError(f"wrong state def: {new_state!r}")
-                    state = statestack[-1]
-                break
+                        del statestack[new_state:]
+                elif new_state == "#push":
+                    statestack.append(statestack[-1])
+                else:
+                    raise AssertionError(f"wrong state def: {new_state!r}")
+                state = statestack[-1]
         else:
             # No rule matched here.
             if pos >= len(text):
