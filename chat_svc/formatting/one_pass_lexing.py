@@ -10,7 +10,7 @@ rule with a callback matches alone once more, so the callback sees the groups it
 written for. Otherwise the loop below is RegexLexer's own.
 
 A state whose rules cannot be joined (a backreference, whose group number would move;
-inline flags; rules compiled with different flags) keeps the rule-by-rule loop."""
+inline flags other than i, m, s) keeps the rule-by-rule loop."""
 
 from __future__ import annotations
 
