@@ -30,7 +30,6 @@ _BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=|\\g<|\(\?\(")
 # Leading inline flags that keep their meaning as a scoped group ("x" could comment out
 # the closing parenthesis; "a", "L", "u" would clash with the lexer's own).
 _INLINE_FLAGS = re.compile(r"\(\?([ims]+)\)")
-_MATCHERS: dict[type[Lexer], dict[Any, StateMatcher | None]] = {}
 
 
 def speed_up(lexer: Lexer) -> Lexer:
@@ -41,9 +40,10 @@ def speed_up(lexer: Lexer) -> Lexer:
         isinstance(lexer, RegexLexer)
         and lexer_class.get_tokens_unprocessed is RegexLexer.get_tokens_unprocessed
     ):
-        matchers = _MATCHERS.setdefault(lexer_class, {})
-        # An instance attribute: Lexer.get_tokens (newlines, tabs, filters) calls it.
-        vars(lexer)["get_tokens_unprocessed"] = partial(_tokens, lexer, matchers)
+        # Joined per lexer, not per class: some lexers (C#) build their rules per instance,
+        # from its options. An instance attribute: Lexer.get_tokens (newlines, tabs,
+        # filters) calls it.
+        vars(lexer)["get_tokens_unprocessed"] = partial(_tokens, lexer, {})
     return lexer
 
 

@@ -36,5 +36,14 @@ def test_a_sped_up_lexer_gives_pygments_tokens(language: str) -> None:
 def test_the_python_lexer_is_sped_up() -> None:
     lexer = speed_up(get_lexer_by_name("python"))
     list(lexer.get_tokens("def f(x):\n    return f'{x!r}'\n"))
-    matchers = one_pass_lexing._MATCHERS[type(lexer)]
+    matchers = vars(lexer)["get_tokens_unprocessed"].args[1]  # the lexer's joined states
     assert matchers["root"] is not None  # joined, with its "(?i)" string prefixes scoped
+
+
+def test_lexers_with_rules_of_their_own_each_keep_theirs() -> None:
+    # C#'s rules depend on the instance's unicodelevel: ASCII-only names, or any letter.
+    source = "var émile = 1;\n"
+    for level in ("none", "full", "none"):
+        expected = list(get_lexer_by_name("csharp", unicodelevel=level).get_tokens(source))
+        lexer = speed_up(get_lexer_by_name("csharp", unicodelevel=level))
+        assert list(lexer.get_tokens(source)) == expected, level
