@@ -16,6 +16,8 @@ from pygments.lexers import get_lexer_by_name
 from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
 
+from chat_svc.formatting.one_pass_lexing import speed_up
+
 # nowrap: markdown-it wraps the spans in <pre><code class="language-…">.
 _FORMATTER = HtmlFormatter(nowrap=True)
 
@@ -27,7 +29,7 @@ TOKEN_CLASSES: frozenset[str] = frozenset(name for name in STANDARD_TYPES.values
 def _lexer_for(language: str) -> Lexer | None:
     try:
         # stripnl off: the block keeps its leading and trailing blank lines as written.
-        return get_lexer_by_name(language, stripnl=False, ensurenl=False)
+        return speed_up(get_lexer_by_name(language, stripnl=False, ensurenl=False))
     except ClassNotFound:
         return None
 
