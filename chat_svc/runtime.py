@@ -47,6 +47,7 @@ from chat_svc.web.conversation import ConversationRenderer
 from chat_svc.web.rendering import MessageRenderer, PageRenderer
 from service_kit.lifecycle import infrastructure_of
 from service_kit.messaging.jetstream import DurableConsumer
+from service_kit.stopping import stop_with_the_app
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +183,8 @@ def manage_chat_runtime(
                 unsubscribe_links=unsubscribe_links,
             ),
         )
+        stop_with_the_app(app, consumer.stop)
+        stop_with_the_app(app, mention_digests.stop)
         app.extensions[_KEY] = ChatRuntime(
             consumer=consumer,
             consumer_task=asyncio.create_task(consumer.run()),

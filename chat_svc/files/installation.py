@@ -21,6 +21,7 @@ from chat_svc.files.upload_requests import upload_request_class
 from chat_svc.files.upload_sweeper import UploadSweeper
 from chat_svc.files.uploads import Uploads
 from service_kit.lifecycle import infrastructure_of
+from service_kit.stopping import stop_with_the_app
 
 TASKS_KEY = "chat_files_tasks"
 
@@ -55,6 +56,8 @@ def install_files(app: Quart, settings: FileSettings | None = None) -> None:
             store, infrastructure.redis, infrastructure.js, settings
         )
         app.extensions["chat_files_sweeper"] = sweeper
+        stop_with_the_app(app, worker.stop)
+        stop_with_the_app(app, sweeper.stop)
         app.extensions[TASKS_KEY] = (
             (worker, asyncio.create_task(worker.run(), name="file worker")),
             (sweeper, asyncio.create_task(sweeper.run(), name="upload sweeper")),

@@ -23,6 +23,7 @@ from chat_svc.settings import ChatSettings
 from service_kit.lifecycle import infrastructure_of
 from service_kit.messaging.jetstream import DurableConsumer
 from service_kit.outbound.public_targets import TargetPolicy
+from service_kit.stopping import stop_with_the_app
 
 _KEY = "web_push"
 
@@ -69,6 +70,8 @@ def manage_push(app: Quart, settings: ChatSettings) -> None:
             account_events.forget_devices,
         )
         push.coalesced = CoalescedPushes(redis, windows, sends, settings.push_away_seconds)
+        for worker in (push.sender, push.accounts, push.coalesced):
+            stop_with_the_app(app, worker.stop)
         push.tasks = (
             asyncio.create_task(push.sender.run(), name="push sender"),
             asyncio.create_task(push.accounts.run(), name="push accounts"),

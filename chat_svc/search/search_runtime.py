@@ -17,6 +17,7 @@ from chat_svc.search.search_index import SearchIndex
 from chat_svc.search.search_page import search_blueprint
 from chat_svc.settings import ChatSettings
 from service_kit.lifecycle import infrastructure_of
+from service_kit.stopping import stop_with_the_app
 
 
 def index_dir(settings: ChatSettings) -> Path:
@@ -41,6 +42,7 @@ def install_search(app: Quart, settings: ChatSettings) -> None:
             infrastructure.nats, infrastructure.js, infrastructure.topology, search, created
         )
         task = asyncio.create_task(indexer.run(), name="search indexer")
+        stop_with_the_app(app, indexer.stop)
         app.extensions[KEY] = ChatSearch(search, indexer, task)
 
     @app.after_serving

@@ -13,6 +13,7 @@ from chat_svc.tokens.person_revocations import DURABLE, revoke_with_the_person
 from chat_svc.tokens.token_checks import ApiTokens
 from service_kit.lifecycle import infrastructure_of
 from service_kit.messaging.jetstream import DurableConsumer
+from service_kit.stopping import stop_with_the_app
 
 _KEY = "chat_api_tokens"
 
@@ -27,6 +28,7 @@ def manage_tokens(app: Quart) -> None:
             infrastructure.js, infrastructure.topology, DURABLE, revoke_with_the_person(tokens)
         )
         task = asyncio.create_task(revocations.run(), name="token revocations")
+        stop_with_the_app(app, revocations.stop)
         app.extensions[f"{_KEY}_revocations"] = (revocations, task)
 
     @app.after_serving

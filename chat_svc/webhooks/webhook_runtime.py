@@ -14,6 +14,7 @@ from chat_svc.webhooks.webhook_calls import WebhookCalls
 from chat_svc.webhooks.webhook_deliveries import DURABLE, WebhookConsumer, _no_handler
 from service_kit.lifecycle import infrastructure_of
 from service_kit.outbound.public_targets import TargetPolicy
+from service_kit.stopping import stop_with_the_app
 
 _KEY = "chat_webhooks"
 
@@ -45,6 +46,7 @@ def manage_webhooks(app: Quart, settings: ChatSettings) -> None:
             retry_seconds=settings.webhook_retry_seconds,
             backoff_cap_seconds=settings.webhook_backoff_cap_seconds,
         )
+        stop_with_the_app(app, consumer.stop)
         app.extensions[_KEY] = (consumer, asyncio.create_task(consumer.run()), http)
 
     @app.after_serving
