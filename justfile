@@ -14,7 +14,7 @@ dev *ARGS:
 stage *ARGS:
     python -m devstack --stage {{ARGS}}
 
-# The test suite's first tier: unit, integration, browser (~25 min on 2 cores)
+# The test suite's first tier: unit, integration, browser (~17 min on 2 cores)
 test *ARGS:
     pytest -m "not slow" {{ARGS}}
 
