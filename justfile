@@ -18,8 +18,7 @@ stage *ARGS:
 test *ARGS:
     pytest -m "not slow" {{ARGS}}
 
-# The second tier: tests that start whole topologies (stage with its NATS cluster and chaos,
-# the database killed under load, devstack's own start and stop, bench's quick mode)
+# The second tier: whole topologies (stage and chaos, the database killed, devstack, bench --quick)
 test-slow *ARGS:
     pytest -m slow {{ARGS}}
 
