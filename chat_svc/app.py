@@ -23,8 +23,8 @@ from chat_svc.bots.bot_pages import bot_pages
 from chat_svc.bots.bot_records import BotProfile
 from chat_svc.bots.incoming_hooks import incoming_hooks
 from chat_svc.files.file_records import FILE_MODELS
-from chat_svc.files.file_worker import DURABLE as FILES_DURABLE
 from chat_svc.files.installation import install_files
+from chat_svc.files.processing.file_worker import DURABLE as FILES_DURABLE
 from chat_svc.formatting.formatting_help import formatting_help
 from chat_svc.member_lines.line_delivery import manage_member_lines
 from chat_svc.member_lines.line_records import LINE_MODELS

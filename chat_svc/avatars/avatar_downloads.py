@@ -11,7 +11,7 @@ from quart.typing import ResponseReturnValue
 from chat_svc.auth.viewers import current_viewer
 from chat_svc.avatars.avatar_images import AVATAR_SIZES
 from chat_svc.avatars.avatar_storage import avatar_key
-from chat_svc.files.file_downloads import STORE_KEY
+from chat_svc.files.downloads.file_downloads import STORE_KEY
 from chat_svc.files.storage.object_store import (
     ObjectMissingError,
     ObjectStore,

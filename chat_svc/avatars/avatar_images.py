@@ -9,7 +9,7 @@ import io
 
 from PIL import Image, ImageOps
 
-from chat_svc.files.file_kinds import SNIFF_BYTES, sniffed_type
+from chat_svc.files.uploading.file_kinds import SNIFF_BYTES, sniffed_type
 
 AVATAR_SIZES = (256, 64)
 # Raster formats Pillow reads; SVG (and anything else) is refused before Pillow sees it.

@@ -9,7 +9,7 @@ from quart import current_app, request
 
 from chat_svc.avatars.avatar_images import MAX_UPLOAD_BYTES, AvatarRefusedError, avatar_images
 from chat_svc.avatars.avatar_storage import remove_avatar, save_avatar
-from chat_svc.files.file_downloads import STORE_KEY
+from chat_svc.files.downloads.file_downloads import STORE_KEY
 from chat_svc.files.storage.object_store import ObjectStore, StoreUnavailableError
 
 

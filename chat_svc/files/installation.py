@@ -7,19 +7,19 @@ import contextlib
 
 from quart import Quart
 
-from chat_svc.files.file_downloads import STORE_KEY, file_downloads
+from chat_svc.files.downloads.file_downloads import STORE_KEY, file_downloads
 from chat_svc.files.file_settings import FileSettings
-from chat_svc.files.file_work import FileWork
-from chat_svc.files.file_worker import FileWorker
-from chat_svc.files.message_uploads import UPLOADS_KEY
+from chat_svc.files.processing.file_work import FileWork
+from chat_svc.files.processing.file_worker import FileWorker
+from chat_svc.files.processing.upload_sweeper import UploadSweeper
 from chat_svc.files.storage.object_store import (
     ObjectStore,
     local_object_store,
     s3_object_store,
 )
-from chat_svc.files.upload_requests import upload_request_class
-from chat_svc.files.upload_sweeper import UploadSweeper
-from chat_svc.files.uploads import Uploads
+from chat_svc.files.uploading.message_uploads import UPLOADS_KEY
+from chat_svc.files.uploading.upload_requests import upload_request_class
+from chat_svc.files.uploading.uploads import Uploads
 from service_kit.lifecycle import infrastructure_of
 from service_kit.stopping import stop_with_the_app
 

@@ -17,7 +17,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 GENERAL = "general"
-# The box an image's thumbnail fits in (chat_svc/files/image_work.py makes it).
+# The box an image's thumbnail fits in (chat_svc/files/processing/image_work.py makes it).
 THUMBNAIL_BOX = (480, 360)
 
 

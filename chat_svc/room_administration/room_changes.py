@@ -8,7 +8,7 @@ every member leave (MembershipChanged: their streams and sidebars drop it), then
 the messages and the room's Redis keys. Each change sends a RoomChanged so every replica
 drops the room it keeps in memory (room_hints.py); it is published durably (CHAT_EVENTS), so
 the search index and the files worker take a deleted room's entries and files away in the
-stream's order, after its last posts (search/indexer.py, files/file_worker.py)."""
+stream's order, after its last posts (search/indexer.py, files/processing/file_worker.py)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from chat_svc.actions.post_intake import AlreadySentError, PostRefusedError
 from chat_svc.actions.room_names import is_slug
 from chat_svc.actions.send_once import valid_client_id
 from chat_svc.auth.viewers import signed_in, signed_in_viewer
-from chat_svc.files.message_uploads import is_file_post, post_with_files
+from chat_svc.files.uploading.message_uploads import is_file_post, post_with_files
 from chat_svc.models.messages import GENERAL
 from chat_svc.models.rooms import Room
 from chat_svc.reads.sidebar import Sidebar

@@ -7,9 +7,9 @@ import io
 import pytest
 from PIL import Image
 
-from chat_svc.files.file_kinds import GENERIC_TYPE, is_inline_image, sniffed_type
-from chat_svc.files.file_names import MAX_NAME_CHARS, clean_file_name
-from chat_svc.files.image_work import UnreadableImageError, image_size, serve_ready
+from chat_svc.files.processing.image_work import UnreadableImageError, image_size, serve_ready
+from chat_svc.files.uploading.file_kinds import GENERIC_TYPE, is_inline_image, sniffed_type
+from chat_svc.files.uploading.file_names import MAX_NAME_CHARS, clean_file_name
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from chat_svc.files.multipart_reader import MalformedFormError, read_multipart
+from chat_svc.files.uploading.multipart_reader import MalformedFormError, read_multipart
 
 BOUNDARY = b"----chatBoundary7MA4YWxk"
 

@@ -16,13 +16,13 @@ from quart import Blueprint, Response, abort, current_app
 from quart.typing import ResponseReturnValue
 
 from chat_svc.auth.viewers import signed_in, signed_in_viewer
-from chat_svc.files.file_kinds import GENERIC_TYPE, is_inline_image
 from chat_svc.files.file_records import StoredFile, select_file
 from chat_svc.files.storage.object_store import (
     ObjectMissingError,
     ObjectStore,
     StoreUnavailableError,
 )
+from chat_svc.files.uploading.file_kinds import GENERIC_TYPE, is_inline_image
 from chat_svc.models.messages import select_message
 from chat_svc.services import services_of
 from service_kit.serving.error_pages import render_error

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import logging
 
-from chat_svc.files.file_kinds import SNIFF_BYTES, is_inline_image, sniffed_type
 from chat_svc.files.file_records import StoredFile, delete_file_record, insert_file
 from chat_svc.files.storage.object_store import (
     ObjectStore,
     ObjectWriter,
     StoreUnavailableError,
 )
+from chat_svc.files.uploading.file_kinds import SNIFF_BYTES, is_inline_image, sniffed_type
 
 log = logging.getLogger(__name__)
 

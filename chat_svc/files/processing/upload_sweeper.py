@@ -8,7 +8,7 @@ import contextlib
 import logging
 
 from chat_svc.files.file_records import grace_cutoff, select_unattached_before
-from chat_svc.files.file_work import FileWork
+from chat_svc.files.processing.file_work import FileWork
 
 log = logging.getLogger(__name__)
 

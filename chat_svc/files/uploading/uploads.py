@@ -13,9 +13,6 @@ from datetime import UTC, datetime
 from nats.js import JetStreamContext
 from redis.asyncio import Redis
 
-from chat_svc.files.file_events import FileAttached
-from chat_svc.files.file_kinds import GENERIC_TYPE, is_inline_image
-from chat_svc.files.file_names import clean_file_name
 from chat_svc.files.file_records import (
     StoredFile,
     attach_files,
@@ -24,9 +21,12 @@ from chat_svc.files.file_records import (
     file_key,
 )
 from chat_svc.files.file_settings import MB, FileSettings
-from chat_svc.files.image_work import UnreadableImageError, image_size
+from chat_svc.files.processing.file_events import FileAttached
+from chat_svc.files.processing.image_work import UnreadableImageError, image_size
 from chat_svc.files.storage.object_store import ObjectStore, StoreUnavailableError
-from chat_svc.files.upload_streams import StreamedUpload
+from chat_svc.files.uploading.file_kinds import GENERIC_TYPE, is_inline_image
+from chat_svc.files.uploading.file_names import clean_file_name
+from chat_svc.files.uploading.upload_streams import StreamedUpload
 from chat_svc.models.message_shape import AttachedFile
 from service_kit.messaging.jetstream import publish_payload
 

@@ -18,7 +18,7 @@ from chat_svc.files.file_records import (
     select_files_of_room,
     set_thumbnail,
 )
-from chat_svc.files.image_work import UnreadableImageError, serve_ready
+from chat_svc.files.processing.image_work import UnreadableImageError, serve_ready
 from chat_svc.files.storage.object_store import ObjectMissingError, ObjectStore
 
 log = logging.getLogger(__name__)

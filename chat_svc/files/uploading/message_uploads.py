@@ -16,10 +16,10 @@ from werkzeug.datastructures import MultiDict
 from chat_svc.actions.post_intake import AlreadySentError, PostRefusedError
 from chat_svc.actions.send_once import valid_client_id
 from chat_svc.auth.viewers import signed_in_viewer
-from chat_svc.files.multipart_reader import MalformedFormError, read_multipart
 from chat_svc.files.storage.object_store import StoreUnavailableError
-from chat_svc.files.upload_streams import StreamedUpload
-from chat_svc.files.uploads import UploadRefusedError, Uploads
+from chat_svc.files.uploading.multipart_reader import MalformedFormError, read_multipart
+from chat_svc.files.uploading.upload_streams import StreamedUpload
+from chat_svc.files.uploading.uploads import UploadRefusedError, Uploads
 from chat_svc.services import services_of
 from chat_svc.web.forms import MessageForm
 from service_kit.serving.web import is_htmx

@@ -17,8 +17,8 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
 from chat_svc.events import MessageChanged, RoomChanged
-from chat_svc.files.file_events import FileAttached
-from chat_svc.files.file_work import FileWork
+from chat_svc.files.processing.file_events import FileAttached
+from chat_svc.files.processing.file_work import FileWork
 
 log = logging.getLogger(__name__)
 

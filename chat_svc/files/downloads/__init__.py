@@ -1,0 +1,1 @@
+"""Serving files and thumbnails to members of the room only."""
