@@ -73,7 +73,7 @@ def queries(corpus: Corpus, count: int) -> dict[str, list[str]]:
     }
 
 
-async def _http_latencies(url: str, asked: dict[str, list[str]]) -> dict[str, Any]:
+async def http_latencies(url: str, asked: dict[str, list[str]]) -> dict[str, Any]:
     cookies = {"chat_session": f"bench-{SEARCHER}"}
     results: dict[str, Any] = {}
     async with httpx.AsyncClient(base_url=url, cookies=cookies, timeout=30) as client:
@@ -111,7 +111,7 @@ def _in_process(
             query = parse_query(text)
             allowed = sorted(query.rooms) or rooms
             started = time.perf_counter()
-            search._search(Criteria(query, allowed, "user-searcher"))
+            search.search_blocking(Criteria(query, allowed, "user-searcher"))
             engine_ms.append((time.perf_counter() - started) * 1000)
             started = time.perf_counter()
             _fts5_search(database, query, allowed)
@@ -212,7 +212,7 @@ async def measure(stack: Stack, mode_name: str, work: Path) -> dict[str, Any]:
     await redis.aclose()
     url = stack.start_chat("chat")
     asked = queries(corpus, SAMPLES[mode_name])
-    http = await _http_latencies(url, asked)
+    http = await http_latencies(url, asked)
     lag = await _index_lag(stack.nats_url, index_path, LAG_SECONDS[mode_name])
     memory_mb = round(rss_bytes(stack.pid("chat")) / 1e6, 1)
     index, _ = open_index(index_path)

@@ -1,6 +1,7 @@
 """Asking the index: a parsed query (query_syntax.py) becomes a tantivy query built term by
 term, always limited to the rooms the caller passes (the viewer's memberships, read at query
-time by the view: the index is never trusted to know who may read what)."""
+time by the view: the index is never trusted to know who may read what; room_filter.py
+words that limit the cheaper way)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import tantivy
 from chat_svc.search.index_reload import FreshReader
 from chat_svc.search.index_schema import SCHEMA
 from chat_svc.search.query_syntax import SearchQuery
+from chat_svc.search.room_filter import RoomClause, room_clause
 from chat_svc.search.text_analysis import FOLDED, STEMMED, terms
 
 MUST, SHOULD = tantivy.Occur.Must, tantivy.Occur.Should
@@ -55,12 +57,21 @@ class SearchIndex:
     async def search(self, criteria: Criteria) -> FoundPage:
         if not criteria.rooms:
             return FoundPage([], 0)
-        return await asyncio.to_thread(self._search, criteria)
+        return await asyncio.to_thread(self.search_blocking, criteria)
 
-    def _search(self, criteria: Criteria) -> FoundPage:
+    def search_blocking(self, criteria: Criteria) -> FoundPage:
+        """The search on this thread (``search`` runs it on a worker thread)."""
         self._fresh.reload_if_committed()
         searcher = self.index.searcher()
-        query = build_query(criteria)
+        return self.search_with(
+            searcher, build_query(criteria, room_clause(searcher, criteria.rooms)), criteria
+        )
+
+    @staticmethod
+    def search_with(
+        searcher: tantivy.Searcher, query: tantivy.Query, criteria: Criteria
+    ) -> FoundPage:
+        """One page of ``query``'s matches, in the order and at the offset ``criteria`` ask."""
         if criteria.best_match and criteria.query.has_text:
             found = searcher.search(query, criteria.limit, offset=criteria.offset)
         else:
@@ -90,16 +101,11 @@ def has_terms(query: SearchQuery) -> bool:
     return any(terms(text, FOLDED) for text in texts)
 
 
-def build_query(criteria: Criteria) -> tantivy.Query:
+def build_query(criteria: Criteria, rooms: RoomClause | None) -> tantivy.Query:
+    """Every clause must match, and ``rooms`` (room_filter.py) limits to the viewer's rooms:
+    None only when the index holds no other room."""
     query = criteria.query
-    clauses: list[tantivy.Query] = [
-        tantivy.Query.term_query(SCHEMA, "live", 1),
-        tantivy.Query.term_set_query(SCHEMA, "room", criteria.rooms),
-    ]
-    for text in [*query.words, *query.phrases]:
-        clauses.extend(_text_clauses(text))
-    if query.prefix is not None:
-        clauses.extend(_prefix_clauses(query.prefix))
+    clauses = [tantivy.Query.term_query(SCHEMA, "live", 1), *text_clauses(query)]
     if query.authors:
         clauses.append(_any([_author(name) for name in query.authors]))
     if query.after is not None or query.before is not None:
@@ -108,7 +114,17 @@ def build_query(criteria: Criteria) -> tantivy.Query:
         clauses.append(tantivy.Query.term_query(SCHEMA, "has_link", 1))
     if query.mentions_me:
         clauses.append(tantivy.Query.term_query(SCHEMA, "mentions", criteria.viewer_id))
-    return tantivy.Query.boolean_query([(MUST, clause) for clause in clauses])
+    return tantivy.Query.boolean_query(
+        [(MUST, clause) for clause in clauses] + ([rooms] if rooms else [])
+    )
+
+
+def text_clauses(query: SearchQuery) -> list[tantivy.Query]:
+    """What the typed words, phrases and the word being typed ask for."""
+    clauses = [clause for text in [*query.words, *query.phrases] for clause in _text_clauses(text)]
+    if query.prefix is not None:
+        clauses.extend(_prefix_clauses(query.prefix))
+    return clauses
 
 
 def _text_clauses(text: str) -> list[tantivy.Query]:
