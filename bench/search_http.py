@@ -21,7 +21,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from bench.proc import LOAD_CORE, pin_self
+from bench.proc import LOAD_CORE, cpu_seconds, pin_self
 from bench.profiling import rank, record
 from bench.search import SEARCHER, http_latencies, queries
 from bench.search_corpus import ROOMS, Corpus, build_tantivy, room_slug
@@ -64,8 +64,15 @@ async def measure(args: argparse.Namespace) -> None:
     asked = await prepared(args.index, args.messages, args.samples)
     with tempfile.TemporaryDirectory() as logs, running_stack(Path(logs)) as stack:
         url = await serve_index(stack, args.index)
+        chat = stack.pid("chat")
         for run in range(args.runs):
-            for kind, result in (await http_latencies(url, asked)).items():
+            for kind, texts in asked.items():
+                # The chat process's CPU per request: what the load of the shared machine
+                # changes least (wall times wait for the core as well).
+                cpu = cpu_seconds(chat)
+                result = (await http_latencies(url, {kind: texts}))[kind]
+                used = cpu_seconds(chat) - cpu
+                result["chat_cpu_ms"] = round(1000 * used / (len(texts) + 1), 2)
                 print(json.dumps({"run": run, "kind": kind} | result), flush=True)
         if args.profile:
             raw = Path(logs) / "search.raw"
