@@ -58,7 +58,7 @@ def sliced(searcher: tantivy.Searcher, query: tantivy.Query, now_ms: int) -> Hit
 
 def today(searcher: tantivy.Searcher, criteria: Criteria) -> tantivy.Query:
     """The query the page asks: the room clause from the cheaper side (room_filter.py)."""
-    return build_query(criteria, room_clause(searcher, criteria.rooms))
+    return build_query(criteria, room_clause(searcher, criteria.rooms)[0])
 
 
 def named_rooms(criteria: Criteria) -> tantivy.Query:

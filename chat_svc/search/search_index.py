@@ -15,7 +15,7 @@ import tantivy
 from chat_svc.search.index_reload import FreshReader
 from chat_svc.search.index_schema import SCHEMA
 from chat_svc.search.query_syntax import SearchQuery
-from chat_svc.search.room_filter import RoomClause, room_clause
+from chat_svc.search.room_filter import RoomClause, RoomFilter
 from chat_svc.search.text_analysis import FOLDED, STEMMED, terms
 
 MUST, SHOULD = tantivy.Occur.Must, tantivy.Occur.Should
@@ -53,6 +53,7 @@ class SearchIndex:
         self.index = index
         self.path = path  # None: in memory
         self._fresh = FreshReader(index, path)
+        self._rooms = RoomFilter()
 
     async def search(self, criteria: Criteria) -> FoundPage:
         if not criteria.rooms:
@@ -64,7 +65,7 @@ class SearchIndex:
         self._fresh.reload_if_committed()
         searcher = self.index.searcher()
         return self.search_with(
-            searcher, build_query(criteria, room_clause(searcher, criteria.rooms)), criteria
+            searcher, build_query(criteria, self._rooms.clause(searcher, criteria.rooms)), criteria
         )
 
     @staticmethod

@@ -11,7 +11,14 @@ from chat_svc.models.messages import MessageRecord
 from chat_svc.search.index_schema import open_index
 from chat_svc.search.index_writer import IndexWriter
 from chat_svc.search.query_syntax import parse_query
-from chat_svc.search.room_filter import MUST, MUST_NOT, room_clause, rooms_named
+from chat_svc.search.room_filter import (
+    MOST_ROOMS_LISTED,
+    MUST,
+    MUST_NOT,
+    RoomFilter,
+    room_clause,
+    rooms_named,
+)
 from chat_svc.search.search_index import Criteria, SearchIndex, build_query
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -22,7 +29,7 @@ QUERIES = ["apple ", "apple banana ", '"banana cherry"', "ch", "from:ann", "delt
 
 
 def messages(rng: random.Random) -> list[MessageRecord]:
-    made = []
+    made: list[MessageRecord] = []
     for room, size in ROOM_SIZES.items():
         for _ in range(size):
             body = " ".join(rng.choices(WORDS, k=rng.randint(2, 6)))
@@ -67,7 +74,7 @@ async def test_every_viewer_gets_the_pages_the_term_set_of_their_rooms_gets() ->
     viewers += [sorted(rng.sample(rooms, rng.randint(1, len(rooms)))) for _ in range(6)]
     index.reload()
     searcher = index.searcher()
-    sides = {str(clause and clause[0]) for v in viewers for clause in [room_clause(searcher, v)]}
+    sides = {str(clause and clause[0]) for v in viewers for clause in [room_clause(searcher, v)[0]]}
     assert sides == {"None", str(MUST), str(MUST_NOT)}  # every side is exercised
     for viewer in viewers:
         for text in QUERIES:
@@ -109,5 +116,19 @@ def test_no_clause_only_when_the_index_holds_no_other_room() -> None:
     writer.add_document(tantivy.Document(room="general", live=1))
     writer.commit()
     index.reload()
-    assert room_clause(index.searcher(), ["general", "elsewhere"]) is None
-    assert room_clause(index.searcher(), ["elsewhere"]) is not None
+    assert RoomFilter().clause(index.searcher(), ["general", "elsewhere"]) is None
+    assert RoomFilter().clause(index.searcher(), ["elsewhere"]) is not None
+
+
+def test_an_index_of_many_rooms_names_the_viewers_rooms_without_listing_each_time() -> None:
+    index, _ = open_index(None)
+    writer = index.writer()
+    rooms = [f"dm-{n}" for n in range(MOST_ROOMS_LISTED + 1)]
+    for room in rooms:
+        writer.add_document(tantivy.Document(room=room, live=1))
+    writer.commit()
+    index.reload()
+    rooms_filter = RoomFilter()
+    assert rooms_filter.clause(index.searcher(), rooms) is None  # listed once: all readable
+    clause = rooms_filter.clause(index.searcher(), rooms)  # then named, as before
+    assert clause is not None and clause[0] == MUST
