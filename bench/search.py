@@ -196,6 +196,17 @@ async def _index_lag(nats_url: str, index_path: Path, seconds: float) -> dict[st
     }
 
 
+async def searcher_in_every_room(redis_url: str) -> None:
+    """The searcher's copy of their rooms in Valkey (reads/person_rooms.py): all 200."""
+    redis = Redis.from_url(redis_url)
+    places: dict[Any, Any] = {
+        f"m:{room_slug(n)}": json.dumps({"title": room_slug(n), "kind": "open"})
+        for n in range(ROOMS)
+    }
+    await redis.hset(person_key(f"user-{SEARCHER}"), mapping={**places, "~ready": "1"})
+    await redis.aclose()
+
+
 async def measure(stack: Stack, mode_name: str, work: Path) -> dict[str, Any]:
     started = time.monotonic()
     corpus = Corpus.generate(SIZES[mode_name])
@@ -203,13 +214,7 @@ async def measure(stack: Stack, mode_name: str, work: Path) -> dict[str, Any]:
     index_path = stack.search_index_dir
     built = await build_tantivy(corpus, index_path)
     database, fts5 = build_fts5(corpus, work / "fts5.sqlite")
-    redis = Redis.from_url(stack.redis_url)
-    places: dict[Any, Any] = {
-        f"m:{room_slug(n)}": json.dumps({"title": room_slug(n), "kind": "open"})
-        for n in range(ROOMS)
-    }
-    await redis.hset(person_key(f"user-{SEARCHER}"), mapping={**places, "~ready": "1"})
-    await redis.aclose()
+    await searcher_in_every_room(stack.redis_url)
     url = stack.start_chat("chat")
     asked = queries(corpus, SAMPLES[mode_name])
     http = await http_latencies(url, asked)

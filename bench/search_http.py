@@ -17,16 +17,12 @@ import json
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
-
-from redis.asyncio import Redis
 
 from bench.proc import LOAD_CORE, cpu_seconds, pin_self
 from bench.profiling import rank, record
-from bench.search import SEARCHER, http_latencies, queries
-from bench.search_corpus import ROOMS, Corpus, build_tantivy, room_slug
+from bench.search import http_latencies, queries, searcher_in_every_room
+from bench.search_corpus import Corpus, build_tantivy
 from bench.stack import Stack, running_stack
-from chat_svc.reads.person_rooms import person_key
 from chat_svc.search.index_schema import COMPLETE_MARK
 
 PROFILE_SECONDS = 20
@@ -50,13 +46,7 @@ async def prepared(path: Path, messages: int, samples: int) -> dict[str, list[st
 async def serve_index(stack: Stack, path: Path) -> str:
     """A chat process over a copy of the index, and the searcher a member of every room."""
     shutil.copytree(path, stack.search_index_dir)
-    redis = Redis.from_url(stack.redis_url)
-    places: dict[Any, Any] = {
-        f"m:{room_slug(n)}": json.dumps({"title": room_slug(n), "kind": "open"})
-        for n in range(ROOMS)
-    }
-    await redis.hset(person_key(f"user-{SEARCHER}"), mapping={**places, "~ready": "1"})
-    await redis.aclose()
+    await searcher_in_every_room(stack.redis_url)
     return stack.start_chat("chat")
 
 
