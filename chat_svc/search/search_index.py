@@ -1,7 +1,7 @@
 """Asking the index: a parsed query (query_syntax.py) becomes a tantivy query built term by
 term, always limited to the rooms the caller passes (the viewer's memberships, read at query
 time by the view: the index is never trusted to know who may read what; room_filter.py
-words that limit the cheaper way)."""
+picks the cheaper way to say which)."""
 
 from __future__ import annotations
 
