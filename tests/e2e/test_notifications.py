@@ -115,6 +115,17 @@ def test_a_hidden_tab_counts_in_its_title_and_notifies_after_the_opt_in(
         wait_until_live(ada)
         expect(ada).to_have_title("general · Chat")  # read: the count and the dot clear
         expect(ada.locator('link[rel="icon"]')).not_to_have_attribute("href", re.compile("dot"))
+
+        # Turned up on the settings page in another tab: this tab follows without a reload.
+        settings = ada_context.new_page()
+        settings.goto(f"{origin}/settings/notifications")
+        save_level(settings, f"Side {tag}", "everything")
+        expect(ada.locator('.sidebar-entry[data-level="everything"]')).to_be_attached()
+        set_hidden(ada, True)
+        send_message(bob, "more news")
+        ada.wait_for_function(
+            f"() => window.__notices.some(n => n.title === 'New message in Side {tag}')"
+        )
     finally:
         ada_context.close()
         bob_context.close()
