@@ -64,6 +64,7 @@ def _await_chain(task: asyncio.Task[object]) -> list[tuple[FrameType, int]]:
 def dump_tasks(loop: asyncio.AbstractEventLoop) -> None:
     """Each asyncio task's await chain (a thread dump shows only the event loop's
     ``select``). Runs on the loop's own thread."""
+    sys.stderr.write("asyncio tasks, once the event loop was free to list them:\n")
     for task in asyncio.all_tasks(loop):
         sys.stderr.write(f"--- task {task.get_name()}\n")
         sys.stderr.writelines(traceback.StackSummary.extract(_await_chain(task)).format())
