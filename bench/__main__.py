@@ -18,6 +18,7 @@ from typing import Any
 from bench.modes import FULL, QUICK, Mode
 from bench.proc import LOAD_CORE, pin_self
 from bench.sse_load import raise_file_limit
+from bench.watchdog import install_stack_dumps, step_deadline
 
 RESULTS = Path(__file__).resolve().parent / "results"
 BENCHMARKS = (
@@ -36,6 +37,11 @@ BENCHMARKS = (
     "files",
     "search",
 )
+
+# How long one benchmark may run before the watchdog ends it (bench/watchdog.py): quick mode
+# takes 5-65 s per benchmark on a loaded 2-core machine (servers the longest), full mode up
+# to about 8 minutes.
+STEP_DEADLINE_SECONDS = {"quick": 180.0, "full": 3600.0}
 
 log = logging.getLogger("bench")
 
@@ -66,7 +72,9 @@ def machine() -> dict[str, Any]:
     }
 
 
-async def run(mode: Mode, only: tuple[str, ...], out: Path) -> dict[str, Any]:
+async def run(
+    mode: Mode, only: tuple[str, ...], out: Path, deadline: float | None = None
+) -> dict[str, Any]:
     from bench import suites
 
     out.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, before any load
@@ -75,7 +83,8 @@ async def run(mode: Mode, only: tuple[str, ...], out: Path) -> dict[str, Any]:
     for name in only:
         started = time.monotonic()
         log.info("running %s", name)
-        result = await getattr(suites, f"bench_{name}")(mode, logs)
+        async with step_deadline(name, deadline or STEP_DEADLINE_SECONDS[mode.name]):
+            result = await getattr(suites, f"bench_{name}")(mode, logs)
         result["seconds"] = round(time.monotonic() - started, 1)
         results[name] = result
         (out / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
@@ -89,6 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", choices=BENCHMARKS, default=list(BENCHMARKS))
     parser.add_argument("--out", type=Path, help="results folder (default bench/results[/quick])")
     parser.add_argument("--no-report", action="store_true", help="skip plots and the doc tables")
+    parser.add_argument(
+        "--step-deadline", type=float, help="seconds one benchmark may run (default by mode)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -96,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or (RESULTS / "quick" if args.quick else RESULTS)
     raise_file_limit()
     pin_self(LOAD_CORE)
-    asyncio.run(run(mode, tuple(args.only), out))
+    install_stack_dumps()
+    asyncio.run(run(mode, tuple(args.only), out, args.step_deadline))
     if not args.no_report:
         from bench.report import write_report
 

@@ -20,14 +20,33 @@ from redis.asyncio import Redis
 from bench.proc import SERVER_CORE, pinned
 from bench.stack import Stack
 from bench.stats import latency_summary
-from devstack.processes import free_port, tcp_probe
+from devstack.processes import ReadyProbe, free_port
 from service_kit.messaging.jetstream import connect_nats
 from service_kit.messaging.nats_credentials import dev_admin_options
+
+# No round trip, publish or read here takes more than milliseconds: a lost one fails the
+# step at once instead of hanging the run (a blocking recv would hold the event loop too).
+ANSWER_SECONDS = 10.0
+
+
+def echo_probe(port: int) -> ReadyProbe:
+    """Ready once *our* echo server echoes: a bare TCP probe could reach another process that
+    took the same free port in the meantime, and the round trips would then wait forever."""
+
+    def probe() -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+                sock.sendall(b"echo?")
+                return sock.recv(16) == b"echo?"
+        except OSError:
+            return False
+
+    return probe
 
 
 def loopback_round_trips(port: int, samples: int) -> list[float]:
     timings = []
-    with socket.create_connection(("127.0.0.1", port)) as sock:
+    with socket.create_connection(("127.0.0.1", port), timeout=ANSWER_SECONDS) as sock:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         for _ in range(samples):
             start = time.perf_counter()
@@ -38,8 +57,13 @@ def loopback_round_trips(port: int, samples: int) -> list[float]:
 
 
 async def nats_hops(url: str, samples: int) -> list[float]:
-    publisher = await connect_nats(url, "bench-pub", **dev_admin_options())
-    subscriber = await connect_nats(url, "bench-sub", **dev_admin_options())
+    # connect_nats retries forever (a service rides out a NATS restart); the bench must not.
+    publisher = await asyncio.wait_for(
+        connect_nats(url, "bench-pub", **dev_admin_options()), ANSWER_SECONDS
+    )
+    subscriber = await asyncio.wait_for(
+        connect_nats(url, "bench-sub", **dev_admin_options()), ANSWER_SECONDS
+    )
     arrived: asyncio.Queue[float] = asyncio.Queue()
 
     async def on_message(_: Msg) -> None:
@@ -52,14 +76,16 @@ async def nats_hops(url: str, samples: int) -> list[float]:
         start = time.perf_counter()
         await publisher.publish("bench.floor", b"x" * 300)
         await publisher.flush()
-        timings.append((await arrived.get() - start) * 1000)
+        timings.append((await asyncio.wait_for(arrived.get(), ANSWER_SECONDS) - start) * 1000)
     await publisher.close()
     await subscriber.close()
     return timings
 
 
 async def redis_gets(url: str, samples: int) -> list[float]:
-    redis = Redis.from_url(url)
+    redis = Redis.from_url(
+        url, socket_timeout=ANSWER_SECONDS, socket_connect_timeout=ANSWER_SECONDS
+    )
     await redis.set("bench:floor", b"x" * 300)
     timings = []
     for _ in range(samples):
@@ -99,7 +125,7 @@ async def measure_floor(stack: Stack, samples: int) -> dict[str, Any]:
     stack.group.start(
         "echo",
         pinned([sys.executable, "-m", "bench.echo_server", str(port)], SERVER_CORE),
-        ready=tcp_probe(port),
+        ready=echo_probe(port),
         timeout=10,
     )
     sockets = 1000 if samples >= 1000 else 100

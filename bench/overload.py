@@ -69,6 +69,9 @@ async def sustainable_rate(url: str, seconds: float) -> float:
     return rate
 
 
+ANSWER_SECONDS = 30.0  # httpx's timeout in the other posters (bench/publisher.py)
+
+
 class RawPoster:
     """POST /messages over bare asyncio keep-alive connections: httpx costs the load core
     about a millisecond a request, too slow to offer five times what chat_svc sustains."""
@@ -87,10 +90,12 @@ class RawPoster:
     async def post(self) -> str:
         reader, writer = self.idle.pop() if self.idle else await self._connect()
         try:
-            writer.write(self.request)
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = CONTENT_LENGTH.search(head)
-            await reader.readexactly(int(length.group(1)) if length else 0)
+            # An answer that never comes is a failure named "TimeoutError", not a hung run.
+            async with asyncio.timeout(ANSWER_SECONDS):
+                writer.write(self.request)
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = CONTENT_LENGTH.search(head)
+                await reader.readexactly(int(length.group(1)) if length else 0)
         except (OSError, asyncio.IncompleteReadError) as error:
             writer.close()
             return type(error).__name__
@@ -101,7 +106,7 @@ class RawPoster:
         return head[9:12].decode()
 
     async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        return await asyncio.open_connection(self.host, self.port)
+        return await asyncio.wait_for(asyncio.open_connection(self.host, self.port), ANSWER_SECONDS)
 
     def close(self) -> None:
         for _, writer in self.idle:

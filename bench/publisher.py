@@ -142,6 +142,8 @@ class PublishResult:
     failed: int
     late_start_ms: float  # how far behind schedule the sender itself ever got
     post_ms: list[float]  # scheduled send time to the POST's answer
+    # Refused (an error status) or unanswered: never owed to a stream, maybe delivered.
+    failed_seqs: list[int] = field(default_factory=list)
 
 
 async def publish_open_loop(
@@ -168,8 +170,12 @@ async def publish_open_loop(
         scheduled[seq] = due
         tasks.append(asyncio.create_task(timed(seq, due)))
     statuses = await asyncio.gather(*tasks, return_exceptions=True)
-    failed = sum(1 for s in statuses if not isinstance(s, int) or s >= 400)
-    return PublishResult(scheduled, failed, round(worst_late * 1000, 3), answered)
+    failed = [
+        seq
+        for seq, status in zip(scheduled, statuses, strict=True)
+        if not isinstance(status, int) or status >= 400
+    ]
+    return PublishResult(scheduled, len(failed), round(worst_late * 1000, 3), answered, failed)
 
 
 def main() -> int:

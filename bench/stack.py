@@ -183,7 +183,9 @@ class Stack:
 def running_stack(log_dir: Path) -> Iterator[Stack]:
     """NATS, Valkey and the fake auth_svc; services are added by each benchmark."""
     with tempfile.TemporaryDirectory(prefix="bench-") as data:
-        group = ProcessGroup(log_dir=log_dir)
+        # A run the watchdog ends (bench/watchdog.py), or that is killed, takes its servers
+        # with it: every child is started from the main thread.
+        group = ProcessGroup(log_dir=log_dir, die_with_parent=True)
         stack = Stack(group)
         try:
             stack.start_infrastructure(Path(data))

@@ -17,12 +17,12 @@ on one Redis or Valkey, not on a Redis Cluster.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import cast
 
 from redis.asyncio import Redis
 
-from chat_svc.avatars.direct_room_avatars import direct_room_avatars
+from chat_svc.avatars.direct_room_avatars import DirectRoomAvatars
 from chat_svc.live.presence import here_key, people_here
 from chat_svc.models.memberships import select_memberships_of
 from chat_svc.models.messages import count_unread_messages
@@ -105,6 +105,7 @@ class RoomSnapshots:
     people: PersonRooms
     cache: LatestCache
     history: HistoryIndex  # counts what the cache cannot (reads/history/)
+    avatars: DirectRoomAvatars = field(default_factory=DirectRoomAvatars)
 
     def __post_init__(self) -> None:
         self._script = self.redis.register_script(SNAPSHOT)
@@ -132,7 +133,7 @@ class RoomSnapshots:
             room,
             copy.last_opened,
             mentions,
-            await direct_room_avatars(user_id, copy.places.values()),
+            await self.avatars.of(user_id, copy.places.values()),
         )
         return RoomSnapshot(sidebar, latest_json, here, unread, copy.places, mentions)
 
@@ -174,7 +175,9 @@ class RoomSnapshots:
         return unread, mentions
 
 
-async def snapshot_from_store(user_id: str, room: str | None) -> RoomSnapshot:
+async def snapshot_from_store(
+    user_id: str, room: str | None, avatars: DirectRoomAvatars
+) -> RoomSnapshot:
     """The same figures from the database alone, while Redis is unavailable (logged by
     the caller); the room's messages are read by the caller, who is here is unknown."""
     memberships = await select_memberships_of(user_id)
@@ -192,6 +195,6 @@ async def snapshot_from_store(user_id: str, room: str | None) -> RoomSnapshot:
         room,
         last_opened(memberships),
         mentions,
-        await direct_room_avatars(user_id, places.values()),
+        await avatars.of(user_id, places.values()),
     )
     return RoomSnapshot(sidebar, None, None, unread, places, mentions)

@@ -75,7 +75,7 @@ async def room_snapshot(
         return await services.reads.snapshots.take(user_id, slug, count)
     except CACHE_ERRORS as error:
         log.warning("page read from the store, Redis unavailable: %s", error)
-        return await snapshot_from_store(user_id, slug)
+        return await snapshot_from_store(user_id, slug, services.reads.snapshots.avatars)
 
 
 async def _from_first_unread(

@@ -64,8 +64,10 @@ class WebhookConsumer(DurableConsumer):
     calls: WebhookCalls | None = None
     redis: Redis | None = None
     members_of: Callable[[str], Awaitable[Sequence[tuple[str, str]]]] | None = None
-    retry_seconds: float = 85_500.0
-    backoff_cap_seconds: float = 3600.0
+    # From the settings only (webhook_retry_seconds, webhook_backoff_cap_seconds): a class
+    # default here once went stale against the setting.
+    retry_seconds: float = field(kw_only=True)
+    backoff_cap_seconds: float = field(kw_only=True)
     lanes: BotLanes = field(default_factory=BotLanes)
     _in_lanes: dict[int, PendingMessage] = field(default_factory=dict)  # by stream sequence
 

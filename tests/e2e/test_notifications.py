@@ -7,9 +7,11 @@ from __future__ import annotations
 import io
 import re
 import uuid
+from typing import Any
 
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
+from pymongo import MongoClient
 
 from tests.e2e.journey import (
     new_person,
@@ -115,6 +117,17 @@ def test_a_hidden_tab_counts_in_its_title_and_notifies_after_the_opt_in(
         wait_until_live(ada)
         expect(ada).to_have_title("general · Chat")  # read: the count and the dot clear
         expect(ada.locator('link[rel="icon"]')).not_to_have_attribute("href", re.compile("dot"))
+
+        # Turned up on the settings page in another tab: this tab follows without a reload.
+        settings = ada_context.new_page()
+        settings.goto(f"{origin}/settings/notifications")
+        save_level(settings, f"Side {tag}", "everything")
+        expect(ada.locator('.sidebar-entry[data-level="everything"]')).to_be_attached()
+        set_hidden(ada, True)
+        send_message(bob, "more news")
+        ada.wait_for_function(
+            f"() => window.__notices.some(n => n.title === 'New message in Side {tag}')"
+        )
     finally:
         ada_context.close()
         bob_context.close()
@@ -204,5 +217,31 @@ def test_the_app_installs_and_its_worker_never_answers_from_a_cache(
         expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
         assert page.locator("#messages").count() == 0
         assert page.evaluate("caches.keys()") == []
+    finally:
+        context.close()
+
+
+def test_the_tab_title_follows_a_room_renamed_while_it_is_open(
+    browser: Browser, stack: RunningStack
+) -> None:
+    context = browser.new_context()
+    try:
+        page, settings = context.new_page(), context.new_page()
+        tag = uuid.uuid4().hex[:4]
+        person = new_person(f"Ren-{tag}")
+        open_account(page, stack, person)
+        create_room(page, f"Old {tag}")
+        expect(page).to_have_title(f"Old {tag} · Chat")
+        # An administrator of chat's (the role chat keeps, as auth's role change sets it).
+        client: MongoClient[dict[str, Any]] = MongoClient(stack.topology.env["MONGODB_URL"])
+        with client:
+            client["chat_app_chat"]["users"].update_one(
+                {"email": person.email}, {"$set": {"role": "admin"}}
+            )
+        settings.goto(f"{stack.chat_urls[0]}/settings/rooms")
+        settings.get_by_label(f"New name for Old {tag}").fill(f"New {tag}")
+        settings.locator("tr", has_text=f"Old {tag}").get_by_role("button", name="Rename").click()
+        expect(page.locator(".room-title h1")).to_have_text(f"New {tag}")
+        expect(page).to_have_title(f"New {tag} · Chat")
     finally:
         context.close()

@@ -2,99 +2,61 @@
 file removal for deleted messages (``chat.room.*.message_changed`` with ``deleted``) and
 deleted rooms (``chat.rooms.changed`` with ``deleted``).
 
-Its own small pull loop rather than service_kit's ``DurableConsumer``: that one decodes only
-the cross-service events of service_kit/events.py by exact subject, and message changes come
-on one subject per room. Explicit ack after the work is done; a failure is retried later
-(nak with a delay), and given up (term, logged) after the durable's ``max_deliver``."""
+service_kit's ``DurableConsumer`` pulls, like the search and push durables, with its own
+decoder for the per-room subjects (chat_svc/events.py ``decode_room_event``). Explicit ack
+after the work is done; a failure is retried with backoff and dead-lettered after the
+durable's ``max_deliver``; a malformed event is dead-lettered at once."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-
-from nats.aio.msg import Msg
 from nats.js import JetStreamContext
+from pydantic import ValidationError
 
-from chat_svc.events import MessageChanged, RoomChanged
+from chat_svc.events import MessageChanged, RoomChanged, decode_room_event
 from chat_svc.files.processing.file_events import FileAttached
 from chat_svc.files.processing.file_work import FileWork
-
-log = logging.getLogger(__name__)
+from service_kit.events import Event, MalformedEventError
+from service_kit.messaging.jetstream import DeadLetterError, DurableConsumer, Topology
 
 DURABLE = "chat_svc_files"
-STREAM = "CHAT_EVENTS"
-MAX_ATTEMPTS = 10
-RETRY_SECONDS = (1.0, 2.0, 5.0, 15.0, 30.0)
+
+
+def decode_file_event(subject: str, data: bytes) -> Event:
+    kinds: dict[str, type[FileAttached] | type[RoomChanged]] = {
+        FileAttached.SUBJECT: FileAttached,
+        RoomChanged.SUBJECT: RoomChanged,
+    }
+    kind = kinds.get(subject)
+    if kind is None:
+        return decode_room_event(subject, data)
+    try:
+        return kind.model_validate_json(data)
+    except ValidationError as error:
+        raise MalformedEventError(f"invalid {kind.__name__}") from error
 
 
 class FileWorker:
-    def __init__(self, js: JetStreamContext, work: FileWork) -> None:
-        self._js = js
+    def __init__(self, js: JetStreamContext, topology: Topology, work: FileWork) -> None:
         self._work = work
-        self._stopping = asyncio.Event()
-        self.bound = asyncio.Event()
+        self.consumer = DurableConsumer(
+            js, topology, DURABLE, self.handle, decode=decode_file_event
+        )
+        self.bound = self.consumer.bound
 
     async def run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                subscription = await self._js.pull_subscribe_bind(DURABLE, STREAM)
-            except Exception as error:  # NATS down or the durable not declared yet
-                log.warning("cannot bind %s: %s", DURABLE, error)
-                await self._pause(1.0)
-                continue
-            self.bound.set()
-            try:
-                await self._pull(subscription)
-            finally:
-                self.bound.clear()
-                with contextlib.suppress(Exception):
-                    await subscription.unsubscribe()
-
-    async def _pull(self, subscription: JetStreamContext.PullSubscription) -> None:
-        while not self._stopping.is_set():
-            try:
-                messages = await subscription.fetch(5, timeout=1.0)
-            except TimeoutError:
-                continue
-            except Exception as error:
-                log.warning("fetch failed on %s: %s", DURABLE, error)
-                await self._pause(0.5)
-                return
-            for message in messages:
-                with contextlib.suppress(Exception):  # a lost ack: redelivered, idempotent
-                    await self._settle(message)
-
-    async def _settle(self, message: Msg) -> None:
-        attempt = message.metadata.num_delivered
-        try:
-            await self.handle(message.subject, message.data)
-        except Exception as error:
-            if attempt >= MAX_ATTEMPTS:
-                log.error("file work given up: %s", error, extra={"subject": message.subject})
-                await message.term()
-                return
-            log.warning("file work failed, retrying: %s", error)
-            await message.nak(delay=RETRY_SECONDS[min(attempt - 1, len(RETRY_SECONDS) - 1)])
-        else:
-            await message.ack()
-
-    async def handle(self, subject: str, data: bytes) -> None:
-        if subject == FileAttached.SUBJECT:
-            attached = FileAttached.model_validate_json(data)
-            await self._work.make_thumbnail(attached.file_id)
-        elif subject.endswith(".message_changed"):
-            changed = MessageChanged.model_validate_json(data)
-            if changed.deleted:
-                await self._work.remove_files_of(changed.room, changed.message_id)
-        elif subject == RoomChanged.SUBJECT:
-            room = RoomChanged.model_validate_json(data)
-            if room.change == "deleted":
-                await self._work.remove_files_of_room(room.room, room.occurred_at)
-
-    async def _pause(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+        await self.consumer.run()
 
     def stop(self) -> None:
-        self._stopping.set()
+        self.consumer.stop()
+
+    async def handle(self, event: Event) -> None:
+        if isinstance(event, FileAttached):
+            await self._work.make_thumbnail(event.file_id)
+        elif isinstance(event, MessageChanged):
+            if event.deleted:
+                await self._work.remove_files_of(event.room, event.message_id)
+        elif isinstance(event, RoomChanged):
+            if event.change == "deleted":
+                await self._work.remove_files_of_room(event.room, event.occurred_at)
+        else:
+            raise DeadLetterError(f"{type(event).__name__} is not for {DURABLE}")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from chat_svc.models.memberships import Membership
 from chat_svc.models.messages import author_tag
 from chat_svc.models.users import ChatUser
 from chat_svc.web.avatars import avatar_colour
@@ -148,3 +149,29 @@ async def test_a_direct_room_in_the_sidebar_shows_the_other_persons_avatar(
             entry = _sidebar_entry((await bob.get(page))[1], dm)
             assert len(_picture_urls(entry, ada.user_id)) == 1, page
             assert 'alt=""' in entry and 'loading="lazy"' in entry, page
+
+
+async def test_what_an_app_learned_of_direct_rooms_ends_with_it(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    """A direct room's pair is kept by the app, not by the process: a restarted app (a
+    test's fresh database) reads it again."""
+    async with make_chat_app().test_app() as test_app:
+        ada, bob = sign_in(test_app, fake_auth, "Ada"), sign_in(test_app, fake_auth, "Bob")
+        dm = await bob.open_dm(ada)
+        ada_colour = avatar_colour(author_tag(ada.user_id))
+        assert f"avatar-{ada_colour} " in _sidebar_entry((await bob.get("/rooms"))[1], dm)
+        # The same room now holds Bob and someone of another colour than Ada's.
+        other = next(
+            candidate
+            for candidate in (f"user-other{n}" for n in range(64))
+            if avatar_colour(author_tag(candidate)) != ada_colour
+        )
+        await Membership.get_pymongo_collection().update_one(
+            {"room": dm, "user_id": ada.user_id}, {"$set": {"user_id": other}}
+        )
+    async with make_chat_app().test_app() as restarted:
+        client = restarted.test_client()
+        client.set_cookie("localhost", "chat_session", bob.session.token)
+        entry = _sidebar_entry((await Person(bob.session, client).get("/rooms"))[1], dm)
+        assert f"avatar-{avatar_colour(author_tag(other))} " in entry

@@ -42,6 +42,7 @@ class Receiver:
 
     received: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
     events: list[tuple[str, str]] = field(default_factory=list)  # ("start" | "end", path)
+    client_ports: list[int] = field(default_factory=list)  # each call's connection, by port
     other_call: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def __call__(
@@ -60,6 +61,7 @@ class Receiver:
                 break
         headers = {k.decode(): v.decode() for k, v in scope["headers"]}
         self.received.append((scope["path"], headers, body))
+        self.client_ports.append(scope["client"][1])
         self.events.append(("start", scope["path"]))
         if scope["path"] == "/slow":
             with contextlib.suppress(TimeoutError):
@@ -127,6 +129,8 @@ async def test_a_mentioned_bot_gets_a_signed_post_and_its_reply_is_posted_failur
         await until(given_up)
         assert receiver.bodies("/bad").count("@Brokenbot one") >= 2  # retried before giving up
         assert receiver.bodies("/good") == ["@Pingbot ping", "@Pingbot two", "@Pingbot three"]
+        # One client for every delivery: its connections are kept alive and reused.
+        assert len(set(receiver.client_ports)) < len(receiver.client_ports), receiver.client_ports
         async with signed_in_client(base, ada) as admin:
             page = await admin.get("/admin/bots")
             assert "Brokenbot, message" in page.text and "HTTP 500" in page.text

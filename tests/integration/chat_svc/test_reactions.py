@@ -21,6 +21,7 @@ from tests.integration.chat_svc.people import Person, sign_in
 from tests.integration.chat_svc.test_replies import message_html, newest_id
 from tests.integration.chat_svc.test_room_streams import room_stream
 from tests.integration.chat_svc.test_streams import next_event
+from tests.support.database_commands import database_commands
 
 TWENTY_DIFFERENT = list("😀😁😂🤣😃😄😅😆😉😊😋😎😍😘🥰😗😙🥲😚🙂")  # one code point each
 
@@ -205,3 +206,20 @@ async def test_reactions_are_rate_limited_per_person(
         statuses = [await react(ada, message_id, "👍", htmx=True) for _ in range(4)]
         assert statuses == [200, 200, 200, 429]
         assert await react(bob, message_id, "👍", htmx=True) == 200  # per person
+
+
+async def test_a_toggle_reads_the_message_from_the_history_index_not_the_store(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    # The store scans its whole collection on FerretDB for a message by room and id.
+    with database_commands() as commands:
+        async with make_chat_app().test_app() as test_app:
+            ada = sign_in(test_app, fake_auth, "Ada")
+            await ada.say("general", "react to me")
+            message_id = newest_id((await ada.get("/rooms/general"))[1])
+            commands.armed = True
+            status = await react(ada, message_id, "👍", htmx=True)
+            commands.armed = False  # before the flush (half a second on), which writes the store
+            assert counts(await stored_reactions("general", message_id, thumbs_up(1))) == {"👍": 1}
+    assert status == 200
+    assert commands.sent[("find", "messages")] == 0, commands.sent

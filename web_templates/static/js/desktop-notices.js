@@ -1,9 +1,11 @@
 // Desktop notifications while this tab is open but hidden, for what the room's level asks
 // for (direct messages and mentions always; every message where the level says so), once
 // the person turned them on (push-opt-in.js). A click focuses the tab on the room.
+// The level is read from the room's sidebar entry (data-level) at each message: a change
+// from the bell menu or the settings page, in any tab, redraws the sidebar, so it counts at
+// once (a copy fetched at load went stale until a reload).
 import { jsonOf, on, onStream } from "./events.js";
 
-let levels = {};
 const lastCounts = new Map();
 const lastMentions = new Map();
 
@@ -24,6 +26,11 @@ function notify(title, body, url) {
 
 function entryOf(room) {
   return document.querySelector(`.sidebar-entry[data-room="${CSS.escape(room)}"]`);
+}
+
+// A level left at its default has no data-level (chat_svc/push/levels/levels.py).
+function levelOf(room, direct) {
+  return entryOf(room)?.dataset.level ?? (direct ? "everything" : "mentions");
 }
 
 function remember() {
@@ -48,7 +55,7 @@ onStream("unread", (event) => {
     if (!document.hidden || !enabled() || count <= before) continue;
     const entry = entryOf(update.room);
     const direct = entry?.dataset.kind === "direct";
-    const level = levels[update.room] ?? (direct ? "everything" : "mentions");
+    const level = levelOf(update.room, direct);
     if (!(direct || mentions > mentionsBefore || level === "everything")) continue;
     const where = entry?.querySelector("a")?.firstChild?.textContent?.trim() || "a room";
     notify(mentions > mentionsBefore ? `You were mentioned in ${where}` : `New message in ${where}`, "", `/rooms/${update.room}`);
@@ -59,7 +66,7 @@ onStream("unread", (event) => {
 on("htmx:sseMessage", "#messages", (_event, list) => {
   if (!document.hidden || !enabled()) return;
   const tag = viewerTag();
-  const level = levels[currentRoom()] ?? (currentIsDirect() ? "everything" : "mentions");
+  const level = levelOf(currentRoom(), currentIsDirect());
   for (const item of list.querySelectorAll("[data-message-id]:not([data-noticed])")) {
     item.dataset.noticed = "1";
     if (item.dataset.author === tag) continue;
@@ -76,9 +83,3 @@ on("htmx:sseMessage", "#messages", (_event, list) => {
 // What was on the page before: not news.
 for (const item of document.querySelectorAll("#messages [data-message-id]")) item.dataset.noticed = "1";
 remember();
-if (enabled()) {
-  fetch("/notification-levels", { credentials: "same-origin" })
-    .then((response) => (response.ok ? response.json() : {}))
-    .then((found) => { levels = found; })
-    .catch(() => {});
-}

@@ -3,9 +3,10 @@
 // room while the tab was hidden; the favicon gets a dot for a direct message or a mention.
 // Both clear as the person reads (the badges drop, the tab is looked at again). Rooms at
 // the level "nothing" (data-level) count for neither.
-import { on } from "./events.js";
+import { jsonOf, on, onStream } from "./events.js";
 
-const baseTitle = document.title;
+let baseTitle = document.title;
+let roomName = document.querySelector(".room-title h1")?.textContent?.trim() ?? "";
 const icon = document.querySelector('link[rel="icon"]');
 const plainIcon = icon?.getAttribute("href") ?? "";
 const dotIcon = plainIcon.replace(/favicon\.svg$/, "favicon-dot.svg");
@@ -83,3 +84,12 @@ if (layout) {
 const list = document.getElementById("messages");
 if (list) list.dataset.seenCount = String(list.querySelectorAll("[data-message-id]:not(.own-message)").length);
 show();
+
+// A room renamed while open: the header follows (person-names.js), and so does the tab.
+onStream("room", (event) => {
+  const name = jsonOf(event)?.name;
+  if (typeof name !== "string" || !roomName || !baseTitle.startsWith(roomName)) return;
+  baseTitle = name + baseTitle.slice(roomName.length);
+  roomName = name;
+  show();
+});
