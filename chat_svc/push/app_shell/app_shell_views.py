@@ -1,6 +1,5 @@
 """The installable app: ``GET /manifest.webmanifest`` and ``GET /service-worker.js`` (at
-the root, so its scope is the whole site), and ``GET /notification-levels`` (the person's
-room levels as JSON, for the open tab's desktop notifications)."""
+the root, so its scope is the whole site)."""
 
 from __future__ import annotations
 
@@ -10,10 +9,7 @@ from pathlib import Path
 from quart import Blueprint, Response, url_for
 from quart.typing import ResponseReturnValue
 
-from chat_svc.auth.viewers import signed_in, signed_in_viewer
-from chat_svc.models.memberships import select_memberships_of
 from chat_svc.push.app_shell.app_icons import ICONS
-from chat_svc.push.levels.levels import effective_level
 
 app_shell = Blueprint("app_shell", __name__)
 
@@ -56,16 +52,6 @@ async def service_worker() -> ResponseReturnValue:
     response = Response(WORKER_FILE.read_bytes(), content_type="text/javascript")
     # Checked for updates on every visit; never kept stale by a proxy.
     response.headers["Cache-Control"] = "no-cache"
-    return response
-
-
-@app_shell.get("/notification-levels")
-@signed_in
-async def notification_levels_json() -> ResponseReturnValue:
-    memberships = await select_memberships_of(signed_in_viewer().user_id)
-    levels = {m.room: effective_level(m.kind, m.notification_level) for m in memberships}
-    response = Response(_json(levels), content_type="application/json")
-    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
