@@ -9,6 +9,7 @@ key is ``StoreUnavailableError``: the caller answers 503 and has sent nothing.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from datetime import timedelta
@@ -18,6 +19,8 @@ from typing import IO, TYPE_CHECKING
 import obstore
 from obstore.exceptions import NotFoundError
 from obstore.store import LocalStore, S3Store
+
+from chat_svc.files.storage.durable_disk import sync_object
 
 if TYPE_CHECKING:
     from obstore import AsyncWritableFile
@@ -40,20 +43,29 @@ class ObjectMissingError(Exception):
 class ObjectStore:
     """Objects by key (``files/<id>/original``); keys never come from what a client sent."""
 
-    def __init__(self, store: LocalStore | S3Store, description: str) -> None:
+    def __init__(
+        self, store: LocalStore | S3Store, description: str, synced_root: Path | None = None
+    ) -> None:
         self._store = store
         self.description = description  # for logs: "disk /srv/files", "s3 bucket at url"
+        self._synced_root = synced_root  # the disk's root: each object fsynced (durable_disk)
 
     async def put(self, key: str, data: Payload) -> None:
         try:
             await obstore.put_async(self._store, key, data)
+            await self.make_durable(key)
         except Exception as error:
             raise StoreUnavailableError(f"put {key}: {error}") from error
+
+    async def make_durable(self, key: str) -> None:
+        """On the disk once this returns (S3 answers only once its servers hold it)."""
+        if self._synced_root is not None:
+            await asyncio.to_thread(sync_object, self._synced_root, key)
 
     def open_writer(self, key: str) -> ObjectWriter:
         """The object written as its bytes come (S3: a multipart upload); it exists only once
         ``finish`` returns, and ``abort`` leaves nothing."""
-        return ObjectWriter(obstore.open_writer_async(self._store, key), key)
+        return ObjectWriter(self, obstore.open_writer_async(self._store, key), key)
 
     async def get(self, key: str) -> bytes:
         try:
@@ -111,11 +123,12 @@ class UploadAbortedError(Exception):
 
 
 class ObjectWriter:
-    def __init__(self, file: AsyncWritableFile, key: str) -> None:
+    def __init__(self, store: ObjectStore, file: AsyncWritableFile, key: str) -> None:
+        self._store = store
         self._file = file
         self._key = key
 
-    async def write(self, data: bytes) -> None:
+    async def write(self, data: bytes | memoryview) -> None:
         try:
             await self._file.write(data)
         except Exception as error:
@@ -124,6 +137,7 @@ class ObjectWriter:
     async def finish(self) -> None:
         try:
             await self._file.close()
+            await self._store.make_durable(self._key)
         except Exception as error:
             raise StoreUnavailableError(f"finish {self._key}: {error}") from error
 
@@ -134,9 +148,11 @@ class ObjectWriter:
             await self._file.__aexit__(UploadAbortedError, aborted, None)
 
 
-def local_object_store(directory: Path) -> ObjectStore:
+def local_object_store(directory: Path, durable: bool = True) -> ObjectStore:
+    """``durable=False`` only for the benchmark's page-cache figure (docs/performance.md)."""
     directory.mkdir(parents=True, exist_ok=True)
-    return ObjectStore(LocalStore(directory.resolve(), mkdir=True), f"disk {directory}")
+    root = directory.resolve()
+    return ObjectStore(LocalStore(root, mkdir=True), f"disk {directory}", root if durable else None)
 
 
 def s3_object_store(
