@@ -7,6 +7,12 @@ upload through the app a fifth as fast as writing it to the store (docs/performa
 the sink ``open_file`` gives for it as they arrive (the upload writes them straight into the
 object store: no temporary file); the text fields are kept in memory, each at most
 ``MAX_FIELD_BYTES``. Anything malformed raises ``MalformedFormError`` (400).
+
+A file's middle, a body chunk with no boundary in it, goes to its sink as a view of the
+chunk itself (no copy: the chunk is immutable ``bytes``); only the few bytes where a boundary
+could be cut across two chunks are buffered. The whole body is counted against ``max_bytes``
+as it comes (Quart's own check counts only what it buffered since the last read, and a
+chunked body has no Content-Length to refuse early).
 """
 
 from __future__ import annotations
@@ -27,10 +33,15 @@ class MalformedFormError(ValueError):
     """Not a multipart form this reader accepts (the answer is 400)."""
 
 
-class FileSink(Protocol):
-    """Where one file part's bytes go; ``data`` is only valid during the call."""
+class FormTooLargeError(ValueError):
+    """The body went past ``max_bytes`` (the answer is 413)."""
 
-    async def write(self, data: memoryview) -> None: ...
+
+class FileSink(Protocol):
+    """Where one file part's bytes go; ``data`` is immutable and stays valid (a sink may keep
+    it, or hand it to a writer that keeps it, without copying)."""
+
+    async def write(self, data: bytes | memoryview) -> None: ...
 
     async def finish(self) -> None: ...
 
@@ -51,7 +62,7 @@ class _Part(Generic[Sink]):
     file: Sink | None
     text: bytearray = field(default_factory=bytearray)
 
-    async def write(self, data: memoryview) -> None:
+    async def write(self, data: bytes | memoryview) -> None:
         if self.file is not None:
             await self.file.write(data)
             return
@@ -75,33 +86,38 @@ def _part_of(head: bytes, open_file: OpenFile[Sink]) -> _Part[Sink]:
 
 
 async def read_multipart(
-    body: AsyncIterable[bytes], boundary: bytes, open_file: OpenFile[Sink]
+    body: AsyncIterable[bytes], boundary: bytes, open_file: OpenFile[Sink], max_bytes: int
 ) -> ReadForm[Sink]:
     """The fields of a multipart body, and each file's sink once its part has ended."""
     if not boundary or len(boundary) > 70:
         raise MalformedFormError("no usable boundary")
     delimiter = b"\r\n--" + boundary
+    keep = len(delimiter) - 1  # a delimiter may be cut across chunks
     form: ReadForm[Sink] = ReadForm()
     buffer = bytearray(b"\r\n")  # the first boundary then reads like every other one
     part: _Part[Sink] | None = None
     state = "preamble"
     parts = 0
+    received = 0
     async for chunk in body:
+        received += len(chunk)
+        if received > max_bytes:
+            raise FormTooLargeError(f"the form is over {max_bytes} bytes")
+        in_a_part = state == "body" and part is not None and len(chunk) > 2 * keep
+        if in_a_part and part and await _passed_through(part, buffer, chunk, delimiter):
+            continue
         buffer += chunk
         while True:
             if state in ("preamble", "body"):
                 found = buffer.find(delimiter)
                 if found < 0:
-                    keep = len(delimiter) - 1  # a delimiter may be cut across chunks
                     if part is not None and len(buffer) > keep:
-                        with memoryview(buffer) as view:
-                            await part.write(view[: len(buffer) - keep])
+                        await part.write(bytes(buffer[: len(buffer) - keep]))
                     if len(buffer) > keep:
                         del buffer[: len(buffer) - keep]
                     break
                 if part is not None:
-                    with memoryview(buffer) as view:
-                        await part.write(view[:found])
+                    await part.write(bytes(buffer[:found]))
                     await _finish(part, form)
                     part = None
                 del buffer[: found + len(delimiter)]
@@ -128,6 +144,22 @@ async def read_multipart(
                 del buffer[: end + 4]
                 state = "body"
     raise MalformedFormError("the form ended before its closing boundary")
+
+
+async def _passed_through(
+    part: _Part[Sink], buffer: bytearray, chunk: bytes, delimiter: bytes
+) -> bool:
+    """A chunk in a part's middle with no delimiter in it, nor across the seam with the
+    buffered tail: written as a view of the chunk, its last bytes kept as the new tail.
+    False: a delimiter is there, the caller reads the chunk the slow way."""
+    keep = len(delimiter) - 1  # the buffer holds at most this many: the seam is short
+    if delimiter in bytes(buffer) + chunk[:keep] or chunk.find(delimiter) >= 0:
+        return False
+    if buffer:
+        await part.write(bytes(buffer))
+    await part.write(memoryview(chunk)[:-keep])
+    buffer[:] = chunk[-keep:]
+    return True
 
 
 async def _finish(part: _Part[Sink], form: ReadForm[Sink]) -> None:

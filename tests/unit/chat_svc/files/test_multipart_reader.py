@@ -8,9 +8,14 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from chat_svc.files.uploading.multipart_reader import MalformedFormError, read_multipart
+from chat_svc.files.uploading.multipart_reader import (
+    FormTooLargeError,
+    MalformedFormError,
+    read_multipart,
+)
 
 BOUNDARY = b"----chatBoundary7MA4YWxk"
+LIMIT = 64 * 1024 * 1024
 
 
 def body_of(fields: list[tuple[str, str]], files: list[tuple[str, bytes]]) -> bytes:
@@ -40,7 +45,7 @@ class KeptFile:
     data: bytearray = field(default_factory=bytearray)
     finished: bool = False
 
-    async def write(self, data: memoryview) -> None:
+    async def write(self, data: bytes | memoryview) -> None:
         assert not self.finished
         self.data += data
 
@@ -62,7 +67,7 @@ async def test_fields_and_files_arrive_whole_however_the_body_is_cut(size: int) 
         [("csrf_token", "tok"), ("body", "héllo\r\nthere")],
         [("a.bin", TRICKY), ("empty.txt", b""), ("ü name.txt", b"text")],
     )
-    form = await read_multipart(cut(body, size), BOUNDARY, keep_file)
+    form = await read_multipart(cut(body, size), BOUNDARY, keep_file, LIMIT)
     assert form.fields.getlist("body") == ["héllo\r\nthere"]
     assert form.fields["csrf_token"] == "tok"
     names = [(name, read.name, len(read.data)) for name, read in form.files]
@@ -85,4 +90,36 @@ async def test_fields_and_files_arrive_whole_however_the_body_is_cut(size: int) 
 )
 async def test_a_malformed_body_is_refused(body: bytes) -> None:
     with pytest.raises(MalformedFormError):
-        await read_multipart(cut(body, 5), BOUNDARY, keep_file)
+        await read_multipart(cut(body, 5), BOUNDARY, keep_file, LIMIT)
+
+
+@dataclass
+class ViewKeepingFile:
+    """Keeps what it is handed without copying, as the object store's writer does."""
+
+    name: str
+    pieces: list[bytes | memoryview] = field(default_factory=list)
+
+    async def write(self, data: bytes | memoryview) -> None:
+        self.pieces.append(data)
+
+    async def finish(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("size", [4096, 65536 + 3, 1 << 20])
+async def test_views_handed_to_a_sink_stay_valid_after_the_form_is_read(size: int) -> None:
+    big = os.urandom(300_000) + TRICKY + os.urandom(70_000)
+    body = body_of([("body", "x")], [("a.bin", big), ("b.bin", TRICKY)])
+    form = await read_multipart(
+        cut(body, size), BOUNDARY, lambda _field, name: ViewKeepingFile(name), LIMIT
+    )
+    assert [b"".join(read.pieces) for _, read in form.files] == [big, TRICKY]
+
+
+async def test_a_body_over_the_limit_is_refused_as_it_arrives() -> None:
+    body = body_of([], [("a.bin", os.urandom(50_000))])
+    with pytest.raises(FormTooLargeError):
+        await read_multipart(cut(body, 4096), BOUNDARY, keep_file, 40_000)
+    form = await read_multipart(cut(body, 4096), BOUNDARY, keep_file, len(body))
+    assert len(form.files[0][1].data) == 50_000
