@@ -13,10 +13,11 @@ import asyncio
 import time
 from urllib.parse import quote
 
-from quart import Blueprint, Response, abort, current_app
+from quart import Blueprint, Response, abort, current_app, request
 from quart.typing import ResponseReturnValue
 
 from chat_svc.auth.viewers import signed_in, signed_in_viewer
+from chat_svc.files.downloads.byte_ranges import UnsatisfiableRangeError, wanted_span
 from chat_svc.files.file_records import StoredFile, select_file
 from chat_svc.files.previews.preview_kinds import PDF_THUMBNAIL_TYPE, is_pdf, is_playable_video
 from chat_svc.files.storage.object_store import (
@@ -71,17 +72,32 @@ def _disposition(kind: str, name: str) -> str:
     return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
 
 
-async def _send(key: str, content_type: str, disposition: str) -> ResponseReturnValue:
+async def _send(
+    key: str, content_type: str, disposition: str, ranged: bool = False
+) -> ResponseReturnValue:
+    """The object, with every file header; ``ranged`` (a video): one byte range if asked."""
     store: ObjectStore = current_app.extensions[STORE_KEY]
+    span = None
     try:
-        size, chunks = await store.stream(key)
+        if ranged and request.range is not None:
+            size = await store.size(key)
+            span = wanted_span(request.range, size)
+        size, chunks = await store.stream(key, span)
     except ObjectMissingError:
         abort(404)
+    except UnsatisfiableRangeError:
+        return "", 416, {"Content-Range": f"bytes */{size}"}
     except StoreUnavailableError:
         body, status = await render_error(503, "Files cannot be read right now. Retry soon.")
         return body, status, {"Retry-After": "5"}
     response = Response(chunks, content_type=content_type)
     response.content_length = size
+    if span is not None:
+        response.status_code = 206
+        response.content_length = span[1] - span[0]
+        response.headers["Content-Range"] = f"bytes {span[0]}-{span[1] - 1}/{size}"
+    if ranged:
+        response.headers["Accept-Ranges"] = "bytes"
     response.headers["Content-Disposition"] = disposition
     response.headers["Content-Security-Policy"] = FILE_POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -103,8 +119,9 @@ async def download(room: str, message_id: int, file_id: str) -> ResponseReturnVa
     # Its bytes as they came (a PDF's preview is only its thumbnail): never rendered by the
     # browser, except MP4/WebM, which a <video> in the page plays (still under sandbox).
     content_type = found.content_type if not is_inline_image(found.content_type) else GENERIC_TYPE
-    kind = "inline" if is_playable_video(content_type) else "attachment"
-    return await _send(found.storage_key, content_type, _disposition(kind, found.name))
+    video = is_playable_video(content_type)
+    disposition = _disposition("inline" if video else "attachment", found.name)
+    return await _send(found.storage_key, content_type, disposition, ranged=video)
 
 
 @file_downloads.get("/files/<room>/<id:message_id>/<file_id>/thumbnail")

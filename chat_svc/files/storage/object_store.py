@@ -23,7 +23,7 @@ from obstore.store import LocalStore, S3Store
 from chat_svc.files.storage.durable_disk import sync_object
 
 if TYPE_CHECKING:
-    from obstore import AsyncWritableFile
+    from obstore import AsyncWritableFile, GetOptions
 
 STREAM_CHUNK_BYTES = 256 * 1024
 # obstore raises its NotFoundError from the S3 backend and FileNotFoundError from the disk.
@@ -76,10 +76,14 @@ class ObjectStore:
         except Exception as error:
             raise StoreUnavailableError(f"get {key}: {error}") from error
 
-    async def stream(self, key: str) -> tuple[int, AsyncIterator[bytes]]:
-        """The object's size and its bytes in chunks (opened now: a missing key raises here)."""
+    async def stream(
+        self, key: str, span: tuple[int, int] | None = None
+    ) -> tuple[int, AsyncIterator[bytes]]:
+        """The object's size and its bytes in chunks (opened now: a missing key raises here);
+        ``span``: only bytes start to end (exclusive), for a video's Range request."""
         try:
-            found = await obstore.get_async(self._store, key)
+            options: GetOptions = {"range": span} if span is not None else {}
+            found = await obstore.get_async(self._store, key, options=options)
         except MISSING as missing:
             raise ObjectMissingError(key) from missing
         except Exception as error:
@@ -93,12 +97,18 @@ class ObjectStore:
 
     async def exists(self, key: str) -> bool:
         try:
-            await obstore.head_async(self._store, key)
-        except MISSING:
+            await self.size(key)
+        except ObjectMissingError:
             return False
+        return True
+
+    async def size(self, key: str) -> int:
+        try:
+            return int((await obstore.head_async(self._store, key))["size"])
+        except MISSING as missing:
+            raise ObjectMissingError(key) from missing
         except Exception as error:
             raise StoreUnavailableError(f"head {key}: {error}") from error
-        return True
 
     async def keys(self, prefix: str) -> list[str]:
         """Every key under ``prefix`` (maintenance and tests; requests never list)."""

@@ -70,6 +70,8 @@ async def test_pdfs_get_a_first_page_thumbnail_and_videos_play_for_members_only(
         broken_file = await answered(bob, broken)
         video = await answered(bob, clip)
         webm_type = (await answered(bob, webm))[2]["content-type"]
+        part = await bob.client.get(clip, headers={"Range": "bytes=10-19"})
+        past_the_end = await bob.client.get(clip, headers={"Range": f"bytes={len(MP4)}-"})
         strangers = [
             (await answered(carol, url))[0] for url in (clip, webm, report, f"{report}/thumbnail")
         ]
@@ -92,5 +94,11 @@ async def test_pdfs_get_a_first_page_thumbnail_and_videos_play_for_members_only(
     assert headers["content-security-policy"].startswith("sandbox")
     assert "media-src 'self'" in headers["content-security-policy"]
     assert headers["x-content-type-options"] == "nosniff"
-    assert webm_type == "video/webm"
+    assert webm_type == "video/webm" and headers["accept-ranges"] == "bytes"
+    # The player asks for the bytes it needs (an MP4's index is often at its end).
+    assert part.status_code == 206 and await part.get_data() == MP4[10:20]
+    assert part.headers["Content-Range"] == f"bytes 10-19/{len(MP4)}"
+    assert part.headers["Content-Security-Policy"].startswith("sandbox")
+    assert past_the_end.status_code == 416
+    assert past_the_end.headers["Content-Range"] == f"bytes */{len(MP4)}"
     assert strangers == [404, 404, 404, 404]
