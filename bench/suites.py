@@ -451,11 +451,37 @@ async def bench_files(mode: Mode, logs: Path) -> dict[str, Any]:
         async with httpx.AsyncClient(
             base_url=url, cookies={"chat_session": "bench-publisher"}, timeout=120
         ) as http:
-            upload = await files.upload_throughput(http, files_dir, 1 if quick else mode.repeats)
+            store, page_cache = files.disk_stores(files_dir)
+            repeats = 1 if quick else mode.repeats
+            upload = await files.upload_throughput(http, store, repeats, page_cache)
             # --quick only proves it runs: a small photo, not a 12 MP one.
             size = (800, 600) if quick else files.PHOTO_12MP
             thumbnail = await files.thumbnail_latency(http, 2 if quick else 20, size)
             served = await files.download_rate(
                 http, thumbnail["thumbnail_url"], 1.0 if quick else 5.0, 1 if quick else 3
             )
-        return {"upload": upload, "thumbnail": thumbnail, "download": served}
+        s3_upload = await _s3_uploads(stack, Path(data) / "s3", repeats)
+        return {
+            "upload": upload,
+            "thumbnail": thumbnail,
+            "download": served,
+            "s3_upload": s3_upload,
+        }
+
+
+async def _s3_uploads(stack: Stack, data_dir: Path, repeats: int) -> dict[str, Any]:
+    """The same upload figure with the files on S3 (SeaweedFS): a replica of its own."""
+    settings = files.start_s3(stack.group, data_dir) | {
+        "CHAT_UPLOAD_RATE_COUNT": "1000000",
+        "CHAT_UPLOAD_QUOTA_MB": "1000000",
+    }
+    os.environ.update(settings)  # the replica inherits them
+    try:
+        url = stack.start_chat("chat-files-s3")
+    finally:
+        for name in settings:
+            os.environ.pop(name)
+    async with httpx.AsyncClient(
+        base_url=url, cookies={"chat_session": "bench-publisher"}, timeout=120
+    ) as http:
+        return await files.upload_throughput(http, files.s3_store(settings), repeats)
