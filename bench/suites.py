@@ -437,20 +437,8 @@ async def bench_files(mode: Mode, logs: Path) -> dict[str, Any]:
     quick = mode.name == "quick"
     with running_stack(logs / "files") as stack, tempfile.TemporaryDirectory() as data:
         files_dir = Path(data) / "files"
-        limits_for_one_uploader = {
-            "CHAT_FILES_DIR": str(files_dir),
-            "CHAT_UPLOAD_RATE_COUNT": "1000000",
-            "CHAT_UPLOAD_QUOTA_MB": "1000000",
-        }
-        os.environ.update(limits_for_one_uploader)  # the replica inherits them
-        try:
-            url = stack.start_chat("chat-files")
-        finally:
-            for name in limits_for_one_uploader:
-                os.environ.pop(name)
-        async with httpx.AsyncClient(
-            base_url=url, cookies={"chat_session": "bench-publisher"}, timeout=120
-        ) as http:
+        url = _files_replica(stack, "chat-files", {"CHAT_FILES_DIR": str(files_dir)})
+        async with _publisher(url) as http:
             store, page_cache = files.disk_stores(files_dir)
             repeats = 1 if quick else mode.repeats
             upload = await files.upload_throughput(http, store, repeats, page_cache)
@@ -471,17 +459,25 @@ async def bench_files(mode: Mode, logs: Path) -> dict[str, Any]:
 
 async def _s3_uploads(stack: Stack, data_dir: Path, repeats: int) -> dict[str, Any]:
     """The same upload figure with the files on S3 (SeaweedFS): a replica of its own."""
-    settings = files.start_s3(stack.group, data_dir) | {
+    settings = files.start_s3(stack.group, data_dir)
+    url = _files_replica(stack, "chat-files-s3", settings)
+    async with _publisher(url) as http:
+        return await files.upload_throughput(http, files.s3_store(settings), repeats)
+
+
+def _files_replica(stack: Stack, name: str, store_settings: dict[str, str]) -> str:
+    """A chat replica on the given store, without the upload limits (one bench uploader)."""
+    settings = store_settings | {
         "CHAT_UPLOAD_RATE_COUNT": "1000000",
         "CHAT_UPLOAD_QUOTA_MB": "1000000",
     }
     os.environ.update(settings)  # the replica inherits them
     try:
-        url = stack.start_chat("chat-files-s3")
+        return stack.start_chat(name)
     finally:
-        for name in settings:
-            os.environ.pop(name)
-    async with httpx.AsyncClient(
-        base_url=url, cookies={"chat_session": "bench-publisher"}, timeout=120
-    ) as http:
-        return await files.upload_throughput(http, files.s3_store(settings), repeats)
+        for setting in settings:
+            os.environ.pop(setting)
+
+
+def _publisher(url: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=url, cookies={"chat_session": "bench-publisher"}, timeout=120)

@@ -9,25 +9,17 @@ import base64
 import io
 import uuid
 
-import pypdfium2 as pdfium
 from PIL import Image
 from playwright.sync_api import Browser, FilePayload, Page, expect
 
 from tests.e2e.journey import open_two_accounts, without_javascript
+from tests.support.pdf_files import LETTER, pdf_of
 from tests.support.stack import RunningStack
 
 
 def png(colour: tuple[int, int, int], size: tuple[int, int] = (120, 80)) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, colour).save(out, "PNG")
-    return out.getvalue()
-
-
-def one_page_pdf() -> bytes:
-    document = pdfium.PdfDocument.new()
-    document.new_page(612, 792)
-    out = io.BytesIO()
-    document.save(out)
     return out.getvalue()
 
 
@@ -162,7 +154,7 @@ def test_a_pdf_shows_its_first_page_and_an_undrawable_one_only_its_link(
         ada.locator("#message-files").set_input_files(
             [
                 FilePayload(
-                    name=f"report-{tag}.pdf", mimeType="application/pdf", buffer=one_page_pdf()
+                    name=f"report-{tag}.pdf", mimeType="application/pdf", buffer=pdf_of(LETTER)
                 ),
                 FilePayload(
                     name=f"broken-{tag}.pdf", mimeType="application/pdf", buffer=b"%PDF-1.7 no"

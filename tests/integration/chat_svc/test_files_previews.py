@@ -9,7 +9,6 @@ import io
 import re
 from pathlib import Path
 
-import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 
@@ -18,21 +17,13 @@ from tests.integration.chat_svc.conftest import AppFactory
 from tests.integration.chat_svc.fake_auth import FakeAuth
 from tests.integration.chat_svc.file_posts import file_urls, post_files
 from tests.integration.chat_svc.people import Person, sign_in
+from tests.support.pdf_files import LETTER, pdf_of
 
 # Enough of each container for the type to be told from the content (filetype); a browser
 # would show its first frame, the server never decodes it.
 MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom\x00\x00\x00\x08free" + bytes(64)
 WEBM = bytes.fromhex("1a45dfa39f4286810142f7810142f2810442f381084282847765626d4287810442858102")
 BROKEN_PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 9 0 R >> endobj\n%%EOF garbage"
-
-
-def letter_pdf() -> bytes:
-    """One US-letter page (PDFium writes it: no other PDF library needed)."""
-    document = pdfium.PdfDocument.new()
-    document.new_page(612, 792)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
 
 
 async def answered(person: Person, url: str) -> tuple[int, bytes, dict[str, str]]:
@@ -50,7 +41,7 @@ async def test_pdfs_get_a_first_page_thumbnail_and_videos_play_for_members_only(
     make_chat_app: AppFactory, fake_auth: FakeAuth, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CHAT_FILES_DIR", str(tmp_path / "files"))
-    pdf = letter_pdf()
+    pdf = pdf_of(LETTER)
     async with make_chat_app(token_cache_seconds=0).test_app() as test_app:
         ada, bob = sign_in(test_app, fake_auth, "Ada"), sign_in(test_app, fake_auth, "Bob")
         carol = sign_in(test_app, fake_auth, "Carol")

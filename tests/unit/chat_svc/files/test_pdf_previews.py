@@ -7,22 +7,13 @@ from __future__ import annotations
 import io
 import time
 
-import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 
 from chat_svc.files.previews.pdf_pages import UnreadablePdfError, first_page_png
 from chat_svc.files.previews.pdf_previews import NoPdfPreviewError, pdf_first_page
 from chat_svc.files.previews.preview_kinds import PDF_PREVIEW_BOX
-
-
-def pdf_of(*pages: tuple[float, float]) -> bytes:
-    document = pdfium.PdfDocument.new()
-    for width, height in pages:
-        document.new_page(width, height)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+from tests.support.pdf_files import LETTER, pdf_of
 
 
 @pytest.mark.parametrize("page", [(612, 792), (14_400, 14_400), (842, 595), (200, 100)])
@@ -48,11 +39,11 @@ def test_absurd_or_unreadable_pdfs_get_no_preview(data: bytes) -> None:
 
 
 async def test_the_child_draws_and_is_stopped_at_the_time_limit() -> None:
-    page = await pdf_first_page(pdf_of((612, 792)), seconds=30)
+    page = await pdf_first_page(pdf_of(LETTER), seconds=30)
     assert Image.open(io.BytesIO(page)).size == PDF_PREVIEW_BOX
     started = time.monotonic()
     with pytest.raises(NoPdfPreviewError, match="not drawn within"):
-        await pdf_first_page(pdf_of((612, 792)), seconds=0.01)  # less than Python's start
+        await pdf_first_page(pdf_of(LETTER), seconds=0.01)  # less than Python's start
     assert time.monotonic() - started < 5
     with pytest.raises(NoPdfPreviewError, match="exit 2"):
         await pdf_first_page(b"not a pdf", seconds=30)
