@@ -14,6 +14,12 @@ CHILD = "chat_svc.files.previews.pdf_render_child"
 IMPORT_ROOT = str(Path(__file__).resolve().parents[3])
 
 
+def child_environment() -> dict[str, str]:
+    """Only what Python needs to start: none of the service's secrets (database, NATS and
+    S3 credentials) reach the process that parses an untrusted file."""
+    return {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": IMPORT_ROOT, "LC_ALL": "C.UTF-8"}
+
+
 class NoPdfPreviewError(Exception):
     """The PDF could not be drawn within the limits: it is shown as a plain file."""
 
@@ -27,8 +33,7 @@ async def pdf_first_page(data: bytes, seconds: float) -> bytes:
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
-        env=os.environ
-        | {"PYTHONPATH": os.pathsep.join([IMPORT_ROOT, os.environ.get("PYTHONPATH", "")])},
+        env=child_environment(),
     )
     try:
         png, errors = await asyncio.wait_for(child.communicate(data), timeout=seconds)

@@ -11,7 +11,11 @@ import pytest
 from PIL import Image
 
 from chat_svc.files.previews.pdf_pages import UnreadablePdfError, first_page_png
-from chat_svc.files.previews.pdf_previews import NoPdfPreviewError, pdf_first_page
+from chat_svc.files.previews.pdf_previews import (
+    NoPdfPreviewError,
+    child_environment,
+    pdf_first_page,
+)
 from chat_svc.files.previews.preview_kinds import PDF_PREVIEW_BOX
 from tests.support.pdf_files import LETTER, pdf_of
 
@@ -47,3 +51,10 @@ async def test_the_child_draws_and_is_stopped_at_the_time_limit() -> None:
     assert time.monotonic() - started < 5
     with pytest.raises(NoPdfPreviewError, match="exit 2"):
         await pdf_first_page(b"not a pdf", seconds=30)
+
+
+def test_the_child_gets_none_of_the_services_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SERVICE_SECRET", "s3cret")
+    monkeypatch.setenv("CHAT_S3_SECRET_ACCESS_KEY", "s3cret")
+    assert "s3cret" not in child_environment().values()
+    assert set(child_environment()) == {"PATH", "PYTHONPATH", "LC_ALL"}
