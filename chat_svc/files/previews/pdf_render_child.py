@@ -12,7 +12,7 @@ import resource
 import sys
 
 MEMORY_BYTES = 1024 * 1024 * 1024  # address space: Python, PDFium and one page bitmap
-CPU_SECONDS = 10  # a backstop: the worker's wall-time limit is shorter
+CPU_SECONDS = 10  # a backstop beside the worker's wall-time limit
 
 
 def main() -> int:

@@ -25,7 +25,7 @@ from chat_svc.files.storage.object_store import ObjectMissingError, ObjectStore
 
 log = logging.getLogger(__name__)
 
-PDF_RENDER_SECONDS = 5.0  # a first page takes well under a second; more is a hostile file
+PDF_RENDER_SECONDS = 10.0  # about 1 s on a loaded machine (mostly the child starting)
 
 
 @dataclass(frozen=True)
