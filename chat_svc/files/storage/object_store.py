@@ -138,7 +138,7 @@ class ObjectWriter:
         self._file = file
         self._key = key
 
-    async def write(self, data: bytes | memoryview) -> None:
+    async def write(self, data: bytes) -> None:
         try:
             await self._file.write(data)
         except Exception as error:

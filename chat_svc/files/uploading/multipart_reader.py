@@ -8,11 +8,10 @@ the sink ``open_file`` gives for it as they arrive (the upload writes them strai
 object store: no temporary file); the text fields are kept in memory, each at most
 ``MAX_FIELD_BYTES``. Anything malformed raises ``MalformedFormError`` (400).
 
-A file's middle, a body chunk with no boundary in it, goes to its sink as a view of the
-chunk itself (no copy: the chunk is immutable ``bytes``); only the few bytes where a boundary
-could be cut across two chunks are buffered. The whole body is counted against ``max_bytes``
-as it comes (Quart's own check counts only what it buffered since the last read, and a
-chunked body has no Content-Length to refuse early).
+The whole body is counted against ``max_bytes`` as it comes (Quart's own check counts only
+what it buffered since the last read, and a chunked body has no Content-Length to refuse
+early). Handing a file's middle to the store as a view of the body chunk instead of a copy
+was tried: no faster alone, slower end to end (docs/performance.md, "Files, second pass").
 """
 
 from __future__ import annotations
@@ -38,10 +37,9 @@ class FormTooLargeError(ValueError):
 
 
 class FileSink(Protocol):
-    """Where one file part's bytes go; ``data`` is immutable and stays valid (a sink may keep
-    it, or hand it to a writer that keeps it, without copying)."""
+    """Where one file part's bytes go; ``data`` is only valid during the call."""
 
-    async def write(self, data: bytes | memoryview) -> None: ...
+    async def write(self, data: memoryview) -> None: ...
 
     async def finish(self) -> None: ...
 
@@ -62,7 +60,7 @@ class _Part(Generic[Sink]):
     file: Sink | None
     text: bytearray = field(default_factory=bytearray)
 
-    async def write(self, data: bytes | memoryview) -> None:
+    async def write(self, data: memoryview) -> None:
         if self.file is not None:
             await self.file.write(data)
             return
@@ -92,7 +90,6 @@ async def read_multipart(
     if not boundary or len(boundary) > 70:
         raise MalformedFormError("no usable boundary")
     delimiter = b"\r\n--" + boundary
-    keep = len(delimiter) - 1  # a delimiter may be cut across chunks
     form: ReadForm[Sink] = ReadForm()
     buffer = bytearray(b"\r\n")  # the first boundary then reads like every other one
     part: _Part[Sink] | None = None
@@ -103,21 +100,21 @@ async def read_multipart(
         received += len(chunk)
         if received > max_bytes:
             raise FormTooLargeError(f"the form is over {max_bytes} bytes")
-        in_a_part = state == "body" and part is not None and len(chunk) > 2 * keep
-        if in_a_part and part and await _passed_through(part, buffer, chunk, delimiter):
-            continue
         buffer += chunk
         while True:
             if state in ("preamble", "body"):
                 found = buffer.find(delimiter)
                 if found < 0:
+                    keep = len(delimiter) - 1  # a delimiter may be cut across chunks
                     if part is not None and len(buffer) > keep:
-                        await part.write(bytes(buffer[: len(buffer) - keep]))
+                        with memoryview(buffer) as view:
+                            await part.write(view[: len(buffer) - keep])
                     if len(buffer) > keep:
                         del buffer[: len(buffer) - keep]
                     break
                 if part is not None:
-                    await part.write(bytes(buffer[:found]))
+                    with memoryview(buffer) as view:
+                        await part.write(view[:found])
                     await _finish(part, form)
                     part = None
                 del buffer[: found + len(delimiter)]
@@ -144,22 +141,6 @@ async def read_multipart(
                 del buffer[: end + 4]
                 state = "body"
     raise MalformedFormError("the form ended before its closing boundary")
-
-
-async def _passed_through(
-    part: _Part[Sink], buffer: bytearray, chunk: bytes, delimiter: bytes
-) -> bool:
-    """A chunk in a part's middle with no delimiter in it, nor across the seam with the
-    buffered tail: written as a view of the chunk, its last bytes kept as the new tail.
-    False: a delimiter is there, the caller reads the chunk the slow way."""
-    keep = len(delimiter) - 1  # the buffer holds at most this many: the seam is short
-    if delimiter in bytes(buffer) + chunk[:keep] or chunk.find(delimiter) >= 0:
-        return False
-    if buffer:
-        await part.write(bytes(buffer))
-    await part.write(memoryview(chunk)[:-keep])
-    buffer[:] = chunk[-keep:]
-    return True
 
 
 async def _finish(part: _Part[Sink], form: ReadForm[Sink]) -> None:

@@ -66,7 +66,7 @@ class StreamedUpload:
     def image_bytes(self) -> bytes:
         return bytes(self._image or b"")
 
-    async def write(self, data: bytes | memoryview) -> None:
+    async def write(self, data: memoryview) -> None:
         if not data:  # the reader hands an empty part's nothing too
             return
         self.size += len(data)
@@ -76,17 +76,18 @@ class StreamedUpload:
             self.too_large = True
             await self.discard()
             return
-        self._remember(data)
+        chunk = bytes(data)  # the reader reuses its buffer once this returns
+        self._remember(chunk)
         try:
             if self._writer is None:
                 await self._reserve()
                 self._writer = self._store.open_writer(self.key)
-            await self._writer.write(data)  # immutable (multipart_reader): kept, not copied
+            await self._writer.write(chunk)
         except StoreUnavailableError as error:
             self.failure = error
             await self.discard()
 
-    def _remember(self, chunk: bytes | memoryview) -> None:
+    def _remember(self, chunk: bytes) -> None:
         if len(self._head) < SNIFF_BYTES:
             self._head += chunk[: SNIFF_BYTES - len(self._head)]
         if self._image is None:
