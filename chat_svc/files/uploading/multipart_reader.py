@@ -11,7 +11,8 @@ object store: no temporary file); the text fields are kept in memory, each at mo
 The whole body is counted against ``max_bytes`` as it comes (Quart's own check counts only
 what it buffered since the last read, and a chunked body has no Content-Length to refuse
 early). Handing a file's middle to the store as a view of the body chunk instead of a copy
-was tried: no faster alone, slower end to end (docs/performance.md, "Files, second pass").
+was tried: no faster alone, no clear change end to end (docs/performance.md, "Files, second
+pass").
 """
 
 from __future__ import annotations
