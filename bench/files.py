@@ -8,7 +8,9 @@ import asyncio
 import io
 import os
 import re
+import secrets
 import time
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +19,12 @@ from PIL import Image
 
 from bench.publisher import CSRF
 from bench.stats import median_and_spread, percentile
-from chat_svc.files.storage.object_store import local_object_store
+from chat_svc.files.storage.object_store import ObjectStore, local_object_store, s3_object_store
+from devstack.processes import ProcessGroup, free_port, http_probe
+from devstack.servers import S3_BUCKET, S3_REGION, SeaweedPorts, seaweedfs_command
 
 MB = 1024 * 1024
+S3_KEY_ID = "bench"
 THUMBNAIL_URL = re.compile(r'<img src="(/files/[^"]+/thumbnail)"')
 
 
@@ -56,26 +61,70 @@ async def _upload(http: httpx.AsyncClient, csrf: str, name: str, data: bytes) ->
 
 
 async def upload_throughput(
-    http: httpx.AsyncClient, files_dir: Path, repeats: int
+    http: httpx.AsyncClient, store: ObjectStore, repeats: int, page_cache: ObjectStore | None = None
 ) -> dict[str, Any]:
+    """Through the app against ``store`` directly (the app's own store: fsynced on disk);
+    ``page_cache``: the same disk without fsync, the figure before it was added."""
     csrf = await _csrf(http)
     data = os.urandom(20 * MB)
-    store = local_object_store(files_dir)
     runs = []
     for run in range(repeats):
         through_app = await _upload(http, csrf, f"big-{run}.bin", data)
-        started = time.perf_counter()
-        await store.put(f"bench/direct-{run}", data)
-        direct = time.perf_counter() - started
-        await store.delete(f"bench/direct-{run}")
-        runs.append(
-            {
-                "app_mb_s": round(20 / through_app, 1),
-                "direct_mb_s": round(20 / direct, 1),
-                "app_vs_direct": round(direct / through_app, 3),
-            }
-        )
+        direct = await _direct_write(store, f"bench/direct-{run}", data)
+        measured = {
+            "app_mb_s": round(20 / through_app, 1),
+            "direct_mb_s": round(20 / direct, 1),
+            "app_vs_direct": round(direct / through_app, 3),
+        }
+        if page_cache is not None:
+            unsynced = await _direct_write(page_cache, f"bench/unsynced-{run}", data)
+            measured["unsynced_mb_s"] = round(20 / unsynced, 1)
+        runs.append(measured)
     return median_and_spread(runs)
+
+
+def disk_stores(files_dir: Path) -> tuple[ObjectStore, ObjectStore]:
+    """The app's disk store (fsynced) and the same directory without fsync."""
+    return local_object_store(files_dir), local_object_store(files_dir, durable=False)
+
+
+def start_s3(group: ProcessGroup, data_dir: Path) -> dict[str, str]:
+    """SeaweedFS for the S3 figure (.tools/bin/weed, as stage uses); the replica's settings."""
+    ports = SeaweedPorts(*(free_port() for _ in fields(SeaweedPorts)))
+    secret = secrets.token_urlsafe(16)  # a throwaway server's one identity
+    data_dir.mkdir(parents=True, exist_ok=True)
+    group.start(
+        "seaweedfs",
+        seaweedfs_command(ports, data_dir),
+        env={"AWS_ACCESS_KEY_ID": S3_KEY_ID, "AWS_SECRET_ACCESS_KEY": secret},
+        ready=http_probe(f"http://127.0.0.1:{ports.s3}/healthz"),
+        timeout=60,
+    )
+    return {
+        "CHAT_FILES_STORE": "s3",
+        "CHAT_S3_ENDPOINT": f"http://127.0.0.1:{ports.s3}",
+        "CHAT_S3_BUCKET": S3_BUCKET,
+        "CHAT_S3_ACCESS_KEY_ID": S3_KEY_ID,
+        "CHAT_S3_SECRET_ACCESS_KEY": secret,
+    }
+
+
+def s3_store(settings: dict[str, str]) -> ObjectStore:
+    return s3_object_store(
+        endpoint=settings["CHAT_S3_ENDPOINT"],
+        bucket=settings["CHAT_S3_BUCKET"],
+        region=S3_REGION,
+        access_key_id=settings["CHAT_S3_ACCESS_KEY_ID"],
+        secret_access_key=settings["CHAT_S3_SECRET_ACCESS_KEY"],
+    )
+
+
+async def _direct_write(store: ObjectStore, key: str, data: bytes) -> float:
+    started = time.perf_counter()
+    await store.put(key, data)
+    elapsed = time.perf_counter() - started
+    await store.delete(key)
+    return elapsed
 
 
 async def _thumbnail_made(http: httpx.AsyncClient, url: str) -> None:
@@ -165,13 +214,26 @@ def files_table(data: dict[str, Any]) -> list[str]:
         "| measure | value | against |",
         "|---|---|---|",
         f"| 20 MB upload through the app, MB/s | {_spread(upload, 'app_mb_s', 1)} | the same "
-        f"bytes written to the store directly: {_spread(upload, 'direct_mb_s', 1)} |",
+        f"bytes written to the store directly, fsynced: {_spread(upload, 'direct_mb_s', 1)} "
+        f"(without fsync, the page cache: {_spread(upload, 'unsynced_mb_s', 1)}) |",
         f"| the app's share of the store's speed (goal 70%) | "
         f"{_spread(upload, 'app_vs_direct', 2)} | |",
+        *_s3_rows(data.get("s3_upload")),
         f"| upload to thumbnail of a {thumbnail['photo_mp']:.0f} MP photo "
         f"({thumbnail['photo_mb']} MB), ms | "
         f"p50 {thumbnail['p50_ms']:,.0f}, p95 {thumbnail['p95_ms']:,.0f} | "
         f"{thumbnail['samples']} photos |",
         f"| cached thumbnail, requests/s | {_spread(served, 'thumbnail_rps')} | a static file "
         f"of the same server: {_spread(served, 'static_rps')} |",
+    ]
+
+
+def _s3_rows(upload: dict[str, Any] | None) -> list[str]:
+    if upload is None:
+        return []
+    return [
+        f"| 20 MB upload through the app to S3 (SeaweedFS), MB/s | "
+        f"{_spread(upload, 'app_mb_s', 1)} | the same bytes put to the same bucket "
+        f"directly: {_spread(upload, 'direct_mb_s', 1)}; "
+        f"share {_spread(upload, 'app_vs_direct', 2)} |",
     ]

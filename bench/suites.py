@@ -437,25 +437,47 @@ async def bench_files(mode: Mode, logs: Path) -> dict[str, Any]:
     quick = mode.name == "quick"
     with running_stack(logs / "files") as stack, tempfile.TemporaryDirectory() as data:
         files_dir = Path(data) / "files"
-        limits_for_one_uploader = {
-            "CHAT_FILES_DIR": str(files_dir),
-            "CHAT_UPLOAD_RATE_COUNT": "1000000",
-            "CHAT_UPLOAD_QUOTA_MB": "1000000",
-        }
-        os.environ.update(limits_for_one_uploader)  # the replica inherits them
-        try:
-            url = stack.start_chat("chat-files")
-        finally:
-            for name in limits_for_one_uploader:
-                os.environ.pop(name)
-        async with httpx.AsyncClient(
-            base_url=url, cookies={"chat_session": "bench-publisher"}, timeout=120
-        ) as http:
-            upload = await files.upload_throughput(http, files_dir, 1 if quick else mode.repeats)
+        url = _files_replica(stack, "chat-files", {"CHAT_FILES_DIR": str(files_dir)})
+        async with _publisher(url) as http:
+            store, page_cache = files.disk_stores(files_dir)
+            repeats = 1 if quick else mode.repeats
+            upload = await files.upload_throughput(http, store, repeats, page_cache)
             # --quick only proves it runs: a small photo, not a 12 MP one.
             size = (800, 600) if quick else files.PHOTO_12MP
             thumbnail = await files.thumbnail_latency(http, 2 if quick else 20, size)
             served = await files.download_rate(
                 http, thumbnail["thumbnail_url"], 1.0 if quick else 5.0, 1 if quick else 3
             )
-        return {"upload": upload, "thumbnail": thumbnail, "download": served}
+        s3_upload = await _s3_uploads(stack, Path(data) / "s3", repeats)
+        return {
+            "upload": upload,
+            "thumbnail": thumbnail,
+            "download": served,
+            "s3_upload": s3_upload,
+        }
+
+
+async def _s3_uploads(stack: Stack, data_dir: Path, repeats: int) -> dict[str, Any]:
+    """The same upload figure with the files on S3 (SeaweedFS): a replica of its own."""
+    settings = files.start_s3(stack.group, data_dir)
+    url = _files_replica(stack, "chat-files-s3", settings)
+    async with _publisher(url) as http:
+        return await files.upload_throughput(http, files.s3_store(settings), repeats)
+
+
+def _files_replica(stack: Stack, name: str, store_settings: dict[str, str]) -> str:
+    """A chat replica on the given store, without the upload limits (one bench uploader)."""
+    settings = store_settings | {
+        "CHAT_UPLOAD_RATE_COUNT": "1000000",
+        "CHAT_UPLOAD_QUOTA_MB": "1000000",
+    }
+    os.environ.update(settings)  # the replica inherits them
+    try:
+        return stack.start_chat(name)
+    finally:
+        for setting in settings:
+            os.environ.pop(setting)
+
+
+def _publisher(url: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=url, cookies={"chat_session": "bench-publisher"}, timeout=120)

@@ -16,6 +16,8 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from chat_svc.files.previews.preview_kinds import PDF_PREVIEW_BOX, file_preview
+
 GENERAL = "general"
 # The box an image's thumbnail fits in (chat_svc/files/processing/image_work.py makes it).
 THUMBNAIL_BOX = (480, 360)
@@ -64,10 +66,17 @@ class AttachedFile(BaseModel, frozen=True):
     @property
     def thumbnail_size(self) -> tuple[int, int]:
         """The thumbnail's size, known before it loads (Pillow's ``thumbnail`` keeps the
-        ratio and never enlarges)."""
+        ratio and never enlarges); a PDF's first page always fills its own box."""
+        if self.preview == "pdf":
+            return PDF_PREVIEW_BOX
         box_width, box_height = THUMBNAIL_BOX
         scale = min(1.0, box_width / max(self.width, 1), box_height / max(self.height, 1))
         return max(1, round(self.width * scale)), max(1, round(self.height * scale))
+
+    @property
+    def preview(self) -> str:
+        """ "pdf" (its first page as the thumbnail), "video" or "" (chat_svc/files/previews/)."""
+        return file_preview(self.content_type)
 
     @property
     def size_text(self) -> str:

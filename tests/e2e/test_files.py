@@ -1,6 +1,7 @@
 """Files in messages in a real Chromium (issue 31): the file button and a pasted image reach
 another member live as a thumbnail; the viewer opens and closes with the keyboard; a failed
-upload keeps the draft; without JavaScript the plain form uploads."""
+upload keeps the draft; without JavaScript the plain form uploads; a PDF shows its first
+page, and one that cannot be drawn keeps only its link."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from PIL import Image
 from playwright.sync_api import Browser, FilePayload, Page, expect
 
 from tests.e2e.journey import open_two_accounts, without_javascript
+from tests.support.pdf_files import LETTER, pdf_of
 from tests.support.stack import RunningStack
 
 
@@ -140,3 +142,32 @@ def test_without_javascript_the_plain_form_uploads_a_file(
         assert answer.headers["content-disposition"].startswith("attachment")
     finally:
         context.close()
+
+
+def test_a_pdf_shows_its_first_page_and_an_undrawable_one_only_its_link(
+    browser: Browser, stack: RunningStack
+) -> None:
+    contexts = browser.new_context(), browser.new_context()
+    try:
+        (ada, _), (bob, _) = open_two_accounts(stack, contexts, ("Ada", "Bob"))
+        tag = uuid.uuid4().hex[:6]
+        ada.locator("#message-files").set_input_files(
+            [
+                FilePayload(
+                    name=f"report-{tag}.pdf", mimeType="application/pdf", buffer=pdf_of(LETTER)
+                ),
+                FilePayload(
+                    name=f"broken-{tag}.pdf", mimeType="application/pdf", buffer=b"%PDF-1.7 no"
+                ),
+            ]
+        )
+        ada.locator("#message-form").get_by_role("button", name="Send").click()
+        first_page = f"First page of report-{tag}.pdf"
+        loaded_thumbnail(bob, first_page)
+        assert bob.locator(f'img[alt="{first_page}"]').evaluate("(i) => i.naturalWidth") == 240
+        # The worker could not draw it: its preview goes (404), its link stays.
+        expect(bob.locator(f'img[alt="First page of broken-{tag}.pdf"]')).to_have_count(0)
+        expect(bob.get_by_role("link", name=f"broken-{tag}.pdf")).to_be_visible()
+    finally:
+        for context in contexts:
+            context.close()

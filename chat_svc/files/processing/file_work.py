@@ -18,16 +18,21 @@ from chat_svc.files.file_records import (
     select_files_of_room,
     set_thumbnail,
 )
+from chat_svc.files.previews.pdf_previews import NoPdfPreviewError, pdf_first_page
+from chat_svc.files.previews.preview_kinds import is_pdf
 from chat_svc.files.processing.image_work import UnreadableImageError, serve_ready
 from chat_svc.files.storage.object_store import ObjectMissingError, ObjectStore
 
 log = logging.getLogger(__name__)
+
+PDF_RENDER_SECONDS = 10.0  # about 1 s on a loaded machine (mostly the child starting)
 
 
 @dataclass(frozen=True)
 class FileWork:
     store: ObjectStore
     max_pixels: int
+    pdf_seconds: float = PDF_RENDER_SECONDS
 
     async def make_thumbnail(self, file_id: str) -> None:
         found = await select_file(file_id)
@@ -36,6 +41,9 @@ class FileWork:
         try:
             original = await self.store.get(found.storage_key)
         except ObjectMissingError:
+            return
+        if is_pdf(found.content_type):
+            await self._make_pdf_preview(file_id, original)
             return
         try:
             # Decoding a 12 MP photo takes a core for a while: off the event loop.
@@ -58,6 +66,18 @@ class FileWork:
             height=served.height,
             content_type=served.content_type,
         )
+
+    async def _make_pdf_preview(self, file_id: str, original: bytes) -> None:
+        """The first page as the thumbnail; the PDF itself is served as it came."""
+        try:
+            png = await pdf_first_page(original, self.pdf_seconds)
+        except NoPdfPreviewError as error:
+            log.info("no PDF preview: %s", error, extra={"file_id": file_id})
+            await set_thumbnail(file_id, "none")
+            return
+        thumbnail_key = file_key(file_id, "thumbnail")
+        await self.store.put(thumbnail_key, png)
+        await set_thumbnail(file_id, "ready", thumbnail_key=thumbnail_key)
 
     async def remove_files_of(self, room: str, message_id: int) -> None:
         for found in await select_files_of_message(room, message_id):

@@ -9,6 +9,7 @@ key is ``StoreUnavailableError``: the caller answers 503 and has sent nothing.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from datetime import timedelta
@@ -19,8 +20,10 @@ import obstore
 from obstore.exceptions import NotFoundError
 from obstore.store import LocalStore, S3Store
 
+from chat_svc.files.storage.durable_disk import sync_object
+
 if TYPE_CHECKING:
-    from obstore import AsyncWritableFile
+    from obstore import AsyncWritableFile, GetOptions
 
 STREAM_CHUNK_BYTES = 256 * 1024
 # obstore raises its NotFoundError from the S3 backend and FileNotFoundError from the disk.
@@ -40,20 +43,29 @@ class ObjectMissingError(Exception):
 class ObjectStore:
     """Objects by key (``files/<id>/original``); keys never come from what a client sent."""
 
-    def __init__(self, store: LocalStore | S3Store, description: str) -> None:
+    def __init__(
+        self, store: LocalStore | S3Store, description: str, synced_root: Path | None = None
+    ) -> None:
         self._store = store
         self.description = description  # for logs: "disk /srv/files", "s3 bucket at url"
+        self._synced_root = synced_root  # the disk's root: each object fsynced (durable_disk)
 
     async def put(self, key: str, data: Payload) -> None:
         try:
             await obstore.put_async(self._store, key, data)
+            await self.make_durable(key)
         except Exception as error:
             raise StoreUnavailableError(f"put {key}: {error}") from error
+
+    async def make_durable(self, key: str) -> None:
+        """On the disk once this returns (S3 answers only once its servers hold it)."""
+        if self._synced_root is not None:
+            await asyncio.to_thread(sync_object, self._synced_root, key)
 
     def open_writer(self, key: str) -> ObjectWriter:
         """The object written as its bytes come (S3: a multipart upload); it exists only once
         ``finish`` returns, and ``abort`` leaves nothing."""
-        return ObjectWriter(obstore.open_writer_async(self._store, key), key)
+        return ObjectWriter(self, obstore.open_writer_async(self._store, key), key)
 
     async def get(self, key: str) -> bytes:
         try:
@@ -64,10 +76,14 @@ class ObjectStore:
         except Exception as error:
             raise StoreUnavailableError(f"get {key}: {error}") from error
 
-    async def stream(self, key: str) -> tuple[int, AsyncIterator[bytes]]:
-        """The object's size and its bytes in chunks (opened now: a missing key raises here)."""
+    async def stream(
+        self, key: str, span: tuple[int, int] | None = None
+    ) -> tuple[int, AsyncIterator[bytes]]:
+        """The object's size and its bytes in chunks (opened now: a missing key raises here);
+        ``span``: only bytes start to end (exclusive), for a video's Range request."""
         try:
-            found = await obstore.get_async(self._store, key)
+            options: GetOptions = {"range": span} if span is not None else {}
+            found = await obstore.get_async(self._store, key, options=options)
         except MISSING as missing:
             raise ObjectMissingError(key) from missing
         except Exception as error:
@@ -81,12 +97,18 @@ class ObjectStore:
 
     async def exists(self, key: str) -> bool:
         try:
-            await obstore.head_async(self._store, key)
-        except MISSING:
+            await self.size(key)
+        except ObjectMissingError:
             return False
+        return True
+
+    async def size(self, key: str) -> int:
+        try:
+            return int((await obstore.head_async(self._store, key))["size"])
+        except MISSING as missing:
+            raise ObjectMissingError(key) from missing
         except Exception as error:
             raise StoreUnavailableError(f"head {key}: {error}") from error
-        return True
 
     async def keys(self, prefix: str) -> list[str]:
         """Every key under ``prefix`` (maintenance and tests; requests never list)."""
@@ -111,7 +133,8 @@ class UploadAbortedError(Exception):
 
 
 class ObjectWriter:
-    def __init__(self, file: AsyncWritableFile, key: str) -> None:
+    def __init__(self, store: ObjectStore, file: AsyncWritableFile, key: str) -> None:
+        self._store = store
         self._file = file
         self._key = key
 
@@ -124,6 +147,7 @@ class ObjectWriter:
     async def finish(self) -> None:
         try:
             await self._file.close()
+            await self._store.make_durable(self._key)
         except Exception as error:
             raise StoreUnavailableError(f"finish {self._key}: {error}") from error
 
@@ -134,9 +158,11 @@ class ObjectWriter:
             await self._file.__aexit__(UploadAbortedError, aborted, None)
 
 
-def local_object_store(directory: Path) -> ObjectStore:
+def local_object_store(directory: Path, durable: bool = True) -> ObjectStore:
+    """``durable=False`` only for the benchmark's page-cache figure (docs/performance.md)."""
     directory.mkdir(parents=True, exist_ok=True)
-    return ObjectStore(LocalStore(directory.resolve(), mkdir=True), f"disk {directory}")
+    root = directory.resolve()
+    return ObjectStore(LocalStore(root, mkdir=True), f"disk {directory}", root if durable else None)
 
 
 def s3_object_store(

@@ -17,7 +17,11 @@ from chat_svc.actions.post_intake import AlreadySentError, PostRefusedError
 from chat_svc.actions.send_once import valid_client_id
 from chat_svc.auth.viewers import signed_in_viewer
 from chat_svc.files.storage.object_store import StoreUnavailableError
-from chat_svc.files.uploading.multipart_reader import MalformedFormError, read_multipart
+from chat_svc.files.uploading.multipart_reader import (
+    FormTooLargeError,
+    MalformedFormError,
+    read_multipart,
+)
 from chat_svc.files.uploading.upload_streams import StreamedUpload
 from chat_svc.files.uploading.uploads import UploadRefusedError, Uploads
 from chat_svc.services import services_of
@@ -69,7 +73,11 @@ async def read_form(
 
     boundary = request.mimetype_params.get("boundary", "").encode("latin-1")
     try:
-        return (await read_multipart(request.body, boundary, open_file)).fields
+        limit = uploads.settings.max_request_bytes
+        return (await read_multipart(request.body, boundary, open_file, limit)).fields
+    except FormTooLargeError as too_large:
+        log.info("upload form refused: %s", too_large)
+        abort(413)
     except MalformedFormError as malformed:
         log.info("malformed upload form: %s", malformed)
         abort(400)

@@ -21,6 +21,7 @@ from chat_svc.files.file_records import (
     file_key,
 )
 from chat_svc.files.file_settings import MB, FileSettings
+from chat_svc.files.previews.preview_kinds import is_pdf
 from chat_svc.files.processing.file_events import FileAttached
 from chat_svc.files.processing.image_work import UnreadableImageError, image_size
 from chat_svc.files.storage.object_store import ObjectStore, StoreUnavailableError
@@ -146,7 +147,7 @@ class Uploads:
             size=upload.size,
             width=width,
             height=height,
-            thumbnail_state="pending" if width else "none",
+            thumbnail_state="pending" if width or is_pdf(content_type) else "none",
         )
         if not completed:  # a message must never name a file the sweeper has removed
             raise StoreUnavailableError(f"{upload.key} was swept while it was uploading")
@@ -157,6 +158,6 @@ class Uploads:
         """The files are the message's now; the worker makes the thumbnails."""
         await attach_files([file.file_id for file in files], message_id)
         for file in files:
-            if file.width:
+            if file.width or is_pdf(file.content_type):  # an image, or a PDF's first page
                 event = FileAttached(file_id=file.file_id, room=room, message_id=message_id)
                 await publish_payload(self.js, event.SUBJECT, event.to_bytes(), str(event.id))

@@ -8,9 +8,14 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from chat_svc.files.uploading.multipart_reader import MalformedFormError, read_multipart
+from chat_svc.files.uploading.multipart_reader import (
+    FormTooLargeError,
+    MalformedFormError,
+    read_multipart,
+)
 
 BOUNDARY = b"----chatBoundary7MA4YWxk"
+LIMIT = 64 * 1024 * 1024
 
 
 def body_of(fields: list[tuple[str, str]], files: list[tuple[str, bytes]]) -> bytes:
@@ -62,7 +67,7 @@ async def test_fields_and_files_arrive_whole_however_the_body_is_cut(size: int) 
         [("csrf_token", "tok"), ("body", "héllo\r\nthere")],
         [("a.bin", TRICKY), ("empty.txt", b""), ("ü name.txt", b"text")],
     )
-    form = await read_multipart(cut(body, size), BOUNDARY, keep_file)
+    form = await read_multipart(cut(body, size), BOUNDARY, keep_file, LIMIT)
     assert form.fields.getlist("body") == ["héllo\r\nthere"]
     assert form.fields["csrf_token"] == "tok"
     names = [(name, read.name, len(read.data)) for name, read in form.files]
@@ -85,4 +90,12 @@ async def test_fields_and_files_arrive_whole_however_the_body_is_cut(size: int) 
 )
 async def test_a_malformed_body_is_refused(body: bytes) -> None:
     with pytest.raises(MalformedFormError):
-        await read_multipart(cut(body, 5), BOUNDARY, keep_file)
+        await read_multipart(cut(body, 5), BOUNDARY, keep_file, LIMIT)
+
+
+async def test_a_body_over_the_limit_is_refused_as_it_arrives() -> None:
+    body = body_of([], [("a.bin", os.urandom(50_000))])
+    with pytest.raises(FormTooLargeError):
+        await read_multipart(cut(body, 4096), BOUNDARY, keep_file, 40_000)
+    form = await read_multipart(cut(body, 4096), BOUNDARY, keep_file, len(body))
+    assert len(form.files[0][1].data) == 50_000
