@@ -45,7 +45,7 @@ TOO_SLOW = _plain_response(b"408 Request Timeout", b"Request headers took too lo
 class HeaderLimitedHttpToolsProtocol(LeanHttpToolsProtocol):
     # Slots, not instance attributes: uvicorn's protocol already has so many that three more
     # grew every connection's attribute dict by 1.6 KB (tracemalloc, bench connections).
-    __slots__ = ("_head_bytes", "_head_deadline", "_head_tail")
+    __slots__ = ("_body_done", "_head_bytes", "_head_deadline", "_head_tail")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -53,6 +53,9 @@ class HeaderLimitedHttpToolsProtocol(LeanHttpToolsProtocol):
         self._head_bytes: int | None = 0
         self._head_tail = b""  # the last bytes seen, for a blank line split across reads
         self._head_deadline: asyncio.TimerHandle | None = None
+        # Whether the current request's body has all arrived: an app may answer before it
+        # reads it (a 413, a redirect), and the rest is still this request's, not a head.
+        self._body_done = True
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -79,11 +82,22 @@ class HeaderLimitedHttpToolsProtocol(LeanHttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._head_bytes = None
+        self._body_done = False
         self._cancel_deadline()
         super().on_headers_complete()
 
+    def on_message_complete(self) -> None:
+        self._body_done = True
+        super().on_message_complete()
+        if self.cycle is not None and self.cycle.response_complete:  # answered before the end
+            self._expect_head_if_open()
+
     def on_response_complete(self) -> None:
         super().on_response_complete()
+        if self._body_done:
+            self._expect_head_if_open()
+
+    def _expect_head_if_open(self) -> None:
         if not self.transport.is_closing():  # a kept-alive connection: the next head is due
             self._expect_head()
 

@@ -154,3 +154,20 @@ async def test_list_event_wakes_its_waiters_and_a_cancelled_one_leaves_the_rest(
 @pytest.mark.parametrize("is_set", [True, False])
 def test_list_event_starts_as_told(is_set: bool) -> None:
     assert ListEvent(is_set).is_set() is is_set
+
+
+async def test_a_body_still_arriving_after_the_answer_is_not_read_as_the_next_head() -> None:
+    # An app may answer before reading the body (a 413, a redirect). The rest of that body
+    # still belongs to its request: counted as the next request's head it made a 431.
+    body = b"x" * (64 * 1024)
+    async with uvicorn_serving(Probe(), HeaderLimitedHttpToolsProtocol) as (port, _):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(
+            f"POST /early HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+        )
+        async with asyncio.timeout(10):
+            first = await read_response(reader)
+            writer.write(body + b"GET /next HTTP/1.1\r\nHost: x\r\n\r\n")
+            second = await read_response(reader)
+        writer.close()
+    assert (first, second) == (b"/early", b"/next")
