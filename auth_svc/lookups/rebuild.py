@@ -32,15 +32,16 @@ async def rebuild_index(redis: Redis, fill: Fill) -> dict[str, int]:
     counts: dict[str, int] = {}
     models = {"users": UserDocument, "sign_ups": SignUpDocument}
     for name, model in (models | {"password_resets": PasswordResetDocument}).items():
-        counts[name] = await _fill_all(redis, fill, name, model.get_pymongo_collection().find())
+        documents = model.get_pymongo_collection().find(batch_size=BATCH)
+        counts[name] = await _fill_all(redis, fill, name, documents)
     activity = {
         raw["_id"]: raw["last_seen_at"]
-        async for raw in SessionActivity.get_pymongo_collection().find()
+        async for raw in SessionActivity.get_pymongo_collection().find(batch_size=BATCH)
     }
     now = utc_now()
 
     async def live_sessions() -> Any:
-        async for raw in SessionDocument.get_pymongo_collection().find():
+        async for raw in SessionDocument.get_pymongo_collection().find(batch_size=BATCH):
             if as_utc(raw["expires_at"]) <= now:
                 continue
             if raw["_id"] in activity:
