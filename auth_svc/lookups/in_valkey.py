@@ -22,6 +22,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
+from pymongo.errors import PyMongoError
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 from redis.commands.core import AsyncScript
@@ -82,6 +83,7 @@ class ValkeyLookups:
     store: DatabaseLookups = field(default_factory=DatabaseLookups)
     _rebuild: asyncio.Task[None] | None = None
     _store_reads: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
+    _store_too_slow: bool = False  # a store read timed out during the current rebuild
 
     def __post_init__(self) -> None:
         self._lookup = self.redis.register_script(LOOKUP)
@@ -111,12 +113,21 @@ class ValkeyLookups:
         return True, _of(model, raw)
 
     async def _from_store(self, read: Callable[[], Awaitable[T]]) -> T:
+        """A read the index cannot answer, from the store, one at a time per replica (on
+        FerretDB each is a scan, which would starve the rebuild). Once one timed out during
+        the rebuild (too many documents to scan in time), the others answer 503 at once."""
+        rebuilding = self._rebuild is not None and not self._rebuild.done()
+        if rebuilding and self._store_too_slow:
+            raise LookupsRebuildingError("the account index is being rebuilt")
         try:
             await asyncio.wait_for(self._store_reads.acquire(), STORE_TURN_SECONDS)
         except TimeoutError:
             raise LookupsRebuildingError("the account index is being rebuilt") from None
         try:
             return await read()
+        except PyMongoError as error:
+            self._store_too_slow = self._store_too_slow or error.timeout
+            raise
         finally:
             self._store_reads.release()
 
@@ -239,6 +250,7 @@ class ValkeyLookups:
         except Exception as error:  # the next read that finds it incomplete starts again
             log.warning("account index not rebuilt: %s", error)
         finally:
+            self._store_too_slow = False
             with contextlib.suppress(Exception):
                 await self.redis.delete(REBUILD_LOCK)
 
