@@ -103,8 +103,9 @@ async def rebuild(redis_url: str, internal_url: str) -> float:
     return time.perf_counter() - started
 
 
-async def _token(auth_url: str, internal_url: str) -> str:
-    """chat's access token for the benchmark account: sign in, redeem the hand-off."""
+async def _token(auth_url: str, internal_url: str) -> tuple[str, float]:
+    """chat's access token for the benchmark account (sign in, redeem the hand-off), and
+    how long the redemption took (one sample: it writes the session, a scan on FerretDB)."""
     async with httpx.AsyncClient(base_url=auth_url, timeout=120) as http:
         page = await http.get(SIGN_IN_FROM_CHAT)
         match = CSRF.search(page.text)
@@ -113,23 +114,27 @@ async def _token(auth_url: str, internal_url: str) -> str:
         answer = await http.post(SIGN_IN_FROM_CHAT, data=fields)
         code = httpx.URL(answer.headers["Location"]).params["code"]
     async with httpx.AsyncClient(base_url=internal_url, timeout=120, headers=SECRET) as http:
+        start = time.perf_counter()
         redeemed = await http.post("/internal/handoff/redeem", json={"code": code})
+        redeem_ms = (time.perf_counter() - start) * 1000
         token: str = redeemed.json()["access_token"]
-    return token
+    return token, redeem_ms
 
 
 async def session_checks(internal_url: str, token: str, count: int) -> dict[str, float]:
     timings: list[float] = []
+    failed = 0
     async with httpx.AsyncClient(base_url=internal_url, timeout=120, headers=SECRET) as http:
         for _ in range(count):
             start = time.perf_counter()
             answer = await http.post("/internal/token-check", json={"token": token})
             timings.append((time.perf_counter() - start) * 1000)
-            assert answer.json()["valid"], answer.text
-    return _summary(timings)
+            failed += answer.status_code != 200 or not answer.json()["valid"]
+    return _summary(timings) | {"failed": failed}
 
 
 async def reset_requests(auth_url: str, count: int) -> dict[str, float]:
+    failed = 0
     """The request's answer, and the look-up it runs after answering (the next request
     waits for the previous one's look-up on this one worker), timed together."""
     timings: list[float] = []
@@ -142,15 +147,15 @@ async def reset_requests(auth_url: str, count: int) -> dict[str, float]:
             start = time.perf_counter()
             answer = await http.post("/forgot-password", data=fields)
             timings.append((time.perf_counter() - start) * 1000)
-            assert answer.status_code == 303, answer.status_code
-    return _summary(timings)
+            failed += answer.status_code != 303
+    return _summary(timings) | {"failed": failed}
 
 
 async def _figures(
     stack: Stack, urls: tuple[str, str], pid: int, mode: Mode, samples: int
 ) -> dict[str, Any]:
     auth_url, internal_url = urls
-    token = await _token(auth_url, internal_url)
+    token, redeem_ms = await _token(auth_url, internal_url)
     checks = await session_checks(internal_url, token, samples)
     resets = await reset_requests(auth_url, max(3, samples // 10))
     runs = [
@@ -159,7 +164,12 @@ async def _figures(
         )
         for _ in range(mode.repeats)
     ]
-    return {"session_check": checks, "reset_request": resets, "sign_in": median_and_spread(runs)}
+    return {
+        "session_check": checks,
+        "reset_request": resets,
+        "sign_in": median_and_spread(runs),
+        "handoff_redeem_ms": round(redeem_ms, 1),
+    }
 
 
 async def _start(
@@ -183,7 +193,10 @@ async def measure(stack: Stack, mode: Mode, accounts: int, sessions: int) -> dic
         stack.group.stop(next(c for c in stack.group.children if c.name == "auth"))
         urls, pid = await _start(stack, "database", "auth-database", account=False)
         single = replace(mode, repeats=1)
-        result["large_database_index"] = await _figures(stack, urls, pid, single, 5)
+        try:
+            result["large_database_index"] = await _figures(stack, urls, pid, single, 5)
+        except (httpx.HTTPError, KeyError) as error:  # a scan past the socket timeout
+            result["large_database_index"] = {"error": f"{type(error).__name__}: {error}"}
     raw = [raw_argon2_rate(max(1.0, mode.sign_in_seconds / 2)) for _ in range(mode.repeats)]
     argon2 = median_and_spread(raw)
     result["raw_argon2id"] = argon2
