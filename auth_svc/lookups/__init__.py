@@ -61,6 +61,10 @@ class AccountLookups(Protocol):
         """The session was just used (its idle timeout starts again)."""
         ...
 
+    async def session_token_added(self, session_id: str, token_hash: str) -> None:
+        """Write-through: chat's token of the session (models/documents.py SessionToken)."""
+        ...
+
     async def created(self, collection: str, document: Fields) -> None:
         """Write-through: a document the database just stored whole (``_id`` included)."""
         ...

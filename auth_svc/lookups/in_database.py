@@ -11,6 +11,7 @@ from auth_svc.models.documents import (
     PasswordResetDocument,
     SessionActivity,
     SessionDocument,
+    SessionToken,
     SignUpDocument,
     UserDocument,
 )
@@ -41,7 +42,11 @@ class DatabaseLookups:
 
     async def session_by_token(self, token_hash: str) -> SessionDocument | None:
         sessions = SessionDocument.get_pymongo_collection()
-        return await with_last_use(await sessions.find_one({"token_hashes": token_hash}))
+        found = await sessions.find_one({"token_hashes": token_hash})
+        if found is None:  # chat's token of the session, if it is one
+            token = await SessionToken.get_pymongo_collection().find_one({"_id": token_hash})
+            found = None if token is None else await sessions.find_one({"_id": token["session_id"]})
+        return await with_last_use(found)
 
     async def session_by_handoff_code(self, code_hash: str) -> SessionDocument | None:
         sessions = SessionDocument.get_pymongo_collection()
@@ -68,6 +73,9 @@ class DatabaseLookups:
             {"_id": session_id},
             {"$set": {"last_seen_at": now}},
         )
+
+    async def session_token_added(self, session_id: str, token_hash: str) -> None:
+        return None
 
     async def created(self, collection: str, document: Fields) -> None:
         return None  # the store is the index

@@ -148,7 +148,7 @@ class ValkeyLookups:
         answered, session = await self._find(SessionDocument, "sessions", by=by)
         if not answered:
             return await self._from_store(lambda: self.store.session_by_token(token_hash))
-        return session if session is not None and token_hash in session.token_hashes else None
+        return session  # a token key is never stale: a session's tokens never change
 
     async def session_by_handoff_code(self, code_hash: str) -> SessionDocument | None:
         by = ("handoff_code_hash", code_hash)
@@ -206,6 +206,12 @@ class ValkeyLookups:
             to_store = 1
         if to_store:
             await self.store.record_use(session_id, now)
+
+    async def session_token_added(self, session_id: str, token_hash: str) -> None:
+        """Only a key for the token, expiring with the session (SET_FIELDS, no fields)."""
+        token_key = secondary_key("sessions", "token_hashes", token_hash)
+        keys = [document_key("sessions", session_id), READY_KEY, token_key]
+        await self._writing(self._set_fields(keys, [session_id, "0", "", "", ""]))
 
     async def created(self, collection: str, document: Fields) -> None:
         await self._writing(self._fill_one(collection, document))
@@ -268,6 +274,8 @@ async def queue_fill(fill: AsyncScript, pipe: Pipeline, collection: str, documen
     """Queue one document's fill (write_through.FILL_DOCUMENT) and its user's set."""
     key = str(document["_id"])
     keys = [document_key(collection, key), *secondary_keys(collection, document)]
+    if collection == "sessions":  # its last use is in the store as of now (RECORD_USE)
+        document = {**document, "~persisted_at": int(document["last_seen_at"].timestamp())}
     await fill(keys, [key, expiry_ms(collection, document), *encode_fields(document)], pipe)
     if collection == "sessions":
         pipe.sadd(sessions_of_key(str(document["user_id"])), key)

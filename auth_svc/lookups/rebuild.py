@@ -16,6 +16,7 @@ from auth_svc.models.documents import (
     PasswordResetDocument,
     SessionActivity,
     SessionDocument,
+    SessionToken,
     SignUpDocument,
     UserDocument,
     as_utc,
@@ -38,12 +39,16 @@ async def rebuild_index(redis: Redis, fill: Fill) -> dict[str, int]:
         raw["_id"]: raw["last_seen_at"]
         async for raw in SessionActivity.get_pymongo_collection().find(batch_size=BATCH)
     }
+    chat_tokens: dict[str, list[str]] = {}
+    async for raw in SessionToken.get_pymongo_collection().find(batch_size=BATCH):
+        chat_tokens.setdefault(raw["session_id"], []).append(raw["_id"])
     now = utc_now()
 
     async def live_sessions() -> Any:
         async for raw in SessionDocument.get_pymongo_collection().find(batch_size=BATCH):
             if as_utc(raw["expires_at"]) <= now:
                 continue
+            raw["token_hashes"] = raw["token_hashes"] + chat_tokens.get(raw["_id"], [])
             if raw["_id"] in activity:
                 seen = as_utc(activity[raw["_id"]])
                 raw["last_seen_at"] = max(seen, as_utc(raw["last_seen_at"]))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from auth_svc.lookups import account_lookups
-from auth_svc.models.documents import SessionDocument, as_utc
+from auth_svc.models.documents import SessionDocument, SessionToken, as_utc
 from service_kit.events import utc_now
 from service_kit.storage.store_compat import claim_once
 
@@ -51,15 +51,13 @@ async def redeem_handoff_code(
         return None
     if not await claim_once(f"handoff:{code_hash}"):
         return None
-    cleared: dict[str, object] = {"handoff_code_hash": None, "handoff_expires_at": None}
-    await SessionDocument.get_pymongo_collection().update_one(
-        {"_id": session.id}, {"$set": cleared, "$push": {"token_hashes": new_token_hash}}
+    # The spent code stays on the session: the claim already refuses it a second time.
+    await SessionToken.get_pymongo_collection().insert_one(
+        {"_id": new_token_hash, "session_id": session.id}
     )
-    session.token_hashes.append(new_token_hash)
-    fields = cleared | {"token_hashes": session.token_hashes}
-    await lookups.updated("sessions", session.id, fields, ("handoff_code_hash", "eq", code_hash))
+    await lookups.session_token_added(session.id, new_token_hash)
     await lookups.record_use(session.id, now)
-    session.handoff_code_hash = session.handoff_expires_at = None
+    session.token_hashes.append(new_token_hash)
     return session
 
 
