@@ -63,6 +63,10 @@ M = TypeVar("M", bound=BaseModel)
 
 STORE_TURN_SECONDS = 2.0  # how long a read the index cannot answer waits for the store
 REBUILD_LOCK_SECONDS = 600
+# A pass that fails is tried again at once (fills are idempotent); after these, the next
+# read that finds the index incomplete starts again.
+REBUILD_ATTEMPTS = 3
+REBUILD_RETRY_SECONDS = 2.0
 # A session's last use reaches the store at most this often (Valkey has it at once): on
 # FerretDB that upsert reads every activity document, and a token check would pay for it.
 USE_PERSIST_SECONDS = 60
@@ -250,11 +254,16 @@ class ValkeyLookups:
         if not await self.redis.set(REBUILD_LOCK, b"1", nx=True, ex=REBUILD_LOCK_SECONDS):
             return  # another replica rebuilds; the next read that misses asks again
         try:
-            counts = await rebuild_index(self.redis, partial(queue_fill, self._fill))
-            await self.redis.set(READY_KEY, b"1")
-            log.info("account index rebuilt from the store", extra=counts)
-        except Exception as error:  # the next read that finds it incomplete starts again
-            log.warning("account index not rebuilt: %s", error)
+            for attempt in range(1, REBUILD_ATTEMPTS + 1):
+                try:
+                    counts = await rebuild_index(self.redis, partial(queue_fill, self._fill))
+                except Exception as error:  # e.g. a read past the socket timeout, under load
+                    log.warning("account index not rebuilt (attempt %d): %s", attempt, error)
+                    await asyncio.sleep(REBUILD_RETRY_SECONDS)
+                    continue
+                await self.redis.set(READY_KEY, b"1")
+                log.info("account index rebuilt from the store", extra=counts)
+                return
         finally:
             self._store_too_slow = False
             with contextlib.suppress(Exception):
