@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import pymongo
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
@@ -24,12 +25,20 @@ from auth_svc.models.documents import (
 from service_kit.events import utc_now
 
 BATCH = 1000
+ONE_PASS_SECONDS = 600.0
 
 Fill = Callable[[Pipeline, str, dict[str, Any]], Awaitable[None]]
 
 
 async def rebuild_index(redis: Redis, fill: Fill) -> dict[str, int]:
-    """Fill every stored account document into the index; the count per collection."""
+    """Fill every stored account document into the index; the count per collection. Its
+    own deadline, as chat's history rebuild: on FerretDB a batch may wait on a long scan,
+    past the client's 5 s socket timeout (seen at 100,000 sessions under load)."""
+    with pymongo.timeout(ONE_PASS_SECONDS):
+        return await _rebuild_index(redis, fill)
+
+
+async def _rebuild_index(redis: Redis, fill: Fill) -> dict[str, int]:
     counts: dict[str, int] = {}
     models = {"users": UserDocument, "sign_ups": SignUpDocument}
     for name, model in (models | {"password_resets": PasswordResetDocument}).items():
