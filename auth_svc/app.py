@@ -24,6 +24,7 @@ from auth_svc.lib.outbox_relay import OutboxRelay
 from auth_svc.lib.passwords import PasswordHashing
 from auth_svc.lib.rate_limits import ExpiringRedisStore
 from auth_svc.lib.web import HASHING_KEY, RELAY_KEY, whole_page_error
+from auth_svc.lookups.serving import serve_account_lookups
 from auth_svc.models.documents import DOCUMENT_MODELS
 from auth_svc.profiles.display_name_api import display_name_api
 from auth_svc.settings import AuthSettings
@@ -60,6 +61,7 @@ def create_app(settings: AuthSettings | None = None) -> LayeredQuart:
         parallelism=settings.argon2_parallelism,
     )
     manage_infrastructure(app, settings, SERVICE, models=DOCUMENT_MODELS)
+    serve_account_lookups(app, settings.lookup_index)
     _run_outbox_relay(app)
     QuartAuth(
         app,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -55,6 +55,11 @@ class AuthSettings(ServiceSettings):
     internal_host: str = "127.0.0.1"
     internal_port: int | None = Field(None, ge=1, le=65535)
     internal_requests_per_second: int = Field(500, gt=0)
+
+    # Where sign-in, token checks and reset links look accounts up (auth_svc/lookups/):
+    # "valkey" holds them in Valkey, rebuilt from the database (the embedded FerretDB, whose
+    # indexes serve no query); "database" reads the store's indexes (MongoDB, compose).
+    lookup_index: Literal["valkey", "database"] = "valkey"
 
     # Unset: invite in production, open elsewhere (effective_sign_up_mode).
     sign_up_mode: SignUpMode | None = None

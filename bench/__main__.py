@@ -30,6 +30,7 @@ BENCHMARKS = (
     "peer",
     "connections",
     "sign_in",
+    "account_lookups",
     "rooms",
     "history",
     "overload",

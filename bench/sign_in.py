@@ -136,12 +136,14 @@ async def sign_in_run(
     }
 
 
-async def start_auth(stack: Stack) -> tuple[str, int]:
+async def start_auth(
+    stack: Stack, extra_env: dict[str, str] | None = None, name: str = "auth", account: bool = True
+) -> tuple[str, int]:
     """auth_svc on the server core with one account ready; its URL and process id."""
     port = free_port()
     auth_url = f"http://127.0.0.1:{port}"
     process = stack.group.start(
-        "auth",
+        name,
         pinned(asgi_command("uvicorn", "auth_svc.asgi:app", port), SERVER_CORE),
         env={
             "APP_ENV": "development",
@@ -155,11 +157,13 @@ async def start_auth(stack: Stack) -> tuple[str, int]:
             "AUTH_SIGN_IN_PER_IP": "1000000",
             "AUTH_SIGN_IN_PER_ACCOUNT": "1000000",
             "AUTH_SIGN_IN_PER_ACCOUNT_CLIENT": "1000000",
-        },
+        }
+        | (extra_env or {}),
         ready=http_probe(f"{auth_url}/readyz"),
         timeout=60,
     )
-    await create_account(stack, auth_url)
+    if account:
+        await create_account(stack, auth_url)
     return auth_url, process.process.pid
 
 

@@ -14,7 +14,17 @@ from typing import Any
 
 import httpx
 
-from bench import files, history, limits, overload, rooms, search, sign_in, typing_load
+from bench import (
+    account_lookups,
+    files,
+    history,
+    limits,
+    overload,
+    rooms,
+    search,
+    sign_in,
+    typing_load,
+)
 from bench.fanout import run_ramp
 from bench.history_curve import Filler
 from bench.modes import Mode
@@ -384,6 +394,13 @@ async def bench_connections(mode: Mode, logs: Path) -> dict[str, Any]:
 async def bench_sign_in(mode: Mode, logs: Path) -> dict[str, Any]:
     with running_stack(logs / "sign_in") as stack:
         return await sign_in.measure(stack, mode)
+
+
+async def bench_account_lookups(mode: Mode, logs: Path) -> dict[str, Any]:
+    """Issue 28: accounts at 10 and at 10,000 (+ 100,000 sessions); --quick at 200/2,000."""
+    sizes = (10_000, 100_000) if mode.name == "full" else (200, 2_000)
+    with running_stack(logs / "account_lookups") as stack:
+        return await account_lookups.measure(stack, mode, *sizes)
 
 
 async def bench_history(mode: Mode, logs: Path) -> dict[str, Any]:

@@ -12,6 +12,9 @@ import logging
 import sys
 from datetime import timedelta
 
+from redis.asyncio import Redis
+
+from auth_svc.lookups import install_lookups, open_lookups
 from auth_svc.models.documents import DOCUMENT_MODELS
 from auth_svc.models.outbox import ChangeRole, apply_outbox_changes, insert_outbox_entry
 from auth_svc.models.users import select_user_by_email
@@ -30,6 +33,9 @@ async def make_admin(settings: AuthSettings, email: str) -> bool:
     store = open_document_store(
         settings.mongodb_url, settings.mongodb_database, DOCUMENT_MODELS, "auth_svc"
     )
+    # The role reaches the account index too (auth_svc/lookups/), as from the app.
+    redis = Redis.from_url(settings.redis_url)
+    install_lookups(open_lookups(settings.lookup_index, redis))
     try:
         await store.wait_ready(DATABASE_PATIENCE_SECONDS)
         user = await select_user_by_email(normalise_email(email))
@@ -45,6 +51,8 @@ async def make_admin(settings: AuthSettings, email: str) -> bool:
         log.info("made an administrator", extra={"user_id": user.id})
         return True
     finally:
+        install_lookups(None)
+        await redis.aclose()
         await store.close()
 
 

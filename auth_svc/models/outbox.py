@@ -29,6 +29,8 @@ from pydantic import BaseModel, Field, TypeAdapter
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from auth_svc.lookups import account_lookups
+from auth_svc.lookups.write_through import Condition
 from auth_svc.models.documents import (
     OutboxDocument,
     PasswordResetDocument,
@@ -95,11 +97,13 @@ class CreateUser(BaseModel):
             "role": self.role,
         }
         try:
-            await UserDocument.get_pymongo_collection().update_one(
+            result = await UserDocument.get_pymongo_collection().update_one(
                 {"_id": self.user_id}, {"$setOnInsert": fields}, upsert=True
             )
+            if result.upserted_id is not None:
+                await account_lookups().created("users", {"_id": self.user_id} | fields)
         except DuplicateKeyError as error:
-            if await UserDocument.find_one({"_id": self.user_id}) is not None:
+            if await account_lookups().user_by_id(self.user_id) is not None:
                 return  # the same change applied at once by the request and the relay
             raise ChangeRejectedError("e-mail address already has an account") from error
 
@@ -110,9 +114,7 @@ class ChangeRole(BaseModel):
     role: str
 
     async def apply(self) -> None:
-        await UserDocument.get_pymongo_collection().update_one(
-            {"_id": self.user_id}, {"$set": {"role": self.role}}
-        )
+        await _update_user(self.user_id, {"role": self.role})
 
 
 class ChangeDisplayName(BaseModel):
@@ -121,9 +123,7 @@ class ChangeDisplayName(BaseModel):
     display_name: str
 
     async def apply(self) -> None:
-        await UserDocument.get_pymongo_collection().update_one(
-            {"_id": self.user_id}, {"$set": {"display_name": self.display_name}}
-        )
+        await _update_user(self.user_id, {"display_name": self.display_name})
 
 
 class SetDeactivation(BaseModel):
@@ -134,9 +134,7 @@ class SetDeactivation(BaseModel):
     deactivated_at: datetime | None
 
     async def apply(self) -> None:
-        await UserDocument.get_pymongo_collection().update_one(
-            {"_id": self.user_id}, {"$set": {"deactivated_at": self.deactivated_at}}
-        )
+        await _update_user(self.user_id, {"deactivated_at": self.deactivated_at})
 
 
 class ChangePassword(BaseModel):
@@ -146,10 +144,9 @@ class ChangePassword(BaseModel):
     changed_at: datetime
 
     async def apply(self) -> None:
-        await UserDocument.get_pymongo_collection().update_one(
-            {"_id": self.user_id, "password_changed_at": {"$lt": self.changed_at}},
-            {"$set": {"password_hash": self.password_hash, "password_changed_at": self.changed_at}},
-        )
+        fields = {"password_hash": self.password_hash, "password_changed_at": self.changed_at}
+        newer: Condition = ("password_changed_at", "lt", self.changed_at)
+        await _update_user(self.user_id, fields, newer)
 
 
 class CreateSession(BaseModel):
@@ -172,9 +169,7 @@ class CreateSession(BaseModel):
             # Once per account. On FerretDB a write rewrites the whole document
             # (store_compat 1), so a password change landing in the same millisecond could
             # be undone; MongoDB's $set is atomic. The re-hash at sign-in has the same window.
-            await UserDocument.get_pymongo_collection().update_one(
-                {"_id": self.user_id}, {"$set": {"signed_in_before": True}}
-            )
+            await _update_user(self.user_id, {"signed_in_before": True})
         fields = {
             "user_id": self.user_id,
             "token_hashes": [self.token_hash],
@@ -195,6 +190,7 @@ class CreateSession(BaseModel):
             )
         except DuplicateKeyError:
             return  # applied before (the relay retrying the entry): the session is there
+        await account_lookups().created("sessions", {"_id": self.session_id} | fields)
 
 
 class RevokeSessions(BaseModel):
@@ -217,6 +213,17 @@ class RevokeSessions(BaseModel):
         await SessionDocument.get_pymongo_collection().update_many(
             query, {"$set": {"revoked_at": self.revoked_at}}
         )
+        # Into the index before the answer, so no replica serves the session again. Every
+        # session of the user is named (the store no longer tells which it just revoked);
+        # the condition leaves those already revoked as they are.
+        lookups = account_lookups()
+        session_ids = self.session_ids
+        if session_ids is None:
+            session_ids = [sid for sid, _ in await lookups.session_ids_of_user(self.user_id)]
+        unrevoked: Condition = ("revoked_at", "eq", None)
+        fields = {"revoked_at": self.revoked_at}
+        for session_id in session_ids:
+            await lookups.updated("sessions", session_id, fields, unrevoked)
 
 
 Change = Annotated[
@@ -234,15 +241,32 @@ Change = Annotated[
 _changes = TypeAdapter(list[Change])
 
 
+async def _update_user(
+    user_id: str, fields: dict[str, Any], condition: Condition | None = None
+) -> None:
+    """``$set`` on the account (where ``condition`` holds), then into the account index."""
+    query: dict[str, Any] = {"_id": user_id}
+    if condition is not None:
+        name, _, value = condition  # "lt", the only one asked of the store here
+        query[name] = {"$lt": value}
+    result = await UserDocument.get_pymongo_collection().update_one(query, {"$set": fields})
+    if result.matched_count:
+        await account_lookups().updated("users", user_id, fields, condition)
+
+
 async def _upsert_unless_newer(
     document: type[Any], key: str, stamp_field: str, stamp: datetime, fields: dict[str, Any]
 ) -> None:
+    collection = document.get_pymongo_collection()
     try:
-        await document.get_pymongo_collection().update_one(
+        await collection.update_one(
             {"_id": key, stamp_field: {"$lte": stamp}}, {"$set": fields}, upsert=True
         )
     except DuplicateKeyError:
         log.info("a newer request superseded this one", extra={"collection": document.__name__})
+        return
+    newer: Condition = (stamp_field, "le", stamp)
+    await account_lookups().updated(collection.name, key, {"_id": key} | fields, newer)
 
 
 async def insert_outbox_entry(

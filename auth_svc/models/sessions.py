@@ -9,47 +9,32 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from auth_svc.models.documents import SessionActivity, SessionDocument, as_utc
+from auth_svc.lookups import account_lookups
+from auth_svc.models.documents import SessionDocument, SessionToken, as_utc
 from service_kit.events import utc_now
-from service_kit.storage.store_compat import claim_once, upsert_retrying
+from service_kit.storage.store_compat import claim_once
 
 
-def _unrevoked(now: datetime) -> dict[str, object]:
-    return {"revoked_at": None, "expires_at": {"$gt": now}}
-
-
-async def _unless_idle(
-    session: SessionDocument | None, now: datetime, idle: timedelta
-) -> SessionDocument | None:
-    if session is None:
-        return None
-    activity = await SessionActivity.find_one({"_id": session.id})
-    last_seen = as_utc(activity.last_seen_at if activity else session.last_seen_at)
-    if last_seen <= now - idle:
-        return None
-    session.last_seen_at = last_seen
-    return session
-
-
-async def _record_use(session_id: str, now: datetime) -> None:
-    await upsert_retrying(
-        SessionActivity.get_pymongo_collection(),
-        {"_id": session_id},
-        {"$set": {"last_seen_at": now}},
+def _live(session: SessionDocument | None, now: datetime, idle: timedelta) -> bool:
+    """Not revoked, not expired, used within ``idle``."""
+    return (
+        session is not None
+        and session.revoked_at is None
+        and as_utc(session.expires_at) > now
+        and as_utc(session.last_seen_at) > now - idle
     )
 
 
 async def select_live_session_by_token(token_hash: str, idle: timedelta) -> SessionDocument | None:
-    now = utc_now()
-    session = await SessionDocument.find_one({"token_hashes": token_hash} | _unrevoked(now))
-    return await _unless_idle(session, now, idle)
+    session = await account_lookups().session_by_token(token_hash)
+    return session if _live(session, utc_now(), idle) else None
 
 
 async def touch_live_session_by_token(token_hash: str, idle: timedelta) -> SessionDocument | None:
     """Find a live session for the token and record that it was just used."""
     session = await select_live_session_by_token(token_hash, idle)
     if session is not None:
-        await _record_use(session.id, utc_now())
+        await account_lookups().record_use(session.id, utc_now())
     return session
 
 
@@ -58,30 +43,33 @@ async def redeem_handoff_code(
 ) -> SessionDocument | None:
     """Spend the one-time code (single use, unexpired) and attach chat's token to the session."""
     now = utc_now()
-    query = {"handoff_code_hash": code_hash, "handoff_expires_at": {"$gt": now}}
-    session = await _unless_idle(await SessionDocument.find_one(query | _unrevoked(now)), now, idle)
-    if session is None or not await claim_once(f"handoff:{code_hash}"):
+    lookups = account_lookups()
+    session = await lookups.session_by_handoff_code(code_hash)
+    if session is None or not _live(session, now, idle):
         return None
-    await SessionDocument.get_pymongo_collection().update_one(
-        {"_id": session.id},
-        {
-            "$set": {"handoff_code_hash": None, "handoff_expires_at": None},
-            "$push": {"token_hashes": new_token_hash},
-        },
+    if session.handoff_expires_at is None or as_utc(session.handoff_expires_at) <= now:
+        return None
+    if not await claim_once(f"handoff:{code_hash}"):
+        return None
+    # The spent code stays on the session: the claim already refuses it a second time.
+    await SessionToken.get_pymongo_collection().insert_one(
+        {"_id": new_token_hash, "session_id": session.id}
     )
-    await _record_use(session.id, now)
+    await lookups.session_token_added(session.id, new_token_hash)
+    await lookups.record_use(session.id, now)
     session.token_hashes.append(new_token_hash)
-    session.handoff_code_hash = session.handoff_expires_at = None
     return session
 
 
 async def select_unrevoked_session_ids(user_id: str) -> list[str]:
-    sessions = await SessionDocument.find({"user_id": user_id, "revoked_at": None}).to_list()
-    return [session.id for session in sessions]
+    """The user's sessions not revoked (and, with the Valkey index, not expired)."""
+    sessions = await account_lookups().session_ids_of_user(user_id)
+    return [session_id for session_id, revoked in sessions if not revoked]
 
 
 async def user_has_had_a_session(user_id: str) -> bool:
-    """Whether the user ever signed in (sessions are kept, revoked or not)."""
+    """Whether the user ever signed in (sessions are kept, revoked or not). Read from the
+    store, expired sessions included: once per account from before ``signed_in_before``."""
     return await SessionDocument.find_one({"user_id": user_id}) is not None
 
 
@@ -92,10 +80,10 @@ async def set_handoff_code_by_token(
     session = await select_live_session_by_token(token_hash, idle)
     if session is None:
         return None
-    await SessionDocument.get_pymongo_collection().update_one(
-        {"_id": session.id},
-        {"$set": {"handoff_code_hash": code_hash, "handoff_expires_at": code_expires_at}},
-    )
-    await _record_use(session.id, utc_now())
+    fields = {"handoff_code_hash": code_hash, "handoff_expires_at": code_expires_at}
+    await SessionDocument.get_pymongo_collection().update_one({"_id": session.id}, {"$set": fields})
+    lookups = account_lookups()
+    await lookups.updated("sessions", session.id, fields)
+    await lookups.record_use(session.id, utc_now())
     session.handoff_code_hash, session.handoff_expires_at = code_hash, code_expires_at
     return session

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+from auth_svc.lookups import account_lookups
+from auth_svc.lookups.write_through import Condition
 from auth_svc.models.documents import UserDocument
 
 
 async def select_user_by_email(email: str) -> UserDocument | None:
-    # PyMongo directly: beanie's query layer was half of this read's event-loop time, and
-    # every sign-in makes it (py-spy under the sign-in benchmark).
-    found = await UserDocument.get_pymongo_collection().find_one({"email": email})
-    return None if found is None else UserDocument.model_validate(found)
+    return await account_lookups().user_by_email(email)
 
 
 async def select_user_by_id(user_id: str) -> UserDocument | None:
-    return await UserDocument.find_one({"_id": user_id})
+    return await account_lookups().user_by_id(user_id)
 
 
 async def update_password_hash_if_unchanged(user_id: str, old_hash: str, new_hash: str) -> None:
     """Swap in a hash with current parameters unless the password changed meanwhile."""
-    await UserDocument.get_pymongo_collection().update_one(
+    result = await UserDocument.get_pymongo_collection().update_one(
         {"_id": user_id, "password_hash": old_hash}, {"$set": {"password_hash": new_hash}}
     )
+    if result.matched_count:
+        condition: Condition = ("password_hash", "eq", old_hash)
+        await account_lookups().updated("users", user_id, {"password_hash": new_hash}, condition)

@@ -9,6 +9,7 @@ from argon2 import PasswordHasher
 from nats.js import JetStreamContext
 from quart import Quart
 from quart.typing import TestClientProtocol as Client
+from redis.asyncio import Redis
 
 from auth_svc.app import create_app
 from auth_svc.models.documents import OutboxDocument, UserDocument
@@ -118,13 +119,14 @@ async def test_sign_up_and_forgot_password_are_limited_per_address(
 
 
 async def test_a_hash_with_old_parameters_is_upgraded_on_sign_in(
-    client: Client, jetstream: JetStreamContext
+    client: Client, jetstream: JetStreamContext, redis_client: Redis
 ) -> None:
     await sign_up(client, jetstream)
     weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
     await UserDocument.get_pymongo_collection().update_one(
         {"email": "ada@example.com"}, {"$set": {"password_hash": weak}}
     )
+    await redis_client.flushall()  # the account index is rebuilt from the store as it is now
     await sign_in(client)
     user = await UserDocument.find_one({"email": "ada@example.com"})
     assert user is not None

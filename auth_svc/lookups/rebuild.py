@@ -1,0 +1,79 @@
+"""The account index rebuilt from the database (the record), in one pass per collection.
+
+Each document is filled, never overwritten (write_through.FILL_DOCUMENT): write-throughs
+that land while the pass reads the store are newer and stay. Sessions already expired are
+left out; a session's last use is the later of its own and its activity document's."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pymongo
+from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
+
+from auth_svc.models.documents import (
+    PasswordResetDocument,
+    SessionActivity,
+    SessionDocument,
+    SessionToken,
+    SignUpDocument,
+    UserDocument,
+    as_utc,
+)
+from service_kit.events import utc_now
+
+BATCH = 1000
+ONE_PASS_SECONDS = 600.0
+
+Fill = Callable[[Pipeline, str, dict[str, Any]], Awaitable[None]]
+
+
+async def rebuild_index(redis: Redis, fill: Fill) -> dict[str, int]:
+    """Fill every stored account document into the index; the count per collection. Its
+    own deadline, as chat's history rebuild: on FerretDB a batch may wait on a long scan,
+    past the client's 5 s socket timeout (seen at 100,000 sessions under load)."""
+    with pymongo.timeout(ONE_PASS_SECONDS):
+        return await _rebuild_index(redis, fill)
+
+
+async def _rebuild_index(redis: Redis, fill: Fill) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    models = {"users": UserDocument, "sign_ups": SignUpDocument}
+    for name, model in (models | {"password_resets": PasswordResetDocument}).items():
+        documents = model.get_pymongo_collection().find(batch_size=BATCH)
+        counts[name] = await _fill_all(redis, fill, name, documents)
+    activity = {
+        raw["_id"]: raw["last_seen_at"]
+        async for raw in SessionActivity.get_pymongo_collection().find(batch_size=BATCH)
+    }
+    chat_tokens: dict[str, list[str]] = {}
+    async for raw in SessionToken.get_pymongo_collection().find(batch_size=BATCH):
+        chat_tokens.setdefault(raw["session_id"], []).append(raw["_id"])
+    now = utc_now()
+
+    async def live_sessions() -> Any:
+        async for raw in SessionDocument.get_pymongo_collection().find(batch_size=BATCH):
+            if as_utc(raw["expires_at"]) <= now:
+                continue
+            raw["token_hashes"] = raw["token_hashes"] + chat_tokens.get(raw["_id"], [])
+            if raw["_id"] in activity:
+                seen = as_utc(activity[raw["_id"]])
+                raw["last_seen_at"] = max(seen, as_utc(raw["last_seen_at"]))
+            yield raw
+
+    counts["sessions"] = await _fill_all(redis, fill, "sessions", live_sessions())
+    return counts
+
+
+async def _fill_all(redis: Redis, fill: Fill, collection: str, documents: Any) -> int:
+    count = 0
+    pipe = redis.pipeline(transaction=False)
+    async for raw in documents:
+        await fill(pipe, collection, raw)
+        count += 1
+        if count % BATCH == 0:
+            await pipe.execute()
+    await pipe.execute()
+    return count
