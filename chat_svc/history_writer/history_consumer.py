@@ -58,8 +58,12 @@ class HistoryWriter:
                 log.warning("cannot bind %s: %s", DURABLE, error)
                 await self._sleep(1.0)
                 continue
+            log.info("history writer bound", extra={"durable": DURABLE})
             try:
                 await self._pull(subscription)
+            except Exception:  # never a silent end: whatever it was, bind again and go on
+                log.exception("history writer failed; binding again")
+                await self._sleep(1.0)
             finally:
                 with contextlib.suppress(Exception):  # the connection may be gone already
                     await subscription.unsubscribe()
