@@ -49,7 +49,7 @@ class ChatSettings(ServiceSettings):
     # When a post is acknowledged (chat_svc/history_writer/): "log" once JetStream stored its
     # MessagePosted (the durable chat_svc_history writes the database behind it, so a
     # database outage does not stop posting), "database" after the insert (as before).
-    posts_acknowledged_by: Literal["log", "database"] = "database"
+    posts_acknowledged_by: Literal["log", "database"] = "log"
     # /readyz reports the history writer's lag; past this, an error is logged every minute.
     # CHAT_EVENTS keeps events 26 h: the promised outage is 24 h (docs/deploy.md).
     history_lag_alert_seconds: float = Field(3600.0, gt=0)
