@@ -18,10 +18,13 @@ from datetime import datetime
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
+from redis.exceptions import RedisError
 
-from chat_svc.events import RoomChanged, decode_room_event
+from chat_svc.events import MessageChanged, MessagePosted, RoomChanged, decode_room_event
 from chat_svc.history_writer.batch_writes import write_batch
 from chat_svc.history_writer.writer_lag import WriterLag
+from chat_svc.models.messages import MessageRecord, record_of
+from chat_svc.reads.latest_cache import LatestCache
 from service_kit.events import Event, MalformedEventError
 from service_kit.messaging.durable_guard import verify_durables
 from service_kit.messaging.jetstream import DEAD_LETTER_PREFIX, Topology
@@ -43,8 +46,16 @@ def decode_history_event(subject: str, data: bytes) -> Event:
 
 
 class HistoryWriter:
-    def __init__(self, js: JetStreamContext, topology: Topology, lag: WriterLag) -> None:
-        self.js, self.topology, self.lag = js, topology, lag
+    def __init__(
+        self,
+        js: JetStreamContext,
+        topology: Topology,
+        lag: WriterLag,
+        index: LatestCache | None = None,
+    ) -> None:
+        """``index``: the Valkey history index (``CHAT_HISTORY_INDEX=valkey``), told about
+        what was written, in case it was rebuilt from a database still behind the log."""
+        self.js, self.topology, self.lag, self.index = js, topology, lag, index
         self.written = 0
         self._stopping = asyncio.Event()
 
@@ -100,11 +111,27 @@ class HistoryWriter:
                 await self._sleep(delay)
                 if self._stopping.is_set():
                     return  # unacked: redelivered after the ack wait, written then
+        await self._fill_index(events)
         for message in messages:
             with contextlib.suppress(Exception):  # a lost ack: redelivered, written again
                 await message.ack()
         self.written += len(events)
         self.lag.caught_up()
+
+    async def _fill_index(self, events: Sequence[Event]) -> None:
+        """A Valkey flushed while the database was behind is rebuilt without the messages
+        written since: they are added where absent (a cached version is kept)."""
+        if self.index is None:
+            return
+        by_room: dict[str, dict[int, MessageRecord]] = {}
+        for event in events:  # in stream order: each message's newest version stays
+            if isinstance(event, MessagePosted | MessageChanged):
+                by_room.setdefault(event.room, {})[event.message_id] = record_of(event)
+        try:
+            for room, records in by_room.items():
+                await self.index.add_absent(room, list(records.values()))
+        except (RedisError, OSError) as error:  # the next rebuild reads the database
+            log.warning("history index not told about written messages: %s", error)
 
     async def _decoded(self, message: Msg) -> Event | None:
         """The event, or None for one that can never be written: dead-lettered (logged)."""

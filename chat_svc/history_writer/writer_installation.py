@@ -14,6 +14,7 @@ from quart.typing import ResponseReturnValue
 from chat_svc.actions.message_publisher import NotLoggedError
 from chat_svc.history_writer.history_consumer import DURABLE, HistoryWriter
 from chat_svc.history_writer.writer_lag import WriterLag
+from chat_svc.services import services_of
 from chat_svc.settings import ChatSettings
 from service_kit.lifecycle import infrastructure_of
 from service_kit.serving.error_pages import render_error
@@ -50,7 +51,9 @@ def install_history_writer(app: Quart, settings: ChatSettings) -> None:
         infrastructure = infrastructure_of(app)
         stream = infrastructure.topology.consumers[DURABLE][0]
         lag = WriterLag(infrastructure.js, stream, DURABLE, settings.history_lag_alert_seconds)
-        writer = HistoryWriter(infrastructure.js, infrastructure.topology, lag)
+        in_valkey = settings.history_index == "valkey"
+        index = services_of(app).actions.messages.cache if in_valkey else None
+        writer = HistoryWriter(infrastructure.js, infrastructure.topology, lag, index)
         task = asyncio.create_task(writer.run(), name="history writer")
         stop_with_the_app(app, writer.stop)
         app.blueprints["health"].reports["history_writer"] = lag.report  # type: ignore[attr-defined]

@@ -12,6 +12,7 @@ import uuid
 from datetime import UTC, datetime
 
 from nats.js import JetStreamContext
+from redis.asyncio import Redis
 
 from chat_svc.events import MessageChanged, MessagePosted, RoomChanged
 from chat_svc.history_writer.batch_writes import write_batch
@@ -20,6 +21,7 @@ from chat_svc.history_writer.writer_installation import KEY, NOT_LOGGED_MESSAGE
 from chat_svc.history_writer.writer_lag import WriterLag
 from chat_svc.models.message_shape import ReplyQuote
 from chat_svc.models.messages import ChatMessage, MessageRecord, event_of, select_message
+from chat_svc.services import services_of
 from service_kit.lifecycle import infrastructure_of
 from tests.integration.chat_svc.conftest import AppFactory
 from tests.integration.chat_svc.fake_auth import FakeAuth
@@ -40,7 +42,7 @@ async def stored_count(room: str, message_id: int) -> int:
 
 
 async def test_posts_edits_and_deletions_logged_before_the_writer_runs_are_stored_once(
-    make_chat_app: AppFactory, fake_auth: FakeAuth
+    make_chat_app: AppFactory, fake_auth: FakeAuth, redis_client: Redis
 ) -> None:
     app = make_chat_app(**BY_LOG)
     async with app.test_app() as test_app:
@@ -60,10 +62,15 @@ async def test_posts_edits_and_deletions_logged_before_the_writer_runs_are_store
         _, page = await ada.get("/rooms/general")
         assert "The plan" in page and "Teh plan" not in page and "to be removed" not in page
         assert await select_message("general", first) is None  # only the log has them yet
+        await redis_client.flushall()  # the history index is rebuilt from a database behind
+        history = services_of(app).reads.history
+        await history.latest("general", 10)
+        await history.wait_rebuilt()
 
         infrastructure = infrastructure_of(app)
         lag = WriterLag(infrastructure.js, "CHAT_EVENTS", DURABLE, 3600.0)
-        writer = HistoryWriter(infrastructure.js, infrastructure.topology, lag)
+        cache = services_of(app).actions.messages.cache
+        writer = HistoryWriter(infrastructure.js, infrastructure.topology, lag, cache)
         task = asyncio.create_task(writer.run())
         try:
             edited = await stored_when_written("general", first, lambda m: m.body == "The plan")
@@ -74,6 +81,10 @@ async def test_posts_edits_and_deletions_logged_before_the_writer_runs_are_store
             await task
         assert edited.edited_at is not None and deleted.body == "" and kept.body == "kept as said"
         assert [await stored_count("general", i) for i in (first, second, third)] == [1, 1, 1]
+        # The writer told the rebuilt index what it wrote: nothing logged is missing there.
+        indexed = {m.message_id: m for m in await history.latest("general", 10)}
+        assert indexed[first].body == "The plan" and indexed[second].deleted
+        assert indexed[third].body == "kept as said"
 
 
 async def test_the_writer_keeps_the_newest_version_whatever_order_copies_come_in(
