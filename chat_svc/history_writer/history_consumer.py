@@ -91,7 +91,8 @@ class HistoryWriter:
                 if isinstance(error, NotFoundError):
                     return  # the durable was deleted: bind again
                 continue
-            await self._write(messages)
+            if messages:  # nats-py may hand back none (a pull that expired on a busy loop)
+                await self._write(messages)
 
     async def _write(self, messages: Sequence[Msg]) -> None:
         events = [event for message in messages if (event := await self._decoded(message))]
