@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 from dataclasses import dataclass
 
-from quart import Quart, Response
+from quart import Quart
 from quart.typing import ResponseReturnValue
 
 from chat_svc.actions.message_publisher import NotLoggedError
@@ -17,8 +17,7 @@ from chat_svc.history_writer.writer_lag import WriterLag
 from chat_svc.services import services_of
 from chat_svc.settings import ChatSettings
 from service_kit.lifecycle import infrastructure_of
-from service_kit.serving.error_pages import render_error
-from service_kit.serving.web import is_htmx
+from service_kit.serving.error_pages import unavailable_response
 from service_kit.stopping import stop_with_the_app
 
 KEY = "chat_history_writer"
@@ -70,13 +69,4 @@ def install_history_writer(app: Quart, settings: ChatSettings) -> None:
 
 
 async def _not_logged(error: NotLoggedError) -> ResponseReturnValue:
-    if is_htmx():
-        body = f'<p class="error" role="alert">{NOT_LOGGED_MESSAGE}</p>'
-    else:
-        body, _ = await render_error(503, NOT_LOGGED_MESSAGE)
-    return Response(
-        body,
-        status=503,
-        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-        content_type="text/html; charset=utf-8",
-    )
+    return await unavailable_response(NOT_LOGGED_MESSAGE, RETRY_AFTER_SECONDS)

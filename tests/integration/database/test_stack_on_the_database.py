@@ -235,6 +235,7 @@ async def test_with_posts_acknowledged_by_the_log_a_database_outage_loses_and_do
         await post_for(OUTAGE_SECONDS)
         during = statuses[posted_before:]
         people_while_down = await chat.get("/people")
+        lag_while_down = (await chat.get("/readyz")).json()["reports"]["history_writer"]
         await asyncio.to_thread(logged_stack.start_ferretdb, tmp_dir(logged_stack))
         await post_for(2)
     finally:
@@ -246,6 +247,8 @@ async def test_with_posts_acknowledged_by_the_log_a_database_outage_loses_and_do
     # Reads that need the database said so meanwhile.
     assert people_while_down.status_code == 503
     assert "database is not answering" in people_while_down.text
+    # /readyz reported how far the database was behind (held since the kill, ~30 s).
+    assert lag_while_down["lag_seconds"] >= OUTAGE_SECONDS / 2, lag_while_down
     # Every acknowledged message stored once, in the order of its ids, once the writer caught up.
     client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(logged_stack.env["MONGODB_URL"])
     try:
