@@ -17,7 +17,7 @@ from quart_rate_limiter import rate_limit
 from wtforms import StringField
 
 from chat_svc.auth.viewers import signed_in, signed_in_viewer
-from chat_svc.models.messages import MessageRecord, select_message
+from chat_svc.models.messages import MessageRecord
 from chat_svc.reactions.emoji_choice import DEFAULT_CHOICES, NotAnEmojiError, emoji_of
 from chat_svc.reactions.reaction_toggles import (
     MAX_DIFFERENT,
@@ -56,7 +56,8 @@ async def message_or_404(slug: str, message_id: int) -> MessageRecord:
     rest)."""
     room = await visible_room_or_404(slug, member_only=True)
     await abort_if_archived(room)  # read-only (chat_svc/room_administration/)
-    message = await select_message(room.slug, message_id)
+    # The history index: a message just posted may not be stored yet (history_writer/).
+    message = await services_of().reads.history.message(room.slug, message_id)
     if message is None or message.deleted:
         abort(404)
     return message
