@@ -92,9 +92,10 @@ class MessageFeed:
         reply_to: int | None = None,
     ) -> MessageRecord:
         """One Redis round trip (send-once key, rate limit, id, cache: actions/post_intake.py),
-        the insert, the publish. Raises ``PostRefusedError`` when the author posts too fast
-        (``rate_limited=False``: a post no person sends by hand, such as a test's) and
-        ``AlreadySentError`` for a draft (``client_id``) stored already."""
+        the insert, the publish (``acknowledged_by_log``: the publish alone). Raises
+        ``PostRefusedError`` when the author posts too fast (``rate_limited=False``: a post
+        no person sends by hand, such as a test's) and ``AlreadySentError`` for a draft
+        (``client_id``) stored already."""
         reply = await reply_target(room, reply_to, self.find_message)  # chat_svc/replies/
         mentions = with_replied_author(await self.mentions_in(room, body), reply, author.user_id)
         draft = self._draft(author, room, body, mentions, files, reply)
@@ -103,17 +104,18 @@ class MessageFeed:
         else:
             message = await self._store(draft, rate_limited, client_id)
         fields = {"room": room, "message_id": message.message_id, "user_id": author.user_id}
-        if reply is not None and self.acknowledged_by_log:
-            await count_logged_reply(self.cache, self.find_message, reply, room)
-        elif reply is not None:
-            await count_reply(self.cache, reply, room)
         try:
+            if reply is not None and self.acknowledged_by_log:
+                await count_logged_reply(self.cache, self.find_message, reply, room)
+            elif reply is not None:
+                await count_reply(self.cache, reply, room)
             await self.mention_notices.mentioned(message, await self._direct_readers(room))
-        except PyMongoError:
+        except (PyMongoError, *CACHE_ERRORS):
             if not self.acknowledged_by_log:
                 raise
-            # Logged already: the post stands (a direct room's members not read: logged).
-            log.exception("direct message not noted for e-mail", extra=fields)
+            # Logged already: the post stands; a reply count or a direct message's e-mail
+            # note is what is lost (logged).
+            log.exception("after-post step failed for a logged post", extra=fields)
         if not self.acknowledged_by_log:
             event = event_of(message, MessagePosted)
             # The room's own subject: replicas with nobody in the room never decode it.
