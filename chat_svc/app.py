@@ -26,6 +26,8 @@ from chat_svc.files.file_records import FILE_MODELS
 from chat_svc.files.installation import install_files
 from chat_svc.files.processing.file_worker import DURABLE as FILES_DURABLE
 from chat_svc.formatting.formatting_help import formatting_help
+from chat_svc.history_writer.history_consumer import DURABLE as HISTORY_DURABLE
+from chat_svc.history_writer.writer_installation import install_history_writer
 from chat_svc.member_lines.line_delivery import manage_member_lines
 from chat_svc.member_lines.line_records import LINE_MODELS
 from chat_svc.models.digest_records import MentionDigest, MentionMailState
@@ -131,9 +133,10 @@ def create_app(
         settings,
         SERVICE,
         models=CHAT_MODELS,
-        durables=[USERS_DURABLE, FILES_DURABLE, SEARCH_DURABLE, WEBHOOKS_DURABLE],
+        durables=[USERS_DURABLE, FILES_DURABLE, SEARCH_DURABLE, WEBHOOKS_DURABLE, HISTORY_DURABLE],
     )
     manage_chat_runtime(app, settings, auth_transport)
+    install_history_writer(app, settings)  # history_writer/: posts acknowledged by the log
     manage_tokens(app)
     install_files(app)
     install_search(app, settings)

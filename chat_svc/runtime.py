@@ -26,7 +26,7 @@ from chat_svc.live.presence import Presence
 from chat_svc.live.stream_limits import StreamLimits
 from chat_svc.live.subscriptions import LiveUpdates
 from chat_svc.live.typing_signals import TypingSignals
-from chat_svc.models.messages import migrate_messages_into_rooms
+from chat_svc.models.messages import migrate_messages_into_rooms, select_message
 from chat_svc.models.migrations import run_migrations
 from chat_svc.models.rooms import upsert_general_room
 from chat_svc.notifications.mention_digests import MentionDigests
@@ -117,7 +117,16 @@ def manage_chat_runtime(
             settings.message_rate_period_seconds,
         )
         publisher = LivePublisher(nats, infrastructure.js)
-        feed = MessageFeed(latest, publisher, MessageIdSequence(redis), intake, room_members)
+        by_log = settings.posts_acknowledged_by == "log"  # chat_svc/history_writer/
+        feed = MessageFeed(
+            latest,
+            publisher,
+            MessageIdSequence(redis),
+            intake,
+            room_members,
+            acknowledged_by_log=by_log,
+            find_message=history.message if by_log else select_message,
+        )
         # Messages show their author's current name (profiles/people_names.py).
         people_names = PeopleNames(nats)
         await people_names.start()

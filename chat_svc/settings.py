@@ -46,6 +46,13 @@ class ChatSettings(ServiceSettings):
     # (reads/history/): "valkey" keeps every message in Valkey's sorted sets (the embedded
     # database's indexes serve no query), "database" reads the store's indexes (MongoDB).
     history_index: Literal["valkey", "database"] = "valkey"
+    # When a post is acknowledged (chat_svc/history_writer/): "log" once JetStream stored its
+    # MessagePosted (the durable chat_svc_history writes the database behind it, so a
+    # database outage does not stop posting), "database" after the insert (as before).
+    posts_acknowledged_by: Literal["log", "database"] = "log"
+    # /readyz reports the history writer's lag; past this, an error is logged every minute.
+    # CHAT_EVENTS keeps events 26 h: the promised outage is 24 h (docs/deploy.md).
+    history_lag_alert_seconds: float = Field(3600.0, gt=0)
     # A reconnecting client missing more than this many messages reloads the list instead.
     max_resume_backlog: int = Field(200, ge=1)
 

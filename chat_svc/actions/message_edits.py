@@ -18,6 +18,9 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pymongo.errors import PyMongoError
 
 from chat_svc.actions.message_feed import CACHE_ERRORS, MessageFeed
 from chat_svc.auth.auth_client import Viewer
@@ -55,6 +58,13 @@ def edit_window(minutes: float) -> Callable[[MessageRecord], bool]:
     return edit_open
 
 
+def logged_change(current: MessageRecord, change: dict[str, Any]) -> MessageRecord:
+    """``current`` as ``update_message`` would leave it in the store (reactions go with a
+    deleted message)."""
+    gone: dict[str, Any] = {"reactions": ()} if change["deleted"] else {}
+    return current.model_copy(update=change | {"mentions": tuple(change["mentions"])} | gone)
+
+
 def lock_key(room: str, message_id: int) -> str:
     return f"chat:room:{room}:message:{message_id}:changing"
 
@@ -83,7 +93,12 @@ class MessageEdits:
     async def delete(self, message: MessageRecord, *, by_admin: bool = False) -> MessageRecord:
         deleted = await self._change(message, body="", deleted=True, by_admin=by_admin)
         await self.feed.cache.redis.delete(reaction_state_key(message.room, message.message_id))
-        await mark_quotes_deleted(self.feed.cache, deleted)  # its replies say so
+        try:
+            await mark_quotes_deleted(self.feed.cache, deleted)  # its replies say so
+        except PyMongoError:
+            if not self.feed.acknowledged_by_log:
+                raise
+            log.exception("quotes of a deleted message not marked (the deletion is logged)")
         return deleted
 
     async def _change(
@@ -102,17 +117,21 @@ class MessageEdits:
             )
             event_id = await self.feed.ids.next_id(message.room)
             now = datetime.now(UTC)
-            changed = await update_message(
-                message.room,
-                message.message_id,
-                body=body,
-                event_id=event_id,
-                edited_at=now.replace(microsecond=now.microsecond // 1000 * 1000),
-                deleted=deleted,
-                mentions=mentions,
-                removed_by_admin=by_admin,
-                body_html="" if deleted else message_html(body, mentions),
-            )
+            change: dict[str, Any] = {
+                "body": body,
+                "event_id": event_id,
+                "edited_at": now.replace(microsecond=now.microsecond // 1000 * 1000),
+                "deleted": deleted,
+                "mentions": mentions,
+                "removed_by_admin": by_admin,
+                "body_html": "" if deleted else message_html(body, mentions),
+            }
+            if self.feed.acknowledged_by_log:
+                # The event is the change: the history writer stores it, even before the
+                # post itself reaches the database (chat_svc/history_writer/).
+                changed: MessageRecord | None = logged_change(current, change)
+            else:
+                changed = await update_message(message.room, message.message_id, **change)
             if changed is None:
                 raise MessageBusyError  # gone from the store meanwhile
             # Under the lock: the next change reads this version from the history index.

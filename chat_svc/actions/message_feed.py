@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 from redis.exceptions import RedisError
 
 from chat_svc.actions.mentions import find_mentions
@@ -26,6 +26,7 @@ from chat_svc.models.messages import (
     event_of,
     insert_message,
     posting_time,
+    select_message,
     select_messages_after,
 )
 from chat_svc.notifications.mention_notices import MentionNotices
@@ -36,7 +37,13 @@ from chat_svc.reads.latest_cache import (
     mentions_key,
 )
 from chat_svc.reads.room_members import RoomMembers
-from chat_svc.replies.reply_quotes import count_reply, reply_target, with_replied_author
+from chat_svc.replies.reply_quotes import (
+    MessageLookup,
+    count_logged_reply,
+    count_reply,
+    reply_target,
+    with_replied_author,
+)
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +63,10 @@ class MessageFeed:
     intake: PostIntake
     members: RoomMembers = field(default_factory=RoomMembers)
     mention_notices: MentionNotices = field(default_factory=MentionNotices)
+    # CHAT_POSTS_ACKNOWLEDGED_BY=log: the publish acknowledges a post, the history writer
+    # stores it; replies find their original in the history index (it may not be stored).
+    acknowledged_by_log: bool = False
+    find_message: MessageLookup = select_message
 
     async def mentions_in(self, room: str, body: str) -> tuple[str, ...]:
         """Who ``body`` mentions among the room's members (actions/mentions.py)."""
@@ -81,38 +92,66 @@ class MessageFeed:
         reply_to: int | None = None,
     ) -> MessageRecord:
         """One Redis round trip (send-once key, rate limit, id, cache: actions/post_intake.py),
-        the insert, the publish. Raises ``PostRefusedError`` when the author posts too fast
-        (``rate_limited=False``: a post no person sends by hand, such as a test's) and
-        ``AlreadySentError`` for a draft (``client_id``) stored already."""
-        reply = await reply_target(room, reply_to)  # chat_svc/replies/
+        the insert, the publish (``acknowledged_by_log``: the publish alone). Raises
+        ``PostRefusedError`` when the author posts too fast (``rate_limited=False``: a post
+        no person sends by hand, such as a test's) and ``AlreadySentError`` for a draft
+        (``client_id``) stored already."""
+        reply = await reply_target(room, reply_to, self.find_message)  # chat_svc/replies/
         mentions = with_replied_author(await self.mentions_in(room, body), reply, author.user_id)
-        message = await self._store(
-            author, room, body, mentions, rate_limited, client_id, files, reply
-        )
-        if reply is not None:
-            await count_reply(self.cache, reply, room)
-        await self.mention_notices.mentioned(message, await self._direct_readers(room))
+        draft = self._draft(author, room, body, mentions, files, reply)
+        if self.acknowledged_by_log:
+            message = await self._log(draft, rate_limited, client_id)
+        else:
+            message = await self._store(draft, rate_limited, client_id)
         fields = {"room": room, "message_id": message.message_id, "user_id": author.user_id}
-        event = event_of(message, MessagePosted)
-        # The room's own subject: replicas with nobody in the room never decode it.
-        await self.publisher.publish(
-            MessagePosted.subject_for(room), event.to_bytes(), str(event.id), fields
-        )
+        try:
+            if reply is not None and self.acknowledged_by_log:
+                await count_logged_reply(self.cache, self.find_message, reply, room)
+            elif reply is not None:
+                await count_reply(self.cache, reply, room)
+            await self.mention_notices.mentioned(message, await self._direct_readers(room))
+        except (PyMongoError, *CACHE_ERRORS):
+            if not self.acknowledged_by_log:
+                raise
+            # Logged already: the post stands; a reply count or a direct message's e-mail
+            # note is what is lost (logged).
+            log.exception("after-post step failed for a logged post", extra=fields)
+        if not self.acknowledged_by_log:
+            event = event_of(message, MessagePosted)
+            # The room's own subject: replicas with nobody in the room never decode it.
+            await self.publisher.publish(
+                MessagePosted.subject_for(room), event.to_bytes(), str(event.id), fields
+            )
         log.info("message posted", extra=fields)
         return message
 
-    async def _store(
+    async def _log(
+        self, draft: MessageRecord, rate_limited: bool, client_id: str | None
+    ) -> MessageRecord:
+        """``CHAT_POSTS_ACKNOWLEDGED_BY=log``: the id and the cache, then the publish is the
+        acknowledgement; the durable ``chat_svc_history`` stores it (chat_svc/history_writer/).
+        A publish JetStream did not take uncaches it, as a failed insert does."""
+        taken = await self._take(draft, rate_limited, client_id)
+        event = event_of(taken.message, MessagePosted)
+        try:
+            await self.publisher.publish_acknowledged(
+                MessagePosted.subject_for(draft.room), event.to_bytes(), str(event.id)
+            )
+        except BaseException:
+            await self._uncache(draft.room, taken)
+            raise
+        return taken.message
+
+    def _draft(
         self,
         author: Viewer,
         room: str,
         body: str,
         mentions: tuple[str, ...],
-        rate_limited: bool,
-        client_id: str | None,
-        files: tuple[AttachedFile, ...] = (),
-        reply: ReplyQuote | None = None,
+        files: tuple[AttachedFile, ...],
+        reply: ReplyQuote | None,
     ) -> MessageRecord:
-        draft = MessageRecord(
+        return MessageRecord(
             room=room,
             message_id=0,
             author_id=author.user_id,
@@ -124,32 +163,40 @@ class MessageFeed:
             body_html=message_html(body, mentions),
             reply=reply,
         )
+
+    async def _take(self, draft: MessageRecord, check_rate: bool, client_id: str | None) -> Taken:
+        try:
+            return await self.intake.take(draft, check_rate=check_rate, client_id=client_id)
+        except SequenceMissingError:  # first post since Redis started or was flushed
+            await self.ids.seed(draft.room)
+            return await self.intake.take(draft, check_rate=check_rate, client_id=client_id)
+
+    async def _store(
+        self, draft: MessageRecord, rate_limited: bool, client_id: str | None
+    ) -> MessageRecord:
         for attempt in range(ID_ATTEMPTS):
-            check_rate = rate_limited and attempt == 0
-            try:
-                taken = await self.intake.take(draft, check_rate=check_rate, client_id=client_id)
-            except SequenceMissingError:  # first post since Redis started or was flushed
-                await self.ids.seed(room)
-                taken = await self.intake.take(draft, check_rate=check_rate, client_id=client_id)
+            taken = await self._take(draft, rate_limited and attempt == 0, client_id)
             message = taken.message
             try:
                 return await insert_message(
-                    room,
+                    message.room,
                     message.message_id,
-                    author.user_id,
-                    author.display_name,
-                    body,
+                    message.author_id,
+                    message.author_name,
+                    message.body,
                     message.posted_at,
-                    mentions,
-                    files,
-                    draft.body_html,
-                    reply,
+                    message.mentions,
+                    message.files,
+                    message.body_html,
+                    message.reply,
                 )
             except DuplicateKeyError:  # the sequence was re-seeded under an id in flight
-                log.warning("message id %d of %s taken, taking another", message.message_id, room)
-                await self._uncache(room, taken)
+                log.warning(
+                    "message id %d of %s taken, taking another", message.message_id, message.room
+                )
+                await self._uncache(message.room, taken)
             except BaseException:
-                await self._uncache(room, taken)
+                await self._uncache(message.room, taken)
                 raise
         raise RuntimeError(f"no free message id after {ID_ATTEMPTS} attempts")
 

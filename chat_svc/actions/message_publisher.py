@@ -30,6 +30,13 @@ REPUBLISHED_HEADER = "Chat-Republished"
 REPUBLISH_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 
 
+LOGGED_ATTEMPTS = 2
+
+
+class NotLoggedError(Exception):
+    """JetStream did not acknowledge a post acknowledged by the log: nothing was sent."""
+
+
 class LivePublisher:
     def __init__(self, nats: NATS, js: JetStreamContext) -> None:
         self.nats = nats
@@ -52,6 +59,20 @@ class LivePublisher:
             task = asyncio.create_task(self._again(subject, payload, event_id, fields))
             self._pending.add(task)
             task.add_done_callback(self._pending.discard)
+
+    async def publish_acknowledged(self, subject: str, payload: bytes, event_id: str) -> None:
+        """Posts acknowledged by the log (chat_svc/history_writer/): the stored event is the
+        message. One more attempt under the same ``Nats-Msg-Id`` (the stream keeps one copy)
+        if the first ack is lost; then ``NotLoggedError``: the caller takes the message out
+        of the cache and answers 503."""
+        for attempt in range(LOGGED_ATTEMPTS):
+            try:
+                await publish_payload(self.js, subject, payload, event_id)
+            except Exception as error:
+                log.warning("publish attempt %d not acknowledged: %s", attempt + 1, error)
+                continue
+            return
+        raise NotLoggedError(subject)
 
     async def _send_now(
         self, subject: str, payload: bytes, event_id: str, fields: dict[str, Any]

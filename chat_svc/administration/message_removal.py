@@ -16,7 +16,7 @@ from quart.typing import ResponseReturnValue
 from chat_svc.actions.message_edits import MessageBusyError
 from chat_svc.administration.admin_gate import administrators_only, current_administrator
 from chat_svc.administration.audit_log import audited
-from chat_svc.models.messages import MessageRecord, select_message
+from chat_svc.models.messages import MessageRecord
 from chat_svc.services import services_of
 from chat_svc.web.forms import ActionForm
 from chat_svc.web.views.room_directory import expired_form
@@ -37,7 +37,8 @@ async def _message_of_link() -> MessageRecord | None:
     found = MESSAGE_LINK.search(str(source.get("link", ""))[:LINK_MAX_CHARS])
     if found is None:
         return None
-    message = await select_message(found.group(1), int(found.group(2)))
+    # The history index, as edits read it: a message just posted may not be stored yet.
+    message = await services_of().reads.history.message(found.group(1), int(found.group(2)))
     return None if message is None or message.deleted else message
 
 

@@ -226,11 +226,11 @@ async def insert_message(
     # Straight to the collection, the document beanie would write: beanie's insert
     # (validation, encoder, state and action hooks) cost 1.3 ms of CPU per post, more than
     # the rest of the POST's own work (docs/performance.md, "The POST, second pass").
-    await ChatMessage.get_pymongo_collection().insert_one(_document_of(record))
+    await ChatMessage.get_pymongo_collection().insert_one(document_of(record))
     return record
 
 
-def _document_of(record: MessageRecord) -> dict[str, Any]:
+def document_of(record: MessageRecord) -> dict[str, Any]:
     """``record`` as a ``messages`` document, field for field as ``ChatMessage`` stores it."""
     document = record.model_dump() | {"mentions": list(record.mentions)}
     return document | {"files": [dict(file) for file in document["files"]]}

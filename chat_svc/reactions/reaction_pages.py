@@ -56,7 +56,8 @@ async def message_or_404(slug: str, message_id: int) -> MessageRecord:
     rest)."""
     room = await visible_room_or_404(slug, member_only=True)
     await abort_if_archived(room)  # read-only (chat_svc/room_administration/)
-    # The history index, as edits read it: the store scans on FerretDB (issue 28).
+    # The history index: the store scans on FerretDB, and a message just posted may not be
+    # stored yet (history_writer/).
     message = await services_of().reads.history.message(room.slug, message_id)
     if message is None or message.deleted:
         abort(404)

@@ -30,7 +30,7 @@ from chat_svc.actions.message_feed import CACHE_ERRORS, MessageFeed
 from chat_svc.auth.auth_client import Viewer
 from chat_svc.events import MessageChanged
 from chat_svc.models.message_shape import Reaction
-from chat_svc.models.messages import ChatMessage, MessageRecord, event_of, select_message
+from chat_svc.models.messages import ChatMessage, MessageRecord, event_of
 from chat_svc.reactions.reaction_keys import armed_key, most_used_key, reaction_state_key
 
 log = logging.getLogger(__name__)
@@ -169,20 +169,22 @@ class ReactionToggles:
         try:
             await self.redis.delete(armed_key(room, message_id))  # later toggles re-arm
             state = await self.redis.get(reaction_state_key(room, message_id))
-            current = await select_message(room, message_id)
+            current = await self.feed.find_message(room, message_id)  # maybe not stored yet
             if state is None or current is None or current.deleted:
                 return  # a deletion took the reactions with it
             reactions = parse_state(state)
             event_id = await self.feed.ids.next_id(room)
-            await ChatMessage.get_pymongo_collection().update_one(
-                {"room": room, "message_id": message_id},
-                {
-                    "$set": {
-                        "reactions": [r.model_dump() for r in reactions],
-                        "event_id": event_id,
-                    }
-                },
-            )
+            # Posts acknowledged by the log: the history writer stores the event instead.
+            if not self.feed.acknowledged_by_log:
+                await ChatMessage.get_pymongo_collection().update_one(
+                    {"room": room, "message_id": message_id},
+                    {
+                        "$set": {
+                            "reactions": [r.model_dump() for r in reactions],
+                            "event_id": event_id,
+                        }
+                    },
+                )
         finally:
             await self.redis.eval(RELEASE_IF_OWNED, 1, key, token)
         changed = current.model_copy(update={"reactions": reactions, "event_id": event_id})

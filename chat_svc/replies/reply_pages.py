@@ -9,7 +9,7 @@ from quart import Blueprint, abort
 from quart.typing import ResponseReturnValue
 
 from chat_svc.auth.viewers import signed_in, signed_in_viewer
-from chat_svc.models.messages import ChatMessage, MessageRecord, record_of, select_message
+from chat_svc.models.messages import ChatMessage, MessageRecord, record_of
 from chat_svc.replies.reply_quotes import reply_target
 from chat_svc.services import services_of
 from chat_svc.web.forms import MessageForm, SignOutForm
@@ -56,8 +56,10 @@ async def show_replies(slug: str, message_id: int) -> ResponseReturnValue:
 @signed_in
 async def reply_form(slug: str, message_id: int) -> ResponseReturnValue:
     room = await visible_room_or_404(slug, member_only=True)
-    quote = await reply_target(room.slug, message_id)
-    original = await select_message(room.slug, message_id)
+    # The history index: a message just posted may not be stored yet (history_writer/).
+    history = services_of().reads.history
+    quote = await reply_target(room.slug, message_id, history.message)
+    original = await history.message(room.slug, message_id)
     if quote is None or original is None:
         abort(404)
     form = MessageForm(None, max_chars=services_of().settings.message_max_chars)

@@ -10,6 +10,7 @@ kept for what the person wrote (posts, edits, deletions)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from pymongo import ReturnDocument
 from redis.exceptions import RedisError
@@ -23,14 +24,18 @@ from chat_svc.reads.latest_cache import LatestCache
 log = logging.getLogger(__name__)
 
 FIRST_LINE_CHARS = 140
+MessageLookup = Callable[[str, int], Awaitable[MessageRecord | None]]
 
 
-async def reply_target(room: str, message_id: int | None) -> ReplyQuote | None:
+async def reply_target(
+    room: str, message_id: int | None, find: MessageLookup = select_message
+) -> ReplyQuote | None:
     """The quote of message ``message_id`` of ``room``; None when there is no such message
-    or it is deleted (the post then stands as a message of its own)."""
+    or it is deleted (the post then stands as a message of its own). ``find``: the history
+    index when posts are acknowledged by the log (the original may not be stored yet)."""
     if message_id is None:
         return None
-    original = await select_message(room, message_id)
+    original = await find(room, message_id)
     if original is None or original.deleted:
         log.info("reply to a missing message posted as a plain message", extra={"room": room})
         return None
@@ -69,6 +74,17 @@ async def count_reply(cache: LatestCache, reply: ReplyQuote, room: str) -> None:
     )
     if updated is not None:
         await _recache(cache, MessageRecord.model_validate(updated))
+
+
+async def count_logged_reply(
+    cache: LatestCache, find: MessageLookup, reply: ReplyQuote, room: str
+) -> None:
+    """Posts acknowledged by the log: the cache counts the reply now, the history writer
+    counts it in the store when it stores the reply (chat_svc/history_writer/), since the
+    original itself may not be stored yet."""
+    original = await find(room, reply.message_id)
+    if original is not None:
+        await _recache(cache, original.model_copy(update={"reply_count": original.reply_count + 1}))
 
 
 async def mark_quotes_deleted(cache: LatestCache, original: MessageRecord) -> None:

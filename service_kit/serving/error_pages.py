@@ -91,16 +91,7 @@ def install_error_pages(app: Quart) -> None:
         database_log.warning(
             "database unavailable on %s %s: %s", request.method, request.path, error
         )
-        if is_htmx():
-            body = DATABASE_DOWN_FRAGMENT
-        else:
-            body, _ = await render_error(503, DATABASE_DOWN_MESSAGE)
-        return Response(
-            body,
-            status=503,
-            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-            content_type="text/html; charset=utf-8",
-        )
+        return await unavailable_response(DATABASE_DOWN_MESSAGE, RETRY_AFTER_SECONDS)
 
     busy_log = ThrottledLog(log, DATABASE_LOG_SECONDS)
 
@@ -116,6 +107,21 @@ def install_error_pages(app: Quart) -> None:
     async def _unexpected(error: Exception) -> ResponseReturnValue:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return await render_error(500)
+
+
+async def unavailable_response(message: str, retry_after: int) -> Response:
+    """503 with ``Retry-After`` saying ``message``: the whole page, or for HTMX the message
+    alone, swapped into the form (which keeps the text)."""
+    if is_htmx():
+        body = f'<p class="error" role="alert">{message}</p>'
+    else:
+        body, _ = await render_error(503, message)
+    return Response(
+        body,
+        status=503,
+        headers={"Retry-After": str(retry_after)},
+        content_type="text/html; charset=utf-8",
+    )
 
 
 async def busy_response() -> Response:
@@ -141,4 +147,3 @@ DATABASE_DOWN_MESSAGE = (
     "Our database is not answering right now, so nothing you just sent was saved. "
     "Please retry in a few seconds."
 )
-DATABASE_DOWN_FRAGMENT = f'<p class="error" role="alert">{DATABASE_DOWN_MESSAGE}</p>'

@@ -26,7 +26,6 @@ from chat_svc.files.storage.object_store import (
     StoreUnavailableError,
 )
 from chat_svc.files.uploading.file_kinds import GENERIC_TYPE, is_inline_image
-from chat_svc.models.messages import select_message
 from chat_svc.services import services_of
 from service_kit.serving.error_pages import render_error
 
@@ -46,7 +45,7 @@ async def _member_file(room: str, message_id: int, file_id: str) -> StoredFile:
     found = await select_file(file_id)
     if found is None or found.room != room or found.message_id != message_id:
         abort(404)
-    message = await select_message(room, message_id)
+    message = await services_of().reads.history.message(room, message_id)  # maybe not stored yet
     if message is None or message.deleted:
         abort(404)  # deleted: its objects are being removed (file_worker.py)
     return found

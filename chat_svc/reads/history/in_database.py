@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import cast
 
 from redis.exceptions import RedisError
 
@@ -19,7 +20,7 @@ from chat_svc.models.messages import (
     select_messages_before,
     select_messages_from,
 )
-from chat_svc.reads.latest_cache import LatestCache, latest_through_cache
+from chat_svc.reads.latest_cache import LatestCache, latest_key, latest_through_cache
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,19 @@ class DatabaseHistory:
         return await count_unread_messages(read_positions, reader=reader)
 
     async def message(self, room: str, message_id: int) -> MessageRecord | None:
-        return await select_message(room, message_id)
+        # The cache first: with posts acknowledged by the log a message just posted (or
+        # posted while the database is down) may not be stored yet (chat_svc/history_writer/).
+        try:
+            found = await self.cache.redis.zrangebyscore(latest_key(room), message_id, message_id)
+            cached = cast(list[bytes], found)
+        except (RedisError, OSError):
+            cached = []
+        newest = max(
+            (MessageRecord.model_validate_json(item) for item in cached),
+            key=lambda message: message.stream_id,
+            default=None,
+        )
+        return newest if newest is not None else await select_message(room, message_id)
 
     async def newest_event_id(self, room: str) -> int:
         return await select_highest_event_id(room)

@@ -16,6 +16,7 @@ from tests.integration.chat_svc.conftest import AppFactory
 from tests.integration.chat_svc.fake_auth import FakeAuth
 from tests.integration.chat_svc.file_posts import file_urls, post_files
 from tests.integration.chat_svc.people import sign_in
+from tests.support.history_stored import stored_when_written
 
 # As a textarea sends it: CRLF line breaks, non-ASCII, a dash run like a boundary's start.
 SENT_TEXT = "héllo 👋\r\n--not a boundary\r\nthe end"
@@ -36,6 +37,8 @@ async def test_a_multipart_post_stores_its_text_whole_and_no_file_unless_one_was
         )
         text_only_files = await StoredFile.find_all().count()
         _, page = await ada.get("/rooms/general")
+        for _, _, location in (text_only, with_file):
+            await stored_when_written("general", int(location.rsplit("-", 1)[1]))
         stored = {
             message.message_id: message
             async for message in ChatMessage.find(ChatMessage.room == "general")

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import re
 
-from chat_svc.models.messages import select_message
 from tests.integration.chat_svc.conftest import AppFactory, serve
 from tests.integration.chat_svc.fake_auth import FakeAuth
 from tests.integration.chat_svc.people import sign_in
 from tests.integration.chat_svc.test_post_fast_path import served_fast
 from tests.integration.chat_svc.test_room_streams import room_stream
 from tests.integration.chat_svc.test_streams import next_event
+from tests.support.history_stored import stored_when_written
 
 SOURCE = "**Bob**, see `@Bob` and:\n```python\nprint('hi')\n```"
 BODY = re.compile(r'<div class="message-body message-text" dir="auto">(.*?)</div>\n', re.DOTALL)
@@ -38,8 +38,7 @@ async def test_a_formatted_post_is_stored_rendered_and_sent_the_same_everywhere(
         message_id = int(event.id)
         assert served_fast(app) == 1  # the post fast path stored it
 
-        stored = await select_message("general", message_id)
-        assert stored is not None
+        stored = await stored_when_written("general", message_id)
         assert stored.body == SOURCE  # what an edit starts from
         assert stored.body_html.startswith("<p><strong>Bob</strong>, see <code>@Bob</code>")
         assert '<pre><code class="language-python"><span class="nb">print</span>' in (
@@ -58,7 +57,7 @@ async def test_a_formatted_post_is_stored_rendered_and_sent_the_same_everywhere(
             f"/rooms/general/messages/{message_id}/edit", body="~~done~~ @Bob"
         )
         assert status == 303
-        edited = await select_message("general", message_id)
-        assert edited is not None and edited.body == "~~done~~ @Bob"
+        edited = await stored_when_written("general", message_id, lambda m: m.edited_at is not None)
+        assert edited.body == "~~done~~ @Bob"
         assert edited.body_html == "<s>done</s> @Bob"
         assert edited.mentions == (bob.user_id,)

@@ -19,6 +19,7 @@ from chat_svc.services import services_of
 from tests.integration.chat_svc.conftest import AppFactory, message_ids_in
 from tests.integration.chat_svc.fake_auth import FakeAuth
 from tests.integration.chat_svc.people import sign_in
+from tests.support.history_stored import stored_when_written
 
 POSTS = 30
 
@@ -69,6 +70,7 @@ async def test_reads_match_what_was_written_before_and_after_valkey_is_flushed(
             assert await history.newest_event_id("general") == deleted.stream_id
 
         await check()
+        await stored_when_written("general", deleted.message_id, lambda m: m.deleted)
         await redis_client.flushall()  # the index is lost: the database answers meanwhile
         await check()
         await history.wait_rebuilt()  # the index is whole again

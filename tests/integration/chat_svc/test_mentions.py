@@ -15,6 +15,7 @@ from tests.integration.chat_svc.fake_auth import FakeAuth
 from tests.integration.chat_svc.people import sign_in
 from tests.integration.chat_svc.test_room_streams import browser, room_stream
 from tests.integration.chat_svc.test_streams import Events, next_event
+from tests.support.history_stored import stored_when_written
 
 
 def message_item(html: str, message_id: int) -> str:
@@ -73,11 +74,11 @@ async def test_an_edit_recognises_mentions_again_and_a_deletion_drops_them(
         message_id = message_ids_in(page)[-1]
         base = f"/rooms/general/messages/{message_id}"
         assert (await bob.post(f"{base}/edit", body="hello everyone"))[0] == 303
-        edited = await select_message("general", message_id)
+        edited = await stored_when_written("general", message_id, lambda m: "everyone" in m.body)
         assert (await bob.post(f"{base}/edit", body="hello @ANN!"))[0] == 303
-        edited_again = await select_message("general", message_id)
+        edited_again = await stored_when_written("general", message_id, lambda m: bool(m.mentions))
         assert (await bob.post(f"{base}/delete"))[0] == 303
-        deleted = await select_message("general", message_id)
+        deleted = await stored_when_written("general", message_id, lambda m: m.deleted)
     assert edited is not None and edited.mentions == ()
     assert edited_again is not None and edited_again.mentions == (ann.user_id,)
     assert deleted is not None and deleted.mentions == ()
@@ -100,8 +101,8 @@ async def test_only_members_are_recognised_and_a_newcomer_counts_once_joined(
         await ann.say(slug, "@Carl welcome")
         _, page = await ann.get(f"/rooms/{slug}")
         first, second = message_ids_in(page)[-2:]
-        before = await select_message(slug, first)
-        after = await select_message(slug, second)
+        before = await stored_when_written(slug, first)
+        after = await stored_when_written(slug, second)
     assert before is not None and before.mentions == ()
     assert after is not None and after.mentions == (carl.user_id,)
 

@@ -32,9 +32,8 @@ async def stored_reactions(
     """The message's reactions in the store once the flush wrote ``until`` (a predicate)."""
     async with asyncio.timeout(10):  # a safety net: the flush runs within half a second
         while True:
-            message = await select_message(room, message_id)
-            assert message is not None
-            if until is None or until(message.reactions):
+            message = await select_message(room, message_id)  # stored once the writer ran
+            if message is not None and (until is None or until(message.reactions)):
                 return message.reactions
             await asyncio.sleep(0.1)
 

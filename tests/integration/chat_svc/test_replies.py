@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 
-from chat_svc.models.messages import select_message
 from tests.integration.chat_svc.conftest import AppFactory
 from tests.integration.chat_svc.fake_auth import FakeAuth
 from tests.integration.chat_svc.people import sign_in
+from tests.support.history_stored import stored_when_written
 
 
 def newest_id(page: str) -> int:
@@ -49,8 +49,8 @@ async def test_a_reply_quotes_its_original_counts_and_says_when_it_is_gone(
         assert f'<a class="reply-count" href="{replies_link}">1 reply</a>' in (
             message_html(page, original)
         )
-        stored = await select_message("general", reply)
-        assert stored is not None and ada.user_id in stored.mentions  # notified as a mention
+        stored = await stored_when_written("general", reply)
+        assert ada.user_id in stored.mentions  # notified as a mention
 
         status, around = await ada.get(f"/rooms/general?around={original}")
         assert status == 200 and f'id="message-{original}"' in around
@@ -64,8 +64,10 @@ async def test_a_reply_quotes_its_original_counts_and_says_when_it_is_gone(
 
         # Not a message of this room: posted as a message of its own.
         await bob.post("/rooms/general/messages", body="stray", reply_to="999999")
-        stray = await select_message("general", newest_id((await ada.get("/rooms/general"))[1]))
-        assert stray is not None and stray.body == "stray" and stray.reply is None
+        stray = await stored_when_written(
+            "general", newest_id((await ada.get("/rooms/general"))[1])
+        )
+        assert stray.body == "stray" and stray.reply is None
 
         status, _, _ = await ada.post(f"/rooms/general/messages/{original}/delete")
         assert status == 303

@@ -231,7 +231,9 @@ async def test_after_a_nats_reconnect_streams_resume_and_miss_nothing(
     # Core NATS drops what is published while a replica reconnects, so the replica ends its
     # streams and every client resumes from the last id it holds.
     ada = fake_auth.sign_in("Ada")
-    async with serve(make_chat_app()) as base, signed_in_client(base, ada) as poster:
+    # Stored while NATS is down: posts acknowledged by the database (the log answers 503).
+    app = make_chat_app(posts_acknowledged_by="database")
+    async with serve(app) as base, signed_in_client(base, ada) as poster:
         async with open_stream(base, ada.token, "?after=0") as (_, events):
             await post(poster, "before the outage")
             assert await next_ids(events, 1) == [1]
@@ -284,7 +286,7 @@ async def test_a_post_whose_publish_failed_reaches_every_stream_once(
     # shorter than any retry, comes after it) and published until JetStream takes it; each
     # stream shows it once, also where a copy had arrived already.
     ada = fake_auth.sign_in("Ada")
-    poster_app = make_chat_app()
+    poster_app = make_chat_app(posts_acknowledged_by="database")  # stored, then published
     async with (
         serve(poster_app) as first,
         serve(make_chat_app(reorder_window_seconds=0.05)) as second,
@@ -321,7 +323,7 @@ async def test_a_post_neither_published_nor_sent_again_is_published_later(
     # attempts in the background bring the post to the streams and to JetStream (whose
     # consumers, such as mention e-mails, would otherwise never hear of it).
     ada = fake_auth.sign_in("Ada")
-    poster_app = make_chat_app()
+    poster_app = make_chat_app(posts_acknowledged_by="database")  # stored, then published
     async with (
         serve(poster_app) as base,
         open_stream(base, ada.token, "?after=0") as (_, watching),

@@ -41,6 +41,9 @@ pytestmark = [
 def stack_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in GENEROUS_LIMITS.items():
         monkeypatch.setenv(name, value)
+    # The two tests on this fixture hold posts acknowledged by the database to its own
+    # promises (stored when answered, 503 while down); the log's are tested further down.
+    monkeypatch.setenv("CHAT_POSTS_ACKNOWLEDGED_BY", "database")
 
 
 def start(data_dir: Path, ports: StackPorts) -> Topology:
@@ -178,3 +181,86 @@ async def _sign_in_status(auth_url: str) -> int:
         fields = {"email": "steady@example.com", "password": PASSWORD}
         response = await submit_form(auth, "/sign-in", fields)
     return response.status_code
+
+
+@pytest.fixture
+def logged_stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Topology]:
+    """Posts acknowledged by the log (chat_svc/history_writer/). Chat keeps session checks
+    and room lookups for 2 minutes: auth_svc checks sessions in the same database, which
+    this test kills; this one is about chat's own writes."""
+    for name, value in GENEROUS_LIMITS.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("CHAT_MESSAGE_RATE_COUNT", "100000")
+    monkeypatch.setenv("CHAT_POSTS_ACKNOWLEDGED_BY", "log")
+    monkeypatch.setenv("CHAT_TOKEN_CACHE_SECONDS", "120")
+    topology = start(tmp_path, StackPorts(*(free_port() for _ in fields(StackPorts))))
+    try:
+        yield topology
+    finally:
+        topology.stop()
+
+
+OUTAGE_SECONDS = 30.0
+PACE_SECONDS = 0.02  # 50 messages a second, one after another (their ids in posting order)
+
+
+@pytest.mark.timeout(300)
+async def test_with_posts_acknowledged_by_the_log_a_database_outage_loses_and_doubles_nothing(
+    logged_stack: Topology,
+) -> None:
+    chat = await accounts_of(logged_stack).new_chat_user(
+        "logged@example.com", "Logged", logged_stack.chat_urls[0], PASSWORD
+    )
+    acknowledged: dict[int, str] = {}  # message id -> body, from each 303's Location
+    statuses: list[int] = []
+    try:
+        csrf = await chat_csrf_token(chat)
+
+        async def post_for(seconds: float) -> None:
+            number, until = len(statuses), time.monotonic() + seconds
+            while (now := time.monotonic()) < until:
+                body = f"logged {number}"
+                response = await post_message(chat, body, csrf)
+                statuses.append(response.status_code)
+                if response.status_code == 303:
+                    acknowledged[int(response.headers["location"].rsplit("-", 1)[1])] = body
+                number += 1
+                await asyncio.sleep(max(0.0, now + PACE_SECONDS - time.monotonic()))
+
+        await post_for(2)
+        ferretdb = logged_stack.processes["ferretdb"]
+        os.kill(ferretdb.process.pid, signal.SIGKILL)
+        ferretdb.process.wait()
+        posted_before = len(statuses)
+        await post_for(OUTAGE_SECONDS)
+        during = statuses[posted_before:]
+        people_while_down = await chat.get("/people")
+        lag_while_down = (await chat.get("/readyz")).json()["reports"]["history_writer"]
+        await asyncio.to_thread(logged_stack.start_ferretdb, tmp_dir(logged_stack))
+        await post_for(2)
+    finally:
+        await chat.aclose()
+
+    # Posting went on through the outage, at about the pace asked (a loaded machine: >= 20/s).
+    assert set(during) == {303}, sorted(set(during))
+    assert len(during) >= OUTAGE_SECONDS * 20, len(during)
+    # Reads that need the database said so meanwhile.
+    assert people_while_down.status_code == 503
+    assert "database is not answering" in people_while_down.text
+    # /readyz reported how far the database was behind (held since the kill, ~30 s).
+    assert lag_while_down["lag_seconds"] >= OUTAGE_SECONDS / 2, lag_while_down
+    # Every acknowledged message stored once, in the order of its ids, once the writer caught up.
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(logged_stack.env["MONGODB_URL"])
+    try:
+        name = service_database_name(os.environ.get("MONGODB_DATABASE", "chat_app"), "chat_svc")
+        messages = client[name]["messages"]
+        async with asyncio.timeout(90):
+            while await messages.count_documents({}) < len(acknowledged):
+                await asyncio.sleep(0.5)
+        await asyncio.sleep(2)  # nothing more arrives: no doubles written late
+        stored = [(int(str(d["message_id"])), str(d["body"])) async for d in messages.find({})]
+    finally:
+        await client.close()
+    assert len(stored) == len(acknowledged)
+    assert dict(stored) == acknowledged
+    assert [message_id for message_id, _ in stored] == sorted(acknowledged)

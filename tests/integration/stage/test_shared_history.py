@@ -35,7 +35,16 @@ async def test_older_messages_posted_on_one_replica_are_served_by_the_other_from
             await ada.post(unique(f"kept {number}"))
         page = await ada.client.get("/rooms/general")
         newest_id = max(int(found) for found in MESSAGE_ID.findall(page.text))
-        # Valkey forgets everything: only the database still has these messages.
+        # Once the history writer stored them (posts are acknowledged by the log), Valkey
+        # forgets everything: only the database still has these messages.
+        client, name = chat_database(stage)
+        try:
+            async with asyncio.timeout(30):
+                wanted = {"body": {"$in": ada.posted}}
+                while await client[name]["messages"].count_documents(wanted) < len(ada.posted):
+                    await asyncio.sleep(0.1)
+        finally:
+            await client.close()
         redis = Redis.from_url(stage.env["REDIS_URL"])
         try:
             await redis.flushall()

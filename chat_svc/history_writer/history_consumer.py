@@ -1,0 +1,165 @@
+"""The durable ``chat_svc_history``: pulls CHAT_EVENTS' message events in stream order and
+writes each batch to the database (batch_writes.py) before acking any of it.
+
+A database error acks nothing: the same batch is written again after a backoff (the writes
+are idempotent), its messages kept ours meanwhile (``in_progress``), never skipped: the
+durable redelivers without limit (max_deliver -1). Every replica runs one; they share the
+durable, and batch_writes' version checks keep a reordered pair right.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
+from redis.exceptions import RedisError
+
+from chat_svc.events import MessageChanged, MessagePosted, RoomChanged, decode_room_event
+from chat_svc.history_writer.batch_writes import write_batch
+from chat_svc.history_writer.writer_lag import WriterLag
+from chat_svc.models.messages import MessageRecord, record_of
+from chat_svc.reads.latest_cache import LatestCache
+from service_kit.events import Event, MalformedEventError
+from service_kit.messaging.durable_guard import verify_durables
+from service_kit.messaging.jetstream import DEAD_LETTER_PREFIX, Topology
+
+log = logging.getLogger(__name__)
+
+DURABLE = "chat_svc_history"
+FETCH_BATCH = 200
+RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0)  # then every 10 s, as long as it takes
+
+
+def decode_history_event(subject: str, data: bytes) -> Event:
+    if subject == RoomChanged.SUBJECT:
+        try:
+            return RoomChanged.model_validate_json(data)
+        except ValueError as error:
+            raise MalformedEventError("invalid RoomChanged") from error
+    return decode_room_event(subject, data)
+
+
+class HistoryWriter:
+    def __init__(
+        self,
+        js: JetStreamContext,
+        topology: Topology,
+        lag: WriterLag,
+        index: LatestCache | None = None,
+    ) -> None:
+        """``index``: the Valkey history index (``CHAT_HISTORY_INDEX=valkey``), told about
+        what was written, in case it was rebuilt from a database still behind the log."""
+        self.js, self.topology, self.lag, self.index = js, topology, lag, index
+        self.written = 0
+        self._stopping = asyncio.Event()
+
+    async def run(self) -> None:
+        stream = self.topology.consumers[DURABLE][0]
+        while not self._stopping.is_set():
+            try:
+                await verify_durables(self.js, self.topology, [DURABLE], patience=0)
+                subscription = await self.js.pull_subscribe_bind(DURABLE, stream)
+            except Exception as error:  # NATS down, or the durable not declared yet
+                log.warning("cannot bind %s: %s", DURABLE, error)
+                await self._sleep(1.0)
+                continue
+            log.info("history writer bound", extra={"durable": DURABLE})
+            try:
+                await self._pull(subscription)
+            except Exception:  # never a silent end: whatever it was, bind again and go on
+                log.exception("history writer failed; binding again")
+                await self._sleep(1.0)
+            finally:
+                with contextlib.suppress(Exception):  # the connection may be gone already
+                    await subscription.unsubscribe()
+
+    async def _pull(self, subscription: JetStreamContext.PullSubscription) -> None:
+        while not self._stopping.is_set():
+            try:
+                messages = await subscription.fetch(FETCH_BATCH, timeout=1.0)
+            except TimeoutError:
+                continue
+            except Exception as error:
+                log.warning("fetch failed on %s: %s", DURABLE, str(error) or type(error).__name__)
+                await self._sleep(0.5)
+                if isinstance(error, NotFoundError):
+                    return  # the durable was deleted: bind again
+                continue
+            if messages:  # nats-py may hand back none (a pull that expired on a busy loop)
+                await self._write(messages)
+
+    async def _write(self, messages: Sequence[Msg]) -> None:
+        events = [event for message in messages if (event := await self._decoded(message))]
+        self.lag.writing(min(_stored_at(message) for message in messages))
+        attempt = 0
+        while True:
+            try:
+                await write_batch(events)
+                break
+            except Exception as error:  # the database is down or failing: the same batch again
+                delay = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)]
+                attempt += 1
+                self.lag.retrying(error, attempt)
+                for message in messages:  # still ours: no redelivery to another replica
+                    with contextlib.suppress(Exception):
+                        await message.in_progress()
+                await self._sleep(delay)
+                if self._stopping.is_set():
+                    return  # unacked: redelivered after the ack wait, written then
+        await self._fill_index(events)
+        for message in messages:
+            with contextlib.suppress(Exception):  # a lost ack: redelivered, written again
+                await message.ack()
+        self.written += len(events)
+        self.lag.caught_up()
+
+    async def _fill_index(self, events: Sequence[Event]) -> None:
+        """A Valkey flushed while the database was behind is rebuilt without the messages
+        written since: they are added where absent (a cached version is kept)."""
+        if self.index is None:
+            return
+        by_room: dict[str, dict[int, MessageRecord]] = {}
+        for event in events:  # in stream order: each message's newest version stays
+            if isinstance(event, MessagePosted | MessageChanged):
+                by_room.setdefault(event.room, {})[event.message_id] = record_of(event)
+        try:
+            for room, records in by_room.items():
+                await self.index.add_absent(room, list(records.values()))
+        except (RedisError, OSError) as error:  # the next rebuild reads the database
+            log.warning("history index not told about written messages: %s", error)
+
+    async def _decoded(self, message: Msg) -> Event | None:
+        """The event, or None for one that can never be written: dead-lettered (logged)."""
+        try:
+            return decode_history_event(message.subject, message.data)
+        except MalformedEventError as error:
+            headers = {
+                "Nats-Msg-Id": f"{DURABLE}:{message.metadata.sequence.stream}",
+                "Dead-Letter-Reason": f"malformed: {error}"[:500],
+                "Dead-Letter-Consumer": DURABLE,
+                "Original-Subject": message.subject,
+            }
+            await self.js.publish(
+                f"{DEAD_LETTER_PREFIX}.{message.subject}", message.data, headers=headers
+            )
+            log.error("malformed event dead-lettered by %s: %s", DURABLE, error)
+            return None
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+
+def _stored_at(message: Msg) -> datetime:
+    stored = message.metadata.timestamp
+    assert stored is not None  # JetStream's messages always carry it
+    return stored
