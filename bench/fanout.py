@@ -12,6 +12,7 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +46,7 @@ async def publish_in_own_process(
     first_seq: int,
     rooms: tuple[str, ...] = (),
     start: float | None = None,
+    bare_exchange: bool = False,
 ) -> dict[str, Any]:
     """The publisher runs pinned to the load core in its own process (``bench.publisher``);
     message 0 leaves at ``start`` (epoch seconds; default a second from now)."""
@@ -54,6 +56,7 @@ async def publish_in_own_process(
         sys.executable, "-m", "bench.publisher", "--url", post_url, "--rate", str(rate),
         "--count", str(count), "--first-seq", str(first_seq), "--start", repr(start),
         *(["--peer"] if peer else []), *(["--rooms", ",".join(rooms)] if rooms else []),
+        *(["--bare-exchange"] if bare_exchange else []),
     ]  # fmt: skip
     child = await asyncio.create_subprocess_exec(
         *pinned(argv, LOAD_CORE), stdout=asyncio.subprocess.PIPE
@@ -127,7 +130,9 @@ async def run_ramp(
     cookies: list[str],
     meter: CpuMeter,
     infrastructure: CpuMeter,
+    floor: Callable[[], Awaitable[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
+    """``floor``: measured once the streams are open, before the steps (bench/ratios.py)."""
     # Several URLs (replicas): the subscribers are split evenly between them.
     urls = (url_events,) if isinstance(url_events, str) else url_events
     crowd = SseCrowd()
@@ -141,7 +146,10 @@ async def run_ramp(
     await asyncio.sleep(0.5)
     steps: list[dict[str, Any]] = []
     seq = 0
+    opened: dict[str, Any] = {"subscribers": plan.subscribers, "connect_seconds": connect_seconds}
     try:
+        if floor is not None:
+            opened["floor"] = await floor()
         for rate in plan.rates:
             runs = []
             for _ in range(plan.repeats):
@@ -175,7 +183,6 @@ async def run_ramp(
                 break
     finally:
         crowd.close()
-    opened = {"subscribers": plan.subscribers, "connect_seconds": connect_seconds}
     return opened | {"steps": steps, **ramp_summary(steps)}
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from bench import files, history, limits, overload, rooms, search, sign_in, typing_load
+from bench import files, history, limits, overload, ratios, rooms, search, sign_in, typing_load
 from bench.fanout import run_ramp
 from bench.history_curve import Filler
 from bench.modes import Mode
@@ -158,7 +158,11 @@ async def bench_fanout(mode: Mode, logs: Path) -> dict[str, Any]:
             SUBSCRIBER_COOKIES,
             CpuMeter([stack.pid("chat-a")]),
             CpuMeter(stack.infrastructure_pids()),
+            lambda: ratios.measure_floor(
+                stack, url, mode.one_replica.subscribers, max(20, mode.limit_samples // 50)
+            ),
         )
+        results["ratios"] = ratios.as_json(results["one_replica"])
     with running_stack(logs / "fanout-alone") as stack:
         url = stack.start_chat("chat-a")
         results["alone"] = await run_ramp(
