@@ -27,6 +27,7 @@ from redis.asyncio import Redis
 from chat_svc.models.memberships import NotificationLevel, select_memberships_of
 from chat_svc.models.rooms import RoomKind
 from chat_svc.reads.sidebar import RoomPlace, last_opened, place_of
+from chat_svc.stream_storms.coalesced_commands import coalesced
 
 READY = "~ready"
 OPENED = "~opened"
@@ -137,9 +138,9 @@ class PersonRooms:
 
     async def copy_of(self, user_id: str) -> PersonRoomsCopy:
         """The person's rooms from Redis, rebuilt from the database when Redis lost them."""
-        found = parse_person_hash(
-            cast(dict[bytes, bytes], await self.redis.hgetall(person_key(user_id)))
-        )
+        key = person_key(user_id)  # read with the others asked meanwhile (stream_storms/)
+        stored = await coalesced(self.redis).call(lambda pipe: pipe.hgetall(key))
+        found = parse_person_hash(cast(dict[bytes, bytes], stored))
         return found if found is not None else await self.rebuild(user_id)
 
     async def rebuild(self, user_id: str) -> PersonRoomsCopy:
