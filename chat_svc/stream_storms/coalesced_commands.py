@@ -43,10 +43,15 @@ class CoalescedCommands:
         return await answer
 
     async def _send_while_asked(self) -> None:
-        while self._waiting:
-            await asyncio.sleep(0)  # the rest of this pass of the loop asks too
-            batch, self._waiting = self._waiting, []
-            await _send(self._redis, batch)
+        try:
+            while self._waiting:
+                await asyncio.sleep(0)  # the rest of this pass of the loop asks too
+                batch, self._waiting = self._waiting, []
+                await _send(self._redis, batch)
+        finally:  # cancelled (shutting down): nobody is left waiting for ever
+            waiting, self._waiting = self._waiting, []
+            for _, answer in waiting:
+                answer.cancel()
 
 
 async def _send(redis: Redis, batch: list[tuple[Queue, asyncio.Future[Any]]]) -> None:
