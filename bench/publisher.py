@@ -206,7 +206,6 @@ def main() -> int:
     parser.add_argument("--rate", type=float, required=True)
     parser.add_argument("--count", type=int, required=True)
     parser.add_argument("--first-seq", type=int, default=0)
-    parser.add_argument("--start", type=float, required=True, help="epoch seconds of message 0")
     parser.add_argument("--rooms", default="", help="comma-separated slugs to post to in turn")
     parser.add_argument("--bare-exchange", action="store_true", help="GET /healthz instead")
     args = parser.parse_args()
@@ -215,9 +214,13 @@ def main() -> int:
         rooms = tuple(slug for slug in args.rooms.split(",") if slug)
         poster = poster_for(args.url, args.peer, rooms, args.bare_exchange)
         await poster.prepare()
+        # Started and connected: the parent answers with the epoch time of message 0.
+        sys.stdout.write("ready\n")
+        sys.stdout.flush()
+        start = float(await asyncio.to_thread(sys.stdin.readline))
         try:
             return await publish_open_loop(
-                poster, args.rate, args.count, args.first_seq, start=args.start
+                poster, args.rate, args.count, args.first_seq, start=start
             )
         finally:
             await poster.close()

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -29,7 +28,6 @@ from bench.stats import latency_summary
 PACE_PER_S = 20.0  # the rate of the two ratio targets
 ACKNOWLEDGED_BY = "CHAT_POSTS_ACKNOWLEDGED_BY"
 SEND_ROUNDS = 20
-PROBE_START_SECONDS = 3.0
 # bench/paced_floor.py's names: the Valkey SET stands for the intake script's round trip.
 ROUND_TRIPS = ("redis_set", "jetstream_publish_ack", "database_insert")
 
@@ -42,12 +40,7 @@ def acknowledged_by() -> str:
 
 async def measure_floor(stack: Stack, url: str, subscribers: int, samples: int) -> dict[str, Any]:
     """The floor's parts, p50 in ms, paced as the 20 msg/s step paces its posts."""
-    # Its first request a few seconds on: a loaded machine starts a process slowly, and
-    # a late start would send the overdue requests at once and time them from their due time.
-    start = time.time() + PROBE_START_SECONDS
-    exchange = await publish_in_own_process(
-        url, False, PACE_PER_S, samples, 0, start=start, bare_exchange=True
-    )
+    exchange = await publish_in_own_process(url, False, PACE_PER_S, samples, 0, bare_exchange=True)
     trips = await asyncio.to_thread(paced_floor, stack, samples)
     sends = await asyncio.to_thread(send_floor, subscribers, SEND_ROUNDS)
     return {
