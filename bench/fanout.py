@@ -80,19 +80,6 @@ async def start_publisher(
     return start, asyncio.create_task(result())
 
 
-async def publish_in_own_process(
-    post_url: str,
-    peer: bool,
-    rate: float,
-    count: int,
-    first_seq: int,
-    rooms: tuple[str, ...] = (),
-    bare_exchange: bool = False,
-) -> dict[str, Any]:
-    _, result = await start_publisher(post_url, peer, rate, count, first_seq, rooms, bare_exchange)
-    return await result
-
-
 async def run_step(
     crowd: SseCrowd,
     post_url: str,

@@ -20,7 +20,7 @@ import os
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from bench.fanout import publish_in_own_process
+from bench.fanout import start_publisher
 from bench.limits import paced_floor, send_floor
 from bench.stack import Stack
 from bench.stats import latency_summary
@@ -40,7 +40,8 @@ def acknowledged_by() -> str:
 
 async def measure_floor(stack: Stack, url: str, subscribers: int, samples: int) -> dict[str, Any]:
     """The floor's parts, p50 in ms, paced as the 20 msg/s step paces its posts."""
-    exchange = await publish_in_own_process(url, False, PACE_PER_S, samples, 0, bare_exchange=True)
+    _, probing = await start_publisher(url, False, PACE_PER_S, samples, 0, bare_exchange=True)
+    exchange = await probing
     trips = await asyncio.to_thread(paced_floor, stack, samples)
     sends = await asyncio.to_thread(send_floor, subscribers, SEND_ROUNDS)
     return {
