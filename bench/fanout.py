@@ -12,6 +12,7 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,8 +26,10 @@ P99_TARGET_MS = 50.0
 # Past the target the ramp goes on to find the throughput ceiling, until the server is
 # clearly saturated (queues grow for the whole step) or a message is lost.
 P99_SATURATED_MS = 1000.0
-# Message 0 leaves this long after the publisher is started: past the child's start-up.
-PUBLISHER_START_SECONDS = 1.0
+# Message 0 leaves this long after the publisher said it is ready (started and connected):
+# a loaded machine took 2-3 s to start it, and a start fixed in advance then sent the overdue
+# messages at once and timed them from their due time (seconds of "latency").
+PUBLISHER_START_SECONDS = 0.2
 PUBLISHER_SLACK_SECONDS = 90.0  # past its last scheduled post, for the answers to come
 
 
@@ -38,41 +41,53 @@ class FanoutPlan:
     repeats: int
 
 
-async def publish_in_own_process(
+async def start_publisher(
     post_url: str,
     peer: bool,
     rate: float,
     count: int,
     first_seq: int,
     rooms: tuple[str, ...] = (),
-    start: float | None = None,
-) -> dict[str, Any]:
+    bare_exchange: bool = False,
+) -> tuple[float, asyncio.Task[dict[str, Any]]]:
     """The publisher runs pinned to the load core in its own process (``bench.publisher``);
-    message 0 leaves at ``start`` (epoch seconds; default a second from now)."""
-    if start is None:
-        start = time.time() + PUBLISHER_START_SECONDS
+    once it is ready it is told when message 0 leaves. That time (epoch seconds), and its
+    result to come."""
     argv = [
         sys.executable, "-m", "bench.publisher", "--url", post_url, "--rate", str(rate),
-        "--count", str(count), "--first-seq", str(first_seq), "--start", repr(start),
+        "--count", str(count), "--first-seq", str(first_seq),
         *(["--peer"] if peer else []), *(["--rooms", ",".join(rooms)] if rooms else []),
+        *(["--bare-exchange"] if bare_exchange else []),
     ]  # fmt: skip
     child = await asyncio.create_subprocess_exec(
-        *pinned(argv, LOAD_CORE), stdout=asyncio.subprocess.PIPE
+        *pinned(argv, LOAD_CORE), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
     )
-    # Its posts time out after 30 s each (bench/publisher.py): a publisher still running
-    # well past its schedule is stuck, and is ended rather than waited on forever.
-    try:
-        out, _ = await asyncio.wait_for(
-            child.communicate(), count / rate + (start - time.time()) + PUBLISHER_SLACK_SECONDS
-        )
-    except TimeoutError:
-        child.kill()
-        await child.wait()
-        raise
-    if child.returncode != 0:
-        raise RuntimeError(f"the publisher failed with exit code {child.returncode}")
-    result: dict[str, Any] = json.loads(out)
-    return result
+    assert child.stdin is not None
+    assert child.stdout is not None
+    if (await asyncio.wait_for(child.stdout.readline(), 120)).strip() != b"ready":
+        raise RuntimeError("the publisher did not start")
+    start = time.time() + PUBLISHER_START_SECONDS
+    child.stdin.write(f"{start!r}\n".encode())
+    await child.stdin.drain()
+
+    async def result() -> dict[str, Any]:
+        # Its posts time out after 30 s each (bench/publisher.py): a publisher still running
+        # well past its schedule is stuck, and is ended rather than waited on forever.
+        try:
+            out, _ = await asyncio.wait_for(
+                child.communicate(),
+                count / rate + (start - time.time()) + PUBLISHER_SLACK_SECONDS,
+            )
+        except TimeoutError:
+            child.kill()
+            await child.wait()
+            raise
+        if child.returncode != 0:
+            raise RuntimeError(f"the publisher failed with exit code {child.returncode}")
+        found: dict[str, Any] = json.loads(out)
+        return found
+
+    return start, asyncio.create_task(result())
 
 
 async def run_step(
@@ -87,10 +102,7 @@ async def run_step(
 ) -> dict[str, Any]:
     crowd.reset()
     count = max(5, int(rate * seconds))
-    start = time.time() + PUBLISHER_START_SECONDS
-    publishing = asyncio.create_task(
-        publish_in_own_process(post_url, peer, rate, count, first_seq, start=start)
-    )
+    start, publishing = await start_publisher(post_url, peer, rate, count, first_seq)
     # CPU is measured from message 0's send time: the publisher's start-up second, when
     # the server idles, would otherwise dilute every CPU share (and inflate deliveries per
     # CPU-second by about a third in 3 s steps).
@@ -139,7 +151,9 @@ async def run_ramp(
     cookies: list[str],
     meter: CpuMeter,
     infrastructure: CpuMeter,
+    floor: Callable[[], Awaitable[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
+    """``floor``: measured once the streams are open, before the steps (bench/ratios.py)."""
     # Several URLs (replicas): the subscribers are split evenly between them.
     urls = (url_events,) if isinstance(url_events, str) else url_events
     crowd = SseCrowd()
@@ -153,7 +167,10 @@ async def run_ramp(
     await asyncio.sleep(0.5)
     steps: list[dict[str, Any]] = []
     seq = 0
+    opened: dict[str, Any] = {"subscribers": plan.subscribers, "connect_seconds": connect_seconds}
     try:
+        if floor is not None:
+            opened["floor"] = await floor()
         for rate in plan.rates:
             runs = []
             for _ in range(plan.repeats):
@@ -187,7 +204,6 @@ async def run_ramp(
                 break
     finally:
         crowd.close()
-    opened = {"subscribers": plan.subscribers, "connect_seconds": connect_seconds}
     return opened | {"steps": steps, **ramp_summary(steps)}
 
 

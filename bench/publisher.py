@@ -101,6 +101,27 @@ class PeerPoster:
 
 
 @dataclass
+class BareExchange:
+    """``GET /healthz`` paced as the posts are, from the same kind of client and process:
+    the HTTP exchange a post cannot avoid (bench/ratios.py's floor)."""
+
+    base_url: str
+    http: httpx.AsyncClient = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.http = httpx.AsyncClient(base_url=self.base_url, timeout=30)
+
+    async def prepare(self) -> None:
+        (await self.http.get("/healthz")).raise_for_status()
+
+    async def post(self, seq: int, due: float) -> int:
+        return (await self.http.get("/healthz")).status_code
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+
+@dataclass
 class NatsPoster:
     """Publishes ``MessagePosted`` straight to the room's NATS subject, ids counting up from 1
     on a fresh stack: the fan-out alone (render, frame, write), without the POST's cost."""
@@ -130,7 +151,11 @@ class NatsPoster:
         await self.nats.drain()
 
 
-def poster_for(url: str, peer: bool, rooms: tuple[str, ...] = ()) -> Poster:
+def poster_for(
+    url: str, peer: bool, rooms: tuple[str, ...] = (), bare_exchange: bool = False
+) -> Poster:
+    if bare_exchange:
+        return BareExchange(url)
     if url.startswith("nats://"):
         return NatsPoster(url)
     return PeerPoster(url) if peer else ChatPoster(url, rooms=rooms)
@@ -187,17 +212,21 @@ def main() -> int:
     parser.add_argument("--rate", type=float, required=True)
     parser.add_argument("--count", type=int, required=True)
     parser.add_argument("--first-seq", type=int, default=0)
-    parser.add_argument("--start", type=float, required=True, help="epoch seconds of message 0")
     parser.add_argument("--rooms", default="", help="comma-separated slugs to post to in turn")
+    parser.add_argument("--bare-exchange", action="store_true", help="GET /healthz instead")
     args = parser.parse_args()
 
     async def burst() -> PublishResult:
         rooms = tuple(slug for slug in args.rooms.split(",") if slug)
-        poster = poster_for(args.url, args.peer, rooms)
+        poster = poster_for(args.url, args.peer, rooms, args.bare_exchange)
         await poster.prepare()
+        # Started and connected: the parent answers with the epoch time of message 0.
+        sys.stdout.write("ready\n")
+        sys.stdout.flush()
+        start = float(await asyncio.to_thread(sys.stdin.readline))
         try:
             return await publish_open_loop(
-                poster, args.rate, args.count, args.first_seq, start=args.start
+                poster, args.rate, args.count, args.first_seq, start=start
             )
         finally:
             await poster.close()

@@ -12,6 +12,7 @@ matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt
 
 from bench.files import files_table
+from bench.ratios import ratios_table
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 START, END = "<!-- bench:results:start -->", "<!-- bench:results:end -->"
@@ -148,6 +149,14 @@ def _spread(data: dict[str, Any], key: str, digits: int = 0) -> str:
     return f"{data[key]:,.{digits}f} ({low:,.{digits}f}-{high:,.{digits}f})"
 
 
+def connected(fanout: dict[str, Any]) -> str:
+    """Results saved before the ramp timed its opening (2026-12-07) have no such figure."""
+    seconds = fanout.get("connect_seconds")
+    return (
+        "opening not timed in that run" if seconds is None else f"connected at once in {seconds} s"
+    )
+
+
 def per_cpu_second(step: dict[str, Any]) -> float:
     """Deliveries per second of the stream process's CPU: the capacity of one process,
     whatever else shared its core during the step."""
@@ -212,8 +221,7 @@ def tables(results: dict[str, Any]) -> str:
     for label, fanout in (_fanouts(results) | _issue15_fanouts(results)).items():
         lines += [
             "",
-            f"Fan-out, {label}, {fanout['subscribers']} subscribers"
-            f" (connected at once in {fanout.get('connect_seconds', '?')} s):",
+            f"Fan-out, {label}, {fanout['subscribers']} subscribers ({connected(fanout)}):",
             "",
             "| msg/s | deliveries/s | per CPU-s | p50 ms | p99 ms | max ms | POST p50 ms |"
             " server CPU % | poster+NATS+Redis CPU % | load client CPU % | complete |",
@@ -293,6 +301,8 @@ def tables(results: dict[str, Any]) -> str:
                 f"| one verify's CPU ÷ the server core's CPU per sign-in | "
                 f"{data['share_of_raw_cpu']:.0%} |",
             ]
+    if "fanout" in results:
+        lines += ratios_table(results["fanout"])
     if "page" in results:
         lines += page_table(results["page"])
     if "cores" in results and "one_process" in results["cores"]:

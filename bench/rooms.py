@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from bench.fanout import publish_in_own_process, run_step
+from bench.fanout import run_step, start_publisher
 from bench.proc import CpuMeter
 from bench.publisher import CSRF, ChatPoster
 from bench.sse_load import SseCrowd
@@ -73,9 +73,10 @@ async def _rooms_step(
         crowd.reset()
     count = max(len(slugs), int(plan.rate * plan.seconds))
     meter.start()
-    published = await publish_in_own_process(
+    _, publishing = await start_publisher(
         post_url, False, plan.rate, count, first_seq, tuple(slugs)
     )
+    published = await publishing
     expected = {
         slug: [seq for seq in map(int, published["scheduled"]) if slugs[seq % len(slugs)] == slug]
         for slug in slugs

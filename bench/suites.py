@@ -20,6 +20,7 @@ from bench import (
     history,
     limits,
     overload,
+    ratios,
     rooms,
     search,
     sign_in,
@@ -168,7 +169,11 @@ async def bench_fanout(mode: Mode, logs: Path) -> dict[str, Any]:
             SUBSCRIBER_COOKIES,
             CpuMeter([stack.pid("chat-a")]),
             CpuMeter(stack.infrastructure_pids()),
+            lambda: ratios.measure_floor(
+                stack, url, mode.one_replica.subscribers, max(20, mode.limit_samples // 50)
+            ),
         )
+        results["ratios"] = ratios.as_json(results["one_replica"])
     with running_stack(logs / "fanout-alone") as stack:
         url = stack.start_chat("chat-a")
         results["alone"] = await run_ramp(

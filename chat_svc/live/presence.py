@@ -29,6 +29,7 @@ from redis.exceptions import RedisError
 from chat_svc.live.fanout import Fanout
 from chat_svc.live.sse_frames import frame
 from chat_svc.live.stream_client import StreamClient
+from chat_svc.stream_storms.coalesced_commands import coalesced
 from chat_svc.web.here_now import Person, by_name, here_html
 
 log = logging.getLogger(__name__)
@@ -80,11 +81,25 @@ class Presence:
     async def arrive(self, client: StreamClient, display_name: str) -> None:
         member = json.dumps({"user": client.user_id, "name": display_name, "tab": uuid.uuid4().hex})
         self._entries[client] = (client.room, member)
+        # With every other stream's arrival meanwhile (stream_storms/): one round trip.
+        commands = coalesced(self.redis)
         try:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                pipe.zadd(here_key(client.room), {member: time.time() + ENTRY_SECONDS})
-                pipe.set(stream_seen_key(client.user_id), time.time(), ex=SEEN_KEEP_SECONDS)
-                await pipe.execute()
+            answers = await asyncio.gather(
+                commands.call(
+                    lambda pipe: pipe.zadd(
+                        here_key(client.room), {member: time.time() + ENTRY_SECONDS}
+                    )
+                ),
+                commands.call(
+                    lambda pipe: pipe.set(
+                        stream_seen_key(client.user_id), time.time(), ex=SEEN_KEEP_SECONDS
+                    )
+                ),
+                return_exceptions=True,
+            )
+            for answer in answers:
+                if isinstance(answer, BaseException):
+                    raise answer
         except (RedisError, OSError) as error:  # a courtesy: the stream goes on without
             log.warning("presence not recorded: %s", error)
 

@@ -28,6 +28,7 @@ from typing import cast
 from redis.asyncio import Redis
 
 from chat_svc.models.messages import MessageRecord, select_messages_changed_since
+from chat_svc.stream_storms.coalesced_commands import coalesced
 
 
 def latest_key(room: str) -> str:
@@ -84,6 +85,19 @@ end
 return added
 """
 
+# KEYS: the room's ready mark, latest set, changes set. ARGV: the event id resumed after.
+# The four reads of a resume at one moment (a script runs alone): whether the cache is
+# ready, its oldest entry, what is newer, what changed since.
+RESUME_READ = """
+local after = '(' .. ARGV[1]
+return {
+  redis.call('EXISTS', KEYS[1]),
+  redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES'),
+  redis.call('ZRANGEBYSCORE', KEYS[2], after, '+inf'),
+  redis.call('ZRANGEBYSCORE', KEYS[3], after, '+inf'),
+}
+"""
+
 
 @dataclass
 class LatestCache:
@@ -92,6 +106,7 @@ class LatestCache:
 
     def __post_init__(self) -> None:
         self._add_absent = self.redis.register_script(ADD_ABSENT)
+        self._resume_read = self.redis.register_script(RESUME_READ)
 
     @property
     def bounded(self) -> bool:
@@ -183,19 +198,20 @@ class LatestCache:
         """Every message posted or changed after event ``after_id``, in event order, or None
         when the cache does not reach back."""
         key = latest_key(room)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.exists(ready_key(room))
-            pipe.zrange(key, 0, 0, withscores=True)
-            pipe.zrangebyscore(key, f"({after_id}", "+inf")
-            pipe.zrangebyscore(changes_key(room), f"({after_id}", "+inf")
-            ready, oldest, newer, changed = await pipe.execute()
+        keys, read = [ready_key(room), key, changes_key(room)], self._resume_read
+        # Read after the stream joined the fan-out, with every resume asked meanwhile: the
+        # streams of a deploy's reconnect cost a few round trips (stream_storms/).
+        ready, oldest_entry, newer, changed = await coalesced(self.redis).call(
+            lambda pipe: read(keys=keys, args=[after_id], client=pipe)
+        )
         if not ready:
             return None
-        if oldest and int(oldest[0][1]) > after_id + 1:
+        oldest = int(oldest_entry[1]) if oldest_entry else None  # [member, score]
+        if oldest is not None and oldest > after_id + 1:
             return None  # older messages than the cache holds are missing
         earlier = sorted({int(m) for m in changed})
         earlier = [message_id for message_id in earlier if message_id <= after_id]
-        if earlier and oldest and earlier[0] < int(oldest[0][1]):
+        if earlier and oldest is not None and earlier[0] < oldest:
             return None  # a change to a message older than the cache holds
         if earlier:
             async with self.redis.pipeline(transaction=False) as pipe:

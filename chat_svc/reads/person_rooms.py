@@ -27,6 +27,7 @@ from redis.asyncio import Redis
 from chat_svc.models.memberships import NotificationLevel, select_memberships_of
 from chat_svc.models.rooms import RoomKind
 from chat_svc.reads.sidebar import RoomPlace, last_opened, place_of
+from chat_svc.stream_storms.coalesced_commands import coalesced
 
 READY = "~ready"
 OPENED = "~opened"
@@ -137,9 +138,9 @@ class PersonRooms:
 
     async def copy_of(self, user_id: str) -> PersonRoomsCopy:
         """The person's rooms from Redis, rebuilt from the database when Redis lost them."""
-        found = parse_person_hash(
-            cast(dict[bytes, bytes], await self.redis.hgetall(person_key(user_id)))
-        )
+        key = person_key(user_id)  # read with the others asked meanwhile (stream_storms/)
+        stored = await coalesced(self.redis).call(lambda pipe: pipe.hgetall(key))
+        found = parse_person_hash(cast(dict[bytes, bytes], stored))
         return found if found is not None else await self.rebuild(user_id)
 
     async def rebuild(self, user_id: str) -> PersonRoomsCopy:
@@ -189,6 +190,7 @@ class PersonRooms:
             await pipe.execute()
 
     async def read(self, user_id: str, room: str, read_up_to: int, *, opened: bool) -> None:
-        await self._mark_read(
-            keys=[person_key(user_id)], args=[room, str(read_up_to), "1" if opened else "0"]
-        )
+        # With the others marked meanwhile: 1,000 streams ending at once ran the pool dry.
+        keys, args = [person_key(user_id)], [room, str(read_up_to), "1" if opened else "0"]
+        mark = self._mark_read
+        await coalesced(self.redis).call(lambda pipe: mark(keys=keys, args=args, client=pipe))

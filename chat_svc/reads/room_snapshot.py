@@ -30,6 +30,7 @@ from chat_svc.reads.history import HistoryIndex
 from chat_svc.reads.latest_cache import LatestCache, latest_key, ready_key
 from chat_svc.reads.person_rooms import PersonRooms, parse_person_hash, person_key
 from chat_svc.reads.sidebar import RoomPlace, Sidebar, build_sidebar, last_opened, place_of
+from chat_svc.stream_storms.coalesced_commands import coalesced
 
 # KEYS: the person's hash, the room's latest set, its ready key, its here set (the room's
 # keys may name no room: "" for the rooms and people pages).
@@ -147,7 +148,12 @@ class RoomSnapshots:
             LATEST_SUFFIX,
             user_id,
         ]
-        return cast(list[object], await self._script(keys=keys, args=args))
+        # With every other snapshot asked meanwhile: a storm of streams is a few round trips.
+        script = self._script
+        found = await coalesced(self.redis).call(
+            lambda pipe: script(keys=keys, args=args, client=pipe)
+        )
+        return cast(list[object], found)
 
     async def _unread(
         self, user_id: str, places: dict[str, RoomPlace], rows: list[list[object]]

@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from chat_svc.auth.auth_client import Viewer
+from chat_svc.stream_storms.coalesced_commands import coalesced
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +42,12 @@ class KnownVisitors:
     async def written(self, viewer: Viewer) -> bool:
         """True when this person, with this name and address, was written already."""
         try:
-            stored = await self._redis.get(visitor_key(viewer.user_id))
+            key = visitor_key(viewer.user_id)  # with the others asked meanwhile
+            stored = await coalesced(self._redis).call(lambda pipe: pipe.get(key))
         except (RedisError, OSError) as error:  # written again: idempotent, only slower
             log.warning("known visitors unavailable: %s", error)
             return False
-        return stored == _fingerprint(viewer)
+        return bool(stored == _fingerprint(viewer))
 
     async def remember(self, viewer: Viewer) -> None:
         try:

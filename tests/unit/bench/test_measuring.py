@@ -136,16 +136,20 @@ async def test_a_step_measures_cpu_from_message_0_and_waits_only_for_accepted_po
     monkeypatch.setattr(fanout, "PUBLISHER_START_SECONDS", 0.2)
     first_send: list[float] = []
 
-    async def publish(
-        post_url: str, peer: bool, rate: float, count: int, first_seq: int, **options: Any
-    ) -> dict[str, Any]:
-        start = options["start"]
+    async def start_publisher(
+        post_url: str, peer: bool, rate: float, count: int, first_seq: int
+    ) -> tuple[float, asyncio.Task[dict[str, Any]]]:
+        start = time.time() + fanout.PUBLISHER_START_SECONDS  # once the child is ready
         first_send.append(start)
-        await asyncio.sleep(max(0.0, start - time.time()) + 0.05)
-        scheduled = {str(first_seq + i): start + i / rate for i in range(count)}
-        return {"scheduled": scheduled, "failed": 2, "late_start_ms": 0.0, "post_ms": [1.0]}
 
-    monkeypatch.setattr(fanout, "publish_in_own_process", publish)
+        async def publish() -> dict[str, Any]:
+            await asyncio.sleep(max(0.0, start - time.time()) + 0.05)
+            scheduled = {str(first_seq + i): start + i / rate for i in range(count)}
+            return {"scheduled": scheduled, "failed": 2, "late_start_ms": 0.0, "post_ms": [1.0]}
+
+        return start, asyncio.create_task(publish())
+
+    monkeypatch.setattr(fanout, "start_publisher", start_publisher)
     crowd = _RecordingCrowd([])
     meter, infrastructure = _RecordingMeter([]), _RecordingMeter([])
     step = await fanout.run_step(crowd, "http://chat", False, 100.0, 0.1, 0, meter, infrastructure)
