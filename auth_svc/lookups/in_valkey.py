@@ -208,8 +208,14 @@ class ValkeyLookups:
         except (RedisError, OSError) as error:
             log.warning("account index unavailable, recording use in the store: %s", error)
             to_store = 1
-        if to_store:
+        if not to_store:
+            return
+        try:
             await self.store.record_use(session_id, now)
+        except PyMongoError as error:
+            # Advisory (the index has it, the store hears it within a minute): a session
+            # check must not fail while the database is down, or posting stops with it.
+            log.warning("session use not stored: %s", error)
 
     async def session_token_added(self, session_id: str, token_hash: str) -> None:
         """Only a key for the token, expiring with the session (SET_FIELDS, no fields)."""

@@ -185,14 +185,13 @@ async def _sign_in_status(auth_url: str) -> int:
 
 @pytest.fixture
 def logged_stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Topology]:
-    """Posts acknowledged by the log (chat_svc/history_writer/). Chat keeps session checks
-    and room lookups for 2 minutes: auth_svc checks sessions in the same database, which
-    this test kills; this one is about chat's own writes."""
+    """Posts acknowledged by the log (chat_svc/history_writer/), with the settings' own
+    session cache: auth_svc's session checks read its Valkey index (auth_svc/lookups/), so
+    they go on answering while the database is down."""
     for name, value in GENEROUS_LIMITS.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("CHAT_MESSAGE_RATE_COUNT", "100000")
     monkeypatch.setenv("CHAT_POSTS_ACKNOWLEDGED_BY", "log")
-    monkeypatch.setenv("CHAT_TOKEN_CACHE_SECONDS", "120")
     topology = start(tmp_path, StackPorts(*(free_port() for _ in fields(StackPorts))))
     try:
         yield topology
