@@ -35,5 +35,13 @@ import "./mention-lookup.js";
 import "./mention-picker.js";
 import "./composer-files.js";
 import "./image-links.js";
-import "./thumbnail-retry.js";
+// Error events do not bubble: caught as they go down. The retries load with the first one.
+document.addEventListener(
+  "error",
+  ({ target }) => {
+    if (target instanceof HTMLImageElement && target.closest(".message-image, .message-pdf"))
+      import("./thumbnail-retry.js").then((module) => module.retryPreview(target));
+  },
+  true,
+);
 if (document.getElementById("member-form")) import("./add-person-picker.js"); // closed rooms

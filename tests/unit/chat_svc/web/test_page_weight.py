@@ -13,6 +13,6 @@ def test_the_room_page_loads_its_modules_and_weighs_at_most_60_kb_compressed() -
     assert "busy-button.js" in names  # imported by send-status.js, not linked
     # Loaded on first use by a dynamic import(), so not with the page.
     assert "image-links.js" in names
-    assert not {"image-viewer.js", "desktop-notices.js"} & names
+    assert not {"image-viewer.js", "desktop-notices.js", "thumbnail-retry.js"} & names
     total = sum(compressed_size(asset) for asset in room_page_assets())
     assert total <= BUDGET_BYTES, f"{total} B gzipped"
