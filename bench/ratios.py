@@ -8,7 +8,7 @@ floor once its streams are open, before its steps, on the same stack and at the 
   one every 50 ms, plus the round trips a post cannot avoid, each timed alone at that pace
   from the server core (bench/paced_floor.py): Valkey (the intake script's one round trip),
   the JetStream publish and its ack, and the database insert only while posts are
-  acknowledged by the database (``CHAT_POSTS_ACKNOWLEDGED_BY``, ``database`` by default);
+  acknowledged by the database (``CHAT_POSTS_ACKNOWLEDGED_BY``; chat's default is ``log``);
 - post to delivery's floor: the POST's floor plus the bare socket sends written before the
   median stream's (half the streams, bench/send_floor.py), as issue 15's note reasoned.
 """
@@ -24,6 +24,7 @@ from bench.fanout import start_publisher
 from bench.limits import paced_floor, send_floor
 from bench.stack import Stack
 from bench.stats import latency_summary
+from chat_svc.settings import ChatSettings
 
 PACE_PER_S = 20.0  # the rate of the two ratio targets
 ACKNOWLEDGED_BY = "CHAT_POSTS_ACKNOWLEDGED_BY"
@@ -35,7 +36,8 @@ ROUND_TRIPS = ("redis_set", "jetstream_publish_ack", "database_insert")
 def acknowledged_by() -> str:
     """What the stack's replicas wait for before answering a post (they inherit this
     process's environment)."""
-    return os.environ.get(ACKNOWLEDGED_BY, "database")
+    default = str(ChatSettings.model_fields["posts_acknowledged_by"].default)
+    return os.environ.get(ACKNOWLEDGED_BY, default)
 
 
 async def measure_floor(stack: Stack, url: str, subscribers: int, samples: int) -> dict[str, Any]:
