@@ -55,13 +55,13 @@ from auth_svc.models.documents import (
     UserDocument,
 )
 from service_kit.storage.document_store import DatabaseNotReadyError
+from service_kit.storage.store_turns import StoreTurns
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
-STORE_TURN_SECONDS = 2.0  # how long a read the index cannot answer waits for the store
 REBUILD_LOCK_SECONDS = 600
 # A pass that fails is tried again at once (fills are idempotent); after these, the next
 # read that finds the index incomplete starts again.
@@ -86,8 +86,11 @@ class ValkeyLookups:
     redis: Redis
     store: DatabaseLookups = field(default_factory=DatabaseLookups)
     _rebuild: asyncio.Task[None] | None = None
-    _store_reads: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
-    _store_too_slow: bool = False  # a store read timed out during the current rebuild
+    _turns: StoreTurns = field(
+        default_factory=lambda: StoreTurns(
+            lambda: LookupsRebuildingError("the account index is being rebuilt")
+        )
+    )
 
     def __post_init__(self) -> None:
         self._lookup = self.redis.register_script(LOOKUP)
@@ -117,23 +120,9 @@ class ValkeyLookups:
         return True, _of(model, raw)
 
     async def _from_store(self, read: Callable[[], Awaitable[T]]) -> T:
-        """A read the index cannot answer, from the store, one at a time per replica (on
-        FerretDB each is a scan, which would starve the rebuild). Once one timed out during
-        the rebuild (too many documents to scan in time), the others answer 503 at once."""
+        """A read the index cannot answer, from the store: service_kit/storage/store_turns.py."""
         rebuilding = self._rebuild is not None and not self._rebuild.done()
-        if rebuilding and self._store_too_slow:
-            raise LookupsRebuildingError("the account index is being rebuilt")
-        try:
-            await asyncio.wait_for(self._store_reads.acquire(), STORE_TURN_SECONDS)
-        except TimeoutError:
-            raise LookupsRebuildingError("the account index is being rebuilt") from None
-        try:
-            return await read()
-        except PyMongoError as error:
-            self._store_too_slow = self._store_too_slow or error.timeout
-            raise
-        finally:
-            self._store_reads.release()
+        return await self._turns.read(read, rebuilding=rebuilding)
 
     async def user_by_email(self, email: str) -> UserDocument | None:
         answered, user = await self._find(UserDocument, "users", by=("email", email))
@@ -271,7 +260,7 @@ class ValkeyLookups:
                 log.info("account index rebuilt from the store", extra=counts)
                 return
         finally:
-            self._store_too_slow = False
+            self._turns.rebuild_ended()
             with contextlib.suppress(Exception):
                 await self.redis.delete(REBUILD_LOCK)
 

@@ -23,7 +23,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
-from pymongo.errors import PyMongoError
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 from redis.exceptions import RedisError
@@ -48,11 +47,9 @@ from chat_svc.reads.latest_cache import (
     ready_key,
 )
 from service_kit.storage.document_store import DatabaseNotReadyError
+from service_kit.storage.store_turns import StoreTurns
 
 log = logging.getLogger(__name__)
-
-# How long a read the index cannot answer waits for the one store read under way.
-STORE_TURN_SECONDS = 2.0
 
 T = TypeVar("T")
 
@@ -77,8 +74,11 @@ class ValkeyHistory:
     cache: LatestCache  # unbounded: every message of each room
     _missing: set[str] = field(default_factory=set)  # rooms the next rebuild pass fills
     _rebuild: asyncio.Task[None] | None = None
-    _store_reads: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
-    _store_too_slow: bool = False  # a store read timed out during the current rebuild
+    _turns: StoreTurns = field(
+        default_factory=lambda: StoreTurns(
+            lambda: HistoryRebuildingError("the history index is being rebuilt")
+        )
+    )
 
     @property
     def redis(self) -> Redis:
@@ -158,27 +158,9 @@ class ValkeyHistory:
         return max([0] + [int(score) for _, score in scores])
 
     async def _from_store(self, read: Callable[[], Awaitable[T]]) -> T:
-        """A read the index cannot answer, from the store, one at a time per replica. On
-        FerretDB each is a scan, and a stream of them starves the rebuild: with 100,000
-        messages it took 39 s alone, and was 60% done after 10 min under one read every
-        5 s. So a read waits its turn at most ``STORE_TURN_SECONDS`` (a small room's reads
-        are quick: pages after a Valkey restart still load), and a read that comes while a
-        rebuild runs after a store read timed out (the store is too large to scan in time)
-        answers 503 at once (Retry-After)."""
+        """A read the index cannot answer, from the store: service_kit/storage/store_turns.py."""
         rebuilding = self._rebuild is not None and not self._rebuild.done()
-        if rebuilding and self._store_too_slow:
-            raise HistoryRebuildingError("the history index is being rebuilt")
-        try:
-            await asyncio.wait_for(self._store_reads.acquire(), STORE_TURN_SECONDS)
-        except TimeoutError:
-            raise HistoryRebuildingError("the history index is being rebuilt") from None
-        try:
-            return await read()
-        except PyMongoError as error:
-            self._store_too_slow = self._store_too_slow or error.timeout
-            raise
-        finally:
-            self._store_reads.release()
+        return await self._turns.read(read, rebuilding=rebuilding)
 
     async def _read(self, room: str, reads: Callable[[Pipeline], object]) -> list[Any] | None:
         """What ``reads`` queues, answered by the index in one round trip; None when the
@@ -225,7 +207,7 @@ class ValkeyHistory:
             except Exception as error:  # the next read that finds it missing starts it again
                 log.warning("history not rebuilt: %s", error)
             finally:
-                self._store_too_slow = False
+                self._turns.rebuild_ended()
                 with contextlib.suppress(Exception):
                     await self.redis.delete(REBUILD_LOCK)
 
