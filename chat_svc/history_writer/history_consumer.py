@@ -27,7 +27,7 @@ from chat_svc.models.messages import MessageRecord, record_of
 from chat_svc.reads.latest_cache import LatestCache
 from service_kit.events import Event, MalformedEventError
 from service_kit.messaging.durable_guard import verify_durables
-from service_kit.messaging.jetstream import DEAD_LETTER_PREFIX, Topology
+from service_kit.messaging.jetstream import Topology, publish_dead_letter
 
 log = logging.getLogger(__name__)
 
@@ -139,15 +139,7 @@ class HistoryWriter:
         try:
             return decode_history_event(message.subject, message.data)
         except MalformedEventError as error:
-            headers = {
-                "Nats-Msg-Id": f"{DURABLE}:{message.metadata.sequence.stream}",
-                "Dead-Letter-Reason": f"malformed: {error}"[:500],
-                "Dead-Letter-Consumer": DURABLE,
-                "Original-Subject": message.subject,
-            }
-            await self.js.publish(
-                f"{DEAD_LETTER_PREFIX}.{message.subject}", message.data, headers=headers
-            )
+            await publish_dead_letter(self.js, DURABLE, message, f"malformed: {error}")
             log.error("malformed event dead-lettered by %s: %s", DURABLE, error)
             return None
 

@@ -264,15 +264,7 @@ class DurableConsumer:
     async def _dead_letter(
         self, message: Msg, reason: str, summary: dict[str, Any] | None = None
     ) -> None:
-        headers = {
-            "Nats-Msg-Id": f"{self.durable}:{message.metadata.sequence.stream}",
-            "Dead-Letter-Reason": reason[:500],
-            "Dead-Letter-Consumer": self.durable,
-            "Original-Subject": message.subject,
-        }
-        await self.js.publish(
-            f"{DEAD_LETTER_PREFIX}.{message.subject}", message.data, headers=headers
-        )
+        await publish_dead_letter(self.js, self.durable, message, reason)
         await message.term()
         self.stats.dead_lettered += 1
         log.error(
@@ -287,3 +279,17 @@ class DurableConsumer:
 
     def stop(self) -> None:
         self._stopping.set()
+
+
+async def publish_dead_letter(
+    js: JetStreamContext, durable: str, message: Msg, reason: str
+) -> None:
+    """A copy of ``message`` under the dead-letter subject, saying which durable gave up and
+    why; one copy per stream sequence (``Nats-Msg-Id``), so a repeated attempt adds none."""
+    headers = {
+        "Nats-Msg-Id": f"{durable}:{message.metadata.sequence.stream}",
+        "Dead-Letter-Reason": reason[:500],
+        "Dead-Letter-Consumer": durable,
+        "Original-Subject": message.subject,
+    }
+    await js.publish(f"{DEAD_LETTER_PREFIX}.{message.subject}", message.data, headers=headers)

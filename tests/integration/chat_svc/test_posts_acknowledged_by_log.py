@@ -23,6 +23,7 @@ from chat_svc.models.message_shape import ReplyQuote
 from chat_svc.models.messages import ChatMessage, MessageRecord, event_of, select_message
 from chat_svc.services import services_of
 from service_kit.lifecycle import infrastructure_of
+from service_kit.messaging.jetstream import DEAD_LETTER_PREFIX
 from tests.integration.chat_svc.conftest import AppFactory
 from tests.integration.chat_svc.fake_auth import FakeAuth
 from tests.integration.chat_svc.people import sign_in
@@ -134,3 +135,26 @@ async def test_a_post_jetstream_does_not_take_answers_503_and_leaves_nothing_beh
         assert "never logged" not in await cached_text(app, "general")
         _, page = await ada.get("/rooms/general")
         assert "never logged" not in page and "before the log went away" in page
+
+
+async def test_a_malformed_event_is_dead_lettered_and_the_writer_goes_on(
+    make_chat_app: AppFactory, fake_auth: FakeAuth, jetstream: JetStreamContext
+) -> None:
+    subject = MessagePosted.subject_for("general")
+    async with make_chat_app(**BY_LOG).test_app() as test_app:
+        await jetstream.publish(subject, b"{not json")
+        ada = sign_in(test_app, fake_auth, "Ada")
+        await ada.say("general", "after the bad one")
+        _, page = await ada.get("/rooms/general")
+        stored = await stored_when_written("general", ids_on(page)[-1])
+        # Every durable on the subject dead-letters its own copy: the writer's is among them.
+        copies = await jetstream.pull_subscribe(
+            f"{DEAD_LETTER_PREFIX}.{subject}", stream="DEAD_LETTERS"
+        )
+        dead = {
+            (m.headers or {}).get("Dead-Letter-Consumer"): m
+            for m in await copies.fetch(10, timeout=5)
+        }
+    assert stored.body == "after the bad one"  # the batch went on past it
+    assert dead[DURABLE].data == b"{not json"
+    assert (dead[DURABLE].headers or {})["Dead-Letter-Reason"].startswith("malformed")
