@@ -21,7 +21,8 @@ def test_member_count_and_here_now_on_a_phone_without_javascript(
     try:
         page = context.new_page()
         page.goto(f"{stack.chat_urls[0]}/rooms/general")
-        expect(page.locator("#here-now .here-list .avatar")).to_have_count(1)
+        # Exactly once, whoever else the shared stack still counts as here from other tests.
+        expect(page.locator('#here-now .here-list li[title="Hera"] .avatar')).to_have_count(1)
         expect(page.locator("#here-now .here-list")).to_contain_text("Hera")
 
         members = page.get_by_role("link", name=re.compile(r"^Members \d+$"))
