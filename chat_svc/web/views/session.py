@@ -17,7 +17,12 @@ from chat_svc.auth.viewers import current_viewer, session_token, sign_in_url
 from chat_svc.services import services_of
 from chat_svc.web.cookies import session_cookie_name
 from chat_svc.web.forms import SignOutForm
-from service_kit.people.sign_in_state import new_sign_in_state, states_match
+from service_kit.people.sign_in_state import (
+    new_sign_in_state,
+    state_is_pending,
+    with_new_state,
+    without_state,
+)
 from service_kit.serving.error_pages import render_error
 from service_kit.serving.request_safety import safe_next_path
 from service_kit.serving.web import is_htmx
@@ -31,7 +36,8 @@ session_pages = Blueprint("session", __name__)
 # by its stream (stream-orders.js).
 PASSED_NOTICES = frozenset({"signed-out-elsewhere"})
 STATE_COOKIE = "chat_sign_in_state"
-STATE_COOKIE_PATH = "/session"
+# "/" so that /sign-in reads the states already pending and adds to them (it was "/session").
+STATE_COOKIE_PATH = "/"
 STATE_SECONDS = 15 * 60  # time to type a password, or to reset a forgotten one
 
 
@@ -46,23 +52,28 @@ async def go_to_sign_in() -> ResponseReturnValue:
     query = urlencode(fields)
     target = f"{services_of().settings.auth_public_url}/sign-in?{query}"
     response = Response("", status=303, headers={"Location": target})
+    _set_state_cookie(response, with_new_state(request.cookies.get(STATE_COOKIE), state))
+    return response
+
+
+def _set_state_cookie(response: Response, value: str) -> None:
     response.set_cookie(
         STATE_COOKIE,
-        state,
+        value,
         max_age=STATE_SECONDS,
         httponly=True,
         samesite="Lax",  # sent on the top-level redirect back from auth
         secure=services_of().settings.cookies_secure,
         path=STATE_COOKIE_PATH,
     )
-    return response
 
 
 @session_pages.get("/session/start")
 async def start_session() -> ResponseReturnValue:
     services = services_of()
     next_path = safe_next_path(request.args.get("next"))
-    if not states_match(request.args.get("state"), request.cookies.get(STATE_COOKIE)):
+    state, pending = request.args.get("state"), request.cookies.get(STATE_COOKIE)
+    if not state_is_pending(state, pending):
         # Not redeemed: the code may be someone else's (login CSRF) or this browser's
         # sign-in took too long. Signing in again from here binds a new one.
         log.warning("hand-off refused: state does not match this browser")
@@ -92,7 +103,11 @@ async def start_session() -> ResponseReturnValue:
         secure=services.settings.cookies_secure,
         path="/",
     )
-    response.delete_cookie(STATE_COOKIE, path=STATE_COOKIE_PATH)  # one hand-off per state
+    left = without_state(pending, state)  # one hand-off per state; other tabs' stay
+    if left is None:
+        response.delete_cookie(STATE_COOKIE, path=STATE_COOKIE_PATH)
+    else:
+        _set_state_cookie(response, left)
     return response
 
 

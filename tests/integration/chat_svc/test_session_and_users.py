@@ -105,6 +105,26 @@ async def test_a_hand_off_code_from_another_browser_is_refused(
         assert any(cookie.startswith(f"chat_session={attacker.token};") for cookie in cookies)
 
 
+async def test_a_sign_in_started_in_a_second_tab_leaves_the_first_one_valid(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    """Two tabs sent to sign in (or a page's background request redirected there) must not
+    void the sign-in typed in the first: each pending state is redeemed once."""
+    session = fake_auth.sign_in("Ada")
+    async with make_chat_app().test_app() as test_app:
+        browser = test_app.test_client()
+        first_tab, second_tab = await sign_in_state(browser), await sign_in_state(browser)
+        first = fake_auth.hand_off_code(session)
+        arrived = await browser.get(f"/session/start?code={first}&state={first_tab}&next=/")
+        assert arrived.status_code == 303
+        assert "chat_session" in " ".join(arrived.headers.getlist("Set-Cookie"))
+        again = await browser.get(f"/session/start?code={first}&state={first_tab}&next=/")
+        assert "started in another browser" in await again.get_data(as_text=True)
+        second = fake_auth.hand_off_code(session)
+        later = await browser.get(f"/session/start?code={second}&state={second_tab}&next=/")
+        assert later.status_code == 303
+
+
 async def test_sign_out_ends_the_form_session_and_other_sites_cannot_post(
     make_chat_app: AppFactory, fake_auth: FakeAuth
 ) -> None:
