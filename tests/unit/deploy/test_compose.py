@@ -265,3 +265,11 @@ def test_no_secret_is_written_in_the_file(compose: dict[str, Any]) -> None:
                 assert not written, f"{name}.{variable} holds {written!r}"
             elif "://" in written:
                 assert not urlsplit(written).password, f"{name}.{variable} holds a password"
+
+
+def test_the_example_env_sets_every_variable_compose_requires(compose: dict[str, Any]) -> None:
+    text = (ROOT / "compose.yml").read_text()
+    required = set(re.findall(r"\$\{([A-Z0-9_]+):\?", text))
+    required |= {secret["environment"] for secret in compose["secrets"].values()}
+    example = (ROOT / "docs" / "staging.env.example").read_text()
+    assert required - set(re.findall(r"^([A-Z0-9_]+)=", example, re.MULTILINE)) == set()
