@@ -37,30 +37,43 @@ function connect(hosts, options) {
   return new Mongo(`mongodb://${root}@${hosts}/?authSource=admin&serverSelectionTimeoutMS=5000&${options}`);
 }
 
-// rs.initiate asks every member, so all three must answer first (hello needs no login).
-for (const host of MEMBERS) {
-  waitFor(host, () => new Mongo(`mongodb://${host}/?directConnection=true&serverSelectionTimeoutMS=2000`)
-    .getDB("admin").runCommand({ hello: 1 }).ok === 1);
+function answers(host) {
+  try {
+    const direct = new Mongo(`mongodb://${host}/?directConnection=true&serverSelectionTimeoutMS=2000`);
+    return direct.getDB("admin").runCommand({ hello: 1 }).ok === 1; // hello needs no login
+  } catch {
+    return false;
+  }
 }
 
-const first = connect(MEMBERS[0], "directConnection=true").getDB("admin");
-const status = command(first, { replSetGetStatus: 1 });
-if (status.ok === 1) {
-  print(`replica set ${status.set} already initiated`);
-} else if (status.codeName === "NotYetInitialized") {
+// Only a set never initiated is initiated, and only once all three answer (replSetInitiate
+// asks every member). A set that exists needs only its primary: a later `up` with a member
+// down goes on.
+function initiateIfNew() {
+  for (const host of MEMBERS) if (!answers(host)) return;
+  const first = connect(MEMBERS[0], "directConnection=true").getDB("admin");
+  const status = command(first, { replSetGetStatus: 1 });
+  if (status.ok === 1) return; // initiated: its election is under way
+  if (status.codeName !== "NotYetInitialized") {
+    print(`replSetGetStatus on ${MEMBERS[0]}: ${status.errmsg}`);
+    return;
+  }
   const members = MEMBERS.map((host, index) => ({ _id: index, host }));
   const initiated = command(first, { replSetInitiate: { _id: SET, members } });
   if (initiated.ok !== 1) throw new Error(`replSetInitiate failed: ${initiated.errmsg}`);
   print(`replica set ${SET} initiated with ${MEMBERS.join(", ")}`);
-} else {
-  throw new Error(`replSetGetStatus failed: ${status.errmsg}`);
 }
 
 // Through the set, as the services connect: a command waits (up to 5 s) for its primary.
 let admin;
-waitFor("a primary", () => {
-  admin = connect(MEMBERS.join(","), `replicaSet=${SET}`).getDB("admin");
-  return admin.hello().isWritablePrimary === true;
+waitFor(`a primary of ${SET}`, () => {
+  try {
+    admin = connect(MEMBERS.join(","), `replicaSet=${SET}`).getDB("admin");
+    if (admin.hello().isWritablePrimary === true) return true;
+  } catch {
+    initiateIfNew();
+  }
+  return false;
 });
 
 const roles = SERVICES.map((service) => ({ role: "readWrite", db: `${env.MONGODB_DATABASE}_${service}` }));
