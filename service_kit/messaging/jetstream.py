@@ -74,8 +74,12 @@ async def connect_nats(
         "reconnected_cb": on_reconnect,
         "error_cb": on_error,
     }
-    servers = [server.strip() for server in url.split(",") if server.strip()]
-    return await nats.connect(servers, **(defaults | options))
+    return await nats.connect(nats_servers(url), **(defaults | options))
+
+
+def nats_servers(url: str) -> list[str]:
+    """``NATS_URL`` as the servers to try: one URL, or a cluster's, separated by commas."""
+    return [server.strip() for server in url.split(",") if server.strip()]
 
 
 @dataclass(frozen=True)
