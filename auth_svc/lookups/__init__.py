@@ -61,6 +61,13 @@ class AccountLookups(Protocol):
         """The session was just used (its idle timeout starts again)."""
         ...
 
+    async def sessions_revoked(
+        self, user_id: str, session_ids: list[str] | None, revoked_at: datetime
+    ) -> None:
+        """Write-through of a revocation the store just recorded (lookups/revocations.py):
+        these sessions, or (None) every session of the person begun by ``revoked_at``."""
+        ...
+
     async def session_token_added(self, session_id: str, token_hash: str) -> None:
         """Write-through: chat's token of the session (models/documents.py SessionToken)."""
         ...

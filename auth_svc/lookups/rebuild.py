@@ -13,7 +13,10 @@ import pymongo
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
+from auth_svc.lookups.revocations import RAISE_MARK, all_revocations_in_store, revoked_before_key
+from auth_svc.lookups.write_through import encode_value
 from auth_svc.models.documents import (
+    HandoffCode,
     PasswordResetDocument,
     SessionActivity,
     SessionDocument,
@@ -52,12 +55,27 @@ async def _rebuild_index(redis: Redis, fill: Fill) -> dict[str, int]:
     async for raw in SessionToken.get_pymongo_collection().find(batch_size=BATCH):
         chat_tokens.setdefault(raw["session_id"], []).append(raw["_id"])
     now = utc_now()
+    later_codes: dict[str, dict[str, Any]] = {}  # the latest unexpired code per session
+    async for raw in HandoffCode.get_pymongo_collection().find(batch_size=BATCH):
+        latest = later_codes.get(raw["session_id"])
+        if as_utc(raw["expires_at"]) > now and (
+            latest is None or as_utc(latest["expires_at"]) < as_utc(raw["expires_at"])
+        ):
+            later_codes[raw["session_id"]] = raw
+    revoked, marks = await all_revocations_in_store()
+    counts["revocation_marks"] = await _raise_marks(redis, marks)
 
     async def live_sessions() -> Any:
         async for raw in SessionDocument.get_pymongo_collection().find(batch_size=BATCH):
             if as_utc(raw["expires_at"]) <= now:
                 continue
             raw["token_hashes"] = raw["token_hashes"] + chat_tokens.get(raw["_id"], [])
+            if raw.get("revoked_at") is None and raw["_id"] in revoked:
+                raw["revoked_at"] = revoked[raw["_id"]]
+            if raw["_id"] in later_codes:
+                code = later_codes[raw["_id"]]
+                raw["handoff_code_hash"] = code["_id"]
+                raw["handoff_expires_at"] = code["expires_at"]
             if raw["_id"] in activity:
                 seen = as_utc(activity[raw["_id"]])
                 raw["last_seen_at"] = max(seen, as_utc(raw["last_seen_at"]))
@@ -77,3 +95,12 @@ async def _fill_all(redis: Redis, fill: Fill, collection: str, documents: Any) -
             await pipe.execute()
     await pipe.execute()
     return count
+
+
+async def _raise_marks(redis: Redis, marks: dict[str, Any]) -> int:
+    raise_mark = redis.register_script(RAISE_MARK)
+    pipe = redis.pipeline(transaction=False)
+    for user_id, revoked_before in marks.items():
+        await raise_mark([revoked_before_key(user_id)], [encode_value(revoked_before)], pipe)
+    await pipe.execute()
+    return len(marks)

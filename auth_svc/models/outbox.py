@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from auth_svc.lookups import account_lookups
+from auth_svc.lookups.revocations import store_revocation
 from auth_svc.lookups.write_through import Condition
 from auth_svc.models.documents import (
     OutboxDocument,
@@ -194,12 +195,8 @@ class CreateSession(BaseModel):
 
 
 class RevokeSessions(BaseModel):
-    """Revoke the listed sessions, or every session of the user when ``session_ids`` is None.
-
-    Applied again later, "every session" would include sessions begun since: its entry
-    records that it was applied before anything else happens."""
-
-    reapply_safe: ClassVar[bool] = False
+    """Revoke the listed sessions, or every session of the user begun by ``revoked_at``
+    when ``session_ids`` is None (applied again, the same records: harmless)."""
 
     kind: Literal["revoke_sessions"] = "revoke_sessions"
     user_id: str
@@ -207,23 +204,11 @@ class RevokeSessions(BaseModel):
     revoked_at: datetime
 
     async def apply(self) -> None:
-        query: dict[str, Any] = {"user_id": self.user_id, "revoked_at": None}
-        if self.session_ids is not None:
-            query["_id"] = {"$in": self.session_ids}
-        await SessionDocument.get_pymongo_collection().update_many(
-            query, {"$set": {"revoked_at": self.revoked_at}}
-        )
-        # Into the index before the answer, so no replica serves the session again. Every
-        # session of the user is named (the store no longer tells which it just revoked);
-        # the condition leaves those already revoked as they are.
-        lookups = account_lookups()
-        session_ids = self.session_ids
-        if session_ids is None:
-            session_ids = [sid for sid, _ in await lookups.session_ids_of_user(self.user_id)]
-        unrevoked: Condition = ("revoked_at", "eq", None)
-        fields = {"revoked_at": self.revoked_at}
-        for session_id in session_ids:
-            await lookups.updated("sessions", session_id, fields, unrevoked)
+        # Inserted records, not a write to the sessions (a scan of them all on FerretDB):
+        # lookups/revocations.py. Into the index before the answer, so no replica serves
+        # the session again.
+        await store_revocation(self.user_id, self.session_ids, self.revoked_at)
+        await account_lookups().sessions_revoked(self.user_id, self.session_ids, self.revoked_at)
 
 
 Change = Annotated[
