@@ -21,7 +21,7 @@ applied (a request, the relay, ``just admin``).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import ClassVar, Literal, Protocol
 
 from redis.asyncio import Redis
 
@@ -39,6 +39,9 @@ LookupKind = Literal["valkey", "database"]
 
 
 class AccountLookups(Protocol):
+    # Whether a conditional write's condition goes to the store (models/users.py).
+    store_decides_conditions: ClassVar[bool]
+
     async def user_by_email(self, email: str) -> UserDocument | None: ...
 
     async def user_by_id(self, user_id: str) -> UserDocument | None: ...

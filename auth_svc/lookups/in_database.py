@@ -4,7 +4,7 @@ query below is served by an index declared in models/documents.py; docs/deploy.m
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from auth_svc.lookups.revocations import (
     revocations_of_user,
@@ -37,6 +37,8 @@ async def with_last_use(raw: dict[str, Any] | None) -> SessionDocument | None:
 
 
 class DatabaseLookups:
+    store_decides_conditions: ClassVar[bool] = True  # see models/users.py update_user
+
     async def user_by_email(self, email: str) -> UserDocument | None:
         # PyMongo directly: beanie's query layer was half of this read's event-loop time,
         # and every sign-in makes it (py-spy under the sign-in benchmark).

@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel
 from pymongo.errors import PyMongoError
@@ -91,6 +91,7 @@ def _of(model: type[M], raw: Any) -> M | None:
 
 @dataclass
 class ValkeyLookups:
+    store_decides_conditions: ClassVar[bool] = False  # FerretDB: models/users.py update_user
     redis: Redis
     store: DatabaseLookups = field(default_factory=DatabaseLookups)
     _rebuild: asyncio.Task[None] | None = None

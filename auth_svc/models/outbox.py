@@ -39,6 +39,7 @@ from auth_svc.models.documents import (
     SignUpDocument,
     UserDocument,
 )
+from auth_svc.models.users import update_user
 from service_kit.events import Event, utc_now
 
 log = logging.getLogger(__name__)
@@ -115,7 +116,7 @@ class ChangeRole(BaseModel):
     role: str
 
     async def apply(self) -> None:
-        await _update_user(self.user_id, {"role": self.role})
+        await update_user(self.user_id, {"role": self.role})
 
 
 class ChangeDisplayName(BaseModel):
@@ -124,7 +125,7 @@ class ChangeDisplayName(BaseModel):
     display_name: str
 
     async def apply(self) -> None:
-        await _update_user(self.user_id, {"display_name": self.display_name})
+        await update_user(self.user_id, {"display_name": self.display_name})
 
 
 class SetDeactivation(BaseModel):
@@ -135,7 +136,7 @@ class SetDeactivation(BaseModel):
     deactivated_at: datetime | None
 
     async def apply(self) -> None:
-        await _update_user(self.user_id, {"deactivated_at": self.deactivated_at})
+        await update_user(self.user_id, {"deactivated_at": self.deactivated_at})
 
 
 class ChangePassword(BaseModel):
@@ -147,7 +148,7 @@ class ChangePassword(BaseModel):
     async def apply(self) -> None:
         fields = {"password_hash": self.password_hash, "password_changed_at": self.changed_at}
         newer: Condition = ("password_changed_at", "lt", self.changed_at)
-        await _update_user(self.user_id, fields, newer)
+        await update_user(self.user_id, fields, newer)
 
 
 class CreateSession(BaseModel):
@@ -170,7 +171,7 @@ class CreateSession(BaseModel):
             # Once per account. On FerretDB a write rewrites the whole document
             # (store_compat 1), so a password change landing in the same millisecond could
             # be undone; MongoDB's $set is atomic. The re-hash at sign-in has the same window.
-            await _update_user(self.user_id, {"signed_in_before": True})
+            await update_user(self.user_id, {"signed_in_before": True})
         fields = {
             "user_id": self.user_id,
             "token_hashes": [self.token_hash],
@@ -224,19 +225,6 @@ Change = Annotated[
     Field(discriminator="kind"),
 ]
 _changes = TypeAdapter(list[Change])
-
-
-async def _update_user(
-    user_id: str, fields: dict[str, Any], condition: Condition | None = None
-) -> None:
-    """``$set`` on the account (where ``condition`` holds), then into the account index."""
-    query: dict[str, Any] = {"_id": user_id}
-    if condition is not None:
-        name, _, value = condition  # "lt", the only one asked of the store here
-        query[name] = {"$lt": value}
-    result = await UserDocument.get_pymongo_collection().update_one(query, {"$set": fields})
-    if result.matched_count:
-        await account_lookups().updated("users", user_id, fields, condition)
 
 
 async def _upsert_unless_newer(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from nats.js import JetStreamContext
@@ -24,7 +25,9 @@ from service_kit.events import PasswordResetRequested
 from tests.integration.auth_svc.conftest import (
     INTERNAL_SCOPE,
     PASSWORD,
+    STATE,
     link_of,
+    reset_password,
     sign_in,
     sign_up,
     submit,
@@ -154,3 +157,63 @@ async def test_with_the_valkey_index_sign_in_hand_off_and_checks_read_and_update
     # checks only insert (chat's token, the claim) or write Valkey (the last use).
     writes = {key for key in counter.sent if key[0] in {"update", "findAndModify", "delete"}}
     assert writes == set()
+
+
+@pytest.mark.parametrize("counted_app", ["valkey"], indirect=True)
+async def test_sign_outs_a_new_hand_off_code_and_a_reset_write_no_session_and_only_by_id(
+    counted_app: tuple[Quart, CommandCounter], jetstream: JetStreamContext
+) -> None:
+    """On FerretDB a write to the sessions reads every session (13.7 s for a revoke-all at
+    100,000), and a filter beyond a lone ``_id`` decodes every account: these are inserts,
+    and the account's writes filter on its ``_id`` alone."""
+    app, counter = counted_app
+    client = app.test_client()
+    await sign_up(client, jetstream)
+    at_auth = app.test_client()  # signed in at auth: chat asks it for a new hand-off code
+    await sign_in(at_auth)
+    one, other = await _signed_in(app), await _signed_in(app)
+    await account_lookups().wait_rebuilt()
+    counter.armed = True
+    again = await at_auth.get(f"/sign-in?state={STATE}")
+    code = parse_qs(urlsplit(again.headers["Location"]).query)["code"][0]
+    status, body = await _internal(client, "/internal/handoff/redeem", code=code)
+    assert status == 200 and await _valid(client, body["access_token"])
+    assert await _internal(client, "/internal/sessions/revoke", token=one) == (204, None)
+    assert await _valid(client, other)
+    assert await _internal(client, "/internal/sessions/revoke-all", token=other) == (204, None)
+    await reset_password(client, jetstream, "a brand new passphrase")
+    counter.armed = False
+    assert not await _valid(client, one) and not await _valid(client, other)
+    assert not await _valid(client, body["access_token"])
+    writes = {key for key in counter.sent if key[0] in {"update", "findAndModify", "delete"}}
+    assert not {key for key in writes if key[1] == "sessions"}
+    account_filters = [query for name, query in counter.update_filters if name == "users"]
+    assert account_filters and all(set(query) == {"_id"} for query in account_filters)
+
+
+@pytest.mark.parametrize("counted_app", ["valkey"], indirect=True)
+async def test_a_session_indexed_after_a_revoke_all_is_revoked(
+    counted_app: tuple[Quart, CommandCounter], jetstream: JetStreamContext, redis_client: Redis
+) -> None:
+    """The window of one request: a session's store insert has landed, its index copy not
+    yet, when the person signs out everywhere; then its copy lands, as it was read."""
+    app, _ = counted_app
+    client = app.test_client()
+    await sign_up(client, jetstream)
+    kept, late = await _signed_in(app), await _signed_in(app)
+    [session] = (
+        await SessionDocument.get_pymongo_collection()
+        .find({"token_hashes": {"$ne": []}}, sort=[("created_at", -1)], limit=1)
+        .to_list()
+    )
+    chat_token = await SessionToken.get_pymongo_collection().find_one(
+        {"session_id": session["_id"]}
+    )
+    assert chat_token is not None
+    session["token_hashes"].append(chat_token["_id"])
+    await redis_client.delete(  # not yet in the index
+        f"auth:doc:sessions:{session['_id']}", f"auth:sessions-of:{session['user_id']}"
+    )
+    assert await _internal(client, "/internal/sessions/revoke-all", token=kept) == (204, None)
+    await account_lookups().created("sessions", session)  # the late write-through
+    assert not await _valid(client, late) and not await _valid(client, kept)
