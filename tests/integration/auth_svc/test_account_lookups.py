@@ -17,6 +17,7 @@ from quart.typing import TestClientProtocol as Client
 from redis.asyncio import Redis
 
 from auth_svc.app import create_app
+from auth_svc.lib.tokens import hash_token
 from auth_svc.lookups import account_lookups
 from auth_svc.lookups.write_through import READY_KEY, REBUILD_LOCK
 from auth_svc.models.documents import SessionDocument, SessionToken, UserDocument
@@ -201,15 +202,11 @@ async def test_a_session_indexed_after_a_revoke_all_is_revoked(
     client = app.test_client()
     await sign_up(client, jetstream)
     kept, late = await _signed_in(app), await _signed_in(app)
-    [session] = (
-        await SessionDocument.get_pymongo_collection()
-        .find({"token_hashes": {"$ne": []}}, sort=[("created_at", -1)], limit=1)
-        .to_list()
-    )
-    chat_token = await SessionToken.get_pymongo_collection().find_one(
-        {"session_id": session["_id"]}
-    )
+    chat_token = await SessionToken.get_pymongo_collection().find_one({"_id": hash_token(late)})
     assert chat_token is not None
+    sessions = SessionDocument.get_pymongo_collection()
+    session = await sessions.find_one({"_id": chat_token["session_id"]})
+    assert session is not None
     session["token_hashes"].append(chat_token["_id"])
     await redis_client.delete(  # not yet in the index
         f"auth:doc:sessions:{session['_id']}", f"auth:sessions-of:{session['user_id']}"
