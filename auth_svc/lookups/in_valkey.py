@@ -23,14 +23,11 @@ from functools import partial
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel
-from pymongo.errors import PyMongoError
 from redis.asyncio import Redis
-from redis.asyncio.client import Pipeline
-from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
 from auth_svc.lookups.in_database import DatabaseLookups
-from auth_svc.lookups.rebuild import rebuild_index
+from auth_svc.lookups.rebuild import queue_fill, rebuild_index
 from auth_svc.lookups.revocations import (
     RAISE_MARK,
     apply_mark,
@@ -38,6 +35,7 @@ from auth_svc.lookups.revocations import (
     revoked_before_key,
     split_mark,
 )
+from auth_svc.lookups.use_batches import UseBatches, with_batched_use
 from auth_svc.lookups.write_through import (
     FILL_DOCUMENT,
     LOOKUP,
@@ -51,7 +49,6 @@ from auth_svc.lookups.write_through import (
     document_key,
     encode_fields,
     encode_value,
-    expiry_ms,
     secondary_key,
     secondary_keys,
     sessions_of_key,
@@ -75,8 +72,8 @@ REBUILD_LOCK_SECONDS = 600
 # read that finds the index incomplete starts again.
 REBUILD_ATTEMPTS = 3
 REBUILD_RETRY_SECONDS = 2.0
-# A session's last use reaches the store at most this often (Valkey has it at once): on
-# FerretDB that upsert reads every activity document, and a token check would pay for it.
+# A session's last use reaches the store at most this often (Valkey has it at once), in
+# the replica's next batch (use_batches.py).
 USE_PERSIST_SECONDS = 60
 
 
@@ -100,6 +97,7 @@ class ValkeyLookups:
             lambda: LookupsRebuildingError("the account index is being rebuilt")
         )
     )
+    _uses: UseBatches = field(default_factory=UseBatches)
 
     def __post_init__(self) -> None:
         self._lookup = self.redis.register_script(LOOKUP)
@@ -165,13 +163,15 @@ class ValkeyLookups:
     async def session_by_token(self, token_hash: str) -> SessionDocument | None:
         answered, session = await self._find_session(("token_hashes", token_hash))
         if not answered:
-            return await self._from_store(lambda: self.store.session_by_token(token_hash))
+            read = self.store.session_by_token
+            return await self._from_store(lambda: with_batched_use(read(token_hash)))
         return session  # a token key is never stale: a session's tokens never change
 
     async def session_by_handoff_code(self, code_hash: str) -> SessionDocument | None:
         answered, session = await self._find_session(("handoff_code_hash", code_hash))
         if not answered:
-            return await self._from_store(lambda: self.store.session_by_handoff_code(code_hash))
+            read = self.store.session_by_handoff_code
+            return await self._from_store(lambda: with_batched_use(read(code_hash)))
         if session is None or session.handoff_code_hash != code_hash:
             return None
         return session
@@ -226,14 +226,8 @@ class ValkeyLookups:
         except (RedisError, OSError) as error:
             log.warning("account index unavailable, recording use in the store: %s", error)
             to_store = 1
-        if not to_store:
-            return
-        try:
-            await self.store.record_use(session_id, now)
-        except PyMongoError as error:
-            # Advisory (the index has it, the store hears it within a minute): a session
-            # check must not fail while the database is down, or posting stops with it.
-            log.warning("session use not stored: %s", error)
+        if to_store:  # with the others of the interval: lookups/use_batches.py
+            self._uses.note(session_id, now)
 
     async def sessions_revoked(
         self, user_id: str, session_ids: list[str] | None, revoked_at: datetime
@@ -312,14 +306,4 @@ class ValkeyLookups:
         if self._rebuild is not None:
             self._rebuild.cancel()
         await self.wait_rebuilt()
-
-
-async def queue_fill(fill: AsyncScript, pipe: Pipeline, collection: str, document: Fields) -> None:
-    """Queue one document's fill (write_through.FILL_DOCUMENT) and its user's set."""
-    key = str(document["_id"])
-    keys = [document_key(collection, key), *secondary_keys(collection, document)]
-    if collection == "sessions":  # its last use is in the store as of now (RECORD_USE)
-        document = {**document, "~persisted_at": int(document["last_seen_at"].timestamp())}
-    await fill(keys, [key, expiry_ms(collection, document), *encode_fields(document)], pipe)
-    if collection == "sessions":
-        pipe.sadd(sessions_of_key(str(document["user_id"])), key)
+        await self._uses.stop()

@@ -12,9 +12,19 @@ from typing import Any
 import pymongo
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
+from redis.commands.core import AsyncScript
 
 from auth_svc.lookups.revocations import RAISE_MARK, all_revocations_in_store, revoked_before_key
-from auth_svc.lookups.write_through import encode_value
+from auth_svc.lookups.use_batches import last_uses_in_store
+from auth_svc.lookups.write_through import (
+    Fields,
+    document_key,
+    encode_fields,
+    encode_value,
+    expiry_ms,
+    secondary_keys,
+    sessions_of_key,
+)
 from auth_svc.models.documents import (
     HandoffCode,
     PasswordResetDocument,
@@ -48,9 +58,11 @@ async def _rebuild_index(redis: Redis, fill: Fill) -> dict[str, int]:
         documents = model.get_pymongo_collection().find(batch_size=BATCH)
         counts[name] = await _fill_all(redis, fill, name, documents)
     activity = {
-        raw["_id"]: raw["last_seen_at"]
+        raw["_id"]: as_utc(raw["last_seen_at"])
         async for raw in SessionActivity.get_pymongo_collection().find(batch_size=BATCH)
     }
+    for session_id, used in (await last_uses_in_store()).items():  # use_batches.py
+        activity[session_id] = max(used, activity.get(session_id, used))
     chat_tokens: dict[str, list[str]] = {}
     async for raw in SessionToken.get_pymongo_collection().find(batch_size=BATCH):
         chat_tokens.setdefault(raw["session_id"], []).append(raw["_id"])
@@ -104,3 +116,14 @@ async def _raise_marks(redis: Redis, marks: dict[str, Any]) -> int:
         await raise_mark([revoked_before_key(user_id)], [encode_value(revoked_before)], pipe)
     await pipe.execute()
     return len(marks)
+
+
+async def queue_fill(fill: AsyncScript, pipe: Pipeline, collection: str, document: Fields) -> None:
+    """Queue one document's fill (write_through.FILL_DOCUMENT) and its user's set."""
+    key = str(document["_id"])
+    keys = [document_key(collection, key), *secondary_keys(collection, document)]
+    if collection == "sessions":  # its last use is in the store as of now (RECORD_USE)
+        document = {**document, "~persisted_at": int(document["last_seen_at"].timestamp())}
+    await fill(keys, [key, expiry_ms(collection, document), *encode_fields(document)], pipe)
+    if collection == "sessions":
+        pipe.sadd(sessions_of_key(str(document["user_id"])), key)

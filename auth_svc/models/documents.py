@@ -154,6 +154,18 @@ class SessionActivity(Document):
         name = "session_activity"
 
 
+class SessionUseBatch(Document):
+    """Sessions one replica saw used in one interval (auth_svc/lookups/use_batches.py)."""
+
+    id: str = Field(default_factory=new_id)  # type: ignore[assignment]
+    at: datetime
+    uses: list[dict[str, Any]]  # {"s": session id, "at": last use}
+
+    class Settings:
+        name = "session_use_batches"
+        indexes = [IndexModel("at")]
+
+
 class JoinCodeDocument(Document):
     """The team's one join link code (auth_svc/joining/join_codes.py); shown to
     administrators, so it is kept as it is, not hashed."""
@@ -194,6 +206,7 @@ DOCUMENT_MODELS: list[type[Document]] = [
     SessionActivity,
     SessionRevocation,
     HandoffCode,
+    SessionUseBatch,
     OutboxDocument,
     JoinCodeDocument,
     Claim,
