@@ -14,6 +14,7 @@ than mark the index ready with what it read before.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -100,7 +101,8 @@ class PeopleDirectory:
             await self._write_card(keys, [user_id, member, *fields])
         except (RedisError, OSError) as error:
             log.warning("people directory not written, marking it for a rebuild: %s", error)
-            await self._redis.delete(READY)
+            with contextlib.suppress(RedisError, OSError):  # Valkey down: a write still stands
+                await self._redis.delete(READY)
 
     async def page(self, after: str, size: int) -> tuple[list[PersonCard], str]:
         """Up to ``size`` active people whose member follows ``after`` ("": the first),
