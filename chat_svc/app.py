@@ -38,6 +38,7 @@ from chat_svc.models.notification_settings import NotificationSettings
 from chat_svc.models.pending_mentions import PendingMention
 from chat_svc.models.rooms import Room
 from chat_svc.models.users import ChatUser
+from chat_svc.people_directory.installation import install_people_directory
 from chat_svc.profiles.profile_pages import profiles
 from chat_svc.profiles.profile_records import Profile
 from chat_svc.push.app_shell.app_shell_views import app_shell
@@ -140,6 +141,7 @@ def create_app(
     manage_tokens(app)
     install_files(app)
     install_search(app, settings)
+    install_people_directory(app)  # people_directory/: the people list at any size
     manage_push(app, settings)
     manage_webhooks(app, settings)
     manage_member_lines(app)

@@ -21,7 +21,7 @@ applied (a request, the relay, ``just admin``).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import ClassVar, Literal, Protocol
 
 from redis.asyncio import Redis
 
@@ -39,6 +39,9 @@ LookupKind = Literal["valkey", "database"]
 
 
 class AccountLookups(Protocol):
+    # Whether a conditional write's condition goes to the store (models/users.py).
+    store_decides_conditions: ClassVar[bool]
+
     async def user_by_email(self, email: str) -> UserDocument | None: ...
 
     async def user_by_id(self, user_id: str) -> UserDocument | None: ...
@@ -59,6 +62,13 @@ class AccountLookups(Protocol):
 
     async def record_use(self, session_id: str, now: datetime) -> None:
         """The session was just used (its idle timeout starts again)."""
+        ...
+
+    async def sessions_revoked(
+        self, user_id: str, session_ids: list[str] | None, revoked_at: datetime
+    ) -> None:
+        """Write-through of a revocation the store just recorded (lookups/revocations.py):
+        these sessions, or (None) every session of the person begun by ``revoked_at``."""
         ...
 
     async def session_token_added(self, session_id: str, token_hash: str) -> None:

@@ -14,22 +14,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel
-from pymongo.errors import PyMongoError
 from redis.asyncio import Redis
-from redis.asyncio.client import Pipeline
-from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
 from auth_svc.lookups.in_database import DatabaseLookups
-from auth_svc.lookups.rebuild import rebuild_index
+from auth_svc.lookups.rebuild import queue_fill, rebuild_index
+from auth_svc.lookups.revocations import (
+    RAISE_MARK,
+    apply_mark,
+    decode_mark,
+    revoked_before_key,
+    split_mark,
+)
+from auth_svc.lookups.use_batches import UseBatches, with_batched_use
 from auth_svc.lookups.write_through import (
     FILL_DOCUMENT,
     LOOKUP,
@@ -43,7 +49,6 @@ from auth_svc.lookups.write_through import (
     document_key,
     encode_fields,
     encode_value,
-    expiry_ms,
     secondary_key,
     secondary_keys,
     sessions_of_key,
@@ -67,8 +72,8 @@ REBUILD_LOCK_SECONDS = 600
 # read that finds the index incomplete starts again.
 REBUILD_ATTEMPTS = 3
 REBUILD_RETRY_SECONDS = 2.0
-# A session's last use reaches the store at most this often (Valkey has it at once): on
-# FerretDB that upsert reads every activity document, and a token check would pay for it.
+# A session's last use reaches the store at most this often (Valkey has it at once), in
+# the replica's next batch (use_batches.py).
 USE_PERSIST_SECONDS = 60
 
 
@@ -83,6 +88,7 @@ def _of(model: type[M], raw: Any) -> M | None:
 
 @dataclass
 class ValkeyLookups:
+    store_decides_conditions: ClassVar[bool] = False  # FerretDB: models/users.py update_user
     redis: Redis
     store: DatabaseLookups = field(default_factory=DatabaseLookups)
     _rebuild: asyncio.Task[None] | None = None
@@ -91,12 +97,14 @@ class ValkeyLookups:
             lambda: LookupsRebuildingError("the account index is being rebuilt")
         )
     )
+    _uses: UseBatches = field(default_factory=UseBatches)
 
     def __post_init__(self) -> None:
         self._lookup = self.redis.register_script(LOOKUP)
         self._set_fields = self.redis.register_script(SET_FIELDS)
         self._fill = self.redis.register_script(FILL_DOCUMENT)
         self._record_use = self.redis.register_script(RECORD_USE)
+        self._raise_mark = self.redis.register_script(RAISE_MARK)
 
     async def _find(
         self,
@@ -108,16 +116,32 @@ class ValkeyLookups:
     ) -> tuple[bool, M | None]:
         """(answered, document): answered is False when the index cannot say (incomplete,
         unreachable); the caller then reads the store."""
+        answered, raw = await self._find_raw(collection, by, key)
+        return answered, _of(model, raw) if answered else None
+
+    async def _find_raw(
+        self, collection: str, by: tuple[str, str] | None, key: str = "", mark: str = ""
+    ) -> tuple[bool, Any]:
         secondary = secondary_key(collection, *by) if by else ""
+        args = [secondary, document_key(collection, ""), key, mark]
         try:
-            raw = await self._lookup([READY_KEY], [secondary, document_key(collection, ""), key])
+            raw = await self._lookup([READY_KEY], args)
         except (RedisError, OSError) as error:
             log.warning("account index unavailable, reading the store: %s", error)
             return False, None
         if raw is None:
             self._rebuild_soon()
             return False, None
-        return True, _of(model, raw)
+        return True, raw
+
+    async def _find_session(self, by: tuple[str, str]) -> tuple[bool, SessionDocument | None]:
+        """A session with the person's revocation mark applied (lookups/revocations.py)."""
+        answered, raw = await self._find_raw("sessions", by, mark=revoked_before_key(""))
+        if not answered:
+            return False, None
+        fields, revoked_before = split_mark(raw)
+        session = _of(SessionDocument, fields)
+        return True, None if session is None else apply_mark(session, revoked_before)
 
     async def _from_store(self, read: Callable[[], Awaitable[T]]) -> T:
         """A read the index cannot answer, from the store: service_kit/storage/store_turns.py."""
@@ -137,17 +161,17 @@ class ValkeyLookups:
         return user
 
     async def session_by_token(self, token_hash: str) -> SessionDocument | None:
-        by = ("token_hashes", token_hash)
-        answered, session = await self._find(SessionDocument, "sessions", by=by)
+        answered, session = await self._find_session(("token_hashes", token_hash))
         if not answered:
-            return await self._from_store(lambda: self.store.session_by_token(token_hash))
+            read = self.store.session_by_token
+            return await self._from_store(lambda: with_batched_use(read(token_hash)))
         return session  # a token key is never stale: a session's tokens never change
 
     async def session_by_handoff_code(self, code_hash: str) -> SessionDocument | None:
-        by = ("handoff_code_hash", code_hash)
-        answered, session = await self._find(SessionDocument, "sessions", by=by)
+        answered, session = await self._find_session(("handoff_code_hash", code_hash))
         if not answered:
-            return await self._from_store(lambda: self.store.session_by_handoff_code(code_hash))
+            read = self.store.session_by_handoff_code
+            return await self._from_store(lambda: with_batched_use(read(code_hash)))
         if session is None or session.handoff_code_hash != code_hash:
             return None
         return session
@@ -157,7 +181,8 @@ class ValkeyLookups:
             async with self.redis.pipeline(transaction=True) as pipe:
                 pipe.exists(READY_KEY)
                 pipe.smembers(sessions_of_key(user_id))
-                ready, members = await pipe.execute()
+                pipe.get(revoked_before_key(user_id))
+                ready, members, mark = await pipe.execute()
         except (RedisError, OSError) as error:
             log.warning("account index unavailable, reading the store: %s", error)
             ready = False
@@ -165,13 +190,17 @@ class ValkeyLookups:
             self._rebuild_soon()
             return await self._from_store(lambda: self.store.session_ids_of_user(user_id))
         found: list[tuple[str, bool]] = []
+        revoked_before = decode_mark(mark)
         async with self.redis.pipeline(transaction=False) as pipe:
             ids = sorted(member.decode() for member in members)
             for session_id in ids:
-                pipe.hget(document_key("sessions", session_id), "revoked_at")
-            for session_id, revoked in zip(ids, await pipe.execute(), strict=True):
-                if revoked is not None:  # None: expired, gone from the index
-                    found.append((session_id, revoked != b"null"))
+                pipe.hmget(document_key("sessions", session_id), "revoked_at", "created_at")
+            for session_id, (revoked, created) in zip(ids, await pipe.execute(), strict=True):
+                if revoked is None or created is None:  # expired, gone from the index
+                    continue
+                began = datetime.fromisoformat(json.loads(created))
+                by_mark = revoked_before is not None and began <= revoked_before
+                found.append((session_id, revoked != b"null" or by_mark))
         return found
 
     async def sign_up_by_token(self, token_hash: str) -> SignUpDocument | None:
@@ -197,14 +226,19 @@ class ValkeyLookups:
         except (RedisError, OSError) as error:
             log.warning("account index unavailable, recording use in the store: %s", error)
             to_store = 1
-        if not to_store:
+        if to_store:  # with the others of the interval: lookups/use_batches.py
+            self._uses.note(session_id, now)
+
+    async def sessions_revoked(
+        self, user_id: str, session_ids: list[str] | None, revoked_at: datetime
+    ) -> None:
+        if session_ids is None:  # the person's mark: sessions not yet in the index too
+            mark = self._raise_mark([revoked_before_key(user_id)], [encode_value(revoked_at)])
+            await self._writing(mark)
             return
-        try:
-            await self.store.record_use(session_id, now)
-        except PyMongoError as error:
-            # Advisory (the index has it, the store hears it within a minute): a session
-            # check must not fail while the database is down, or posting stops with it.
-            log.warning("session use not stored: %s", error)
+        unrevoked: Condition = ("revoked_at", "eq", None)
+        for session_id in session_ids:
+            await self.updated("sessions", session_id, {"revoked_at": revoked_at}, unrevoked)
 
     async def session_token_added(self, session_id: str, token_hash: str) -> None:
         """Only a key for the token, expiring with the session (SET_FIELDS, no fields)."""
@@ -272,14 +306,4 @@ class ValkeyLookups:
         if self._rebuild is not None:
             self._rebuild.cancel()
         await self.wait_rebuilt()
-
-
-async def queue_fill(fill: AsyncScript, pipe: Pipeline, collection: str, document: Fields) -> None:
-    """Queue one document's fill (write_through.FILL_DOCUMENT) and its user's set."""
-    key = str(document["_id"])
-    keys = [document_key(collection, key), *secondary_keys(collection, document)]
-    if collection == "sessions":  # its last use is in the store as of now (RECORD_USE)
-        document = {**document, "~persisted_at": int(document["last_seen_at"].timestamp())}
-    await fill(keys, [key, expiry_ms(collection, document), *encode_fields(document)], pipe)
-    if collection == "sessions":
-        pipe.sadd(sessions_of_key(str(document["user_id"])), key)
+        await self._uses.stop()

@@ -130,8 +130,10 @@ end
 return 1
 """
 
-# KEYS: READY_KEY. ARGV: a secondary key ("" for none), the document key's prefix, the id.
-# nil while the index is incomplete; else the document's HGETALL (empty: none).
+# KEYS: READY_KEY. ARGV: a secondary key ("" for none), the document key's prefix, the id,
+# the prefix of the person's revocation mark ("" for none: lookups/revocations.py).
+# nil while the index is incomplete; else the document's HGETALL (empty: none), followed
+# by "~revoked_before" and the mark of the document's user_id if there is one.
 LOOKUP = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 local id = ARGV[3]
@@ -139,7 +141,16 @@ if ARGV[1] ~= '' then
   id = redis.call('GET', ARGV[1])
   if not id then return {} end
 end
-return redis.call('HGETALL', ARGV[2] .. id)
+local found = redis.call('HGETALL', ARGV[2] .. id)
+if ARGV[4] ~= '' and #found > 0 then
+  local user = redis.call('HGET', ARGV[2] .. id, 'user_id')
+  local mark = user and redis.call('GET', ARGV[4] .. cjson.decode(user))
+  if mark then
+    table.insert(found, '~revoked_before')
+    table.insert(found, mark)
+  end
+end
+return found
 """
 
 # KEYS: the session. ARGV: last use (encoded), now (s), how often the store hears of it (s).

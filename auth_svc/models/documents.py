@@ -112,6 +112,38 @@ class SessionToken(Document):
         name = "session_tokens"
 
 
+class SessionRevocation(Document):
+    """A revocation, inserted: one session (``session_id``) or every session of the user
+    begun by ``revoked_at`` (``session_id`` None). On FerretDB writing ``revoked_at`` onto
+    the sessions read every session (13.7 s at 100,000); an insert does not. Sessions
+    revoked before these records carry ``revoked_at`` themselves (lookups/revocations.py)."""
+
+    id: str  # type: ignore[assignment]  # "session:<id>" or "user:<id>:<time>": replays collide
+    user_id: str
+    session_id: str | None = None
+    revoked_at: datetime
+
+    class Settings:
+        name = "session_revocations"
+        indexes = [
+            IndexModel(
+                [("user_id", ASCENDING), ("session_id", ASCENDING), ("revoked_at", ASCENDING)]
+            )
+        ]
+
+
+class HandoffCode(Document):
+    """A new hand-off code for a session already signed in at auth (chat asks again): an
+    insert, as SessionToken, rather than a write to the session."""
+
+    id: str  # type: ignore[assignment]  # the code's hash
+    session_id: str
+    expires_at: datetime
+
+    class Settings:
+        name = "handoff_codes"
+
+
 class SessionActivity(Document):
     """When a session was last used (see auth_svc/models/sessions.py for why apart)."""
 
@@ -120,6 +152,18 @@ class SessionActivity(Document):
 
     class Settings:
         name = "session_activity"
+
+
+class SessionUseBatch(Document):
+    """Sessions one replica saw used in one interval (auth_svc/lookups/use_batches.py)."""
+
+    id: str = Field(default_factory=new_id)  # type: ignore[assignment]
+    at: datetime
+    uses: list[dict[str, Any]]  # {"s": session id, "at": last use}
+
+    class Settings:
+        name = "session_use_batches"
+        indexes = [IndexModel("at")]
 
 
 class JoinCodeDocument(Document):
@@ -160,6 +204,9 @@ DOCUMENT_MODELS: list[type[Document]] = [
     SessionDocument,
     SessionToken,
     SessionActivity,
+    SessionRevocation,
+    HandoffCode,
+    SessionUseBatch,
     OutboxDocument,
     JoinCodeDocument,
     Claim,

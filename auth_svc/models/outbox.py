@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from auth_svc.lookups import account_lookups
+from auth_svc.lookups.revocations import store_revocation
 from auth_svc.lookups.write_through import Condition
 from auth_svc.models.documents import (
     OutboxDocument,
@@ -38,6 +39,7 @@ from auth_svc.models.documents import (
     SignUpDocument,
     UserDocument,
 )
+from auth_svc.models.users import update_user
 from service_kit.events import Event, utc_now
 
 log = logging.getLogger(__name__)
@@ -114,7 +116,7 @@ class ChangeRole(BaseModel):
     role: str
 
     async def apply(self) -> None:
-        await _update_user(self.user_id, {"role": self.role})
+        await update_user(self.user_id, {"role": self.role})
 
 
 class ChangeDisplayName(BaseModel):
@@ -123,7 +125,7 @@ class ChangeDisplayName(BaseModel):
     display_name: str
 
     async def apply(self) -> None:
-        await _update_user(self.user_id, {"display_name": self.display_name})
+        await update_user(self.user_id, {"display_name": self.display_name})
 
 
 class SetDeactivation(BaseModel):
@@ -134,7 +136,7 @@ class SetDeactivation(BaseModel):
     deactivated_at: datetime | None
 
     async def apply(self) -> None:
-        await _update_user(self.user_id, {"deactivated_at": self.deactivated_at})
+        await update_user(self.user_id, {"deactivated_at": self.deactivated_at})
 
 
 class ChangePassword(BaseModel):
@@ -146,7 +148,7 @@ class ChangePassword(BaseModel):
     async def apply(self) -> None:
         fields = {"password_hash": self.password_hash, "password_changed_at": self.changed_at}
         newer: Condition = ("password_changed_at", "lt", self.changed_at)
-        await _update_user(self.user_id, fields, newer)
+        await update_user(self.user_id, fields, newer)
 
 
 class CreateSession(BaseModel):
@@ -169,7 +171,7 @@ class CreateSession(BaseModel):
             # Once per account. On FerretDB a write rewrites the whole document
             # (store_compat 1), so a password change landing in the same millisecond could
             # be undone; MongoDB's $set is atomic. The re-hash at sign-in has the same window.
-            await _update_user(self.user_id, {"signed_in_before": True})
+            await update_user(self.user_id, {"signed_in_before": True})
         fields = {
             "user_id": self.user_id,
             "token_hashes": [self.token_hash],
@@ -194,12 +196,8 @@ class CreateSession(BaseModel):
 
 
 class RevokeSessions(BaseModel):
-    """Revoke the listed sessions, or every session of the user when ``session_ids`` is None.
-
-    Applied again later, "every session" would include sessions begun since: its entry
-    records that it was applied before anything else happens."""
-
-    reapply_safe: ClassVar[bool] = False
+    """Revoke the listed sessions, or every session of the user begun by ``revoked_at``
+    when ``session_ids`` is None (applied again, the same records: harmless)."""
 
     kind: Literal["revoke_sessions"] = "revoke_sessions"
     user_id: str
@@ -207,23 +205,11 @@ class RevokeSessions(BaseModel):
     revoked_at: datetime
 
     async def apply(self) -> None:
-        query: dict[str, Any] = {"user_id": self.user_id, "revoked_at": None}
-        if self.session_ids is not None:
-            query["_id"] = {"$in": self.session_ids}
-        await SessionDocument.get_pymongo_collection().update_many(
-            query, {"$set": {"revoked_at": self.revoked_at}}
-        )
-        # Into the index before the answer, so no replica serves the session again. Every
-        # session of the user is named (the store no longer tells which it just revoked);
-        # the condition leaves those already revoked as they are.
-        lookups = account_lookups()
-        session_ids = self.session_ids
-        if session_ids is None:
-            session_ids = [sid for sid, _ in await lookups.session_ids_of_user(self.user_id)]
-        unrevoked: Condition = ("revoked_at", "eq", None)
-        fields = {"revoked_at": self.revoked_at}
-        for session_id in session_ids:
-            await lookups.updated("sessions", session_id, fields, unrevoked)
+        # Inserted records, not a write to the sessions (a scan of them all on FerretDB):
+        # lookups/revocations.py. Into the index before the answer, so no replica serves
+        # the session again.
+        await store_revocation(self.user_id, self.session_ids, self.revoked_at)
+        await account_lookups().sessions_revoked(self.user_id, self.session_ids, self.revoked_at)
 
 
 Change = Annotated[
@@ -239,19 +225,6 @@ Change = Annotated[
     Field(discriminator="kind"),
 ]
 _changes = TypeAdapter(list[Change])
-
-
-async def _update_user(
-    user_id: str, fields: dict[str, Any], condition: Condition | None = None
-) -> None:
-    """``$set`` on the account (where ``condition`` holds), then into the account index."""
-    query: dict[str, Any] = {"_id": user_id}
-    if condition is not None:
-        name, _, value = condition  # "lt", the only one asked of the store here
-        query[name] = {"$lt": value}
-    result = await UserDocument.get_pymongo_collection().update_one(query, {"$set": fields})
-    if result.matched_count:
-        await account_lookups().updated("users", user_id, fields, condition)
 
 
 async def _upsert_unless_newer(

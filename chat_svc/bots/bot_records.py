@@ -10,6 +10,7 @@ from datetime import datetime
 from beanie import Document, Indexed
 
 from chat_svc.models.users import ChatUser
+from chat_svc.people_directory.installation import person_changed
 from chat_svc.tokens.token_records import now
 
 BOT_PREFIX = "bot-"  # a bot's user id: the pages mark its name "bot" by this alone
@@ -40,6 +41,7 @@ async def insert_bot(name: str, created_by: str, rooms: list[str]) -> BotProfile
     await ChatUser(
         user_id=user_id, email=f"{user_id}@bots.invalid", display_name=name, role="bot"
     ).insert()
+    await person_changed(user_id, display_name=name, role="bot")
     profile = BotProfile(
         user_id=user_id, name=name, created_by=created_by, created_at=now(), rooms=rooms
     )

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from beanie import Document, Indexed
 
+from chat_svc.people_directory.installation import person_changed
 from service_kit.people.email_addresses import normalise_email
 from service_kit.storage.store_compat import upsert_retrying
 
@@ -28,6 +29,7 @@ async def upsert_user(user_id: str, email: str, display_name: str) -> None:
         {"user_id": user_id},
         {"$set": {"email": normalise_email(email), "display_name": display_name}},
     )
+    await person_changed(user_id, display_name=display_name)
 
 
 async def set_role(user_id: str, role: str) -> None:
@@ -36,18 +38,21 @@ async def set_role(user_id: str, role: str) -> None:
     await ChatUser.get_pymongo_collection().update_one(
         {"user_id": user_id}, {"$set": {"role": role}}
     )
+    await person_changed(user_id, role=role)
 
 
 async def set_display_name(user_id: str, display_name: str) -> None:
     await ChatUser.get_pymongo_collection().update_one(
         {"user_id": user_id}, {"$set": {"display_name": display_name}}
     )
+    await person_changed(user_id, display_name=display_name)
 
 
 async def set_deactivated(user_id: str, deactivated: bool) -> None:
     await ChatUser.get_pymongo_collection().update_one(
         {"user_id": user_id}, {"$set": {"deactivated": deactivated}}
     )
+    await person_changed(user_id, deactivated=deactivated)
 
 
 async def select_user(user_id: str) -> ChatUser | None:

@@ -15,6 +15,7 @@ from pymongo.errors import PyMongoError
 from quart import g, request
 
 from chat_svc.administration.admin_gate import is_administrator
+from chat_svc.people_directory.installation import is_administrator_by_card
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,11 @@ async def account_menu_links() -> dict[str, bool]:
     if viewer is None or request.endpoint == ROOM_PAGE or g.get("rendering_error_page"):
         return {}
     try:
-        return {"viewer_is_admin": await is_administrator(viewer.user_id)}
+        # The people directory's card when it has one: on FerretDB the store's read
+        # decodes every person (0.6 s at 10,000).
+        by_card = await is_administrator_by_card(viewer.user_id)
+        admin = by_card if by_card is not None else await is_administrator(viewer.user_id)
+        return {"viewer_is_admin": admin}
     except PyMongoError as error:
         log.warning("account menu drawn without the administration link: %s", error)
         return {}

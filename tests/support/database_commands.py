@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from pymongo import monitoring
 
@@ -16,11 +17,16 @@ class CommandCounter(monitoring.CommandListener):
     def __init__(self, database_suffix: str = "_chat") -> None:
         self.armed = False
         self.sent: Counter[tuple[str, str]] = Counter()
+        self.update_filters: list[tuple[str, dict[str, Any]]] = []  # (collection, filter)
         self._suffix = database_suffix
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         if self.armed and event.database_name.endswith(self._suffix):
-            self.sent[(event.command_name, str(event.command.get(event.command_name)))] += 1
+            collection = str(event.command.get(event.command_name))
+            self.sent[(event.command_name, collection)] += 1
+            if event.command_name == "update":
+                for update in event.command.get("updates", []):
+                    self.update_filters.append((collection, dict(update["q"])))
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         pass

@@ -8,6 +8,7 @@ from quart.typing import ResponseReturnValue
 
 from chat_svc.auth.viewers import signed_in, signed_in_viewer
 from chat_svc.models.users import select_people, select_user
+from chat_svc.people_directory.installation import people_page
 from chat_svc.services import services_of
 from chat_svc.web.forms import DirectForm, SignOutForm
 from chat_svc.web.person_handles import person_handle, person_of_handle
@@ -22,10 +23,12 @@ people_pages = Blueprint("people", __name__)
 @signed_in
 async def list_people() -> ResponseReturnValue:
     viewer = signed_in_viewer()
-    people = [person for person in await select_people() if not person.deactivated]
+    paged = await people_page(request.args.get("after", ""))  # people_directory/
+    people, more_after = paged or ([p for p in await select_people() if not p.deactivated], "")
     return await render_page(
         "people.html",
         people=[(person, person_handle(viewer.user_id, person.user_id)) for person in people],
+        more_after=more_after,
         direct_form=DirectForm(None),
         sidebar=await load_sidebar(viewer.user_id),
         sign_out_form=SignOutForm(None),

@@ -1,0 +1,98 @@
+"""Issue 28: the people list with 10 and with 10,000 people stored, on FerretDB: the reads
+behind one page as they were (every person sorted by name, and the viewer's own record
+for the account menu, both decoded from the whole collection) and as they are now (a page
+of 100 and the viewer's card from chat_svc/people_directory/ in Valkey). The commands
+alone, against servers of their own; 3 runs each, the index rebuilt once per size.
+
+    .venv/bin/python -m bench.people_list [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from pymongo import AsyncMongoClient
+from redis.asyncio import Redis
+
+from chat_svc.people_directory.directory_index import READY, PeopleDirectory
+from devstack.processes import ProcessGroup
+from tests.support.servers import start_ferretdb, start_redis
+
+SIZES = (10, 10_000)
+RUNS = 3
+
+
+async def _timed(step: Callable[[], Awaitable[object]]) -> dict[str, Any]:
+    timings = []
+    for _ in range(RUNS):
+        began = time.perf_counter()
+        await step()
+        timings.append((time.perf_counter() - began) * 1000)
+    return {
+        "median_ms": round(statistics.median(timings), 2),
+        "runs_ms": [round(t, 2) for t in timings],
+    }
+
+
+async def measure(mongodb_url: str, redis_url: str) -> dict[str, Any]:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        mongodb_url, socketTimeoutMS=120_000
+    )
+    people = client["bench_chat"]["users"]
+    redis = Redis.from_url(redis_url)
+    directory = PeopleDirectory(redis, lambda: people)
+    result: dict[str, Any] = {}
+    stored = 0
+    for size in SIZES:
+        await people.insert_many(
+            {"user_id": f"u{n:05}", "email": f"u{n}@example.com", "display_name": f"Person {n:05}"}
+            for n in range(stored, size)
+        )
+        stored = size
+        viewer = f"u{size - 1:05}"  # the latest: SQLite's scan finds it last
+        await redis.delete(READY)
+        began = time.perf_counter()
+        await directory.page("", 100)  # rebuilds
+        step: dict[str, Any] = {"rebuild_ms": round((time.perf_counter() - began) * 1000, 1)}
+        step["before: every person by name"] = await _timed(
+            lambda: people.find().sort("display_name", 1).to_list()
+        )
+        step["before: the viewer by user_id"] = await _timed(
+            lambda: people.find_one({"user_id": viewer})  # noqa: B023
+        )
+        step["now: a page of 100"] = await _timed(lambda: directory.page("", 100))
+        step["now: the viewer's card"] = await _timed(lambda: directory.card(viewer))  # noqa: B023
+        result[str(size)] = step
+        print(size, json.dumps(step), flush=True)
+    await redis.aclose()
+    await client.close()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as data:
+        group = ProcessGroup(log_dir=Path(data))
+        try:
+            ferretdb, valkey = start_ferretdb(group, Path(data)), start_redis(group, Path(data))
+            result = asyncio.run(measure(ferretdb.url, valkey.url))
+        finally:
+            group.stop_all()
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""The people directory for the app's lifetime, installed process-wide once Valkey is open
+(as beanie binds the models): chat's person writes (models/users.py) write through it
+wherever they run."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncGenerator
+
+from quart import Quart
+from redis.exceptions import RedisError
+
+from chat_svc.people_directory.directory_index import PeopleDirectory, PersonCard
+from service_kit.lifecycle import infrastructure_of
+from service_kit.people.roles import ADMIN
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 100
+_installed: list[PeopleDirectory] = []
+
+
+def install_people_directory(app: Quart) -> None:
+    @app.while_serving
+    async def _directory() -> AsyncGenerator[None, None]:
+        from chat_svc.models.users import ChatUser  # its module writes through this one
+
+        directory = PeopleDirectory(infrastructure_of(app).redis, ChatUser.get_pymongo_collection)
+        _installed[:] = [directory]
+        yield
+        _installed.clear()
+
+
+async def person_changed(
+    user_id: str,
+    display_name: str | None = None,
+    role: str | None = None,
+    deactivated: bool | None = None,
+) -> None:
+    """Write-through of a person's change the store just applied (none before start-up)."""
+    for directory in _installed:
+        await directory.changed(user_id, display_name, role, deactivated)
+
+
+async def people_page(after: str) -> tuple[list[PersonCard], str] | None:
+    """A page of active people after ``after``; None with no directory or Valkey down (the
+    caller reads the store)."""
+    if not _installed:
+        return None
+    try:
+        return await _installed[0].page(after, PAGE_SIZE)
+    except (RedisError, OSError) as error:
+        log.warning("people directory unavailable, reading the store: %s", error)
+        return None
+
+
+async def is_administrator_by_card(user_id: str) -> bool | None:
+    """Whether the person is an active administrator, as the directory's card says; None
+    when it cannot say (the caller reads the store: administration/admin_gate.py)."""
+    if not _installed:
+        return None
+    try:
+        answered, card = await _installed[0].card(user_id)
+    except (RedisError, OSError):
+        return None
+    if not answered:
+        return None
+    return card is not None and card.role == ADMIN and not card.deactivated
