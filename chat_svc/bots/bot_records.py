@@ -38,10 +38,9 @@ def is_bot(user_id: str) -> bool:
 async def insert_bot(name: str, created_by: str, rooms: list[str]) -> BotProfile:
     user_id = BOT_PREFIX + secrets.token_hex(8)
     # No address: bots get no e-mail, and auth has no account to sign in to.
-    await ChatUser(
-        user_id=user_id, email=f"{user_id}@bots.invalid", display_name=name, role="bot"
-    ).insert()
-    await person_changed(user_id, display_name=name, role="bot")
+    email = f"{user_id}@bots.invalid"
+    await ChatUser(user_id=user_id, email=email, display_name=name, role="bot").insert()
+    await person_changed(user_id, display_name=name, role="bot", email=email)
     profile = BotProfile(
         user_id=user_id, name=name, created_by=created_by, created_at=now(), rooms=rooms
     )

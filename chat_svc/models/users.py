@@ -24,12 +24,13 @@ class ChatUser(Document):
 
 async def upsert_user(user_id: str, email: str, display_name: str) -> None:
     """Idempotent: the same user arriving twice (event redelivery, token check) stays one."""
+    email = normalise_email(email)
     await upsert_retrying(
         ChatUser.get_pymongo_collection(),
         {"user_id": user_id},
-        {"$set": {"email": normalise_email(email), "display_name": display_name}},
+        {"$set": {"email": email, "display_name": display_name}},
     )
-    await person_changed(user_id, display_name=display_name)
+    await person_changed(user_id, display_name=display_name, email=email)
 
 
 async def set_role(user_id: str, role: str) -> None:

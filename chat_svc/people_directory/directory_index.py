@@ -27,7 +27,7 @@ from redis.exceptions import RedisError, WatchError
 log = logging.getLogger(__name__)
 
 NAMES = "chat:people:names"
-READY = "chat:people:ready"
+READY = "chat:people:ready:2"  # 2: cards hold the e-mail (an index without it is rebuilt)
 DIRTY = "chat:people:dirty"
 REBUILD_ATTEMPTS = 3
 
@@ -48,6 +48,7 @@ class PersonCard:
     display_name: str
     role: str
     deactivated: bool
+    email: str = ""  # "" on a card written before cards held it (readers ask the store)
 
 
 # KEYS: the card, NAMES, READY, DIRTY. ARGV: user id, the name's member ("" unchanged),
@@ -86,6 +87,7 @@ class PeopleDirectory:
         display_name: str | None = None,
         role: str | None = None,
         deactivated: bool | None = None,
+        email: str | None = None,
     ) -> None:
         """Write-through of a change the store just applied."""
         member = "" if display_name is None else name_member(display_name, user_id)
@@ -96,6 +98,8 @@ class PeopleDirectory:
             fields += ["role", role]
         if deactivated is not None:
             fields += ["deactivated", "1" if deactivated else "0"]
+        if email is not None:
+            fields += ["email", email]
         keys = [card_key(user_id), NAMES, READY, DIRTY]
         try:
             await self._write_card(keys, [user_id, member, *fields])
@@ -129,8 +133,22 @@ class PeopleDirectory:
         more = await self._redis.zrangebylex(NAMES, start, "+", 0, 1)
         return found, start[1:] if more else ""
 
+    async def everyone(self) -> list[PersonCard]:
+        """Every person chat knows, deactivated too, by name (one range, one pipeline)."""
+        if not await self._redis.exists(READY):
+            await self._rebuild()
+        members: list[Any] = await self._redis.zrange(NAMES, 0, -1)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for member in members:
+                pipe.hgetall(card_key(member.decode().rpartition("\0")[2]))
+            cards = await pipe.execute()
+        found = (_card(m.decode(), card) for m, card in zip(members, cards, strict=True))
+        return [person for person in found if person is not None]
+
     async def card(self, user_id: str) -> tuple[bool, PersonCard | None]:
         """(answered, the person's card): not answered while the index is incomplete."""
+        if not await self._redis.exists(READY):
+            await self._rebuild()  # one scan, then no read of a person scans
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.exists(READY)
             pipe.hgetall(card_key(user_id))
@@ -146,7 +164,7 @@ class PeopleDirectory:
 
     async def _rebuild_once(self) -> bool:
         people = self._people().find(
-            {}, {"user_id": 1, "display_name": 1, "role": 1, "deactivated": 1}
+            {}, {"user_id": 1, "display_name": 1, "role": 1, "deactivated": 1, "email": 1}
         )
         async with self._redis.pipeline(transaction=True) as pipe:
             await pipe.watch(DIRTY)
@@ -157,7 +175,8 @@ class PeopleDirectory:
                 member = name_member(name, user_id)
                 pipe.zadd(NAMES, {member: 0})
                 card: dict[Any, Any] = {"member": member, "name": name, "deactivated": _flag(raw)}
-                pipe.hset(card_key(user_id), mapping=card | {"role": raw.get("role", "member")})
+                card |= {"role": raw.get("role", "member"), "email": raw.get("email", "")}
+                pipe.hset(card_key(user_id), mapping=card)
             pipe.set(READY, b"1")
             try:
                 await pipe.execute()
@@ -180,4 +199,5 @@ def _card(member: str, card: dict[bytes, bytes]) -> PersonCard | None:
         display_name=fields.get("name", ""),
         role=fields.get("role", "member"),
         deactivated=fields.get("deactivated") == "1",
+        email=fields.get("email", ""),
     )

@@ -36,10 +36,11 @@ async def person_changed(
     display_name: str | None = None,
     role: str | None = None,
     deactivated: bool | None = None,
+    email: str | None = None,
 ) -> None:
     """Write-through of a person's change the store just applied (none before start-up)."""
     for directory in _installed:
-        await directory.changed(user_id, display_name, role, deactivated)
+        await directory.changed(user_id, display_name, role, deactivated, email)
 
 
 async def people_page(after: str) -> tuple[list[PersonCard], str] | None:
@@ -49,6 +50,29 @@ async def people_page(after: str) -> tuple[list[PersonCard], str] | None:
         return None
     try:
         return await _installed[0].page(after, PAGE_SIZE)
+    except (RedisError, OSError) as error:
+        log.warning("people directory unavailable, reading the store: %s", error)
+        return None
+
+
+async def card_of(user_id: str) -> tuple[bool, PersonCard | None]:
+    """(answered, the person's card); not answered with no directory, Valkey down or the
+    index incomplete (the caller reads the store: person_lookup.py)."""
+    if not _installed:
+        return False, None
+    try:
+        return await _installed[0].card(user_id)
+    except (RedisError, OSError) as error:
+        log.warning("people directory unavailable, reading the store: %s", error)
+        return False, None
+
+
+async def everyone_by_card() -> list[PersonCard] | None:
+    """Every person by name, deactivated too; None when the directory cannot say."""
+    if not _installed:
+        return None
+    try:
+        return await _installed[0].everyone()
     except (RedisError, OSError) as error:
         log.warning("people directory unavailable, reading the store: %s", error)
         return None

@@ -25,7 +25,8 @@ from chat_svc.events import PersonChanged
 from chat_svc.live.fanout import Fanout
 from chat_svc.live.sse_frames import frame
 from chat_svc.models.messages import author_tag
-from chat_svc.models.users import ChatUser, select_user
+from chat_svc.models.users import ChatUser
+from chat_svc.people_directory.person_lookup import find_person
 from chat_svc.profiles.profile_records import select_profile
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ class PeopleNames:
 
     async def announce(self, user_id: str) -> None:
         """Tell every replica (this one at once) how the person is now shown, as stored."""
-        person = await select_user(user_id)
+        person = await find_person(user_id)
         if person is None:
             return
         event = PersonChanged(

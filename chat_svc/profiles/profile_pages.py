@@ -15,7 +15,8 @@ from chat_svc.auth.viewers import signed_in, signed_in_viewer
 from chat_svc.avatars.avatar_images import AvatarRefusedError
 from chat_svc.avatars.avatar_uploads import change_avatar
 from chat_svc.models.messages import account_handle
-from chat_svc.models.users import select_user, set_display_name
+from chat_svc.models.users import set_display_name
+from chat_svc.people_directory.person_lookup import find_person
 from chat_svc.profiles.direct_titles import retitle_direct_rooms
 from chat_svc.profiles.profile_forms import ProfileForm, time_zone_names
 from chat_svc.profiles.profile_records import save_profile, select_profile
@@ -50,7 +51,7 @@ async def _render_settings(
 @signed_in
 async def profile_settings() -> ResponseReturnValue:
     viewer = signed_in_viewer()
-    person, profile = await select_user(viewer.user_id), await select_profile(viewer.user_id)
+    person, profile = await find_person(viewer.user_id), await select_profile(viewer.user_id)
     form = ProfileForm(None)
     form.display_name.data = person.display_name if person else viewer.display_name
     form.status.data, form.time_zone.data = profile.status, profile.time_zone
@@ -88,7 +89,7 @@ async def save_profile_settings() -> ResponseReturnValue:
 async def person_profile(handle: str) -> ResponseReturnValue:
     viewer = signed_in_viewer()
     user_id = person_of_handle(viewer.user_id, handle)
-    person = await select_user(user_id) if user_id else None
+    person = await find_person(user_id) if user_id else None
     if person is None:
         abort(404)
     profile = await select_profile(person.user_id)

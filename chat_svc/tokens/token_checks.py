@@ -19,7 +19,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from chat_svc.auth.auth_client import Viewer
-from chat_svc.models.users import select_user
+from chat_svc.people_directory.person_lookup import find_person
 from chat_svc.tokens.token_records import (
     ApiToken,
     TokenKind,
@@ -101,8 +101,10 @@ class ApiTokens:
 
     async def _from_store(self, token_hash: str, *, cache: bool) -> Viewer | None:
         record = await select_live_token(token_hash)
-        user = await select_user(record.user_id) if record is not None else None
-        if record is None or user is None:
+        user = await find_person(record.user_id) if record is not None else None
+        # Deactivated: refused from the moment the card says so, before the revocation
+        # (person_revocations.py) reaches this token.
+        if record is None or user is None or user.deactivated:
             return None
         viewer = Viewer(
             session_id=f"token:{record.token_id}",

@@ -18,8 +18,8 @@ from quart.typing import ResponseReturnValue
 
 from chat_svc.auth.viewers import signed_in, signed_in_viewer
 from chat_svc.models.notification_settings import select_mention_emails_on, set_mention_emails
-from chat_svc.models.users import select_user
 from chat_svc.notifications.unsubscribe_links import SealBrokenError
+from chat_svc.people_directory.person_lookup import find_person
 from chat_svc.push.levels.level_views import push_settings_context
 from chat_svc.services import services_of
 from chat_svc.web.forms import NotificationSettingsForm, SignOutForm
@@ -91,7 +91,7 @@ async def _user_in(token: str) -> str | None:
     except SealBrokenError:
         log.warning("an unsubscribe link that does not open was used")
         return None
-    return user_id if await select_user(user_id) is not None else None
+    return user_id if await find_person(user_id) is not None else None
 
 
 def _minutes(seconds: float) -> str:

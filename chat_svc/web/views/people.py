@@ -7,8 +7,9 @@ from quart import Blueprint, abort, redirect, request
 from quart.typing import ResponseReturnValue
 
 from chat_svc.auth.viewers import signed_in, signed_in_viewer
-from chat_svc.models.users import select_people, select_user
+from chat_svc.models.users import select_people
 from chat_svc.people_directory.installation import people_page
+from chat_svc.people_directory.person_lookup import find_person
 from chat_svc.services import services_of
 from chat_svc.web.forms import DirectForm, SignOutForm
 from chat_svc.web.person_handles import person_handle, person_of_handle
@@ -55,7 +56,7 @@ async def open_direct() -> ResponseReturnValue:
         return await expired_form()
     viewer = signed_in_viewer()
     user_id = person_of_handle(viewer.user_id, str(form.person.data or ""))
-    other = await select_user(user_id) if user_id else None
+    other = await find_person(user_id) if user_id else None
     if other is None:
         abort(404)
     room = await services_of().actions.direct_rooms.open(viewer, other)

@@ -21,7 +21,7 @@ from chat_svc.models.rooms import (
     select_open_rooms,
     select_room_by_name_key,
 )
-from chat_svc.models.users import select_people
+from chat_svc.people_directory.person_lookup import everyone
 from chat_svc.reads.sidebar import place_of
 from chat_svc.room_administration.archived_rooms import refuse_archived
 from chat_svc.services import services_of
@@ -155,7 +155,7 @@ def rooms_blueprint(settings: ChatSettings) -> Blueprint:
         if not form.validate():
             return await render_member_form(room.slug, form, status=422)
         # Names are what /people shows every signed-in person: the answer tells nothing new.
-        chosen = choose_person(str(form.name.data), await select_people())
+        chosen = choose_person(str(form.name.data), await everyone())
         if chosen.person is None:
             form.name.errors = [str(chosen.problem)]
             return await render_member_form(room.slug, form, status=422)

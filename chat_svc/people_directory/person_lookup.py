@@ -1,0 +1,42 @@
+"""Chat's people by id, or all of them, from the directory's cards in Valkey, the store
+only when the directory cannot answer (not installed, Valkey down, the index incomplete,
+or a card without what the caller reads). On FerretDB every read of ``users`` scans: a
+person by id costs 240-320 ms at 10,000 people (docs/performance.md).
+
+They answer ``ChatUser``s as the store's reads do, so callers keep their types; these are
+copies for reading, never saved (``model_construct``: no validation, a few µs each)."""
+
+from __future__ import annotations
+
+from chat_svc.models.users import ChatUser, select_people, select_user
+from chat_svc.people_directory.directory_index import PersonCard
+from chat_svc.people_directory.installation import card_of, everyone_by_card
+
+
+async def find_person(user_id: str) -> ChatUser | None:
+    """The person chat knows by this id, deactivated too; None for no one."""
+    answered, card = await card_of(user_id)
+    if answered and card is not None and card.email:
+        return _as_chat_user(card)
+    # No card (someone written to the store a moment ago, or no one) or one written before
+    # cards held the address: the store says.
+    return await select_user(user_id)
+
+
+async def everyone() -> list[ChatUser]:
+    """Everyone chat knows, deactivated too, by display name (as ``select_people``)."""
+    cards = await everyone_by_card()
+    if cards is None:
+        return await select_people()
+    return [_as_chat_user(card) for card in cards]
+
+
+def _as_chat_user(card: PersonCard) -> ChatUser:
+    person: ChatUser = ChatUser.model_construct(
+        user_id=card.user_id,
+        email=card.email,
+        display_name=card.display_name,
+        role=card.role,
+        deactivated=card.deactivated,
+    )
+    return person

@@ -1,0 +1,61 @@
+"""Reads of one person by id, and of everyone, answered from the people directory's cards
+(chat_svc/people_directory/person_lookup.py): on FerretDB each read of ``users`` scans."""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+
+from chat_svc.models.users import set_deactivated
+from chat_svc.tokens.token_checks import ApiTokens
+from tests.integration.chat_svc.conftest import AppFactory
+from tests.integration.chat_svc.fake_auth import FakeAuth
+from tests.integration.chat_svc.people import person_handle, sign_in
+from tests.support.database_commands import database_commands
+
+USERS_READ = ("find", "users")
+
+
+async def test_token_checks_the_api_people_list_and_profiles_read_no_person_from_the_store(
+    make_chat_app: AppFactory, fake_auth: FakeAuth, redis_client: Redis
+) -> None:
+    with database_commands() as counter:
+        app = make_chat_app()
+        async with app.test_app() as test_app:
+            ada, bob = sign_in(test_app, fake_auth, "Ada"), sign_in(test_app, fake_auth, "Bob")
+            for person in (ada, bob):
+                await person.get("/rooms/general")  # chat knows them now
+            _, people_page = await ada.get("/people")  # the directory is built (one scan)
+            bobs_handle = person_handle(people_page, "Bob")
+            token = (await ApiTokens(redis_client).issue(ada.user_id, "CI")).token
+            api = test_app.test_client()
+            bearer = {"Authorization": f"Bearer {token}"}
+
+            counter.armed = True
+            me = await api.get("/api/v1/me", headers=bearer)  # not cached yet: a full check
+            assert me.status_code == 200 and (await me.get_json())["name"] == "Ada"
+            listed = await api.get("/api/v1/people", headers=bearer)
+            people = (await listed.get_json())["people"]
+            assert [person["name"] for person in people] == ["Ada", "Bob"]
+            one = await api.get(f"/api/v1/people/{people[1]['id']}", headers=bearer)
+            assert (await one.get_json())["name"] == "Bob"
+            status, profile = await ada.get(f"/people/{bobs_handle}")
+            assert status == 200 and "Bob" in profile
+            status, _, _ = await ada.post("/dm", person=bobs_handle)
+            assert status == 303
+            counter.armed = False
+            assert USERS_READ not in counter.sent, counter.sent
+
+
+async def test_a_deactivated_persons_token_is_refused_from_the_moment_the_card_says_so(
+    make_chat_app: AppFactory, fake_auth: FakeAuth, redis_client: Redis
+) -> None:
+    app = make_chat_app()
+    async with app.test_app() as test_app:
+        bob = sign_in(test_app, fake_auth, "Bob")
+        await bob.get("/rooms/general")
+        token = (await ApiTokens(redis_client).issue(bob.user_id, "CI")).token
+        await set_deactivated(bob.user_id, True)  # no revocation has reached the token yet
+        me = await test_app.test_client().get(
+            "/api/v1/me", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert me.status_code == 401
