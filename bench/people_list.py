@@ -1,8 +1,11 @@
 """Issue 28: the people list with 10 and with 10,000 people stored, on FerretDB: the reads
 behind one page as they were (every person sorted by name, and the viewer's own record
 for the account menu, both decoded from the whole collection) and as they are now (a page
-of 100 and the viewer's card from chat_svc/people_directory/ in Valkey). The commands
-alone, against servers of their own; 3 runs each, the index rebuilt once per size.
+of 100 and the viewer's card from chat_svc/people_directory/ in Valkey). The person read
+behind a token check (before: by user_id; now: the card) and the API's people list
+(before: every person by name; now: every card, made into ChatUsers as person_lookup.py
+does). The commands alone, against servers of their own; 3 runs each, the index rebuilt
+once per size.
 
     .venv/bin/python -m bench.people_list [--out FILE]
 """
@@ -22,7 +25,9 @@ from typing import Any
 from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 
+from chat_svc.models.users import ChatUser
 from chat_svc.people_directory.directory_index import READY, PeopleDirectory
+from chat_svc.people_directory.person_lookup import as_chat_user
 from devstack.processes import ProcessGroup
 from tests.support.servers import start_ferretdb, start_redis
 
@@ -40,6 +45,10 @@ async def _timed(step: Callable[[], Awaitable[object]]) -> dict[str, Any]:
         "median_ms": round(statistics.median(timings), 2),
         "runs_ms": [round(t, 2) for t in timings],
     }
+
+
+async def _everyone_as_chat_users(directory: PeopleDirectory) -> list[ChatUser]:
+    return [as_chat_user(card) for card in await directory.everyone()]
 
 
 async def measure(mongodb_url: str, redis_url: str) -> dict[str, Any]:
@@ -70,6 +79,9 @@ async def measure(mongodb_url: str, redis_url: str) -> dict[str, Any]:
         )
         step["now: a page of 100"] = await _timed(lambda: directory.page("", 100))
         step["now: the viewer's card"] = await _timed(lambda: directory.card(viewer))  # noqa: B023
+        step["now: everyone's cards (the API's list)"] = await _timed(
+            lambda: _everyone_as_chat_users(directory)
+        )
         result[str(size)] = step
         print(size, json.dumps(step), flush=True)
     await redis.aclose()

@@ -15,7 +15,8 @@ from chat_svc.administration.admin_gate import administrators_only, current_admi
 from chat_svc.administration.audit_log import audited, select_audit_page
 from chat_svc.administration.team_settings import select_room_creators, set_room_creators
 from chat_svc.auth.viewers import signed_in_viewer
-from chat_svc.models.users import ChatUser, select_people, select_user
+from chat_svc.models.users import ChatUser
+from chat_svc.people_directory.person_lookup import everyone, find_stored_person
 from chat_svc.web.forms import ActionForm, SignOutForm
 from chat_svc.web.views.room_directory import expired_form
 from chat_svc.web.views.room_messages import load_sidebar
@@ -55,7 +56,7 @@ async def settings_page_context() -> dict[str, Any]:
 async def people_admin() -> ResponseReturnValue:
     return await render_page(
         "admin_people.html",
-        people=await select_people(),
+        people=await everyone(),
         join_link=await join_link(),
         action_form=ActionForm(None),
         notice=NOTICES.get(request.args.get("done", "")),
@@ -76,7 +77,7 @@ async def regenerate_join_link() -> ResponseReturnValue:
 
 
 async def _target(user_id: str) -> ChatUser:
-    person = await select_user(user_id)
+    person = await find_stored_person(user_id)
     if person is None:
         abort(404)
     return person

@@ -9,7 +9,7 @@ from typing import Literal
 
 from beanie import Document
 
-from chat_svc.models.users import select_user
+from chat_svc.people_directory.person_lookup import find_stored_person
 from service_kit.people.roles import ADMIN
 from service_kit.storage.store_compat import upsert_retrying
 
@@ -42,5 +42,5 @@ async def set_room_creators(creators: RoomCreators) -> None:
 async def may_create_rooms(user_id: str) -> bool:
     if await select_room_creators() == "everyone":
         return True
-    person = await select_user(user_id)
+    person = await find_stored_person(user_id)
     return person is not None and person.role == ADMIN and not person.deactivated

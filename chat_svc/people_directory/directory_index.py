@@ -49,6 +49,7 @@ class PersonCard:
     role: str
     deactivated: bool
     email: str = ""  # "" on a card written before cards held it (readers ask the store)
+    document_id: str = ""  # the stored record's _id, as the rebuild read it ("" if not)
 
 
 # KEYS: the card, NAMES, READY, DIRTY. ARGV: user id, the name's member ("" unchanged),
@@ -176,6 +177,7 @@ class PeopleDirectory:
                 pipe.zadd(NAMES, {member: 0})
                 card: dict[Any, Any] = {"member": member, "name": name, "deactivated": _flag(raw)}
                 card |= {"role": raw.get("role", "member"), "email": raw.get("email", "")}
+                card["document"] = str(raw["_id"])
                 pipe.hset(card_key(user_id), mapping=card)
             pipe.set(READY, b"1")
             try:
@@ -200,4 +202,5 @@ def _card(member: str, card: dict[bytes, bytes]) -> PersonCard | None:
         role=fields.get("role", "member"),
         deactivated=fields.get("deactivated") == "1",
         email=fields.get("email", ""),
+        document_id=fields.get("document", ""),
     )

@@ -8,6 +8,8 @@ copies for reading, never saved (``model_construct``: no validation, a few µs e
 
 from __future__ import annotations
 
+from bson import ObjectId
+
 from chat_svc.models.users import ChatUser, select_people, select_user
 from chat_svc.people_directory.directory_index import PersonCard
 from chat_svc.people_directory.installation import card_of, everyone_by_card
@@ -17,9 +19,22 @@ async def find_person(user_id: str) -> ChatUser | None:
     """The person chat knows by this id, deactivated too; None for no one."""
     answered, card = await card_of(user_id)
     if answered and card is not None and card.email:
-        return _as_chat_user(card)
+        return as_chat_user(card)
     # No card (someone written to the store a moment ago, or no one) or one written before
     # cards held the address: the store says.
+    return await select_user(user_id)
+
+
+async def find_stored_person(user_id: str) -> ChatUser | None:
+    """The stored record itself, for what must not trust a card (the administrators' gate:
+    a card misses a write made straight to the store, or one while Valkey was away). By
+    ``_id`` when the card knows it: the one filter FerretDB's SQLite backend hands to SQLite
+    (docs/performance.md), an index lookup on MongoDB either way."""
+    answered, card = await card_of(user_id)
+    if answered and card is not None and card.document_id:
+        stored = await ChatUser.find_one({"_id": ObjectId(card.document_id)})
+        if stored is not None and stored.user_id == user_id:
+            return stored
     return await select_user(user_id)
 
 
@@ -28,10 +43,10 @@ async def everyone() -> list[ChatUser]:
     cards = await everyone_by_card()
     if cards is None:
         return await select_people()
-    return [_as_chat_user(card) for card in cards]
+    return [as_chat_user(card) for card in cards]
 
 
-def _as_chat_user(card: PersonCard) -> ChatUser:
+def as_chat_user(card: PersonCard) -> ChatUser:
     person: ChatUser = ChatUser.model_construct(
         user_id=card.user_id,
         email=card.email,

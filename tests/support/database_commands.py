@@ -18,12 +18,15 @@ class CommandCounter(monitoring.CommandListener):
         self.armed = False
         self.sent: Counter[tuple[str, str]] = Counter()
         self.update_filters: list[tuple[str, dict[str, Any]]] = []  # (collection, filter)
+        self.find_filters: list[tuple[str, dict[str, Any]]] = []  # (collection, filter)
         self._suffix = database_suffix
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         if self.armed and event.database_name.endswith(self._suffix):
             collection = str(event.command.get(event.command_name))
             self.sent[(event.command_name, collection)] += 1
+            if event.command_name == "find":
+                self.find_filters.append((collection, dict(event.command.get("filter", {}))))
             if event.command_name == "update":
                 for update in event.command.get("updates", []):
                     self.update_filters.append((collection, dict(update["q"])))

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
-from chat_svc.models.users import set_deactivated
+from chat_svc.models.users import set_deactivated, set_role
 from chat_svc.tokens.token_checks import ApiTokens
+from service_kit.people.roles import ADMIN
 from tests.integration.chat_svc.conftest import AppFactory
 from tests.integration.chat_svc.fake_auth import FakeAuth
 from tests.integration.chat_svc.people import person_handle, sign_in
@@ -24,6 +25,7 @@ async def test_token_checks_the_api_people_list_and_profiles_read_no_person_from
             ada, bob = sign_in(test_app, fake_auth, "Ada"), sign_in(test_app, fake_auth, "Bob")
             for person in (ada, bob):
                 await person.get("/rooms/general")  # chat knows them now
+            await set_role(ada.user_id, ADMIN)
             _, people_page = await ada.get("/people")  # the directory is built (one scan)
             bobs_handle = person_handle(people_page, "Bob")
             token = (await ApiTokens(redis_client).issue(ada.user_id, "CI")).token
@@ -44,6 +46,14 @@ async def test_token_checks_the_api_people_list_and_profiles_read_no_person_from
             assert status == 303
             counter.armed = False
             assert USERS_READ not in counter.sent, counter.sent
+
+            # The administrators' gate reads the stored record, found by its _id alone.
+            counter.armed = True
+            status, admin_page = await ada.get("/settings/people")
+            counter.armed = False
+            assert status == 200 and "Bob" in admin_page
+            read = [query for collection, query in counter.find_filters if collection == "users"]
+            assert read and all(list(query) == ["_id"] for query in read), read
 
 
 async def test_a_deactivated_persons_token_is_refused_from_the_moment_the_card_says_so(
