@@ -4,8 +4,8 @@ for the account menu, both decoded from the whole collection) and as they are no
 of 100 and the viewer's card from chat_svc/people_directory/ in Valkey). The person read
 behind a token check (before: by user_id; now: the card) and the API's people list
 (before: every person by name; now: every card, made into ChatUsers as person_lookup.py
-does). The commands alone, against servers of their own; 3 runs each, the index rebuilt
-once per size.
+does); the administrators' gate, now by the stored record's _id alone. The commands
+alone, against servers of their own; 3 runs each, the index rebuilt once per size.
 
     .venv/bin/python -m bench.people_list [--out FILE]
 """
@@ -76,6 +76,11 @@ async def measure(mongodb_url: str, redis_url: str) -> dict[str, Any]:
         )
         step["before: the viewer by user_id"] = await _timed(
             lambda: people.find_one({"user_id": viewer})  # noqa: B023
+        )
+        stored_viewer = await people.find_one({"user_id": viewer})
+        assert stored_viewer is not None
+        step["now: the viewer by _id (the admin gate)"] = await _timed(
+            lambda: people.find_one({"_id": stored_viewer["_id"]})  # noqa: B023
         )
         step["now: a page of 100"] = await _timed(lambda: directory.page("", 100))
         step["now: the viewer's card"] = await _timed(lambda: directory.card(viewer))  # noqa: B023
