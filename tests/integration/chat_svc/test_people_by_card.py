@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
-from chat_svc.models.users import set_deactivated, set_role
+from chat_svc.models.users import ChatUser, set_deactivated, set_role
+from chat_svc.people_directory.directory_index import PeopleDirectory
 from chat_svc.tokens.token_checks import ApiTokens
 from service_kit.people.roles import ADMIN
 from tests.integration.chat_svc.conftest import AppFactory
@@ -46,6 +47,9 @@ async def test_token_checks_the_api_people_list_and_profiles_read_no_person_from
             assert status == 303
             counter.armed = False
             assert USERS_READ not in counter.sent, counter.sent
+            directory = PeopleDirectory(redis_client, ChatUser.get_pymongo_collection)
+            by_one = await directory.everyone(chunk=1)  # a script call per person
+            assert by_one == await directory.everyone() and len(by_one) == 2
 
             # The administrators' gate reads the stored record, found by its _id alone.
             counter.armed = True
