@@ -3,8 +3,8 @@ behind one page as they were (every person sorted by name, and the viewer's own 
 for the account menu, both decoded from the whole collection) and as they are now (a page
 of 100 and the viewer's card from chat_svc/people_directory/ in Valkey). The person read
 behind a token check (before: by user_id; now: the card) and the API's people list
-(before: every person by name; now: every card, made into ChatUsers as person_lookup.py
-does); the administrators' gate, now by the stored record's _id alone. The commands
+(before: every person by name; now: every card, as person_lookup.everyone_cards reads
+them); the administrators' gate, now by the stored record's _id alone. The commands
 alone, against servers of their own; 3 runs each, the index rebuilt once per size.
 
     .venv/bin/python -m bench.people_list [--out FILE]
@@ -25,9 +25,7 @@ from typing import Any
 from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 
-from chat_svc.models.users import ChatUser
 from chat_svc.people_directory.directory_index import READY, PeopleDirectory
-from chat_svc.people_directory.person_lookup import as_chat_user
 from devstack.processes import ProcessGroup
 from tests.support.servers import start_ferretdb, start_redis
 
@@ -45,10 +43,6 @@ async def _timed(step: Callable[[], Awaitable[object]]) -> dict[str, Any]:
         "median_ms": round(statistics.median(timings), 2),
         "runs_ms": [round(t, 2) for t in timings],
     }
-
-
-async def _everyone_as_chat_users(directory: PeopleDirectory) -> list[ChatUser]:
-    return [as_chat_user(card) for card in await directory.everyone()]
 
 
 async def measure(mongodb_url: str, redis_url: str) -> dict[str, Any]:
@@ -84,9 +78,7 @@ async def measure(mongodb_url: str, redis_url: str) -> dict[str, Any]:
         )
         step["now: a page of 100"] = await _timed(lambda: directory.page("", 100))
         step["now: the viewer's card"] = await _timed(lambda: directory.card(viewer))  # noqa: B023
-        step["now: everyone's cards (the API's list)"] = await _timed(
-            lambda: _everyone_as_chat_users(directory)
-        )
+        step["now: everyone's cards (the API's list)"] = await _timed(lambda: directory.everyone())
         result[str(size)] = step
         print(size, json.dumps(step), flush=True)
     await redis.aclose()

@@ -17,7 +17,7 @@ from quart.typing import ResponseReturnValue
 from chat_svc.actions.mentions import suggest_members
 from chat_svc.auth.viewers import signed_in
 from chat_svc.models.messages import account_handle
-from chat_svc.people_directory.person_lookup import everyone
+from chat_svc.people_directory.person_lookup import everyone_cards
 from chat_svc.services import services_of
 from chat_svc.web.views.mention_suggestions import QUERY_MAX_CHARS, SUGGESTIONS
 from chat_svc.web.views.room_messages import visible_room_or_404
@@ -33,7 +33,7 @@ async def people_to_add(slug: str) -> ResponseReturnValue:
     if room.kind != "closed":
         abort(404)  # only closed rooms take people in by name
     typed = (request.args.get("q") or "").strip()[:QUERY_MAX_CHARS]
-    people = [(p.user_id, p.display_name) for p in await everyone() if not p.deactivated]
+    people = [(p.user_id, p.display_name) for p in await everyone_cards() if not p.deactivated]
     members = {user_id for user_id, _ in await services_of().reads.members.of(room.slug)}
     shared = Counter(name.casefold() for _, name in people)
     found = suggest_members([p for p in people if p[0] not in members], typed, SUGGESTIONS)

@@ -15,7 +15,7 @@ from chat_svc.api.bearer_auth import api_caller, api_rate_key, caller
 from chat_svc.api.problems import ApiProblem
 from chat_svc.models.messages import author_tag
 from chat_svc.models.rooms import NameTakenError, Room
-from chat_svc.people_directory.person_lookup import everyone
+from chat_svc.people_directory.person_lookup import everyone_cards
 from chat_svc.services import services_of
 from chat_svc.settings import ChatSettings
 from service_kit.people.display_names import name_problem
@@ -93,7 +93,7 @@ def add_room_routes(api: Blueprint, settings: ChatSettings) -> None:
     @validate_response(PeopleList)
     async def list_people() -> ApiAnswer:
         """Everyone who can chat, by name."""
-        people = await everyone()
+        people = await everyone_cards()
         return PeopleList(people=[PersonOut.of(person) for person in people])
 
     @api.get("/people/<person_id>")
@@ -104,7 +104,9 @@ def add_room_routes(api: Blueprint, settings: ChatSettings) -> None:
 
         Never their account id: old direct rooms' slugs derive from account ids
         (actions/direct_rooms.py)."""
-        found = [person for person in await everyone() if author_tag(person.user_id) == person_id]
+        found = [
+            person for person in await everyone_cards() if author_tag(person.user_id) == person_id
+        ]
         if not found:
             raise ApiProblem(404, "person_not_found")
         return PersonOut.of(found[0])

@@ -14,6 +14,7 @@ from chat_svc.bots.bot_records import is_bot
 from chat_svc.models.messages import MessageRecord, author_tag
 from chat_svc.models.rooms import Room
 from chat_svc.models.users import ChatUser
+from chat_svc.people_directory.directory_index import PersonCard
 from chat_svc.reads.sidebar import RoomPlace
 
 MAX_PAGE = 100
@@ -109,7 +110,7 @@ class PersonOut(BaseModel):
     bot: bool = False
 
     @classmethod
-    def of(cls, person: ChatUser) -> PersonOut:
+    def of(cls, person: ChatUser | PersonCard) -> PersonOut:
         return cls(
             id=author_tag(person.user_id), name=person.display_name, bot=person.role == "bot"
         )

@@ -38,6 +38,18 @@ async def find_stored_person(user_id: str) -> ChatUser | None:
     return await select_user(user_id)
 
 
+async def everyone_cards() -> list[PersonCard]:
+    """Everyone as ``everyone``, the cards alone, for readers of names and roles (a ChatUser
+    each costs ~10 µs: ~100 ms at 10,000 people)."""
+    cards = await everyone_by_card()
+    if cards is not None:
+        return cards
+    return [
+        PersonCard(p.user_id, p.display_name, p.role, p.deactivated, p.email, str(p.id))
+        for p in await select_people()
+    ]
+
+
 async def everyone() -> list[ChatUser]:
     """Everyone chat knows, deactivated too, by display name (as ``select_people``)."""
     cards = await everyone_by_card()
