@@ -109,8 +109,10 @@ class PeopleDirectory:
         role: str | None = None,
         deactivated: bool | None = None,
         email: str | None = None,
+        document_id: str | None = None,
     ) -> None:
-        """Write-through of a change the store just applied."""
+        """Write-through of a change the store just applied (or of a record's ``_id`` read
+        since)."""
         member = "" if display_name is None else name_member(display_name, user_id)
         fields: list[str] = []
         if display_name is not None:
@@ -121,6 +123,8 @@ class PeopleDirectory:
             fields += ["deactivated", "1" if deactivated else "0"]
         if email is not None:
             fields += ["email", email]
+        if document_id is not None:
+            fields += ["document", document_id]
         keys = [card_key(user_id), NAMES, READY, DIRTY]
         try:
             await self._write_card(keys, [user_id, member, *fields])

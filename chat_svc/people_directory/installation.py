@@ -37,10 +37,11 @@ async def person_changed(
     role: str | None = None,
     deactivated: bool | None = None,
     email: str | None = None,
+    document_id: str | None = None,
 ) -> None:
     """Write-through of a person's change the store just applied (none before start-up)."""
     for directory in _installed:
-        await directory.changed(user_id, display_name, role, deactivated, email)
+        await directory.changed(user_id, display_name, role, deactivated, email, document_id)
 
 
 async def people_page(after: str) -> tuple[list[PersonCard], str] | None:

@@ -12,7 +12,7 @@ from bson import ObjectId
 
 from chat_svc.models.users import ChatUser, select_people, select_user
 from chat_svc.people_directory.directory_index import PersonCard
-from chat_svc.people_directory.installation import card_of, everyone_by_card
+from chat_svc.people_directory.installation import card_of, everyone_by_card, person_changed
 
 
 async def find_person(user_id: str) -> ChatUser | None:
@@ -35,7 +35,11 @@ async def find_stored_person(user_id: str) -> ChatUser | None:
         stored = await ChatUser.find_one({"_id": ObjectId(card.document_id)})
         if stored is not None and stored.user_id == user_id:
             return stored
-    return await select_user(user_id)
+    stored = await select_user(user_id)
+    if answered and card is not None and stored is not None:
+        # A card written since the rebuild learns where the record is, once.
+        await person_changed(user_id, document_id=str(stored.id))
+    return stored
 
 
 async def everyone_cards() -> list[PersonCard]:
