@@ -28,7 +28,11 @@ class MemberCounts:
         async def rebuild() -> int:
             return (await count_members([room])).get(room, 0)
 
-        return await self._counters.read(member_count_key(room), rebuild)
+        try:
+            return await self._counters.read(member_count_key(room), rebuild)
+        except (RedisError, OSError) as error:  # Valkey down: the page still shows the count
+            log.warning("member count from the database: %s", error, extra={"room": room})
+            return await rebuild()
 
     async def changed(self, room: str, by: int) -> None:
         """After the membership was stored (+1 joined, -1 left)."""
