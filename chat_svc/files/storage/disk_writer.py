@@ -16,14 +16,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
-import logging
 import os
 import secrets
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from chat_svc.files.storage.durable_disk import sync_object
-
-log = logging.getLogger(__name__)
 
 WRITE_BYTES = 1024 * 1024
 SYNC_FILE_RANGE_WRITE = 2  # <fcntl.h>: start writeback of dirty pages, do not wait
@@ -41,10 +39,16 @@ def _sync_file_range() -> ctypes._CFuncPtr | None:  # type: ignore[name-defined]
 
 
 START_WRITEBACK = _sync_file_range()
+# Each upload has at most one job here; four uploads write at once, more wait their turn.
+DISK_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="disk-writes")
 
 
 class DiskWriter:
-    """Raises ``OSError`` when the disk refuses (full, gone, read-only)."""
+    """Raises ``OSError`` when the disk refuses (full, gone, read-only).
+
+    Its jobs run on ``DISK_THREADS``; a request cancelled while one runs cannot stop it, so
+    ``abort`` lets the job end before it closes and removes the file (never under a job's
+    feet: a descriptor closed early could be reused by another file)."""
 
     def __init__(self, root: Path, key: str) -> None:
         self._root = root
@@ -54,7 +58,7 @@ class DiskWriter:
         self._descriptor: int | None = None
         self._buffer = bytearray()
         self._written = 0
-        self._pending: asyncio.Task[None] | None = None
+        self._job: Future[None] | None = None
 
     async def write(self, data: bytes) -> None:
         self._buffer += data
@@ -65,27 +69,31 @@ class DiskWriter:
         """On the disk, under its key, once this returns."""
         await self._hand_over()
         await self._wait()
-        await asyncio.to_thread(self._complete)
+        self._job = DISK_THREADS.submit(self._complete)
+        await self._wait()
 
     async def abort(self) -> None:
-        """Nothing left (never raises: called while another error is handled)."""
+        """Nothing left once the running job ends (never raises: called while another error
+        is handled)."""
+        job, self._job = self._job, None
+        if job is None:
+            self._discard()
+            return
+        job.add_done_callback(lambda _: self._discard())  # at once if it is done
         with contextlib.suppress(Exception):
-            await self._wait()
-        with contextlib.suppress(OSError):
-            self._close()
-            self._staging.unlink(missing_ok=True)
+            await asyncio.wrap_future(job)
 
     async def _hand_over(self) -> None:
         """The buffer to the writing thread once the previous write is done."""
         await self._wait()
         chunk, self._buffer = self._buffer, bytearray()
         offset, self._written = self._written, self._written + len(chunk)
-        self._pending = asyncio.create_task(asyncio.to_thread(self._write_at, chunk, offset))
+        self._job = DISK_THREADS.submit(self._write_at, chunk, offset)
 
     async def _wait(self) -> None:
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            await pending
+        if self._job is not None:
+            await asyncio.wrap_future(self._job)  # a failed or cancelled one stays for abort
+            self._job = None
 
     def _write_at(self, chunk: bytearray, offset: int) -> None:
         if self._descriptor is None:
@@ -103,6 +111,12 @@ class DiskWriter:
         self._close()
         self._staging.replace(self._path)
         sync_object(self._root, self._key)
+
+    def _discard(self) -> None:
+        with contextlib.suppress(OSError):
+            self._close()
+        with contextlib.suppress(OSError):
+            self._staging.unlink(missing_ok=True)
 
     def _close(self) -> None:
         descriptor, self._descriptor = self._descriptor, None
