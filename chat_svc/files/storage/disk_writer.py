@@ -1,12 +1,18 @@
 """A streamed object on the disk store, written while its upload is still arriving (issue 31:
-an upload's share of a direct write). obstore's writer is awaited chunk by chunk, so the
-request stopped receiving for each write, and the final fsync found the whole file dirty.
+an upload's share of a direct write). obstore's writer was awaited chunk by chunk (a round
+trip to its threads each time), and the final fsync found the whole file dirty.
 
-Here each MiB goes to a staging file in a thread while the next MiB arrives (one write in
-flight, so the order holds and memory stays bounded), and each write asks the kernel to
-start writing it back at once (``sync_file_range``, Linux; elsewhere the final fsync does it
-all). ``finish`` renames the staging file into place and fsyncs it and its directories
-(durable_disk.py) before it returns: the same guarantee as before, with little left to sync.
+Here each MiB is written to a staging file as it completes, on the event loop, and the
+kernel is asked to start writing it back at once (``sync_file_range``, Linux; elsewhere the
+final fsync does it all), so the writeback runs on other cores while the next MiB arrives.
+``finish`` renames the staging file into place and fsyncs it and its directories
+(durable_disk.py) in a thread before it returns: the same guarantee as before, with little
+left to sync.
+
+Why on the loop: a write into the page cache is a copy, 0.1-0.3 ms a MiB, and a thread per
+write cost more than it saved (GIL hand-offs against the receiving loop on the replica's one
+core; docs/performance.md, "Files, third pass"). It would block longer only when the kernel
+throttles a writer past its dirty-page limit, which the early writeback makes rarer.
 
 The staging file is ``<key>#<digits>``, obstore's own staging name, which its listing skips;
 one left by a crash sits beside an object the sweeper removes, as obstore's would."""
@@ -39,16 +45,12 @@ def _sync_file_range() -> ctypes._CFuncPtr | None:  # type: ignore[name-defined]
 
 
 START_WRITEBACK = _sync_file_range()
-# Each upload has at most one job here; four uploads write at once, more wait their turn.
-DISK_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="disk-writes")
+# The final fsyncs: four uploads complete at once, more wait their turn.
+DISK_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="disk-fsyncs")
 
 
 class DiskWriter:
-    """Raises ``OSError`` when the disk refuses (full, gone, read-only).
-
-    Its jobs run on ``DISK_THREADS``; a request cancelled while one runs cannot stop it, so
-    ``abort`` lets the job end before it closes and removes the file (never under a job's
-    feet: a descriptor closed early could be reused by another file)."""
+    """Raises ``OSError`` when the disk refuses (full, gone, read-only)."""
 
     def __init__(self, root: Path, key: str) -> None:
         self._root = root
@@ -58,54 +60,44 @@ class DiskWriter:
         self._descriptor: int | None = None
         self._buffer = bytearray()
         self._written = 0
-        self._job: Future[None] | None = None
+        self._completing: Future[None] | None = None
 
     async def write(self, data: bytes) -> None:
         self._buffer += data
         if len(self._buffer) >= WRITE_BYTES:
-            await self._hand_over()
+            self._write_out()
 
     async def finish(self) -> None:
         """On the disk, under its key, once this returns."""
-        await self._hand_over()
-        await self._wait()
-        self._job = DISK_THREADS.submit(self._complete)
-        await self._wait()
+        self._write_out()
+        self._completing = DISK_THREADS.submit(self._complete)
+        await asyncio.wrap_future(self._completing)
 
     async def abort(self) -> None:
-        """Nothing left once the running job ends (never raises: called while another error
-        is handled)."""
-        job, self._job = self._job, None
-        if job is None:
+        """Nothing left (never raises: called while another error is handled). A request
+        cancelled while it finished cannot stop the thread: the file goes once it ends."""
+        completing = self._completing
+        if completing is None:
             self._discard()
             return
-        job.add_done_callback(lambda _: self._discard())  # at once if it is done
+        completing.add_done_callback(lambda _: self._discard())  # at once if it ended
         with contextlib.suppress(Exception):
-            await asyncio.wrap_future(job)
+            await asyncio.wrap_future(completing)
 
-    async def _hand_over(self) -> None:
-        """The buffer to the writing thread once the previous write is done."""
-        await self._wait()
-        chunk, self._buffer = self._buffer, bytearray()
-        offset, self._written = self._written, self._written + len(chunk)
-        self._job = DISK_THREADS.submit(self._write_at, chunk, offset)
-
-    async def _wait(self) -> None:
-        if self._job is not None:
-            await asyncio.wrap_future(self._job)  # a failed or cancelled one stays for abort
-            self._job = None
-
-    def _write_at(self, chunk: bytearray, offset: int) -> None:
+    def _write_out(self) -> None:
         if self._descriptor is None:
             self._path.parent.mkdir(parents=True, exist_ok=True)
             flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
             self._descriptor = os.open(self._staging, flags, 0o666)
-        view, at = memoryview(chunk), offset
+        view, offset = memoryview(self._buffer), self._written
         while view:
-            written = os.pwrite(self._descriptor, view, at)
-            view, at = view[written:], at + written
-        if START_WRITEBACK is not None and chunk:
-            START_WRITEBACK(self._descriptor, offset, len(chunk), SYNC_FILE_RANGE_WRITE)
+            written = os.pwrite(self._descriptor, view, offset)
+            view, offset = view[written:], offset + written
+        if START_WRITEBACK is not None and self._buffer:
+            start = self._written
+            START_WRITEBACK(self._descriptor, start, offset - start, SYNC_FILE_RANGE_WRITE)
+        self._written = offset
+        self._buffer = bytearray()
 
     def _complete(self) -> None:
         self._close()
