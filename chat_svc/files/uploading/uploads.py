@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from nats.js import JetStreamContext
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from chat_svc.files.file_records import (
     StoredFile,
@@ -101,7 +102,10 @@ class Uploads:
             return [await self._record(upload) for upload in uploads]
         except BaseException:  # the bytes of the files not recorded come back now
             unrecorded = sum(upload.size for upload in uploads if not upload.recorded)
-            await self.quota.give_back(uploader_id, unrecorded)
+            try:
+                await self.quota.give_back(uploader_id, unrecorded)
+            except (RedisError, OSError) as error:  # the count stays high: refuses early
+                log.warning("upload quota not given back: %s", error)
             raise
 
     async def _check_rate(self, uploader_id: str, count: int) -> None:
