@@ -34,6 +34,7 @@ from chat_svc.notifications.unsubscribe_links import UnsubscribeLinks
 from chat_svc.profiles.people_names import PeopleNames, tell_open_pages
 from chat_svc.reads.history import HistoryIndex, cache_size_for, open_history
 from chat_svc.reads.latest_cache import LatestCache
+from chat_svc.reads.member_counts import MemberCounts
 from chat_svc.reads.person_rooms import PersonRooms
 from chat_svc.reads.room_access import RoomAccess
 from chat_svc.reads.room_members import RoomMembers
@@ -177,6 +178,7 @@ def manage_chat_runtime(
                     snapshots=RoomSnapshots(redis, people, latest, history),
                     history=history,
                     members=room_members,
+                    member_counts=MemberCounts(redis),
                 ),
                 live=LiveParts(
                     subscriptions=live,

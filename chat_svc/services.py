@@ -23,6 +23,7 @@ from chat_svc.live.typing_signals import TypingSignals
 from chat_svc.notifications.unsubscribe_links import UnsubscribeLinks
 from chat_svc.profiles.people_names import PeopleNames
 from chat_svc.reads.history import HistoryIndex
+from chat_svc.reads.member_counts import MemberCounts
 from chat_svc.reads.person_rooms import PersonRooms
 from chat_svc.reads.room_access import RoomAccess
 from chat_svc.reads.room_members import RoomMembers
@@ -55,6 +56,7 @@ class ChatReads:
     people: PersonRooms  # each person's rooms and read positions (the sidebar's source)
     snapshots: RoomSnapshots  # the sidebar, counts and latest messages in one round trip
     members: RoomMembers  # each room's members, for mentions
+    member_counts: MemberCounts  # each room's member count, for its header
     history: HistoryIndex  # older messages, around one, unread counts (reads/history/)
 
 

@@ -25,6 +25,7 @@ from chat_svc.models.memberships import (
 )
 from chat_svc.models.messages import GENERAL
 from chat_svc.models.rooms import Room
+from chat_svc.reads.member_counts import MemberCounts
 from chat_svc.reads.person_rooms import PersonRooms
 from chat_svc.reads.room_access import RoomAccess
 from chat_svc.reads.sidebar import RoomPlace
@@ -51,6 +52,7 @@ async def join_room(nats: NATS, access: RoomAccess, room: Room, user_id: str, ti
         log.warning("membership not cached: %s", error, extra={"room": room.slug})
     access.remember(user_id, room.slug, True)
     if joined:
+        await MemberCounts(access.people.redis).changed(room.slug, +1)
         await publish_change(
             nats,
             MembershipChanged(
@@ -77,6 +79,7 @@ async def leave_room(nats: NATS, access: RoomAccess, room: str, user_id: str) ->
     await access.people.left(user_id, room)
     access.remember(user_id, room, False)
     if left:
+        await MemberCounts(access.people.redis).changed(room, -1)
         await publish_change(nats, MembershipChanged(user_id=user_id, room=room, change="left"))
         log.info("left room", extra={"room": room, "user_id": user_id})
     return left

@@ -4,11 +4,13 @@ under ``storage_key`` (and ``thumbnail_key``, ``clean_key`` once the worker made
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from beanie import Document
 from pymongo import ASCENDING, IndexModel
 from pymongo.results import UpdateResult
+
+from chat_svc.models.aggregation import aggregate
 
 # pending: the worker has not looked yet; ready: thumbnail and cleaned image stored;
 # none: not an image it shows inline (served as an attachment, never decoded again).
@@ -97,10 +99,13 @@ async def select_unattached_before(cutoff: datetime) -> list[StoredFile]:
 
 
 async def bytes_stored_by(uploader_id: str) -> int:
-    total = 0
-    async for found in StoredFile.find(StoredFile.uploader_id == uploader_id):
-        total += found.size
-    return total
+    """Summed by the database: only when the quota's count is rebuilt (upload_quota.py)."""
+    pipeline: list[dict[str, Any]] = [
+        {"$match": {"uploader_id": uploader_id}},
+        {"$group": {"_id": None, "bytes": {"$sum": "$size"}}},
+    ]
+    rows = await aggregate(StoredFile, pipeline)
+    return int(rows[0]["bytes"]) if rows else 0
 
 
 async def set_thumbnail(
@@ -122,8 +127,10 @@ async def set_thumbnail(
     await StoredFile.find_one(StoredFile.file_id == file_id).update({"$set": changes})
 
 
-async def delete_file_record(file_id: str) -> None:
-    await StoredFile.find(StoredFile.file_id == file_id).delete()
+async def delete_file_record(file_id: str) -> bool:
+    """False: it was gone already (a removal retried, or done by another)."""
+    result = await StoredFile.get_pymongo_collection().delete_one({"file_id": file_id})
+    return bool(result.deleted_count)
 
 
 def grace_cutoff(grace_seconds: float) -> datetime:

@@ -18,6 +18,7 @@ from chat_svc.files.storage.object_store import (
     s3_object_store,
 )
 from chat_svc.files.uploading.message_uploads import UPLOADS_KEY
+from chat_svc.files.uploading.upload_quota import UploadQuota
 from chat_svc.files.uploading.upload_requests import upload_request_class
 from chat_svc.files.uploading.uploads import Uploads
 from service_kit.lifecycle import infrastructure_of
@@ -48,12 +49,13 @@ def install_files(app: Quart, settings: FileSettings | None = None) -> None:
     async def _open() -> None:
         infrastructure = infrastructure_of(app)
         store = open_object_store(settings)
-        work = FileWork(store, settings.image_max_pixels)
+        quota = UploadQuota(infrastructure.redis)
+        work = FileWork(store, settings.image_max_pixels, quota=quota)
         worker = FileWorker(infrastructure.js, infrastructure.topology, work)
         sweeper = UploadSweeper(work, settings.upload_grace_seconds, settings.upload_sweep_seconds)
         app.extensions[STORE_KEY] = store
         app.extensions[UPLOADS_KEY] = Uploads(
-            store, infrastructure.redis, infrastructure.js, settings
+            store, infrastructure.redis, infrastructure.js, settings, quota
         )
         app.extensions["chat_files_sweeper"] = sweeper
         stop_with_the_app(app, worker.stop)

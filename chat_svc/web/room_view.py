@@ -183,7 +183,7 @@ async def load_room_page(
         older_before=older_before,
         here=_here(snapshot, viewer),
         member=membership is not None,
-        member_count=len(await services.reads.members.of(room.slug)),
+        member_count=await services.reads.member_counts.of(room.slug),
         newer_link=shown_newest < newest,
         shown_newest=shown_newest,
     )
@@ -216,7 +216,7 @@ async def _around_page(
         older_before=messages[0].record.message_id if older >= page_size else None,
         here=_here(snapshot, viewer),
         member=snapshot.sidebar.membership is not None,
-        member_count=len(await services.reads.members.of(room.slug)),
+        member_count=await services.reads.member_counts.of(room.slug),
         newer_link=shown_newest < newest,
         shown_newest=shown_newest,
     )

@@ -22,6 +22,7 @@ from chat_svc.files.previews.pdf_previews import NoPdfPreviewError, pdf_first_pa
 from chat_svc.files.previews.preview_kinds import is_pdf
 from chat_svc.files.processing.image_work import UnreadableImageError, serve_ready
 from chat_svc.files.storage.object_store import ObjectMissingError, ObjectStore
+from chat_svc.files.uploading.upload_quota import UploadQuota
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ class FileWork:
     store: ObjectStore
     max_pixels: int
     pdf_seconds: float = PDF_RENDER_SECONDS
+    quota: UploadQuota | None = None  # given back each removed file's bytes
 
     async def make_thumbnail(self, file_id: str) -> None:
         found = await select_file(file_id)
@@ -93,5 +95,6 @@ class FileWork:
         for key in (found.storage_key, found.clean_key, found.thumbnail_key):
             if key:
                 await self.store.delete(key)
-        await delete_file_record(found.file_id)
+        if await delete_file_record(found.file_id) and self.quota is not None:
+            await self.quota.give_back(found.uploader_id, found.size)
         log.info("file removed", extra={"file_id": found.file_id, "room": found.room})

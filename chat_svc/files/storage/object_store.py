@@ -20,6 +20,7 @@ import obstore
 from obstore.exceptions import NotFoundError
 from obstore.store import LocalStore, S3Store
 
+from chat_svc.files.storage.disk_writer import DiskWriter
 from chat_svc.files.storage.durable_disk import sync_object
 
 if TYPE_CHECKING:
@@ -63,8 +64,11 @@ class ObjectStore:
             await asyncio.to_thread(sync_object, self._synced_root, key)
 
     def open_writer(self, key: str) -> ObjectWriter:
-        """The object written as its bytes come (S3: a multipart upload); it exists only once
-        ``finish`` returns, and ``abort`` leaves nothing."""
+        """The object written as its bytes come (S3: a multipart upload; the disk: in a thread
+        while they arrive, disk_writer.py); it exists only once ``finish`` returns, and
+        ``abort`` leaves nothing."""
+        if self._synced_root is not None:
+            return ObjectWriter(self, DiskWriter(self._synced_root, key), key)
         return ObjectWriter(self, obstore.open_writer_async(self._store, key), key)
 
     async def get(self, key: str) -> bytes:
@@ -133,7 +137,7 @@ class UploadAbortedError(Exception):
 
 
 class ObjectWriter:
-    def __init__(self, store: ObjectStore, file: AsyncWritableFile, key: str) -> None:
+    def __init__(self, store: ObjectStore, file: AsyncWritableFile | DiskWriter, key: str) -> None:
         self._store = store
         self._file = file
         self._key = key
@@ -146,6 +150,9 @@ class ObjectWriter:
 
     async def finish(self) -> None:
         try:
+            if isinstance(self._file, DiskWriter):  # synced as it completes
+                await self._file.finish()
+                return
             await self._file.close()
             await self._store.make_durable(self._key)
         except Exception as error:
@@ -153,6 +160,9 @@ class ObjectWriter:
 
     async def abort(self) -> None:
         """Leaving the writer with an error aborts it (S3 aborts the multipart upload)."""
+        if isinstance(self._file, DiskWriter):
+            await self._file.abort()
+            return
         aborted = UploadAbortedError(self._key)
         with contextlib.suppress(Exception):
             await self._file.__aexit__(UploadAbortedError, aborted, None)

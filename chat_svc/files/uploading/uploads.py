@@ -12,11 +12,11 @@ from datetime import UTC, datetime
 
 from nats.js import JetStreamContext
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from chat_svc.files.file_records import (
     StoredFile,
     attach_files,
-    bytes_stored_by,
     complete_file,
     file_key,
 )
@@ -27,6 +27,7 @@ from chat_svc.files.processing.image_work import UnreadableImageError, image_siz
 from chat_svc.files.storage.object_store import ObjectStore, StoreUnavailableError
 from chat_svc.files.uploading.file_kinds import GENERIC_TYPE, is_inline_image
 from chat_svc.files.uploading.file_names import clean_file_name
+from chat_svc.files.uploading.upload_quota import UploadQuota
 from chat_svc.files.uploading.upload_streams import StreamedUpload
 from chat_svc.models.message_shape import AttachedFile
 from service_kit.messaging.jetstream import publish_payload
@@ -54,6 +55,7 @@ class Uploads:
     redis: Redis
     js: JetStreamContext
     settings: FileSettings
+    quota: UploadQuota
 
     def open(self, uploader_id: str, room: str, name: str, keep: bool = True) -> StreamedUpload:
         """A file's sink for the multipart reader (``keep=False``: read and dropped); its
@@ -94,8 +96,17 @@ class Uploads:
             if upload.failure is not None:
                 raise upload.failure
         await self._check_rate(uploader_id, len(uploads))
-        await self._check_quota(uploader_id, sum(upload.size for upload in uploads))
-        return [await self._record(upload) for upload in uploads]
+        adding = sum(upload.size for upload in uploads)
+        await self._take_quota(uploader_id, adding)
+        try:
+            return [await self._record(upload) for upload in uploads]
+        except BaseException:  # the bytes of the files not recorded come back now
+            unrecorded = sum(upload.size for upload in uploads if not upload.recorded)
+            try:
+                await self.quota.give_back(uploader_id, unrecorded)
+            except (RedisError, OSError) as error:  # the count stays high: refuses early
+                log.warning("upload quota not given back: %s", error)
+            raise
 
     async def _check_rate(self, uploader_id: str, count: int) -> None:
         key = f"chat:files:rate:{uploader_id}"
@@ -114,10 +125,10 @@ class Uploads:
                 retry_after=wait,
             )
 
-    async def _check_quota(self, uploader_id: str, adding: int) -> None:
+    async def _take_quota(self, uploader_id: str, adding: int) -> None:
         quota = int(self.settings.upload_quota_mb * MB)
-        used = await bytes_stored_by(uploader_id)
-        if used + adding > quota:
+        taken, used = await self.quota.take(uploader_id, adding, quota)
+        if not taken:
             raise UploadRefusedError(
                 413,
                 f"Your files would take {_megabytes(used + adding)}, over your "
