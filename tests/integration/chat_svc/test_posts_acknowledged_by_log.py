@@ -158,3 +158,36 @@ async def test_a_malformed_event_is_dead_lettered_and_the_writer_goes_on(
     assert stored.body == "after the bad one"  # the batch went on past it
     assert dead[DURABLE].data == b"{not json"
     assert (dead[DURABLE].headers or {})["Dead-Letter-Reason"].startswith("malformed")
+
+
+async def test_what_is_posted_while_the_writer_lingers_is_written_in_one_batch(
+    make_chat_app: AppFactory, jetstream: JetStreamContext
+) -> None:
+    """After a batch that caught up the writer waits ``BATCH_LINGER_SECONDS`` before the next
+    fetch: nine posts logged within it go to the database together, not one by one."""
+    app = make_chat_app(**BY_LOG)
+    async with app.test_app():
+        writer = app.extensions[KEY].writer
+        room = f"linger-{uuid.uuid4().hex[:8]}"
+        now = datetime.now(UTC).replace(microsecond=0)
+
+        async def log_post(message_id: int) -> None:
+            post = MessageRecord(
+                room=room, message_id=message_id, author_id="a", author_name="A",
+                body=f"post {message_id}", posted_at=now,
+            )  # fmt: skip
+            await jetstream.publish(
+                MessagePosted.subject_for(room), event_of(post, MessagePosted).to_bytes()
+            )
+
+        await log_post(1)
+        await stored_when_written(room, 1)
+        batches_before = writer.batches
+        for message_id in range(2, 11):  # about 50 ms in all, within the linger
+            await log_post(message_id)
+            await asyncio.sleep(0.005)
+        await stored_when_written(room, 10)
+        stored = [await stored_count(room, i) for i in range(1, 11)]
+    assert stored == [1] * 10
+    # One batch each without the linger; the linger may end while they are logged (two).
+    assert writer.batches - batches_before <= 3
