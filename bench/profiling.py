@@ -114,7 +114,7 @@ async def profile(
             shares = {name: m.stop() for name, m in each.items()}
             logging.info("step: %s; %% of a core over the ramp: %s", step, shares)
             sampler.wait(timeout=seconds + 60)
-            summary = PROFILES / f"{kind}-{server}-{rate:g}.txt"
+            summary = PROFILES / f"{kind}-{server}-{rate:g}-per-s-{subscribers}-streams.txt"
             summary.write_text(rank(raw) + "\n")
             return summary
         poster_url = stack.start_chat("chat-a", server)
