@@ -139,6 +139,10 @@ class HistoryWriter:
         for event in events:  # in stream order: each message's newest version stays
             if isinstance(event, MessagePosted | MessageChanged):
                 by_room.setdefault(event.room, {})[event.message_id] = record_of(event)
+            elif isinstance(event, RoomChanged) and event.change == "deleted":
+                # Its deletion emptied the index already: what was posted before it stays
+                # out (a new room that took the slug would show it).
+                by_room.pop(event.room, None)
         try:
             for room, records in by_room.items():
                 await self.index.add_absent(room, list(records.values()))

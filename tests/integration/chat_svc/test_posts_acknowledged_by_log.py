@@ -191,3 +191,42 @@ async def test_what_is_posted_while_the_writer_lingers_is_written_in_one_batch(
     assert stored == [1] * 10
     # One batch each without the linger; the linger may end while they are logged (two).
     assert writer.batches - batches_before <= 3
+
+
+async def test_a_post_written_with_its_rooms_deletion_stays_out_of_the_history_index(
+    make_chat_app: AppFactory, jetstream: JetStreamContext
+) -> None:
+    """A post and its room's deletion in one batch (the writer lingered): the database and
+    Valkey's index both end without it, so a new room that takes the slug starts empty."""
+    app = make_chat_app(**BY_LOG)
+    async with app.test_app():
+        running = app.extensions[KEY]  # stopped: the two events wait in the log together
+        running.writer.stop()
+        await running.task
+        room = f"gone-{uuid.uuid4().hex[:8]}"
+        post = MessageRecord(
+            room=room, message_id=1, author_id="a", author_name="A", body="old words",
+            posted_at=datetime.now(UTC).replace(microsecond=0),
+        )  # fmt: skip
+        await jetstream.publish(
+            MessagePosted.subject_for(room), event_of(post, MessagePosted).to_bytes()
+        )
+        await jetstream.publish(
+            RoomChanged.SUBJECT, RoomChanged(room=room, change="deleted").to_bytes()
+        )
+        marker = post.model_copy(update={"room": f"after-{room}"})  # stored: the rest was
+        await jetstream.publish(
+            MessagePosted.subject_for(marker.room), event_of(marker, MessagePosted).to_bytes()
+        )
+        infrastructure = infrastructure_of(app)
+        lag = WriterLag(infrastructure.js, "CHAT_EVENTS", DURABLE, 3600.0)
+        cache = services_of(app).actions.messages.cache
+        writer = HistoryWriter(infrastructure.js, infrastructure.topology, lag, cache)
+        task = asyncio.create_task(writer.run())
+        try:
+            await stored_when_written(marker.room, 1)
+        finally:
+            writer.stop()
+            await task  # its last batch told the index, then stopped
+        assert await cache.latest(room, 10) == []
+        assert await select_message(room, 1) is None
