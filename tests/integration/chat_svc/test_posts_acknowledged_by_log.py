@@ -12,6 +12,7 @@ import uuid
 from datetime import UTC, datetime
 
 from nats.js import JetStreamContext
+from quart import Quart
 from redis.asyncio import Redis
 
 from chat_svc.events import MessageChanged, MessagePosted, RoomChanged
@@ -42,6 +43,15 @@ async def stored_count(room: str, message_id: int) -> int:
     return await collection.count_documents({"room": room, "message_id": message_id})
 
 
+def start_a_writer(app: Quart) -> tuple[HistoryWriter, asyncio.Task[None]]:
+    """Another history writer on the app's connections, telling its Valkey index."""
+    infrastructure = infrastructure_of(app)
+    lag = WriterLag(infrastructure.js, "CHAT_EVENTS", DURABLE, 3600.0)
+    cache = services_of(app).actions.messages.cache
+    writer = HistoryWriter(infrastructure.js, infrastructure.topology, lag, cache)
+    return writer, asyncio.create_task(writer.run())
+
+
 async def test_posts_edits_and_deletions_logged_before_the_writer_runs_are_stored_once(
     make_chat_app: AppFactory, fake_auth: FakeAuth, redis_client: Redis
 ) -> None:
@@ -68,11 +78,7 @@ async def test_posts_edits_and_deletions_logged_before_the_writer_runs_are_store
         await history.latest("general", 10)
         await history.wait_rebuilt()
 
-        infrastructure = infrastructure_of(app)
-        lag = WriterLag(infrastructure.js, "CHAT_EVENTS", DURABLE, 3600.0)
-        cache = services_of(app).actions.messages.cache
-        writer = HistoryWriter(infrastructure.js, infrastructure.topology, lag, cache)
-        task = asyncio.create_task(writer.run())
+        writer, task = start_a_writer(app)
         try:
             edited = await stored_when_written("general", first, lambda m: m.body == "The plan")
             deleted = await stored_when_written("general", second, lambda m: m.deleted)
@@ -218,15 +224,11 @@ async def test_a_post_written_with_its_rooms_deletion_stays_out_of_the_history_i
         await jetstream.publish(
             MessagePosted.subject_for(marker.room), event_of(marker, MessagePosted).to_bytes()
         )
-        infrastructure = infrastructure_of(app)
-        lag = WriterLag(infrastructure.js, "CHAT_EVENTS", DURABLE, 3600.0)
-        cache = services_of(app).actions.messages.cache
-        writer = HistoryWriter(infrastructure.js, infrastructure.topology, lag, cache)
-        task = asyncio.create_task(writer.run())
+        writer, task = start_a_writer(app)
         try:
             await stored_when_written(marker.room, 1)
         finally:
             writer.stop()
             await task  # its last batch told the index, then stopped
-        assert await cache.latest(room, 10) == []
+        assert await services_of(app).actions.messages.cache.latest(room, 10) == []
         assert await select_message(room, 1) is None
