@@ -21,8 +21,9 @@ from bench.page import run_wrk
 from bench.proc import CLOCK_TICKS, LOAD_CORE, CpuMeter, pin_self
 from bench.sse_load import raise_file_limit
 from bench.stack import Stack, running_stack
-from bench.suites import SUBSCRIBER_COOKIES, _warm_page
+from bench.suites import SUBSCRIBER_COOKIES, _store_history, _warm_page
 
+CORE_NEIGHBOURS = ("chat-a", "nats", "valkey", "ferretdb")
 PROFILES = Path(__file__).resolve().parent / "results" / "profiles"
 
 
@@ -83,13 +84,37 @@ async def profile_sign_in(stack: Stack, seconds: float, raw: Path) -> None:
     sampler.wait(timeout=seconds + 60)
 
 
-async def profile(kind: str, server: str, seconds: float, subscribers: int, rate: float) -> Path:
+async def profile(
+    kind: str, server: str, seconds: float, subscribers: int, rate: float, stored: int
+) -> Path:
     PROFILES.mkdir(parents=True, exist_ok=True)
     raw = PROFILES / f"{kind}-{server}.raw"
     with tempfile.TemporaryDirectory() as logs, running_stack(Path(logs)) as stack:
         if kind == "sign_in":
             await profile_sign_in(stack, seconds, raw)
             summary = PROFILES / f"{kind}-{server}.txt"
+            summary.write_text(rank(raw) + "\n")
+            return summary
+        if kind == "one_replica":
+            # As the ratio rows measure it: one replica posting and streaming, history stored.
+            url = stack.start_chat("chat-a", server)
+            await _store_history(stack, stored)
+            sampler = record(stack.pid("chat-a"), seconds, raw)
+            plan = FanoutPlan(subscribers, (rate,), seconds, 1)
+            meter = CpuMeter([stack.pid("chat-a")])
+            # Each server on the replica's core, over the whole ramp (streams opening too).
+            each = {name: CpuMeter(stack.pids_of(name)) for name in CORE_NEIGHBOURS}
+            for neighbour in each.values():
+                neighbour.start()
+            result = await run_ramp(
+                f"{url}/events", url, False, plan, SUBSCRIBER_COOKIES, meter,
+                CpuMeter(stack.infrastructure_pids()),
+            )  # fmt: skip
+            step = result["steps"][0]
+            shares = {name: m.stop() for name, m in each.items()}
+            logging.info("step: %s; %% of a core over the ramp: %s", step, shares)
+            sampler.wait(timeout=seconds + 60)
+            summary = PROFILES / f"{kind}-{server}-{rate:g}-per-s-{subscribers}-streams.txt"
             summary.write_text(rank(raw) + "\n")
             return summary
         poster_url = stack.start_chat("chat-a", server)
@@ -119,18 +144,19 @@ async def profile(kind: str, server: str, seconds: float, subscribers: int, rate
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="bench.profiling")
-    parser.add_argument("kind", choices=("page", "fanout", "sign_in"))
+    parser.add_argument("kind", choices=("page", "fanout", "one_replica", "sign_in"))
     parser.add_argument("--server", default="uvicorn")
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--subscribers", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=100)
+    parser.add_argument("--stored", type=int, default=100_000, help="one_replica's history")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     raise_file_limit()
     pin_self(LOAD_CORE)
     summary = asyncio.run(
-        profile(args.kind, args.server, args.seconds, args.subscribers, args.rate)
+        profile(args.kind, args.server, args.seconds, args.subscribers, args.rate, args.stored)
     )
     sys.stdout.write(summary.read_text())
     return 0

@@ -8,7 +8,7 @@ import asyncio
 import json
 import re
 
-from chat_svc.models.messages import author_tag, select_message
+from chat_svc.models.messages import author_tag
 from chat_svc.services import services_of
 from tests.integration.chat_svc.conftest import AppFactory, message_ids_in, serve
 from tests.integration.chat_svc.fake_auth import FakeAuth
@@ -48,7 +48,7 @@ async def test_a_mention_written_by_hand_is_stored_and_highlighted_only_for_that
         await bob.say("general", "@ann lee the notes, please (cc @Nobody)")
         _, bob_page = await bob.get("/rooms/general")
         message_id = message_ids_in(bob_page)[-1]
-        stored = await select_message("general", message_id)
+        stored = await stored_when_written("general", message_id)  # the writer's, shortly
         _, ann_lee_page = await ann_lee.get("/rooms/general")
         _, ann_page = await ann.get("/rooms/general")
     assert stored is not None and stored.mentions == (ann_lee.user_id,)

@@ -12,6 +12,7 @@ import uuid
 from datetime import UTC, datetime
 
 from nats.js import JetStreamContext
+from quart import Quart
 from redis.asyncio import Redis
 
 from chat_svc.events import MessageChanged, MessagePosted, RoomChanged
@@ -42,6 +43,15 @@ async def stored_count(room: str, message_id: int) -> int:
     return await collection.count_documents({"room": room, "message_id": message_id})
 
 
+def start_a_writer(app: Quart) -> tuple[HistoryWriter, asyncio.Task[None]]:
+    """Another history writer on the app's connections, telling its Valkey index."""
+    infrastructure = infrastructure_of(app)
+    lag = WriterLag(infrastructure.js, "CHAT_EVENTS", DURABLE, 3600.0)
+    cache = services_of(app).actions.messages.cache
+    writer = HistoryWriter(infrastructure.js, infrastructure.topology, lag, cache)
+    return writer, asyncio.create_task(writer.run())
+
+
 async def test_posts_edits_and_deletions_logged_before_the_writer_runs_are_stored_once(
     make_chat_app: AppFactory, fake_auth: FakeAuth, redis_client: Redis
 ) -> None:
@@ -68,11 +78,7 @@ async def test_posts_edits_and_deletions_logged_before_the_writer_runs_are_store
         await history.latest("general", 10)
         await history.wait_rebuilt()
 
-        infrastructure = infrastructure_of(app)
-        lag = WriterLag(infrastructure.js, "CHAT_EVENTS", DURABLE, 3600.0)
-        cache = services_of(app).actions.messages.cache
-        writer = HistoryWriter(infrastructure.js, infrastructure.topology, lag, cache)
-        task = asyncio.create_task(writer.run())
+        writer, task = start_a_writer(app)
         try:
             edited = await stored_when_written("general", first, lambda m: m.body == "The plan")
             deleted = await stored_when_written("general", second, lambda m: m.deleted)
@@ -158,3 +164,71 @@ async def test_a_malformed_event_is_dead_lettered_and_the_writer_goes_on(
     assert stored.body == "after the bad one"  # the batch went on past it
     assert dead[DURABLE].data == b"{not json"
     assert (dead[DURABLE].headers or {})["Dead-Letter-Reason"].startswith("malformed")
+
+
+async def test_what_is_posted_while_the_writer_lingers_is_written_in_one_batch(
+    make_chat_app: AppFactory, jetstream: JetStreamContext
+) -> None:
+    """After a batch that caught up the writer waits ``BATCH_LINGER_SECONDS`` before the next
+    fetch: nine posts logged within it go to the database together, not one by one."""
+    app = make_chat_app(**BY_LOG)
+    async with app.test_app():
+        writer = app.extensions[KEY].writer
+        room = f"linger-{uuid.uuid4().hex[:8]}"
+        now = datetime.now(UTC).replace(microsecond=0)
+
+        async def log_post(message_id: int) -> None:
+            post = MessageRecord(
+                room=room, message_id=message_id, author_id="a", author_name="A",
+                body=f"post {message_id}", posted_at=now,
+            )  # fmt: skip
+            await jetstream.publish(
+                MessagePosted.subject_for(room), event_of(post, MessagePosted).to_bytes()
+            )
+
+        await log_post(1)
+        await stored_when_written(room, 1)
+        batches_before = writer.batches
+        for message_id in range(2, 11):  # about 50 ms in all, within the linger
+            await log_post(message_id)
+            await asyncio.sleep(0.005)
+        await stored_when_written(room, 10)
+        stored = [await stored_count(room, i) for i in range(1, 11)]
+    assert stored == [1] * 10
+    # One batch each without the linger; the linger may end while they are logged (two).
+    assert writer.batches - batches_before <= 3
+
+
+async def test_a_post_written_with_its_rooms_deletion_stays_out_of_the_history_index(
+    make_chat_app: AppFactory, jetstream: JetStreamContext
+) -> None:
+    """A post and its room's deletion in one batch (the writer lingered): the database and
+    Valkey's index both end without it, so a new room that takes the slug starts empty."""
+    app = make_chat_app(**BY_LOG)
+    async with app.test_app():
+        running = app.extensions[KEY]  # stopped: the two events wait in the log together
+        running.writer.stop()
+        await running.task
+        room = f"gone-{uuid.uuid4().hex[:8]}"
+        post = MessageRecord(
+            room=room, message_id=1, author_id="a", author_name="A", body="old words",
+            posted_at=datetime.now(UTC).replace(microsecond=0),
+        )  # fmt: skip
+        await jetstream.publish(
+            MessagePosted.subject_for(room), event_of(post, MessagePosted).to_bytes()
+        )
+        await jetstream.publish(
+            RoomChanged.SUBJECT, RoomChanged(room=room, change="deleted").to_bytes()
+        )
+        marker = post.model_copy(update={"room": f"after-{room}"})  # stored: the rest was
+        await jetstream.publish(
+            MessagePosted.subject_for(marker.room), event_of(marker, MessagePosted).to_bytes()
+        )
+        writer, task = start_a_writer(app)
+        try:
+            await stored_when_written(marker.room, 1)
+        finally:
+            writer.stop()
+            await task  # its last batch told the index, then stopped
+        assert await services_of(app).actions.messages.cache.latest(room, 10) == []
+        assert await select_message(room, 1) is None
