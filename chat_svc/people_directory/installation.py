@@ -5,7 +5,6 @@ wherever they run."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator
 
 from quart import Quart
 from redis.exceptions import RedisError
@@ -21,13 +20,17 @@ _installed: list[PeopleDirectory] = []
 
 
 def install_people_directory(app: Quart) -> None:
-    @app.while_serving
-    async def _directory() -> AsyncGenerator[None, None]:
+    # before/after_serving, not while_serving: Quart makes a while_serving generator once, at
+    # registration, so an app served a second time (tests do) found it spent and failed to start.
+    @app.before_serving
+    async def _install() -> None:
         from chat_svc.models.users import ChatUser  # its module writes through this one
 
         directory = PeopleDirectory(infrastructure_of(app).redis, ChatUser.get_pymongo_collection)
         _installed[:] = [directory]
-        yield
+
+    @app.after_serving
+    async def _uninstall() -> None:
         _installed.clear()
 
 
