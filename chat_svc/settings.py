@@ -53,6 +53,11 @@ class ChatSettings(ServiceSettings):
     # /readyz reports the history writer's lag; past this, an error is logged every minute.
     # CHAT_EVENTS keeps events 26 h: the promised outage is 24 h (docs/deploy.md).
     history_lag_alert_seconds: float = Field(3600.0, gt=0)
+    # After a batch that caught up, the writer may wait this long so that what is posted
+    # meanwhile goes to the database in one insert (~6x less database work per message at
+    # 100 msg/s, bench/history_batches.py). Off by default: the database then trails the log
+    # by as much more, and nothing measured end to end gained from it (docs/performance.md).
+    history_writer_linger_seconds: float = Field(0.0, ge=0, le=1)
     # A reconnecting client missing more than this many messages reloads the list instead.
     max_resume_backlog: int = Field(200, ge=1)
 

@@ -52,7 +52,13 @@ def install_history_writer(app: Quart, settings: ChatSettings) -> None:
         lag = WriterLag(infrastructure.js, stream, DURABLE, settings.history_lag_alert_seconds)
         in_valkey = settings.history_index == "valkey"
         index = services_of(app).actions.messages.cache if in_valkey else None
-        writer = HistoryWriter(infrastructure.js, infrastructure.topology, lag, index)
+        writer = HistoryWriter(
+            infrastructure.js,
+            infrastructure.topology,
+            lag,
+            index,
+            linger_seconds=settings.history_writer_linger_seconds,
+        )
         task = asyncio.create_task(writer.run(), name="history writer")
         stop_with_the_app(app, writer.stop)
         app.blueprints["health"].reports["history_writer"] = lag.report  # type: ignore[attr-defined]

@@ -169,9 +169,9 @@ async def test_a_malformed_event_is_dead_lettered_and_the_writer_goes_on(
 async def test_what_is_posted_while_the_writer_lingers_is_written_in_one_batch(
     make_chat_app: AppFactory, jetstream: JetStreamContext
 ) -> None:
-    """After a batch that caught up the writer waits ``BATCH_LINGER_SECONDS`` before the next
-    fetch: nine posts logged within it go to the database together, not one by one."""
-    app = make_chat_app(**BY_LOG)
+    """With ``CHAT_HISTORY_WRITER_LINGER_SECONDS`` the writer waits that long after a batch
+    that caught up: nine posts logged within it go to the database together, not one by one."""
+    app = make_chat_app(**BY_LOG, history_writer_linger_seconds=0.1)
     async with app.test_app():
         writer = app.extensions[KEY].writer
         room = f"linger-{uuid.uuid4().hex[:8]}"
