@@ -22,6 +22,9 @@ EXPECTED = {
         ("sessions", "handoff_code_hash_1", False),
         ("sessions", "user_id_1_revoked_at_1", False),
         ("outbox", "sent_at_1_lease_until_1", False),
+        # lookups/: revocations and last uses as inserts (issue 28, accounts at scale).
+        ("session_revocations", "user_id_1_session_id_1_revoked_at_1", False),
+        ("session_use_batches", "at_1", False),
     },
     "chat_svc": {
         ("messages", "room_1_message_id_1", True),
