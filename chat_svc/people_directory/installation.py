@@ -5,6 +5,8 @@ wherever they run."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from quart import Quart
 from redis.exceptions import RedisError
@@ -16,6 +18,7 @@ from service_kit.people.roles import ADMIN
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 100
+T = TypeVar("T")
 _installed: list[PeopleDirectory] = []
 
 
@@ -47,50 +50,38 @@ async def person_changed(
         await directory.changed(user_id, display_name, role, deactivated, email, document_id)
 
 
-async def people_page(after: str) -> tuple[list[PersonCard], str] | None:
-    """A page of active people after ``after``; None with no directory or Valkey down (the
-    caller reads the store)."""
+async def _ask(read: Callable[[PeopleDirectory], Awaitable[T]]) -> T | None:
+    """The directory's answer; None with no directory or Valkey down (the caller reads the
+    store)."""
     if not _installed:
         return None
     try:
-        return await _installed[0].page(after, PAGE_SIZE)
+        return await read(_installed[0])
     except (RedisError, OSError) as error:
         log.warning("people directory unavailable, reading the store: %s", error)
         return None
+
+
+async def people_page(after: str) -> tuple[list[PersonCard], str] | None:
+    """A page of active people after ``after``; None when the directory cannot say."""
+    return await _ask(lambda directory: directory.page(after, PAGE_SIZE))
 
 
 async def card_of(user_id: str) -> tuple[bool, PersonCard | None]:
     """(answered, the person's card); not answered with no directory, Valkey down or the
     index incomplete (the caller reads the store: person_lookup.py)."""
-    if not _installed:
-        return False, None
-    try:
-        return await _installed[0].card(user_id)
-    except (RedisError, OSError) as error:
-        log.warning("people directory unavailable, reading the store: %s", error)
-        return False, None
+    return await _ask(lambda directory: directory.card(user_id)) or (False, None)
 
 
 async def everyone_by_card() -> list[PersonCard] | None:
     """Every person by name, deactivated too; None when the directory cannot say."""
-    if not _installed:
-        return None
-    try:
-        return await _installed[0].everyone()
-    except (RedisError, OSError) as error:
-        log.warning("people directory unavailable, reading the store: %s", error)
-        return None
+    return await _ask(lambda directory: directory.everyone())
 
 
 async def is_administrator_by_card(user_id: str) -> bool | None:
     """Whether the person is an active administrator, as the directory's card says; None
     when it cannot say (the caller reads the store: administration/admin_gate.py)."""
-    if not _installed:
-        return None
-    try:
-        answered, card = await _installed[0].card(user_id)
-    except (RedisError, OSError):
-        return None
+    answered, card = await card_of(user_id)
     if not answered:
         return None
     return card is not None and card.role == ADMIN and not card.deactivated
