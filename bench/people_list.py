@@ -51,7 +51,7 @@ async def measure(mongodb_url: str, redis_url: str) -> dict[str, Any]:
     )
     people = client["bench_chat"]["users"]
     redis = Redis.from_url(redis_url)
-    directory = PeopleDirectory(redis, lambda: people)
+    directory = PeopleDirectory(redis, lambda: people, lambda: client["bench_chat"]["profiles"])
     result: dict[str, Any] = {}
     stored = 0
     for size in SIZES:

@@ -136,12 +136,14 @@ def create_app(
         models=CHAT_MODELS,
         durables=[USERS_DURABLE, FILES_DURABLE, SEARCH_DURABLE, WEBHOOKS_DURABLE, HISTORY_DURABLE],
     )
+    # people_directory/: the people list at any size; before the runtime, whose start-up
+    # reads everyone's names from it (profiles/people_names.py)
+    install_people_directory(app)
     manage_chat_runtime(app, settings, auth_transport)
     install_history_writer(app, settings)  # history_writer/: posts acknowledged by the log
     manage_tokens(app)
     install_files(app)
     install_search(app, settings)
-    install_people_directory(app)  # people_directory/: the people list at any size
     manage_push(app, settings)
     manage_webhooks(app, settings)
     manage_member_lines(app)

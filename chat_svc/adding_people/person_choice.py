@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from chat_svc.models.messages import account_handle
 from chat_svc.models.users import ChatUser
+from chat_svc.people_directory.name_search import people_named
+from chat_svc.people_directory.person_lookup import as_chat_user, everyone
 
 _ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+$")
 ADDRESS_ANSWER = (
@@ -29,6 +31,14 @@ class PersonChoice:
 
     person: ChatUser | None
     problem: str | None = None
+
+
+async def people_it_may_name(typed: str) -> list[ChatUser]:
+    """Those ``choose_person`` chooses from: the people called ``typed``, or the name before
+    its tag, from the directory's names (everyone when it cannot say)."""
+    tagged = _TRAILING_TAG.match(typed)
+    cards = await people_named([typed, tagged["name"]] if tagged else [typed])
+    return await everyone() if cards is None else [as_chat_user(card) for card in cards]
 
 
 def choose_person(typed: str, people: Sequence[ChatUser]) -> PersonChoice:

@@ -10,6 +10,7 @@ import logging
 
 from chat_svc.avatars.avatar_images import AVATAR_SIZES
 from chat_svc.files.storage.object_store import ObjectStore, StoreUnavailableError
+from chat_svc.people_directory.installation import person_changed
 from chat_svc.profiles.profile_records import Profile, select_profile
 from service_kit.storage.store_compat import upsert_retrying
 
@@ -46,6 +47,7 @@ async def _point_at(store: ObjectStore, user_id: str, version: str) -> None:
     await upsert_retrying(
         Profile.get_pymongo_collection(), {"user_id": user_id}, {"$set": {"avatar": version}}
     )
+    await person_changed(user_id, avatar=version)  # the card people_names loads from
     if old and old != version:
         try:
             for size in AVATAR_SIZES:

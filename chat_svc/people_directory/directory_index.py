@@ -24,12 +24,39 @@ from pymongo.asynchronous.collection import AsyncCollection
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, WatchError
 
+from chat_svc.people_directory.card_scripts import (
+    CARD_FIELDS,
+    CARDS_IN_RANGE,
+    CARDS_OF,
+    EVERYONE_CHUNK,
+    WRITE_CARD,
+)
+
 log = logging.getLogger(__name__)
 
 NAMES = "chat:people:names"
-READY = "chat:people:ready:2"  # 2: cards hold the e-mail (an index without it is rebuilt)
+# 3: cards hold the avatar, and the name-search sets exist (an older index is rebuilt)
+READY = "chat:people:ready:3"
 DIRTY = "chat:people:dirty"
 REBUILD_ATTEMPTS = 3
+
+
+# The name search (name_search.py): "<folded name>\0<user id>" of each person, and
+# "<folded word>\0<user id>" of each word after a name's first.
+FOLDED = "chat:people:folded"
+WORDS = "chat:people:words"
+
+
+def folded(text: str) -> str:
+    """How the name search compares names: case-insensitive, as suggestions always did
+    (no newline: the card keeps a person's entries one a line)."""
+    return text.strip().casefold().replace("\n", " ")
+
+
+def search_entries(display_name: str, user_id: str) -> list[str]:
+    """The person's FOLDED entry, then their WORDS entries."""
+    name = folded(display_name)
+    return [f"{name}\0{user_id}"] + [f"{w}\0{user_id}" for w in dict.fromkeys(name.split()[1:])]
 
 
 def card_key(user_id: str) -> str:
@@ -50,56 +77,22 @@ class PersonCard:
     deactivated: bool
     email: str = ""  # "" on a card written before cards held it (readers ask the store)
     document_id: str = ""  # the stored record's _id, as the rebuild read it ("" if not)
-
-
-# KEYS: the card, NAMES, READY, DIRTY. ARGV: user id, the name's member ("" unchanged),
-# then field, value pairs. 0 when the index is not ready or lacks the person and the
-# change does not name them (a rebuild reads the store instead).
-WRITE_CARD = """
-if redis.call('EXISTS', KEYS[3]) == 0 then redis.call('INCR', KEYS[4]) return 0 end
-local old = redis.call('HGET', KEYS[1], 'member')
-if not old and ARGV[2] == '' then
-  redis.call('DEL', KEYS[3])
-  redis.call('INCR', KEYS[4])
-  return 0
-end
-if ARGV[2] ~= '' and ARGV[2] ~= old then
-  if old then redis.call('ZREM', KEYS[2], old) end
-  redis.call('ZADD', KEYS[2], 0, ARGV[2])
-  redis.call('HSET', KEYS[1], 'member', ARGV[2])
-end
-redis.call('HSETNX', KEYS[1], 'role', 'member')
-redis.call('HSETNX', KEYS[1], 'deactivated', '0')
-for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-return 1
-"""
-
-
-CARD_FIELDS = ("name", "role", "deactivated", "email", "document")
-EVERYONE_CHUNK = 500  # people a script call reads: Valkey is busy ~1.3 ms a call (measured)
-
-# KEYS: NAMES. ARGV: the lex range's start, how many, the cards' key prefix. The member,
-# then CARD_FIELDS, of each person from there (cards named by the member's id, not in
-# KEYS: fine on one Valkey, not on a cluster).
-EVERY_CARD = """
-local rows = {}
-for _, member in ipairs(redis.call('ZRANGEBYLEX', KEYS[1], ARGV[1], '+', 'LIMIT', 0, ARGV[2])) do
-  rows[#rows + 1] = member
-  local id = string.match(member, '%z([^%z]*)$')
-  local card = redis.call('HMGET', ARGV[3] .. id, 'name', 'role', 'deactivated', 'email',
-    'document')
-  for i = 1, 5 do rows[#rows + 1] = card[i] end
-end
-return rows
-"""
+    avatar: str = ""  # the picture's version (avatars/avatar_storage.py); "": initials
 
 
 class PeopleDirectory:
-    def __init__(self, redis: Redis, people: Callable[[], AsyncCollection[Any]]) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        people: Callable[[], AsyncCollection[Any]],
+        profiles: Callable[[], AsyncCollection[Any]],
+    ) -> None:
         self._redis = redis
         self._people = people  # chat's copy of the people (models/users.py ChatUser)
+        self._profiles = profiles  # their avatars (profiles/profile_records.py Profile)
         self._write_card = redis.register_script(WRITE_CARD)
-        self._every_card = redis.register_script(EVERY_CARD)
+        self._cards_in_range = redis.register_script(CARDS_IN_RANGE)
+        self._cards_of = redis.register_script(CARDS_OF)
         self._rebuilding = asyncio.Lock()
 
     async def changed(
@@ -110,12 +103,15 @@ class PeopleDirectory:
         deactivated: bool | None = None,
         email: str | None = None,
         document_id: str | None = None,
+        avatar: str | None = None,
     ) -> None:
         """Write-through of a change the store just applied (or of a record's ``_id`` read
         since)."""
-        member = "" if display_name is None else name_member(display_name, user_id)
+        member = search = ""
         fields: list[str] = []
         if display_name is not None:
+            member = name_member(display_name, user_id)
+            search = "\n".join(search_entries(display_name, user_id))
             fields += ["name", display_name]
         if role is not None:
             fields += ["role", role]
@@ -125,9 +121,11 @@ class PeopleDirectory:
             fields += ["email", email]
         if document_id is not None:
             fields += ["document", document_id]
-        keys = [card_key(user_id), NAMES, READY, DIRTY]
+        if avatar is not None:
+            fields += ["avatar", avatar]
+        keys = [card_key(user_id), NAMES, READY, DIRTY, FOLDED, WORDS]
         try:
-            await self._write_card(keys, [user_id, member, *fields])
+            await self._write_card(keys, [user_id, member, search, *fields])
         except (RedisError, OSError) as error:
             log.warning("people directory not written, marking it for a rebuild: %s", error)
             with contextlib.suppress(RedisError, OSError):  # Valkey down: a write still stands
@@ -136,8 +134,7 @@ class PeopleDirectory:
     async def page(self, after: str, size: int) -> tuple[list[PersonCard], str]:
         """Up to ``size`` active people whose member follows ``after`` ("": the first),
         and the member to continue after ("": no more)."""
-        if not await self._redis.exists(READY):
-            await self._rebuild()
+        await self.ensure_ready()
         found: list[PersonCard] = []
         start = f"({after}" if after else "-"
         while len(found) < size:
@@ -161,33 +158,53 @@ class PeopleDirectory:
     async def everyone(self, chunk: int = EVERYONE_CHUNK) -> list[PersonCard]:
         """Every person chat knows, deactivated too, by name: cards read in Valkey by a
         script, a chunk a call (a pipeline of 10,000 HGETALLs costs redis-py ~150 ms)."""
-        if not await self._redis.exists(READY):
-            await self._rebuild()
+        await self.ensure_ready()
         found: list[PersonCard] = []
-        start = "-"
+        start = b"-"
         while True:
-            rows: list[Any] = await self._every_card([NAMES], [start, chunk, card_key("")])
-            row = len(CARD_FIELDS) + 1
-            for at in range(0, len(rows), row):
-                member, *fields = (
-                    v.decode() if v is not None else None for v in rows[at : at + row]
-                )
-                if fields[0] is not None:  # no card: gone since the range was read
-                    values = dict(zip(CARD_FIELDS, fields, strict=True))
-                    found.append(_card_of_fields(str(member), values))
-            if len(rows) < chunk * row:
+            cards, last = await self.cards_in_range(NAMES, start, b"+", chunk)
+            found += cards
+            if last is None:
                 return found
-            start = f"({rows[-row].decode()}"
+            start = b"(" + last
+
+    async def cards_in_range(
+        self, key: str, start: bytes, stop: bytes, count: int
+    ) -> tuple[list[PersonCard], bytes | None]:
+        """The cards of up to ``count`` members of the sorted set ``key`` from ``start`` to
+        ``stop`` (ZRANGEBYLEX's bounds), and the last member read when there may be more.
+        The caller has made the index ready (``ensure_ready``)."""
+        rows: list[Any] = await self._cards_in_range([key], [start, stop, count, card_key("")])
+        cards = _cards(rows[1:])
+        read = (len(rows) - 1) // len(CARD_FIELDS)
+        return cards, rows[0] if read == count and rows[0] is not None else None
+
+    async def cards_of(self, user_ids: list[str]) -> dict[str, PersonCard] | None:
+        """The card of each of ``user_ids`` the directory holds (one script call per
+        EVERYONE_CHUNK ids); None when the index is not ready."""
+        await self.ensure_ready()
+        found: dict[str, PersonCard] = {}
+        for at in range(0, len(user_ids), EVERYONE_CHUNK):
+            chunk = user_ids[at : at + EVERYONE_CHUNK]
+            rows: list[Any] | None = await self._cards_of([READY], [card_key(""), *chunk])
+            if rows is None:
+                return None
+            found |= {card.user_id: card for card in _cards(rows)}
+        return found
 
     async def card(self, user_id: str) -> tuple[bool, PersonCard | None]:
         """(answered, the person's card): not answered while the index is incomplete."""
-        if not await self._redis.exists(READY):
-            await self._rebuild()  # one scan, then no read of a person scans
+        await self.ensure_ready()  # one scan, then no read of a person scans
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.exists(READY)
             pipe.hgetall(card_key(user_id))
             ready, card = await pipe.execute()
         return bool(ready), _card(f"\0{user_id}", card) if ready else None
+
+    async def ensure_ready(self) -> None:
+        """Rebuild the index from the store (one scan) unless it is ready."""
+        if not await self._redis.exists(READY):
+            await self._rebuild()
 
     async def _rebuild(self) -> None:
         async with self._rebuilding:
@@ -202,15 +219,26 @@ class PeopleDirectory:
         )
         async with self._redis.pipeline(transaction=True) as pipe:
             await pipe.watch(DIRTY)
+            avatars = {
+                str(row["user_id"]): str(row["avatar"])
+                async for row in self._profiles().find(
+                    {"avatar": {"$gt": ""}}, {"user_id": 1, "avatar": 1, "_id": 0}
+                )
+            }
             pipe.multi()  # type: ignore[no-untyped-call]
-            pipe.delete(NAMES)
+            pipe.delete(NAMES, FOLDED, WORDS)
             async for raw in people:
                 user_id, name = str(raw["user_id"]), str(raw["display_name"])
                 member = name_member(name, user_id)
+                search = search_entries(name, user_id)
                 pipe.zadd(NAMES, {member: 0})
+                pipe.zadd(FOLDED, {search[0]: 0})
+                if search[1:]:
+                    pipe.zadd(WORDS, dict.fromkeys(search[1:], 0))
                 card: dict[Any, Any] = {"member": member, "name": name, "deactivated": _flag(raw)}
                 card |= {"role": raw.get("role", "member"), "email": raw.get("email", "")}
-                card["document"] = str(raw["_id"])
+                card |= {"document": str(raw["_id"]), "avatar": avatars.get(user_id, "")}
+                card["search"] = "\n".join(search)
                 pipe.hset(card_key(user_id), mapping=card)
             pipe.set(READY, b"1")
             try:
@@ -223,6 +251,17 @@ class PeopleDirectory:
 
 def _flag(raw: dict[str, object]) -> str:
     return "1" if raw.get("deactivated") else "0"
+
+
+def _cards(rows: list[Any]) -> list[PersonCard]:
+    """The cards of a script's rows (CARD_FIELDS each; no name: no card)."""
+    found: list[PersonCard] = []
+    for at in range(0, len(rows), len(CARD_FIELDS)):
+        values = [v.decode() if v is not None else None for v in rows[at : at + len(CARD_FIELDS)]]
+        fields = dict(zip(CARD_FIELDS, values, strict=True))
+        if fields["name"] is not None:  # no card: gone since the range was read, or no one
+            found.append(_card_of_fields(str(fields["member"]), fields))
+    return found
 
 
 def _card(member: str, card: dict[bytes, bytes]) -> PersonCard | None:
@@ -239,4 +278,5 @@ def _card_of_fields(member: str, fields: dict[str, str | None]) -> PersonCard:
         deactivated=fields.get("deactivated") == "1",
         email=fields.get("email") or "",
         document_id=fields.get("document") or "",
+        avatar=fields.get("avatar") or "",
     )

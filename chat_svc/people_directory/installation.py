@@ -28,8 +28,11 @@ def install_people_directory(app: Quart) -> None:
     @app.before_serving
     async def _install() -> None:
         from chat_svc.models.users import ChatUser  # its module writes through this one
+        from chat_svc.profiles.profile_records import Profile
 
-        directory = PeopleDirectory(infrastructure_of(app).redis, ChatUser.get_pymongo_collection)
+        redis = infrastructure_of(app).redis
+        people, profiles = ChatUser.get_pymongo_collection, Profile.get_pymongo_collection
+        directory = PeopleDirectory(redis, people, profiles)
         _installed[:] = [directory]
 
     @app.after_serving
@@ -44,13 +47,16 @@ async def person_changed(
     deactivated: bool | None = None,
     email: str | None = None,
     document_id: str | None = None,
+    avatar: str | None = None,
 ) -> None:
     """Write-through of a person's change the store just applied (none before start-up)."""
     for directory in _installed:
-        await directory.changed(user_id, display_name, role, deactivated, email, document_id)
+        await directory.changed(
+            user_id, display_name, role, deactivated, email, document_id, avatar
+        )
 
 
-async def _ask(read: Callable[[PeopleDirectory], Awaitable[T]]) -> T | None:
+async def ask_directory(read: Callable[[PeopleDirectory], Awaitable[T]]) -> T | None:
     """The directory's answer; None with no directory or Valkey down (the caller reads the
     store)."""
     if not _installed:
@@ -64,18 +70,23 @@ async def _ask(read: Callable[[PeopleDirectory], Awaitable[T]]) -> T | None:
 
 async def people_page(after: str) -> tuple[list[PersonCard], str] | None:
     """A page of active people after ``after``; None when the directory cannot say."""
-    return await _ask(lambda directory: directory.page(after, PAGE_SIZE))
+    return await ask_directory(lambda directory: directory.page(after, PAGE_SIZE))
 
 
 async def card_of(user_id: str) -> tuple[bool, PersonCard | None]:
     """(answered, the person's card); not answered with no directory, Valkey down or the
     index incomplete (the caller reads the store: person_lookup.py)."""
-    return await _ask(lambda directory: directory.card(user_id)) or (False, None)
+    return await ask_directory(lambda directory: directory.card(user_id)) or (False, None)
 
 
 async def everyone_by_card() -> list[PersonCard] | None:
     """Every person by name, deactivated too; None when the directory cannot say."""
-    return await _ask(lambda directory: directory.everyone())
+    return await ask_directory(lambda directory: directory.everyone())
+
+
+async def cards_of_people(user_ids: list[str]) -> dict[str, PersonCard] | None:
+    """The card of each of these people the directory holds; None when it cannot say."""
+    return await ask_directory(lambda directory: directory.cards_of(user_ids))
 
 
 async def is_administrator_by_card(user_id: str) -> bool | None:

@@ -10,9 +10,14 @@ from __future__ import annotations
 
 from bson import ObjectId
 
-from chat_svc.models.users import ChatUser, select_people, select_user
+from chat_svc.models.users import ChatUser, select_display_names, select_people, select_user
 from chat_svc.people_directory.directory_index import PersonCard
-from chat_svc.people_directory.installation import card_of, everyone_by_card, person_changed
+from chat_svc.people_directory.installation import (
+    card_of,
+    cards_of_people,
+    everyone_by_card,
+    person_changed,
+)
 
 
 async def find_person(user_id: str) -> ChatUser | None:
@@ -40,6 +45,18 @@ async def find_stored_person(user_id: str) -> ChatUser | None:
         # A card written since the rebuild learns where the record is, once.
         await person_changed(user_id, document_id=str(stored.id))
     return stored
+
+
+async def active_names(user_ids: list[str]) -> dict[str, str]:
+    """Display name by user id, for those of ``user_ids`` chat knows and who are active (as
+    ``select_display_names``): from their cards, the store for those the directory lacks."""
+    cards = await cards_of_people(user_ids)
+    if cards is None:
+        return await select_display_names(user_ids)
+    names = {user_id: card.display_name for user_id, card in cards.items() if not card.deactivated}
+    if lacking := [user_id for user_id in user_ids if user_id not in cards]:
+        names |= await select_display_names(lacking)
+    return names
 
 
 async def everyone_cards() -> list[PersonCard]:

@@ -3,10 +3,12 @@ id when the message is rendered (the stored ``author_name`` is only the fallback
 someone this replica does not know yet), marked "(deactivated)" for a deactivated account;
 and their picture's version (avatars/avatar_versions.py), which changes the same way.
 
-Kept in process for every person (one small read of the users at start-up), so rendering
-stays a dictionary look-up. A rename or a (de)activation is announced on core NATS
-(``PersonChanged``): every replica updates its map and drops the message markup it
-rendered with the old name (``listeners``)."""
+Kept in process for every person, so rendering stays a dictionary look-up: read at start-up
+from the people directory's cards in Valkey (people_directory/; a few script calls), the
+store only when the directory cannot say (on FerretDB a read of every user and profile
+scans: 0.3-0.6 s at 10,000 people, docs/performance.md). A rename or a (de)activation
+is announced on core NATS (``PersonChanged``): every replica updates its map and drops
+the message markup it rendered with the old name (``listeners``)."""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from chat_svc.live.fanout import Fanout
 from chat_svc.live.sse_frames import frame
 from chat_svc.models.messages import author_tag
 from chat_svc.models.users import ChatUser
+from chat_svc.people_directory.installation import everyone_by_card
 from chat_svc.people_directory.person_lookup import find_person
 from chat_svc.profiles.profile_records import select_profile
 
@@ -57,6 +60,15 @@ class PeopleNames:
     async def load(self) -> None:
         """Every person's name (at start-up, and after a NATS reconnect: changes announced
         while this replica was away were not heard)."""
+        cards = await everyone_by_card()
+        if cards is None:
+            await self._load_from_store()
+        else:
+            self._names = {card.user_id: (card.display_name, card.deactivated) for card in cards}
+            replace_versions({card.user_id: card.avatar for card in cards if card.avatar})
+        self._changed()
+
+    async def _load_from_store(self) -> None:
         rows = ChatUser.get_pymongo_collection().find(
             {}, {"user_id": 1, "display_name": 1, "deactivated": 1, "_id": 0}
         )
@@ -65,7 +77,6 @@ class PeopleNames:
             async for row in rows
         }
         replace_versions(await select_avatar_versions())
-        self._changed()
 
     async def announce(self, user_id: str) -> None:
         """Tell every replica (this one at once) how the person is now shown, as stored."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from chat_svc.events import MembershipChanged
 from chat_svc.models.memberships import select_member_ids
-from chat_svc.models.users import select_display_names
+from chat_svc.people_directory.person_lookup import active_names
 
 Members = tuple[tuple[str, str], ...]  # (user_id, display_name), by display name
 CACHE_PRUNE_THRESHOLD = 10_000
@@ -32,7 +32,7 @@ class RoomMembers:
         if cached is not None and cached[0] > now:
             return cached[1]
         generation = self._generations.get(room, 0)
-        names = await select_display_names(await select_member_ids(room))
+        names = await active_names(await select_member_ids(room))
         members = tuple(sorted(names.items(), key=lambda member: (member[1].casefold(), member)))
         if self._generations.get(room, 0) == generation and self.cache_seconds > 0:
             if len(self._lists) >= CACHE_PRUNE_THRESHOLD:

@@ -9,7 +9,7 @@ from quart.typing import ResponseReturnValue
 from quart_rate_limiter import rate_limit
 
 from chat_svc.actions.room_names import name_key
-from chat_svc.adding_people.person_choice import choose_person
+from chat_svc.adding_people.person_choice import choose_person, people_it_may_name
 from chat_svc.administration.team_settings import ADMINS_CREATE_ROOMS, may_create_rooms
 from chat_svc.auth.viewers import signed_in, signed_in_viewer
 from chat_svc.member_lines.line_writer import note_line
@@ -21,7 +21,6 @@ from chat_svc.models.rooms import (
     select_open_rooms,
     select_room_by_name_key,
 )
-from chat_svc.people_directory.person_lookup import everyone
 from chat_svc.reads.sidebar import place_of
 from chat_svc.room_administration.archived_rooms import refuse_archived
 from chat_svc.services import services_of
@@ -155,7 +154,8 @@ def rooms_blueprint(settings: ChatSettings) -> Blueprint:
         if not form.validate():
             return await render_member_form(room.slug, form, status=422)
         # Names are what /people shows every signed-in person: the answer tells nothing new.
-        chosen = choose_person(str(form.name.data), await everyone())
+        typed = str(form.name.data)
+        chosen = choose_person(typed, await people_it_may_name(typed))
         if chosen.person is None:
             form.name.errors = [str(chosen.problem)]
             return await render_member_form(room.slug, form, status=422)

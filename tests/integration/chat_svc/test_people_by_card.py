@@ -7,6 +7,7 @@ from redis.asyncio import Redis
 
 from chat_svc.models.users import ChatUser, set_deactivated, set_role
 from chat_svc.people_directory.directory_index import PeopleDirectory, card_key
+from chat_svc.profiles.profile_records import Profile
 from chat_svc.tokens.token_checks import ApiTokens
 from service_kit.people.roles import ADMIN
 from tests.integration.chat_svc.conftest import AppFactory
@@ -47,7 +48,9 @@ async def test_token_checks_the_api_people_list_and_profiles_read_no_person_from
             assert status == 303
             counter.armed = False
             assert USERS_READ not in counter.sent, counter.sent
-            directory = PeopleDirectory(redis_client, ChatUser.get_pymongo_collection)
+            directory = PeopleDirectory(
+                redis_client, ChatUser.get_pymongo_collection, Profile.get_pymongo_collection
+            )
             by_one = await directory.everyone(chunk=1)  # a script call per person
             assert by_one == await directory.everyone() and len(by_one) == 2
 
