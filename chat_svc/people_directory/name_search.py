@@ -26,40 +26,44 @@ MOST_READ = 1_000  # members read for one group at most (the rest are not sugges
 async def people_starting_with(
     typed: str, wanted: Callable[[PersonCard], bool], limit: int
 ) -> list[PersonCard] | None:
-    """Up to ``limit`` people ``wanted`` lets through whose name starts with ``typed``, by
-    folded name; then those with a later word starting with it (as mentions' suggestions
-    order them, actions/mentions.py)."""
-
-    async def read(directory: PeopleDirectory) -> list[PersonCard]:
-        await directory.ensure_ready()
-        text = folded(typed)
-        query = text.encode()
-        found = await _read_range(directory, FOLDED, query, wanted, limit)
-        if len(found) < limit and text and not any(c.isspace() for c in text):  # a word's
-            seen = {card.user_id for card in found}
-            later = await _read_range(
-                directory, WORDS, query, lambda c: c.user_id not in seen and wanted(c), limit
-            )
-            found += later[: limit - len(found)]
-        return found
-
-    return await ask_directory(read)
+    """``starting_with`` from the installed directory; None when it cannot say."""
+    return await ask_directory(lambda directory: starting_with(directory, typed, wanted, limit))
 
 
 async def people_named(names: Iterable[str]) -> list[PersonCard] | None:
+    """``named`` from the installed directory; None when it cannot say."""
+    return await ask_directory(lambda directory: named(directory, names))
+
+
+async def starting_with(
+    directory: PeopleDirectory, typed: str, wanted: Callable[[PersonCard], bool], limit: int
+) -> list[PersonCard]:
+    """Up to ``limit`` people ``wanted`` lets through whose name starts with ``typed``, by
+    folded name; then those with a later word starting with it (as mentions' suggestions
+    order them, actions/mentions.py)."""
+    await directory.ensure_ready()
+    text = folded(typed)
+    query = text.encode()
+    found = await _read_range(directory, FOLDED, query, wanted, limit)
+    if len(found) < limit and text and not any(c.isspace() for c in text):  # a word's
+        seen = {card.user_id for card in found}
+        later = await _read_range(
+            directory, WORDS, query, lambda c: c.user_id not in seen and wanted(c), limit
+        )
+        found += later[: limit - len(found)]
+    return found
+
+
+async def named(directory: PeopleDirectory, names: Iterable[str]) -> list[PersonCard]:
     """Everyone whose whole name is one of ``names`` (case-insensitive), deactivated too."""
-
-    async def read(directory: PeopleDirectory) -> list[PersonCard]:
-        await directory.ensure_ready()
-        found: dict[str, PersonCard] = {}
-        for name in dict.fromkeys(folded(name).encode() for name in names):
-            cards, _ = await directory.cards_in_range(
-                FOLDED, b"[" + name + b"\0", b"(" + name + b"\x01", MOST_READ
-            )
-            found |= {card.user_id: card for card in cards}
-        return list(found.values())
-
-    return await ask_directory(read)
+    await directory.ensure_ready()
+    found: dict[str, PersonCard] = {}
+    for name in dict.fromkeys(folded(name).encode() for name in names):
+        cards, _ = await directory.cards_in_range(
+            FOLDED, b"[" + name + b"\0", b"(" + name + b"\x01", MOST_READ
+        )
+        found |= {card.user_id: card for card in cards}
+    return list(found.values())
 
 
 async def _read_range(

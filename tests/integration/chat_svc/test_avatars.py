@@ -11,15 +11,18 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from chat_svc.avatars.avatar_versions import replace_versions
 from chat_svc.models.memberships import Membership
 from chat_svc.models.messages import author_tag
 from chat_svc.models.users import ChatUser
 from chat_svc.web.avatars import avatar_colour
+from service_kit.lifecycle import infrastructure_of
 from tests.integration.chat_svc.avatar_pictures import SVG, huge_png_header
 from tests.integration.chat_svc.conftest import AppFactory
 from tests.integration.chat_svc.fake_auth import FakeAuth
 from tests.integration.chat_svc.file_posts import multipart, photo_with_gps
 from tests.integration.chat_svc.people import Person, person_handle, sign_in
+from tests.support.database_commands import database_commands
 
 
 @pytest.fixture(autouse=True)
@@ -175,3 +178,28 @@ async def test_what_an_app_learned_of_direct_rooms_ends_with_it(
         client.set_cookie("localhost", "chat_session", bob.session.token)
         entry = _sidebar_entry((await Person(bob.session, client).get("/rooms"))[1], dm)
         assert f"avatar-{avatar_colour(author_tag(other))} " in entry
+
+
+async def test_a_replica_starts_with_names_and_pictures_from_the_cards(
+    make_chat_app: AppFactory, fake_auth: FakeAuth, files_dir: Path
+) -> None:
+    """Issue 28: a replica's start-up reads everyone's name and picture from the people
+    directory's cards (the avatar written through), never every stored user or profile."""
+    with database_commands() as counter:
+        async with make_chat_app().test_app() as test_app:
+            ada = sign_in(test_app, fake_auth, "Ada")
+            await ada.say("general", "hello")
+            await ada.get("/people")  # the directory is complete
+            assert (await _upload(ada, _blue_png()))[0] == 303
+            [url] = _picture_urls((await ada.get("/rooms/general"))[1], ada.user_id)
+        replace_versions({})  # kept per process: the next replica must load them itself
+        counter.armed = True
+        app = make_chat_app()
+        async with app.test_app() as test_app:
+            store = infrastructure_of(app).store
+            assert store is not None
+            await store.wait_ready(30)  # start-up's reads are done
+            counter.armed = False
+            _, page = await sign_in(test_app, fake_auth, "Bob").get("/rooms/general")
+    assert url in page and "Ada" in page
+    assert not {("find", "users"), ("find", "profiles")} & set(counter.sent), counter.sent

@@ -3,12 +3,20 @@ answered "already a member", and the added person's open tab told to redraw its 
 
 from __future__ import annotations
 
+from redis.asyncio import Redis
+
 from chat_svc.models.messages import account_handle
+from chat_svc.models.users import ChatUser
+from chat_svc.people_directory.directory_index import READY
+from chat_svc.services import services_of
 from tests.integration.chat_svc.conftest import AppFactory, serve
 from tests.integration.chat_svc.fake_auth import FakeAuth
 from tests.integration.chat_svc.people import sign_in
 from tests.integration.chat_svc.test_room_streams import browser, room_stream
 from tests.integration.chat_svc.test_streams import next_event
+from tests.support.database_commands import database_commands
+
+OTHERS = 200  # people stored whose names start with "L"
 
 
 async def test_the_members_list_and_a_second_add(
@@ -100,3 +108,36 @@ async def test_the_suggestions_of_people_to_add(
     assert grace.user_id not in graces and "@example.com" not in graces
     assert 'role="option"' not in bob_is_in
     assert not_a_member == 404 and open_room == 404
+
+
+async def test_suggestions_adding_by_name_and_the_member_list_read_no_one_else(
+    make_chat_app: AppFactory, fake_auth: FakeAuth, redis_client: Redis
+) -> None:
+    """Issue 28: the suggestions and "add by name" read a range of the people directory's
+    names, not every card; the member list's names come from the cards, not the store (on
+    FerretDB every read of ``users`` scans it)."""
+    with database_commands() as counter:
+        app = make_chat_app()
+        async with app.test_app() as test_app:
+            ada, bob, grace = (sign_in(test_app, fake_auth, n) for n in ("Ada", "Bob", "Grace Lee"))
+            for person in (bob, grace):
+                await person.csrf()
+            slug = await ada.create_room("Plans", visibility="closed")
+            await ChatUser.get_pymongo_collection().insert_many(
+                {"user_id": f"p{n:03}", "email": f"p{n}@example.com", "display_name": f"L {n:03}"}
+                for n in range(OTHERS)
+            )
+            await redis_client.delete(READY)
+            await ada.get("/people")  # the directory is rebuilt with them (one scan)
+            await redis_client.config_resetstat()
+            counter.armed = True
+            _, lees = await ada.get(f"/rooms/{slug}/add-suggestions?q=le")  # a later word
+            added, _, _ = await ada.post(f"/rooms/{slug}/members", name="bob")
+            services_of(app).reads.members.forget_all()
+            _, members = await ada.get(f"/rooms/{slug}/people")
+            counter.armed = False
+            card_reads = (await redis_client.info("commandstats")).get("cmdstat_hmget", {})
+    assert 'data-value="Grace Lee"' in lees and 'data-value="L 000"' not in lees
+    assert added == 303 and "2 members" in members and "Bob" in members
+    assert ("find", "users") not in counter.sent, counter.sent
+    assert card_reads.get("calls", 0) < OTHERS / 4, card_reads  # a few cards, not everyone's
