@@ -3,7 +3,9 @@ the sorted sets that index it in one step, so no reader sees half a change."""
 
 from __future__ import annotations
 
-# KEYS: the card, NAMES, READY, DIRTY, FOLDED, WORDS. ARGV: user id, the name's member
+from service_kit.people.roles import ADMIN
+
+# KEYS: the card, NAMES, READY, DIRTY, FOLDED, WORDS, ADMINS. ARGV: user id, the name's member
 # ("" unchanged), its search entries (name_search.py, "\n" between), then field, value
 # pairs. 0 when the index is not ready or lacks the person and the change does not name
 # them (a rebuild reads the store instead).
@@ -36,8 +38,14 @@ end
 redis.call('HSETNX', KEYS[1], 'role', 'member')
 redis.call('HSETNX', KEYS[1], 'deactivated', '0')
 for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+local now = redis.call('HMGET', KEYS[1], 'role', 'deactivated')
+if now[1] == 'ADMIN_ROLE' and now[2] == '0' then
+  redis.call('SADD', KEYS[7], ARGV[1])
+else
+  redis.call('SREM', KEYS[7], ARGV[1])
+end
 return 1
-"""
+""".replace("ADMIN_ROLE", ADMIN)
 
 
 CARD_FIELDS = ("member", "name", "role", "deactivated", "email", "document", "avatar")

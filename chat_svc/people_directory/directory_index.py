@@ -31,6 +31,7 @@ from chat_svc.people_directory.card_scripts import (
     EVERYONE_CHUNK,
     WRITE_CARD,
 )
+from service_kit.people.roles import ADMIN
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ REBUILD_ATTEMPTS = 3
 # "<folded word>\0<user id>" of each word after a name's first.
 FOLDED = "chat:people:folded"
 WORDS = "chat:people:words"
+ADMINS = "chat:people:admins"  # the ids of active administrators (a hint: people_changes.py)
 
 
 def folded(text: str) -> str:
@@ -123,7 +125,7 @@ class PeopleDirectory:
             fields += ["document", document_id]
         if avatar is not None:
             fields += ["avatar", avatar]
-        keys = [card_key(user_id), NAMES, READY, DIRTY, FOLDED, WORDS]
+        keys = [card_key(user_id), NAMES, READY, DIRTY, FOLDED, WORDS, ADMINS]
         try:
             await self._write_card(keys, [user_id, member, search, *fields])
         except (RedisError, OSError) as error:
@@ -201,6 +203,12 @@ class PeopleDirectory:
             ready, card = await pipe.execute()
         return bool(ready), _card(f"\0{user_id}", card) if ready else None
 
+    async def administrators(self) -> set[str]:
+        """The ids of the active administrators, as their cards say."""
+        await self.ensure_ready()
+        members: set[Any] = await self._redis.smembers(ADMINS)
+        return {member.decode() for member in members}
+
     async def ensure_ready(self) -> None:
         """Rebuild the index from the store (one scan) unless it is ready."""
         if not await self._redis.exists(READY):
@@ -226,7 +234,7 @@ class PeopleDirectory:
                 )
             }
             pipe.multi()  # type: ignore[no-untyped-call]
-            pipe.delete(NAMES, FOLDED, WORDS)
+            pipe.delete(NAMES, FOLDED, WORDS, ADMINS)
             async for raw in people:
                 user_id, name = str(raw["user_id"]), str(raw["display_name"])
                 member = name_member(name, user_id)
@@ -240,6 +248,8 @@ class PeopleDirectory:
                 card |= {"document": str(raw["_id"]), "avatar": avatars.get(user_id, "")}
                 card["search"] = "\n".join(search)
                 pipe.hset(card_key(user_id), mapping=card)
+                if card["role"] == ADMIN and card["deactivated"] == "0":
+                    pipe.sadd(ADMINS, user_id)
             pipe.set(READY, b"1")
             try:
                 await pipe.execute()

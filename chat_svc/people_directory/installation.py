@@ -89,6 +89,12 @@ async def cards_of_people(user_ids: list[str]) -> dict[str, PersonCard] | None:
     return await ask_directory(lambda directory: directory.cards_of(user_ids))
 
 
+async def administrators_by_card() -> set[str]:
+    """The ids of the active administrators the cards name (none when the directory cannot
+    say): candidates for the caller to check in the store."""
+    return await ask_directory(lambda directory: directory.administrators()) or set()
+
+
 async def is_administrator_by_card(user_id: str) -> bool | None:
     """Whether the person is an active administrator, as the directory's card says; None
     when it cannot say (the caller reads the store: administration/admin_gate.py)."""

@@ -25,6 +25,7 @@ from tests.integration.chat_svc.test_streams import (
     post,
     signed_in_client,
 )
+from tests.support.database_commands import database_commands
 
 
 async def _submit(person: Person, path: str, fields: dict[str, str]) -> tuple[int, str]:
@@ -229,3 +230,30 @@ async def test_roles_from_auth_reach_chats_copy_through_the_users_durable(
                 await asyncio.sleep(0.02)
         people = {p.user_id: p.role for p in await select_people()}
         assert people == {"user-1": "member", "user-2": "admin"}
+
+
+async def test_two_administrators_demoting_each_other_at_once_leave_one(
+    make_chat_app: AppFactory, fake_auth: FakeAuth
+) -> None:
+    """The last administrator is never demoted, even by two demotions racing; and while
+    another administrator is left, a demotion confirms them by their stored record alone,
+    without counting every user (on FerretDB a scan)."""
+    with database_commands() as counter:
+        async with admin_and_member(make_chat_app, fake_auth) as (_test_app, ada, bob):
+            cy = sign_in(_test_app, fake_auth, "Cy")
+            for admin in (bob, cy):
+                await _admin(admin)
+                assert (await admin.get("/settings/people"))[0] == 200
+            counter.armed = True
+            demoted, _, _ = await ada.post(f"/settings/people/{cy.user_id}/role", role="member")
+            counter.armed = False
+            racing = await asyncio.gather(
+                ada.post(f"/settings/people/{bob.user_id}/role", role="member"),
+                bob.post(f"/settings/people/{ada.user_id}/role", role="member"),
+            )
+            admins = [p.user_id for p in await select_people() if p.role == "admin"]
+    assert demoted == 303
+    assert sorted(status for status, _, _ in racing) == [303, 409] and len(admins) == 1
+    users_read = [query for collection, query in counter.find_filters if collection == "users"]
+    assert {command for command, collection in counter.sent if collection == "users"} == {"find"}
+    assert all(list(query) == ["_id"] for query in users_read), users_read
