@@ -6,7 +6,7 @@ from __future__ import annotations
 from redis.asyncio import Redis
 
 from chat_svc.models.users import ChatUser, set_deactivated, set_role
-from chat_svc.people_directory.directory_index import PeopleDirectory, card_key
+from chat_svc.people_directory.directory_index import READY, PeopleDirectory, card_key
 from chat_svc.profiles.profile_records import Profile
 from chat_svc.tokens.token_checks import ApiTokens
 from service_kit.people.roles import ADMIN
@@ -28,6 +28,7 @@ async def test_token_checks_the_api_people_list_and_profiles_read_no_person_from
             for person in (ada, bob):
                 await person.get("/rooms/general")  # chat knows them now
             await set_role(ada.user_id, ADMIN)
+            await redis_client.delete(READY)  # built at start-up: rebuilt now, with the _ids
             _, people_page = await ada.get("/people")  # the directory is built (one scan)
             bobs_handle = person_handle(people_page, "Bob")
             token = (await ApiTokens(redis_client).issue(ada.user_id, "CI")).token
