@@ -145,10 +145,15 @@ def main() -> None:
             result = asyncio.run(measure(ferretdb.url, valkey.url))
         finally:
             group.stop_all()
+    print_result(result, args.out)
+
+
+def print_result(result: dict[str, Any], out: Path | None) -> None:
+    """The result as JSON, printed and written to ``out`` if given."""
     text = json.dumps(result, indent=2)
     print(text)
-    if args.out:
-        args.out.write_text(text + "\n")
+    if out:
+        out.write_text(text + "\n")
 
 
 if __name__ == "__main__":

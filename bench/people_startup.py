@@ -21,6 +21,7 @@ from typing import Any
 from pymongo import MongoClient
 from redis import Redis
 
+from bench.people_list import print_result
 from bench.stack import Stack, running_stack
 from chat_svc.people_directory.directory_index import READY
 
@@ -79,10 +80,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as logs, running_stack(Path(logs)) as stack:
         result = measure(stack)
-    text = json.dumps(result, indent=2)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n")
+    print_result(result, args.out)
 
 
 if __name__ == "__main__":
