@@ -47,3 +47,30 @@ async def test_a_failed_publish_releases_the_copies() -> None:
         pass
     assert waiting is not None
     await asyncio.wait_for(waiting, 1)
+
+
+async def test_a_copy_does_not_wait_for_publishes_begun_after_it_arrived() -> None:
+    in_flight = PostsInFlight(hold_seconds=60)
+    with in_flight.publishing():
+        waiting = asyncio.create_task(in_flight.settled())
+        await asyncio.sleep(0)
+        # Still in flight: the first publish, which the copy waits for.
+        await asyncio.sleep(0.02)
+        assert not waiting.done()
+        second = in_flight.publishing()  # the next post, begun after the copy arrived
+        second.__enter__()
+    # The first has its ack: the copy goes, though a later publish is still in flight.
+    await asyncio.wait_for(waiting, 1)
+    assert in_flight.busy
+    second.__exit__(None, None, None)
+
+
+async def test_the_hold_counts_from_when_the_publish_began() -> None:
+    in_flight = PostsInFlight(hold_seconds=0.2)
+    loop = asyncio.get_running_loop()
+    with in_flight.publishing():
+        await asyncio.sleep(0.15)
+        began = loop.time()
+        await asyncio.wait_for(in_flight.settled(), 5)
+        # Waited what was left of the publish's hold, not a whole new one.
+        assert loop.time() - began < 0.15
