@@ -143,6 +143,7 @@ def manage_chat_runtime(
             settings.reorder_window_seconds,
             membership_listeners=[access.on_membership_changed, room_members.on_membership_changed],
             newest_known=history.newest_event_id,
+            in_flight=publisher.in_flight,
         )
         await live.start()
         presence = Presence(redis, fanout)

@@ -20,6 +20,7 @@ from typing import Any
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 
+from chat_svc.live.posts_in_flight import PostsInFlight
 from service_kit.messaging.jetstream import publish_payload
 
 log = logging.getLogger(__name__)
@@ -38,9 +39,13 @@ class NotLoggedError(Exception):
 
 
 class LivePublisher:
-    def __init__(self, nats: NATS, js: JetStreamContext) -> None:
+    def __init__(
+        self, nats: NATS, js: JetStreamContext, in_flight: PostsInFlight | None = None
+    ) -> None:
         self.nats = nats
         self.js = js
+        # This replica's live copies wait while an ack is awaited (live/posts_in_flight.py).
+        self.in_flight = PostsInFlight() if in_flight is None else in_flight
         self._pending: set[asyncio.Task[None]] = set()
 
     @property
@@ -52,7 +57,8 @@ class LivePublisher:
     ) -> None:
         """Publish, or (stored already) keep trying in the background; never raises."""
         try:
-            await publish_payload(self.js, subject, payload, event_id)
+            with self.in_flight.publishing():
+                await publish_payload(self.js, subject, payload, event_id)
         except Exception as error:
             log.error("stored but not published yet, trying again: %s", error, extra=fields)
             await self._send_now(subject, payload, event_id, fields)
@@ -67,7 +73,8 @@ class LivePublisher:
         of the cache and answers 503."""
         for attempt in range(LOGGED_ATTEMPTS):
             try:
-                await publish_payload(self.js, subject, payload, event_id)
+                with self.in_flight.publishing():
+                    await publish_payload(self.js, subject, payload, event_id)
             except Exception as error:
                 log.warning("publish attempt %d not acknowledged: %s", attempt + 1, error)
                 continue

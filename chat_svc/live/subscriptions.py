@@ -35,6 +35,7 @@ from chat_svc.auth.auth_client import AuthClient
 from chat_svc.events import MembershipChanged, MessageChanged, MessagePosted, PersonTyping
 from chat_svc.live.fanout import Fanout
 from chat_svc.live.id_order import IdOrder
+from chat_svc.live.posts_in_flight import PostsInFlight
 from chat_svc.live.sse_frames import HEARTBEAT, frame
 from chat_svc.live.stream_client import CloseReason
 from chat_svc.models.messages import record_of
@@ -78,6 +79,8 @@ class LiveUpdates:
     # they publish), so the first live event a replica sees in a room is held for a lower
     # one still in flight.
     newest_known: Callable[[str], Awaitable[int]] | None = None
+    # This replica's publishes awaiting their ack: its copies of new messages wait for them.
+    in_flight: PostsInFlight = field(default_factory=PostsInFlight)
     _subscriptions: list[Subscription] = field(default_factory=list)
     _rooms: dict[str, _RoomFeed] = field(default_factory=dict)
     _subscribing: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -163,6 +166,8 @@ class LiveUpdates:
             return False
 
         async def on_message(msg: Msg) -> None:
+            if self.in_flight.busy:
+                await self.in_flight.settled()
             try:
                 event = MessagePosted.model_validate_json(msg.data)
             except ValidationError as error:
