@@ -8,10 +8,16 @@ import re
 import shutil
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
+from nats.js import JetStreamContext
 from quart import Quart
 
+from chat_svc.events import MessagePosted
+from chat_svc.models.messages import MessageRecord, event_of
+from chat_svc.search.index_schema import key_of
+from chat_svc.search.index_writer import keys_query
 from chat_svc.search.rebuild_command import rebuild
 from chat_svc.search.running_search import search_of
 from chat_svc.search.search_page import PER_PAGE
@@ -149,6 +155,39 @@ async def test_an_edit_or_a_deletion_reaches_the_index_within_a_second(
             .hits
         ]
         assert stored and all("body" not in document for document in stored)
+
+
+async def test_posts_logged_within_the_linger_share_a_commit(
+    make_chat_app: AppFactory, jetstream: JetStreamContext
+) -> None:
+    """At 100 msg/s a fetch brings about one message: without the indexer's linger each was
+    a commit of its own (a new segment and an fsync)."""
+    app = make_chat_app()
+    async with app.test_app():
+        await indexer_bound(app)
+        writer = search_of(app).indexer.writer
+        assert writer is not None
+        now = datetime.now(UTC).replace(microsecond=0)
+        for message_id in range(1, 11):  # within the indexer's linger (0.2 s)
+            post = MessageRecord(
+                room="general", message_id=message_id, author_id="a", author_name="A",
+                body=f"post {message_id}", posted_at=now,
+            )  # fmt: skip
+            await jetstream.publish(
+                MessagePosted.subject_for("general"), event_of(post, MessagePosted).to_bytes()
+            )
+            await asyncio.sleep(0.01)
+        keys = keys_query([key_of("general", message_id) for message_id in range(1, 11)])
+        index = search_of(app).index.index
+        async with asyncio.timeout(10):
+            while True:
+                index.reload()
+                if len(index.searcher().search(keys, 20).hits) == 10:
+                    break
+                await asyncio.sleep(0.02)
+    # The first alone (the indexer was waiting), the rest once the linger ends: two, or
+    # three when a slow publish ends the linger among them.
+    assert writer.commits <= 3
 
 
 async def test_odd_input_gets_a_clear_page_and_searching_is_rate_limited(
