@@ -1,60 +1,29 @@
 """CHAT_EVENTS' storage filling (issue 28, "Posts acknowledged by the log": an alert long
-before posts are refused, never a silent loss): ``/readyz`` says how full it is against the
-server's ``max_file_store`` and alerts past 70%, with an error in the log. A NATS server of
-its own, with a 1 MB store, serves this module."""
+before posts are refused, never a silent loss): ``/readyz`` says how full the stream is
+against its declared ``max_bytes`` and alerts past 70%, with an error in the log."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
-import shutil
 
 import pytest
 from nats.js import JetStreamContext
+from nats.js.api import DiscardPolicy
 
-from devstack.processes import ProcessGroup, free_port
-from devstack.servers import NATS_ACCOUNTS, nats_command
-from service_kit.messaging.nats_credentials import server_environment
+from service_kit.messaging.jetstream import load_topology
 from tests.integration.chat_svc.conftest import AppFactory
-from tests.support.servers import NatsServer
 
-STORE_BYTES = 1024 * 1024
+SMALL_LIMIT = 1024 * 1024
 FILLER = "chat.mention_digest.requested"  # on CHAT_EVENTS, pulled by no chat durable
 
 
-@pytest.fixture(scope="module")
-def small_store_nats(
-    server_group: ProcessGroup, tmp_path_factory: pytest.TempPathFactory
-) -> NatsServer:
-    directory = tmp_path_factory.mktemp("nats-small-store")
-    shutil.copy(NATS_ACCOUNTS, directory / NATS_ACCOUNTS.name)
-    config = directory / "nats-server.conf"
-    config.write_text(
-        f"include ./{NATS_ACCOUNTS.name}\njetstream {{\n  max_file_store: {STORE_BYTES}\n}}\n"
-    )
-    port, monitor = free_port(), free_port()
-    argv = nats_command(port, monitor, directory / "store")
-    argv[argv.index(str(NATS_ACCOUNTS))] = str(config)
-    server = NatsServer(
-        name=f"nats-small-store-{port}",
-        argv=argv,
-        probe_url=f"http://127.0.0.1:{monitor}/healthz?js-enabled-only=true",
-        port=port,
-        group=server_group,
-        env=server_environment(),
-    )
-    server.start()
-    return server
-
-
-@pytest.fixture
-def nats_url(small_store_nats: NatsServer) -> str:
-    return small_store_nats.url
-
-
-async def test_readyz_alerts_as_the_events_store_fills(
+async def test_readyz_alerts_as_the_events_stream_fills(
     make_chat_app: AppFactory, jetstream: JetStreamContext, caplog: pytest.LogCaptureFixture
 ) -> None:
+    (declared,) = [s for s in load_topology().streams if s.name == "CHAT_EVENTS"]
+    assert declared.max_bytes and declared.discard == DiscardPolicy.NEW  # refused, not dropped
     app = make_chat_app(posts_acknowledged_by="log")
     async with app.test_app() as test_app:
         client = test_app.test_client()
@@ -65,14 +34,16 @@ async def test_readyz_alerts_as_the_events_store_fills(
             return report
 
         before = await store_report()
-        assert before["store_limit_bytes"] == STORE_BYTES and before["store_alert"] is False
+        assert before["store_limit_bytes"] == declared.max_bytes
+        assert before["store_alert"] is False
+        # The same stream with a limit a test can fill (as the setup step would declare it).
+        await jetstream.update_stream(dataclasses.replace(declared, max_bytes=SMALL_LIMIT))
         for _ in range(15):  # 750 KB of the 1 MB
             await jetstream.publish(FILLER, b"x" * 50_000)
         with caplog.at_level(logging.ERROR, logger="chat_svc.history_writer.events_store"):
             after = await store_report()
-        assert after["store_alert"] is True
+        assert after["store_limit_bytes"] == SMALL_LIMIT and after["store_alert"] is True
         full = after["store_full"]
         assert isinstance(full, float) and 0.7 <= full < 1.0
-        assert after["stream_bytes"] == after["store_bytes"]  # the only stream with data
         errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
         assert any("storage for CHAT_EVENTS is" in e and "max_file_store" in e for e in errors)
