@@ -28,7 +28,7 @@ from nats.js import JetStreamContext
 from bench.stack import running_stack
 from bench.stats import percentile
 from chat_svc.events import MessagePosted
-from chat_svc.models.messages import MessageRecord, record_of
+from chat_svc.models.messages import MessageRecord, event_of, record_of
 from chat_svc.search.index_schema import open_index
 from chat_svc.search.index_writer import IndexWriter
 from chat_svc.search.indexer import DURABLE, FETCH_BATCH, LINGER_SECONDS, decode_index_event
@@ -81,7 +81,7 @@ async def run_once(
     started = time.perf_counter()
     for i in range(count):
         await asyncio.sleep(max(0.0, started + i / RATE - time.perf_counter()))
-        event = MessagePosted(**message(first_id + i).model_dump())
+        event = event_of(message(first_id + i), MessagePosted)
         published[first_id + i] = time.perf_counter()
         await js.publish(
             subject, event.to_bytes(),
