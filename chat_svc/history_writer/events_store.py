@@ -2,12 +2,14 @@
 fills.
 
 CHAT_EVENTS keeps every event 26 h (``max_age``) whether the history writer wrote it or not,
-so it holds about 26 h of the sustained rate, in an outage or not. Once JetStream's file
-store is full (``max_file_store``, which the server reports as the account's storage limit
-when the account sets none) or the stream's own ``max_bytes`` if one is declared, JetStream
-refuses new events and posts answer 503. Past ``STORE_ALERT_FRACTION`` of the nearer limit
-an error is logged every minute (checked every minute whether or not ``/readyz`` is asked),
-like the history writer's lag alert (writer_lag.py); readiness never fails on it.
+so it holds about 26 h of the sustained rate, in an outage or not. It declares ``max_bytes``
+(nats/jetstream.json) with ``discard: new``: once full, JetStream refuses new events and
+posts answer 503. The limit measured against is that ``max_bytes``, or the account's storage
+limit if the account sets one and it is the fuller (nats-server reports none for the default
+account, whose limit is the server's ``max_file_store``: that is why the stream declares its
+own). Past ``STORE_ALERT_FRACTION`` an error is logged every minute (checked every minute
+whether or not ``/readyz`` is asked), like the history writer's lag alert (writer_lag.py);
+readiness never fails on it.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from service_kit.messaging.batch_fetch import sleep_unless
 
 log = logging.getLogger(__name__)
 
-# At 100 msg/s a 4 GB store fills over about a day: 70% leaves hours to raise it.
+# The stream grows over the 26 h it keeps as a rate rises: 70% leaves hours to raise it.
 STORE_ALERT_FRACTION = 0.7
 CHECK_EVERY_SECONDS = 60.0
 
@@ -85,8 +87,8 @@ class EventsStore:
         self._alerted_at = now
         log.error(
             "JetStream's storage for %s is %.0f%% full (%d of %d bytes; alert past %.0f%%): "
-            "when it is full JetStream refuses new events and posts answer 503; raise "
-            "max_file_store (docs/deploy.md, NATS sizing)",
+            "when it is full JetStream refuses new events and posts answer 503; raise its "
+            "max_bytes and max_file_store (docs/deploy.md, NATS nodes)",
             self.stream,
             100 * (use.full or 0.0),
             use.used_bytes,
