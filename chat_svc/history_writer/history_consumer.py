@@ -17,7 +17,6 @@ from datetime import datetime
 
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.errors import NotFoundError
 from redis.exceptions import RedisError
 
 from chat_svc.events import MessageChanged, MessagePosted, RoomChanged, decode_room_event
@@ -26,6 +25,7 @@ from chat_svc.history_writer.writer_lag import WriterLag
 from chat_svc.models.messages import MessageRecord, record_of
 from chat_svc.reads.latest_cache import LatestCache
 from service_kit.events import Event, MalformedEventError
+from service_kit.messaging.batch_fetch import fetched_batches, sleep_unless
 from service_kit.messaging.durable_guard import verify_durables
 from service_kit.messaging.jetstream import Topology, publish_dead_letter
 
@@ -88,21 +88,12 @@ class HistoryWriter:
                     await subscription.unsubscribe()
 
     async def _pull(self, subscription: JetStreamContext.PullSubscription) -> None:
-        while not self._stopping.is_set():
-            try:
-                messages = await subscription.fetch(FETCH_BATCH, timeout=1.0)
-            except TimeoutError:
-                continue
-            except Exception as error:
-                log.warning("fetch failed on %s: %s", DURABLE, str(error) or type(error).__name__)
-                await self._sleep(0.5)
-                if isinstance(error, NotFoundError):
-                    return  # the durable was deleted: bind again
-                continue
-            if messages:  # nats-py may hand back none (a pull that expired on a busy loop)
+        batches = fetched_batches(
+            subscription, DURABLE, FETCH_BATCH, self._stopping, self.linger_seconds
+        )
+        async with contextlib.aclosing(batches):
+            async for messages in batches:
                 await self._write(messages)
-            if 0 < len(messages) < FETCH_BATCH:  # caught up: let the next batch gather
-                await self._sleep(self.linger_seconds)
 
     async def _write(self, messages: Sequence[Msg]) -> None:
         events = [event for message in messages if (event := await self._decoded(message))]
@@ -159,8 +150,7 @@ class HistoryWriter:
             return None
 
     async def _sleep(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+        await sleep_unless(self._stopping, seconds)
 
     def stop(self) -> None:
         self._stopping.set()

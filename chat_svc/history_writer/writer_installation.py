@@ -1,6 +1,6 @@
 """Registers the history writer with the app (``CHAT_POSTS_ACKNOWLEDGED_BY=log``): its
-worker on every replica, stopped with the app, its lag in ``/readyz``, and the 503 a post
-answers when JetStream did not take it."""
+worker on every replica, stopped with the app, its lag and how full CHAT_EVENTS is in
+``/readyz``, and the 503 a post answers when JetStream did not take it."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from quart import Quart
 from quart.typing import ResponseReturnValue
 
 from chat_svc.actions.message_publisher import NotLoggedError
+from chat_svc.history_writer.events_store import EventsStore
 from chat_svc.history_writer.history_consumer import DURABLE, HistoryWriter
 from chat_svc.history_writer.writer_lag import WriterLag
 from chat_svc.services import services_of
@@ -32,6 +33,7 @@ RETRY_AFTER_SECONDS = 2
 class RunningWriter:
     writer: HistoryWriter
     task: asyncio.Task[None]
+    store_watch: asyncio.Task[None]
 
 
 def history_writer_of(app: Quart) -> HistoryWriter | None:
@@ -59,10 +61,17 @@ def install_history_writer(app: Quart, settings: ChatSettings) -> None:
             index,
             linger_seconds=settings.history_writer_linger_seconds,
         )
+        store = EventsStore(infrastructure.js, stream)
         task = asyncio.create_task(writer.run(), name="history writer")
+        store_watch = asyncio.create_task(store.watch(), name="events store watch")
         stop_with_the_app(app, writer.stop)
-        app.blueprints["health"].reports["history_writer"] = lag.report  # type: ignore[attr-defined]
-        app.extensions[KEY] = RunningWriter(writer, task)
+        stop_with_the_app(app, store.stop)
+
+        async def report() -> dict[str, object]:
+            return await lag.report() | await store.report()
+
+        app.blueprints["health"].reports["history_writer"] = report  # type: ignore[attr-defined]
+        app.extensions[KEY] = RunningWriter(writer, task, store_watch)
 
     @app.after_serving
     async def _close() -> None:
@@ -70,8 +79,9 @@ def install_history_writer(app: Quart, settings: ChatSettings) -> None:
         if running is None:
             return
         running.writer.stop()
-        with contextlib.suppress(Exception):
-            await running.task
+        for task in (running.task, running.store_watch):
+            with contextlib.suppress(Exception):
+                await task
 
 
 async def _not_logged(error: NotLoggedError) -> ResponseReturnValue:

@@ -41,6 +41,7 @@ class IndexWriter:
         # the messages that arrive while one runs share the next.
         self._waiting: list[tuple[Change, asyncio.Future[None]]] = []
         self._committing: asyncio.Task[None] | None = None
+        self.commits = 0  # group commits made (a rebuild's not counted)
 
     async def add(self, change: Change) -> None:
         """Apply ``change`` in the next group commit, in the order given; returns once it is
@@ -111,6 +112,7 @@ class IndexWriter:
             self.writer.add_document(document_of(message))
         if changed or deleted:
             self.writer.commit()
+            self.commits += 1
             self.index.reload()
         return len(changed) + len(deleted)
 

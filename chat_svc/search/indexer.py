@@ -40,6 +40,11 @@ REBUILD_SUBJECT = "chat-search.rebuild"
 WRITER_RETRY_SECONDS = 2.0
 STORE_BATCH = 1000
 FETCH_BATCH = 200  # committed together (index_writer.IndexWriter.add)
+# After a batch that caught up, the next fetch waits this long: at 100 msg/s a fetch
+# otherwise brings about one message and the index commits (a new segment, an fsync) per
+# message. A message waits at most this much more to be found; the goal is p99 1 s
+# (docs/performance.md, "index lag").
+LINGER_SECONDS = 0.2
 
 
 async def messages_in_store() -> AsyncIterator[MessageRecord]:
@@ -79,6 +84,7 @@ class SearchIndexer:
             batch=FETCH_BATCH,
             decode=decode_index_event,
             together=True,
+            linger_seconds=LINGER_SECONDS,
         )
         self._stopping = asyncio.Event()
         self._rebuild_subscription: Subscription | None = None

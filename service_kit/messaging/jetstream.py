@@ -25,6 +25,7 @@ from nats.js.errors import NotFoundError
 
 import nats
 from service_kit.events import Event, MalformedEventError, decode_event, event_summary
+from service_kit.messaging.batch_fetch import fetched_batches, sleep_unless
 from service_kit.messaging.durable_guard import verify_durables
 
 log = logging.getLogger(__name__)
@@ -178,6 +179,9 @@ class DurableConsumer:
     # Hand a fetched batch to the handler all at once (a handler that groups its work, such
     # as one search-index commit per batch, and is idempotent in any order).
     together: bool = False
+    # After a batch that caught up, wait this long before the next fetch so what arrives
+    # meanwhile comes in one batch (batch_fetch.py).
+    linger_seconds: float = 0.0
     stats: ConsumerStats = field(default_factory=ConsumerStats)
     bound: asyncio.Event = field(default_factory=asyncio.Event)
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
@@ -207,25 +211,16 @@ class DurableConsumer:
                     await subscription.unsubscribe()
 
     async def _pull(self, subscription: JetStreamContext.PullSubscription) -> None:
-        while not self._stopping.is_set():
-            try:
-                messages = await subscription.fetch(self.batch, timeout=1.0)
-            except TimeoutError:
-                # Nothing came. nats-py raises its own TimeoutError, or a bare one when a busy
-                # event loop used up the wait before the lingering pull could be sent.
-                continue
-            except Exception as error:
-                reason = str(error) or type(error).__name__
-                log.warning("fetch failed on %s: %s", self.durable, reason)
-                await self._sleep(0.5)
-                if isinstance(error, NotFoundError):
-                    return  # consumer deleted: rebind
-                continue
-            if self.together:
-                await asyncio.gather(*(self._settle(message) for message in messages))
-            else:
-                for message in messages:
-                    await self._settle(message)
+        batches = fetched_batches(
+            subscription, self.durable, self.batch, self._stopping, self.linger_seconds
+        )
+        async with contextlib.aclosing(batches):
+            async for messages in batches:
+                if self.together:
+                    await asyncio.gather(*(self._settle(message) for message in messages))
+                else:
+                    for message in messages:
+                        await self._settle(message)
 
     async def _settle(self, message: Msg) -> None:
         try:
@@ -278,8 +273,7 @@ class DurableConsumer:
         )
 
     async def _sleep(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+        await sleep_unless(self._stopping, seconds)
 
     def stop(self) -> None:
         self._stopping.set()

@@ -134,6 +134,11 @@ async def test_a_post_jetstream_does_not_take_answers_503_and_leaves_nothing_beh
             "alert",
             "pending",
             "unacknowledged",
+            "stream_bytes",
+            "store_bytes",
+            "store_limit_bytes",
+            "store_full",
+            "store_alert",
         }
         await jetstream.delete_stream("CHAT_EVENTS")  # as the admin: nothing takes a post
         status, body, _ = await ada.post("/rooms/general/messages", body="never logged")

@@ -138,7 +138,7 @@ async def test_waiting_for_events_on_a_busy_event_loop_is_not_a_failed_fetch(
     consumer = DurableConsumer(jetstream, topology, "chat_svc_users", handle)
     busy = asyncio.create_task(keep_the_loop_busy())
     try:
-        with caplog.at_level(logging.WARNING, logger="service_kit.messaging.jetstream"):
+        with caplog.at_level(logging.WARNING, logger="service_kit.messaging"):
             task = asyncio.create_task(consumer.run())
             await asyncio.sleep(4)  # several empty fetches of a second each
             event = UserCreated(user_id="u-3", email="cy@example.com", display_name="Cy")
