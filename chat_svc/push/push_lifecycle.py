@@ -19,6 +19,7 @@ from chat_svc.push.sending.delivery import PushDelivery
 from chat_svc.push.sending.device_sends import DeviceSends
 from chat_svc.push.sending.push_windows import PushWindows
 from chat_svc.push.sending.vapid_keys import VapidKeys, load_vapid_keys
+from chat_svc.services import services_of
 from chat_svc.settings import ChatSettings
 from service_kit.lifecycle import infrastructure_of
 from service_kit.messaging.jetstream import DurableConsumer
@@ -55,7 +56,10 @@ def manage_push(app: Quart, settings: ChatSettings) -> None:
         push.delivery = PushDelivery(keys, push.policy)
         windows = PushWindows(redis, settings.push_coalesce_seconds)
         sends = DeviceSends(redis, push.delivery, asyncio.Semaphore(settings.push_concurrency))
-        pushes = message_pushes.MessagePushes(redis, windows, sends, settings.push_away_seconds)
+        reads = services_of(app).reads  # what the sender reads recipients from
+        pushes = message_pushes.MessagePushes(
+            redis, windows, sends, reads.people, reads.members, settings.push_away_seconds
+        )
         push.sender = DurableConsumer(
             infrastructure.js,
             infrastructure.topology,
@@ -69,7 +73,9 @@ def manage_push(app: Quart, settings: ChatSettings) -> None:
             account_events.DURABLE,
             account_events.forget_devices,
         )
-        push.coalesced = CoalescedPushes(redis, windows, sends, settings.push_away_seconds)
+        push.coalesced = CoalescedPushes(
+            redis, windows, sends, reads.people, settings.push_away_seconds
+        )
         for worker in (push.sender, push.accounts, push.coalesced):
             stop_with_the_app(app, worker.stop)
         push.tasks = (

@@ -1,0 +1,44 @@
+"""Some members' place in one room (title, kind, level, read position) for the push sender,
+read from each person's copy in Valkey (reads/person_rooms.py) in one round trip, so a
+posted message costs no database read while the copies are warm (on FerretDB every
+membership query scans all memberships of all rooms: issue 28).
+
+Valkey is a cache, and a copy expires an hour after it was built, so the copies of people
+away (the ones pushes are for) are often gone. Those are rebuilt together from ONE database
+read (on MongoDB the (user_id, opened_at) index serves it), not one read per person nor one
+per message: the room's next messages find them warm. A complete copy without
+``m:<room>`` is someone who left: left out.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from chat_svc.reads.person_rooms import READY, PersonRooms, parse_place, person_key
+from chat_svc.reads.sidebar import RoomPlace
+
+CopyFields = list[bytes | None]  # ~ready, m:<room>, r:<room>
+
+
+async def member_places(
+    people: PersonRooms, room: str, user_ids: list[str]
+) -> dict[str, RoomPlace]:
+    """The place in ``room`` of each of ``user_ids`` who is a member of it."""
+    if not user_ids:
+        return {}
+    async with people.redis.pipeline(transaction=False) as pipe:
+        for user_id in user_ids:
+            pipe.hmget(person_key(user_id), READY, f"m:{room}", f"r:{room}")
+        copies = cast(list[CopyFields], await pipe.execute())
+    places: dict[str, RoomPlace] = {}
+    uncopied: list[str] = []
+    for user_id, (ready, meta, read) in zip(user_ids, copies, strict=True):
+        if ready is None:
+            uncopied.append(user_id)
+        elif meta is not None:
+            places[user_id] = parse_place(room, meta, read)
+    if uncopied:
+        for user_id, copy in (await people.rebuild_many(uncopied)).items():
+            if room in copy.places:
+                places[user_id] = copy.places[room]
+    return places
