@@ -134,9 +134,10 @@ def _place_json(
     return json.dumps(meta, separators=(",", ":"))
 
 
-def _rebuild_args(version: bytes | None, memberships: list[Membership]) -> list[str]:
+def _rebuild_args(version: bytes | str | None, memberships: list[Membership]) -> list[str]:
     """REBUILD's ARGV for one person (the version read before reading the database)."""
-    args = [version.decode() if version is not None else "", last_opened(memberships) or ""]
+    seen = version.decode() if isinstance(version, bytes) else version or ""
+    args = [seen, last_opened(memberships) or ""]
     args.append(str(COPY_SECONDS))
     for m in memberships:
         meta = _place_json(m.title, m.kind, m.hidden, m.notification_level)

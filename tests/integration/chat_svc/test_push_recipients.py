@@ -34,8 +34,8 @@ async def test_pushes_read_no_membership_from_the_store_while_copies_are_warm(
             for person in (ada, bob, carol, erin):
                 assert await register(person, service.device(person.session.display_name)) == 201
             for person in (ada, bob, erin):
-                level = {"level": "everything"}
-                assert (await person.post(f"/rooms/{slug}/notifications", **level))[0] == 303
+                chosen = await person.post(f"/rooms/{slug}/notifications", level="everything")
+                assert chosen[0] == 303
             assert (await erin.post(f"/rooms/{slug}/leave"))[0] == 303
             await ada.say(slug, "warm-up")  # the replica reads the room's members once
             await service.wait_for("Bob")
