@@ -16,8 +16,10 @@ wall time and FerretDB's CPU time:
 - ``cold_member_list``: the replica's member list of the room dropped (a join or leave, a
   new replica), the copies warm.
 
-``python -m bench.push_recipients [--runs 3] [--messages 20]`` (the warm step posts ten times
-as many); raw runs and medians (min-max) in bench/results/push_recipients.json.
+``python -m bench.push_recipients [--runs 3] [--messages 20] [--results PATH]`` (the warm
+step posts ten times as many); raw runs and medians (min-max) in
+bench/results/push_recipients.json. One room of 1,000 (the push_latency bench's room):
+``--people 1000 --rooms 1 --rooms-each 1``.
 """
 
 from __future__ import annotations
@@ -109,10 +111,12 @@ async def before(event: MessagePosted, redis: Redis) -> list[Recipient]:
     return await away_only(wanted, redis, AWAY_SECONDS)
 
 
-async def timed(step: Step, prepare: Prepare, messages: int, database: int) -> dict[str, Any]:
+async def timed(
+    step: Step, prepare: Prepare, messages: int, rooms: int, database: int
+) -> dict[str, Any]:
     wall, cpu = [], []
     for i in range(messages):
-        room = room_name(i % MEASURED_ROOMS)
+        room = room_name(i % min(rooms, MEASURED_ROOMS))
         await prepare(room)
         event = MessagePosted(
             room=room,
@@ -163,7 +167,7 @@ async def one_run(args: argparse.Namespace, redis: Redis, members: RoomMembers,
         ("cold_member_list", recipients, drop_member_list, args.messages),
     ]
     for name, step, prepare, messages in steps:
-        figures = await timed(step, prepare, messages, database)
+        figures = await timed(step, prepare, messages, args.rooms, database)
         run |= {f"{name}_{key}": value for key, value in figures.items()}
     return run
 
@@ -177,7 +181,7 @@ async def measure(args: argparse.Namespace) -> None:
             members_of = await store_people(args)
             database = stack.pids_of("ferretdb")[0]
             members = RoomMembers()
-            for room in range(MEASURED_ROOMS):  # the replica has read each room's members
+            for room in range(min(args.rooms, MEASURED_ROOMS)):  # the replica read them once
                 await members.of(room_name(room))
             runs = []
             for _ in range(args.runs):
@@ -189,7 +193,7 @@ async def measure(args: argparse.Namespace) -> None:
     summary = median_and_spread(runs)
     print(json.dumps(summary, indent=1))
     memberships = args.people * args.rooms_each
-    RESULTS.write_text(
+    args.results.write_text(
         json.dumps({"memberships": memberships, "runs": runs, "summary": summary}, indent=1) + "\n"
     )
 
@@ -201,6 +205,7 @@ def main() -> int:
     parser.add_argument("--rooms-each", type=int, default=10)
     parser.add_argument("--messages", type=int, default=20)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args()
     pin_self(LOAD_CORE)
     asyncio.run(measure(args))
