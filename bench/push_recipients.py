@@ -5,7 +5,7 @@ membership query: ~60 µs per stored document).
 ``--people`` people (default 1,000) in ``--rooms-each`` (10) of ``--rooms`` (200) rooms:
 10,000 memberships, 50 members a room, half of them at level *everything*. Each step posts
 (as events handed to the step, no HTTP) messages round the rooms; per message it takes the
-wall time and FerretDB's CPU time:
+wall time and the CPU time of FerretDB, Valkey and this process (the sender's side):
 
 - ``before``: the store query the sender ran for every message until this change (a scan of
   every membership), then the same presence filter;
@@ -112,9 +112,9 @@ async def before(event: MessagePosted, redis: Redis) -> list[Recipient]:
 
 
 async def timed(
-    step: Step, prepare: Prepare, messages: int, rooms: int, database: int
+    step: Step, prepare: Prepare, messages: int, rooms: int, database: int, valkey: int
 ) -> dict[str, Any]:
-    wall, cpu = [], []
+    wall, cpu, own, cache = [], [], [], []
     for i in range(messages):
         room = room_name(i % min(rooms, MEASURED_ROOMS))
         await prepare(room)
@@ -127,18 +127,28 @@ async def timed(
             posted_at=datetime.now(UTC),
         )
         database_before, started = cpu_seconds(database), time.perf_counter()
+        own_before, valkey_before = time.process_time(), cpu_seconds(valkey)
         await step(event)
         wall.append((time.perf_counter() - started) * 1000)
+        own.append((time.process_time() - own_before) * 1000)
         cpu.append((cpu_seconds(database) - database_before) * 1000)
+        cache.append((cpu_seconds(valkey) - valkey_before) * 1000)
     return {
         "wall_ms_per_message": round(statistics.median(wall), 3),
         "database_cpu_ms_per_message": round(statistics.mean(cpu), 3),
+        "sender_cpu_ms_per_message": round(statistics.mean(own), 3),
+        "valkey_cpu_ms_per_message": round(statistics.mean(cache), 3),
         "messages": messages,
     }
 
 
-async def one_run(args: argparse.Namespace, redis: Redis, members: RoomMembers,
-                  members_of: dict[str, list[str]], database: int) -> dict[str, Any]:  # fmt: skip
+async def one_run(
+    args: argparse.Namespace,
+    redis: Redis,
+    members: RoomMembers,
+    members_of: dict[str, list[str]],
+    servers: tuple[int, int],
+) -> dict[str, Any]:
     people = PersonRooms(redis)
     everyone = [f"user-{p}" for p in range(args.people)]
     for start in range(0, len(everyone), 200):  # every copy warm (200 people per read)
@@ -167,7 +177,7 @@ async def one_run(args: argparse.Namespace, redis: Redis, members: RoomMembers,
         ("cold_member_list", recipients, drop_member_list, args.messages),
     ]
     for name, step, prepare, messages in steps:
-        figures = await timed(step, prepare, messages, args.rooms, database)
+        figures = await timed(step, prepare, messages, args.rooms, *servers)
         run |= {f"{name}_{key}": value for key, value in figures.items()}
     return run
 
@@ -179,13 +189,13 @@ async def measure(args: argparse.Namespace) -> None:
         try:
             await init_beanie(database=client["bench_chat"], document_models=[Membership, ChatUser])
             members_of = await store_people(args)
-            database = stack.pids_of("ferretdb")[0]
+            servers = stack.pids_of("ferretdb")[0], stack.pids_of("valkey")[0]
             members = RoomMembers()
             for room in range(min(args.rooms, MEASURED_ROOMS)):  # the replica read them once
                 await members.of(room_name(room))
             runs = []
             for _ in range(args.runs):
-                runs.append(await one_run(args, redis, members, members_of, database))
+                runs.append(await one_run(args, redis, members, members_of, servers))
                 print(json.dumps(runs[-1]), file=sys.stderr)
         finally:
             await redis.aclose()

@@ -91,7 +91,10 @@ async def select_memberships_of(user_id: str) -> list[Membership]:
 
 
 async def select_memberships_of_people(user_ids: list[str]) -> list[Membership]:
-    return await Membership.find({"user_id": {"$in": user_ids}}).to_list()
+    """Built without validation (our own documents): a thousand people's rooms at once
+    (the push sender's copies, reads/person_rooms.py) spent longer validating than reading."""
+    rows = Membership.get_pymongo_collection().find({"user_id": {"$in": user_ids}}, {"_id": 0})
+    return [Membership.model_construct(**row) async for row in rows]
 
 
 async def select_member_ids(room: str) -> list[str]:

@@ -17,6 +17,18 @@ from typing import cast
 from chat_svc.reads.person_rooms import READY, PersonRooms, parse_place, person_key
 from chat_svc.reads.sidebar import RoomPlace
 
+# KEYS: the people's copies. ARGV: the room, READY. For each: {~ready, m:<room>, r:<room>}.
+# One script per chunk rather than an HMGET each: redis-py spent 25 µs a command building and
+# reading a pipeline (25 ms a message in a room of 1,000).
+PLACES_IN_ROOM = """
+local found = {}
+for i, key in ipairs(KEYS) do
+  found[i] = redis.call('HMGET', key, ARGV[2], 'm:' .. ARGV[1], 'r:' .. ARGV[1])
+end
+return found
+"""
+CHUNK = 500  # copies per script call: Valkey serves nothing else while a call runs
+
 CopyFields = list[bytes | None]  # ~ready, m:<room>, r:<room>
 
 
@@ -26,10 +38,13 @@ async def member_places(
     """The place in ``room`` of each of ``user_ids`` who is a member of it."""
     if not user_ids:
         return {}
+    read_copies = people.redis.register_script(PLACES_IN_ROOM)
     async with people.redis.pipeline(transaction=False) as pipe:
-        for user_id in user_ids:
-            pipe.hmget(person_key(user_id), READY, f"m:{room}", f"r:{room}")
-        copies = cast(list[CopyFields], await pipe.execute())
+        for start in range(0, len(user_ids), CHUNK):
+            keys = [person_key(user_id) for user_id in user_ids[start : start + CHUNK]]
+            await read_copies(keys=keys, args=[room, READY], client=pipe)
+        chunks = cast(list[list[CopyFields]], await pipe.execute())
+    copies = [copy for chunk in chunks for copy in chunk]
     places: dict[str, RoomPlace] = {}
     uncopied: list[str] = []
     for user_id, (ready, meta, read) in zip(user_ids, copies, strict=True):
