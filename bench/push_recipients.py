@@ -48,6 +48,7 @@ from chat_svc.events import MessagePosted
 from chat_svc.models.memberships import Membership
 from chat_svc.models.users import ChatUser
 from chat_svc.push.levels.levels import effective_level, level_asks_for, parse_level
+from chat_svc.push.sending.member_places import MemberPlaces
 from chat_svc.push.sending.recipients import Recipient, away_only, select_recipients
 from chat_svc.reads.person_rooms import PersonRooms, person_key
 from chat_svc.reads.room_members import RoomMembers
@@ -150,6 +151,7 @@ async def one_run(
     servers: tuple[int, int],
 ) -> dict[str, Any]:
     people = PersonRooms(redis)
+    places = MemberPlaces(people)
     everyone = [f"user-{p}" for p in range(args.people)]
     for start in range(0, len(everyone), 200):  # every copy warm (200 people per read)
         await people.rebuild_many(everyone[start : start + 200])
@@ -164,7 +166,7 @@ async def one_run(
         members.forget(room)
 
     async def recipients(event: MessagePosted) -> object:
-        return await select_recipients(event, people, members, AWAY_SECONDS)
+        return await select_recipients(event, places, members, AWAY_SECONDS)
 
     async def old(event: MessagePosted) -> object:
         return await before(event, redis)

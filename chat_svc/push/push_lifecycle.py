@@ -17,6 +17,7 @@ from chat_svc.push.sending import message_pushes
 from chat_svc.push.sending.coalesced_pushes import CoalescedPushes
 from chat_svc.push.sending.delivery import PushDelivery
 from chat_svc.push.sending.device_sends import DeviceSends
+from chat_svc.push.sending.member_places import MemberPlaces
 from chat_svc.push.sending.push_windows import PushWindows
 from chat_svc.push.sending.vapid_keys import VapidKeys, load_vapid_keys
 from chat_svc.services import services_of
@@ -57,8 +58,9 @@ def manage_push(app: Quart, settings: ChatSettings) -> None:
         windows = PushWindows(redis, settings.push_coalesce_seconds)
         sends = DeviceSends(redis, push.delivery, asyncio.Semaphore(settings.push_concurrency))
         reads = services_of(app).reads  # what the sender reads recipients from
+        places = MemberPlaces(reads.people)
         pushes = message_pushes.MessagePushes(
-            redis, windows, sends, reads.people, reads.members, settings.push_away_seconds
+            redis, windows, sends, places, reads.members, settings.push_away_seconds
         )
         push.sender = DurableConsumer(
             infrastructure.js,
@@ -73,9 +75,7 @@ def manage_push(app: Quart, settings: ChatSettings) -> None:
             account_events.DURABLE,
             account_events.forget_devices,
         )
-        push.coalesced = CoalescedPushes(
-            redis, windows, sends, reads.people, settings.push_away_seconds
-        )
+        push.coalesced = CoalescedPushes(redis, windows, sends, places, settings.push_away_seconds)
         for worker in (push.sender, push.accounts, push.coalesced):
             stop_with_the_app(app, worker.stop)
         push.tasks = (

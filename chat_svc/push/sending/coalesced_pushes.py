@@ -15,11 +15,10 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from chat_svc.push.sending.device_sends import DeviceSends
-from chat_svc.push.sending.member_places import member_places
+from chat_svc.push.sending.member_places import MemberPlaces
 from chat_svc.push.sending.payloads import coalesced_payload
 from chat_svc.push.sending.push_windows import HeldMessages, PushWindows
 from chat_svc.push.sending.recipients import Recipient, away_only
-from chat_svc.reads.person_rooms import PersonRooms
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +30,7 @@ class CoalescedPushes:
     redis: Redis
     windows: PushWindows
     sends: DeviceSends
-    people: PersonRooms  # each person's read position per room
+    places: MemberPlaces  # each member's read position (their copies in Valkey)
     away_seconds: float
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -55,7 +54,7 @@ class CoalescedPushes:
             await self.windows.settle(held)
 
     async def _sent_or_unwanted(self, held: HeldMessages) -> bool:
-        place = (await member_places(self.people, held.room, [held.user_id])).get(held.user_id)
+        place = (await self.places.of(held.room, [held.user_id])).get(held.user_id)
         if place is None:  # left the room meanwhile
             return True
         unread = [i for i in held.message_ids if i > place.last_read_message_id]

@@ -32,28 +32,27 @@ CHUNK = 500  # copies per script call: Valkey serves nothing else while a call r
 CopyFields = list[bytes | None]  # ~ready, m:<room>, r:<room>
 
 
-async def member_places(
-    people: PersonRooms, room: str, user_ids: list[str]
-) -> dict[str, RoomPlace]:
-    """The place in ``room`` of each of ``user_ids`` who is a member of it."""
-    if not user_ids:
-        return {}
-    read_copies = people.redis.register_script(PLACES_IN_ROOM)
-    async with people.redis.pipeline(transaction=False) as pipe:
+class MemberPlaces:
+    def __init__(self, people: PersonRooms) -> None:
+        self.people = people
+        self._read_copies = people.redis.register_script(PLACES_IN_ROOM)
+
+    async def of(self, room: str, user_ids: list[str]) -> dict[str, RoomPlace]:
+        """The place in ``room`` of each of ``user_ids`` who is a member of it."""
+        copies: list[CopyFields] = []
+        # No pipeline: redis-py's asks Valkey whether the script is loaded at every execute.
         for start in range(0, len(user_ids), CHUNK):
             keys = [person_key(user_id) for user_id in user_ids[start : start + CHUNK]]
-            await read_copies(keys=keys, args=[room, READY], client=pipe)
-        chunks = cast(list[list[CopyFields]], await pipe.execute())
-    copies = [copy for chunk in chunks for copy in chunk]
-    places: dict[str, RoomPlace] = {}
-    uncopied: list[str] = []
-    for user_id, (ready, meta, read) in zip(user_ids, copies, strict=True):
-        if ready is None:
-            uncopied.append(user_id)
-        elif meta is not None:
-            places[user_id] = parse_place(room, meta, read)
-    if uncopied:
-        for user_id, copy in (await people.rebuild_many(uncopied)).items():
-            if room in copy.places:
-                places[user_id] = copy.places[room]
-    return places
+            copies += cast(list[CopyFields], await self._read_copies(keys=keys, args=[room, READY]))
+        places: dict[str, RoomPlace] = {}
+        uncopied: list[str] = []
+        for user_id, (ready, meta, read) in zip(user_ids, copies, strict=True):
+            if ready is None:
+                uncopied.append(user_id)
+            elif meta is not None:
+                places[user_id] = parse_place(room, meta, read)
+        if uncopied:
+            for user_id, copy in (await self.people.rebuild_many(uncopied)).items():
+                if room in copy.places:
+                    places[user_id] = copy.places[room]
+        return places

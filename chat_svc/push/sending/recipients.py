@@ -17,8 +17,7 @@ from redis.asyncio import Redis
 from chat_svc.events import MessagePosted
 from chat_svc.live.presence import stream_seen_key
 from chat_svc.push.levels.levels import effective_level, level_asks_for
-from chat_svc.push.sending.member_places import member_places
-from chat_svc.reads.person_rooms import PersonRooms
+from chat_svc.push.sending.member_places import MemberPlaces
 from chat_svc.reads.room_members import RoomMembers
 
 
@@ -30,18 +29,18 @@ class Recipient:
 
 
 async def select_recipients(
-    event: MessagePosted, people: PersonRooms, members: RoomMembers, away_seconds: float
+    event: MessagePosted, places: MemberPlaces, members: RoomMembers, away_seconds: float
 ) -> list[Recipient]:
     others = [user_id for user_id, _ in await members.of(event.room) if user_id != event.author_id]
     wanted = [
         Recipient(user_id, place.title, place.kind == "direct")
-        for user_id, place in (await member_places(people, event.room, others)).items()
+        for user_id, place in (await places.of(event.room, others)).items()
         if place.last_read_message_id < event.message_id
         and level_asks_for(
             effective_level(place.kind, place.level), mentioned=user_id in event.mentions
         )
     ]
-    return await away_only(wanted, people.redis, away_seconds)
+    return await away_only(wanted, places.people.redis, away_seconds)
 
 
 async def away_only(people: list[Recipient], redis: Redis, away_seconds: float) -> list[Recipient]:
