@@ -17,8 +17,10 @@ from chat_svc.push.sending import message_pushes
 from chat_svc.push.sending.coalesced_pushes import CoalescedPushes
 from chat_svc.push.sending.delivery import PushDelivery
 from chat_svc.push.sending.device_sends import DeviceSends
+from chat_svc.push.sending.member_places import MemberPlaces
 from chat_svc.push.sending.push_windows import PushWindows
 from chat_svc.push.sending.vapid_keys import VapidKeys, load_vapid_keys
+from chat_svc.services import services_of
 from chat_svc.settings import ChatSettings
 from service_kit.lifecycle import infrastructure_of
 from service_kit.messaging.jetstream import DurableConsumer
@@ -55,7 +57,11 @@ def manage_push(app: Quart, settings: ChatSettings) -> None:
         push.delivery = PushDelivery(keys, push.policy)
         windows = PushWindows(redis, settings.push_coalesce_seconds)
         sends = DeviceSends(redis, push.delivery, asyncio.Semaphore(settings.push_concurrency))
-        pushes = message_pushes.MessagePushes(redis, windows, sends, settings.push_away_seconds)
+        reads = services_of(app).reads  # what the sender reads recipients from
+        places = MemberPlaces(reads.people)
+        pushes = message_pushes.MessagePushes(
+            redis, windows, sends, places, reads.members, settings.push_away_seconds
+        )
         push.sender = DurableConsumer(
             infrastructure.js,
             infrastructure.topology,
@@ -69,7 +75,7 @@ def manage_push(app: Quart, settings: ChatSettings) -> None:
             account_events.DURABLE,
             account_events.forget_devices,
         )
-        push.coalesced = CoalescedPushes(redis, windows, sends, settings.push_away_seconds)
+        push.coalesced = CoalescedPushes(redis, windows, sends, places, settings.push_away_seconds)
         for worker in (push.sender, push.accounts, push.coalesced):
             stop_with_the_app(app, worker.stop)
         push.tasks = (

@@ -24,7 +24,12 @@ from typing import cast
 from async_lru import alru_cache
 from redis.asyncio import Redis
 
-from chat_svc.models.memberships import NotificationLevel, select_memberships_of
+from chat_svc.models.memberships import (
+    Membership,
+    NotificationLevel,
+    select_memberships_of,
+    select_memberships_of_people,
+)
 from chat_svc.models.rooms import RoomKind
 from chat_svc.reads.sidebar import RoomPlace, last_opened, place_of
 from chat_svc.stream_storms.coalesced_commands import coalesced
@@ -97,20 +102,25 @@ def parse_person_hash(raw: dict[bytes, bytes] | list[bytes]) -> PersonRoomsCopy 
     fields = {bytes(k).decode(): bytes(v).decode() for k, v in pairs}
     if READY not in fields:
         return None
-    places = {}
-    for name, value in fields.items():
-        if name.startswith("m:"):
-            room = name[2:]
-            meta = json.loads(value)
-            places[room] = RoomPlace(
-                room=room,
-                title=str(meta["title"]),
-                kind=cast(RoomKind, meta["kind"]),
-                last_read_message_id=int(fields.get(f"r:{room}", "0")),
-                hidden=bool(meta.get("hidden")),
-                level=meta.get("level"),
-            )
+    places = {
+        name[2:]: parse_place(name[2:], value, fields.get(f"r:{name[2:]}"))
+        for name, value in fields.items()
+        if name.startswith("m:")
+    }
     return PersonRoomsCopy(places, fields.get(OPENED) or None)
+
+
+def parse_place(room: str, meta_json: str | bytes, read: str | bytes | None) -> RoomPlace:
+    """One room of the copy: its ``m:<room>`` and ``r:<room>`` fields."""
+    meta = json.loads(meta_json)
+    return RoomPlace(
+        room=room,
+        title=str(meta["title"]),
+        kind=cast(RoomKind, meta["kind"]),
+        last_read_message_id=int(read or 0),
+        hidden=bool(meta.get("hidden")),
+        level=meta.get("level"),
+    )
 
 
 def _place_json(
@@ -122,6 +132,21 @@ def _place_json(
     if level is not None:
         meta["level"] = level
     return json.dumps(meta, separators=(",", ":"))
+
+
+def _rebuild_args(version: bytes | str | None, memberships: list[Membership]) -> list[str]:
+    """REBUILD's ARGV for one person (the version read before reading the database)."""
+    seen = version.decode() if isinstance(version, bytes) else version or ""
+    args = [seen, last_opened(memberships) or ""]
+    args.append(str(COPY_SECONDS))
+    for m in memberships:
+        meta = _place_json(m.title, m.kind, m.hidden, m.notification_level)
+        args += [m.room, meta, str(m.last_read_message_id)]
+    return args
+
+
+def _copy_of(memberships: list[Membership]) -> PersonRoomsCopy:
+    return PersonRoomsCopy({m.room: place_of(m) for m in memberships}, last_opened(memberships))
 
 
 @dataclass
@@ -152,18 +177,28 @@ class PersonRooms:
         key = person_key(user_id)
         version = await self.redis.hget(key, VERSION)
         memberships = await select_memberships_of(user_id)
-        opened = last_opened(memberships)
-        args: list[str] = [
-            version.decode() if isinstance(version, bytes) else "",
-            opened or "",
-            str(COPY_SECONDS),
-        ]
-        for m in memberships:
-            meta = _place_json(m.title, m.kind, m.hidden, m.notification_level)
-            args += [m.room, meta, str(m.last_read_message_id)]
-        await self._rebuild(keys=[key], args=args)  # skipped when a leave landed meanwhile
-        places = {m.room: place_of(m) for m in memberships}
-        return PersonRoomsCopy(places, opened)
+        # Skipped when a leave landed meanwhile.
+        await self._rebuild(keys=[key], args=_rebuild_args(version, memberships))
+        return _copy_of(memberships)
+
+    async def rebuild_many(self, user_ids: list[str]) -> dict[str, PersonRoomsCopy]:
+        """Several people's copies from ONE database read (the push sender's members whose
+        copy expired while they were away: chat_svc/push/sending/member_places.py)."""
+        user_ids = list(dict.fromkeys(user_ids))
+        keys = [person_key(user_id) for user_id in user_ids]
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.hget(key, VERSION)
+            versions = await pipe.execute()
+        by_person: dict[str, list[Membership]] = {user_id: [] for user_id in user_ids}
+        for membership in await select_memberships_of_people(user_ids):
+            by_person[membership.user_id].append(membership)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for key, version, memberships in zip(keys, versions, by_person.values(), strict=True):
+                args = _rebuild_args(version, memberships)
+                await self._rebuild(keys=[key], args=args, client=pipe)
+            await pipe.execute()
+        return {user_id: _copy_of(memberships) for user_id, memberships in by_person.items()}
 
     async def joined(self, user_id: str, room: str, title: str, kind: str, read_up_to: int) -> None:
         key = person_key(user_id)

@@ -53,14 +53,3 @@ async def select_room_levels(user_id: str) -> list[tuple[Membership, Notificatio
         (m, effective_level(m.kind, m.notification_level))
         for m in sorted(found, key=lambda m: m.title.lower())
     ]
-
-
-async def select_member_levels(room: str, kind: RoomKind) -> dict[str, NotificationLevel]:
-    """Every member's level in one room, in one read (the push sender's question)."""
-    rows = Membership.get_pymongo_collection().find(
-        {"room": room}, {"user_id": 1, "notification_level": 1, "_id": 0}
-    )
-    return {
-        str(row["user_id"]): effective_level(kind, parse_level(row.get("notification_level")))
-        async for row in rows
-    }

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from chat_svc.models.memberships import select_membership
 from chat_svc.push.sending.device_sends import DeviceSends
+from chat_svc.push.sending.member_places import MemberPlaces
 from chat_svc.push.sending.payloads import coalesced_payload
 from chat_svc.push.sending.push_windows import HeldMessages, PushWindows
 from chat_svc.push.sending.recipients import Recipient, away_only
@@ -30,6 +30,7 @@ class CoalescedPushes:
     redis: Redis
     windows: PushWindows
     sends: DeviceSends
+    places: MemberPlaces  # each member's read position (their copies in Valkey)
     away_seconds: float
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -53,16 +54,16 @@ class CoalescedPushes:
             await self.windows.settle(held)
 
     async def _sent_or_unwanted(self, held: HeldMessages) -> bool:
-        membership = await select_membership(held.room, held.user_id)
-        if membership is None:
+        place = (await self.places.of(held.room, [held.user_id])).get(held.user_id)
+        if place is None:  # left the room meanwhile
             return True
-        unread = [i for i in held.message_ids if i > membership.last_read_message_id]
-        person = Recipient(held.user_id, membership.title, membership.kind == "direct")
+        unread = [i for i in held.message_ids if i > place.last_read_message_id]
+        person = Recipient(held.user_id, place.title, place.kind == "direct")
         if not unread or not await away_only([person], self.redis, self.away_seconds):
             return True
         newest = unread[-1]
         payload = coalesced_payload(
-            room=held.room, where=membership.title, count=len(unread), message_id=newest
+            room=held.room, where=place.title, count=len(unread), message_id=newest
         )
         # Keyed by the newest message: a set taken again after a crash is the same push.
         push_key = f"{held.room}:{newest}:coalesced"
