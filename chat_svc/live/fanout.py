@@ -152,6 +152,11 @@ class Fanout:
             client.close(reason)
 
     @property
+    def idle(self) -> bool:
+        """No write in progress or due (live/flusher.py)."""
+        return self._flusher.idle
+
+    @property
     def sessions(self) -> list[str]:
         return list(self._by_session)
 

@@ -53,6 +53,7 @@ class Flusher:
         "_start_holding",
         "_window",
         "_window_seconds",
+        "_writing",
     )
 
     def __init__(
@@ -62,6 +63,7 @@ class Flusher:
         self._start_holding = start_holding
         self._due: list[StreamClient] = []
         self._soon: asyncio.Handle | None = None
+        self._writing = 0  # writes spread over loop passes, not finished yet
         # While holding: the clients written since the window opened (their ``recent`` is
         # set), and those of them with something new, written when it closes.
         self._recent: list[StreamClient] = []
@@ -115,6 +117,8 @@ class Flusher:
         """Write ``clients[first:]``, a slice per loop pass (``WRITES_PER_PASS``)."""
         if first >= len(clients):
             return
+        if first == 0:
+            self._writing += 1
         loop = asyncio.get_running_loop()
         now = loop.time()
         # The window runs from the start of the write: writing to a thousand sockets takes a
@@ -141,7 +145,13 @@ class Flusher:
         if end < len(clients):
             loop.call_soon(self._write, clients, end, chunks, started, spent)
         else:
+            self._writing -= 1
             self._measure(started, started + spent)
+
+    @property
+    def idle(self) -> bool:
+        """Nothing written or waiting to be, and messages not coming fast enough to hold."""
+        return not (self._due or self._held or self._writing or self._holding)
 
     def _measure(self, started: float, ended: float) -> None:
         period = started - self._last_start

@@ -166,7 +166,9 @@ class LiveUpdates:
             return False
 
         async def on_message(msg: Msg) -> None:
-            if self.in_flight.busy:
+            # The poster first, while the fan-out is idle: with writes queued already (a busy
+            # replica), holding the copy only lengthens the queue (live/posts_in_flight.py).
+            if self.in_flight.busy and self.fanout.idle:
                 await self.in_flight.settled()
             try:
                 event = MessagePosted.model_validate_json(msg.data)
