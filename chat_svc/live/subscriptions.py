@@ -166,9 +166,7 @@ class LiveUpdates:
             return False
 
         async def on_message(msg: Msg) -> None:
-            # The poster first, while the fan-out is idle: with writes queued already (a busy
-            # replica), holding the copy only lengthens the queue (live/posts_in_flight.py).
-            if self.in_flight.busy and self.fanout.idle:
+            if self.in_flight.busy and self.fanout.idle:  # the poster first: posts_in_flight.py
                 await self.in_flight.settled()
             try:
                 event = MessagePosted.model_validate_json(msg.data)
