@@ -166,7 +166,7 @@ async def one_run(
         members.forget(room)
 
     async def recipients(event: MessagePosted) -> object:
-        return await select_recipients(event, places, members, AWAY_SECONDS)
+        return await select_recipients(event, places, members, redis, AWAY_SECONDS)
 
     async def old(event: MessagePosted) -> object:
         return await before(event, redis)

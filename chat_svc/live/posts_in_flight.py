@@ -48,11 +48,6 @@ class PostsInFlight:
     def busy(self) -> bool:
         return bool(self._publishes)
 
-    @property
-    def waiting(self) -> int:
-        """Copies waiting now."""
-        return len(self._waiters)
-
     @contextmanager
     def publishing(self) -> Iterator[None]:
         """Around a publish that waits for its ack."""

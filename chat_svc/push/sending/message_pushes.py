@@ -37,7 +37,9 @@ class MessagePushes:
     async def handle(self, event: Event) -> None:
         if not isinstance(event, MessagePosted):
             raise DeadLetterError(f"{type(event).__name__} is not for {DURABLE}")
-        recipients = await select_recipients(event, self.places, self.members, self.away_seconds)
+        recipients = await select_recipients(
+            event, self.places, self.members, self.redis, self.away_seconds
+        )
         if not recipients:
             return
         people = [r.user_id for r in recipients]

@@ -29,7 +29,11 @@ class Recipient:
 
 
 async def select_recipients(
-    event: MessagePosted, places: MemberPlaces, members: RoomMembers, away_seconds: float
+    event: MessagePosted,
+    places: MemberPlaces,
+    members: RoomMembers,
+    redis: Redis,
+    away_seconds: float,
 ) -> list[Recipient]:
     others = [user_id for user_id, _ in await members.of(event.room) if user_id != event.author_id]
     wanted = [
@@ -40,7 +44,7 @@ async def select_recipients(
             effective_level(place.kind, place.level), mentioned=user_id in event.mentions
         )
     ]
-    return await away_only(wanted, places.people.redis, away_seconds)
+    return await away_only(wanted, redis, away_seconds)
 
 
 async def away_only(people: list[Recipient], redis: Redis, away_seconds: float) -> list[Recipient]:

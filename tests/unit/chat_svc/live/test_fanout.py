@@ -323,3 +323,18 @@ async def test_a_window_of_zero_writes_every_pass_however_busy() -> None:
         fanout.deliver("general", n, b"%d" % n)
         await next_loop_pass()
     assert sink.writes == [http_chunk(b"1"), http_chunk(b"2"), http_chunk(b"3")]
+
+
+async def test_the_fanout_is_idle_only_once_every_slice_of_a_message_is_written() -> None:
+    # The poster first holds a copy only while the fan-out is idle (live/posts_in_flight.py).
+    fanout = Fanout()
+    for n in range(2 * WRITES_PER_PASS + 1):
+        fanout.add(live_client(f"s-{n}", limit=10))
+    assert fanout.idle
+    fanout.deliver("general", 1, b"one")
+    assert not fanout.idle  # due
+    await asyncio.sleep(0)  # the first slice is written
+    assert not fanout.idle  # two more to go
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert fanout.idle
