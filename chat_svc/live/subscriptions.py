@@ -1,15 +1,11 @@
 """This replica's core NATS subscriptions, each with a callback.
 
-``chat.room.<slug>.message_posted``: subscribed while some local stream shows the room or
-counts its unread messages (a replica with nobody in a room never decodes its messages).
-Each message is rendered and framed once, released in id order per room, and handed to the
-room's viewers; members looking at another room get an unread count instead.
-``chat.room.<slug>.message_changed`` (an edit or deletion, ids from the same sequence,
-released in the same order, replacing the message it names) and ``chat.room.<slug>.typing``
-ride on the same per-room interest. Typing signals are gathered per room and sent to its
-viewers as one frame a second: one frame per signal would cost the message fan-out about a
-quarter of its deliveries per CPU-second with 100 of 1,000 viewers typing (the typing
-bench), against a budget of a tenth.
+``chat.room.<slug>.*`` (messages, edits and deletions, typing): a room's feed (live/
+room_feed.py), followed while some local stream shows the room or counts its unread messages
+(a replica with nobody in a room never decodes its messages). Typing signals are sent to
+the room's viewers as one frame a second: one frame per signal would cost the message
+fan-out about a quarter of its deliveries per CPU-second with 100 of 1,000 viewers typing
+(the typing bench), against a budget of a tenth.
 ``chat.membership.changed``: forget the cached membership answer; a person who joined starts
 counting the room in their open streams, one who left loses their streams of it, one who
 read it sees its count drop.
@@ -30,21 +26,19 @@ from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 from pydantic import ValidationError
 
-from chat_svc.actions.message_publisher import REPUBLISHED_HEADER
 from chat_svc.auth.auth_client import AuthClient
-from chat_svc.events import MembershipChanged, MessageChanged, MessagePosted, PersonTyping
+from chat_svc.events import MembershipChanged
 from chat_svc.live.fanout import Fanout
 from chat_svc.live.id_order import IdOrder
 from chat_svc.live.posts_in_flight import PostsInFlight
+from chat_svc.live.room_feed import RoomFeed
 from chat_svc.live.sse_frames import HEARTBEAT, frame
 from chat_svc.live.stream_client import CloseReason
-from chat_svc.models.messages import record_of
 from chat_svc.web.rendering import MessageRenderer
 from service_kit.events import SessionRevoked
 
 log = logging.getLogger(__name__)
 
-SUBSCRIPTION_PENDING_LIMIT = 1_000_000
 # At most one unread-count update per room per stream in this period, and one typing frame
 # per room.
 COUNT_FLUSH_SECONDS = 1.0
@@ -53,16 +47,6 @@ COUNT_FLUSH_SECONDS = 1.0
 SIDEBAR_CHANGED = frame("sidebar", "rooms changed")
 
 MembershipListener = Callable[[MembershipChanged], Awaitable[None]]
-
-
-@dataclass
-class _RoomFeed:
-    subscription: Subscription
-    in_order: IdOrder
-    # Edits and deletions share the room's ids and order; these ids replace, not add.
-    changes: Subscription | None = None
-    change_ids: set[int] = field(default_factory=set)
-    typing: Subscription | None = None
 
 
 @dataclass
@@ -82,11 +66,9 @@ class LiveUpdates:
     # This replica's publishes awaiting their ack: its copies of new messages wait for them.
     in_flight: PostsInFlight = field(default_factory=PostsInFlight)
     _subscriptions: list[Subscription] = field(default_factory=list)
-    _rooms: dict[str, _RoomFeed] = field(default_factory=dict)
+    _rooms: dict[str, RoomFeed] = field(default_factory=dict)
     _subscribing: asyncio.Lock = field(default_factory=asyncio.Lock)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
-    # Per room, who signalled typing since the last flush: author tag -> name.
-    _typing: dict[str, dict[str, str]] = field(default_factory=dict)
 
     async def start(self) -> None:
         self._subscriptions = [
@@ -121,7 +103,8 @@ class LiveUpdates:
             added = False
             for room in missing:
                 if room not in self._rooms:
-                    self._rooms[room] = await self._subscribe(room)
+                    feed = self._rooms[room] = await self._subscribe(room)
+                    feed.following = True
                     added = True
             if added:
                 await self.nats.flush()
@@ -136,85 +119,12 @@ class LiveUpdates:
     def followed_rooms(self) -> set[str]:
         return set(self._rooms)
 
-    async def _subscribe(self, room: str) -> _RoomFeed:
-        change_ids: set[int] = set()
-        # Who each held message mentions, for the mention counts of members elsewhere.
-        mentioned: dict[int, frozenset[str]] = {}
-        # Copies published again (actions/message_publisher.py): not for streams that resumed past.
-        again_ids: set[int] = set()
-
-        def release(message_id: int, data: bytes) -> None:
-            again = message_id in again_ids
-            if again:
-                again_ids.discard(message_id)
-            if message_id in change_ids:
-                change_ids.discard(message_id)
-                self.fanout.deliver_change(room, message_id, data, again)
-            else:
-                people = mentioned.pop(message_id, frozenset())
-                self.fanout.deliver(room, message_id, data, people, again)
-
-        in_order = IdOrder(release, self.reorder_window_seconds)
-
-        def offer(msg: Msg, message_id: int, data: bytes) -> bool:
-            """To ``in_order``; False when it was a second copy, dropped."""
-            if msg.headers and REPUBLISHED_HEADER in msg.headers:
-                again_ids.add(message_id)
-            if in_order.offer(message_id, data):
-                return True
-            again_ids.discard(message_id)
-            return False
-
-        async def on_message(msg: Msg) -> None:
-            if self.in_flight.busy and self.fanout.idle:  # the poster first: posts_in_flight.py
-                await self.in_flight.settled()
-            try:
-                event = MessagePosted.model_validate_json(msg.data)
-            except ValidationError as error:
-                log.error("malformed MessagePosted dropped: %s", error)
-                return
-            if event.room != room or self._rooms.get(room) is not feed:
-                return  # a subscription being replaced, or a wrong subject
-            record = record_of(event)
-            message_id = record.message_id
-            others = frozenset(event.mentions) - {event.author_id}
-            if others:
-                mentioned[message_id] = others
-            if not offer(msg, message_id, self.renderer.frame(record)):
-                mentioned.pop(message_id, None)
-
-        async def on_change(msg: Msg) -> None:
-            try:
-                event = MessageChanged.model_validate_json(msg.data)
-            except ValidationError as error:
-                log.error("malformed MessageChanged dropped: %s", error)
-                return
-            if event.room != room or self._rooms.get(room) is not feed:
-                return
-            record = record_of(event)
-            change_ids.add(event.event_id)
-            if not offer(msg, event.event_id, self.renderer.frame(record, replace=True)):
-                change_ids.discard(event.event_id)
-
-        subscription = await self.nats.subscribe(
-            MessagePosted.subject_for(room),
-            cb=on_message,
-            pending_msgs_limit=SUBSCRIPTION_PENDING_LIMIT,
+    async def _subscribe(self, room: str) -> RoomFeed:
+        feed = RoomFeed(
+            room, self.fanout, self.renderer, self.in_flight, self.reorder_window_seconds
         )
-
-        async def on_typing(msg: Msg) -> None:
-            try:
-                event = PersonTyping.model_validate_json(msg.data)
-            except ValidationError as error:
-                log.error("malformed PersonTyping dropped: %s", error)
-                return
-            if self._rooms.get(room) is feed:
-                self._typing.setdefault(room, {})[event.author_tag] = event.name
-
-        changes = await self.nats.subscribe(MessageChanged.subject_for(room), cb=on_change)
-        typing = await self.nats.subscribe(PersonTyping.subject_for(room), cb=on_typing)
-        feed = _RoomFeed(subscription, in_order, changes, change_ids, typing)
-        await self._seed_order(room, in_order)
+        await feed.subscribe(self.nats)
+        await self._seed_order(room, feed.in_order)
         return feed
 
     async def _seed_order(self, room: str, in_order: IdOrder) -> None:
@@ -231,16 +141,8 @@ class LiveUpdates:
 
     async def _unsubscribe(self, room: str) -> None:
         feed = self._rooms.pop(room, None)
-        self._typing.pop(room, None)
-        if feed is None:
-            return
-        feed.in_order.close()
-        with contextlib.suppress(Exception):
-            await feed.subscription.unsubscribe()
-        for extra in (feed.changes, feed.typing):
-            if extra is not None:
-                with contextlib.suppress(Exception):
-                    await extra.unsubscribe()
+        if feed is not None:
+            await feed.close()
 
     async def _on_session_revoked(self, msg: Msg) -> None:
         try:
@@ -307,7 +209,8 @@ class LiveUpdates:
 
     def flush_typing(self) -> None:
         """One ``typing`` frame per room with signals: ``[{"author": tag, "name": n}, …]``."""
-        pending, self._typing = self._typing, {}
-        for room, signals in pending.items():
-            typing = [{"author": tag, "name": name} for tag, name in signals.items()]
-            self.fanout.send_to_room(room, frame("typing", json.dumps(typing)))
+        for room, feed in self._rooms.items():
+            if feed.typing:
+                signals, feed.typing = feed.typing, {}
+                typing = [{"author": tag, "name": name} for tag, name in signals.items()]
+                self.fanout.send_to_room(room, frame("typing", json.dumps(typing)))
