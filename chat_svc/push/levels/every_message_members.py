@@ -87,15 +87,19 @@ class EveryMessageMembers:
         return {f.decode() if isinstance(f, bytes) else f for f in fields}
 
     async def _rebuild(self, room: str) -> frozenset[str]:
-        key = every_message_key(room)
-        version = await self.redis.hget(key, VERSION)
-        user_ids = await select_every_message_ids(room)
+        version = await self.redis.hget(every_message_key(room), VERSION)
         seen = version.decode() if isinstance(version, bytes) else ""
-        args = [seen, str(COPY_SECONDS), *user_ids]
-        if await self._rebuild_script(keys=[key], args=args):
+        user_ids = await select_every_message_ids(room)
+        if await self.store_rebuilt(room, seen, user_ids):
             return frozenset(user_ids)
         # A choice landed meanwhile: not written; for this message, with what it added.
         return frozenset(user_ids) | (await self._entries(room) - {READY, VERSION})
+
+    async def store_rebuilt(self, room: str, seen_version: str, user_ids: list[str]) -> bool:
+        """The set read from the database, kept only when no choice landed since
+        ``seen_version`` (the version read before the database)."""
+        args = [seen_version, str(COPY_SECONDS), *user_ids]
+        return bool(await self._rebuild_script(keys=[every_message_key(room)], args=args))
 
     async def chosen(self, room: str, user_id: str, level: NotificationLevel) -> None:
         """After the database has the level (a rebuild may already read it)."""
