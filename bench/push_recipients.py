@@ -14,7 +14,11 @@ wall time and the CPU time of FerretDB, Valkey and this process (the sender's si
 - ``cold_copies``: the same after Valkey lost the copies of the room's members (one read
   rebuilds them: the case of people away for over an hour);
 - ``cold_member_list``: the replica's member list of the room dropped (a join or leave, a
-  new replica), the copies warm.
+  new replica), the copies warm;
+- ``cold_every_message``: the room's set of members at *everything* lost (one read
+  rebuilds it: chat_svc/push/levels/every_message_members.py).
+
+``--everything-every N``: every Nth person chose *everything* in their rooms (default 2).
 
 ``python -m bench.push_recipients [--runs 3] [--messages 20] [--results PATH]`` (the warm
 step posts ten times as many); raw runs and medians (min-max) in
@@ -47,9 +51,15 @@ from bench.stats import median_and_spread
 from chat_svc.events import MessagePosted
 from chat_svc.models.memberships import Membership
 from chat_svc.models.users import ChatUser
+from chat_svc.push.levels.every_message_members import EveryMessageMembers, every_message_key
 from chat_svc.push.levels.levels import effective_level, level_asks_for, parse_level
 from chat_svc.push.sending.member_places import MemberPlaces
-from chat_svc.push.sending.recipients import Recipient, away_only, select_recipients
+from chat_svc.push.sending.recipients import (
+    Recipient,
+    RecipientSources,
+    away_only,
+    select_recipients,
+)
 from chat_svc.reads.person_rooms import PersonRooms, person_key
 from chat_svc.reads.room_members import RoomMembers
 
@@ -78,12 +88,13 @@ async def store_people(args: argparse.Namespace) -> dict[str, list[str]]:
     rows = []
     for person in range(args.people):
         user_id = f"user-{person}"
+        level = "everything" if person % args.everything_every == 1 else None
         for room in rooms_of(person, args.rooms, args.rooms_each):
             members.setdefault(room, []).append(user_id)
             rows.append({"room": room, "user_id": user_id, "title": room, "kind": "open",
                          "last_read_message_id": 0, "joined_at": joined, "opened_at": None,
                          "hidden": False,
-                         "notification_level": "everything" if person % 2 else None})  # fmt: skip
+                         "notification_level": level})  # fmt: skip
     users = [
         {"user_id": f"user-{p}", "email": f"p{p}@example.test", "display_name": f"Person {p}"}
         for p in range(args.people)
@@ -165,8 +176,13 @@ async def one_run(
     async def drop_member_list(room: str) -> None:
         members.forget(room)
 
+    async def lose_every_message_set(room: str) -> None:
+        await redis.delete(every_message_key(room))
+
+    sources = RecipientSources(places, members, EveryMessageMembers(redis))
+
     async def recipients(event: MessagePosted) -> object:
-        return await select_recipients(event, places, members, redis, AWAY_SECONDS)
+        return await select_recipients(event, sources, redis, AWAY_SECONDS)
 
     async def old(event: MessagePosted) -> object:
         return await before(event, redis)
@@ -177,6 +193,7 @@ async def one_run(
         ("warm", recipients, nothing, args.messages * 10),
         ("cold_copies", recipients, lose_copies, args.messages),
         ("cold_member_list", recipients, drop_member_list, args.messages),
+        ("cold_every_message", recipients, lose_every_message_set, args.messages),
     ]
     for name, step, prepare, messages in steps:
         figures = await timed(step, prepare, messages, args.rooms, *servers)
@@ -217,6 +234,7 @@ def main() -> int:
     parser.add_argument("--rooms-each", type=int, default=10)
     parser.add_argument("--messages", type=int, default=20)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--everything-every", type=int, default=2)
     parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args()
     pin_self(LOAD_CORE)

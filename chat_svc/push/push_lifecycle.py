@@ -12,6 +12,7 @@ from quart import Quart
 
 from chat_svc.events import decode_room_event
 from chat_svc.push.devices import account_events
+from chat_svc.push.levels.every_message_members import EveryMessageMembers
 from chat_svc.push.levels.levels import LEVEL_LABELS
 from chat_svc.push.sending import message_pushes
 from chat_svc.push.sending.coalesced_pushes import CoalescedPushes
@@ -19,6 +20,7 @@ from chat_svc.push.sending.delivery import PushDelivery
 from chat_svc.push.sending.device_sends import DeviceSends
 from chat_svc.push.sending.member_places import MemberPlaces
 from chat_svc.push.sending.push_windows import PushWindows
+from chat_svc.push.sending.recipients import RecipientSources
 from chat_svc.push.sending.vapid_keys import VapidKeys, load_vapid_keys
 from chat_svc.services import services_of
 from chat_svc.settings import ChatSettings
@@ -59,8 +61,9 @@ def manage_push(app: Quart, settings: ChatSettings) -> None:
         sends = DeviceSends(redis, push.delivery, asyncio.Semaphore(settings.push_concurrency))
         reads = services_of(app).reads  # what the sender reads recipients from
         places = MemberPlaces(reads.people)
+        sources = RecipientSources(places, reads.members, EveryMessageMembers(redis))
         pushes = message_pushes.MessagePushes(
-            redis, windows, sends, places, reads.members, settings.push_away_seconds
+            redis, windows, sends, sources, settings.push_away_seconds
         )
         push.sender = DurableConsumer(
             infrastructure.js,

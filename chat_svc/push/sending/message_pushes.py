@@ -11,11 +11,9 @@ from redis.asyncio import Redis
 from chat_svc.events import MessagePosted
 from chat_svc.push.devices.preferences import select_hiding_text
 from chat_svc.push.sending.device_sends import DeviceSends
-from chat_svc.push.sending.member_places import MemberPlaces
 from chat_svc.push.sending.payloads import message_payload
 from chat_svc.push.sending.push_windows import PushWindows
-from chat_svc.push.sending.recipients import select_recipients
-from chat_svc.reads.room_members import RoomMembers
+from chat_svc.push.sending.recipients import RecipientSources, select_recipients
 from service_kit.events import Event
 from service_kit.messaging.jetstream import DeadLetterError, RetryLaterError
 
@@ -30,16 +28,13 @@ class MessagePushes:
     redis: Redis
     windows: PushWindows
     sends: DeviceSends
-    places: MemberPlaces  # each member's level and read position (their copies in Valkey)
-    members: RoomMembers  # the room's members, kept in this replica (reads/room_members.py)
+    sources: RecipientSources  # the room's members, and the places of those who may ask
     away_seconds: float
 
     async def handle(self, event: Event) -> None:
         if not isinstance(event, MessagePosted):
             raise DeadLetterError(f"{type(event).__name__} is not for {DURABLE}")
-        recipients = await select_recipients(
-            event, self.places, self.members, self.redis, self.away_seconds
-        )
+        recipients = await select_recipients(event, self.sources, self.redis, self.away_seconds)
         if not recipients:
             return
         people = [r.user_id for r in recipients]

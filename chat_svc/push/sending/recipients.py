@@ -5,20 +5,25 @@ it, who have not read it yet, and who have had no stream open for ``away_seconds
 The room's members come from the list each replica keeps for mentions (reads/
 room_members.py: active people only, dropped on every join and leave), their level and read
 position from their copies in Valkey (member_places.py): no database read per message
-while both are warm."""
+while both are warm. Only the copies of those whose level may ask are read: the members
+at *everything* (every_message_members.py) and the ones mentioned, or everyone in a direct
+room; so a message in a room of 1,000 where nobody chose *everything* reads none."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
 
 from chat_svc.events import MessagePosted
 from chat_svc.live.presence import stream_seen_key
+from chat_svc.push.levels.every_message_members import EveryMessageMembers, is_direct
 from chat_svc.push.levels.levels import effective_level, level_asks_for
 from chat_svc.push.sending.member_places import MemberPlaces
-from chat_svc.reads.room_members import RoomMembers
+from chat_svc.reads.room_members import Members, RoomMembers
+
+ID_SETS_KEPT = 10_000  # rooms whose member ids are kept as a set (dropped all at once past it)
 
 
 @dataclass(frozen=True)
@@ -28,14 +33,46 @@ class Recipient:
     direct: bool
 
 
+@dataclass
+class MemberIds:
+    """Each room's member list as a set of ids, made once per list (RoomMembers hands out
+    the same tuple until the room changes), not once per message."""
+
+    _sets: dict[str, tuple[Members, frozenset[str]]] = field(default_factory=dict)
+
+    def of(self, room: str, members: Members) -> frozenset[str]:
+        kept = self._sets.get(room)
+        if kept is not None and kept[0] is members:
+            return kept[1]
+        if len(self._sets) >= ID_SETS_KEPT:
+            self._sets.clear()
+        ids = frozenset(user_id for user_id, _ in members)
+        self._sets[room] = (members, ids)
+        return ids
+
+
+@dataclass
+class RecipientSources:
+    places: MemberPlaces  # each member's level and read position (their copies in Valkey)
+    members: RoomMembers  # the room's members, kept in this replica (reads/room_members.py)
+    every_message: EveryMessageMembers  # who chose *everything*, per room (Valkey)
+    member_ids: MemberIds = field(default_factory=MemberIds)
+
+    async def candidates(self, event: MessagePosted) -> list[str]:
+        """The members other than the author whose level may ask for this message."""
+        ids = self.member_ids.of(event.room, await self.members.of(event.room))
+        if is_direct(event.room):
+            asking = ids
+        else:
+            asking = ids & (await self.every_message.of(event.room) | set(event.mentions))
+        return sorted(asking - {event.author_id})
+
+
 async def select_recipients(
-    event: MessagePosted,
-    places: MemberPlaces,
-    members: RoomMembers,
-    redis: Redis,
-    away_seconds: float,
+    event: MessagePosted, sources: RecipientSources, redis: Redis, away_seconds: float
 ) -> list[Recipient]:
-    others = [user_id for user_id, _ in await members.of(event.room) if user_id != event.author_id]
+    others = await sources.candidates(event)
+    places = sources.places
     wanted = [
         Recipient(user_id, place.title, place.kind == "direct")
         for user_id, place in (await places.of(event.room, others)).items()
