@@ -30,14 +30,12 @@ from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 
 from bench.proc import LOAD_CORE, pin_self
-from bench.push_recipients import MEASURED_ROOMS, room_name, store_people
+from bench.push_recipients import MEASURED_ROOMS, install_directory, room_name, store_people
 from bench.stack import running_stack
 from bench.stats import median_and_spread
 from chat_svc.member_index.member_sets import READY, MemberSets
 from chat_svc.models.memberships import Membership, select_member_ids
 from chat_svc.models.users import ChatUser, select_users_in
-from chat_svc.people_directory.directory_index import PeopleDirectory
-from chat_svc.people_directory.installation import _installed
 from chat_svc.people_directory.person_lookup import find_people
 from chat_svc.profiles.profile_records import Profile
 
@@ -83,10 +81,7 @@ async def measure(args: argparse.Namespace) -> None:
             models = [Membership, ChatUser, Profile]
             await init_beanie(database=client["bench_chat"], document_models=models)
             await store_people(args)
-            people = ChatUser.get_pymongo_collection
-            directory = PeopleDirectory(redis, people, Profile.get_pymongo_collection)
-            _installed[:] = [directory]  # as the app installs it at start-up
-            await directory.ensure_ready()
+            await install_directory(redis)
             sets = MemberSets(redis)
             runs = []
             for _ in range(args.runs):

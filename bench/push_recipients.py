@@ -14,7 +14,8 @@ wall time and the CPU time of FerretDB, Valkey and this process (the sender's si
 - ``cold_copies``: the same after Valkey lost the copies of the room's members (one read
   rebuilds them: the case of people away for over an hour);
 - ``cold_member_list``: the replica's member list of the room dropped (a join or leave, a
-  new replica), the copies warm.
+  new replica), the copies warm: its ids from the room's set in Valkey (member_index/), the
+  names from the directory's cards (people_directory/), as the dev stack reads them.
 
 ``python -m bench.push_recipients [--runs 3] [--messages 20] [--results PATH]`` (the warm
 step posts ten times as many); raw runs and medians (min-max) in
@@ -45,8 +46,12 @@ from bench.proc import LOAD_CORE, cpu_seconds, pin_self
 from bench.stack import running_stack
 from bench.stats import median_and_spread
 from chat_svc.events import MessagePosted
+from chat_svc.member_index.member_sets import MemberSets
 from chat_svc.models.memberships import Membership
 from chat_svc.models.users import ChatUser
+from chat_svc.people_directory.directory_index import PeopleDirectory
+from chat_svc.people_directory.installation import _installed
+from chat_svc.profiles.profile_records import Profile
 from chat_svc.push.levels.levels import effective_level, level_asks_for, parse_level
 from chat_svc.push.sending.member_places import MemberPlaces
 from chat_svc.push.sending.recipients import Recipient, away_only, select_recipients
@@ -92,6 +97,14 @@ async def store_people(args: argparse.Namespace) -> dict[str, list[str]]:
     for start in range(0, len(rows), 1000):
         await Membership.get_pymongo_collection().insert_many(rows[start : start + 1000])
     return members
+
+
+async def install_directory(redis: Redis) -> None:
+    """The people directory, as the app installs it at start-up, built once."""
+    people, profiles = ChatUser.get_pymongo_collection, Profile.get_pymongo_collection
+    directory = PeopleDirectory(redis, people, profiles)
+    _installed[:] = [directory]
+    await directory.ensure_ready()
 
 
 async def before(event: MessagePosted, redis: Redis) -> list[Recipient]:
@@ -189,10 +202,12 @@ async def measure(args: argparse.Namespace) -> None:
         client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(stack.mongodb_url)
         redis = Redis.from_url(stack.redis_url)
         try:
-            await init_beanie(database=client["bench_chat"], document_models=[Membership, ChatUser])
+            models = [Membership, ChatUser, Profile]
+            await init_beanie(database=client["bench_chat"], document_models=models)
             members_of = await store_people(args)
             servers = stack.pids_of("ferretdb")[0], stack.pids_of("valkey")[0]
-            members = RoomMembers()
+            await install_directory(redis)
+            members = RoomMembers(member_ids=MemberSets(redis).member_ids)
             for room in range(min(args.rooms, MEASURED_ROOMS)):  # the replica read them once
                 await members.of(room_name(room))
             runs = []

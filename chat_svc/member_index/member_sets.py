@@ -1,7 +1,7 @@
 """Each room's member ids as a Valkey set, an index over the memberships, which stay the
-record. On FerretDB a read of one room's memberships scans all of them (~40 ms at 10,000:
-docs/performance.md), and a replica reads a room's list again after every join or leave
-(reads/room_members.py); here it is one ``SMEMBERS``.
+record. On FerretDB a read of one room's memberships scans all of them (0.6-1.1 s at
+10,000: docs/performance.md), and a replica reads a room's list again after every join or
+leave and every 5 minutes (reads/room_members.py); here it is one ``SMEMBERS``.
 
 Joins and leaves write through after the store (actions/membership_changes.py). When
 ``chat:members:ready`` is missing (a flush, a first start, a write that failed) the first

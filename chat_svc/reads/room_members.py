@@ -1,6 +1,7 @@
 """Each room's members with their display names, kept in this process: every post looks
-for mentions among them, and FerretDB answers each filtered read by scanning the whole
-collection (service_kit/storage/store_compat.py, 4.).
+for mentions among them. A cold list reads the ids from ``member_ids`` (MongoDB's index, or
+member_index/'s sets where FerretDB would scan every membership) and the names from the
+people directory's cards.
 
 A MembershipChanged "joined" or "left" (from any replica) drops the room's list at once; a
 display name changed elsewhere is picked up within ``cache_seconds``. A list being read when
