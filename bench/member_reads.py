@@ -15,29 +15,28 @@ bench/results/member_reads.json.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from beanie import init_beanie
-from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 
-from bench.proc import LOAD_CORE, pin_self
-from bench.push_recipients import MEASURED_ROOMS, install_directory, room_name, store_people
-from bench.stack import running_stack
-from bench.stats import median_and_spread
+from bench.push_recipients import (
+    MEASURED_ROOMS,
+    memberships_arguments,
+    repeated,
+    room_name,
+    run_bench,
+    stored_memberships,
+    write_results,
+)
 from chat_svc.member_index.member_sets import READY, MemberSets
-from chat_svc.models.memberships import Membership, select_member_ids
-from chat_svc.models.users import ChatUser, select_users_in
+from chat_svc.models.memberships import select_member_ids
+from chat_svc.models.users import select_users_in
 from chat_svc.people_directory.person_lookup import find_people
-from chat_svc.profiles.profile_records import Profile
 
 RESULTS = Path(__file__).parent / "results" / "member_reads.json"
 
@@ -74,42 +73,16 @@ async def one_run(args: argparse.Namespace, redis: Redis, sets: MemberSets) -> d
 
 
 async def measure(args: argparse.Namespace) -> None:
-    with tempfile.TemporaryDirectory() as logs, running_stack(Path(logs)) as stack:
-        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(stack.mongodb_url)
-        redis = Redis.from_url(stack.redis_url)
-        try:
-            models = [Membership, ChatUser, Profile]
-            await init_beanie(database=client["bench_chat"], document_models=models)
-            await store_people(args)
-            await install_directory(redis)
-            sets = MemberSets(redis)
-            runs = []
-            for _ in range(args.runs):
-                runs.append(await one_run(args, redis, sets))
-                print(json.dumps(runs[-1]), file=sys.stderr)
-        finally:
-            await redis.aclose()
-            await client.close()
-    summary = median_and_spread(runs)
-    print(json.dumps(summary, indent=1))
-    memberships = args.people * args.rooms_each
-    args.results.write_text(
-        json.dumps({"memberships": memberships, "runs": runs, "summary": summary}, indent=1) + "\n"
-    )
+    async with stored_memberships(args) as (_, redis, _):
+        sets = MemberSets(redis)
+        runs = await repeated(args.runs, lambda: one_run(args, redis, sets))
+    write_results(args, runs)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--people", type=int, default=1000)
-    parser.add_argument("--rooms", type=int, default=200)
-    parser.add_argument("--rooms-each", type=int, default=10)
+    parser = memberships_arguments(RESULTS)
     parser.add_argument("--due", type=int, default=50)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--results", type=Path, default=RESULTS)
-    args = parser.parse_args()
-    pin_self(LOAD_CORE)
-    asyncio.run(measure(args))
-    return 0
+    return run_bench(parser, measure)
 
 
 if __name__ == "__main__":
