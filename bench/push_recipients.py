@@ -14,7 +14,8 @@ wall time and the CPU time of FerretDB, Valkey and this process (the sender's si
 - ``cold_copies``: the same after Valkey lost the copies of the room's members (one read
   rebuilds them: the case of people away for over an hour);
 - ``cold_member_list``: the replica's member list of the room dropped (a join or leave, a
-  new replica), the copies warm;
+  new replica), the copies warm: its ids from the room's set in Valkey (member_index/), the
+  names from the directory's cards (people_directory/), as the dev stack reads them;
 - ``cold_every_message``: the room's set of members at *everything* lost (one read
   rebuilds it: chat_svc/push/levels/every_message_members.py).
 
@@ -36,7 +37,8 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -46,11 +48,15 @@ from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 
 from bench.proc import LOAD_CORE, cpu_seconds, pin_self
-from bench.stack import running_stack
+from bench.stack import Stack, running_stack
 from bench.stats import median_and_spread
 from chat_svc.events import MessagePosted
+from chat_svc.member_index.member_sets import MemberSets
 from chat_svc.models.memberships import Membership
 from chat_svc.models.users import ChatUser
+from chat_svc.people_directory.directory_index import PeopleDirectory
+from chat_svc.people_directory.installation import _installed
+from chat_svc.profiles.profile_records import Profile
 from chat_svc.push.levels.every_message_members import EveryMessageMembers, every_message_key
 from chat_svc.push.levels.levels import effective_level, level_asks_for, parse_level
 from chat_svc.push.sending.member_places import MemberPlaces
@@ -103,6 +109,14 @@ async def store_people(args: argparse.Namespace) -> dict[str, list[str]]:
     for start in range(0, len(rows), 1000):
         await Membership.get_pymongo_collection().insert_many(rows[start : start + 1000])
     return members
+
+
+async def install_directory(redis: Redis) -> None:
+    """The people directory, as the app installs it at start-up, built once."""
+    people, profiles = ChatUser.get_pymongo_collection, Profile.get_pymongo_collection
+    directory = PeopleDirectory(redis, people, profiles)
+    _installed[:] = [directory]
+    await directory.ensure_ready()
 
 
 async def before(event: MessagePosted, redis: Redis) -> list[Recipient]:
@@ -201,24 +215,27 @@ async def one_run(
     return run
 
 
-async def measure(args: argparse.Namespace) -> None:
+@asynccontextmanager
+async def stored_memberships(
+    args: argparse.Namespace,
+) -> AsyncIterator[tuple[Stack, Redis, dict[str, list[str]]]]:
+    """A stack with the people and memberships stored and the directory installed; each
+    room's members."""
     with tempfile.TemporaryDirectory() as logs, running_stack(Path(logs)) as stack:
         client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(stack.mongodb_url)
         redis = Redis.from_url(stack.redis_url)
         try:
-            await init_beanie(database=client["bench_chat"], document_models=[Membership, ChatUser])
+            models = [Membership, ChatUser, Profile]
+            await init_beanie(database=client["bench_chat"], document_models=models)
             members_of = await store_people(args)
-            servers = stack.pids_of("ferretdb")[0], stack.pids_of("valkey")[0]
-            members = RoomMembers()
-            for room in range(min(args.rooms, MEASURED_ROOMS)):  # the replica read them once
-                await members.of(room_name(room))
-            runs = []
-            for _ in range(args.runs):
-                runs.append(await one_run(args, redis, members, members_of, servers))
-                print(json.dumps(runs[-1]), file=sys.stderr)
+            await install_directory(redis)
+            yield stack, redis, members_of
         finally:
             await redis.aclose()
             await client.close()
+
+
+def write_results(args: argparse.Namespace, runs: list[dict[str, Any]]) -> None:
     summary = median_and_spread(runs)
     print(json.dumps(summary, indent=1))
     memberships = args.people * args.rooms_each
@@ -227,19 +244,51 @@ async def measure(args: argparse.Namespace) -> None:
     )
 
 
-def main() -> int:
+def memberships_arguments(results: Path) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser()
     parser.add_argument("--people", type=int, default=1000)
     parser.add_argument("--rooms", type=int, default=200)
     parser.add_argument("--rooms-each", type=int, default=10)
-    parser.add_argument("--messages", type=int, default=20)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--everything-every", type=int, default=2)
-    parser.add_argument("--results", type=Path, default=RESULTS)
+    parser.add_argument("--results", type=Path, default=results)
+    return parser
+
+
+async def measure(args: argparse.Namespace) -> None:
+    async with stored_memberships(args) as (stack, redis, members_of):
+        servers = stack.pids_of("ferretdb")[0], stack.pids_of("valkey")[0]
+        members = RoomMembers(member_ids=MemberSets(redis).member_ids)
+        for room in range(min(args.rooms, MEASURED_ROOMS)):  # the replica read them once
+            await members.of(room_name(room))
+        runs = await repeated(args.runs, lambda: one_run(args, redis, members, members_of, servers))
+    write_results(args, runs)
+
+
+async def repeated(
+    times: int, run: Callable[[], Awaitable[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    runs = []
+    for _ in range(times):
+        runs.append(await run())
+        print(json.dumps(runs[-1]), file=sys.stderr)
+    return runs
+
+
+def run_bench(
+    parser: argparse.ArgumentParser,
+    measure: Callable[[argparse.Namespace], Coroutine[Any, Any, None]],
+) -> int:
     args = parser.parse_args()
     pin_self(LOAD_CORE)
     asyncio.run(measure(args))
     return 0
+
+
+def main() -> int:
+    parser = memberships_arguments(RESULTS)
+    parser.add_argument("--messages", type=int, default=20)
+    return run_bench(parser, measure)
 
 
 if __name__ == "__main__":

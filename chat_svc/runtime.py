@@ -26,6 +26,7 @@ from chat_svc.live.presence import Presence
 from chat_svc.live.stream_limits import StreamLimits
 from chat_svc.live.subscriptions import LiveUpdates
 from chat_svc.live.typing_signals import TypingSignals
+from chat_svc.member_index.member_sets import MemberSets
 from chat_svc.models.messages import migrate_messages_into_rooms, select_message
 from chat_svc.models.migrations import run_migrations
 from chat_svc.models.rooms import upsert_general_room
@@ -108,6 +109,8 @@ def manage_chat_runtime(
         await listen_for_room_changes(nats, access, fanout, infrastructure.reconnect_listeners)
         assert app.jinja_loader is not None  # create_base_app sets it
         room_members = RoomMembers()
+        if settings.history_index == "valkey":  # the embedded store's indexes serve no query
+            room_members.member_ids = MemberSets(redis).member_ids
         cache_size = cache_size_for(settings.history_index, settings.latest_cache_size)
         latest = LatestCache(redis, cache_size)
         history = open_history(settings.history_index, latest)

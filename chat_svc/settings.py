@@ -43,8 +43,9 @@ class ChatSettings(ServiceSettings):
     # Redis keeps this many of the newest messages: the page and most resumes read only Redis.
     latest_cache_size: int = Field(200, ge=10)
     # Where older messages, the messages around one and unread counts are read
-    # (reads/history/): "valkey" keeps every message in Valkey's sorted sets (the embedded
-    # database's indexes serve no query), "database" reads the store's indexes (MongoDB).
+    # (reads/history/), and a room's member ids (member_index/): "valkey" keeps them in
+    # Valkey (the embedded database's indexes serve no query), "database" reads the store's
+    # indexes (MongoDB).
     history_index: Literal["valkey", "database"] = "valkey"
     # When a post is acknowledged (chat_svc/history_writer/): "log" once JetStream stored its
     # MessagePosted (the durable chat_svc_history writes the database behind it, so a

@@ -16,6 +16,7 @@ from redis.exceptions import RedisError
 
 from chat_svc.actions.message_ids import newest_id_so_far
 from chat_svc.events import MembershipChanged
+from chat_svc.member_index.member_sets import member_set_changed
 from chat_svc.models.memberships import (
     delete_membership,
     mark_room_hidden,
@@ -51,6 +52,7 @@ async def join_room(nats: NATS, access: RoomAccess, room: Room, user_id: str, ti
     except (RedisError, OSError) as error:  # the copy's next rebuild brings it in
         log.warning("membership not cached: %s", error, extra={"room": room.slug})
     access.remember(user_id, room.slug, True)
+    await member_set_changed(access.people.redis, room.slug, user_id, joined=True)
     if joined:
         await MemberCounts(access.people.redis).changed(room.slug, +1)
         await publish_change(
@@ -78,6 +80,7 @@ async def leave_room(nats: NATS, access: RoomAccess, room: str, user_id: str) ->
     # Also when the store had it gone already: a retry after Redis failed here must finish.
     await access.people.left(user_id, room)
     access.remember(user_id, room, False)
+    await member_set_changed(access.people.redis, room, user_id, joined=False)
     if left:
         await MemberCounts(access.people.redis).changed(room, -1)
         await publish_change(nats, MembershipChanged(user_id=user_id, room=room, change="left"))

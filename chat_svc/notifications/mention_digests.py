@@ -47,8 +47,9 @@ from chat_svc.models.pending_mentions import (
     delete_pending_mentions,
     select_pending_mentions,
 )
-from chat_svc.models.users import ChatUser, select_users_in
+from chat_svc.models.users import ChatUser
 from chat_svc.notifications.unsubscribe_links import UnsubscribeLinks
+from chat_svc.people_directory.person_lookup import find_people
 from chat_svc.settings import ChatSettings
 from service_kit.events import MentionDigestRequested, MentionInDigest
 from service_kit.messaging.jetstream import publish_payload
@@ -179,8 +180,9 @@ class MentionDigests:
 
     async def _mail_due(self, due: dict[str, list[PendingMention]], now: datetime) -> None:
         """A few reads for the whole round, whatever the number of people and mentions:
-        FerretDB scans a collection once per read (service_kit/storage/store_compat.py, 4.)."""
-        users = await select_users_in(due)
+        FerretDB scans a collection once per read (service_kit/storage/store_compat.py, 4.);
+        the people come from the directory's cards (people_directory/), not a read."""
+        users = await find_people(list(due))
         turned_off = await select_mention_emails_off(due)
         mentions = [mention for person in due.values() for mention in person]
         messages = await select_messages_in((m.room, m.message_id) for m in mentions)

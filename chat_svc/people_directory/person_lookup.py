@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from bson import ObjectId
 
-from chat_svc.models.users import ChatUser, select_display_names, select_people, select_user
+from chat_svc.models.users import (
+    ChatUser,
+    select_display_names,
+    select_people,
+    select_user,
+    select_users_in,
+)
 from chat_svc.people_directory.directory_index import PersonCard
 from chat_svc.people_directory.installation import (
     card_of,
@@ -45,6 +51,16 @@ async def find_stored_person(user_id: str) -> ChatUser | None:
         # A card written since the rebuild learns where the record is, once.
         await person_changed(user_id, document_id=str(stored.id))
     return stored
+
+
+async def find_people(user_ids: list[str]) -> dict[str, ChatUser]:
+    """The people chat knows among ``user_ids``, deactivated too (as ``select_users_in``):
+    from their cards, the store for those without one or without an address."""
+    cards = await cards_of_people(user_ids) or {}
+    found = {user_id: as_chat_user(card) for user_id, card in cards.items() if card.email}
+    if lacking := [user_id for user_id in user_ids if user_id not in found]:
+        found |= await select_users_in(lacking)
+    return found
 
 
 async def active_names(user_ids: list[str]) -> dict[str, str]:

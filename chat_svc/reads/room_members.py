@@ -1,6 +1,7 @@
 """Each room's members with their display names, kept in this process: every post looks
-for mentions among them, and FerretDB answers each filtered read by scanning the whole
-collection (service_kit/storage/store_compat.py, 4.).
+for mentions among them. A cold list reads the ids from ``member_ids`` (MongoDB's index, or
+member_index/'s sets where FerretDB would scan every membership) and the names from the
+people directory's cards.
 
 A MembershipChanged "joined" or "left" (from any replica) drops the room's list at once; a
 display name changed elsewhere is picked up within ``cache_seconds``. A list being read when
@@ -10,6 +11,7 @@ its room changes is not kept (the next post reads it again).
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from chat_svc.events import MembershipChanged
@@ -23,6 +25,8 @@ CACHE_PRUNE_THRESHOLD = 10_000
 @dataclass
 class RoomMembers:
     cache_seconds: float = 300.0
+    # The store's (room, user_id) index, or member_index/ on a store that serves none.
+    member_ids: Callable[[str], Awaitable[list[str]]] = select_member_ids
     _lists: dict[str, tuple[float, Members]] = field(default_factory=dict)
     _generations: dict[str, int] = field(default_factory=dict)
 
@@ -32,7 +36,7 @@ class RoomMembers:
         if cached is not None and cached[0] > now:
             return cached[1]
         generation = self._generations.get(room, 0)
-        names = await active_names(await select_member_ids(room))
+        names = await active_names(await self.member_ids(room))
         members = tuple(sorted(names.items(), key=lambda member: (member[1].casefold(), member)))
         if self._generations.get(room, 0) == generation and self.cache_seconds > 0:
             if len(self._lists) >= CACHE_PRUNE_THRESHOLD:
