@@ -60,12 +60,13 @@ class RecipientSources:
 
     async def candidates(self, event: MessagePosted) -> list[str]:
         """The members other than the author whose level may ask for this message."""
-        ids = self.member_ids.of(event.room, await self.members.of(event.room))
-        if is_direct(event.room):
-            asking = ids
-        else:
-            asking = ids & (await self.every_message.of(event.room) | set(event.mentions))
-        return sorted(asking - {event.author_id})
+        others = self.member_ids.of(event.room, await self.members.of(event.room)) - {
+            event.author_id
+        }
+        # Nobody else, or a direct room (everyone there asks): no set to read.
+        if not others or is_direct(event.room):
+            return sorted(others)
+        return sorted(others & (await self.every_message.of(event.room) | set(event.mentions)))
 
 
 async def select_recipients(
