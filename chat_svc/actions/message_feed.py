@@ -16,7 +16,7 @@ from chat_svc.actions.mentions import find_mentions
 from chat_svc.actions.message_ids import MessageIdSequence
 from chat_svc.actions.message_publisher import LivePublisher
 from chat_svc.actions.post_intake import PostIntake, SequenceMissingError, Taken
-from chat_svc.actions.room_names import DIRECT_PREFIX
+from chat_svc.actions.room_names import is_direct
 from chat_svc.auth.auth_client import Viewer
 from chat_svc.events import MessagePosted
 from chat_svc.formatting.markdown_render import message_html, prose_of
@@ -76,7 +76,7 @@ class MessageFeed:
 
     async def _direct_readers(self, room: str) -> tuple[str, ...]:
         """Everyone in a direct room (its author is dropped later); nobody elsewhere."""
-        if not room.startswith(DIRECT_PREFIX):
+        if not is_direct(room):
             return ()
         return tuple(user_id for user_id, _ in await self.members.of(room))
 

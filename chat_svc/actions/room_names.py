@@ -23,6 +23,11 @@ RESERVED_PREFIXES = (DIRECT_PREFIX, CLOSED_PREFIX)
 HIDDEN_SLUG_BYTES = 12
 
 
+def is_direct(slug: str) -> bool:
+    """A direct room's slug (the prefix is reserved for them)."""
+    return slug.startswith(DIRECT_PREFIX)
+
+
 def clean_name(value: str | None) -> str:
     """As display names are cleaned (NFC, trimmed), runs of spaces as one; the form then
     refuses what they refuse (service_kit/people/display_names.py: control, bidi and invisible

@@ -27,7 +27,7 @@ from nats.aio.msg import Msg
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
-from chat_svc.actions.room_names import DIRECT_PREFIX
+from chat_svc.actions.room_names import is_direct
 from chat_svc.bots.bot_records import BotProfile, is_bot, select_bot
 from chat_svc.events import MessagePosted
 from chat_svc.models.message_shape import MESSAGE_FIELDS
@@ -163,7 +163,7 @@ class WebhookConsumer(DurableConsumer):
 
     async def _bots_for(self, posted: MessagePosted) -> list[BotProfile]:
         candidates = [user for user in posted.mentions if is_bot(user)]
-        if posted.room.startswith(DIRECT_PREFIX) and self.members_of is not None:
+        if is_direct(posted.room) and self.members_of is not None:
             candidates += [user for user, _ in await self.members_of(posted.room) if is_bot(user)]
         bots = []
         for user_id in dict.fromkeys(candidates):

@@ -7,7 +7,7 @@ copy (their level and read position, member_places.py), so the set only says who
 to read. So a choice of *everything* is added before the person's copy says so and a
 choice away from it removed after (level_changes.py), a left member's entry may stay (the
 sender reads only the room's current members), and direct rooms, where everyone asks for
-everything, need no set (``is_direct``).
+everything, need no set (actions/room_names.py ``is_direct``).
 
 Valkey is a cache, the database is the truth: a lost or expired set is rebuilt from ONE
 database read of the room's memberships at *everything*, shared by the messages that ask
@@ -22,7 +22,6 @@ from __future__ import annotations
 from async_lru import alru_cache
 from redis.asyncio import Redis
 
-from chat_svc.actions.room_names import DIRECT_PREFIX
 from chat_svc.models.memberships import Membership, NotificationLevel
 from chat_svc.reads.person_rooms import COPY_SECONDS
 
@@ -53,11 +52,6 @@ return 1
 
 def every_message_key(room: str) -> str:
     return f"chat:room:{room}:every-message"
-
-
-def is_direct(room: str) -> bool:
-    """A direct room (its slug's prefix is reserved): every member asks for everything."""
-    return room.startswith(DIRECT_PREFIX)
 
 
 async def select_every_message_ids(room: str) -> list[str]:

@@ -12,18 +12,17 @@ room; so a message in a room of 1,000 where nobody chose *everything* reads none
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from chat_svc.actions.room_names import is_direct
 from chat_svc.events import MessagePosted
 from chat_svc.live.presence import stream_seen_key
-from chat_svc.push.levels.every_message_members import EveryMessageMembers, is_direct
+from chat_svc.push.levels.every_message_members import EveryMessageMembers
 from chat_svc.push.levels.levels import effective_level, level_asks_for
 from chat_svc.push.sending.member_places import MemberPlaces
-from chat_svc.reads.room_members import Members, RoomMembers
-
-ID_SETS_KEPT = 10_000  # rooms whose member ids are kept as a set (dropped all at once past it)
+from chat_svc.reads.room_members import RoomMembers
 
 
 @dataclass(frozen=True)
@@ -34,35 +33,14 @@ class Recipient:
 
 
 @dataclass
-class MemberIds:
-    """Each room's member list as a set of ids, made once per list (RoomMembers hands out
-    the same tuple until the room changes), not once per message."""
-
-    _sets: dict[str, tuple[Members, frozenset[str]]] = field(default_factory=dict)
-
-    def of(self, room: str, members: Members) -> frozenset[str]:
-        kept = self._sets.get(room)
-        if kept is not None and kept[0] is members:
-            return kept[1]
-        if len(self._sets) >= ID_SETS_KEPT:
-            self._sets.clear()
-        ids = frozenset(user_id for user_id, _ in members)
-        self._sets[room] = (members, ids)
-        return ids
-
-
-@dataclass
 class RecipientSources:
     places: MemberPlaces  # each member's level and read position (their copies in Valkey)
     members: RoomMembers  # the room's members, kept in this replica (reads/room_members.py)
     every_message: EveryMessageMembers  # who chose *everything*, per room (Valkey)
-    member_ids: MemberIds = field(default_factory=MemberIds)
 
     async def candidates(self, event: MessagePosted) -> list[str]:
         """The members other than the author whose level may ask for this message."""
-        others = self.member_ids.of(event.room, await self.members.of(event.room)) - {
-            event.author_id
-        }
+        others = await self.members.ids_of(event.room) - {event.author_id}
         # Nobody else, or a direct room (everyone there asks): no set to read.
         if not others or is_direct(event.room):
             return sorted(others)
